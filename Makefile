@@ -1,0 +1,28 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench install clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## the main job on the bundled sample subdistrict
+	$(BIN)/housekey samples seed-databases
+	$(BIN)/housekey run
+
+test: $(STAMP)  ## every test, against the real PostgreSQL and MariaDB servers
+	$(BIN)/pytest -n 2
+
+bench: $(STAMP)  ## reproducible speed, memory and accuracy measurements
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var

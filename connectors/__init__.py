@@ -1,0 +1,1 @@
+"""Extract: read every source in its native shape, with provenance on every row."""

@@ -1,0 +1,179 @@
+"""The source spec: one declarative YAML file per departmental system, in connectors/sources/.
+
+A spec says who owns the system, how its exports are read, how they are delivered, and how their
+columns map onto a canonical record kind (schemas/record_kinds.yaml). No source needs Python.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas import RECORD_KINDS, record_kind_columns
+
+SOURCES_DIR = Path(__file__).with_name("sources")
+
+Format = Literal["csv", "excel", "json", "jsonl", "fixed_width", "postgres", "mariadb"]
+Transform = Literal["text", "date", "datetime", "integer", "number", "id_number", "credit_code", "phone"]
+
+
+class SpecError(ValueError):
+    """A source spec that cannot be used, with the file and field that are wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CsvOptions(_Strict):
+    delimiter: str = ","
+    """Field separator; a tab for UTF-16 'Unicode text' exports."""
+    quotechar: str = '"'
+
+
+class ExcelOptions(_Strict):
+    sheets: list[str] | Literal["all"] = "all"
+    """Sheet names to read, or all visible sheets."""
+    header_rows: int = Field(1, ge=1, le=3)
+    """Rows the header spans; merged multi-row headers are flattened into one name per column."""
+    header_row: int | None = Field(None, ge=1)
+    """1-based row of the (first) header row; None finds it by looking for the spec's columns."""
+
+
+class FixedWidthField(_Strict):
+    name: str
+    """Column name as the owning system documents it."""
+    width: int = Field(gt=0)
+    """Width in characters (not bytes)."""
+
+
+class FixedWidthOptions(_Strict):
+    fields: list[FixedWidthField]
+    """The record layout, left to right."""
+
+
+class JsonOptions(_Strict):
+    records_path: str | None = None
+    """Dotted path to the list of records inside a JSON document (None: the document is the list)."""
+
+
+class SqlOptions(_Strict):
+    table: str
+    """Table (or view) to read."""
+    cursor: str | None = None
+    """Column that only grows when a row changes (updated_at); pulls are incremental on it."""
+    url_env: str
+    """Environment variable holding the connection URL; credentials never live in the spec."""
+
+
+class ColumnMap(_Strict):
+    to: str
+    """Canonical column of the record kind this source column fills."""
+    transform: Transform | None = None
+    """How to read the value; defaults to the canonical column's type."""
+    aliases: list[str] = []
+    """Other headers the same column has had in earlier or later deliveries."""
+    values: dict[str, str] = {}
+    """Code list translation, e.g. {男: M, 女: F}."""
+
+
+class SourceSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """Stable identifier: the landing folder, the raw table and the asset are named after it."""
+    title: str
+    """The system's Chinese name."""
+    owner: str
+    """Owning department."""
+    level: Literal["N", "M", "D", "S"]
+    """National, municipal, district, or subdistrict/committee."""
+    format: Format
+    encoding: str = "detect"
+    """Text encoding, or detect (BOM, strict UTF-8, GB18030, UTF-16)."""
+    files: str = "*"
+    """Glob of delivery files in the source's landing folder."""
+    delivery: Literal["snapshot", "changes", "cursor"] = "snapshot"
+    """Each delivery is a full snapshot, only the changes, or a database pull on a cursor column."""
+    freshness_days: int = Field(30, gt=0)
+    """A delivery is expected at least this often."""
+    record_kind: str
+    record_key: list[str] = []
+    """Source columns that identify a record within the source."""
+    columns: dict[str, ColumnMap]
+    """Source column (as written, in Chinese) -> canonical column."""
+    tags: list[str] = []
+    """Codes of the tags this source contributes to."""
+    csv: CsvOptions | None = None
+    excel: ExcelOptions | None = None
+    fixed_width: FixedWidthOptions | None = None
+    json_options: JsonOptions | None = Field(None, alias="json")
+    sql: SqlOptions | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("record_kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in RECORD_KINDS:
+            raise ValueError(f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
+        return kind
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourceSpec:
+        canonical = record_kind_columns(self.record_kind)
+        for source_column, mapped in self.columns.items():
+            if mapped.to not in canonical:
+                raise ValueError(
+                    f"column {source_column!r} maps to {mapped.to!r}, "
+                    f"which is not a column of record kind {self.record_kind!r}"
+                )
+        known = set(self.columns) | {a for m in self.columns.values() for a in m.aliases}
+        for key in self.record_key:
+            if key not in known:
+                raise ValueError(f"record_key column {key!r} is not among the mapped columns")
+        if self.format == "fixed_width" and self.fixed_width is None:
+            raise ValueError("format fixed_width needs a fixed_width layout")
+        if self.format in ("postgres", "mariadb") and self.sql is None:
+            raise ValueError(f"format {self.format} needs sql options (table, url_env)")
+        if self.delivery == "cursor" and (self.sql is None or self.sql.cursor is None):
+            raise ValueError("delivery cursor needs sql.cursor")
+        return self
+
+    @property
+    def is_database(self) -> bool:
+        return self.format in ("postgres", "mariadb")
+
+    def canonical_name(self, header: str) -> str | None:
+        """The canonical column a delivered header maps to, through the name or its aliases."""
+        for source_column, mapped in self.columns.items():
+            if header == source_column or header in mapped.aliases:
+                return mapped.to
+        return None
+
+
+def load_spec(path: Path) -> SourceSpec:
+    """Read and validate one spec file; errors name the file and the field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a source spec must be a mapping of fields")
+    try:
+        spec = SourceSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(spec)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SpecError(f"{path}: {problems}") from exc
+    if spec.name != path.stem:
+        raise SpecError(f"{path}: name {spec.name!r} must equal the file name {path.stem!r}")
+    return spec
+
+
+@cache
+def load_registry(directory: Path = SOURCES_DIR) -> dict[str, SourceSpec]:
+    """Every source spec in the registry folder, by name."""
+    return {path.stem: load_spec(path) for path in sorted(directory.glob("*.yaml"))}

@@ -1,0 +1,88 @@
+"""Generate the sample world and every source's exports, with ground truth and a manifest.
+
+The pipeline never reads ``truth/`` or ``manifest.json``; tests and benchmarks do.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import pkgutil
+import shutil
+from pathlib import Path
+
+from data_samples.generator import sources
+from data_samples.generator.delivery import TRUTH_KEYS, Deliveries
+from data_samples.generator.noise import NoiseRates
+from data_samples.generator.population import AS_OF
+from data_samples.generator.world import World, build_world
+
+SAMPLES = Path(__file__).resolve().parents[1]  # data_samples/: the committed small world
+DEFAULT_SEED = 20261101
+SAMPLE_PEOPLE = 3000
+
+
+def source_names() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(sources.__path__))
+
+
+def generate(out: Path, people: int = SAMPLE_PEOPLE, seed: int = DEFAULT_SEED, rates: NoiseRates = NoiseRates(),
+             only: list[str] | None = None) -> dict:
+    """Write landing/, databases/, truth/ and manifest.json under `out`; return the manifest."""
+    world = build_world(people, seed)
+    for folder in ("landing", "databases", "truth"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+    (out / "truth").mkdir(parents=True)
+    manifest = {"seed": seed, "people": people, "as_of": AS_OF.isoformat(), "sources": {}}
+    truth_rows = []
+    for name in only or source_names():
+        deliveries = Deliveries.open(name, out, seed, rates)
+        importlib.import_module(f"{sources.__name__}.{name}").export(world, deliveries)
+        truth_rows.extend(deliveries.truth)
+        emitted = sum(f["rows"] for f in deliveries.files)
+        manifest["sources"][name] = {
+            "files": deliveries.files,
+            "rows_emitted": emitted,
+            "rows_distinct_deliveries": sum(f["rows"] for f in deliveries.files if not f.get("duplicate_of")),
+        }
+    manifest["records"] = sum(s["rows_emitted"] for s in manifest["sources"].values())
+    _write_truth(out / "truth", world, truth_rows)
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def _write(path: Path, header: list[str], rows) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _id(obj) -> str:
+    return "" if obj is None else getattr(obj, "house_id", None) or getattr(obj, "person_id", None) or obj.business_id
+
+
+def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
+    _write(folder / "records.csv", ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS], records)
+    _write(folder / "houses.csv",
+           ["house_id", "kind", "committee_code", "grid_code", "address", "road", "lane_no", "door_no",
+            "compound", "building_no", "unit_no", "floor_no", "room_no"],
+           ([h.house_id, h.kind, h.committee.code, h.grid_code, h.canonical(), h.road, h.lane_no, h.door_no,
+             h.compound, h.building_no, h.unit_no, h.floor_no, h.room_no] for h in world.houses))
+    _write(folder / "people.csv",
+           ["person_id", "name", "sex", "birth_date", "id_number", "phone", "household_id", "relation",
+            "home_house_id", "registered_house_id", "moved_in", "previous_house_id", "owns", "rents",
+            "landlord_person_id", "flags"],
+           ([p.person_id, p.name, p.sex, p.birth, p.id_number, p.phone, p.household_id, p.relation, _id(p.home),
+             _id(p.registered), p.moved_in, _id(p.previous_home), ";".join(h.house_id for h in p.owns),
+             _id(p.rents), _id(p.landlord), ";".join(sorted(p.flags))] for p in world.people))
+    _write(folder / "businesses.csv",
+           ["business_id", "credit_code", "legal_name", "shop_name", "category", "house_id", "owner_person_id",
+            "phone", "opened", "flags"],
+           ([b.business_id, b.credit_code, b.legal_name, b.shop_name, b.category, b.house.house_id,
+             b.owner.person_id, b.phone, b.opened, ";".join(sorted(b.flags))] for b in world.businesses))
+    _write(folder / "events.csv",
+           ["event_id", "kind", "category", "house_id", "business_id", "person_id", "occurred_at", "closed_at",
+            "status"],
+           ([e.event_id, e.kind, e.category, e.house.house_id, _id(e.business), _id(e.person), e.occurred,
+             e.closed, e.status] for e in world.events))

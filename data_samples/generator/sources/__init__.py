@@ -1,0 +1,1 @@
+"""One exporter per source system: `export(world, deliveries)` writes what that system would."""

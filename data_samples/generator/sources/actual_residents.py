@@ -1,0 +1,32 @@
+"""实有人口 (public security, M): CSV in GBK, one full snapshot a month.
+
+The October snapshot calls the phone column 联系电话; November renamed it 手机号码 (schema drift).
+Movers appear at their previous home in October and at their new home in November.
+"""
+from datetime import date
+
+from data_samples.generator.formats import Table
+
+HEADER = ["序号", "姓名", "性别", "公民身份号码", "出生日期", "居住地址", "居住事由", "登记日期", "{phone}"]
+_REASONS = {"tenant": "租赁", "moved": "购房", "default": "家庭居住"}
+
+
+def export(world, deliveries):
+    noise = deliveries.noise
+    for month, phone_header in (("202610", "联系电话"), ("202611", "手机号码")):
+        rows, truth = [], []
+        for person in world.residents:
+            home = person.home
+            if month == "202610" and person.moved_in and person.moved_in.strftime("%Y%m") >= "202610":
+                home = person.previous_home  # still at the old address in the October snapshot
+            reason = next((r for flag, r in _REASONS.items() if flag in person.flags), _REASONS["default"])
+            registered_on = person.moved_in or date(max(person.birth.year, 2005), person.birth.month, min(person.birth.day, 28))
+            rows.append([len(rows) + 1, noise.name(person.name), "男" if person.sex == "M" else "女",
+                         noise.id_number(person.id_number), person.birth.strftime("%Y%m%d"), noise.address(home),
+                         reason, registered_on.strftime("%Y-%m-%d"), noise.phone(person.phone)])
+            truth.append({"house_id": home.house_id, "person_id": person.person_id})
+            if noise.hit(noise.rates.duplicate_row):  # the same person keyed in twice
+                rows.append([len(rows) + 1, *rows[-1][1:]])
+                truth.append(truth[-1])
+        header = [h.format(phone=phone_header) for h in HEADER]
+        deliveries.csv(f"实有人口_{month}.csv", Table(header, rows, truth), encoding="gbk")

@@ -1,0 +1,182 @@
+"""Excel workbooks (xlsx and legacy xls) read with python-calamine, one Part per sheet.
+
+Reads every visible worksheet (or the spec's ``excel.sheets``, hidden or not); hidden sheets left
+out and hidden columns kept are reported in the notes. On each sheet the header is the spec's
+``excel.header_row`` or, when None, the first of the first 20 rows that names at least half of the
+spec's columns (by name or alias), else the first row with two or more filled cells; rows above it
+(titles, notes) are skipped. A header spanning ``excel.header_rows`` rows is flattened through its
+merged cells: a cell merged across columns gives "top/bottom", a cell merged down gives its name
+once. Blank rows are skipped, and totals rows (合计/总计/小计) and footnote rows (填表人, 注：...) below
+the data are removed and counted in the notes. Values come out as Excel shows them (see
+``cell_text``); row numbers are Excel's 1-based row numbers.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from connectors.readers import Delivered, Part, ReadError
+from connectors.readers.excel_cells import cell_text, hidden_columns
+from connectors.spec import ExcelOptions, SourceSpec
+
+HEADER_SEARCH_ROWS = 20
+_TOTALS = ("合计", "总计", "小计")
+_FOOTNOTES = ("填表人", "填报人", "填表日期", "制表", "审核人", "备注：", "备注:", "注：", "注:")
+
+Grid = list[list[str | None]]
+
+
+def read(path: Path, spec: SourceSpec) -> Delivered:
+    """Read a workbook's sheets; raises ReadError naming the file (and sheet) when it cannot."""
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    if path.stat().st_size == 0:
+        raise ReadError(f"file {path} is empty")
+    options = spec.excel or ExcelOptions()
+    notes: list[str] = []
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ReadError(f"file {path} is not a readable workbook: {exc}") from exc
+    with workbook:
+        sheets = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        visible = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible]
+        if options.sheets == "all":
+            names = visible
+            if hidden := [m.name for m in sheets if m.name not in visible]:
+                notes.append(f"hidden sheets not read: {', '.join(hidden)}")
+        else:
+            names = options.sheets
+            for name in names:
+                if name not in workbook.sheet_names:
+                    raise ReadError(f"file {path} has no sheet {name!r} (it has: {', '.join(workbook.sheet_names)})")
+                if name not in visible:
+                    notes.append(f"sheet {name!r} is hidden; read because the spec names it")
+        hidden_cols = hidden_columns(path)
+        parts = []
+        for name in names:
+            try:
+                sheet = workbook.get_sheet_by_name(name)
+                grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+                merges = sheet.merged_cell_ranges or []
+            except (CalamineError, ValueError) as exc:
+                raise ReadError(f"file {path} sheet {name!r} is not readable: {exc}") from exc
+            part = _read_sheet(grid, merges, name, spec, hidden_cols.get(name, []), notes, path)
+            if part is not None:
+                parts.append(part)
+    return Delivered(parts, [], notes, None)
+
+
+def _read_sheet(grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: list[tuple[int, int]],
+                notes: list[str], path: Path) -> Part | None:
+    """One sheet's table (None for an empty sheet); what was skipped or hidden goes to ``notes``."""
+    options = spec.excel or ExcelOptions()
+    if not any(_filled(row) for row in grid):
+        notes.append(f"sheet {sheet!r} is empty")
+        return None
+    height = options.header_rows
+    if options.header_row is not None:
+        top = options.header_row - 1
+        if top >= len(grid):
+            raise ReadError(f"file {path} sheet {sheet!r}: header_row {top + 1} is past the last row {len(grid)}")
+    else:
+        top = _find_header(grid, merges, spec, height)
+    if top > 0:
+        notes.append(f"sheet {sheet!r}: header at row {top + 1}, rows above it skipped")
+    header = [name for name, _ in _flatten(grid, merges, top, height)]
+    end, totals, footnotes = _trailing_block(grid, top + height, sum(1 for name in header if name))
+    if totals or footnotes:
+        counts = [f"{n} {kind} row{'s' if n > 1 else ''}" for n, kind in ((totals, "totals"), (footnotes, "footnote")) if n]
+        notes.append(f"sheet {sheet!r}: skipped {', '.join(counts)}")
+    numbers = [i for i in range(top + height, end) if _filled(grid[i])]
+    if not any(name for name in header):
+        raise ReadError(f"file {path} sheet {sheet!r}: header row {top + 1} is empty")
+    first, last = _column_span([header] + [grid[i] for i in numbers])
+    width = last - first + 1
+    header = (header[first : last + 1] + [None] * width)[:width]
+    if shown := [c for lo, hi in hidden for c in range(max(lo, first), min(hi, last) + 1)]:
+        labels = ", ".join(f"{_column_letter(c)} ({header[c - first] or '?'})" for c in shown)
+        notes.append(f"sheet {sheet!r}: hidden columns read: {labels}")
+    rows = [(grid[i][first : last + 1] + [None] * width)[:width] for i in numbers]
+    return Part(header, rows, [i + 1 for i in numbers], sheet)
+
+
+def _find_header(grid: Grid, merges: list, spec: SourceSpec, height: int) -> int:
+    """The first row (of the first 20) naming half the spec's columns, where a column counts only
+    if its name starts in that row; else the first row with at least two filled cells."""
+    wanted = [{name, *mapped.aliases} for name, mapped in spec.columns.items()]
+    for top in range(min(HEADER_SEARCH_ROWS, len(grid))):
+        found = {name for name, starts_here in _flatten(grid, merges, top, height) if starts_here}
+        found.update(c.strip() for c in grid[top] if c)
+        hits = sum(1 for names in wanted if names & found)
+        if hits and hits * 2 >= len(wanted):
+            return top
+    counts = [sum(1 for c in row if c and c.strip()) for row in grid]
+    return next((i for i, n in enumerate(counts) if n >= 2), next(i for i, n in enumerate(counts) if n))
+
+
+def _flatten(grid: Grid, merges: list, top: int, height: int) -> list[tuple[str | None, bool]]:
+    """Per column, the header name joined with '/' over ``height`` rows from ``top``, and whether
+    that name starts in row ``top``. Merged cells count once, with the value of their top-left cell."""
+    window = range(top, min(top + height, len(grid)))
+    owner: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r0, c0), (r1, c1) in merges:
+        for r in range(max(r0, top), min(r1, window.stop - 1) + 1):
+            for c in range(c0, c1 + 1):
+                owner[(r, c)] = (r0, c0)
+    width = max((len(grid[r]) for r in window), default=0)
+    names: list[tuple[str | None, bool]] = []
+    for c in range(width):
+        parts, starts_here, previous = [], False, None
+        for r in window:
+            cell = owner.get((r, c), (r, c))
+            if cell == previous:
+                continue
+            previous = cell
+            row = grid[cell[0]]
+            text = (row[cell[1]] if cell[1] < len(row) else None) or ""
+            if text.strip():
+                starts_here = starts_here or (not parts and r == top)
+                parts.append(text.strip())
+        names.append(("/".join(parts) or None, starts_here))
+    return names
+
+
+def _trailing_block(grid: Grid, start: int, columns: int) -> tuple[int, int, int]:
+    """Where the data ends, and how many totals and footnote rows (and blank rows) follow it.
+
+    A totals row starts with 合计/总计/小计 or has a cell that is just that word; a footnote row
+    starts with 填表人, 注：... or, when it fills under half the columns, has a cell starting so.
+    A last data row whose remark column says "注：已整改" is therefore kept."""
+    end, totals, footnotes = len(grid), 0, 0
+    while end > start:
+        cells = ["".join(c.split()) for c in grid[end - 1] if c and c.strip()]
+        if not cells:
+            pass
+        elif cells[0].startswith(_TOTALS) or any(c in _TOTALS for c in cells):
+            totals += 1
+        elif cells[0].startswith(_FOOTNOTES) or (
+            len(cells) * 2 < columns and any(c.startswith(_FOOTNOTES) for c in cells)
+        ):
+            footnotes += 1
+        else:
+            break
+        end -= 1
+    return end, totals, footnotes
+
+
+def _filled(row: list[str | None]) -> bool:
+    return any(c and c.strip() for c in row)
+
+
+def _column_span(rows: list[list[str | None]]) -> tuple[int, int]:
+    filled = [i for row in rows for i, c in enumerate(row) if c and c.strip()]
+    return min(filled), max(filled)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -1,0 +1,117 @@
+"""What calamine does not say directly about a workbook's cells: how Excel displays a value, and
+which columns of an xlsx sheet are hidden.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+
+def cell_text(value: object) -> str | None:
+    """A calamine cell value as text, as a person sees it in Excel: "" -> None, strings unchanged,
+    12.0 -> "12", numbers in General format (310101195001011234 -> "3.10101E+17": the digits are
+    already lost and are not invented back), dates "2026-03-05", datetimes "2026-03-05 14:30:00",
+    times "14:30:00", durations "26:00:00", booleans "TRUE"/"FALSE"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return general_number(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        hours, rest = divmod(round(value.total_seconds()), 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return str(value)
+
+
+def general_number(value: float) -> str:
+    """A number as Excel's General format shows it in a standard-width cell: at most 11 characters
+    (12 with a minus sign), switching to scientific notation with 6 significant digits when the
+    number does not fit. Follows the SheetJS SSF port of Excel's rules."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    width = 12 if value < 0 else 11
+    exponent = math.floor(math.log10(abs(value)))
+    if -4 <= exponent <= -1:
+        text = _precision(value, 10 + exponent)
+    elif abs(exponent) <= 9:
+        text = _strip(f"{value:.12f}")
+        if len(text) > width:
+            text = _precision(value, 10)
+        if len(text) > width:
+            text = f"{value:.5e}"
+    elif exponent == 10:
+        text = f"{value:.10f}"[:12]
+    else:
+        text = _strip(f"{value:.11f}")
+        if len(text) > width or text in ("0", "-0"):
+            text = _precision(value, 6)
+    return _strip(text).upper()
+
+
+def _precision(value: float, digits: int) -> str:
+    """JavaScript's Number.toPrecision: fixed unless the exponent is < -6 or >= digits."""
+    exponent = math.floor(math.log10(abs(float(f"{value:.{digits - 1}e}"))))
+    if exponent < -6 or exponent >= digits:
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{max(digits - 1 - exponent, 0)}f}"
+
+
+def _strip(text: str) -> str:
+    """Drop trailing zeros of the decimal part (and a bare point), keeping any exponent."""
+    mantissa, e, exponent = text.partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + e + exponent
+
+
+def hidden_columns(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Hidden column ranges (0-based, inclusive) per sheet name of an xlsx workbook, read from the
+    sheets' <cols> element without parsing their cells; {} for xls or an unreadable package."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return {name: _hidden_in(package, part) for name, part in _sheet_parts(package).items()}
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError):
+        return {}
+
+
+def _sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    relations = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in relations}
+    parts = {}
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rel_id = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rel_id, "")
+        if target:
+            parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _hidden_in(package: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
+    hidden = []
+    with package.open(part) as stream:
+        for _, element in ElementTree.iterparse(stream, events=("start",)):
+            tag = _local(element.tag)
+            if tag == "col" and element.get("hidden") in ("1", "true"):
+                hidden.append((int(element.get("min")) - 1, int(element.get("max")) - 1))
+            elif tag == "sheetData":  # <cols> comes before the cells; stop before reading them
+                break
+    return hidden
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]

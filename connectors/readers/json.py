@@ -1,0 +1,104 @@
+"""JSON documents (a list of objects, or one found at the spec's dotted ``json.records_path``) and
+JSON lines (one object per line), chosen by ``spec.format`` ("json" or "jsonl").
+
+The header is the union of the records' keys in first-seen order. Strings are kept as written
+("" is None), numbers keep their literal text (an 18-digit ID stays exact), true/false/null become
+"true"/"false"/None, and nested objects or lists are kept as compact JSON text. Row numbers are the
+record's 1-based position in the list (JSON) or its line number (JSON lines).
+"""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from connectors.readers import Delivered, Part, ReadError, Unreadable
+from connectors.readers.encoding import decode_file
+from connectors.spec import SourceSpec
+
+
+class _Number(str):
+    """A JSON number's literal text, so 1.10 and 310101195001011234 come back as written."""
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+
+
+def read(path: Path, spec: SourceSpec) -> Delivered:
+    """Read a JSON or JSON lines file as a single Part; raises ReadError naming the file."""
+    decoded = decode_file(path, spec.encoding)
+    if not decoded.text.strip():
+        raise ReadError(f"file {path} is empty")
+    if spec.format == "jsonl":
+        records, numbers, unreadable = _json_lines(decoded.text)
+    else:
+        records, numbers, unreadable = _json_document(decoded.text, spec, path)
+    header: dict[str, None] = {}
+    for record in records:
+        header.update(dict.fromkeys(record))
+    rows = [[_text(record[key]) if key in record else None for key in header] for record in records]
+    return Delivered([Part(list(header), rows, numbers)], unreadable, [], decoded.encoding)
+
+
+def _json_lines(text: str) -> tuple[list[dict], list[int], list[Unreadable]]:
+    records, numbers, unreadable = [], [], []
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = _loads(line)
+        except ValueError as exc:
+            unreadable.append(Unreadable(number, f"not valid JSON: {exc}", line))
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+            numbers.append(number)
+        else:
+            unreadable.append(Unreadable(number, "line is not a JSON object", line))
+    return records, numbers, unreadable
+
+
+def _json_document(text: str, spec: SourceSpec, path: Path) -> tuple[list[dict], list[int], list[Unreadable]]:
+    try:
+        document = _loads(text)
+    except ValueError as exc:
+        raise ReadError(f"file {path} is not valid JSON: {exc}") from exc
+    records_path = spec.json_options.records_path if spec.json_options else None
+    found = document
+    for step in records_path.split(".") if records_path else []:
+        if not isinstance(found, dict) or step not in found:
+            raise ReadError(f"file {path} has no records at {records_path!r} (missing {step!r})")
+        found = found[step]
+    if not isinstance(found, list):
+        where = f"at {records_path!r}" if records_path else "at the top level"
+        raise ReadError(f"file {path} holds no list of records {where}")
+    records, numbers, unreadable = [], [], []
+    for number, value in enumerate(found, start=1):
+        if isinstance(value, dict):
+            records.append(value)
+            numbers.append(number)
+        else:
+            unreadable.append(Unreadable(number, "record is not a JSON object", _dump(value)))
+    return records, numbers, unreadable
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):  # strings and _Number literals
+        return str(value)
+    return _dump(value)
+
+
+def _dump(value: Any) -> str:
+    """Compact JSON text that keeps number literals and Chinese characters as written."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_dump(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)

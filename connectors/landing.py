@@ -1,0 +1,76 @@
+"""The landing zone: the folder where departments drop their exports, one sub-folder per source.
+
+The root is ``$HOUSEKEY_LANDING`` (default ``data_samples/landing`` in the repository). A source's
+deliveries are the files in ``<root>/<source name>/`` that match the spec's ``files`` glob, in
+name order. A delivery is identified by its content (sha256), not its name: the same bytes
+delivered twice under two names are one delivery.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.spec import SourceSpec
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LANDING_ENV = "HOUSEKEY_LANDING"
+
+
+@dataclass(frozen=True)
+class DeliveryFile:
+    """One file waiting in the landing zone."""
+
+    path: Path
+    file_hash: str
+    """sha256 of the bytes, hex."""
+    file_bytes: int
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+
+def landing_root() -> Path:
+    """The landing zone root: ``$HOUSEKEY_LANDING`` or ``<repo>/data_samples/landing``."""
+    return Path(os.environ.get(LANDING_ENV) or REPO_ROOT / "data_samples" / "landing")
+
+
+def source_folder(spec: SourceSpec) -> Path:
+    """The folder a source's deliveries are dropped into."""
+    return landing_root() / spec.name
+
+
+def delivery_paths(spec: SourceSpec) -> list[Path]:
+    """The source's delivered files matching ``spec.files``, sorted by name (none if no folder)."""
+    folder = source_folder(spec)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.glob(spec.files)
+        # hidden files and Office lock files (~$名单.xlsx) are not deliveries
+        if path.is_file() and not path.name.startswith((".", "~$"))
+    )
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of the file's bytes as hex, read in chunks so large exports never sit in memory."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]]) -> list[DeliveryFile]:
+    """Delivered files not yet recorded, in name order.
+
+    ``recorded`` holds the (file name, file hash) pairs the warehouse already accounts for. A file
+    whose content changed under the same name is pending again; a known content under a new name
+    is pending too, so the loader can record it as a re-delivery.
+    """
+    pending = []
+    for path in delivery_paths(spec):
+        file_hash = content_hash(path)
+        if (path.name, file_hash) not in recorded:
+            pending.append(DeliveryFile(path, file_hash, path.stat().st_size))
+    return pending

@@ -1,0 +1,198 @@
+"""The ``housekey`` command: run the pipeline, query the warehouse, open the Dagster UI.
+
+Dagster and DuckDB are imported inside the commands, so ``housekey --help`` answers at once.
+Runs are recorded in the Dagster instance at ``$DAGSTER_HOME`` (default ``var/dagster``), so
+``housekey ui`` shows the runs ``housekey run`` made.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from warehouse.intake import SourceLanding
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Dagster's console logger would interleave with the progress display; the UI keeps every log.
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+app = typer.Typer(
+    help="以房管人: merge departmental exports into the house-keyed warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def dagster_home() -> Path:
+    """``$DAGSTER_HOME`` (set to ``<repo>/var/dagster`` if unset), with a dagster.yaml that switches
+    telemetry off: without it the CLI writes ~/.dagster even when DAGSTER_HOME is set."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "var" / "dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+@app.command()
+def run(
+    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+) -> None:
+    """Land every pending delivery of every source (or the named ones) in the warehouse."""
+    with console.status("starting Dagster…"):
+        from dagster import DagsterInstance, materialize
+
+        from connectors.spec import load_registry
+        from pipelines.definitions import raw_assets, warehouse_resources
+        from warehouse.database import warehouse_path
+
+    registry = load_registry()
+    if unknown := sorted(set(source or ()) - set(registry)):
+        errors.print(Text(f"unknown source {', '.join(unknown)}; known: {', '.join(registry)}", style="red"))
+        raise typer.Exit(2)
+    selected = {name: spec for name, spec in registry.items() if not source or name in source}
+    dagster_home()
+
+    landed: dict[str, SourceLanding] = {}
+    started = time.perf_counter()
+    with Progress(
+        SpinnerColumn(), TextColumn("landing sources"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("landing", total=len(selected))
+
+        def on_landed(landing: SourceLanding) -> None:
+            landed[landing.source] = landing
+            progress.console.print(_progress_line(landing))
+            progress.advance(task)
+
+        assets = raw_assets(selected, on_landed)
+        result = materialize(
+            assets, resources=warehouse_resources(), instance=DagsterInstance.get(),
+            run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run"},
+        )
+    source_of_step = {asset.node_def.name: asset.key.path[-1] for asset in assets}
+    crashed = {
+        source_of_step.get(event.step_key or "", event.step_key): _first_line(event.step_failure_data.error)
+        for event in result.get_step_failure_events()
+    }
+    for name, message in crashed.items():
+        console.print(Text.assemble(("✗ ", "red"), (name, "bold"), f"  {message}"))
+    console.print(_summary(selected, landed, crashed))
+    console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
+    path = warehouse_path()
+    console.print(Text.assemble("Warehouse: ", (str(path), "bold")))
+    console.print(Text(f"Open it with `duckdb {path}` or `housekey query \"SELECT * FROM meta.deliveries\"`."))
+    raise typer.Exit(0 if result.success else 1)
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="SQL to run, e.g. \"SELECT * FROM meta.deliveries\"."),
+    limit: int = typer.Option(50, help="Show at most this many rows."),
+) -> None:
+    """Run SQL on the warehouse (read-only) and print the result as a table."""
+    import duckdb
+
+    from warehouse.database import connect
+
+    try:
+        con = connect(read_only=True)
+        cursor = con.execute(sql)
+        rows = cursor.fetchmany(limit + 1) if cursor.description else []
+    except (FileNotFoundError, duckdb.Error) as error:
+        errors.print(Text(str(error), style="red"))
+        raise typer.Exit(1) from error
+    if not cursor.description:
+        console.print("done")
+        return
+    table = Table(show_lines=False)
+    for name, *_ in cursor.description:
+        table.add_column(Text(name))
+    for row in rows[:limit]:
+        table.add_row(*(Text("NULL", style="dim") if value is None else Text(str(value)) for value in row))
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"first {limit} rows shown; raise --limit to see more")
+
+
+@app.command()
+def ui(port: int = typer.Option(3000, help="Port of the web UI.")) -> None:
+    """Open the Dagster UI on http://127.0.0.1:PORT (stop it with Ctrl-C)."""
+    dagster_home()
+    # dagster dev ignores SIGINT (and so SIGTERM) when started from a script that did
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    command = ["dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    os.execv(sys.executable, [sys.executable, "-m", *command])
+
+
+def _progress_line(landing: SourceLanding) -> Text:
+    if not landing.deliveries:
+        return Text.assemble(("– ", "dim"), (landing.source, "bold"), f"  {landing.note}")
+    failed = landing.count("failed")
+    mark = ("! ", "yellow") if failed or landing.rows_quarantined else ("✓ ", "green")
+    return Text.assemble(
+        mark, (landing.source, "bold"),
+        f"  {landing.count('loaded')} deliveries, {landing.rows_loaded:,} rows landed, "
+        f"{landing.rows_quarantined:,} quarantined, {landing.count('duplicate')} duplicates, {failed} failed",
+    )
+
+
+def _summary(selected: dict, landed: dict[str, SourceLanding], crashed: dict[str, str]) -> Table:
+    table = Table(
+        title="Landed in the raw layer", title_justify="left", caption_justify="left",
+        caption="delivered, landed, quarantined: rows (delivered = landed + quarantined)",
+    )
+    table.add_column("source", no_wrap=True)
+    for heading in ("deliveries", "delivered", "landed", "quarantined", "duplicates", "failed"):
+        table.add_column(heading, justify="right")
+    table.add_column("note", overflow="fold")
+    totals = [0] * 6
+    for name in selected:
+        if name not in landed:
+            table.add_row(name, *[""] * 6, Text(f"step failed: {crashed.get(name, 'not run')}", style="red"))
+            continue
+        landing = landed[name]
+        figures = [
+            landing.count("loaded"), landing.rows_delivered, landing.rows_loaded,
+            landing.rows_quarantined, landing.count("duplicate"), landing.count("failed"),
+        ]
+        totals = [total + figure for total, figure in zip(totals, figures)]
+        failures = [f"{r.file_name}: {r.notes[0]}" for r in landing.deliveries if r.status == "failed"]
+        table.add_row(name, *(f"{figure:,}" for figure in figures), Text("; ".join(failures) or landing.note or ""))
+    table.add_section()
+    table.add_row(Text("total", style="bold"), *(f"{total:,}" for total in totals), "")
+    return table
+
+
+def _first_line(error: object) -> str:
+    message = getattr(error, "message", None) or str(error)
+    return (message.strip().splitlines() or [""])[0]
+
+
+def _add_sample_commands(cli: typer.Typer) -> None:
+    """``housekey generate`` and ``housekey samples …``, from the sample generator when it is present."""
+    try:
+        if importlib.util.find_spec("data_samples.generator.cli") is None:
+            return
+        from data_samples.generator.cli import register
+    except ImportError as error:
+        errors.print(Text(f"sample commands unavailable: {error}", style="yellow"))
+        return
+    register(cli)
+
+
+_add_sample_commands(app)

@@ -1,0 +1,106 @@
+"""Where the warehouse lives, how to open it, and the bookkeeping tables every layer relies on.
+
+The warehouse is one DuckDB file: ``$HOUSEKEY_WAREHOUSE`` or ``var/warehouse/housekey.duckdb`` in
+the repository. DuckDB has one writer at a time (decision 3): writers go through the pipeline's
+``warehouse`` pool; analysts read a published copy or open the file read-only.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WAREHOUSE_ENV = "HOUSEKEY_WAREHOUSE"
+# A file named like one of its schemas (raw.duckdb) makes queries fail as ambiguous.
+LAYER_SCHEMAS = ("raw", "staging", "quality", "core", "tags", "marts", "meta")
+
+_BOOKKEEPING = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS quality;
+CREATE SCHEMA IF NOT EXISTS meta;
+
+CREATE TABLE IF NOT EXISTS meta.deliveries (
+    delivery_id      VARCHAR NOT NULL,
+    source           VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    file_hash        VARCHAR,
+    file_bytes       BIGINT,
+    encoding         VARCHAR,
+    rows_delivered   BIGINT NOT NULL DEFAULT 0,
+    rows_loaded      BIGINT NOT NULL DEFAULT 0,
+    rows_quarantined BIGINT NOT NULL DEFAULT 0,
+    notes            VARCHAR,
+    status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'duplicate', 'failed')),
+    loaded_at        TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS quality.quarantine (
+    source         VARCHAR NOT NULL,
+    delivery_id    VARCHAR NOT NULL,
+    file_name      VARCHAR,
+    sheet          VARCHAR,
+    row_number     BIGINT,
+    column_name    VARCHAR,
+    rule           VARCHAR NOT NULL,
+    value          VARCHAR,
+    reason         VARCHAR,
+    quarantined_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS meta.cursors (
+    source       VARCHAR PRIMARY KEY,
+    cursor_value VARCHAR,
+    updated_at   TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+"""
+
+
+def warehouse_path() -> Path:
+    """The warehouse file: ``$HOUSEKEY_WAREHOUSE`` or ``<repo>/var/warehouse/housekey.duckdb``."""
+    return _not_named_like_a_schema(
+        Path(os.environ.get(WAREHOUSE_ENV) or REPO_ROOT / "var" / "warehouse" / "housekey.duckdb")
+    )
+
+
+def _not_named_like_a_schema(path: Path) -> Path:
+    if path.stem in LAYER_SCHEMAS:
+        raise ValueError(f"{path}: a warehouse file must not be named like a schema ({path.stem})")
+    return path
+
+
+def create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw, quality and meta schemas and their tables if missing (idempotent)."""
+    con.execute(_BOOKKEEPING)
+
+
+def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (default: ``warehouse_path()``).
+
+    A writable connection creates the file, its folder and the bookkeeping tables if missing.
+    A read-only connection needs the file to exist.
+    """
+    path = _not_named_like_a_schema(Path(path)) if path is not None else warehouse_path()
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path} yet: run `housekey run` first")
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    create_bookkeeping(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside commits together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

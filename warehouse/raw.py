@@ -1,0 +1,234 @@
+"""The raw layer: every delivery as delivered, every value a string, nothing lost.
+
+``raw.<source>`` keeps the delivered (Chinese) headers as column names, all VARCHAR, and grows a
+column when a delivery brings a header the table lacks. Every row carries its provenance:
+``_source, _delivery_id, _file_name, _file_hash, _sheet, _row_number``. Each delivery is written in
+one transaction and recorded in ``meta.deliveries``; rows the reader could not read, and files it
+could not read at all, go to ``quality.quarantine`` with the reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from connectors.readers import Delivered, Part, ReadError, Unreadable
+from connectors.spec import SourceSpec
+from warehouse.database import transaction
+
+PROVENANCE = {
+    **dict.fromkeys(("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet"), "VARCHAR"),
+    "_row_number": "BIGINT",
+}
+Status = Literal["loaded", "duplicate", "failed"]
+
+
+@dataclass(frozen=True)
+class LandingResult:
+    """What became of one delivery."""
+
+    source: str
+    delivery_id: str
+    file_name: str
+    status: Status
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rows_delivered(self) -> int:
+        return self.rows_loaded + self.rows_quarantined
+
+
+def file_delivery_id(source: str, file_hash: str) -> str:
+    """The delivery id of a file: the source and the first 12 hex digits of its content hash."""
+    return f"{source}:{file_hash[:12]}"
+
+
+def land(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivered: Delivered,
+    file_name: str, file_hash: str, file_bytes: int | None, delivery_id: str | None = None,
+) -> LandingResult:
+    """Write one delivery into ``raw.<spec.name>`` in one transaction: all of it or none of it.
+
+    ``delivery_id`` defaults to ``file_delivery_id(source, file_hash)``. Content already loaded for
+    the source (same hash, status 'loaded') is a re-delivery: no rows are written, and a
+    ``meta.deliveries`` row with status 'duplicate' records the file name under the earlier
+    delivery's id, so the file is not offered again. A successful load replaces any earlier
+    'failed' record of the same delivery and file.
+    """
+    with transaction(con):
+        return write_delivery(con, spec, delivered, file_name, file_hash, file_bytes, delivery_id)
+
+
+def write_delivery(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivered: Delivered,
+    file_name: str, file_hash: str, file_bytes: int | None, delivery_id: str | None = None,
+) -> LandingResult:
+    """``land()`` inside the caller's transaction, for callers that commit more with it (a cursor)."""
+    delivery_id = delivery_id or file_delivery_id(spec.name, file_hash)
+    _forget_failed_attempt(con, spec.name, delivery_id, file_name)
+    earlier = con.execute(
+        "SELECT delivery_id, file_name FROM meta.deliveries"
+        " WHERE source = ? AND file_hash = ? AND status = 'loaded' LIMIT 1",
+        [spec.name, file_hash],
+    ).fetchone()
+    if earlier:
+        result = LandingResult(
+            spec.name, earlier[0], file_name, "duplicate",
+            notes=(f"same content as {earlier[1]} (delivery {earlier[0]}): nothing loaded",),
+        )
+        _record(con, result, file_hash, file_bytes, delivered.encoding)
+        return result
+
+    notes = list(delivered.notes)
+    for part in delivered.parts:
+        columns, renamed = _column_names(part.header)
+        notes += renamed
+        _add_missing_columns(con, spec.name, columns)
+        _insert_part(con, spec.name, part, columns, [spec.name, delivery_id, file_name, file_hash, part.sheet])
+    _quarantine_rows(con, spec.name, delivery_id, file_name, delivered.unreadable)
+    result = LandingResult(
+        spec.name, delivery_id, file_name, "loaded",
+        rows_loaded=delivered.row_count, rows_quarantined=len(delivered.unreadable), notes=tuple(notes),
+    )
+    _record(con, result, file_hash, file_bytes, delivered.encoding)
+    return result
+
+
+def record_failure(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str, file_hash: str | None,
+    file_bytes: int | None, error: ReadError, delivery_id: str | None = None,
+) -> LandingResult:
+    """Record a delivery that could not be read at all: status 'failed' in ``meta.deliveries`` and
+    rule 'unreadable_file' in ``quality.quarantine``, both with the error's message.
+
+    A failed file is offered again on the next run; its new attempt replaces this record.
+    """
+    delivery_id = delivery_id or file_delivery_id(spec.name, file_hash or "")
+    result = LandingResult(spec.name, delivery_id, file_name, "failed", notes=(str(error),))
+    with transaction(con):
+        _forget_failed_attempt(con, spec.name, delivery_id, file_name)
+        _record(con, result, file_hash, file_bytes, encoding=None)
+        con.execute(
+            "INSERT INTO quality.quarantine (source, delivery_id, file_name, rule, reason)"
+            " VALUES (?, ?, ?, 'unreadable_file', ?)",
+            [spec.name, delivery_id, file_name, str(error)],
+        )
+    return result
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _column_names(header: list[str]) -> tuple[list[str], list[str]]:
+    """Unique column names for a delivered header, and a note for each one changed.
+
+    Readers already make headers unique; this also separates names that differ only in case
+    (DuckDB identifiers are case-insensitive) and names that clash with a provenance column.
+    """
+    taken = {name.lower() for name in PROVENANCE}
+    names, notes = [], []
+    for position, delivered in enumerate(header, start=1):
+        name, suffix = delivered, 2
+        while name.lower() in taken:
+            name, suffix = f"{delivered}_{suffix}", suffix + 1
+        if name != delivered:
+            notes.append(f"header {delivered!r} of column {position} stored as {name!r}")
+        taken.add(name.lower())
+        names.append(name)
+    return names, notes
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> None:
+    """Create ``raw.<source>`` or add the columns it lacks; existing columns are never dropped."""
+    existing = {
+        name.lower()
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns()"
+            " WHERE database_name = current_database() AND schema_name = 'raw' AND table_name = ?",
+            [source],
+        ).fetchall()
+    }
+    table = f"raw.{_quote(source)}"
+    if not existing:
+        definitions = [f"{_quote(c)} VARCHAR" for c in columns] + [f"{p} {t}" for p, t in PROVENANCE.items()]
+        con.execute(f"CREATE TABLE {table} ({', '.join(definitions)})")
+        return
+    for column in columns:
+        if column.lower() not in existing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {_quote(column)} VARCHAR")
+
+
+def _insert_part(
+    con: duckdb.DuckDBPyConnection, source: str, part: Part, columns: list[str], provenance: list[str | None]
+) -> None:
+    values = list(zip(*part.rows)) if part.rows else [()] * len(columns)
+    batch = pa.table(
+        {name: pa.array(column, pa.string()) for name, column in zip(columns, values)}
+        | {"_row_number": pa.array(part.row_numbers, pa.int64())}
+    )
+    con.register("delivered_part", batch)
+    try:
+        con.execute(
+            f"INSERT INTO raw.{_quote(source)} BY NAME SELECT *, ?::VARCHAR AS _source,"
+            " ?::VARCHAR AS _delivery_id, ?::VARCHAR AS _file_name, ?::VARCHAR AS _file_hash,"
+            " ?::VARCHAR AS _sheet FROM delivered_part",
+            provenance,
+        )
+    finally:
+        con.unregister("delivered_part")
+
+
+def _quarantine_rows(
+    con: duckdb.DuckDBPyConnection, source: str, delivery_id: str, file_name: str, rows: list[Unreadable]
+) -> None:
+    if not rows:
+        return
+    batch = pa.table({
+        "sheet": pa.array([r.sheet for r in rows], pa.string()),
+        "row_number": pa.array([r.row_number for r in rows], pa.int64()),
+        "column_name": pa.array([r.column for r in rows], pa.string()),
+        "value": pa.array([r.raw for r in rows], pa.string()),
+        "reason": pa.array([r.reason for r in rows], pa.string()),
+    })
+    con.register("unreadable_rows", batch)
+    try:
+        con.execute(
+            "INSERT INTO quality.quarantine BY NAME SELECT *, ? AS source, ? AS delivery_id,"
+            " ? AS file_name, 'unreadable_row' AS rule FROM unreadable_rows",
+            [source, delivery_id, file_name],
+        )
+    finally:
+        con.unregister("unreadable_rows")
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, result: LandingResult, file_hash: str | None, file_bytes: int | None,
+    encoding: str | None,
+) -> None:
+    con.execute(
+        "INSERT INTO meta.deliveries (delivery_id, source, file_name, file_hash, file_bytes, encoding,"
+        " rows_delivered, rows_loaded, rows_quarantined, notes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.delivery_id, result.source, result.file_name, file_hash, file_bytes, encoding,
+            result.rows_delivered, result.rows_loaded, result.rows_quarantined,
+            "; ".join(result.notes) or None, result.status,
+        ],
+    )
+
+
+def _forget_failed_attempt(con: duckdb.DuckDBPyConnection, source: str, delivery_id: str, file_name: str) -> None:
+    """Drop the record of an earlier failed attempt at this delivery, so it is not counted twice."""
+    attempt = [source, delivery_id, file_name]
+    con.execute(
+        "DELETE FROM meta.deliveries"
+        " WHERE source = ? AND delivery_id = ? AND file_name = ? AND status = 'failed'", attempt
+    )
+    con.execute(
+        "DELETE FROM quality.quarantine"
+        " WHERE source = ? AND delivery_id = ? AND file_name = ? AND rule = 'unreadable_file'", attempt
+    )

@@ -96,6 +96,9 @@ class SourceSpec(_Strict):
     """Glob of delivery files in the source's landing folder."""
     delivery: Literal["snapshot", "changes", "cursor"] = "snapshot"
     """Each delivery is a full snapshot, only the changes, or a database pull on a cursor column."""
+    contract: Literal["evolve", "stop"] = "evolve"
+    """On schema drift: evolve keeps loading (unknown columns spill into staging's _extra column);
+    stop holds back this source's delivery until the spec is updated. Drift is always reported."""
     freshness_days: int = Field(30, gt=0)
     """A delivery is expected at least this often."""
     record_kind: str

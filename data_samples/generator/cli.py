@@ -1,0 +1,64 @@
+"""The generator's commands: `housekey generate` and `housekey samples seed-databases`."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+SAMPLES = Path(__file__).resolve().parents[1]  # the committed sample, wherever the command runs from
+samples_app = typer.Typer(help="The sample world's data: load its database tables.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `generate` and the `samples` group to the main command line."""
+    app.command("generate")(generate)
+    app.add_typer(samples_app, name="samples")
+
+
+def generate(
+    out: Path = typer.Option(..., "--out", help="Folder to write landing/, databases/, truth/ and manifest.json into."),
+    people: int = typer.Option(3000, "--people", min=1, help="About how many residents the world has."),
+    seed: int = typer.Option(20261101, "--seed", help="Same seed, same world, same bytes."),
+    seed_databases: bool = typer.Option(False, "--seed-databases/--no-seed-databases",
+                                        help="Also load the database tables into PostgreSQL and MariaDB."),
+) -> None:
+    """Generate a sample world of about --people residents and every source system's exports of it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from data_samples.generator.generate import generate as generate_world
+
+    console = Console()
+    started = time.perf_counter()
+    manifest = generate_world(out, people, seed)
+    elapsed = time.perf_counter() - started
+    table = Table("source", "files", "rows", title=f"{manifest['people']:,} people, seed {seed}")
+    for name, source in manifest["sources"].items():
+        table.add_row(name, str(len(source["files"])), f"{source['rows_emitted']:,}")
+    console.print(table)
+    console.print(f"{manifest['records']:,} records from {len(manifest['sources'])} sources "
+                  f"in {elapsed:.1f} s, written to {out}")
+    if seed_databases:
+        _seed(out, console)
+
+
+@samples_app.command("seed-databases")
+def seed_databases_command(
+    directory: Path = typer.Option(SAMPLES, "--dir", show_default="data_samples",
+                                   help="Sample folder holding databases/*.json."),
+) -> None:
+    """Load the sample's database tables into PostgreSQL and MariaDB (an absent server is skipped)."""
+    from rich.console import Console
+
+    _seed(directory, Console())
+
+
+def _seed(directory: Path, console) -> None:
+    from data_samples.generator.seed import seed_databases
+
+    if not (directory / "databases").is_dir():
+        console.print(f"[red]no databases/ folder in {directory}[/red]")
+        raise typer.Exit(1)
+    for note in seed_databases(directory):
+        console.print(note)

@@ -1,0 +1,94 @@
+"""Load the sample world's database tables (databases/*.json) into the real PostgreSQL and MariaDB.
+
+Each seed file holds one table: dialect, table, key, columns [[name, sql type]] and rows. The
+table is dropped and created afresh. A server that cannot be reached is skipped with a note, so
+the demo runs on a laptop without database servers.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+MARIADB_URL = "mysql://root@127.0.0.1:3306/test"
+_CONNECT_TIMEOUT = 5  # seconds: an absent server should cost a moment, not a minute
+
+
+def seed_databases(samples: Path) -> list[str]:
+    """Seed every table under samples/databases; return one line per table loaded or server skipped."""
+    seeds = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((samples / "databases").glob("*.json"))]
+    notes = []
+    for dialect, load in (("postgres", _load_postgres), ("mariadb", _load_mariadb)):
+        tables = [s for s in seeds if s["dialect"] == dialect]
+        if tables:
+            notes.extend(load(tables))
+    unknown = sorted({s["dialect"] for s in seeds} - {"postgres", "mariadb"})
+    notes.extend(f"skipped dialect {d}: no loader" for d in unknown)
+    return notes
+
+
+def _load_postgres(tables: list[dict]) -> list[str]:
+    import psycopg
+    from psycopg import sql
+
+    url = os.environ.get("HOUSEKEY_PG_URL", PG_URL)
+    try:
+        connection = psycopg.connect(url, connect_timeout=_CONNECT_TIMEOUT)
+    except psycopg.OperationalError as exc:
+        return [f"PostgreSQL not reachable at {_where(url)}, skipped {_names(tables)}: {_first_line(exc)}"]
+    with connection:
+        for seed in tables:
+            table, names = sql.Identifier(seed["table"]), [sql.Identifier(c) for c, _ in seed["columns"]]
+            types = [sql.SQL(t) for _, t in seed["columns"]]
+            definitions = sql.SQL(", ").join(sql.SQL("{} {}").format(n, t) for n, t in zip(names, types))
+            connection.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+            connection.execute(sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY ({}))").format(
+                table, definitions, sql.Identifier(seed["key"])))
+            copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(table, sql.SQL(", ").join(names))
+            with connection.cursor().copy(copy_in) as copy:
+                for row in seed["rows"]:
+                    copy.write_row(row)
+    return [f"PostgreSQL {_where(url)}: {seed['table']} ({len(seed['rows'])} rows)" for seed in tables]
+
+
+def _load_mariadb(tables: list[dict]) -> list[str]:
+    import pymysql
+
+    url = os.environ.get("HOUSEKEY_MARIADB_URL", MARIADB_URL)
+    parts = urlsplit(url)
+    try:
+        connection = pymysql.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
+                                     user=unquote(parts.username or "root"), password=unquote(parts.password or ""),
+                                     database=parts.path.lstrip("/") or None, charset="utf8mb4",
+                                     connect_timeout=_CONNECT_TIMEOUT)
+    except pymysql.err.OperationalError as exc:
+        return [f"MariaDB not reachable at {_where(url)}, skipped {_names(tables)}: {_first_line(exc)}"]
+    with connection, connection.cursor() as cursor:
+        for seed in tables:
+            table = f"`{seed['table']}`"
+            names = ", ".join(f"`{c}`" for c, _ in seed["columns"])
+            definitions = ", ".join(f"`{c}` {t}" for c, t in seed["columns"])
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TABLE {table} ({definitions}, PRIMARY KEY (`{seed['key']}`)) "
+                           "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+            placeholders = ", ".join(["%s"] * len(seed["columns"]))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", seed["rows"])
+        connection.commit()
+    return [f"MariaDB {_where(url)}: {seed['table']} ({len(seed['rows'])} rows)" for seed in tables]
+
+
+def _where(url: str) -> str:
+    """host:port/database, never the credentials."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname}{port}{parts.path}"
+
+
+def _names(tables: list[dict]) -> str:
+    return ", ".join(seed["table"] for seed in tables)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

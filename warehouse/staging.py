@@ -1,0 +1,110 @@
+"""The staging layer: each source's raw rows mapped to canonical columns, typed and normalised.
+
+``staging.<source>`` is rebuilt from ``raw.<source>`` on every run (so it is idempotent). A row
+whose value cannot be read (a date that is no date, an ID number Excel turned into 3.10101E+17)
+goes to ``quality.quarantine`` with the column, value and reason instead; the rest continue.
+Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from connectors.spec import SourceSpec
+from schemas import record_kind_columns
+from warehouse.database import transaction
+from warehouse.transforms import transform_sql
+
+LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number")
+STAGING_RULE = "transform_"
+
+
+@dataclass(frozen=True)
+class StagingResult:
+    source: str
+    rows_raw: int
+    rows_staged: int
+    rows_quarantined: int
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+        "ORDER BY ordinal_position", [source]).fetchall()]
+
+
+def _mapped_value(spec: SourceSpec, column: str) -> str:
+    """The delivered column, with the spec's code list applied (男 -> M)."""
+    values = spec.columns[spec_column(spec, column)].values
+    if not values:
+        return _quote(column)
+    cases = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in values.items())
+    return f"CASE trim({_quote(column)}) {cases} ELSE {_quote(column)} END"
+
+
+def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[tuple[str, str, str]]]:
+    """SQL selecting typed canonical columns and one reason column per transformed source column."""
+    canonical = record_kind_columns(spec.record_kind)
+    by_target: dict[str, list[str]] = {}
+    for column, mapped in spec.columns.items():
+        delivered = [name for name in (column, *mapped.aliases) if name in present]
+        by_target.setdefault(mapped.to, []).extend(delivered)
+    values, checks = [], []
+    for target, delivered in by_target.items():
+        transform = next(m.transform for m in spec.columns.values() if m.to == target) or canonical[target]["type"]
+        exprs = []
+        for name in delivered:
+            value, reason = transform_sql(transform, _mapped_value(spec, name))
+            exprs.append(value)
+            if reason != "NULL":
+                checks.append((name, transform, reason))
+        values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {_quote(target)}")
+    known = {n for c, m in spec.columns.items() for n in (c, *m.aliases)}
+    extra = [c for c in present if c not in known and c not in LINEAGE]
+    extra_sql = ("json_object(" + ", ".join(f"{_literal(c)}, {_quote(c)}" for c in extra) + ")") if extra else "NULL::JSON"
+    reasons = [f"{reason} AS {_quote('_why_' + str(i))}" for i, (_, _, reason) in enumerate(checks)]
+    select = ", ".join([*(_quote(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
+    return select, checks
+
+
+def spec_column(spec: SourceSpec, name: str) -> str:
+    """The spec's own name for a delivered column (itself, or the column it is an alias of)."""
+    return next((c for c, m in spec.columns.items() if name == c or name in m.aliases), name)
+
+
+def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
+    """Rebuild staging.<source> and its quarantine rows in one transaction."""
+    present = raw_columns(con, spec.name)
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    if not present:
+        return StagingResult(spec.name, 0, 0, 0)
+    select, checks = staging_select(spec, present)
+    table, raw = f"staging.{_quote(spec.name)}", f"raw.{_quote(spec.name)}"
+    failing = " OR ".join(f"{_quote('_why_' + str(i))} IS NOT NULL" for i in range(len(checks))) or "false"
+    with transaction(con):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select} FROM {raw}")
+        columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(map(_quote, columns))} FROM _typed "
+                    f"WHERE NOT ({failing}) ORDER BY _delivery_id, _sheet, _row_number")
+        con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
+        for i, (name, transform, _) in enumerate(checks):
+            why = _quote("_why_" + str(i))
+            con.execute(
+                f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, column_name, rule, value, reason) "
+                f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, ?, ?, r.{_quote(name)}, t.{why} "
+                f"FROM _typed t JOIN {raw} r ON t._delivery_id = r._delivery_id AND t._sheet IS NOT DISTINCT FROM r._sheet "
+                f"AND t._row_number = r._row_number WHERE t.{why} IS NOT NULL",
+                [name, STAGING_RULE + transform])
+        rows_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+        rows_staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        con.execute("DROP TABLE _typed")
+    return StagingResult(spec.name, rows_raw, rows_staged, rows_raw - rows_staged)

@@ -56,8 +56,9 @@ def run(
         from dagster import DagsterInstance, materialize
 
         from connectors.spec import load_registry
-        from pipelines.definitions import raw_assets, warehouse_resources
-        from warehouse.database import warehouse_path
+        from pipelines.definitions import source_assets, warehouse_resources
+        from warehouse.accounting import row_accounts
+        from warehouse.database import connect, warehouse_path
 
     registry = load_registry()
     if unknown := sorted(set(source or ()) - set(registry)):
@@ -79,7 +80,7 @@ def run(
             progress.console.print(_progress_line(landing))
             progress.advance(task)
 
-        assets = raw_assets(selected, on_landed)
+        assets = source_assets(selected, on_landed)
         result = materialize(
             assets, resources=warehouse_resources(), instance=DagsterInstance.get(),
             run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run"},
@@ -92,6 +93,10 @@ def run(
     for name, message in crashed.items():
         console.print(Text.assemble(("✗ ", "red"), (name, "bold"), f"  {message}"))
     console.print(_summary(selected, landed, crashed))
+    for line in _notes(landed):
+        console.print(line)
+    with connect() as con:
+        console.print(_accounts(row_accounts(con, list(selected))))
     console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
     path = warehouse_path()
     console.print(Text.assemble("Warehouse: ", (str(path), "bold")))
@@ -146,24 +151,21 @@ def _progress_line(landing: SourceLanding) -> Text:
     mark = ("! ", "yellow") if failed or landing.rows_quarantined else ("✓ ", "green")
     return Text.assemble(
         mark, (landing.source, "bold"),
-        f"  {landing.count('loaded')} deliveries, {landing.rows_loaded:,} rows landed, "
-        f"{landing.rows_quarantined:,} quarantined, {landing.count('duplicate')} duplicates, {failed} failed",
+        f"  {landing.count('loaded')} files, {landing.rows_loaded:,} rows landed, {landing.rows_quarantined:,} quarantined"
+        + (f", {landing.count('duplicate')} duplicates" if landing.count("duplicate") else "")
+        + (f", {failed} failed" if failed else ""),
     )
 
 
 def _summary(selected: dict, landed: dict[str, SourceLanding], crashed: dict[str, str]) -> Table:
-    table = Table(
-        title="Landed in the raw layer", title_justify="left", caption_justify="left",
-        caption="delivered, landed, quarantined: rows (delivered = landed + quarantined)",
-    )
+    table = Table(title="This run: new deliveries landed in the raw layer", title_justify="left")
     table.add_column("source", no_wrap=True)
-    for heading in ("deliveries", "delivered", "landed", "quarantined", "duplicates", "failed"):
+    for heading in ("files", "rows", "landed", "quar.", "dup.", "failed"):
         table.add_column(heading, justify="right")
-    table.add_column("note", overflow="fold")
     totals = [0] * 6
     for name in selected:
         if name not in landed:
-            table.add_row(name, *[""] * 6, Text(f"step failed: {crashed.get(name, 'not run')}", style="red"))
+            table.add_row(name, *[""] * 5, Text("step failed", style="red"))
             continue
         landing = landed[name]
         figures = [
@@ -171,10 +173,35 @@ def _summary(selected: dict, landed: dict[str, SourceLanding], crashed: dict[str
             landing.rows_quarantined, landing.count("duplicate"), landing.count("failed"),
         ]
         totals = [total + figure for total, figure in zip(totals, figures)]
-        failures = [f"{r.file_name}: {r.notes[0]}" for r in landing.deliveries if r.status == "failed"]
-        table.add_row(name, *(f"{figure:,}" for figure in figures), Text("; ".join(failures) or landing.note or ""))
+        table.add_row(name, *(f"{figure:,}" for figure in figures))
     table.add_section()
-    table.add_row(Text("total", style="bold"), *(f"{total:,}" for total in totals), "")
+    table.add_row(Text("total", style="bold"), *(f"{total:,}" for total in totals))
+    return table
+
+
+def _notes(landed: dict[str, SourceLanding]) -> list[Text]:
+    """Failed files and skipped sources, one line each, under the summary."""
+    lines = []
+    for name, landing in landed.items():
+        for result in landing.deliveries:
+            if result.status == "failed":
+                lines.append(Text.assemble(("✗ ", "red"), f"{name}: {result.file_name}: {result.notes[0]}"))
+        if not landing.deliveries and landing.note:
+            lines.append(Text.assemble(("– ", "dim"), f"{name}: {landing.note}"))
+    return lines
+
+
+def _accounts(accounts) -> Table:
+    table = Table(title="All deliveries so far: delivered = staged + quarantined", title_justify="left")
+    table.add_column("source", no_wrap=True)
+    for heading in ("delivered", "staged", "quarantined", "balanced"):
+        table.add_column(heading, justify="right")
+    for a in accounts:
+        table.add_row(a.source, f"{a.delivered:,}", f"{a.staged:,}", f"{a.quarantined:,}",
+                      Text("yes", style="green") if a.balanced else Text("NO", style="red"))
+    table.add_section()
+    table.add_row(Text("total", style="bold"), *(f"{sum(getattr(a, k) for a in accounts):,}"
+                                                 for k in ("delivered", "staged", "quarantined")), "")
     return table
 
 

@@ -1,4 +1,4 @@
-"""Dagster definitions, built from the source registry: one raw asset per source.
+"""Dagster definitions, built from the source registry: a raw and a staging asset per source.
 
 Onboarding a source (a new YAML file in connectors/sources/) adds its asset without Python.
 ``dagster dev -m pipelines.definitions`` loads ``defs``; ``housekey run`` materialises the same
@@ -8,12 +8,13 @@ assets in-process. Every asset writes the one warehouse file, so all of them sha
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetsDefinition, Definitions, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Definitions, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec, load_registry
 from warehouse.database import create_bookkeeping, warehouse_path
 from warehouse.intake import SourceLanding, land_source
+from warehouse.staging import stage
 
 WAREHOUSE_POOL = "warehouse"
 OnLanded = Callable[[SourceLanding], None]
@@ -63,9 +64,37 @@ def landing_metadata(landing: SourceLanding) -> dict[str, int | str]:
     return metadata
 
 
+def staging_asset(spec: SourceSpec) -> AssetsDefinition:
+    """The asset ``staging/<source>``: canonical, typed columns; unreadable values to quarantine."""
+
+    @asset(
+        key=["staging", spec.name],
+        deps=[AssetKey(["raw", spec.name])],
+        group_name="staging",
+        description=f"{spec.title}: mapped to the {spec.record_kind} record kind, typed and normalised.",
+        metadata={"record_kind": spec.record_kind, "table": f"staging.{spec.name}"},
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+    )
+    def _stage(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        with warehouse.get_connection() as con:
+            create_bookkeeping(con)
+            result = stage(con, spec)
+        context.log.info(f"{result.rows_staged} rows staged, {result.rows_quarantined} quarantined")
+        return MaterializeResult(metadata={"rows_raw": result.rows_raw, "rows_staged": result.rows_staged,
+                                           "rows_quarantined": result.rows_quarantined})
+
+    return _stage
+
+
 def raw_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
     """One raw asset per source of the registry, in the registry's order."""
     return [raw_asset(spec, on_landed) for spec in registry.values()]
+
+
+def source_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
+    """Every asset of every source: raw, then staging."""
+    return [*raw_assets(registry, on_landed), *(staging_asset(spec) for spec in registry.values())]
 
 
 def warehouse_resources() -> dict[str, DuckDBResource]:
@@ -78,7 +107,7 @@ def build_definitions(
 ) -> Definitions:
     """Definitions for a registry (default: connectors/sources/)."""
     registry = load_registry() if registry is None else registry
-    return Definitions(assets=raw_assets(registry, on_landed), resources=warehouse_resources())
+    return Definitions(assets=source_assets(registry, on_landed), resources=warehouse_resources())
 
 
 defs = build_definitions()

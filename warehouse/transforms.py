@@ -32,7 +32,8 @@ def transform_sql(transform: str, column: str) -> tuple[str, str]:
     if transform == "code":
         return f"upper({v})", "NULL"
     if transform in ("date", "datetime"):
-        value = _timestamp(v, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)
+        local = f"regexp_replace({v}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"  # offsets are all +08:00: keep local time
+        value = _timestamp(local, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)
         typed = f"CAST({value} AS DATE)" if transform == "date" else value
         return typed, f"CASE WHEN {v} IS NOT NULL AND {value} IS NULL THEN 'not a {transform}: ' || {v} END"
     if transform in ("integer", "number"):
@@ -54,7 +55,7 @@ def transform_sql(transform: str, column: str) -> tuple[str, str]:
     if transform == "phone":
         digits = f"regexp_replace(regexp_replace({v}, '^(\\+86|0086|86-)\\s*', ''), '[\\s()（）-]', '', 'g')"
         n = f"CASE WHEN regexp_full_match({digits}, '[2-9][0-9]{{7}}') THEN '021' || {digits} ELSE {digits} END"
-        reason = (f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '1[3-9][0-9]{{9}}|1[3-9][0-9]\\*{{4}}[0-9]{{4}}|0[0-9]{{9,11}}') "
+        reason = (f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '1[3-9][0-9]{{9}}|[0-9]{{3,4}}\\*{{3,4}}[0-9]{{4}}|0[0-9]{{9,11}}') "
                   f"THEN 'not a phone number: ' || {v} END")
         return n, reason
     raise ValueError(f"unknown transform {transform!r}")

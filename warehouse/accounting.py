@@ -1,0 +1,37 @@
+"""Row accounting: for every source, rows delivered = rows staged + rows quarantined."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class SourceAccount:
+    source: str
+    deliveries: int
+    delivered: int
+    staged: int
+    quarantined: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.delivered == self.staged + self.quarantined
+
+
+def _staged(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
+                         "AND table_name = ?", [source]).fetchone()[0]
+    return con.execute(f'SELECT count(*) FROM staging."{source}"').fetchone()[0] if exists else 0
+
+
+def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[SourceAccount]:
+    """Per source: loaded deliveries, rows they held, rows staged, and distinct rows quarantined."""
+    delivered = dict((s, (n, r)) for s, n, r in con.execute(
+        "SELECT source, count(*), sum(rows_delivered) FROM meta.deliveries WHERE status = 'loaded' GROUP BY source"
+    ).fetchall())
+    quarantined = dict(con.execute(
+        "SELECT source, count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) FROM quality.quarantine "
+        "WHERE row_number IS NOT NULL GROUP BY source").fetchall())
+    return [SourceAccount(s, delivered.get(s, (0, 0))[0], int(delivered.get(s, (0, 0))[1] or 0), _staged(con, s),
+                          quarantined.get(s, 0)) for s in sources]

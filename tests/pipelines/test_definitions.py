@@ -1,4 +1,4 @@
-"""Dagster definitions built from a source registry: one raw asset per source, materialised in-process."""
+"""Dagster definitions built from a source registry: a raw and a staging asset per source, materialised in-process."""
 import textwrap
 
 import duckdb
@@ -6,7 +6,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from connectors.spec import load_registry
-from pipelines.definitions import build_definitions, raw_assets, warehouse_resources
+from pipelines.definitions import build_definitions, raw_assets, source_assets, warehouse_resources
 
 SPEC = """
     name: {name}
@@ -37,9 +37,10 @@ def registry(tmp_path, monkeypatch):
     return load_registry(sources)
 
 
-def test_one_raw_asset_per_source(registry):
+def test_one_raw_and_one_staging_asset_per_source(registry):
     specs = {spec.key: spec for spec in build_definitions(registry).resolve_all_asset_specs()}
-    assert set(specs) == {AssetKey(["raw", "elderly"]), AssetKey(["raw", "low_income"])}
+    assert set(specs) == {AssetKey([layer, name]) for layer in ("raw", "staging") for name in ("elderly", "low_income")}
+    assert {dep.asset_key for dep in specs[AssetKey(["staging", "elderly"])].deps} == {AssetKey(["raw", "elderly"])}
     low_income = specs[AssetKey(["raw", "low_income"])]
     assert low_income.group_name == "raw"
     assert "低保" in low_income.description and "民政科" in low_income.description
@@ -48,8 +49,8 @@ def test_one_raw_asset_per_source(registry):
     }
 
 
-def test_every_raw_asset_writes_through_the_warehouse_pool(registry):
-    assert {asset.op.pool for asset in raw_assets(registry)} == {"warehouse"}
+def test_every_asset_writes_through_the_warehouse_pool(registry):
+    assert {asset.op.pool for asset in source_assets(registry)} == {"warehouse"}
 
 
 def test_materialize_in_process_lands_every_source(registry, tmp_path):
@@ -69,3 +70,11 @@ def test_materialize_in_process_lands_every_source(registry, tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.low_income").fetchone() == (2,)
         assert con.execute("SELECT count(*) FROM meta.deliveries WHERE status = 'loaded'").fetchone() == (2,)
+
+
+def test_staging_maps_to_canonical_columns(registry, tmp_path):
+    result = materialize(source_assets(registry), resources=warehouse_resources(), instance=DagsterInstance.ephemeral())
+    assert result.success
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT name, _row_number FROM staging.low_income ORDER BY _row_number").fetchall() == [
+            ("张三", 2), ("李四", 3)]

@@ -70,6 +70,7 @@ class Deliveries:
         shutil.copyfile(self._path(file_name), self._path(copy_name))
         original = next(f for f in self.files if f["file"] == file_name)
         self.files.append({**original, "file": copy_name, "duplicate_of": file_name})
+        self.truth.extend([(s, copy_name, *rest) for s, f, *rest in self.truth if f == file_name])
 
     def database(self, dialect: str, table_name: str, columns: list[tuple[str, str]], rows: list[list],
                  truth: list[dict], key: str) -> None:

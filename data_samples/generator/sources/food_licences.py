@@ -38,7 +38,7 @@ def export(world, deliveries):
             truth.append(truth[-1])
     name = f"食品经营许可_{AS_OF:%Y%m}.csv"
     deliveries.csv(name, Table(HEADER, rows, truth))
-    deliveries.redeliver(name, f"食品经营许可_{AS_OF:%Y%m}(1).csv")
+    deliveries.redeliver(name, f"食品经营许可_{AS_OF:%Y%m}_重发.csv")  # resent: sorts after the original
 
 
 def _slash(day) -> str:

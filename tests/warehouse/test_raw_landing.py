@@ -176,22 +176,50 @@ def test_an_unreachable_database_is_skipped_with_a_note(world, monkeypatch):
     assert con.execute("SELECT count(*) FROM meta.deliveries").fetchone() == (0,)
 
 
-def test_a_database_pull_lands_rows_and_advances_the_cursor(world, monkeypatch):
+@pytest.mark.parametrize("dialect", ["postgres", "mariadb"])
+def test_a_database_pull_lands_only_rows_changed_since_the_cursor(world, monkeypatch, dialect):
+    """Against the real servers: a first full pull, then only the row updated since the cursor."""
     specs, con = world
-    asked_since = []
+    table = f"hk_test_people_{os.getpid()}_{dialect}"
+    spec = specs["disabled"].model_copy(update={
+        "format": dialect, "sql": specs["disabled"].sql.model_copy(update={"table": table})})
+    monkeypatch.delenv("HOUSEKEY_TEST_PG_URL", raising=False)  # the local server, by default
+    server = _server(dialect)
+    try:
+        server.run(f"CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(20), updated_at TIMESTAMP)")
+        server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00'), (2, '李四', '2026-03-02 09:00:00')")
+        (first,) = land_source(con, spec).deliveries
+        assert (first.file_name, first.rows_loaded) == (f"{dialect}:{table}", 2)
+        assert con.execute("SELECT cursor_value FROM meta.cursors").fetchall() == [("2026-03-02 09:00:00",)]
 
-    def pull(spec, since):
-        asked_since.append(since)
-        rows = [["张三", "2026-03-01 10:00:00"], ["李四", "2026-03-02 09:00:00"]]
-        return Delivered([Part(["name", "updated_at"], rows, [1, 2])]), "2026-03-02 09:00:00"
+        assert land_source(con, spec).note == "no changes since 2026-03-02 09:00:00"
+        server.run(f"UPDATE {table} SET name = '李四光', updated_at = '2026-03-05 08:00:00' WHERE id = 2")
+        (second,) = land_source(con, spec).deliveries
+        assert second.rows_loaded == 1
+        assert sorted(con.execute("SELECT name FROM raw.disabled").fetchall()) == sorted([("张三",), ("李四",), ("李四光",)])
+        assert con.execute("SELECT cursor_value FROM meta.cursors").fetchall() == [("2026-03-05 08:00:00",)]
+    finally:
+        server.run(f"DROP TABLE IF EXISTS {table}")
+        server.close()
 
-    monkeypatch.setattr("connectors.readers.sql.pull", pull)
-    first = land_source(con, specs["disabled"])
-    (result,) = first.deliveries
-    assert (result.file_name, result.rows_loaded) == ("postgres:people", 2)
-    assert result.delivery_id.startswith("disabled:full:")
-    assert con.execute("SELECT cursor_value FROM meta.cursors").fetchall() == [("2026-03-02 09:00:00",)]
-    assert con.execute("SELECT count(*) FROM raw.disabled").fetchone() == (2,)
 
-    assert land_source(con, specs["disabled"]).note.startswith("unchanged since delivery disabled:full:")
-    assert asked_since == [None, "2026-03-02 09:00:00"]
+class _server:
+    """A plain connection to the local PostgreSQL or MariaDB test database."""
+
+    def __init__(self, dialect: str):
+        if dialect == "postgres":
+            import psycopg
+
+            self.connection = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True)
+        else:
+            import pymysql
+
+            self.connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", database="test",
+                                              charset="utf8mb4", autocommit=True)
+
+    def run(self, sql: str) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    def close(self) -> None:
+        self.connection.close()

@@ -51,6 +51,18 @@ CREATE TABLE IF NOT EXISTS quality.quarantine (
     quarantined_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 
+CREATE TABLE IF NOT EXISTS meta.schema_drift (
+    source      VARCHAR NOT NULL,
+    delivery_id VARCHAR NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    sheet       VARCHAR,
+    added       VARCHAR[],
+    missing     VARCHAR[],
+    renamed     VARCHAR[],
+    action      VARCHAR NOT NULL,
+    detected_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
 CREATE TABLE IF NOT EXISTS meta.cursors (
     source       VARCHAR PRIMARY KEY,
     cursor_value VARCHAR,

@@ -16,7 +16,7 @@ from connectors.landing import pending_deliveries
 from connectors.readers import Delivered, ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.database import transaction
-from warehouse.raw import LandingResult, Status, land, record_failure, write_delivery
+from warehouse.raw import LandingResult, Status, land, record_failure, stopped_by_drift, write_delivery
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLandin
         except ReadError as error:
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
             continue
+        if held := stopped_by_drift(delivered, spec):
+            results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, held))
+            break  # later deliveries of a source held back by drift wait for the spec, in order
         results.append(land(con, spec, delivered, file.file_name, file.file_hash, file.file_bytes))
     return SourceLanding(spec.name, tuple(results), note=None if results else "no new deliveries")
 

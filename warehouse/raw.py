@@ -14,6 +14,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
+from connectors.drift import Drift, detect_drift
 from connectors.readers import Delivered, Part, ReadError, Unreadable
 from connectors.spec import SourceSpec
 from warehouse.database import transaction
@@ -85,6 +86,10 @@ def write_delivery(
 
     notes = list(delivered.notes)
     for part in delivered.parts:
+        drift = detect_drift(spec, part.header)
+        if drift.is_drift:
+            notes.append(f"{part.sheet or file_name}: schema drift: {drift.describe()}")
+            _record_drift(con, spec.name, delivery_id, file_name, part.sheet, drift, "loaded")
         columns, renamed = _column_names(part.header)
         notes += renamed
         _add_missing_columns(con, spec.name, columns)
@@ -98,26 +103,59 @@ def write_delivery(
     return result
 
 
+def stopped_by_drift(delivered: Delivered, spec: SourceSpec) -> ReadError | None:
+    """Under ``contract: stop``, the error holding a drifted delivery back (None: load it)."""
+    if spec.contract != "stop":
+        return None
+    drifts = [(part.sheet, d) for part in delivered.parts if (d := detect_drift(spec, part.header)).is_drift]
+    if not drifts:
+        return None
+    where = "; ".join(f"{sheet + ': ' if sheet else ''}{d.describe()}" for sheet, d in drifts)
+    return SchemaDriftError(f"schema drift against the spec ({where}); the contract is stop: update "
+                            f"connectors/sources/{spec.name}.yaml (or set contract: evolve) and run again", drifts)
+
+
+class SchemaDriftError(ReadError):
+    """A delivery whose columns differ from its spec, held back by ``contract: stop``."""
+
+    def __init__(self, message: str, drifts: list[tuple[str | None, Drift]]):
+        super().__init__(message)
+        self.drifts = drifts
+
+
 def record_failure(
     con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str, file_hash: str | None,
     file_bytes: int | None, error: ReadError, delivery_id: str | None = None,
 ) -> LandingResult:
-    """Record a delivery that could not be read at all: status 'failed' in ``meta.deliveries`` and
-    rule 'unreadable_file' in ``quality.quarantine``, both with the error's message.
+    """Record a delivery that could not be read at all, or was held back by schema drift: status
+    'failed' in ``meta.deliveries`` and rule 'unreadable_file' (or 'schema_drift') in
+    ``quality.quarantine``, both with the error's message.
 
     A failed file is offered again on the next run; its new attempt replaces this record.
     """
     delivery_id = delivery_id or file_delivery_id(spec.name, file_hash or "")
     result = LandingResult(spec.name, delivery_id, file_name, "failed", notes=(str(error),))
+    drifts = error.drifts if isinstance(error, SchemaDriftError) else []
     with transaction(con):
         _forget_failed_attempt(con, spec.name, delivery_id, file_name)
         _record(con, result, file_hash, file_bytes, encoding=None)
         con.execute(
-            "INSERT INTO quality.quarantine (source, delivery_id, file_name, rule, reason)"
-            " VALUES (?, ?, ?, 'unreadable_file', ?)",
-            [spec.name, delivery_id, file_name, str(error)],
+            "INSERT INTO quality.quarantine (source, delivery_id, file_name, rule, reason) VALUES (?, ?, ?, ?, ?)",
+            [spec.name, delivery_id, file_name, "schema_drift" if drifts else "unreadable_file", str(error)],
         )
+        for sheet, drift in drifts:
+            _record_drift(con, spec.name, delivery_id, file_name, sheet, drift, "stopped")
     return result
+
+
+def _record_drift(con: duckdb.DuckDBPyConnection, source: str, delivery_id: str, file_name: str,
+                  sheet: str | None, drift: Drift, action: str) -> None:
+    con.execute(
+        "INSERT INTO meta.schema_drift (source, delivery_id, file_name, sheet, added, missing, renamed, action)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, delivery_id, file_name, sheet, list(drift.added), list(drift.missing),
+         [f"{old} → {new}" for old, new in drift.renamed], action],
+    )
 
 
 def _quote(identifier: str) -> str:
@@ -230,5 +268,7 @@ def _forget_failed_attempt(con: duckdb.DuckDBPyConnection, source: str, delivery
     )
     con.execute(
         "DELETE FROM quality.quarantine"
-        " WHERE source = ? AND delivery_id = ? AND file_name = ? AND rule = 'unreadable_file'", attempt
+        " WHERE source = ? AND delivery_id = ? AND file_name = ? AND rule IN ('unreadable_file', 'schema_drift')",
+        attempt,
     )
+    con.execute("DELETE FROM meta.schema_drift WHERE source = ? AND delivery_id = ? AND file_name = ?", attempt)

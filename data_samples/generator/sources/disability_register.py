@@ -1,0 +1,26 @@
+"""残疾人 (残联, M): the disability register as "Unicode text": UTF-16 with a BOM, tab-separated.
+
+That is what Excel's "Save as Unicode text" writes, the format this federation's system exports.
+"""
+from datetime import timedelta
+
+from data_samples.generator.formats import Table
+from data_samples.generator.population import AS_OF
+
+HEADER = ["残疾证号", "姓名", "性别", "身份证号", "残疾类别", "残疾等级", "居住地址", "联系电话", "发证日期"]
+_KINDS = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
+
+
+def export(world, deliveries):
+    noise, rng = deliveries.noise, deliveries.rng
+    rows, truth = [], []
+    for p in world.residents:
+        if "disabled" not in p.flags:
+            continue
+        kind = rng.randrange(len(_KINDS))
+        issued = AS_OF - timedelta(days=rng.randrange(30, 3650))
+        rows.append([f"{p.id_number}{kind + 1}{rng.randrange(1, 5)}", noise.name(p.name), "男" if p.sex == "M" else "女",
+                     noise.id_number(p.id_number), _KINDS[kind], f"{rng.choice('一二三四')}级", noise.address(p.home),
+                     noise.phone(p.phone), f"{issued:%Y-%m-%d}"])
+        truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+    deliveries.csv(f"残疾人名册_{AS_OF:%Y%m}.txt", Table(HEADER, rows, truth), encoding="utf-16", delimiter="\t")

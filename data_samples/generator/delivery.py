@@ -43,8 +43,9 @@ class Deliveries:
             for row_number, truth in zip(rows, table.truth):
                 self.truth.append((self.source, file_name, table.sheet or "", row_number, "",
                                    *(truth.get(k, "") or "" for k in TRUTH_KEYS)))
-        self.files.append({"file": file_name, "rows": sum(len(t.rows) for t in tables),
-                           "sheets": {t.sheet: len(t.rows) for t in tables if t.sheet}})
+        data = [t for t in tables if not t.hidden]  # a hidden sheet holds instructions, not deliveries
+        self.files.append({"file": file_name, "rows": sum(len(t.rows) for t in data),
+                           "sheets": {t.sheet: len(t.rows) for t in data if t.sheet}})
 
     def csv(self, file_name: str, table: Table, encoding: str = "utf-8", delimiter: str = ",") -> None:
         self._record(file_name, [table], [formats.write_csv(self._path(file_name), table, encoding, delimiter)])

@@ -86,7 +86,9 @@ def write_xlsx(path: Path, tables: list[Table]) -> list[list[int]]:
     """A workbook with one sheet per table: title, notes, a merged two-row header, totals, footnotes."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    # Constant-memory mode writes row by row, which loses the cells of vertically merged headers.
+    streaming = not any(t.groups for t in tables)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": streaming, "strings_to_numbers": False})
     workbook.set_properties({"created": _FIXED_TIME, "author": "housekey sample world"})
     bold = workbook.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})

@@ -1,0 +1,31 @@
+"""防汛防台隐患点 (区应急管理局, D): the pre-flood-season survey, an xlsx list under a title row.
+
+About 1.5% of residential buildings: 低洼积水 names a ground-floor home (room address); the other
+hazards name the building only (no room), so they can match no finer than the building.
+"""
+from dataclasses import replace
+from datetime import date, timedelta
+
+from data_samples.generator.formats import Table
+
+HEADER = ["隐患点编号", "所属居委", "隐患点位置", "隐患类型", "排查日期"]
+_HAZARDS = {"lane": ("低洼积水", "危旧房屋", "高空坠物"), "compound": ("低洼积水", "地下空间", "高空坠物")}
+
+
+def export(world, deliveries):
+    noise, rng = deliveries.noise, deliveries.rng
+    ground = {}  # per building, its lowest room: the home a low-lying flood reaches first
+    for house in world.houses:
+        if house.kind == "home" and (house.site not in ground or (house.floor_no, house.room_no) <
+                                     (ground[house.site].floor_no, ground[house.site].room_no)):
+            ground[house.site] = house
+    chosen = rng.sample(list(ground.values()), max(3, round(len(ground) * 0.015)))
+    rows, truth = [], []
+    for house in sorted(chosen, key=lambda h: h.house_id):
+        hazard = rng.choice(_HAZARDS["lane" if house.lane_no is not None else "compound"])
+        where = house if hazard == "低洼积水" else replace(house, unit_no=None, floor_no=None, room_no=None)
+        rows.append([f"RJ-FX-2026-{len(rows) + 1:03d}", house.committee.name, noise.address(where), hazard,
+                     date(2026, 4, 15) + timedelta(days=rng.randrange(0, 40))])
+        truth.append({"house_id": house.house_id})
+    table = Table(HEADER, rows, truth, sheet="隐患点清单", title="瑞金二路街道2026年汛前防汛防台隐患点排查清单")
+    deliveries.xlsx("防汛防台隐患点_瑞金二路街道_2026.xlsx", [table])

@@ -1,0 +1,45 @@
+"""房屋租赁登记 (区房管局, D): one xlsx workbook, one sheet per registration month (2025年11月..2026年10月).
+
+One row per adult tenant, so a group rental (群租) shows 5-8 tenants under one contract at one
+address. IDs went through Excel: a few are 3.10101E+17 number cells; some contracts are keyed twice.
+"""
+from datetime import timedelta
+
+from data_samples.generator.formats import Table
+from data_samples.generator.population import AS_OF
+
+HEADER = ["合同编号", "房屋地址", "出租人姓名", "出租人身份证号", "承租人姓名", "承租人身份证号", "承租人电话",
+          "租赁面积", "月租金", "起租日期", "到期日期"]
+
+
+def export(world, deliveries):
+    noise, rng = deliveries.noise, deliveries.rng
+
+    def id_cell(number):  # Excel stored some IDs as numbers: the digits are gone
+        value = noise.id_number(number, excel=True)
+        return float(value) if value.endswith("E+17") else value
+
+    contracts = {}
+    for person in world.people:
+        if person.rents is not None:
+            contracts.setdefault(person.rents.house_id, []).append(person)
+    months = {}
+    for seq, tenants in enumerate(contracts.values(), start=1):
+        house, landlord = tenants[0].rents, tenants[0].landlord
+        registered = AS_OF - timedelta(days=rng.randrange(1, 366))
+        start = registered - timedelta(days=rng.randrange(0, 25))
+        end = start + timedelta(days=365 * rng.choice((1, 1, 2)) - 1)
+        rent = round(house.area_m2 * rng.uniform(90, 160) * (1.4 if len(tenants) >= 5 else 1), -2)
+        number, address = f"黄租备{registered.year}{seq:06d}", noise.address(house)
+        rows, truth = months.setdefault((registered.year, registered.month), ([], []))
+        for tenant in tenants:
+            rows.append([number, address, noise.name(landlord.name), id_cell(landlord.id_number),
+                         noise.name(tenant.name), id_cell(tenant.id_number), noise.phone(tenant.phone),
+                         house.area_m2, rent, start, end])
+            truth.append({"house_id": house.house_id, "person_id": tenant.person_id})
+            if noise.hit(noise.rates.duplicate_row):  # the clerk saved the same tenant twice
+                rows.append(list(rows[-1]))
+                truth.append(truth[-1])
+    tables = [Table(HEADER, rows, truth, sheet=f"{year}年{month}月")
+              for (year, month), (rows, truth) in sorted(months.items())]
+    deliveries.xlsx("房屋租赁登记_瑞金二路街道_2026.xlsx", tables)

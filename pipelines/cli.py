@@ -100,7 +100,7 @@ def run(
     console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
     path = warehouse_path()
     console.print(Text.assemble("Warehouse: ", (str(path), "bold")))
-    console.print(Text(f"Open it with `duckdb {path}` or `housekey query \"SELECT * FROM meta.deliveries\"`."))
+    console.print(Text("Open it with `housekey query \"SELECT * FROM meta.deliveries\"`, or any DuckDB client."))
     raise typer.Exit(0 if result.success else 1)
 
 

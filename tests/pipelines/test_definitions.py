@@ -78,3 +78,10 @@ def test_staging_maps_to_canonical_columns(registry, tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT name, _row_number FROM staging.low_income ORDER BY _row_number").fetchall() == [
             ("张三", 2), ("李四", 3)]
+
+
+def test_every_committed_source_spec_produces_its_assets():
+    registry = load_registry()
+    keys = {spec.key for spec in build_definitions().resolve_all_asset_specs()}
+    assert len(registry) >= 24
+    assert keys == {AssetKey([layer, name]) for layer in ("raw", "staging") for name in registry}

@@ -27,10 +27,8 @@ def _timestamp(v: str, formats: tuple[str, ...]) -> str:
 def transform_sql(transform: str, column: str) -> tuple[str, str]:
     """(value expression, reason expression) for a quoted raw column."""
     v = _clean(column)
-    if transform in ("text", "address"):
+    if transform in ("text", "address", "code"):
         return v, "NULL"
-    if transform == "code":
-        return f"upper({v})", "NULL"
     if transform in ("date", "datetime"):
         local = f"regexp_replace({v}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"  # offsets are all +08:00: keep local time
         value = _timestamp(local, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)

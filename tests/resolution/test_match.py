@@ -1,0 +1,64 @@
+"""The matching cascade on a small register: exact rooms, coarser levels, typos, and the review queue."""
+import pytest
+
+from resolution.address.match import match_house
+from resolution.address.register import Register, RegisteredHouse
+
+
+def _house(house_id, road, lane=None, door=None, compound=None, building=None, unit=None, room=None, kind="home"):
+    return RegisteredHouse(house_id, road, lane, door, compound, building, unit, room, kind)
+
+
+@pytest.fixture(scope="module")
+def register():
+    return Register([
+        _house("L1", "长乐路", lane="372", building="5", room="402"),
+        _house("L2", "长乐路", lane="372", building="5", room="302"),
+        _house("L3", "长乐路", lane="372", building="6", room="402"),
+        _house("C1", "复兴中路", door="1200", compound="锦江公寓", building="3", unit="1", room="502"),
+        _house("C2", "复兴中路", door="1200", compound="锦江公寓", building="3", unit="2", room="502"),
+        _house("S1", "进贤路", door="101", kind="shop"),
+    ])
+
+
+def test_a_room_in_a_lane(register):
+    found = match_house(register, {"road": "长乐路", "lane_no": "372", "building_no": "5", "room_no": "402"})
+    assert (found.house_id, found.match_level, found.needs_review) == ("L1", "room", False)
+    assert "长乐路372弄" in found.match_reason
+
+
+def test_a_shop_door_is_one_house(register):
+    found = match_house(register, {"road": "进贤路", "door_no": "101"})
+    assert (found.house_id, found.match_level) == ("S1", "door")
+
+
+def test_a_homophone_road_matches_when_the_number_exists_there(register):
+    found = match_house(register, {"road": "近贤路", "door_no": "101"})
+    assert found.house_id == "S1" and "近贤路→进贤路" in found.match_reason
+    assert match_house(register, {"road": "近贤路", "door_no": "999"}).house_id is None
+
+
+def test_a_building_without_room_is_not_guessed(register):
+    found = match_house(register, {"road": "长乐路", "lane_no": "372", "building_no": "5"})
+    assert (found.house_id, found.match_level, found.needs_review) == (None, "building", True)
+    assert set(found.candidates) == {"L1", "L2"}
+
+
+def test_a_missing_unit_that_leaves_two_rooms_goes_to_review(register):
+    found = match_house(register, {"road": "复兴中路", "door_no": "1200", "building_no": "3", "room_no": "502"})
+    assert found.house_id is None and found.needs_review and set(found.candidates) == {"C1", "C2"}
+
+
+def test_a_compound_without_road(register):
+    found = match_house(register, {"compound": "锦江公寓", "building_no": "3", "unit_no": "2", "room_no": "502"})
+    assert (found.house_id, found.match_level) == ("C2", "room")
+
+
+def test_a_room_not_in_the_register_stops_at_the_building(register):
+    found = match_house(register, {"road": "长乐路", "lane_no": "372", "building_no": "5", "room_no": "999"})
+    assert (found.house_id, found.match_level, found.needs_review) == (None, "building", True)
+
+
+def test_nothing_known_is_no_match(register):
+    assert match_house(register, {"road": "南京东路", "door_no": "1"}).match_level == "none"
+    assert match_house(register, {"road": "长乐路"}).match_level == "road"

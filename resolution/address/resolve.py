@@ -1,0 +1,74 @@
+"""Resolve every staged address to a house: ``core.address_matches`` and the review queue.
+
+Each distinct address string is parsed and matched once (sources repeat addresses a lot). A
+reviewer's decision in ``core.address_decisions`` (address -> house_id) wins over the matcher and is
+reused on every later run; undecided ambiguous matches wait in ``quality.address_review``.
+"""
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from resolution.address.gazetteer import Gazetteer
+from resolution.address.match import HouseMatch, match_house
+from resolution.address.parse import parse
+from resolution.address.register import Register
+
+MATCHES_SQL = """
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE TABLE IF NOT EXISTS core.address_decisions (
+    address VARCHAR PRIMARY KEY, house_id VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ DEFAULT current_timestamp
+);
+"""
+
+
+def staged_address_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Staging tables that carry an address column."""
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'staging' AND column_name = 'address' "
+        "ORDER BY table_name").fetchall()]
+
+
+def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, int]:
+    """Rebuild core.address_matches and quality.address_review; returns counts per match_level."""
+    gazetteer = Gazetteer.shanghai(register.roads, register.compounds)  # the register's own names
+    con.execute(MATCHES_SQL)
+    sources = staged_address_sources(con)
+    union = " UNION ALL ".join(
+        f"SELECT '{s}' AS source, _delivery_id, _file_name, _sheet, _row_number, address FROM staging.\"{s}\""
+        for s in sources)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")
+    distinct = [r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()]
+    results: list[HouseMatch] = [match_house(register, parse(text, gazetteer).components) for text in distinct]
+    table = pa.table({
+        "address": distinct,
+        "house_id": [m.house_id for m in results],
+        "match_level": [m.match_level for m in results],
+        "score": pa.array([m.score for m in results], pa.float64()),
+        "margin": pa.array([m.margin for m in results], pa.float64()),
+        "match_reason": [m.match_reason for m in results],
+        "needs_review": [m.needs_review for m in results],
+        "candidates": [list(m.candidates) for m in results],
+    })
+    con.register("_matched", table)
+    con.execute("""
+        CREATE OR REPLACE TABLE core.address_matches AS
+        SELECT a.source, a._delivery_id, a._file_name, a._sheet, a._row_number, a.address,
+               coalesce(d.house_id, m.house_id) AS house_id,
+               CASE WHEN d.house_id IS NOT NULL THEN 'room' ELSE coalesce(m.match_level, 'none') END AS match_level,
+               CASE WHEN d.house_id IS NOT NULL THEN 1.0 ELSE coalesce(m.score, 0) END AS score,
+               CASE WHEN d.house_id IS NOT NULL THEN 1.0 ELSE coalesce(m.margin, 0) END AS margin,
+               CASE WHEN d.house_id IS NOT NULL THEN 'decided by ' || d.decided_by
+                    ELSE coalesce(m.match_reason, 'no address') END AS match_reason,
+               d.house_id IS NULL AND coalesce(m.needs_review, false) AS needs_review
+        FROM _addresses a LEFT JOIN _matched m USING (address) LEFT JOIN core.address_decisions d USING (address)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE quality.address_review AS
+        SELECT m.address, any_value(m.match_level) AS match_level, any_value(m.match_reason) AS match_reason,
+               any_value(c.candidates) AS candidates, count(*) AS records, list(DISTINCT m.source) AS sources
+        FROM core.address_matches m JOIN _matched c USING (address)
+        WHERE m.needs_review GROUP BY m.address ORDER BY records DESC
+    """)
+    con.unregister("_matched")
+    return dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())

@@ -56,7 +56,7 @@ def run(
         from dagster import DagsterInstance, materialize
 
         from connectors.spec import load_registry
-        from pipelines.definitions import source_assets, warehouse_resources
+        from pipelines.definitions import pipeline_assets, warehouse_resources
         from warehouse.accounting import row_accounts
         from warehouse.database import connect, warehouse_path
 
@@ -80,7 +80,7 @@ def run(
             progress.console.print(_progress_line(landing))
             progress.advance(task)
 
-        assets = source_assets(selected, on_landed)
+        assets = pipeline_assets(selected, on_landed)
         result = materialize(
             assets, resources=warehouse_resources(), instance=DagsterInstance.get(),
             run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run"},
@@ -97,6 +97,8 @@ def run(
         console.print(line)
     with connect() as con:
         console.print(_accounts(row_accounts(con, list(selected))))
+        if line := _matching_line(con):
+            console.print(line)
     console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
     path = warehouse_path()
     console.print(Text.assemble("Warehouse: ", (str(path), "bold")))
@@ -203,6 +205,17 @@ def _accounts(accounts) -> Table:
     table.add_row(Text("total", style="bold"), *(f"{sum(getattr(a, k) for a in accounts):,}"
                                                  for k in ("delivered", "staged", "quarantined")), "")
     return table
+
+
+def _matching_line(con) -> Text | None:
+    """How the run's addresses matched the house register, in one line (None before any matching)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = 'address_matches'"
+                       ).fetchone()[0]:
+        return None
+    levels = dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())
+    review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
+    shown = ", ".join(f"{levels.get(level, 0):,} {level}" for level in ("room", "door", "building", "road", "none"))
+    return Text(f"Addresses matched to the house register: {shown}; {review:,} addresses wait in quality.address_review.")
 
 
 def _first_line(error: object) -> str:

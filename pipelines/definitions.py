@@ -87,6 +87,40 @@ def staging_asset(spec: SourceSpec) -> AssetsDefinition:
     return _stage
 
 
+REGISTER_SOURCE = "address_register"
+
+
+def resolution_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
+    """``core/houses`` from the standard address register, then ``core/address_matches``: every staged
+    address resolved to a house. Empty when the registry has no address register."""
+    if REGISTER_SOURCE not in registry:
+        return []
+
+    @asset(key=["core", "houses"], deps=[AssetKey(["staging", REGISTER_SOURCE])], group_name="core", pool=WAREHOUSE_POOL,
+           description="The house register: canonical houses with stable house_id and their hierarchy.", kinds={"duckdb"})
+    def houses(warehouse: DuckDBResource) -> MaterializeResult:
+        from resolution.address.register import build_core_houses
+
+        with warehouse.get_connection() as con:
+            return MaterializeResult(metadata={"houses": build_core_houses(con)})
+
+    @asset(key=["core", "address_matches"], deps=[AssetKey(["core", "houses"]),
+                                                  *(AssetKey(["staging", name]) for name in registry)],
+           group_name="core", pool=WAREHOUSE_POOL, kinds={"duckdb"},
+           description="Every staged address matched to a house: house_id, match_level, score, margin, reason.")
+    def address_matches(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        from resolution.address.register import Register
+        from resolution.address.resolve import resolve_addresses
+
+        with warehouse.get_connection() as con:
+            levels = resolve_addresses(con, Register.from_warehouse(con))
+            review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
+        context.log.info(f"match levels {levels}; {review} addresses wait for review")
+        return MaterializeResult(metadata={**{f"records_{k}": v for k, v in levels.items()}, "review_queue": review})
+
+    return [houses, address_matches]
+
+
 def raw_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
     """One raw asset per source of the registry, in the registry's order."""
     return [raw_asset(spec, on_landed) for spec in registry.values()]
@@ -95,6 +129,28 @@ def raw_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = 
 def source_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
     """Every asset of every source: raw, then staging."""
     return [*raw_assets(registry, on_landed), *(staging_asset(spec) for spec in registry.values())]
+
+
+def publish_asset(upstream: list[AssetsDefinition]) -> AssetsDefinition:
+    """``publish/analyst_copy``: the protected copy analysts read, swapped in after everything else."""
+
+    @asset(key=["publish", "analyst_copy"], deps=[key for a in upstream for key in a.keys], group_name="publish",
+           pool=WAREHOUSE_POOL, kinds={"duckdb"},
+           description="The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.")
+    def analyst_copy(warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.publish import publish
+
+        with warehouse.get_connection() as con:
+            path = publish(con, Path(warehouse.database))
+        return MaterializeResult(metadata={"path": str(path)})
+
+    return analyst_copy
+
+
+def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
+    """The whole pipeline: every source's assets, the house register and address resolution, then publishing."""
+    upstream = [*source_assets(registry, on_landed), *resolution_assets(registry)]
+    return [*upstream, publish_asset(upstream)]
 
 
 def warehouse_resources() -> dict[str, DuckDBResource]:
@@ -107,7 +163,7 @@ def build_definitions(
 ) -> Definitions:
     """Definitions for a registry (default: connectors/sources/)."""
     registry = load_registry() if registry is None else registry
-    return Definitions(assets=source_assets(registry, on_landed), resources=warehouse_resources())
+    return Definitions(assets=pipeline_assets(registry, on_landed), resources=warehouse_resources())
 
 
 defs = build_definitions()

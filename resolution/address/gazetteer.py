@@ -1,0 +1,148 @@
+"""The names the parser trusts: divisions, roads and compounds, looked up by longest match.
+
+``Gazetteer.shanghai(roads, compounds)`` knows China's provinces, Shanghai's districts (today's and
+legacy), subdistricts and committees from ``schemas/divisions.csv``, plus the roads and compound
+names the caller's register holds. A full name (长乐路, 长乐市) always beats an abbreviation, and an
+abbreviation never swallows the suffix of a longer name: that is what keeps 长乐路 a road.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from resolution.address.normalize import LEGACY_DISTRICTS
+
+DIVISIONS = Path(__file__).resolve().parents[2] / "schemas" / "divisions.csv"
+MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+PROVINCES = ("河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省 安徽省 福建省 江西省 山东省 "
+             "河南省 湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省 陕西省 甘肃省 青海省 台湾省 内蒙古自治区 "
+             "广西壮族自治区 西藏自治区 宁夏回族自治区 新疆维吾尔自治区 香港特别行政区 澳门特别行政区").split()
+_ADMIN_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "新区", "省", "市", "区", "县")
+ROAD_SUFFIXES = ("大道", "大街", "公路", "路", "街", "巷", "弄")
+# Where two entries spell the same string, the earlier label in this order wins.
+_LABEL_RANK = {label: rank for rank, label in enumerate(
+    ("road", "prov", "city", "district", "devzone", "town", "community", "subroad", "poi", "subpoi"))}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A known name: its label, the name to report for matching (today's, in full), and whether it is abbreviated."""
+
+    label: str
+    canonical: str
+    short: bool = False
+
+
+def _abbreviation(name: str) -> str | None:
+    """黄浦区 -> 黄浦, 浙江省 -> 浙江, 广西壮族自治区 -> 广西; None when too little would remain (东区)."""
+    for suffix in _ADMIN_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+class Gazetteer:
+    """Known names by label, with longest-match lookup and one-character-off road matching."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Entry] = {}
+        self._lengths: dict[str, tuple[int, ...]] = {}
+        self._roads: set[str] = set()
+        self._road_variants: dict[str, str | None] = {}
+        self._road_cache: dict[tuple[str, bool], str | None] = {}  # fuzzy look-ups repeat across addresses
+
+    @classmethod
+    def shanghai(cls, roads: Iterable[str] = (), compounds: Iterable[str] = ()) -> Gazetteer:
+        """Provinces, the four municipalities, Shanghai's divisions (legacy names included) and the caller's roads and compounds."""
+        gazetteer = cls()
+        gazetteer.add("prov", PROVINCES, abbreviate=True)
+        gazetteer.add("city", MUNICIPALITIES, abbreviate=True)
+        labels = {"city": "city", "district": "district", "street": "town", "community": "community"}
+        with DIVISIONS.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            label, name = labels[row["level"]], row["name"]
+            gazetteer.add(label, [name], abbreviate=label in ("city", "district"))
+            if label == "community" and name.endswith("居委会"):
+                stem = name[:-3]  # 延中居委会 is also written 延中居委 and 延中社区
+                gazetteer.add(label, [stem + "居委", stem + "社区"], canonical=name)
+        for legacy, today in LEGACY_DISTRICTS.items():
+            gazetteer.add("district", [legacy], canonical=today)
+        gazetteer.add("road", roads)
+        gazetteer.add("poi", compounds)
+        return gazetteer
+
+    def add(self, label: str, names: Iterable[str], canonical: str | None = None, abbreviate: bool = False) -> None:
+        """Know ``names`` as ``label``; ``abbreviate`` also knows 黄浦 for 黄浦区 (never over a full name)."""
+        for name in names:
+            if not name:
+                continue
+            self._put(name, Entry(label, canonical or name))
+            short = _abbreviation(name) if abbreviate else None
+            if short:
+                self._put(short, Entry(label, canonical or name, short=True))
+            if label == "road":
+                self._add_road(canonical or name)
+                self._road_cache.clear()
+
+    def _put(self, name: str, entry: Entry) -> None:
+        old = self._entries.get(name)
+        if old is not None and (old.short, _LABEL_RANK.get(old.label, 99)) <= (entry.short, _LABEL_RANK.get(entry.label, 99)):
+            return
+        self._entries[name] = entry
+        lengths = set(self._lengths.get(name[0], ())) | {len(name)}
+        self._lengths[name[0]] = tuple(sorted(lengths, reverse=True))
+
+    def _add_road(self, road: str) -> None:
+        self._roads.add(road)
+        for i in range(len(road) - 1):  # one character off, the suffix kept: 近贤路 for 进贤路
+            key = road[:i] + "\0" + road[i + 1:]
+            self._road_variants[key] = None if self._road_variants.get(key, road) != road else road
+
+    def longest(self, text: str, start: int, end: int) -> tuple[int, Entry] | None:
+        """The longest known name in ``text[start:end]`` that starts at ``start``, as (end, entry)."""
+        entries = self._entries
+        for length in self._lengths.get(text[start], ()):
+            stop = start + length
+            if stop <= end:
+                entry = entries.get(text[start:stop])
+                if entry is not None:
+                    return stop, entry
+        return None
+
+    def entry(self, name: str) -> Entry | None:
+        """The entry spelled exactly ``name``."""
+        return self._entries.get(name)
+
+    @property
+    def has_roads(self) -> bool:
+        return bool(self._roads)
+
+    def road(self, name: str, suffix_optional: bool = False) -> str | None:
+        """The register's road for ``name``: itself or its one-character-off twin (近贤路 -> 进贤路); when
+        ``suffix_optional``, ``name`` + 路/街 likewise (长乐 -> 长乐路, 燕荡 -> 雁荡路). None when unknown
+        or ambiguous."""
+        if name in self._roads or not self._roads:
+            return name if self._roads else None
+        key = (name, suffix_optional)
+        if key not in self._road_cache:
+            if len(self._road_cache) > 100_000:
+                self._road_cache.clear()
+            self._road_cache[key] = self._find_road(name, suffix_optional)
+        return self._road_cache[key]
+
+    def _find_road(self, name: str, suffix_optional: bool) -> str | None:
+        if suffix_optional:
+            candidates = [name + suffix for suffix in ROAD_SUFFIXES]
+            return next((road for road in candidates if road in self._roads), None) or next(
+                (road for road in map(self._one_off, candidates) if road is not None), None)
+        return self._one_off(name)
+
+    def _one_off(self, name: str) -> str | None:
+        for i in range(len(name) - 1):
+            road = self._road_variants.get(name[:i] + "\0" + name[i + 1:])
+            if road is not None:
+                return road
+        return None

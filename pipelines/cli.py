@@ -102,6 +102,8 @@ def run(
     console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
     path = warehouse_path()
     console.print(Text.assemble("Warehouse: ", (str(path), "bold")))
+    if (analyst := path.with_name("analyst.duckdb")).exists():
+        console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
     console.print(Text("Open it with `housekey query \"SELECT * FROM meta.deliveries\"`, or any DuckDB client."))
     raise typer.Exit(0 if result.success else 1)
 

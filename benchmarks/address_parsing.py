@@ -147,7 +147,8 @@ def main() -> None:
             ("HOUSE KEY without poi", report["house_key_without_poi"]), *report["per_label"].items()]
     for name, m in rows:
         print(f"{name:>22} {m['precision']:7.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['gold']:6d}")
-    for key, what in (("throughput", "distinct dev addresses"), ("throughput_sample_world", "distinct noisy sample-world addresses")):
+    for key, what in (("throughput", "distinct dev addresses"),
+                      ("throughput_sample_world", "distinct noisy sample-world addresses")):
         t = report[key]
         print(f"throughput: {t['cold_per_second']:,} addresses/s cold, {t['cached_per_second']:,} cached "
               f"({t['addresses']:,} {what}, one core)")

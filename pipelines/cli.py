@@ -21,6 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from connectors.onboarding.cli import register as register_onboarding
+from resolution.address.cli import register as register_address
+
 if TYPE_CHECKING:
     from warehouse.intake import SourceLanding
 
@@ -238,3 +241,5 @@ def _add_sample_commands(cli: typer.Typer) -> None:
 
 
 _add_sample_commands(app)
+register_onboarding(app)
+register_address(app)

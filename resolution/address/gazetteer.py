@@ -35,6 +35,11 @@ class Entry:
     short: bool = False
 
 
+def _precedence(entry: Entry) -> tuple[bool, int]:
+    """Full names before abbreviations, then by label."""
+    return entry.short, _LABEL_RANK.get(entry.label, 99)
+
+
 def _abbreviation(name: str) -> str | None:
     """黄浦区 -> 黄浦, 浙江省 -> 浙江, 广西壮族自治区 -> 广西; None when too little would remain (东区)."""
     for suffix in _ADMIN_SUFFIXES:
@@ -51,11 +56,13 @@ class Gazetteer:
         self._lengths: dict[str, tuple[int, ...]] = {}
         self._roads: set[str] = set()
         self._road_variants: dict[str, str | None] = {}
-        self._road_cache: dict[tuple[str, bool], str | None] = {}  # fuzzy look-ups repeat across addresses
+        # fuzzy look-ups repeat across addresses
+        self._road_cache: dict[tuple[str, bool, bool], str | None] = {}
 
     @classmethod
     def shanghai(cls, roads: Iterable[str] = (), compounds: Iterable[str] = ()) -> Gazetteer:
-        """Provinces, the four municipalities, Shanghai's divisions (legacy names included) and the caller's roads and compounds."""
+        """Provinces, the four municipalities, Shanghai's divisions (legacy names included), and the
+        roads and compounds of the caller's register."""
         gazetteer = cls()
         gazetteer.add("prov", PROVINCES, abbreviate=True)
         gazetteer.add("city", MUNICIPALITIES, abbreviate=True)
@@ -89,7 +96,7 @@ class Gazetteer:
 
     def _put(self, name: str, entry: Entry) -> None:
         old = self._entries.get(name)
-        if old is not None and (old.short, _LABEL_RANK.get(old.label, 99)) <= (entry.short, _LABEL_RANK.get(entry.label, 99)):
+        if old is not None and _precedence(old) <= _precedence(entry):
             return
         self._entries[name] = entry
         lengths = set(self._lengths.get(name[0], ())) | {len(name)}
@@ -120,25 +127,28 @@ class Gazetteer:
     def has_roads(self) -> bool:
         return bool(self._roads)
 
-    def road(self, name: str, suffix_optional: bool = False) -> str | None:
-        """The register's road for ``name``: itself or its one-character-off twin (近贤路 -> 进贤路); when
-        ``suffix_optional``, ``name`` + 路/街 likewise (长乐 -> 长乐路, 燕荡 -> 雁荡路). None when unknown
-        or ambiguous."""
-        if name in self._roads or not self._roads:
-            return name if self._roads else None
-        key = (name, suffix_optional)
+    def road(self, name: str, suffix_optional: bool = False, one_off: bool = True) -> str | None:
+        """The register's road for ``name``: itself or, with ``one_off``, the register road one character
+        off it, suffix kept (近贤路 -> 进贤路); with ``suffix_optional``, ``name`` + 路/街 likewise (长乐 ->
+        长乐路, 燕荡 -> 雁荡路). None when unknown or ambiguous. An index of every road with one character
+        blanked answers in a few dictionary look-ups, however many roads the register holds."""
+        if not self._roads:
+            return None
+        if name in self._roads:
+            return name
+        key = (name, suffix_optional, one_off)
         if key not in self._road_cache:
             if len(self._road_cache) > 100_000:
                 self._road_cache.clear()
-            self._road_cache[key] = self._find_road(name, suffix_optional)
+            self._road_cache[key] = self._find_road(name, suffix_optional, one_off)
         return self._road_cache[key]
 
-    def _find_road(self, name: str, suffix_optional: bool) -> str | None:
-        if suffix_optional:
-            candidates = [name + suffix for suffix in ROAD_SUFFIXES]
-            return next((road for road in candidates if road in self._roads), None) or next(
-                (road for road in map(self._one_off, candidates) if road is not None), None)
-        return self._one_off(name)
+    def _find_road(self, name: str, suffix_optional: bool, one_off: bool) -> str | None:
+        candidates = [name + suffix for suffix in ROAD_SUFFIXES] if suffix_optional else [name]
+        exact = next((road for road in candidates if road in self._roads), None)
+        if exact is not None or not one_off:
+            return exact
+        return next((road for road in map(self._one_off, candidates) if road is not None), None)
 
     def _one_off(self, name: str) -> str | None:
         for i in range(len(name) - 1):

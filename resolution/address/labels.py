@@ -31,7 +31,7 @@ class State:
 
     def __init__(self) -> None:
         self.rank = 0  # the deepest level seen: admin names after a road are parts of names
-        self.seen: dict[str, str] = {}
+        self.seen: dict[str, tuple[str, int]] = {}  # admin label -> (name, index in found)
         self.road = self.poi = self.subroadno = False
         self.roadno: str | None = None  # 弄 (a lane) or 号 (a door)
         self.last = self.last_name = ""
@@ -50,25 +50,32 @@ def _stem(name: str) -> str:
     return name[:-1] if len(name) > 2 and name[-1] in "省市区县" else name
 
 
-def label_name(state: State, start: int, end: int, label: str, canonical: str, gazetteer: Gazetteer) -> None:
-    """Emit a name the segmenter proposed as ``label``, correcting the label for its place in the address."""
+def label_name(state: State, start: int, end: int, label: str, canonical: str, gazetteer: Gazetteer,
+               numbers_follow: bool) -> None:
+    """Emit a name the segmenter proposed as ``label``, correcting the label for its place in the address;
+    a road one character off a register road is taken for it only when numbers follow (近贤路12号)."""
     if label in ADMIN_LABELS:
         key = _stem(canonical)
-        if label == "city" and state.seen.get("city", key) != key:
+        if label == "city" and state.seen.get("city", (key,))[0] != key:
             label = "district"  # 宁波市余姚市: a county-level city
-        if state.seen.get(label) == key:
-            label = "redundant"  # 杭州市余杭区杭州市余杭区, 宁波宁波市: the repeat adds nothing
+        if state.seen.get(label, ("",))[0] == key:
+            index = state.seen[label][1]
+            if index < len(state.found) - 1:  # 浙江省杭州市浙江省杭州市: the second block is the address
+                state.found[index] = ("redundant",) + state.found[index][1:]
+                state.seen[label] = (key, len(state.found))
+            else:
+                label = "redundant"  # 西湖区西湖区, 宁波宁波市: the repeat adds nothing
         else:
             if RANK[label] <= state.rank and label != "community":
                 label = "subpoi" if state.poi else "poi"
                 state.poi = True
             else:
                 state.rank = RANK[label]
-                state.seen[label] = key
+                state.seen[label] = (key, len(state.found))
     elif label == "road":
         if not state.road:
             state.road, state.rank = True, RANK["road"]
-            canonical = gazetteer.road(canonical) or canonical
+            canonical = gazetteer.road(canonical, one_off=numbers_follow) or canonical
         elif not state.roadno:
             label = "subroad"  # 天童北路与鄞县大道, 钢铁路玻东巷
         else:
@@ -86,12 +93,15 @@ def label_numbered_road(state: State, text: str, start: int, end: int) -> None:
     if state.found and state.found[-1][0] == "poi" and state.found[-1][2] == start and not state.road:
         start = state.found.pop()[1]
         state.poi = any(label in ("poi", "subpoi") for label, _, _ in state.found)
+    if state.last == "floorno":
+        state.emit("cellno", start, end)  # 国际商贸城四区九楼106街: a row of shops on the floor
+        return
     label = "road" if not state.road else "subroad"
     state.road, state.rank = True, max(state.rank, RANK["road"])
     state.emit(label, start, end, "road" if label == "road" else None, text[start:end])
 
 
-def _door(state: State, start: int, end: int, value: str, designator: str | None, more: bool) -> str:
+def _door(state: State, value: str, designator: str | None, more: bool) -> str:
     """The label of one number written with 号 or 弄, or bare."""
     if designator == "弄":
         return "roadno" if not state.roadno else "subroad"
@@ -99,6 +109,10 @@ def _door(state: State, start: int, end: int, value: str, designator: str | None
         return "subroadno"  # 长乐路372弄5号: the building in the lane
     if state.last == "subroad" and designator:
         return "subroadno"
+    if state.last == "floorno":
+        return "roomno"  # 皮草大世界6楼96号
+    if state.last == "houseno" and designator:
+        return "cellno" if more else "roomno"  # 北沙新城237幢11号三楼: 11号 is the unit
     if not state.roadno:
         if state.last in _ROAD_LIKE or state.last in ("community", "town") or not state.poi:
             return "roadno"
@@ -107,8 +121,6 @@ def _door(state: State, start: int, end: int, value: str, designator: str | None
         if designator is None or _BUILDING.search(state.last_name) or len(value) >= 4:
             return "roomno"  # 金昌商务大厦1788号: a room in the building
         return "houseno" if _COMPOUND.search(state.last_name) else "roadno"
-    if state.last == "houseno" and designator:
-        return "cellno" if more else "roomno"  # 北沙新城237幢11号三楼: 11号 is the unit
     if not more and (designator is None or state.last in _AFTER_BUILDING):
         return "roomno"
     return "houseno"
@@ -129,13 +141,14 @@ def label_number(state: State, text: str, start: int, end: int, designator: str 
     parts = [m.span() for m in _PARTS.finditer(text, start, end - len(designator or ""))]
     state.rank = max(state.rank, RANK["road"])
     first, last = text[parts[0][0]:parts[0][1]], text[parts[-1][0]:parts[-1][1]]
-    if len(parts) == 2 and first.isdigit() and last.isdigit() and 0 < int(last) - int(first) <= 20:
-        parts = [(parts[0][0], parts[-1][1])]  # 389-399号, 156-160: a range of door numbers is one element
+    if len(parts) == 2 and (first.isdigit() and last.isdigit() and 0 < int(last) - int(first) <= 20
+                            or state.last == "floorno"):
+        parts = [(parts[0][0], parts[-1][1])]  # 389-399号, 156-160, 5楼26-67: one door, one room
     if len(parts) == 1 and designator is None and len(first) > 1 and first[-1] == "F" and first[:-1].isdigit():
         state.emit("floorno", start, end, "floor_no", first[:-1])  # 12F: the 12th floor
         return
     if len(parts) == 1 and (designator in (None, "号", "弄")):
-        label = _door(state, start, end, first, designator, more)
+        label = _door(state, first, designator, more)
         if label == "roadno":
             state.roadno = designator or "号"
             state.emit(label, start, end, "lane_no" if designator == "弄" else "door_no", first)

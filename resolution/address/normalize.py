@@ -59,7 +59,8 @@ _TABLE = _char_table()
 Piece = tuple
 # Spaces, bracketed remarks, "near X road", trailing position words and "call first": 5号402室（后门）,
 # 5号对面; brackets around numbers go, the numbers stay.
-_NOISE = re.compile(r"(?:\s|[(\[【][^()\[\]【】\d]*[)\]】]|[()\[\]【】])+|(?<=[\d室号弄楼])近[\u4e00-\u9fff]{2,8}?[路街](?=$|\s|对面|旁)"
+_NOISE = re.compile(r"(?:\s|[(\[【][^()\[\]【】\d]*[)\]】]|[()\[\]【】])+"
+                    r"|(?<=[\d室号弄楼])近[\u4e00-\u9fff]{2,8}?[路街](?=$|\s|对面|旁)"
                     r"|(?:对面|旁边|附近|沿街|门口|旁|电联|提前致电|电话联系|NULL|\s|[(\[【][^()\[\]【】\d]*[)\]】])+$")
 _LEGACY = re.compile("|".join(LEGACY_DISTRICTS))
 _NUMERAL = re.compile(f"(?<!\\d)[{NUMERAL_CHARS}]+(?=(?:{NUMBER_DESIGNATORS}|-\\d))")
@@ -67,7 +68,8 @@ _BUILDING = re.compile(r"(?<=[\dA-Z])(?:幢|栋|座)")
 _ROOM = re.compile(r"(?<=[\dA-Z])(?:房间|房|户)(?![\u4e00-\u9fff])")
 # 5-402, 5/402 at the end (not right after a road: 春江路1072-2 is a door): building 5, room 402;
 # 1-302一单元 and the generator's 3-5022单元 are 1-302 then unit 1, 3-502 then unit 2.
-_DASH_ROOM = re.compile(rf"(?<![\d\-/路街巷道])(\d+)[-/](\d{{2,5}})(?=$|[{NUMERAL_CHARS}]{{1,3}}单元$)|(?<![\d\-/路街巷道])(\d+)[-/](\d{{3,4}}?)(\d)(单元)$")
+_DASH_ROOM = re.compile(rf"(?<![\d\-/路街巷道])(\d+)[-/](\d{{2,5}})(?=$|[{NUMERAL_CHARS}]{{1,3}}单元$)"
+                        r"|(?<![\d\-/路街巷道])(\d+)[-/](\d{3,4}?)(\d)(单元)$")
 # 5号402 at the end: the bare number after a building, unit or floor is the room.
 _BARE_ROOM = re.compile(r"(?:(?<=\d号)(\d{3,5})|(?<=号楼|单元)(\d{2,5})|(?<=\d[层楼])(\d{2,5}))$")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from resolution.address.gazetteer import Gazetteer
-from resolution.address.normalize import normalize_with_offsets
+from resolution.address.normalize import Normalized, normalize_with_offsets
 from resolution.address.labels import State, label_name, label_number, label_numbered_road
 from resolution.address.segment import segment_words
 
@@ -70,10 +70,10 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
             numbers_left -= 1
             label_number(state, t, m.start(), m.end(), m.group("des"), numbers_left > 0)
         elif kind == "word":
-            followed = kinds[k + 1] == "des" and tokens[k + 1].group("des") in ("号", "弄") if k + 1 < len(tokens) else False
+            road_may_follow = not state.road and not state.poi and _door_follows(norm, tokens, k)
             for start, end, label, canonical in segment_words(t, m.start(), m.end(), state.rank, gazetteer,
-                                                              followed and not state.road):
-                label_name(state, start, end, label, canonical, gazetteer)
+                                                              road_may_follow):
+                label_name(state, start, end, label, canonical, gazetteer, numbers_left > 0)
         elif kind == "numroad":
             label_numbered_road(state, t, m.start(), m.end())
     starts, ends = norm.starts, norm.ends
@@ -89,6 +89,14 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
         elements.sort(key=lambda el: el.start)
     found = state.components
     return ParsedAddress(text, t, tuple(elements), {key: found[key] for key in COMPONENT_KEYS if key in found})
+
+
+def _door_follows(norm: Normalized, tokens: list[re.Match], k: int) -> bool:
+    """Whether token ``k`` is followed by a number written with 号 or 弄 (not one normalisation added: 28-602)."""
+    if k + 1 == len(tokens) or tokens[k + 1].lastgroup != "des" or tokens[k + 1].group("des") not in ("号", "弄"):
+        return False
+    at = tokens[k + 1].start("des")
+    return norm.ends[at] > norm.starts[at]
 
 
 def _dropped(text: str, elements: list[Element]) -> list[Element]:

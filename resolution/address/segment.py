@@ -33,7 +33,6 @@ _SUFFIX = re.compile("|".join(sorted(_CLASS, key=len, reverse=True)))
 _STRONG = sorted((s for s, label in _CLASS.items() if label != "poi" or len(s) > 1), key=len, reverse=True)
 _BARE = re.compile(f"[东西南北中一二三四五六七八九十]{{0,2}}(?:{'|'.join(_STRONG)})")
 _ROAD_TAIL = re.compile("[东西南北中]?[一二三四五六七八九十]?(?:路|街|大道|巷)")
-_ROAD_TAIL = re.compile("[东西南北中]?[一二三四五六七八九十]?(?:路|街|大道|巷)")
 # Position words between names (汽车北站对面莫干山路); 与/内 only after a name.
 _ASSIST = re.compile(r"斜对面|正对面|对面|交叉口|交汇处|交界处|交界|路口|旁边|门口|附近|后面|隔壁|[东西南北]侧|楼下|旁")
 _ASSIST_AFTER_NAME = re.compile(r"与|内")
@@ -45,20 +44,19 @@ def is_bare(name: str) -> bool:
     return _BARE.fullmatch(name) is not None
 
 
-def _continues(label: str, length: int, following: str, t: str, stop: int, end: int) -> bool:
-    """Whether a suffix is inside a longer name (白银路|街道, 城市|花园, 方城|县, 车站|西路, 上街|镇)
-    rather than closing one (海游街道|广场路, 钱库镇|中学)."""
-    next_label = _CLASS[following]
+def _continues(suffix: str, length: int, following: str) -> bool:
+    """Whether ``suffix`` (closing a name of ``length`` characters) is inside a longer name that
+    ``following`` closes (白银路|街道, 城市|花园, 方城|县, 上街|镇) rather than closing one
+    itself (海游街道|广场路, 钱库镇|中学, 江干区|经济技术开发区)."""
+    label, next_label = _CLASS[suffix], _CLASS[following]
     if label in ("devzone", "town", "community"):
-        return False
+        return len(suffix) == 1 and following in ("镇", "乡", "街道")  # 五乡|镇
     if next_label in _AREA:
         return len(following) == 1
     if label in _AREA:
-        return length == 2  # 城市|花园, but not 江干区|经济技术开发区
+        return length == 2  # 城市|花园
     if next_label == "town" or label == "road" and next_label == "community":
         return True  # 上街|镇, 金川弄|村
-    if label == "poi" and _ROAD_TAIL.match(t, stop, end):
-        return True
     return len(following) > 1 or label == "poi" and next_label != "poi"
 
 
@@ -68,8 +66,10 @@ def _rule(t: str, start: int, end: int, admin_open: bool) -> tuple[int, str, int
         stop = m.end()
         label = _CLASS[m.group()]
         following = _SUFFIX.match(t, stop, end)
-        if following and _continues(label, stop - start, following.group(), t, stop, end):
+        if following and _continues(m.group(), stop - start, following.group()):
             continue
+        if label == "poi" and _ROAD_TAIL.match(t, stop, end):
+            continue  # 车站西路, 圣苑北街: a road named after a place
         if not admin_open and label in ("prov", "city", "district", "devzone"):
             if m.group() in "省市县旗":
                 continue  # 超市, 嘉兴市毛衫业大楼: after a road, admin words are parts of names
@@ -147,9 +147,9 @@ def _known_road(t: str, start: int, stop: int, gazetteer: Gazetteer) -> int | No
 
 
 def _unknown(rank: int, admin_open: bool, at_end: bool) -> str:
-    """The label of a name with no known entry and no suffix: a town or village between the district
-    and the road (下应诚信路, 慈东), else a place (poi)."""
-    if admin_open and RANK["district"] <= rank < RANK["community"] and not at_end:
+    """The label of a name with no known entry and no suffix: a town or village before the road
+    (下应诚信路, 慈东), else a place (poi)."""
+    if admin_open and rank < RANK["community"] and not at_end:
         return "town" if rank < RANK["town"] else "community"
     return "poi"
 

@@ -88,6 +88,10 @@ def test_road_suffix_omitted_and_homophones_come_back_as_the_register_spells_the
     assert parse(text, REGISTER).components["road"] == road
 
 
+def test_one_character_off_road_is_corrected_only_before_numbers():
+    assert parse("近贤路", REGISTER).components["road"] == "近贤路"
+
+
 def test_unknown_road_is_kept_as_written():
     assert parse("近贤路12号").components["road"] == "近贤路"  # no register roads: nothing to correct to
 
@@ -116,8 +120,12 @@ def test_admin_hierarchy_down_to_the_committee():
 
 
 def test_repeated_prefix_is_redundant():
+    # A repeated block: the one next to the road is the address (the corpus's convention);
+    # a name repeated at once (黄浦区黄浦区): the repeat is redundant.
     assert [label for label, _ in labelled("上海市黄浦区上海市黄浦区长乐路1号")][:4] == [
-        "city", "district", "redundant", "redundant"]
+        "redundant", "redundant", "city", "district"]
+    assert [label for label, _ in labelled("上海市黄浦区黄浦区长乐路1号")][:3] == ["city", "district", "redundant"]
+    assert parse("上海市黄浦区上海市黄浦区长乐路1号").components["district"] == "黄浦区"
 
 
 @pytest.mark.parametrize("text", [

@@ -60,16 +60,22 @@ def read_split(path: Path) -> list[Gold]:
 
 
 def train_gazetteer(train: list[Gold]) -> Gazetteer:
-    """Shanghai's gazetteer plus every name the train split labels, under its most frequent label."""
+    """Shanghai's gazetteer plus every name the train split labels, under its most frequent label; like
+    a register's dictionaries, it leaves out bare suffixes (南路), numbers, and places whose name starts
+    with a city or district (义乌市国际商贸城 is 义乌市 + 国际商贸城)."""
     votes: dict[str, Counter] = defaultdict(Counter)
     for text, elements in train:
         for label, start, end in elements:
             votes[text[start:end]][label] += 1
+    names = {name: counter.most_common(1)[0][0] for name, counter in votes.items()}
+    areas = tuple(name for name, label in names.items() if label in ("prov", "city", "district") and len(name) >= 2)
     gazetteer = Gazetteer.shanghai()
-    for name, counter in votes.items():
-        label = counter.most_common(1)[0][0]
-        if label in GAZETTEER_LABELS and len(name) >= 2 and not is_bare(name) and not any(c.isdigit() for c in name):
-            gazetteer.add(label, [name])
+    for name, label in names.items():
+        if label not in GAZETTEER_LABELS or len(name) < 2 or is_bare(name) or any(c.isdigit() for c in name):
+            continue
+        if label not in ("prov", "city", "district") and name.startswith(areas):
+            continue
+        gazetteer.add(label, [name])
     return gazetteer
 
 

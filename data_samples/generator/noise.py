@@ -97,7 +97,7 @@ class Noise:
         room = house.room_no
         if house.building_no is not None:
             building = self._number(house.building_no)
-            if room and hit(r.dash_separator):
+            if room and house.unit_no is None and hit(r.dash_separator):  # 5-402; never across a unit
                 parts.append(f"{building}-{room}")
                 room = None
             elif house.lane_no is not None:

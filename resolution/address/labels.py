@@ -80,6 +80,8 @@ def label_name(state: State, start: int, end: int, label: str, canonical: str, g
             label = "subroad"  # 天童北路与鄞县大道, 钢铁路玻东巷
         else:
             label = "subpoi" if state.poi else "poi"
+    elif label in ("poi", "subpoi") and state.last in ("floorno", "roomno"):
+        label = "person"  # 开太百货新馆七楼伊袖专柜: the counter or shop inside, not a place of the address
     elif label in ("poi", "subpoi"):
         label = "subpoi" if state.poi else "poi"
         state.poi, state.rank = True, max(state.rank, RANK["road"])

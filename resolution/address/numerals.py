@@ -1,13 +1,9 @@
 """Chinese numerals as clerks write them in addresses: 三百七十二 -> 372, 十五 -> 15, 二〇二六 -> 2026."""
 from __future__ import annotations
 
-import re
-
 DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL_CHARS = "".join(DIGITS) + "".join(_UNITS)
-# A run that is a well-formed numeral: positional (二〇二六) or with units (三百零五), never a lone 零.
-NUMERAL = re.compile(f"[{NUMERAL_CHARS}]+")
 
 
 def chinese_to_int(text: str) -> int | None:

@@ -16,7 +16,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the ``address`` commands to the ``housekey`` command line."""
-    address = typer.Typer(help="Chinese addresses: parse to labelled elements.", no_args_is_help=True)
+    address = typer.Typer(help="Chinese addresses: parse them, review the ambiguous ones, decide.", no_args_is_help=True)
 
     @address.command("parse")
     def parse_command(
@@ -35,5 +35,28 @@ def register(app: typer.Typer) -> None:
             if components:
                 record["components"] = parsed.components
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    @address.command("review")
+    def review_command(limit: int = typer.Option(20, help="Show at most this many addresses.")) -> None:
+        """The review queue: addresses the matcher would not guess, most records first, with candidates."""
+        from warehouse.database import connect
+
+        with connect(read_only=True) as con:
+            rows = con.execute("SELECT address, match_level, match_reason, candidates, records FROM "
+                               "quality.address_review LIMIT ?", [limit]).fetchall()
+        for address_text, level, reason, candidates, records in rows:
+            typer.echo(f"{records:>5}  {address_text}  [{level}] {reason}; candidates {', '.join(candidates or [])}")
+
+    @address.command("decide")
+    def decide_command(address_text: str = typer.Argument(..., help="The address exactly as delivered."),
+                       house_id: str = typer.Argument(..., help="The house it means (a house_id of core.houses)."),
+                       by: str = typer.Option("reviewer", help="Who decided.")) -> None:
+        """Record a reviewer's decision; every later run uses it for this address."""
+        from resolution.address.resolve import record_decision
+        from warehouse.database import connect
+
+        with connect() as con:
+            record_decision(con, address_text, house_id, by)
+        typer.echo(f"{address_text} → {house_id}: used from the next run on")
 
     app.add_typer(address, name="address")

@@ -22,6 +22,15 @@ CREATE TABLE IF NOT EXISTS core.address_decisions (
 """
 
 
+def record_decision(con: duckdb.DuckDBPyConnection, address: str, house_id: str, decided_by: str) -> None:
+    """A reviewer's answer for one address; it must name a house of the register."""
+    con.execute(MATCHES_SQL)
+    if not con.execute("SELECT count(*) FROM core.houses WHERE house_id = ?", [house_id]).fetchone()[0]:
+        raise ValueError(f"{house_id} is not a house_id of core.houses")
+    con.execute("INSERT OR REPLACE INTO core.address_decisions (address, house_id, decided_by) VALUES (?, ?, ?)",
+                [address, house_id, decided_by])
+
+
 def staged_address_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables that carry an address column."""
     return [r[0] for r in con.execute(

@@ -62,3 +62,31 @@ def test_a_room_not_in_the_register_stops_at_the_building(register):
 def test_nothing_known_is_no_match(register):
     assert match_house(register, {"road": "南京东路", "door_no": "1"}).match_level == "none"
     assert match_house(register, {"road": "长乐路"}).match_level == "road"
+
+
+def test_a_reviewers_decision_is_reused(tmp_path):
+    """An ambiguous address goes to review; once decided, the next resolution uses the decision."""
+    import duckdb
+
+    from resolution.address.register import Register
+    from resolution.address.resolve import record_decision, resolve_addresses
+
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE SCHEMA staging; CREATE SCHEMA quality; CREATE SCHEMA core")
+    con.execute("CREATE TABLE core.houses AS SELECT * FROM (VALUES ('C1', '复兴中路', '1200', '锦江公寓', '3', '1', '502'), "
+                "('C2', '复兴中路', '1200', '锦江公寓', '3', '2', '502')) t(house_id, road, door_no, compound, building_no, "
+                "unit_no, room_no)")
+    con.execute("CREATE TABLE staging.repairs AS SELECT 'd1' AS _delivery_id, 'f.csv' AS _file_name, NULL AS _sheet, "
+                "2 AS _row_number, '复兴中路1200号锦江公寓3号楼502室' AS address")
+    register = Register([RegisteredHouse(h, r, None, d, c, b, u, room, "home") for h, r, d, c, b, u, room in
+                         con.execute("SELECT * FROM core.houses").fetchall()])
+    resolve_addresses(con, register)
+    assert con.execute("SELECT house_id, needs_review FROM core.address_matches").fetchall() == [(None, True)]
+    assert con.execute("SELECT records FROM quality.address_review").fetchall() == [(1,)]
+    record_decision(con, "复兴中路1200号锦江公寓3号楼502室", "C2", "延中居委会 张社工")
+    with pytest.raises(ValueError):
+        record_decision(con, "复兴中路1200号锦江公寓3号楼502室", "C9", "nobody")
+    resolve_addresses(con, register)
+    assert con.execute("SELECT house_id, match_level, match_reason, needs_review FROM core.address_matches").fetchall() == [
+        ("C2", "room", "decided by 延中居委会 张社工", False)]
+    assert con.execute("SELECT count(*) FROM quality.address_review").fetchone() == (0,)

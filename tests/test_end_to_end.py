@@ -145,13 +145,12 @@ def test_addresses_match_their_true_house(con):
     con.execute(f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{SAMPLE_ROOT / 'truth' / 'records.csv'}', all_varchar=true)")
     assigned, correct, found, expected = con.execute("""
         SELECT count(m.house_id), count(*) FILTER (WHERE m.house_id = t.house_id),
-               count(*) FILTER (WHERE m.house_id = t.house_id AND NOT building_level),
-               count(*) FILTER (WHERE NOT building_level)
-        FROM (SELECT *, source IN ('ev_charger_repairs', 'waste_sorting', 'flood_risk_points') AS building_level
-              FROM core.address_matches) m  -- those sources name a building: truth's room cannot be asked of them
+               count(*) FILTER (WHERE m.house_id = t.house_id AND t.names = 'house'),
+               count(*) FILTER (WHERE t.names = 'house')
+        FROM core.address_matches m  -- records that name only a building cannot be asked for a house
         JOIN truth t ON t.source = m.source AND t.file = m._file_name
          AND coalesce(t.sheet, '') = coalesce(m._sheet, '') AND t.row_number = m._row_number::VARCHAR""").fetchone()
-    print(f"precision {correct / assigned:.4f}, room-level recall {found / expected:.4f}")
+    print(f"precision {correct / assigned:.4f}, recall {found / expected:.4f}")
     assert correct / assigned >= 0.995
     assert found / expected >= 0.98
     reasons = con.execute("SELECT count(*) FROM core.address_matches WHERE match_reason IS NULL").fetchone()[0]

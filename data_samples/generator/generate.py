@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from data_samples.generator import sources
-from data_samples.generator.delivery import TRUTH_KEYS, Deliveries
+from data_samples.generator.delivery import NAMES, TRUTH_KEYS, Deliveries
 from data_samples.generator.noise import NoiseRates
 from data_samples.generator.population import AS_OF
 from data_samples.generator.world import World, build_world
@@ -63,7 +63,7 @@ def _id(obj) -> str:
 
 
 def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
-    _write(folder / "records.csv", ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS], records)
+    _write(folder / "records.csv", ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES], records)
     _write(folder / "houses.csv",
            ["house_id", "kind", "committee_code", "grid_code", "address", "road", "lane_no", "door_no",
             "compound", "building_no", "unit_no", "floor_no", "room_no"],

@@ -69,15 +69,15 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
                CASE WHEN d.house_id IS NOT NULL THEN 1.0 ELSE coalesce(m.margin, 0) END AS margin,
                CASE WHEN d.house_id IS NOT NULL THEN 'decided by ' || d.decided_by
                     ELSE coalesce(m.match_reason, 'no address') END AS match_reason,
-               d.house_id IS NULL AND coalesce(m.needs_review, false) AS needs_review
+               d.house_id IS NULL AND coalesce(m.needs_review, false) AS needs_review,
+               CASE WHEN d.house_id IS NULL THEN m.candidates END AS candidates
         FROM _addresses a LEFT JOIN _matched m USING (address) LEFT JOIN core.address_decisions d USING (address)
     """)
     con.execute("""
         CREATE OR REPLACE TABLE quality.address_review AS
-        SELECT m.address, any_value(m.match_level) AS match_level, any_value(m.match_reason) AS match_reason,
-               any_value(c.candidates) AS candidates, count(*) AS records, list(DISTINCT m.source) AS sources
-        FROM core.address_matches m JOIN _matched c USING (address)
-        WHERE m.needs_review GROUP BY m.address ORDER BY records DESC
+        SELECT address, any_value(match_level) AS match_level, any_value(match_reason) AS match_reason,
+               any_value(candidates) AS candidates, count(*) AS records, list(DISTINCT source) AS sources
+        FROM core.address_matches WHERE needs_review GROUP BY address ORDER BY records DESC, address
     """)
     con.unregister("_matched")
     return dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())

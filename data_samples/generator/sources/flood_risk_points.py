@@ -26,6 +26,6 @@ def export(world, deliveries):
         where = house if hazard == "低洼积水" else replace(house, unit_no=None, floor_no=None, room_no=None)
         rows.append([f"RJ-FX-2026-{len(rows) + 1:03d}", house.committee.name, noise.address(where), hazard,
                      date(2026, 4, 15) + timedelta(days=rng.randrange(0, 40))])
-        truth.append({"house_id": house.house_id})
+        truth.append({"house_id": house.house_id, "names": "house" if hazard == "低洼积水" else "building"})
     table = Table(HEADER, rows, truth, sheet="隐患点清单", title="瑞金二路街道2026年汛前防汛防台隐患点排查清单")
     deliveries.xlsx("防汛防台隐患点_瑞金二路街道_2026.xlsx", [table])

@@ -28,7 +28,7 @@ class HouseMatch:
     score: float
     """Share of the address's elements that agree with the matched house or block, 0 to 1."""
     margin: float
-    """Score minus the runner-up's: 1 when no other house fits."""
+    """Score minus the runner-up's (a lower bound on the indexed path): 1 when no other house fits."""
     match_reason: str
     needs_review: bool = False
     candidates: tuple[str, ...] = field(default=())
@@ -79,6 +79,12 @@ def match_house(register: Register, parts: dict) -> HouseMatch:
             return HouseMatch(None, "road", 0.5, 0.0, f"{note}{road}: no lane or door of the register given or found")
         return HouseMatch(None, "none", 0.0, 0.0, note + NO_MATCH.match_reason)
 
+    building, unit, room = parts.get("building_no"), parts.get("unit_no"), parts.get("room_no")
+    if building and room:  # the common case, by index: one house with this building, unit and room
+        hits = register.rooms(block).get((building, unit, room) if unit else (building, room), [])
+        if len(hits) == 1:  # any other house of the block differs in one given element at least
+            margin = 1.0 if len(block) == 1 else 1 / (2 + bool(unit))
+            return HouseMatch(hits[0].house_id, "room", 1.0, margin, f"{note}{where}: building, unit and room agree")
     scored = sorted(((_agrees(h, parts), h) for h in block), key=lambda item: -(item[0][0]))
     (best_agree, given), best = scored[0]
     fitting = [h for (a, _), h in scored if a == best_agree]

@@ -65,9 +65,21 @@ class Register:
                 self.by_door[(house.road, house.door_no)].append(house)
             if house.compound:
                 self.by_compound[house.compound].append(house)
+        self._rooms: dict[int, dict[tuple, list[RegisteredHouse]]] = {}
         self.roads = sorted({h.road for h in houses})
         self.road_names = frozenset(self.roads)
         self.compounds = sorted(self.by_compound)
+
+    def rooms(self, block: list[RegisteredHouse]) -> dict[tuple, list[RegisteredHouse]]:
+        """A block's houses by (building, unit, room) and by (building, room), built once per block."""
+        index = self._rooms.get(id(block))
+        if index is None:
+            index = {}
+            for house in block:
+                index.setdefault((house.building_no, house.unit_no, house.room_no), []).append(house)
+                index.setdefault((house.building_no, house.room_no), []).append(house)
+            self._rooms[id(block)] = index
+        return index
 
     @classmethod
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> Register:

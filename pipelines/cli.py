@@ -59,7 +59,7 @@ def run(
         from dagster import DagsterInstance, materialize
 
         from connectors.spec import load_registry
-        from pipelines.definitions import pipeline_assets, warehouse_resources
+        from pipelines.definitions import pipeline_assets, source_checks, warehouse_resources
         from warehouse.accounting import row_accounts
         from warehouse.database import connect, warehouse_path
 
@@ -85,7 +85,7 @@ def run(
 
         assets = pipeline_assets(selected, on_landed)
         result = materialize(
-            assets, resources=warehouse_resources(), instance=DagsterInstance.get(),
+            [*assets, *source_checks(selected)], resources=warehouse_resources(), instance=DagsterInstance.get(),
             run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run"},
         )
     source_of_step = {asset.node_def.name: asset.key.path[-1] for asset in assets}

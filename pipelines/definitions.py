@@ -8,7 +8,17 @@ assets in-process. Every asset writes the one warehouse file, so all of them sha
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Definitions, MaterializeResult, asset
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Definitions,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec, load_registry
@@ -87,6 +97,22 @@ def staging_asset(spec: SourceSpec) -> AssetsDefinition:
     return _stage
 
 
+def row_accounting_check(spec: SourceSpec) -> AssetChecksDefinition:
+    """A blocking check on ``staging/<source>``: rows delivered = rows staged + rows quarantined."""
+
+    @asset_check(asset=AssetKey(["staging", spec.name]), name="rows_add_up", blocking=True,
+                 description="Every delivered row is either staged or quarantined with a reason: none lost.")
+    def rows_add_up(warehouse: DuckDBResource) -> AssetCheckResult:
+        from warehouse.accounting import row_accounts
+
+        with warehouse.get_connection() as con:
+            (account,) = row_accounts(con, [spec.name])
+        return AssetCheckResult(passed=account.balanced, metadata={
+            "delivered": account.delivered, "staged": account.staged, "quarantined": account.quarantined})
+
+    return rows_add_up
+
+
 REGISTER_SOURCE = "address_register"
 
 
@@ -163,7 +189,13 @@ def build_definitions(
 ) -> Definitions:
     """Definitions for a registry (default: connectors/sources/)."""
     registry = load_registry() if registry is None else registry
-    return Definitions(assets=pipeline_assets(registry, on_landed), resources=warehouse_resources())
+    return Definitions(assets=pipeline_assets(registry, on_landed), asset_checks=source_checks(registry),
+                       resources=warehouse_resources())
+
+
+def source_checks(registry: Mapping[str, SourceSpec]) -> list[AssetChecksDefinition]:
+    """The checks every source's staging asset must pass."""
+    return [row_accounting_check(spec) for spec in registry.values()]
 
 
 defs = build_definitions()

@@ -87,3 +87,14 @@ def test_every_committed_source_spec_produces_its_assets():
     assert len(registry) >= 24
     assert keys == {AssetKey([layer, name]) for layer in ("raw", "staging") for name in registry} | {
         AssetKey(["core", "houses"]), AssetKey(["core", "address_matches"]), AssetKey(["publish", "analyst_copy"])}
+
+
+def test_row_accounting_is_a_blocking_check_on_every_staging_asset(registry):
+    from pipelines.definitions import source_checks
+
+    result = materialize([*source_assets(registry), *source_checks(registry)], resources=warehouse_resources(),
+                         instance=DagsterInstance.ephemeral())
+    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {"elderly", "low_income"}
+    assert all(e.passed for e in evaluations.values())
+    assert evaluations["low_income"].metadata["delivered"].value == 2

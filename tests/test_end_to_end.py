@@ -179,6 +179,6 @@ def test_the_analyst_copy_holds_no_id_number_or_phone(warehouse):
 def _is_id_number(text: str) -> bool:
     """Checksum and birth date right (stdnum's is_valid also demands a current division code)."""
     try:
-        return ric.calc_check_digit(text[:17]) == text[17].upper() and ric.get_birth_date(text).year >= 1900
+        return ric.calc_check_digit(text) == text[17].upper() and ric.get_birth_date(text).year >= 1900
     except Exception:  # stdnum raises on an impossible birth date: then it is no ID number
         return False

@@ -1,8 +1,9 @@
 """``housekey source check``: a dry run of one source on an in-memory warehouse.
 
-It reads the files, lands and stages them with the pipeline's own code, and reports what would
-load, what would be quarantined and why, schema drift, and how many addresses look matchable.
-Nothing is written to the real warehouse.
+The files are read, landed and staged by the pipeline's own code (read_delivery, raw.land,
+staging.stage) in a throwaway DuckDB, and the report says what would load, what would be
+quarantined and why, what the readers noted, how the columns drifted from the spec, and how many
+addresses look matchable. Nothing is written to the real warehouse; it is at most read, read-only.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import duckdb
 from connectors.landing import content_hash, delivery_paths
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
-from warehouse.database import create_bookkeeping
+from warehouse.database import create_bookkeeping, warehouse_path
 from warehouse.raw import land, record_failure, stopped_by_drift
 from warehouse.staging import stage
 
@@ -22,75 +23,156 @@ EXAMPLES = 3
 
 
 @dataclass
+class Reason:
+    """One reason rows would be quarantined, with a few of them."""
+
+    rule: str
+    """transform_<type> (a value staging cannot read) or unreadable_row (a row the reader could not split)."""
+    column: str | None
+    rows: int
+    examples: list[tuple]
+    """(file, sheet, row, column, value, reason), up to EXAMPLES."""
+
+
+@dataclass
 class CheckReport:
+    """What a run would make of a source's files."""
+
     source: str
     files: list[str]
     rows_read: int = 0
     rows_staged: int = 0
     rows_quarantined: int = 0
+    rows_unreadable: int = 0
+    """Of the quarantined rows, those the reader could not split into columns."""
     failed: list[str] = field(default_factory=list)
-    """One line per file that could not be read or was held back by drift."""
-    reasons: list[tuple[str, str, int, list[tuple]]] = field(default_factory=list)
-    """(rule, column, count, examples of (file, sheet, row, value, reason))."""
+    """One line per file that cannot be read, or that the contract 'stop' holds back for drift."""
+    reasons: list[Reason] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     addresses: int = 0
     addresses_parseable: int = 0
+    """Addresses naming a road (of the register, when the warehouse has one) and a lane or door number."""
+    roads_known: bool = False
+    """Whether the roads were checked against the register's road names."""
 
     @property
     def balanced(self) -> bool:
+        """Every row read is either staged or quarantined."""
         return self.rows_read == self.rows_staged + self.rows_quarantined
 
 
-def check_source(spec: SourceSpec, files: list[Path] | None = None) -> CheckReport:
-    """Dry-run the given files (default: every file in the source's landing folder)."""
-    files = files if files is not None else delivery_paths(spec)
-    report = CheckReport(spec.name, [f.name for f in files])
-    con = duckdb.connect(":memory:")
-    create_bookkeeping(con)
-    for path in files:
-        digest, size = content_hash(path), path.stat().st_size
+def pending_files(spec: SourceSpec) -> list[Path]:
+    """The source's files in its landing folder that the warehouse has not loaded yet (all of them
+    when there is no warehouse). The warehouse is opened read-only, and only if it exists."""
+    recorded: set[tuple[str, str]] = set()
+    path = warehouse_path()
+    if path.exists():
         try:
-            delivered = read_delivery(path, spec)
-        except ReadError as error:
-            record_failure(con, spec, path.name, digest, size, error)
-            report.failed.append(str(error))
-            continue
-        if held := stopped_by_drift(delivered, spec):
-            record_failure(con, spec, path.name, digest, size, held)
-            report.failed.append(str(held))
-            continue
-        result = land(con, spec, delivered, path.name, digest, size)
-        report.notes += [f"{path.name}: {note}" for note in result.notes]
-    report.drift = [f"{f}{' / ' + s if s else ''}: added {a}, missing {m}, renamed {r}" for f, s, a, m, r in con.execute(
-        "SELECT file_name, sheet, added, missing, renamed FROM meta.schema_drift ORDER BY 1, 2").fetchall()]
-    staged = stage(con, spec)
-    report.rows_staged = staged.rows_staged
-    report.rows_read = con.execute("SELECT coalesce(sum(rows_delivered), 0) FROM meta.deliveries WHERE status = 'loaded'"
-                                   ).fetchone()[0]
-    report.rows_quarantined = con.execute(
-        "SELECT count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) FROM quality.quarantine "
-        "WHERE row_number IS NOT NULL").fetchone()[0]
-    for rule, column, count in con.execute(
-            "SELECT rule, column_name, count(*) FROM quality.quarantine WHERE row_number IS NOT NULL "
-            "GROUP BY ALL ORDER BY 3 DESC").fetchall():
-        examples = con.execute(
-            "SELECT file_name, sheet, row_number, value, reason FROM quality.quarantine WHERE rule = ? "
-            "AND column_name IS NOT DISTINCT FROM ? ORDER BY file_name, row_number LIMIT ?", [rule, column, EXAMPLES]
-        ).fetchall()
-        report.reasons.append((rule, column, count, examples))
-    _addresses(con, spec, report)
-    con.close()
+            with duckdb.connect(str(path), read_only=True) as con:
+                recorded = set(con.execute("SELECT file_name, file_hash FROM meta.deliveries "
+                                           "WHERE source = ? AND status <> 'failed'", [spec.name]).fetchall())
+        except duckdb.Error:
+            pass  # locked by a running pipeline or not yet set up: treat every file as pending
+    return [p for p in delivery_paths(spec) if (p.name, content_hash(p)) not in recorded]
+
+
+def check_source(spec: SourceSpec, files: list[Path] | None = None) -> CheckReport:
+    """Dry-run the given files (default: the pending files in the source's landing folder)."""
+    files = pending_files(spec) if files is None else files
+    report = CheckReport(spec.name, [f.name for f in files])
+    with duckdb.connect(":memory:") as con:
+        create_bookkeeping(con)
+        for path in files:
+            _land(con, spec, path, report)
+        report.drift = _drift(con)
+        report.rows_staged = stage(con, spec).rows_staged
+        _count(con, report)
+        _addresses(con, spec, report)
     return report
 
 
+def _drift(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per file and kind of drift; sheets that drifted alike are named together."""
+    sheets_by_drift: dict[tuple[str, str], list[str]] = {}
+    for file, sheet, added, missing, renamed in con.execute(
+            "SELECT file_name, sheet, added, missing, renamed FROM meta.schema_drift ORDER BY 1, 2").fetchall():
+        what = "; ".join(f"{label} {', '.join(names)}" for label, names in
+                         (("added", added), ("missing", missing), ("renamed", renamed)) if names)
+        sheets_by_drift.setdefault((file, what), []).extend([sheet] if sheet else [])
+    return [f"{file}{_sheets(sheets)}: {what}" for (file, what), sheets in sheets_by_drift.items()]
+
+
+def _sheets(sheets: list[str]) -> str:
+    if not sheets:
+        return ""
+    return f" / {sheets[0]}" if len(sheets) == 1 else f" / {len(sheets)} sheets ({sheets[0]}, {sheets[1]}, ...)"
+
+
+def _land(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, report: CheckReport) -> None:
+    """Land one file as the pipeline's intake would; failures become report lines, not exceptions."""
+    if not path.is_file():
+        report.failed.append(f"file {path} does not exist")
+        return
+    digest, size = content_hash(path), path.stat().st_size
+    try:
+        delivered = read_delivery(path, spec)
+    except ReadError as error:
+        record_failure(con, spec, path.name, digest, size, error)
+        report.failed.append(str(error))
+        return
+    if held := stopped_by_drift(delivered, spec):
+        record_failure(con, spec, path.name, digest, size, held)
+        report.failed.append(f"{path.name}: {held}")
+        return
+    result = land(con, spec, delivered, path.name, digest, size)
+    report.notes += [f"{path.name}: {note}" for note in result.notes if "schema drift" not in note]
+
+
+def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
+    """Rows read, quarantined (distinct rows: one row may fail on two columns) and the reasons."""
+    report.rows_read = con.execute(
+        "SELECT coalesce(sum(rows_delivered), 0) FROM meta.deliveries WHERE status = 'loaded'").fetchone()[0]
+    rows = "FROM quality.quarantine WHERE row_number IS NOT NULL"
+    report.rows_quarantined = con.execute(
+        f"SELECT count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) {rows}").fetchone()[0]
+    report.rows_unreadable = con.execute(f"SELECT count(*) {rows} AND rule = 'unreadable_row'").fetchone()[0]
+    by_reason = f"SELECT rule, column_name, count(*) {rows} GROUP BY ALL ORDER BY 3 DESC, 1, 2"
+    for rule, column, count in con.execute(by_reason).fetchall():
+        examples = con.execute(
+            f"SELECT file_name, sheet, row_number, column_name, value, reason {rows} AND rule = ? "
+            "AND column_name IS NOT DISTINCT FROM ? ORDER BY file_name, sheet, row_number LIMIT ?",
+            [rule, column, EXAMPLES]).fetchall()
+        report.reasons.append(Reason(rule, column, count, examples))
+
+
 def _addresses(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: CheckReport) -> None:
-    """How many staged addresses parse to a road and a number: a first look before matching."""
+    """How many staged addresses name a known road and a number: a first look before matching."""
     if "address" not in {m.to for m in spec.columns.values()} or not report.rows_staged:
         return
+    from resolution.address.gazetteer import Gazetteer
     from resolution.address.parse import parse
 
-    values = [r[0] for r in con.execute(f'SELECT address FROM staging."{spec.name}" WHERE address IS NOT NULL').fetchall()]
+    roads = _register_roads()
+    report.roads_known = bool(roads)
+    gazetteer = Gazetteer.shanghai(roads) if roads else None
+    staged = f'SELECT address FROM staging."{spec.name}" WHERE address IS NOT NULL'
+    values = [v for (v,) in con.execute(staged).fetchall()]
     report.addresses = len(values)
-    report.addresses_parseable = sum(
-        1 for v in values if (c := parse(v).components).get("road") and (c.get("lane_no") or c.get("door_no")))
+    for value in values:
+        parts = parse(value, gazetteer).components
+        road_ok = parts.get("road") and (not roads or parts["road"] in roads)
+        report.addresses_parseable += bool(road_ok and (parts.get("lane_no") or parts.get("door_no")))
+
+
+def _register_roads() -> set[str]:
+    """The road names of the house register in the real warehouse, read-only; empty when there is none."""
+    path = warehouse_path()
+    if not path.exists():
+        return set()
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            roads = con.execute("SELECT DISTINCT road FROM core.houses WHERE road IS NOT NULL").fetchall()
+        return {road for (road,) in roads}
+    except duckdb.Error:
+        return set()  # no register built yet, or the pipeline holds the file: fall back to the parser alone

@@ -1,82 +1,124 @@
 """``housekey source init`` and ``housekey source check``: onboarding a source without Python."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-SOURCES = Path(__file__).resolve().parents[1] / "sources"
 console = Console()
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``source`` commands to the housekey command line."""
     source = typer.Typer(help="Onboard a source system: draft its spec from a sample, dry-run a delivery.",
                          no_args_is_help=True)
-
-    @source.command("init")
-    def init(sample: Path = typer.Argument(..., exists=True, dir_okay=False, help="A sample export of the system."),
-             name: str = typer.Option(..., "--name", help="The source's name (lower_case), e.g. elderly_meals."),
-             out: Path = typer.Option(None, help="Where to write the draft (default connectors/sources/NAME.yaml)."),
-             force: bool = typer.Option(False, help="Overwrite an existing spec.")) -> None:
-        """Profile SAMPLE and write a draft spec mapping its columns to the canonical model."""
-        from connectors.onboarding.draft import draft_spec, render
-        from connectors.onboarding.profile import profile
-        from connectors.readers import ReadError
-
-        target = out or SOURCES / f"{name}.yaml"
-        if target.exists() and not force:
-            console.print(Text(f"{target} exists: pass --force to overwrite it", style="red"))
-            raise typer.Exit(1)
-        try:
-            found = profile(sample)
-        except ReadError as error:
-            console.print(Text(str(error), style="red"))
-            raise typer.Exit(1) from error
-        spec, reasons = draft_spec(found, name)
-        table = Table(title=f"{sample.name}: {found.format}, {found.encoding or 'binary workbook'}, {found.rows} rows, "
-                            f"record kind {spec['record_kind']}", title_justify="left")
-        for heading in ("column", "shape", "filled", "distinct", "maps to", "examples"):
-            table.add_column(heading)
-        for column in found.columns:
-            mapped = spec["columns"].get(column.name, {}).get("to", "")
-            table.add_row(column.name, column.shape, f"{column.filled:.0%}", f"{column.distinct:.0%}",
-                          mapped or Text("unmapped", style="yellow"), " | ".join(column.samples[:2]))
-        console.print(table)
-        target.write_text(render(spec, reasons, found), encoding="utf-8")
-        console.print(f"Draft written to {target}: review it, then `housekey source check {name} {sample}`.")
-
-    @source.command("check")
-    def check(name: str = typer.Argument(..., help="The source's name."),
-              files: list[Path] = typer.Argument(None, help="Files to check (default: its landing folder).")) -> None:
-        """Dry run: what would load, what would be quarantined and why, and drift. Writes nothing."""
-        from connectors.onboarding.check import check_source
-        from connectors.spec import SpecError, load_spec
-
-        try:
-            spec = load_spec(SOURCES / f"{name}.yaml")
-        except (SpecError, FileNotFoundError) as error:
-            console.print(Text(str(error), style="red"))
-            raise typer.Exit(1) from error
-        report = check_source(spec, files or None)
-        console.print(Text.assemble((f"{name}", "bold"), f": {len(report.files)} files, {report.rows_read:,} rows read, "
-                                    f"{report.rows_staged:,} would load, {report.rows_quarantined:,} would be quarantined"
-                                    + ("" if report.balanced else "  (rows do not add up!)")))
-        for line in report.failed:
-            console.print(Text.assemble(("✗ ", "red"), line))
-        for rule, column, count, examples in report.reasons:
-            console.print(Text.assemble(("! ", "yellow"), f"{count:,} rows: {rule} in {column or 'the row'}"))
-            for file, sheet, row, value, reason in examples:
-                console.print(f"    {file}{' / ' + sheet if sheet else ''} row {row}: {value!r}: {reason}")
-        for line in report.drift:
-            console.print(Text.assemble(("~ drift ", "cyan"), line))
-        for line in report.notes:
-            console.print(Text(f"  {line}", style="dim"))
-        if report.addresses:
-            console.print(f"{report.addresses_parseable:,} of {report.addresses:,} addresses name a road and a number.")
-        if report.failed:
-            raise typer.Exit(1)
-
+    source.command("init")(init)
+    source.command("check")(check)
     app.add_typer(source, name="source")
+
+
+def init(sample: Path = typer.Argument(..., help="A sample export of the system, exactly as it delivers it."),
+         name: str = typer.Option(..., "--name", help="The source's name (lower_case), e.g. elderly_meals."),
+         out: Path = typer.Option(None, "--out", help="Draft file (default connectors/sources/NAME.yaml)."),
+         force: bool = typer.Option(False, "--force", help="Overwrite an existing spec.")) -> None:
+    """Profile SAMPLE and write a draft spec mapping its columns to the canonical model."""
+    from connectors.onboarding.draft import draft_spec, render
+    from connectors.onboarding.profile import profile
+    from connectors.readers import ReadError
+    from connectors.spec import SOURCES_DIR
+
+    target = out or SOURCES_DIR / f"{name}.yaml"
+    if target.exists() and not force:
+        _fail(f"{target} exists: pass --force to overwrite it")
+    if target.stem != name:
+        console.print(Text(f"note: the spec must be saved as {name}.yaml before housekey can use it", style="yellow"))
+    try:
+        found = profile(sample)
+    except ReadError as error:
+        _fail(str(error))
+    draft = draft_spec(found, name)
+    layout = {"csv": f"delimiter {found.delimiter!r}", "fixed_width": f"field widths {found.widths}",
+              "json": f"records at {found.records_path or 'the top level'}",
+              "excel": f"sheets {', '.join(found.sheets)}; header at row {found.header_row}"
+                       + (", two merged rows" if found.header_rows == 2 else "")}.get(found.format, "")
+    console.print(f"[bold]{sample.name}[/]: {found.format}, {found.encoding or 'workbook'}, {found.rows:,} rows; "
+                  + layout)
+    for note in _collapsed(found.notes):
+        console.print(Text(f"  {note}", style="dim"))
+    table = Table(title_justify="left", title=f"record kind guessed: {draft.spec['record_kind']}"
+                  f"  ({draft.why['record_kind'].removeprefix('guess: ')})")
+    for heading in ("column", "shape", "filled", "distinct", "maps to", "examples"):
+        table.add_column(heading)
+    for column in found.columns:
+        mapped = draft.spec["columns"].get(column.name, {}).get("to")
+        shape = column.shape + (f" ({column.checksum_ok:.0%} check ok)" if column.checksum_ok is not None else "")
+        table.add_row(column.name, shape, f"{column.filled:.0%}", f"{column.distinct:.0%}",
+                      mapped or Text("unmapped", style="yellow"), " | ".join(s[:30] for s in column.samples[:2]))
+    console.print(table)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(draft), encoding="utf-8")
+    console.print(f"Draft written to {target}. Review the lines marked guess, check and fill in, "
+                  f"then run: housekey source check {name} {sample}")
+
+
+def check(name: str = typer.Argument(..., help="The source's name (its spec is connectors/sources/NAME.yaml)."),
+          files: list[Path] = typer.Argument(None, help="Files to check (default: pending landing files).")) -> None:
+    """Dry run: what would load, what would be quarantined and why, and drift. Writes nothing."""
+    from connectors.onboarding.check import check_source
+    from connectors.spec import SOURCES_DIR, SpecError, load_spec
+
+    path = SOURCES_DIR / f"{name}.yaml"
+    if not path.exists():
+        _fail(f"no spec {path}: draft one with `housekey source init SAMPLE --name {name}`")
+    try:
+        spec = load_spec(path)
+    except SpecError as error:
+        _fail(str(error))
+    if spec.is_database:
+        _fail(f"{name} is a {spec.format} table: check works on files; `housekey run --source {name}` pulls it")
+    report = check_source(spec, files or None)
+    if not report.files:
+        console.print(f"{name}: no pending files in its landing folder; name a file to check it.")
+        return
+    summary = (f"[bold]{name}[/]: {len(report.files)} file(s), {report.rows_read:,} rows read, "
+               f"{report.rows_staged:,} would load, {report.rows_quarantined:,} would be quarantined")
+    if report.rows_unreadable:
+        summary += f" ({report.rows_unreadable:,} rows unreadable)"
+    console.print(summary + ("" if report.balanced else "  [red](rows do not add up)[/]"))
+    for line in report.failed:
+        console.print(Text.assemble(("✗ ", "red"), line))
+    for reason in report.reasons:
+        where = reason.column or "the row"
+        console.print(Text.assemble(("! ", "yellow"), f"{reason.rows:,} rows: {reason.rule} in {where}"))
+        for file, sheet, row, column, value, why in reason.examples:
+            place = f"{file}{' / ' + sheet if sheet else ''} row {row}"
+            console.print(Text(f"    {place}, {column or '-'}: {value!r}: {why}"))
+    for line in report.drift:
+        console.print(Text.assemble(("~ drift ", "cyan"), line, f"  (contract: {spec.contract})"))
+    for line in _collapsed(report.notes):
+        console.print(Text(f"  {line}", style="dim"))
+    if report.addresses:
+        against = "a road of the register" if report.roads_known else "a road (no register in the warehouse yet)"
+        console.print(f"{report.addresses_parseable:,} of {report.addresses:,} addresses "
+                      f"({report.addresses_parseable / report.addresses:.0%}) name {against} and a number.")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _collapsed(notes: list[str]) -> list[str]:
+    """Notes that differ only in the sheet they are about, said once with the number of sheets."""
+    general = [re.sub(r"sheet '[^']*'", "sheet …", note) for note in notes]
+    counts = Counter(general)
+    return list(dict.fromkeys(note if counts[key] == 1 else f"{key} ({counts[key]} sheets)"
+                              for note, key in zip(notes, general)))
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(Text(message, style="red"))
+    raise typer.Exit(1)

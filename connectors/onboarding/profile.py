@@ -1,7 +1,8 @@
 """Profile a sample export with no spec yet: its format, encoding, sheets, header, and each column's shape.
 
 The shapes (ID number, phone, date, address, name, ...) let ``draft`` map columns whose header
-says little, and tell district IT what a column really holds before they write its spec.
+says little, and tell district IT what a column really holds before they write its spec. The file
+is read by the pipeline's own readers, so what the profile shows is what a run will see.
 """
 from __future__ import annotations
 
@@ -11,97 +12,166 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stdnum.cn import ric, uscc
+
 from connectors.readers import Delivered, ReadError, read_delivery
 from connectors.readers.encoding import decode_file
+from connectors.readers.excel_cells import cell_text
 from connectors.spec import SourceSpec
 
-SAMPLE_VALUES = 300
+SAMPLE_VALUES = 500
+"""Values per column looked at for its shape; enough for a stable majority, fast on any export."""
+DELIMITERS = (",", "\t", "|")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
                 "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤倪俞殷施郁")
-SHAPES = (  # first match wins, in this order
-    ("id_number", re.compile(r"[1-9]\d{5}(19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx]|\d{15}|\d{6}\*{4,8}\d{3}[\dXx]|\d\.\d+E\+17")),
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "司徒")
+_PLACE_ENDS = set("路街弄号室村苑楼里坊区镇巷园院店厂局站所")
+_DATE = r"(19|20)\d{2}(?P<sep>[-/.])\d{1,2}((?P=sep)\d{1,2})?|(19|20)\d{2}年\d{1,2}月(\d{1,2}日)?"
+_SHAPES = (  # tried in this order; the first full match names the value's shape
+    ("id_number", re.compile(r"\d{6}(19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]|\d{6}\d{2}[01]\d[0-3]\d\d{3}"
+                             r"|(?=.{15}$|.{18}$)\d{1,14}\*{4,}\d{0,4}X?|\d\.\d+E\+1[4-7]")),
     ("credit_code", re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")),
-    ("phone", re.compile(r"(\+?86[ -]?)?1[3-9]\d[ -]?(\d{4}|\*{4})[ -]?\d{4}|\(?0?21\)?[ -]?\d{8}|\d{3}\*{4}\d{4}")),
-    ("datetime", re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?.*")),
-    ("date", re.compile(r"\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?|\d{8}|\d{4}年\d{1,2}月(\d{1,2}日)?")),
-    ("integer", re.compile(r"-?\d+")),
-    ("number", re.compile(r"-?\d+(\.\d+)?\s*(㎡|元|m2)?")),
-    ("code", re.compile(r"[男女]|[A-Za-z0-9\-_]{2,20}")),
-    ("address", re.compile(r".*(路|街|弄|号|室|小区|公寓|大楼|新村|幢|栋|单元).*")),
-    ("name", re.compile(r"[\u4e00-\u9fff·]{2,4}")),
+    ("phone", re.compile(r"1[3-9]\d{9}|1[3-9]\d\*{4}\d{4}|0?21\d{8}")),
+    ("datetime", re.compile(rf"({_DATE})(日)?[ T]\d{{1,2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?([+-]\d{{2}}:?\d{{2}}|Z)?")),
+    ("date", re.compile(rf"{_DATE}|(19|20)\d{{2}}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")),
+    ("integer", re.compile(r"-?\d{1,15}")),
+    ("number", re.compile(r"-?\d+\.\d+|-?\d+(\.\d+)?\s*(㎡|平方米|元|m2|%)")),
+    ("name", None),  # is_person_name; before address, as a name like 林楼生 holds an address character
+    ("address", re.compile(r".{1,40}(路|街|弄|号|室|小区|公寓|大楼|新村|幢|栋|单元|楼|坊|里|苑)(.{0,40})")),
+    ("code", re.compile(r"[男女]|[A-Za-z0-9][A-Za-z0-9\-_./]{1,30}")),
 )
+_EXCEL_SERIAL = range(20000, 60000)
+"""Day numbers of 1954-2064 in Excel's 1900 system: a date cell that lost its format."""
+_DATE_HEADER = re.compile(r"日期|时间|年月|[起止]$")
+_LABEL_VALUE = re.compile(r".+[：:].+")
+"""A cell like 填报单位：瑞金二路街道 is a note above the table, never a column header."""
 
 
 @dataclass
 class ColumnProfile:
+    """What one delivered column holds."""
+
     name: str
     filled: float
     """Share of rows with a value."""
     distinct: float
-    """Share of distinct values among filled rows."""
+    """Share of distinct values among filled rows (1.0: every value differs, a key candidate)."""
     shape: str
+    """id_number, credit_code, phone, datetime, date, birth_date (the dates inside the rows' ID
+    numbers), integer, number, address, name, code or text."""
+    checksum_ok: float | None = None
+    """ID numbers and credit codes only: share of full-length values whose check character is right."""
     samples: list[str] = field(default_factory=list)
+    """Up to three distinct values, first seen first."""
+    common: list[str] = field(default_factory=list)
+    """Every distinct value when there are at most ten (a code list such as 男/女), else empty."""
 
 
 @dataclass
 class Profile:
+    """What a sample export is and holds."""
+
     path: Path
     format: str
     encoding: str | None
+    """Text encoding detected; None for workbooks."""
     delimiter: str | None = None
+    header_row: int = 1
+    """1-based row of the header (Excel: title rows above it are skipped)."""
     header_rows: int = 1
+    """Rows the header spans: 2 for a merged two-row header."""
     sheets: list[str] = field(default_factory=list)
+    records_path: str | None = None
+    """JSON only: where the list of records sits inside the document."""
     widths: list[int] = field(default_factory=list)
-    """Fixed-width layouts only: the field widths found from the columns of blanks."""
+    """Fixed-width only: the field widths found from the columns of blanks."""
     rows: int = 0
     columns: list[ColumnProfile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
+def value_shape(value: str) -> str:
+    """The shape of one value, 'text' when none fits."""
+    v = value.strip().lstrip("'").upper()
+    phone = re.sub(r"^(\+86|0086|86-)\s*|[\s()（）-]", "", v)
+    for shape, pattern in _SHAPES:
+        if is_person_name(v) if pattern is None else pattern.fullmatch(phone if shape == "phone" else v):
+            if shape == "credit_code" and v.isdigit() and not uscc.is_valid(v):
+                continue  # 18 digits without a valid check is some other code (an address code)
+            return shape
+    return "text"
+
+
+def is_person_name(value: str) -> bool:
+    """2-4 Chinese characters (a '·' allowed) starting with a common surname, not ending like a place."""
+    if not re.fullmatch(r"[\u4e00-\u9fff·]{2,5}", value) or len(value.replace("·", "")) > 4 or value[-1] in _PLACE_ENDS:
+        return False
+    return value[0] in _SURNAMES or value.startswith(_COMPOUND_SURNAMES)
+
+
 def shape_of(values: list[str]) -> str:
-    """The shape most values have; free text when none fits most of them."""
-    counts = Counter()
-    for value in values[:SAMPLE_VALUES]:
-        for shape, pattern in SHAPES:
-            if pattern.fullmatch(value.strip()):
-                if shape == "name" and value.strip()[0] not in _SURNAMES:
-                    continue
-                counts[shape] += 1
-                break
+    """The shape most values have (at least 60% of them), free text when none does.
+
+    Five-digit numbers in a column that also holds dates are Excel serial dates, and count as dates.
+    """
+    looked = values[:SAMPLE_VALUES]
+    shapes = [value_shape(v) for v in looked]
+    counts = Counter(shapes)
+    if counts["date"] or counts["datetime"]:
+        serials = sum(s == "integer" and int(v) in _EXCEL_SERIAL for s, v in zip(shapes, looked))
+        counts["date"] += serials
+        counts["integer"] -= serials
     if not counts:
         return "text"
     shape, count = counts.most_common(1)[0]
-    return shape if count >= 0.6 * min(len(values), SAMPLE_VALUES) else "text"
+    return shape if count >= 0.6 * len(looked) else "text"
+
+
+def checksum_share(values: list[str], shape: str) -> float | None:
+    """Share of full-length ID numbers (stdnum.cn.ric) or credit codes (stdnum.cn.uscc) that validate."""
+    check = {"id_number": ric.is_valid, "credit_code": uscc.is_valid}.get(shape)
+    full = [v.strip().lstrip("'") for v in values[:SAMPLE_VALUES] if len(v.strip().lstrip("'")) == 18]
+    if check is None or not full:
+        return None
+    return sum(map(check, full)) / len(full)
 
 
 def _format_of(path: Path, text: str | None) -> tuple[str, str | None]:
+    """(format, delimiter) from the suffix, and for text files from the lines themselves."""
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+    if suffix in EXCEL_SUFFIXES:
         return "excel", None
-    if suffix == ".jsonl":
-        return "jsonl", None
-    if suffix == ".json":
-        return "json", None
-    head = (text or "").splitlines()[:20]
-    counts = {d: min(line.count(d) for line in head) for d in ("\t", ",", "|", ";")} if head else {}
-    delimiter = max(counts, key=counts.get) if counts and max(counts.values()) > 0 else None
+    if suffix in (".json", ".jsonl"):
+        return suffix[1:], None
+    lines = [line for line in (text or "").splitlines()[:50] if line.strip()]
+    # A title row may sit above the header: the usual count per line decides, not the smallest.
+    usual = {d: Counter(line.count(d) for line in lines).most_common(1)[0][0] for d in DELIMITERS} if lines else {}
+    delimiter = max(usual, key=usual.get) if usual and max(usual.values()) > 0 else None
     return ("csv", delimiter) if delimiter else ("fixed_width", None)
 
 
 def _widths(lines: list[str]) -> list[int]:
-    """Fields of a fixed-width file: runs of character columns that are not blank in every line."""
+    """Fields of a fixed-width file: one ends where a run of columns blank in every line ends, or
+    where every line turns from digits to other characters or back (a code glued to a name)."""
     width = max(map(len, lines))
     padded = [line.ljust(width) for line in lines]
     blank = [all(line[i] == " " for line in padded) for i in range(width)]
-    widths, start = [], 0
-    for i in range(1, width + 1):
-        if i == width or (blank[i] and not blank[i - 1]):
-            end = i
-            while end < width and blank[end]:
-                end += 1
-            widths.append(end - start)
-            start = end
-    return [w for w in widths if w]
+
+    def turns(i: int) -> bool:
+        return all(" " not in line[i - 1 : i + 1] and _digitish(line[i - 1]) != _digitish(line[i]) for line in padded)
+
+    def id_then_more(start: int, end: int) -> bool:  # an ID number glued to a birth date: both digits
+        ids = sum(value_shape(line[start : start + 18]) == "id_number" for line in padded)
+        return end - start > 18 and ids >= 0.9 * len(padded)
+
+    ends = [i for i in range(1, width) if (blank[i - 1] and not blank[i]) or turns(i)] + [width]
+    ends = sorted(ends + [s + 18 for s, e in zip([0, *ends], ends) if id_then_more(s, e)])
+    return [end - start for start, end in zip([0, *ends], ends) if end > start]
+
+
+def _digitish(char: str) -> bool:
+    return char.isdigit() or char in "Xx"
 
 
 def _records_path(document, path: str | None = None) -> str | None:
@@ -114,11 +184,36 @@ def _records_path(document, path: str | None = None) -> str | None:
 
 
 def _merged_look(delivered: Delivered) -> bool:
-    """Header names the reader had to invent (列3) or repeat (本月走访_2): a merged header read as one row."""
+    """Header names the reader had to invent (列3) or repeat (走访日期_2): a merged header read as one row."""
     return any(re.fullmatch(r"列\d+|.+_\d", h) for p in delivered.parts for h in p.header)
 
 
+def _excel_header(path: Path) -> dict[str, dict]:
+    """The header cells of the first visible sheet, as placeholder spec columns, so the reader finds
+    the header below titles and notes (填报单位：...) on every sheet; {} leaves it to the reader.
+
+    The header is the first row whose short text labels fill at least 60% of the widest row."""
+    from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
+
+    try:
+        with CalamineWorkbook.from_path(path) as workbook:
+            first = next(m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible)
+            grid = [[cell_text(v) for v in row]
+                    for row in workbook.get_sheet_by_name(first).to_python(skip_empty_area=False, nrows=30)]
+    except (CalamineError, OSError, ValueError, StopIteration):
+        return {}  # the real read below names the problem
+    widest = max((sum(bool(c and c.strip()) for c in row) for row in grid), default=0)
+    for row in grid:
+        labels = [c.strip() for c in row if c and c.strip() and len(c.strip()) <= 30 and not _LABEL_VALUE.fullmatch(c)
+                  and value_shape(c) in ("text", "name", "code", "address")]
+        if len(labels) >= max(2, 0.6 * widest):
+            return {label: {"to": "note"} for label in labels}
+    return {}
+
+
 def _read(path: Path, fmt: str, options: dict) -> Delivered:
+    """Read with a throwaway spec that fixes only the format (and, for workbooks, names the header
+    cells found so the reader can locate it); the reader does the rest."""
     spec = SourceSpec.model_validate({"name": "draft", "title": "draft", "owner": "?", "level": "S", "format": fmt,
                                       "record_kind": "person", "columns": {}, **options})
     return read_delivery(path, spec)
@@ -127,7 +222,9 @@ def _read(path: Path, fmt: str, options: dict) -> Delivered:
 def profile(path: Path) -> Profile:
     """Read a sample export the way the pipeline would and describe it; raises ReadError if it cannot."""
     text = encoding = None
-    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        if not path.is_file():
+            raise ReadError(f"file {path} does not exist")
         decoded = decode_file(path)
         text, encoding = decoded.text, decoded.encoding
     fmt, delimiter = _format_of(path, text)
@@ -136,24 +233,57 @@ def profile(path: Path) -> Profile:
     if fmt == "csv":
         options["csv"] = {"delimiter": delimiter}
     elif fmt == "json":
-        options["json"] = {"records_path": _records_path(json.loads(text))}
+        try:
+            found.records_path = _records_path(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise ReadError(f"file {path} is not valid JSON: {error}") from error
+        options["json"] = {"records_path": found.records_path}
     elif fmt == "fixed_width":
-        found.widths = _widths([line for line in text.splitlines()[:500] if line.strip()])
+        lines = [line for line in text.splitlines()[:500] if line.strip()]
+        if not lines:
+            raise ReadError(f"file {path} is empty")
+        found.widths = _widths(lines)
         options["fixed_width"] = {"fields": [{"name": f"列{i + 1}", "width": w} for i, w in enumerate(found.widths)]}
+    elif fmt == "excel":
+        options["columns"] = _excel_header(path)
     delivered = _read(path, fmt, options)
     if fmt == "excel" and _merged_look(delivered):
-        two_rows = _read(path, fmt, {"excel": {"header_rows": 2}})  # blank or repeated names: two header rows?
+        two_rows = _read(path, fmt, {**options, "excel": {"header_rows": 2}})
         if not _merged_look(two_rows):
             delivered, found.header_rows = two_rows, 2
-    if not delivered.parts:
-        raise ReadError(f"{path}: no table found to profile")
+    if not delivered.parts or not delivered.row_count:
+        raise ReadError(f"file {path}: no table with rows found to profile")
     found.sheets = [p.sheet for p in delivered.parts if p.sheet]
-    found.notes = list(delivered.notes)
-    found.rows = delivered.row_count
-    part = max(delivered.parts, key=lambda p: len(p.rows))
-    for i, name in enumerate(part.header):
-        values = [row[i] for row in part.rows if row[i] not in (None, "")]
-        found.columns.append(ColumnProfile(
-            name, len(values) / max(len(part.rows), 1), len(set(values)) / max(len(values), 1),
-            shape_of(values), list(dict.fromkeys(values))[:3]))
+    found.notes, found.rows = list(delivered.notes), delivered.row_count
+    found.header_row = next((int(m[1]) for n in found.notes if (m := re.search(r"header at row (\d+)", n))), 1)
+    values: dict[str, list[str]] = {}
+    rows: Counter = Counter()
+    for part in delivered.parts:  # all sheets together: a row counter restarting per sheet is no key
+        for i, name in enumerate(part.header):
+            values.setdefault(name, []).extend(row[i] for row in part.rows if row[i] not in (None, ""))
+            rows[name] += len(part.rows)
+    found.columns = [_column(name, column, rows[name]) for name, column in values.items()]
+    ids = [c.name for c in found.columns if c.shape == "id_number"]
+    for column in found.columns:
+        if column.shape == "date" and ids and _births_of(delivered, column.name, ids[0]):
+            column.shape = "birth_date"
     return found
+
+
+def _births_of(delivered: Delivered, dates: str, ids: str) -> bool:
+    """Whether a date column repeats the birth dates inside the same rows' ID numbers (digits 7-14)."""
+    pairs = [(re.sub(r"\D", "", row[d] or ""), (row[i] or "").strip())
+             for p in delivered.parts if dates in p.header and ids in p.header
+             for d, i in [(p.header.index(dates), p.header.index(ids))] for row in p.rows]
+    comparable = [(d, i) for d, i in pairs if len(d) == 8 and len(i) == 18 and i[6:14].isdigit()]
+    return bool(comparable) and sum(d == i[6:14] for d, i in comparable) >= 0.9 * len(comparable)
+
+
+def _column(name: str, values: list[str], rows: int) -> ColumnProfile:
+    distinct = list(dict.fromkeys(v.strip() for v in values))
+    shape = shape_of(values)
+    serials = all(v.isdigit() and int(v) in _EXCEL_SERIAL for v in distinct[:SAMPLE_VALUES])
+    if shape == "integer" and serials and _DATE_HEADER.search(name):
+        shape = "date"  # a date column whose cells lost their date format: staging reads the serials
+    return ColumnProfile(name, len(values) / max(rows, 1), len(distinct) / max(len(values), 1), shape,
+                         checksum_share(values, shape), distinct[:3], distinct if len(distinct) <= 10 else [])

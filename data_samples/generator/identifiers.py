@@ -17,7 +17,7 @@ def id_number(rng: random.Random, division: str, birth: date, sex: str, used: se
     while True:
         seq = rng.randrange(0, 500) * 2 + (1 if sex == "M" else 0)
         body = f"{division}{birth:%Y%m%d}{seq:03d}"
-        number = body + ric.calc_check_digit(body)
+        number = body + ric.calc_check_digit(body + "0")  # stdnum reads the body from a full-length number
         if number not in used:
             used.add(number)
             return number

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from resolution.address.compound import one_place
 from resolution.address.gazetteer import Gazetteer
 from resolution.address.segment import ADMIN_LABELS, RANK
 
@@ -66,7 +67,7 @@ def label_name(state: State, start: int, end: int, label: str, canonical: str, g
             else:
                 label = "redundant"  # 西湖区西湖区, 宁波宁波市: the repeat adds nothing
         else:
-            if RANK[label] <= state.rank and label != "community":
+            if RANK[label] <= state.rank and (label != "community" or "community" in state.seen):  # 秋一村横河村
                 label = "subpoi" if state.poi else "poi"
                 state.poi = True
             else:
@@ -85,6 +86,12 @@ def label_name(state: State, start: int, end: int, label: str, canonical: str, g
     elif label in ("poi", "subpoi"):
         label = "subpoi" if state.poi else "poi"
         state.poi, state.rank = True, max(state.rank, RANK["road"])
+    if label == "subpoi" and state.last in ("poi", "subpoi") and state.found[-1][2] == start \
+            and one_place(state.last_name, canonical):
+        label, start = state.found.pop()[:2]  # 西城博司: one place, found as two names
+        canonical = state.last_name + canonical
+        if label == "poi":
+            state.components["compound"] = canonical
     key = _NAME_COMPONENT.get(label)
     state.last_name = canonical
     state.emit(label, start, end, key, canonical if key else None)

@@ -116,7 +116,7 @@ def segment_words(t: str, start: int, end: int, rank: int, gazetteer: Gazetteer,
             continue
         stop = next((q for q in range(p + 2, end)
                      if _known(t, q, end, admin_open, _rule(t, q, end, admin_open), gazetteer)), end)
-        label = "road" if stop == end and road_before_number else _unknown(rank, admin_open, stop == end)
+        label = _unknown(rank, admin_open, stop == end)
         out.append((p, stop, label, t[p:stop]))
         rank = max(rank, RANK[label])
         p = stop

@@ -142,3 +142,18 @@ def test_offsets_point_into_the_input(text):
 
 def test_parses_are_cached():
     assert parse("长乐路372弄5号402室", REGISTER) is parse("长乐路372弄5号402室", REGISTER)
+
+
+@pytest.mark.parametrize("text, compound", [("紫宣路188号西城博司17幢", "西城博司"), ("银城东苑3幢", "银城东苑")])
+def test_a_known_short_name_and_the_name_after_it_are_one_compound(text, compound):
+    gazetteer = Gazetteer.shanghai(compounds=["西城", "银城"])
+    assert parse(text, gazetteer).components["compound"] == compound
+    assert [label for label, _ in labelled(text, gazetteer)].count("subpoi") == 0
+
+
+def test_a_numbered_phase_stays_a_part_of_its_compound():
+    assert labelled("万达华府二期3幢", Gazetteer.shanghai(compounds=["万达华府"]))[:2] == [("poi", "万达华府"), ("subpoi", "二期")]
+
+
+def test_an_unknown_name_without_road_suffix_before_a_door_is_a_place():
+    assert labelled("金河源8-143号")[0] == ("poi", "金河源")

@@ -1,7 +1,7 @@
 """活动管理 (居委会, S): one xlsx workbook, one sheet per committee, held at the committee's office.
 
-All participants sit in ONE cell, separated by 、 or ， as whoever typed them liked; 参与人数 is a
-number cell. The place is the office's address, sometimes with the room added.
+All participants sit in ONE cell, separated by 、 (now and then by ， as the typist liked); 参与人数
+is a number cell. The place is the office's address, sometimes with the room added.
 """
 from data_samples.generator.formats import Table
 
@@ -13,7 +13,7 @@ def export(world, deliveries):
     sheets = {}
     for event in sorted((e for e in world.events if e.kind == "activity"), key=lambda e: e.occurred):
         place = noise.address(event.house, prefix=False) + rng.choice(("", "", "二楼活动室", "（居委会）"))
-        names = rng.choice(("、", "，")).join(noise.name(p.name) for p in event.participants)
+        names = rng.choice(("、", "、", "、", "，")).join(noise.name(p.name) for p in event.participants)
         rows, truth = sheets.setdefault(event.house.committee.name, ([], []))
         organiser = event.person
         rows.append([len(rows) + 1, event.category, event.occurred.date(), place, noise.name(organiser.name),

@@ -16,7 +16,10 @@ def export(world, deliveries):
         if "conscript" not in p.flags:
             continue
         registered = noise.address(p.registered, prefix=False) if p.registered else None
-        rows.append([noise.name(p.name), noise.id_number(p.id_number, excel=True),
+        number = noise.id_number(p.id_number, excel=True)
+        if "E+" in str(number):  # typed as a number: a number cell that shows 3.10101E+17
+            number = float(number)
+        rows.append([noise.name(p.name), number,
                      rng.choice(("高中", "大专", "本科", "本科在读")), registered, noise.address(p.home, prefix=False),
                      noise.phone(p.phone), AS_OF.replace(month=rng.randrange(1, 7), day=rng.randrange(1, 28)),
                      rng.choice(("合格", "合格", "不合格", "待复检"))])

@@ -1,6 +1,7 @@
 """残疾人 (残联, M): the disability register as "Unicode text": UTF-16 with a BOM, tab-separated.
 
 That is what Excel's "Save as Unicode text" writes, the format this federation's system exports.
+The 20-character 残疾证号 is the ID number followed by the category and grade digits.
 """
 from datetime import timedelta
 
@@ -17,10 +18,10 @@ def export(world, deliveries):
     for p in world.residents:
         if "disabled" not in p.flags:
             continue
-        kind = rng.randrange(len(_KINDS))
+        kind, grade = rng.randrange(len(_KINDS)), rng.randrange(4)
         issued = AS_OF - timedelta(days=rng.randrange(30, 3650))
-        rows.append([f"{p.id_number}{kind + 1}{rng.randrange(1, 5)}", noise.name(p.name), "男" if p.sex == "M" else "女",
-                     noise.id_number(p.id_number), _KINDS[kind], f"{rng.choice('一二三四')}级", noise.address(p.home),
+        rows.append([f"{p.id_number}{kind + 1}{grade + 1}", noise.name(p.name), "男" if p.sex == "M" else "女",
+                     noise.id_number(p.id_number), _KINDS[kind], f"{'一二三四'[grade]}级", noise.address(p.home),
                      noise.phone(p.phone), f"{issued:%Y-%m-%d}"])
         truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.csv(f"残疾人名册_{AS_OF:%Y%m}.txt", Table(HEADER, rows, truth), encoding="utf-16", delimiter="\t")

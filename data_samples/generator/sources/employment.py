@@ -1,6 +1,7 @@
 """就业登记 (人社局, M): employment and unemployment registrations, CSV in UTF-8 with a BOM.
 
-The BOM is what the municipal system writes so that Excel opens the file in the right encoding.
+The BOM is what the municipal system writes so that Excel opens the file in the right encoding;
+失业 rows have no employer; a few registrations were keyed in twice.
 """
 from datetime import timedelta
 
@@ -23,4 +24,7 @@ def export(world, deliveries):
                      rng.choice(employers) if kind == "就业" else None, f"{on:%Y/%m/%d}", noise.phone(p.phone),
                      noise.address(p.home)])
         truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        if noise.hit(noise.rates.duplicate_row):  # registered again at another service window, same day
+            rows.append(rows[-1])
+            truth.append(truth[-1])
     deliveries.csv(f"就业失业登记_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth), encoding="utf-8-sig")

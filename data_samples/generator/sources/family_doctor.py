@@ -22,4 +22,7 @@ def export(world, deliveries):
                      noise.address(p.home), rng.choice(doctors), "瑞金二路街道社区卫生服务中心", f"{signed:%Y%m%d}",
                      f"{signed + timedelta(days=365):%Y%m%d}"])
         truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        if noise.hit(noise.rates.duplicate_row):  # listed twice by the export's join with health records
+            rows.append(rows[-1])
+            truth.append(truth[-1])
     deliveries.csv(f"家庭医生签约_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth), encoding="gbk")

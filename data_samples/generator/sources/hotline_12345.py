@@ -1,8 +1,8 @@
 """12345市民服务热线工单 (市城运中心, M): one xlsx export per month of the work orders for the subdistrict.
 
-诉求地址 is often empty or only road and number; the place is in the free text 诉求内容, as the caller
-said it: an address, the shop sign (with or without its branch), or both. Callers are often only
-"张先生"; the handling office is written inside 处理结果; orders still open have no 办结时间.
+诉求地址 is sometimes empty or only road and number; the place is in the free text 诉求内容, as the
+caller said it: an address, the shop sign (with or without its branch), or both. Callers are often
+only "张先生"; orders still open have no 办结时间 and no 处理结果.
 """
 import re
 from datetime import datetime
@@ -10,7 +10,7 @@ from datetime import datetime
 from data_samples.generator.formats import Table
 from data_samples.generator.population import AS_OF
 
-HEADER = ["工单编号", "来电时间", "来电人", "来电号码", "诉求地址", "诉求内容", "诉求分类", "工单状态", "办结时间", "处理结果"]
+HEADER = ["工单编号", "来电时间", "来电人", "来电号码", "诉求地址", "诉求内容", "诉求分类", "承办单位", "办结时间", "处理结果"]
 _OFFICE = {"噪音扰民": "瑞金二路街道城管中队", "占道经营": "瑞金二路街道城管中队", "垃圾乱堆": "瑞金二路街道城管中队",
            "油烟扰民": "黄浦区生态环境局", "违规排污": "黄浦区水务局", "违规用电": "瑞金二路街道平安办",
            "楼上漏水": "瑞金二路街道房管办", "装修扰民": "瑞金二路街道房管办", "群租": "瑞金二路街道房管办",
@@ -37,20 +37,29 @@ def _caller(noise, rng, caller) -> str:
     return caller.name[0] + ("先生" if caller.sex == "M" else "女士") if r < 0.5 else noise.name(caller.name)
 
 
+def _address(noise, rng, house) -> tuple[str | None, str]:
+    """诉求地址 as the operator keyed it, and what it names: the house, only a road number, or nothing."""
+    r = rng.random()
+    if r < 0.15:
+        return None, "none"
+    if r < 0.35:
+        number = f"{house.lane_no}弄" if house.lane_no is not None else f"{house.door_no}号"
+        return f"{house.road}{number}", "house" if house.building_no is None else "road_number"
+    return noise.address(house), "house"
+
+
 def export(world, deliveries):
     noise, rng = deliveries.noise, deliveries.rng
     months = {}
     for event in sorted((e for e in world.events if e.kind == "complaint"), key=lambda e: e.occurred):
         house, caller = event.house, event.person
-        partial = f"{house.road}{house.lane_no}弄" if house.lane_no is not None else f"{house.road}{house.door_no}号"
-        address = rng.choice((None, partial, noise.address(house)))  # often empty or road and number only
+        address, names = _address(noise, rng, house)
         closed = event.closed if event.closed <= _NOW else None
-        result = f"承办单位：{_OFFICE[event.category]}。{rng.choice(_OUTCOMES)}" if closed else None
         rows, truth = months.setdefault(f"{event.occurred:%Y%m}", ([], []))
         rows.append([f"{event.occurred:%y%m%d}{len(rows) + 1:05d}", event.occurred, _caller(noise, rng, caller),
                      noise.phone(caller.phone), address, event.description.format(where=_where(noise, rng, event)),
-                     event.category, "已办结" if closed else "办理中", closed, result])
+                     event.category, _OFFICE[event.category], closed, rng.choice(_OUTCOMES) if closed else None])
         truth.append({"event_id": event.event_id, "house_id": house.house_id, "person_id": caller.person_id,
-                      "business_id": event.business.business_id if event.business else None})
+                      "business_id": event.business.business_id if event.business else None, "names": names})
     for month, (rows, truth) in sorted(months.items()):
         deliveries.xlsx(f"12345工单_瑞金二路街道_{month}.xlsx", [Table(HEADER, rows, truth, sheet="工单明细")])

@@ -6,7 +6,7 @@ where they live. The layout (character widths) is documented in the spec, as the
 from data_samples.generator.formats import Table
 from data_samples.generator.population import AS_OF
 
-FIELDS = [("户号", 10), ("姓名", 6), ("性别", 2), ("与户主关系", 4), ("公民身份号码", 18), ("出生日期", 8),
+FIELDS = [("户号", 9), ("姓名", 6), ("性别", 2), ("与户主关系", 4), ("公民身份号码", 18), ("出生日期", 8),
           ("户籍地址", 40), ("登记日期", 8)]
 
 
@@ -17,7 +17,7 @@ def export(world, deliveries):
         if p.registered is None:
             continue
         registered_on = p.birth if p.birth.year >= 1990 else p.birth.replace(year=1990, day=min(p.birth.day, 28))
-        rows.append([p.household_id.replace("HH", "31010123"), noise.name(p.name), "男" if p.sex == "M" else "女",
+        rows.append([f"23{p.household_id[2:]:0>7}", noise.name(p.name), "男" if p.sex == "M" else "女",
                      p.relation, noise.id_number(p.id_number), f"{p.birth:%Y%m%d}",
                      noise.address(p.registered, prefix=False), f"{registered_on:%Y%m%d}"])
         truth.append({"person_id": p.person_id, "house_id": p.registered.house_id})

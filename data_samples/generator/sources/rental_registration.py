@@ -1,4 +1,5 @@
-"""房屋租赁登记 (区房管局, D): one xlsx workbook, one sheet per registration month (2025年11月..2026年10月).
+"""房屋租赁登记 (区房管局, D): one xlsx workbook, one sheet per registration month (2025年11月 .. 2026年10月),
+the contracts registered in the last twelve months.
 
 One row per adult tenant, so a group rental (群租) shows 5-8 tenants under one contract at one
 address. IDs went through Excel: a few are 3.10101E+17 number cells; some contracts are keyed twice.
@@ -23,14 +24,17 @@ def export(world, deliveries):
     for person in world.people:
         if person.rents is not None:
             contracts.setdefault(person.rents.house_id, []).append(person)
-    months = {}
-    for seq, tenants in enumerate(contracts.values(), start=1):
+    # registered within the last year; numbered 黄租备<year><seq> in registration order
+    dated = sorted(((AS_OF - timedelta(days=rng.randrange(1, 366)), tenants) for tenants in contracts.values()),
+                   key=lambda d: (d[0], d[1][0].person_id))
+    months, seq = {}, {}
+    for registered, tenants in dated:
         house, landlord = tenants[0].rents, tenants[0].landlord
-        registered = AS_OF - timedelta(days=rng.randrange(1, 366))
         start = registered - timedelta(days=rng.randrange(0, 25))
         end = start + timedelta(days=365 * rng.choice((1, 1, 2)) - 1)
         rent = round(house.area_m2 * rng.uniform(90, 160) * (1.4 if len(tenants) >= 5 else 1), -2)
-        number, address = f"黄租备{registered.year}{seq:06d}", noise.address(house)
+        seq[registered.year] = seq.get(registered.year, 0) + 1
+        number, address = f"黄租备{registered.year}{seq[registered.year]:06d}", noise.address(house)
         rows, truth = months.setdefault((registered.year, registered.month), ([], []))
         for tenant in tenants:
             rows.append([number, address, noise.name(landlord.name), id_cell(landlord.id_number),

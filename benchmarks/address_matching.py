@@ -1,4 +1,5 @@
-"""House assignment on a sample world, against the generator's truth: precision, recall, throughput.
+"""House assignment on a sample world, against the generator's truth: precision, recall, throughput,
+per source and per kind of noise.
 
     .venv/bin/python -m benchmarks.address_matching            # the committed sample
     .venv/bin/python -m benchmarks.address_matching --people 200000
@@ -6,7 +7,8 @@
 Precision: of the records given a house_id, the share given their true house. Recall: of the
 records whose address names a house of the register, the share given it. Records whose address
 names only a building (waste checks, EV chargers, some flood points: the truth says which) are
-scored apart: the share matched at building level to the right building.
+scored apart: the share matched at building level to the right building. Per kind of noise, every
+house of the register is written once with only that noise (all of it, always) and matched.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import argparse
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -21,7 +24,7 @@ import duckdb
 # Truth says per record whether its address names a house or only the building (waste checks, EV chargers).
 SCORE_SQL = """
 WITH scored AS (
-    SELECT m.house_id, m.match_level, m.candidates, t.house_id AS true_house, t.names,
+    SELECT m.source, m.house_id, m.match_level, m.candidates, t.house_id AS true_house, t.names,
            t.house_id IN (SELECT house_id FROM core.houses) AS in_register
     FROM core.address_matches m JOIN truth t
       ON t.source = m.source AND t.file = m._file_name AND coalesce(t.sheet, '') = coalesce(m._sheet, '')
@@ -33,14 +36,53 @@ WITH scored AS (
            AS same_building
     FROM scored s
 )
-SELECT count(house_id), count(*) FILTER (WHERE house_id = true_house),
+SELECT {group} count(house_id), count(*) FILTER (WHERE house_id = true_house),
        count(*) FILTER (WHERE in_register AND names = 'house'),
        count(*) FILTER (WHERE house_id = true_house AND names = 'house'),
        count(*) FILTER (WHERE names = 'building'),
        count(*) FILTER (WHERE names = 'building' AND match_level = 'building' AND same_building),
        count(*)
-FROM buildings
+FROM buildings {group_by}
 """
+# The noise kinds that change how an address is written (the rest touch IDs, phones and rows).
+ADDRESS_NOISE = ("legacy_district", "no_prefix", "no_city", "chinese_numerals", "fullwidth_digits",
+                 "designator_variant", "bare_room", "dash_separator", "road_suffix_omitted", "homophone_typo",
+                 "noise_words", "traditional")
+
+
+def _rates(figures) -> dict:
+    assigned, correct, houses, found, buildings, buildings_found, records = figures
+    return {"records": records, "precision": round(correct / max(assigned, 1), 4), "recall": round(found / houses, 4) if houses else None,
+            "building_found": round(buildings_found / max(buildings, 1), 4) if buildings else None}
+
+
+def by_noise_kind(register, samples: Path) -> dict[str, dict]:
+    """Every register house written with one kind of noise only, matched: precision and recall per kind."""
+    import json
+    import random
+    from dataclasses import fields
+
+    from data_samples.generator.noise import Noise, NoiseRates
+    from data_samples.generator.world import build_world
+    from resolution.address.gazetteer import Gazetteer
+    from resolution.address.match import match_house
+    from resolution.address.parse import parse
+
+    manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
+    known = {h.house_id for h in register.houses}
+    houses = [h for h in build_world(manifest["people"], manifest["seed"]).houses if h.house_id in known]
+    gazetteer = Gazetteer.shanghai(register.roads, register.compounds)
+    silent = NoiseRates(**{f.name: 0.0 for f in fields(NoiseRates)})
+    out = {}
+    for kind in ("none", *ADDRESS_NOISE):
+        noise = Noise(random.Random(kind), silent if kind == "none" else replace(silent, **{kind: 1.0}))
+        matches = [(h.house_id, match_house(register, parse(noise.address(h), gazetteer).components)) for h in houses]
+        assigned = [m for _, m in matches if m.house_id]
+        correct = sum(m.house_id == true for true, m in matches)
+        out[kind] = {"addresses": len(matches), "precision": round(correct / max(len(assigned), 1), 4),
+                     "recall": round(correct / max(len(matches), 1), 4),
+                     "to_review": sum(m.needs_review for _, m in matches)}
+    return out
 
 
 def _land_and_stage(samples: Path, warehouse: Path) -> None:
@@ -52,7 +94,9 @@ def _land_and_stage(samples: Path, warehouse: Path) -> None:
     os.environ["HOUSEKEY_LANDING"] = str(samples / "landing")
     os.environ["HOUSEKEY_WAREHOUSE"] = str(warehouse)
     files = {name: spec for name, spec in load_registry().items() if not spec.is_database}
-    assert materialize(source_assets(files), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()).success
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    assert materialize(source_assets(files), resources=warehouse_resources(), instance=DagsterInstance.ephemeral(),
+                       run_config=quiet).success
 
 
 def measure(samples: Path) -> dict:
@@ -69,8 +113,11 @@ def measure(samples: Path) -> dict:
         levels = resolve_addresses(con, register)
         seconds = time.perf_counter() - started
         con.execute(f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)")
-        figures = con.execute(SCORE_SQL).fetchone()
+        figures = con.execute(SCORE_SQL.format(group="", group_by="")).fetchone()
         assigned, correct, houses, found, buildings, buildings_found, records = figures
+        per_source = {row[0]: _rates(row[1:]) for row in con.execute(
+            SCORE_SQL.format(group="source,", group_by="GROUP BY source ORDER BY source")).fetchall()}
+        per_noise = by_noise_kind(register, samples)
         review = con.execute("SELECT count(*), sum(records) FROM quality.address_review").fetchone()
         distinct = con.execute("SELECT count(DISTINCT address) FROM core.address_matches").fetchone()[0]
     return {
@@ -85,6 +132,8 @@ def measure(samples: Path) -> dict:
         "distinct_addresses": distinct,
         "distinct_per_second": round(distinct / seconds),
         "records_per_second": round(sum(levels.values()) / seconds),
+        "per_source": per_source,
+        "per_noise_kind": per_noise,
     }
 
 
@@ -99,8 +148,19 @@ def main() -> None:
         if args.people:
             samples = Path(tmp)
             generate(samples, args.people)
-        for key, value in measure(samples).items():
+        print_report(measure(samples))
+
+
+def print_report(report: dict) -> None:
+    """The figures as aligned lines, then a table per source and per kind of noise."""
+    for key, value in report.items():
+        if not isinstance(value, dict) or key == "levels":
             print(f"{key:>26}: {value}")
+    for title, table in (("source", report["per_source"]), ("noise kind", report["per_noise_kind"])):
+        print(f"{title:>22} {'precision':>10} {'recall':>8} {'n':>7}")
+        for name, m in table.items():
+            recall = "-" if m["recall"] is None else f"{m['recall']:.4f}"  # a source whose addresses name buildings only
+            print(f"{name:>22} {m['precision']:10.4f} {recall:>8} {m.get('records', m.get('addresses')):7d}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from connectors.onboarding.cli import register as register_onboarding
+from quality.cli import register as register_quality
+from quality.cli import run_report as quality_lines
 from resolution.address.cli import register as register_address
 
 if TYPE_CHECKING:
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Dagster's console logger would interleave with the progress display; the UI keeps every log.
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+             # at the command line a database that is down is skipped at once; scheduled runs retry it
+             "execution": {"config": {"retries": {"disabled": {}}}}}
 
 app = typer.Typer(
     help="以房管人: merge departmental exports into the house-keyed warehouse.",
@@ -60,6 +64,7 @@ def run(
 
         from connectors.spec import load_registry
         from pipelines.definitions import pipeline_assets, source_checks, warehouse_resources
+        from pipelines.recovery import reclaim_dead_runs, run_tags
         from warehouse.accounting import row_accounts
         from warehouse.database import connect, warehouse_path
 
@@ -84,9 +89,13 @@ def run(
             progress.advance(task)
 
         assets = pipeline_assets(selected, on_landed)
+        instance = DagsterInstance.get()
+        for run_id in reclaim_dead_runs(instance):
+            progress.console.print(Text(f"run {run_id} was killed before it finished: marked failed, its slot freed",
+                                        style="yellow"))
         result = materialize(
-            [*assets, *source_checks(selected)], resources=warehouse_resources(), instance=DagsterInstance.get(),
-            run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run"},
+            [*assets, *source_checks(selected)], resources=warehouse_resources(), instance=instance,
+            run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run", **run_tags()},
         )
     source_of_step = {asset.node_def.name: asset.key.path[-1] for asset in assets}
     crashed = {
@@ -100,6 +109,7 @@ def run(
         console.print(line)
     with connect() as con:
         console.print(_accounts(row_accounts(con, list(selected))))
+        console.print(*quality_lines(con, registry), sep="\n")
         if line := _matching_line(con):
             console.print(line)
     console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
@@ -243,3 +253,4 @@ def _add_sample_commands(cli: typer.Typer) -> None:
 _add_sample_commands(app)
 register_onboarding(app)
 register_address(app)
+register_quality(app)

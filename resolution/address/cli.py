@@ -4,7 +4,7 @@
     {"input": "上海市卢湾区长乐路372弄5号402室", "normalized": "上海市黄浦区长乐路372弄5号402室",
      "elements": [{"label": "city", "text": "上海市", "start": 0, "end": 3}, ...]}
 
-``start``/``end`` are character offsets into the input line.
+``start``/``end`` are character offsets into the input line. ``housekey evaluate`` measures it all.
 """
 from __future__ import annotations
 
@@ -60,3 +60,14 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{address_text} → {house_id}: used from the next run on")
 
     app.add_typer(address, name="address")
+
+    @app.command("evaluate")
+    def evaluate_command(as_json: bool = typer.Option(False, "--json", help="One JSON object (keys in benchmarks/address_evaluation.py).")) -> None:
+        """Measure address resolution: matching against the sample world's truth, parsing against the public corpus, throughput."""
+        from benchmarks.address_evaluation import evaluate, print_report
+
+        report = evaluate()
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+        else:
+            print_report(report)

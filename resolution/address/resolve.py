@@ -38,14 +38,24 @@ def staged_address_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
         "ORDER BY table_name").fetchall()]
 
 
+def _written_address(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """The address as the record gives it: a roster naming the compound in its own column (1号2单元102室
+    under 小区名称) is read with the compound in front, unless the address names it already."""
+    columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
+    if "compound" not in columns:
+        return "address"
+    return "CASE WHEN compound IS NULL OR contains(address, compound) THEN address ELSE compound || address END"
+
+
 def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, int]:
     """Rebuild core.address_matches and quality.address_review; returns counts per match_level."""
     gazetteer = Gazetteer.shanghai(register.roads, register.compounds)  # the register's own names
     con.execute(MATCHES_SQL)
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
-        f"SELECT '{s}' AS source, _delivery_id, _file_name, _sheet, _row_number, address FROM staging.\"{s}\""
-        for s in sources)
+        f"SELECT '{s}' AS source, _delivery_id, _file_name, _sheet, _row_number, {_written_address(con, s)} AS address "
+        f"FROM staging.\"{s}\"" for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")
     distinct = [r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()]
     results: list[HouseMatch] = [match_house(register, parse(text, gazetteer).components) for text in distinct]

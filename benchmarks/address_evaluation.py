@@ -1,0 +1,55 @@
+"""`housekey evaluate`: every address-resolution figure for the sample world, as a table or one JSON object.
+
+Keys of ``housekey evaluate --json``:
+
+- ``matching``: house assignment on the committed sample against the generator's truth (see
+  ``benchmarks.address_matching``): ``precision``, ``recall``, ``building_found``, ``levels``,
+  ``review_queue_addresses``, ``per_source`` and ``per_noise_kind`` (each ``{precision, recall, ...}``).
+- ``parsing``: element precision, recall and F1 on the public corpus's dev split (see
+  ``benchmarks.address_parsing``): ``overall``, ``house_key``, ``poi_and_subpoi``, ``per_label``;
+  ``null`` when the corpus folder is absent.
+- ``throughput``: addresses per second on this machine: ``records_per_second`` (parse and match
+  over every staged record, distinct strings cached), ``distinct_per_second`` (every distinct
+  string parsed and matched), ``parse_cold_per_second`` and ``parse_cached_per_second`` (the
+  parser alone on noisy sample-world addresses, one core).
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from benchmarks import address_matching, address_parsing
+
+
+def evaluate(samples: Path | None = None, corpus: Path = address_parsing.CORPUS) -> dict:
+    from data_samples.generator.generate import SAMPLES
+
+    matching = address_matching.measure(samples or SAMPLES)
+    parsing = None
+    if (corpus / "dev.txt").exists():
+        train, dev = address_parsing.read_split(corpus / "train.txt"), address_parsing.read_split(corpus / "dev.txt")
+        parsing = address_parsing.score(dev, address_parsing.train_gazetteer(train))
+    random.seed(1)
+    parser = address_parsing.throughput(*address_parsing.sample_world_addresses())
+    return {
+        "matching": {k: v for k, v in matching.items() if not k.endswith("_per_second")},
+        "parsing": parsing,
+        "throughput": {"records_per_second": matching["records_per_second"],
+                       "distinct_per_second": matching["distinct_per_second"],
+                       "parse_cold_per_second": parser["cold_per_second"],
+                       "parse_cached_per_second": parser["cached_per_second"]},
+    }
+
+
+def print_report(report: dict) -> None:
+    address_matching.print_report(report["matching"])
+    if report["parsing"] is None:
+        print(f"parsing: the labelled corpus is not at {address_parsing.CORPUS}; skipped")
+    else:
+        print(f"{'label':>22} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
+        rows = [("HOUSE KEY (micro)", report["parsing"]["house_key"]), ("OVERALL (micro)", report["parsing"]["overall"]),
+                ("poi + subpoi (micro)", report["parsing"]["poi_and_subpoi"]), *report["parsing"]["per_label"].items()]
+        for name, m in rows:
+            print(f"{name:>22} {m['precision']:7.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['gold']:6d}")
+    for key, value in report["throughput"].items():
+        print(f"{key:>26}: {value:,}")

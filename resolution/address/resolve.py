@@ -9,9 +9,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from resolution.address.gazetteer import Gazetteer
-from resolution.address.match import HouseMatch, match_house
-from resolution.address.parse import parse
+from resolution.address.batch import match_addresses
 from resolution.address.register import Register
 
 MATCHES_SQL = """
@@ -50,7 +48,6 @@ def _written_address(con: duckdb.DuckDBPyConnection, source: str) -> str:
 
 def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, int]:
     """Rebuild core.address_matches and quality.address_review; returns counts per match_level."""
-    gazetteer = Gazetteer.shanghai(register.roads, register.compounds)  # the register's own names
     con.execute(MATCHES_SQL)
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
@@ -58,7 +55,7 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
         f"FROM staging.\"{s}\"" for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")
     distinct = [r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()]
-    results: list[HouseMatch] = [match_house(register, parse(text, gazetteer).components) for text in distinct]
+    results = match_addresses(distinct, register)
     table = pa.table({
         "address": distinct,
         "house_id": [m.house_id for m in results],

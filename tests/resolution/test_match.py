@@ -90,3 +90,10 @@ def test_a_reviewers_decision_is_reused(tmp_path):
     assert con.execute("SELECT house_id, match_level, match_reason, needs_review FROM core.address_matches").fetchall() == [
         ("C2", "room", "decided by 延中居委会 张社工", False)]
     assert con.execute("SELECT count(*) FROM quality.address_review").fetchone() == (0,)
+
+
+def test_matching_on_two_processes_gives_the_same_matches_in_order(register):
+    from resolution.address.batch import match_addresses
+
+    texts = ["长乐路372弄5号402室", "茂名南路58号", "不存在路1号", "长乐路372弄5号", "近贤路71弄2号101室"] * 40
+    assert match_addresses(texts, register, workers=2) == match_addresses(texts, register, workers=1)

@@ -120,8 +120,8 @@ def _door(state: State, value: str, designator: str | None, more: bool) -> str:
         return "subroadno"
     if state.last == "floorno":
         return "roomno"  # 皮草大世界6楼96号
-    if state.last == "houseno" and designator:
-        return "cellno" if more else "roomno"  # 北沙新城237幢11号三楼: 11号 is the unit
+    if state.last == "houseno" and designator:  # 北沙新城237幢11号三楼, 望春紫薇新村9幢39号: 号 after a building is its unit
+        return "cellno" if more or (designator == "号" and len(value) <= 2) else "roomno"
     if not state.roadno:
         if state.last in _ROAD_LIKE or state.last in ("community", "town") or not state.poi:
             return "roadno"

@@ -3,7 +3,8 @@
 The root is ``$HOUSEKEY_LANDING`` (default ``data_samples/landing`` in the repository). A source's
 deliveries are the files in ``<root>/<source name>/`` that match the spec's ``files`` glob, in
 name order. A delivery is identified by its content (sha256), not its name: the same bytes
-delivered twice under two names are one delivery.
+delivered twice under two names are one delivery. A symbolic link is followed only to a file inside
+the source's folder; any other link is offered as a refused delivery, so it is reported, never read.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ class DeliveryFile:
 
     path: Path
     file_hash: str
-    """sha256 of the bytes, hex."""
-    file_bytes: int
+    """sha256 of the bytes, hex (of the link's target path for a refused link)."""
+    file_bytes: int | None
+    refused: str | None = None
+    """Why the file must not be read (a link out of the source's folder), naming it; None to read it."""
 
     @property
     def file_name(self) -> str:
@@ -50,8 +53,8 @@ def delivery_paths(spec: SourceSpec) -> list[Path]:
     return sorted(
         path
         for path in folder.glob(spec.files)
-        # hidden files and Office lock files (~$名单.xlsx) are not deliveries
-        if path.is_file() and not path.name.startswith((".", "~$"))
+        # hidden files and Office lock files (~$名单.xlsx) are not deliveries; a link is one even if broken
+        if (path.is_file() or path.is_symlink()) and not path.name.startswith((".", "~$"))
     )
 
 
@@ -69,8 +72,22 @@ def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]]) -> list
     is pending too, so the loader can record it as a re-delivery.
     """
     pending = []
+    folder = source_folder(spec).resolve()
     for path in delivery_paths(spec):
+        if refused := _link_out(path, folder):
+            link_hash = hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+            if (path.name, link_hash) not in recorded:
+                pending.append(DeliveryFile(path, link_hash, None, refused))
+            continue
         file_hash = content_hash(path)
         if (path.name, file_hash) not in recorded:
             pending.append(DeliveryFile(path, file_hash, path.stat().st_size))
     return pending
+
+
+def _link_out(path: Path, folder: Path) -> str | None:
+    """Why a link must not be followed: its target is not a file inside the source's folder."""
+    target = path.resolve()
+    if path.is_symlink() and not (target.is_file() and target.is_relative_to(folder)):
+        return f"file {path} is a link to {target}, which is not a file inside the source's landing folder: not read"
+    return None

@@ -63,6 +63,10 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLandin
     )
     results = []
     for file in pending_deliveries(spec, recorded):
+        if file.refused:
+            error = ReadError(file.refused)
+            results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
+            continue
         try:
             delivered = read_delivery(file.path, spec)
         except ReadError as error:

@@ -15,6 +15,10 @@ from connectors.readers import Delivered, Part, ReadError, Unreadable
 from connectors.readers.encoding import REPLACEMENT, DecodedText, decode_file
 from connectors.spec import SourceSpec
 
+# A free-text cell (a hotline complaint) can run to megabytes; the csv module's 128 KiB default would
+# fail the whole file on it.
+csv.field_size_limit(2**31 - 1)
+
 
 def read(path: Path, spec: SourceSpec) -> Delivered:
     """Read one delimited text file as a single Part; raises ReadError naming the file (and line)."""
@@ -39,10 +43,10 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 continue
             raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
             fields = _without_empty_tail(fields, len(header))
-            if end == len(lines) and end > start and raw.count(quotechar) % 2:
+            if end == len(lines) and _ends_inside_quotes(raw, reader.dialect):
                 unreadable.append(Unreadable(start, "unterminated quote runs to the end of the file", raw))
             elif decoded.replaced and REPLACEMENT in raw:
-                unreadable.append(Unreadable(start, f"undecodable bytes for encoding {decoded.encoding}", raw))
+                unreadable.append(Unreadable(start, decoded.replacement_reason, raw))
             elif len(fields) != len(header):
                 unreadable.append(Unreadable(start, f"row has {len(fields)} fields, header has {len(header)}", raw))
             else:
@@ -65,6 +69,16 @@ def _delimiter(spec: SourceSpec, decoded: DecodedText) -> str:
     if decoded.encoding.startswith("utf-16"):
         return "\t"
     return spec.csv.delimiter if spec.csv else ","
+
+
+def _ends_inside_quotes(raw: str, dialect: csv.Dialect) -> bool:
+    """Whether the file's last record ends inside a quoted field: a stray opening quote that swallowed
+    the rest of the file (a quote inside an unquoted value, 王"五, is fine)."""
+    try:
+        list(csv.reader(io.StringIO(raw, newline=""), dialect, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _without_empty_tail(fields: list[str], width: int) -> list[str]:

@@ -1,10 +1,13 @@
 """Decode a delivered text file: find its encoding, refuse binary files and mojibake.
 
 Detection order: a byte-order mark (UTF-8, UTF-16 LE/BE); UTF-16 without a BOM by its pattern of
-NUL bytes; strict UTF-8; strict GBK; GB18030 (strict, else with U+FFFD for undecodable bytes).
-An explicit encoding in the spec (anything but "detect") is used as given. Either way the decoded
-text is checked: too many U+FFFD, private-use or control characters, or (for the GB codecs) a
-Chinese text made mostly of rare characters, means the bytes were read with the wrong encoding.
+NUL bytes; strict UTF-8; UTF-8 with a few bad bytes among much good Chinese (a GBK line pasted into
+a UTF-8 file); strict GBK; GB18030 (strict, else with U+FFFD for undecodable bytes). An explicit
+encoding in the spec (anything but "detect") is used as given, unless it is a GB codec and the bytes
+are plainly UTF-8. Either way the decoded text is checked: too many U+FFFD, private-use or control
+characters, or (for the GB codecs) a Chinese text made mostly of rare characters, means the bytes
+were read with the wrong encoding. A few stray NUL bytes in a text file become U+FFFD, so their rows
+are reported as unreadable; many mean a binary file.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MAX_UNLIKELY_SHARE = 0.02
 _MAX_RARE_CJK_SHARE = 0.30  # UTF-8 bytes read as GBK give about 60% non-GB2312 characters
 _SAMPLE_CHARS = 200_000
+_MAX_NUL_SHARE = 0.001
+_GB_CODECS = ("gbk", "gb18030", "gb2312", "cp936")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,13 @@ class DecodedText:
     text: str
     encoding: str
     replaced: int = 0
+    nul_bytes: int = 0
+
+    @property
+    def replacement_reason(self) -> str:
+        """Why a row holding U+FFFD is unreadable."""
+        what = "undecodable or NUL bytes" if self.nul_bytes else "undecodable bytes"
+        return f"{what} for encoding {self.encoding}"
 
 
 def decode_file(path: Path, encoding: str = "detect") -> DecodedText:
@@ -54,12 +66,32 @@ def decode_file(path: Path, encoding: str = "detect") -> DecodedText:
         text, name = _detect_and_decode(data, path)
     else:
         name = _codec_name(encoding, path)
-        if b"\x00" in data and not name.startswith(("utf-16", "utf-32")):
-            raise ReadError(f"file {path} is binary, not text (it holds NUL bytes)")
+        if not name.startswith(("utf-16", "utf-32")):
+            _refuse_many_nuls(data, path)
+        if name in _GB_CODECS:
+            _refuse_plain_utf8(data, name, path)
         text = data.decode(name, errors="replace")
     text = text.removeprefix("\ufeff")
+    nul_bytes = text.count("\x00")
+    text = text.replace("\x00", REPLACEMENT)
     _check_plausible(text, name, path)
-    return DecodedText(text, name, text.count(REPLACEMENT))
+    return DecodedText(text, name, text.count(REPLACEMENT), nul_bytes)
+
+
+def _refuse_many_nuls(data: bytes, path: Path) -> None:
+    if data.count(0) > _MAX_NUL_SHARE * len(data):
+        raise ReadError(f"file {path} is binary, not text (it holds NUL bytes)")
+
+
+def _refuse_plain_utf8(data: bytes, encoding: str, path: Path) -> None:
+    """GBK bytes are almost never valid UTF-8 with Chinese in it: such a file is UTF-8, whatever the spec says."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if len(_CJK.findall(text[:_SAMPLE_CHARS])) >= 3:
+        raise ReadError(f"file {path} does not read as {encoding}: it is UTF-8 (set the source spec's "
+                        "encoding to utf-8 or detect)")
 
 
 def _codec_name(encoding: str, path: Path) -> str:
@@ -82,10 +114,16 @@ def _detect_and_decode(data: bytes, path: Path) -> tuple[str, str]:
             return data[len(bom):].decode(name.removesuffix("-sig"), errors="replace"), name
     if b"\x00" in data:
         name = _utf16_by_nul_pattern(data[:4096])
-        if name is None:
-            raise ReadError(f"file {path} is binary, not text (it holds NUL bytes)")
-        return data.decode(name, errors="replace"), name
-    for name in ("utf-8", "gbk", "gb18030"):
+        if name is not None:
+            return data.decode(name, errors="replace"), name
+        _refuse_many_nuls(data, path)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        utf8 = data.decode("utf-8", errors="replace")
+    if len(_CJK.findall(utf8)) >= 10 * utf8.count(REPLACEMENT):
+        return utf8, "utf-8"
+    for name in ("gbk", "gb18030"):
         try:
             return data.decode(name), name
         except UnicodeDecodeError:
@@ -113,7 +151,7 @@ def _check_plausible(text: str, encoding: str, path: Path) -> None:
             f"file {path} does not read as {encoding}: {unlikely} of {len(sample)} characters are "
             "undecodable or unlikely (wrong encoding?)"
         )
-    if encoding in ("gbk", "gb18030", "gb2312", "cp936"):
+    if encoding in _GB_CODECS:
         cjk = Counter(_CJK.findall(sample))
         total = sum(cjk.values())
         rare = sum(n for ch, n in cjk.items() if not _in_gb2312(ch))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.readers import Delivered, Part, ReadError
-from connectors.readers.excel_cells import cell_text, hidden_columns
+from connectors.readers.excel_cells import cell_text, formulas_without_values, hidden_columns
 from connectors.spec import ExcelOptions, SourceSpec
 
 HEADER_SEARCH_ROWS = 20
@@ -34,7 +34,8 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
     options = spec.excel or ExcelOptions()
     notes: list[str] = []
     try:
-        workbook = CalamineWorkbook.from_path(path)
+        with path.open("rb") as stream:  # by content, not extension: an xls renamed .xlsx still opens
+            workbook = CalamineWorkbook.from_filelike(stream)
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(f"file {path} is not a readable workbook: {exc}") from exc
     with workbook:
@@ -42,7 +43,11 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         visible = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible]
         if options.sheets == "all":
             names = visible
-            if hidden := [m.name for m in sheets if m.name not in visible]:
+            hidden = [m.name for m in sheets if m.name not in visible]
+            if hidden and not visible:
+                raise ReadError(f"file {path} has only hidden sheets ({', '.join(hidden)}); name the ones "
+                                "to read in the spec's excel.sheets")
+            if hidden:
                 notes.append(f"hidden sheets not read: {', '.join(hidden)}")
         else:
             names = options.sheets
@@ -52,6 +57,7 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 if name not in visible:
                     notes.append(f"sheet {name!r} is hidden; read because the spec names it")
         hidden_cols = hidden_columns(path)
+        uncomputed = formulas_without_values(path)
         parts = []
         for name in names:
             try:
@@ -60,6 +66,10 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 merges = sheet.merged_cell_ranges or []
             except (CalamineError, ValueError) as exc:
                 raise ReadError(f"file {path} sheet {name!r} is not readable: {exc}") from exc
+            if formulas := uncomputed.get(name):
+                _put_formulas(grid, formulas)
+                notes.append(f"sheet {name!r}: {len(formulas)} formula cells without a computed value kept as "
+                             "their formula text")
             part = _read_sheet(grid, merges, name, spec, hidden_cols.get(name, []), notes, path)
             if part is not None:
                 parts.append(part)
@@ -162,6 +172,17 @@ def _trailing_block(grid: Grid, start: int, columns: int) -> tuple[int, int, int
             break
         end -= 1
     return end, totals, footnotes
+
+
+def _put_formulas(grid: Grid, formulas: dict[tuple[int, int], str]) -> None:
+    """Write formula texts into the empty cells calamine gave for them, growing the grid as needed."""
+    width = max([len(grid[0]) if grid else 0, *(c + 1 for _, c in formulas)])
+    grid.extend([] for _ in range(max(r for r, _ in formulas) + 1 - len(grid)))
+    for row in grid:
+        row.extend([None] * (width - len(row)))
+    for (r, c), formula in formulas.items():
+        if grid[r][c] is None:
+            grid[r][c] = formula
 
 
 def _filled(row: list[str | None]) -> bool:

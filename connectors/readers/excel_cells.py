@@ -1,11 +1,13 @@
-"""What calamine does not say directly about a workbook's cells: how Excel displays a value, and
-which columns of an xlsx sheet are hidden.
+"""What calamine does not say directly about a workbook's cells: how Excel displays a value, which
+columns of an xlsx sheet are hidden, and which formula cells carry no computed value.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -82,8 +84,46 @@ def hidden_columns(path: Path) -> dict[str, list[tuple[int, int]]]:
     try:
         with zipfile.ZipFile(path) as package:
             return {name: _hidden_in(package, part) for name, part in _sheet_parts(package).items()}
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError):
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError):
         return {}
+
+
+def formulas_without_values(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet name, the formula text ("=1+1") of each cell (0-based row, column) that holds a
+    formula but no value computed by Excel, as programs that write workbooks leave them; calamine
+    reads such a cell as empty. {} for xls or an unreadable package."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return {name: found for name, part in _sheet_parts(package).items()
+                    if (found := _unvalued_formulas(package.read(part)))}
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError):
+        return {}
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+def _unvalued_formulas(sheet: bytes) -> dict[tuple[int, int], str]:
+    if not _FORMULA_TAG.search(sheet):  # most sheets hold no formula: skip parsing their cells
+        return {}
+    found = {}
+    for cell in ElementTree.fromstring(sheet).iter():
+        if _local(cell.tag) != "c":
+            continue
+        children = {_local(child.tag): child for child in cell}
+        formula, value = children.get("f"), children.get("v")
+        if formula is not None and formula.text and (value is None or not value.text):
+            if ref := _CELL_REF.fullmatch(cell.get("r") or ""):
+                found[(int(ref[2]) - 1, _column_index(ref[1]))] = "=" + formula.text
+    return found
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def _sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:

@@ -33,7 +33,7 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         if not line.strip(_PADDING):
             continue
         if decoded.replaced and REPLACEMENT in line:
-            unreadable.append(Unreadable(number, f"undecodable bytes for encoding {decoded.encoding}", line))
+            unreadable.append(Unreadable(number, decoded.replacement_reason, line))
         elif len(line) != layout:
             unreadable.append(Unreadable(number, f"line has {len(line)} characters, layout has {layout}", line))
         else:

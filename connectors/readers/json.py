@@ -3,7 +3,8 @@ JSON lines (one object per line), chosen by ``spec.format`` ("json" or "jsonl").
 
 The header is the union of the records' keys in first-seen order. Strings are kept as written
 ("" is None), numbers keep their literal text (an 18-digit ID stays exact), true/false/null become
-"true"/"false"/None, and nested objects or lists are kept as compact JSON text. Row numbers are the
+"true"/"false"/None, and nested objects or lists are kept as compact JSON text. A key repeated in
+one object keeps both values, the second as "key_2" (as a repeated CSV header). Row numbers are the
 record's 1-based position in the list (JSON) or its line number (JSON lines).
 """
 from __future__ import annotations
@@ -23,7 +24,22 @@ class _Number(str):
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+    try:
+        return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_Number,
+                          object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise ValueError("arrays or objects nested too deeply") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        name, n = key, 1
+        while name in record:
+            n += 1
+            name = f"{key}_{n}"
+        record[name] = value
+    return record
 
 
 def read(path: Path, spec: SourceSpec) -> Delivered:

@@ -1,0 +1,255 @@
+"""People across sources -> ``core.person_records`` and ``core.people`` with stable ``person_id``s.
+
+A person record is a staged row that names a person: every row of a person or link ledger (and a
+rental contract's landlord as a second record), and an event's person where the event also gives an
+ID number or phone (a patrol ledger's name alone is the inspector who wrote it). Linking is strongest
+evidence first:
+
+1. records with the same checked ID number are one person (15-digit numbers upgraded first);
+2. the Splink model (``person_model``) scores pairs blocked on name, phone, birth date, house and ID
+   tail; pairs above ``MATCH_PROBABILITY`` join, strongest first, unless the join would give one
+   person two different ID numbers or two sexes: those pairs go to ``quality.person_review``.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+
+import duckdb
+import pyarrow as pa
+
+from resolution.identity.identifiers import read_id_number, read_name, read_phone
+
+MATCH_PROBABILITY = 0.99
+RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
+# (party, name column, ID number column, phone column): where a staged row names a person.
+PARTIES = (("subject", "name", "id_number", "phone"), ("subject", "person_name", "id_number", "phone"),
+           ("counterpart", "counterpart_name", "counterpart_id_number", "counterpart_phone"))
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'staging' AND table_name = ?", [table]).fetchall()}
+
+
+def person_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Staging tables with a column that names a person."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
+        "AND column_name IN ('name', 'person_name', 'counterpart_name') ORDER BY table_name").fetchall()]
+
+
+def stage_records(con: duckdb.DuckDBPyConnection) -> None:
+    """``_person_rows``: every person a staged row names, as written, with its house (room or door)."""
+    parts = []
+    for source in person_sources(con):
+        present = _columns(con, source)
+        for party, name, id_number, phone in PARTIES:
+            if name not in present:
+                continue
+            def col(c: str, kind: str = "VARCHAR") -> str:
+                return f"s.{c}::{kind}" if c in present else f"NULL::{kind}"
+            own = party == "subject"
+            where = f"s.{name} IS NOT NULL OR {col(id_number)} IS NOT NULL"
+            if name == "person_name":  # an event's name alone is the staff member who wrote it down
+                where = f"{col(id_number)} IS NOT NULL OR {col(phone)} IS NOT NULL"
+            parts.append(f"""
+                SELECT s._source, s._delivery_id, s._file_name, s._row_number, s._sheet, '{party}' AS party,
+                       s.{name}::VARCHAR AS name, {col(id_number)} AS id_number, {col(phone)} AS phone,
+                       {col('sex') if own else 'NULL::VARCHAR'} AS sex,
+                       {col('birth_date', 'DATE') if own else 'NULL::DATE'} AS birth_date,
+                       {"CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END" if own else 'NULL'}::VARCHAR
+                           AS house_id
+                FROM staging."{source}" s LEFT JOIN core.address_matches m
+                  ON m.source = s._source AND m._delivery_id = s._delivery_id AND m._row_number = s._row_number
+                 AND m._sheet IS NOT DISTINCT FROM s._sheet
+                WHERE {where}""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _person_rows AS "
+                + " UNION ALL ".join(parts)
+                + " ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number, party")
+
+
+def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """One row per person record with what linking compares; distinct written values read once."""
+    rows = con.execute("SELECT name, id_number, phone, sex, birth_date, house_id FROM _person_rows").fetchall()
+    ids = {v: read_id_number(v) for v in {r[1] for r in rows}}
+    phones = {v: read_phone(v) for v in {r[2] for r in rows}}
+    names = {v: read_name(v) for v in {r[0] for r in rows}}
+    columns: dict[str, list] = defaultdict(list)
+    for record_id, (name, id_number, phone, sex, birth_date, house_id) in enumerate(rows):
+        full, surname, honorific_sex = names[name]
+        idn, ph = ids[id_number], phones[phone]
+        usable = idn if idn and idn.pattern else None
+        columns["record_id"].append(record_id)
+        columns["name"].append(full)
+        columns["surname"].append(surname)
+        columns["sex"].append(sex if sex in ("M", "F") else (usable.sex if usable else None) or honorific_sex)
+        columns["birth_date"].append(birth_date or (usable.birth_date if usable else None))
+        columns["phone"].append(ph.number if ph else None)
+        columns["phone_head"].append(ph.head if ph else None)
+        columns["phone_tail"].append(ph.tail if ph else None)
+        columns["house_id"].append(house_id)
+        columns["id18"].append(usable.number if usable else None)
+        columns["id_tail"].append(usable.tail if usable else None)
+        columns["id_division"].append(usable.division if usable else None)
+        columns["id_problem"].append(idn.problem if idn else None)
+        columns["cross_check"].append(_cross_check(sex, birth_date, usable))
+    return pa.table({k: pa.array(v, pa.date32() if "birth_date" in k else None) for k, v in columns.items()})
+
+
+def _cross_check(sex: str | None, birth_date, id_number) -> str | None:
+    """What the ledger says against what its ID number says, when they disagree."""
+    if id_number is None:
+        return None
+    if sex in ("M", "F") and id_number.sex and sex != id_number.sex:
+        return f"sex {sex} in the ledger, {id_number.sex} by the ID number"
+    if birth_date and id_number.birth_date and birth_date != id_number.birth_date:
+        return f"born {birth_date} in the ledger, {id_number.birth_date} by the ID number"
+    return None
+
+
+def _prior(id18: list[str | None]) -> float:
+    """Probability two random records are one person, read off the records whose ID numbers say so."""
+    counts = Counter(v for v in id18 if v)
+    n = sum(counts.values())
+    pairs = sum(c * (c - 1) // 2 for c in counts.values())
+    return max(pairs / max(n * (n - 1) // 2, 1), 1e-7)
+
+
+def score_pairs(features: pa.Table) -> pa.Table:
+    """Splink on an in-memory DuckDB: pairs of records with their match probability and levels."""
+    from splink import DuckDBAPI, Linker
+
+    from resolution.identity.person_model import settings
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    db_api = DuckDBAPI(duckdb.connect())
+    frame = db_api.register(features, dataset_display_name="person_records")
+    linker = Linker(frame, settings(_prior(features.column("id18").to_pylist())), log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=6)
+    predictions = linker.inference.predict(threshold_match_probability=0.5, warning_mode="never")
+    return db_api.duckdb_con.sql(f"""
+        SELECT record_id_l, record_id_r, match_weight, match_probability,
+               mw_name + mw_tf_adj_name AS mw_name, mw_birth_date, mw_sex, mw_phone, mw_house, mw_id_number
+        FROM {predictions.physical_name} ORDER BY match_weight DESC, record_id_l, record_id_r""").to_arrow_table()
+
+
+def cluster(features: pa.Table, pairs: pa.Table) -> tuple[list[int], list[dict], list[tuple]]:
+    """Records -> clusters (the root record of each), the best link of each record, and review rows.
+
+    Records sharing a checked ID number join first; scored pairs then join strongest first unless the
+    two clusters hold different ID numbers."""
+    id18 = features.column("id18").to_pylist()
+    parent = list(range(features.num_rows))
+    numbers: dict[int, str] = {}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, number in enumerate(id18):
+        if number:
+            parent[i] = first_with.setdefault(number, i)
+            numbers[first_with[number]] = number
+    best: list[dict] = [{"rule": "id_number", "weight": None, "evidence": "checked ID number"} if n else
+                        {"rule": "alone", "weight": None, "evidence": "no record agrees enough"} for n in id18]
+    review = []
+    weights = ("name", "birth_date", "sex", "phone", "house", "id_number")
+    for row in pairs.to_pylist():
+        left, right = row["record_id_l"], row["record_id_r"]
+        a, b = root(left), root(right)
+        evidence = ", ".join(f"{w} {row['mw_' + w]:+.1f}" for w in weights if row["mw_" + w])
+        if a != b and row["match_probability"] >= MATCH_PROBABILITY:
+            if a in numbers and b in numbers:
+                review.append((left, right, "two different ID numbers", row["match_weight"], evidence))
+                continue
+            parent[b] = a
+            if b in numbers:
+                numbers[a] = numbers.pop(b)
+        elif a != b:
+            review.append((left, right, "doubtful match", row["match_weight"], evidence))
+            continue
+        for i in (left, right):
+            if id18[i] is None and (best[i]["weight"] is None or row["match_weight"] > best[i]["weight"]):
+                best[i] = {"rule": "splink", "weight": row["match_weight"], "evidence": evidence}
+    return [root(i) for i in range(features.num_rows)], best, review
+
+
+def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rebuild core.person_records, core.person_counterparts, core.people and quality.person_review
+    with ids kept from the last run; returns counts."""
+    from resolution.identity.person_ids import assign_person_ids
+
+    stage_records(con)
+    features = _features(con)
+    pairs = score_pairs(features)
+    roots, best, review = cluster(features, pairs)
+    first = {}
+    for i, r in enumerate(roots):
+        first.setdefault(r, i)  # a cluster is named by its first record, so fresh runs number alike
+    problems = features.column("id_problem").to_pylist()
+    evidence = [b["evidence"] + (f"; ID number rejected: {p}" if p else "") for b, p in zip(best, problems)]
+    con.register("_links", pa.table({
+        "record_id": features.column("record_id"), "cluster": pa.array([first[r] for r in roots], pa.int64()),
+        "match_rule": [b["rule"] for b in best], "match_weight": pa.array([b["weight"] for b in best], pa.float64()),
+        "evidence": evidence, **{c: features.column(c) for c in _PERSON_FACTS}}))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _person_links AS
+        SELECT r.* EXCLUDE (name, id_number, phone, sex, birth_date, house_id), l.*
+        FROM (SELECT row_number() OVER () - 1 AS record_id, * FROM _person_rows) r JOIN _links l USING (record_id)""")
+    con.unregister("_links")
+    changes = assign_person_ids(con)
+    columns = "_source, _delivery_id, _row_number, _sheet, person_id, match_rule, match_weight, evidence"
+    for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
+        con.execute(f"""CREATE OR REPLACE TABLE core.{table} AS SELECT {columns}
+                        FROM _person_links JOIN _person_ids USING (cluster) WHERE party = '{party}'
+                        ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number""")
+    _write_people(con)
+    _write_review(con, review)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+              for t in ("core.person_records", "core.person_counterparts", "core.people", "quality.person_review")}
+    return {**{t.split(".")[1]: n for t, n in counts.items()}, **changes}
+
+
+_PERSON_FACTS = ["name", "sex", "birth_date", "id18", "phone", "house_id", "cross_check"]
+
+
+def _write_people(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per person: the ID number, and the most written name, sex, birth date, phone and house."""
+    con.execute("""
+        CREATE OR REPLACE TABLE core.people AS
+        SELECT i.person_id, mode(l.name) AS name, mode(l.sex) AS sex,
+               coalesce(mode(l.birth_date) FILTER (WHERE l.id18 IS NOT NULL), mode(l.birth_date)) AS birth_date,
+               mode(l.id18) AS id_number, mode(l.phone) AS phone,
+               mode(l.house_id) FILTER (WHERE l.party = 'subject') AS house_id,
+               list(DISTINCT l._source ORDER BY l._source) AS sources, count(*) AS records
+        FROM _person_links l JOIN _person_ids i USING (cluster)
+        GROUP BY i.person_id ORDER BY i.person_id""")
+
+
+def _write_review(con: duckdb.DuckDBPyConnection, review: list[tuple]) -> None:
+    """Pairs held apart (two ID numbers, or too doubtful to join) and ledgers their ID number contradicts."""
+    left, right, reason, weight, evidence = (list(c) for c in zip(*review)) if review else ([], [], [], [], [])
+    con.register("_pairs", pa.table({"record_id": pa.array(left, pa.int64()), "other_record_id": pa.array(right, pa.int64()),
+                                     "reason": pa.array(reason, pa.string()), "match_weight": pa.array(weight, pa.float64()),
+                                     "evidence": pa.array(evidence, pa.string())}))
+    con.execute("""
+        CREATE SCHEMA IF NOT EXISTS quality;
+        CREATE OR REPLACE TABLE quality.person_review AS
+        WITH record AS (SELECT l.*, i.person_id FROM _person_links l JOIN _person_ids i USING (cluster))
+        SELECT p.reason, a.person_id, b.person_id AS other_person_id, p.match_weight, p.evidence,
+               a._source, a._row_number, a.name, b._source AS other_source, b._row_number AS other_row_number,
+               b.name AS other_name
+        FROM _pairs p JOIN record a ON a.record_id = p.record_id JOIN record b ON b.record_id = p.other_record_id
+        WHERE a.person_id <> b.person_id
+        QUALIFY row_number() OVER (PARTITION BY least(a.person_id, b.person_id), greatest(a.person_id, b.person_id)
+                                   ORDER BY p.match_weight DESC) = 1
+        UNION ALL
+        SELECT 'ledger contradicts its ID number', person_id, NULL, NULL, cross_check, _source, _row_number, name,
+               NULL, NULL, NULL
+        FROM record WHERE cross_check IS NOT NULL
+        ORDER BY reason, person_id""")
+    con.unregister("_pairs")

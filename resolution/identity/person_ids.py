@@ -1,0 +1,82 @@
+"""Stable ``person_id``s: a re-run or a new delivery attaches records to the persons they had.
+
+Each cluster of this run keeps the id most of its records had before (``core.person_records`` and
+``core.person_counterparts`` of the last run); a cluster whose records had no id gets a new one,
+``PSN`` and ten digits, counted on from ``core.person_ids``. A second cluster claiming an id is a
+split and gets a new id; ids a cluster absorbed are merges. Both go to ``core.person_id_history``.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import duckdb
+import pyarrow as pa
+
+PREFIX = "PSN"
+TABLES_SQL = """
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE TABLE IF NOT EXISTS core.person_ids (person_id VARCHAR PRIMARY KEY, minted_at TIMESTAMPTZ DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS core.person_id_history (
+    changed_at TIMESTAMPTZ DEFAULT current_timestamp, change VARCHAR, person_id VARCHAR,
+    from_person_id VARCHAR, records BIGINT
+);
+"""
+
+
+def _previous(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
+    """(cluster, earlier person_id, records) for this run's records that had an id last run."""
+    tables = [t for (t,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
+        "AND table_name IN ('person_records', 'person_counterparts')").fetchall()]
+    if not tables:
+        return []
+    earlier = " UNION ALL ".join(
+        f"SELECT _source, _delivery_id, _row_number, _sheet, '{'subject' if t == 'person_records' else 'counterpart'}' "
+        f"AS party, person_id FROM core.{t}" for t in tables)
+    return con.execute(f"""
+        SELECT l.cluster, e.person_id, count(*) FROM _person_links l JOIN ({earlier}) e
+          ON e._source = l._source AND e._delivery_id = l._delivery_id AND e._row_number = l._row_number
+         AND e._sheet IS NOT DISTINCT FROM l._sheet AND e.party = l.party
+        GROUP BY ALL""").fetchall()
+
+
+def assign_person_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """``_person_ids(cluster, person_id)`` for the clusters of ``_person_links``; returns change counts."""
+    con.execute(TABLES_SQL)
+    sizes = dict(con.execute("SELECT cluster, count(*) FROM _person_links GROUP BY 1").fetchall())
+    claims: dict[int, Counter] = defaultdict(Counter)
+    for cluster, person_id, records in _previous(con):
+        claims[cluster][person_id] += records
+    last = con.execute(f"SELECT max(TRY_CAST(substr(person_id, {len(PREFIX) + 1}) AS BIGINT)) FROM core.person_ids").fetchall()[0][0]
+    counter = last or 0
+    taken: dict[str, int] = {}
+    minted, history = [], []
+    # Big clusters choose first, so a split leaves the old id with the larger part.
+    for cluster in sorted(sizes, key=lambda c: (-sum(claims[c].values()), c)):
+        ranked = [p for p, _ in claims[cluster].most_common() if p not in taken]
+        if ranked:
+            person_id = ranked[0]
+            history += [("merge", person_id, other, claims[cluster][other]) for other in ranked[1:]]
+        else:
+            counter += 1
+            person_id = f"{PREFIX}{counter:010d}"
+            minted.append(person_id)
+            if claims[cluster]:
+                history.append(("split", person_id, claims[cluster].most_common(1)[0][0], sizes[cluster]))
+        taken[person_id] = cluster
+    con.register("_ids", pa.table({"cluster": pa.array(list(taken.values()), pa.int64()), "person_id": list(taken)}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _person_ids AS SELECT * FROM _ids")
+    con.unregister("_ids")
+    if minted:
+        con.register("_minted", pa.table({"person_id": minted}))
+        con.execute("INSERT INTO core.person_ids (person_id) SELECT person_id FROM _minted")
+        con.unregister("_minted")
+    if history:
+        change, person_id, from_id, records = (list(column) for column in zip(*history))
+        con.register("_history", pa.table({"change": change, "person_id": person_id,
+                                           "from_person_id": from_id, "records": records}))
+        con.execute("INSERT INTO core.person_id_history (change, person_id, from_person_id, records) "
+                    "SELECT * FROM _history")
+        con.unregister("_history")
+    return {"minted": len(minted), "merges": sum(h[0] == "merge" for h in history),
+            "splits": sum(h[0] == "split" for h in history)}

@@ -1,0 +1,114 @@
+"""People on the sample world: linked as the truth says, ids kept across re-runs and new deliveries."""
+import shutil
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, materialize
+
+from benchmarks.person_linking import score
+from connectors.spec import load_registry
+from data_samples.generator.generate import SAMPLES
+from data_samples.generator.seed import seed_databases
+from pipelines.definitions import pipeline_assets, warehouse_resources
+from resolution.identity.people import resolve_people
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """The sample world run once through the whole pipeline (people included)."""
+    path = tmp_path_factory.mktemp("people") / "housekey.duckdb"
+    seed_databases(SAMPLES)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
+        env.setenv("HOUSEKEY_WAREHOUSE", str(path))
+        result = materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
+                             instance=DagsterInstance.ephemeral())
+    assert result.success
+    return path
+
+
+@pytest.fixture
+def copy(warehouse, tmp_path):
+    """A writable copy of the run warehouse, for tests that re-link."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        yield con
+
+
+def test_people_are_linked_as_the_truth_says(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        figures = score(con)
+    assert figures["records"] > 14000
+    assert figures["precision"] >= 0.99 and figures["recall"] >= 0.95, figures
+
+
+def test_every_person_row_has_exactly_one_person(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        keys, distinct, missing = con.execute("""
+            SELECT count(*), count(DISTINCT (_source, _delivery_id, _row_number, _sheet)),
+                   count(*) FILTER (WHERE person_id IS NULL OR NOT regexp_full_match(person_id, 'PSN[0-9]{10}'))
+            FROM core.person_records""").fetchall()[0]
+        household = con.execute("SELECT count(*) FROM staging.household_registration").fetchall()[0][0]
+        linked = con.execute("SELECT count(*) FROM core.person_records WHERE _source = 'household_registration'"
+                             ).fetchall()[0][0]
+        people = con.execute("SELECT count(*), count(DISTINCT person_id) FROM core.people").fetchall()[0]
+    assert keys == distinct and missing == 0
+    assert linked == household
+    assert people[0] == people[1] > 3000
+
+
+def test_a_rerun_keeps_every_id(copy):
+    before = dict(copy.execute("SELECT _source || _delivery_id || _row_number || coalesce(_sheet, ''), person_id "
+                               "FROM core.person_records").fetchall())
+    counts = resolve_people(copy)
+    after = dict(copy.execute("SELECT _source || _delivery_id || _row_number || coalesce(_sheet, ''), person_id "
+                              "FROM core.person_records").fetchall())
+    assert after == before
+    assert counts["minted"] == counts["merges"] == counts["splits"] == 0
+
+
+def test_a_new_delivery_attaches_to_existing_people(copy):
+    """A later volunteers list: a known volunteer again, and someone never seen before."""
+    known_id, name, phone = copy.execute("""
+        SELECT p.person_id, s.name, s.phone FROM staging.volunteers s JOIN core.person_records p
+          ON p._source = s._source AND p._delivery_id = s._delivery_id AND p._row_number = s._row_number
+        WHERE s.phone IS NOT NULL ORDER BY s._row_number LIMIT 1""").fetchall()[0]
+    before = dict(copy.execute("SELECT _source || _delivery_id || _row_number || coalesce(_sheet, ''), person_id "
+                               "FROM core.person_records").fetchall())
+    copy.execute("""
+        INSERT INTO staging.volunteers (_source, _delivery_id, _file_name, _row_number, name, sex, phone)
+        VALUES ('volunteers', 'volunteers:next', 'next.csv', 1, ?, NULL, ?),
+               ('volunteers', 'volunteers:next', 'next.csv', 2, '司马相如', 'M', '13900000001')""", [name, phone])
+    counts = resolve_people(copy)
+    after = dict(copy.execute("SELECT _source || _delivery_id || _row_number || coalesce(_sheet, ''), person_id "
+                              "FROM core.person_records").fetchall())
+    assert {k: after[k] for k in before} == before
+    new = dict(copy.execute("SELECT _row_number, person_id FROM core.person_records "
+                            "WHERE _delivery_id = 'volunteers:next'").fetchall())
+    assert new[1] == known_id
+    assert new[2] not in before.values() and counts["minted"] == 1
+
+
+def test_two_id_numbers_never_make_one_person(copy):
+    """A ledger row with a known person's name, phone and birth date but another valid ID number."""
+    name, sex, born, phone, id_number, person_id = copy.execute("""
+        SELECT s.name, s.sex, s.birth_date, s.phone, s.id_number, p.person_id FROM staging.actual_residents s
+        JOIN core.person_records p ON p._source = s._source AND p._delivery_id = s._delivery_id
+         AND p._row_number = s._row_number
+        WHERE s.phone IS NOT NULL AND length(s.id_number) = 18 AND s.id_number NOT LIKE '%*%'
+        ORDER BY s._row_number LIMIT 1""").fetchall()[0]
+    from resolution.identity.identifiers import check_character
+
+    body = id_number[:14] + ("999" if id_number[14:17] != "999" else "997")
+    other = body + check_character(body)
+    copy.execute("""INSERT INTO staging.actual_residents (_source, _delivery_id, _file_name, _row_number, name, sex,
+                    birth_date, phone, id_number) VALUES ('actual_residents', 'actual_residents:next', 'next.csv', 1,
+                    ?, ?, ?, ?, ?)""", [name, sex, born, phone, other])
+    resolve_people(copy)
+    new_id = copy.execute("SELECT person_id FROM core.person_records WHERE _delivery_id = 'actual_residents:next'"
+                          ).fetchall()[0][0]
+    assert new_id != person_id
+    reasons = {r for (r,) in copy.execute("SELECT reason FROM quality.person_review WHERE ? IN (person_id, other_person_id)",
+                                          [new_id]).fetchall()}
+    assert "two different ID numbers" in reasons

@@ -1,0 +1,101 @@
+"""Work orders and other events attributed to their house and business: the text reader, and the
+whole sample world against truth."""
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, materialize
+
+from benchmarks.business_linking import attribution_figures, load_truth
+from connectors.spec import load_registry
+from data_samples.generator.generate import SAMPLES
+from resolution.identity.attribution import BusinessIndex, _address_part
+
+SAMPLE_ROOT = Path(os.environ.get("HOUSEKEY_TEST_SAMPLES", SAMPLES))
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    """The sample world run through the whole pipeline: businesses, attributions and links included."""
+    from data_samples.generator.seed import seed_databases
+    from pipelines.definitions import pipeline_assets, warehouse_resources
+
+    path = tmp_path_factory.mktemp("attribution") / "housekey.duckdb"
+    try:
+        seed_databases(SAMPLE_ROOT)
+    except Exception:  # another test process seeding at the same moment: its tables will do
+        seed_databases(SAMPLE_ROOT)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
+        env.setenv("HOUSEKEY_WAREHOUSE", str(path))
+        assert materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
+                           instance=DagsterInstance.ephemeral()).success
+    return path
+
+
+@pytest.fixture
+def index() -> BusinessIndex:
+    names = [("B1", "上海蓝山餐饮管理有限公司"), ("B1", "蓝山咖啡(长乐路店)"), ("B2", "上海蓝山餐饮管理有限公司"),
+             ("B2", "蓝山咖啡"), ("B3", "一叶面馆"), ("B4", "木子便利店(雁荡路店)")]
+    houses = {"B1": "H1", "B2": "H2", "B3": "H3", "B4": "H4"}
+    doors = {"H1": "长乐路80号", "H2": "进贤路119号", "H3": "嘉善路86号", "H4": "雁荡路39号", "H5": "嘉善路86号"}
+    return BusinessIndex(names, houses, doors)
+
+
+def test_a_shop_named_in_text_is_found_by_sign_and_branch(index):
+    found = index.mentioned("市民反映木子便利店(雁荡路店)夜间经营噪音很大，影响休息。", None)
+    assert found.business_id == "B4" and found.rule == "named_in_text"
+    assert index.mentioned("来电人称蓝山咖啡（长乐路店）油烟直排", None).business_id == "B1"
+
+
+def test_two_shops_of_one_sign_are_told_apart_by_the_event_house_or_left_alone(index):
+    assert index.mentioned("蓝山咖啡门口垃圾乱堆", "H2").business_id == "B2"
+    unsure = index.mentioned("蓝山咖啡门口垃圾乱堆", None)
+    assert unsure.business_id is None and unsure.rule == "ambiguous"
+
+
+def test_the_noodle_shop_downstairs_is_the_one_at_the_callers_door(index):
+    found = index.mentioned("来电人称楼下面馆油烟很大", "H5")
+    assert found.business_id == "B3" and found.rule == "nearby_in_text"
+    assert index.mentioned("来电人称楼下面馆油烟很大", "H1") is None
+
+
+def test_the_address_a_caller_opens_with():
+    assert _address_part("绍兴路52弄1号101楼道堆放杂物，存在消防隐患。") == "绍兴路52弄1号101"
+    assert _address_part("市民反映嘉善路８０弄3号102室对面疑似群租") == "市民反映嘉善路80弄3号102室"
+
+
+def test_work_orders_reach_the_true_house_and_business(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        load_truth(con, SAMPLE_ROOT)
+        orders = attribution_figures(con, "hotline_12345")
+        events = attribution_figures(con)
+    assert orders["house_accuracy"] >= 0.97
+    assert orders["business_accuracy"] >= 0.95 and orders["business_events"] > 50
+    assert orders["business_false_rate"] <= 0.02
+    assert events["business_accuracy"] >= 0.99 and events["house_accuracy_where_address_names_it"] >= 0.99
+
+
+def test_attributed_sources_show_complaints_about_one_shop_together(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        top = con.execute("SELECT business_id, events, categories FROM core.attributed_sources "
+                          "WHERE source = 'hotline_12345' AND business_id IS NOT NULL ORDER BY events DESC LIMIT 1").fetchone()
+        ids = con.execute("SELECT count(*), count(DISTINCT event_id) FROM core.event_attributions "
+                          "WHERE _source = 'hotline_12345'").fetchone()
+    business_id, events, categories = top
+    assert events >= 5 and categories >= 3  # the hotspot: several kinds of complaint, one source
+    assert ids[0] == ids[1]
+
+
+def test_links_hold_businesses_and_events_with_dates(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kinds = dict(con.execute("SELECT link_kind, count(*) FROM core.links GROUP BY 1").fetchall())
+        undated = con.execute("SELECT count(*) FROM core.links WHERE link_kind LIKE 'event%' AND valid_from IS NULL "
+                              "AND 'shopfront_inspections' NOT IN sources").fetchone()[0]
+        people = con.execute("SELECT count(*) FROM information_schema.tables "
+                             "WHERE table_schema = 'core' AND table_name = 'person_records'").fetchone()[0]
+    assert kinds["premises"] >= 60 and kinds["event_business"] > 4000 and kinds["event_house"] > 10_000
+    assert undated < 100
+    if people:
+        assert kinds.get("registered", 0) > 1000 and kinds.get("tenant", 0) > 100 and kinds.get("owner", 0) > 100

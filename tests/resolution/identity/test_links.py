@@ -1,0 +1,56 @@
+"""core.links from resolved records: kinds, validity dates and sources, with and without people."""
+from datetime import date
+
+import duckdb
+import pytest
+
+from resolution.identity.links import build_links
+
+RECORD = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A small warehouse: one business at H1 seen twice, one work order about it, two leases of one tenant."""
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        connection.execute(f"""
+            CREATE SCHEMA core; CREATE SCHEMA staging;
+            CREATE TABLE core.business_records ({RECORD}, business_id VARCHAR, house_id VARCHAR, valid_from DATE);
+            INSERT INTO core.business_records VALUES
+                ('market_entities', 'm:1', 1, NULL, 'B1', 'H1', DATE '2019-03-01'),
+                ('food_licences', 'f:1', 7, NULL, 'B1', 'H1', DATE '2021-05-01');
+            CREATE TABLE core.event_attributions ({RECORD}, event_id VARCHAR, house_id VARCHAR, business_id VARCHAR,
+                                                  occurred_at TIMESTAMP, closed_at TIMESTAMP);
+            INSERT INTO core.event_attributions VALUES
+                ('hotline_12345', 'h:1', 2, '工单明细', 'hotline_12345:1', 'H1', 'B1', '2026-05-01 09:00', '2026-05-03 10:00');
+            CREATE TABLE staging.rental_registration ({RECORD}, valid_from DATE, valid_to DATE);
+            INSERT INTO staging.rental_registration VALUES
+                ('rental_registration', 'r:1', 2, '2025-01', DATE '2025-01-01', DATE '2025-12-31'),
+                ('rental_registration', 'r:2', 2, '2026-01', DATE '2026-01-01', DATE '2026-12-31');
+            CREATE TABLE core.address_matches (source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR,
+                                               house_id VARCHAR, match_level VARCHAR);
+            INSERT INTO core.address_matches VALUES
+                ('rental_registration', 'r:1', 2, '2025-01', 'H2', 'room'),
+                ('rental_registration', 'r:2', 2, '2026-01', 'H2', 'room');
+        """)
+        yield connection
+
+
+def test_business_and_event_links_carry_dates_and_sources(con):
+    assert build_links(con) == {"event_business": 1, "event_house": 1, "premises": 1}
+    premises = con.execute("SELECT business_id, house_id, valid_from, sources, records FROM core.links "
+                           "WHERE link_kind = 'premises'").fetchone()
+    assert premises == ("B1", "H1", date(2019, 3, 1), ["food_licences", "market_entities"], 2)
+    about = con.execute("SELECT event_id, business_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
+                        "WHERE link_kind = 'event_business'").fetchone()
+    assert about == ("hotline_12345:1", "B1", "H1", "2026-05-01", "2026-05-03")
+
+
+def test_a_tenant_with_two_leases_is_one_link_spanning_both(con):
+    con.execute(f"""CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
+                    INSERT INTO core.person_records VALUES ('rental_registration', 'r:1', 2, '2025-01', 'P1'),
+                                                           ('rental_registration', 'r:2', 2, '2026-01', 'P1')""")
+    assert build_links(con)["tenant"] == 1
+    tenant = con.execute("SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR, sources, records "
+                         "FROM core.links WHERE link_kind = 'tenant'").fetchone()
+    assert tenant == ("P1", "H2", "2025-01-01", "2026-12-31", ["rental_registration"], 2)

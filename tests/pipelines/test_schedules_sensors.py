@@ -1,0 +1,274 @@
+"""Schedules, sensors, run keys, retries and run retention, on real folders and the real databases."""
+import datetime as dt
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    Failure,
+    asset,
+    build_run_status_sensor_context,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+    materialize,
+)
+
+from connectors.spec import load_registry
+from pipelines.definitions import build_definitions, raw_asset, source_assets, warehouse_resources
+from pipelines.retries import DATABASE_RETRY, retry_if_unreachable
+from pipelines.schedules import prune_runs
+from pipelines.sensors import SETTLE_SECONDS, database_sensor, landing_sensor, run_summary_sensors, source_sensors
+from warehouse.database import connect
+from warehouse.intake import SourceLanding
+
+FILE_SPEC = """
+    name: {name}
+    title: 低保
+    owner: 民政科
+    level: S
+    format: csv
+    files: "*.csv"
+    record_kind: person
+    columns:
+      姓名: {{to: name}}
+"""
+DB_SPEC = """
+    name: repairs
+    title: 物业报修
+    owner: 物业
+    level: S
+    format: {dialect}
+    delivery: cursor
+    sql: {{table: {table}, cursor: updated_at, url_env: HOUSEKEY_TEST_DB_URL}}
+    record_kind: event
+    columns:
+      name: {{to: person_name}}
+"""
+URLS = {"postgres": "postgresql://postgres@127.0.0.1:5432/test", "mariadb": "mysql://root@127.0.0.1:3306/test"}
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch):
+    """Two file sources in a temporary landing zone and warehouse."""
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for name in ("low_income", "elderly"):
+        (sources / f"{name}.yaml").write_text(textwrap.dedent(FILE_SPEC.format(name=name)), encoding="utf-8")
+    return load_registry(sources)
+
+
+def deliver(name: str, file_name: str, text: str, age_s: float = 60) -> Path:
+    """Drop a file in a source's landing folder, written ``age_s`` seconds ago."""
+    path = Path(os.environ["HOUSEKEY_LANDING"]) / name / file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (time.time() - age_s,) * 2)
+    return path
+
+
+def targeted_assets(repository, automation) -> set[AssetKey]:
+    """The assets a sensor's or schedule's runs materialise."""
+    return set(repository.get_job(automation.job_name).asset_layer.selected_asset_keys)
+
+
+def tick(sensor_def, cursor=None):
+    with instance_for_test() as instance:
+        return sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor))
+
+
+def test_a_landing_sensor_targets_its_source_and_what_depends_on_it(registry):
+    repository = build_definitions(registry).get_repository_def()
+    selected = targeted_assets(repository, repository.get_sensor_def("landing_low_income"))
+    assert {AssetKey(["raw", "low_income"]), AssetKey(["staging", "low_income"]),
+            AssetKey(["publish", "analyst_copy"])} <= selected
+    assert not any("elderly" in key.path for key in selected)
+
+
+def test_a_new_file_requests_one_run_and_a_second_tick_nothing(registry):
+    sensor_def = landing_sensor(registry["low_income"])
+    assert tick(sensor_def).run_requests == []  # no folder yet
+
+    deliver("low_income", "2026-03.csv", "姓名\n张三\n")
+    first = tick(sensor_def)
+    (request,) = first.run_requests
+    assert request.run_key.startswith("low_income:") and request.tags["housekey/files"] == "2026-03.csv"
+
+    second = tick(sensor_def, first.cursor)
+    assert second.run_requests == [] and "no new files" in second.skip_message
+    assert tick(sensor_def).run_requests[0].run_key == request.run_key  # a lost cursor: same key, no second run
+
+    deliver("low_income", "2026-04.csv", "姓名\n李四\n")
+    (later,) = tick(sensor_def, first.cursor).run_requests
+    assert later.tags["housekey/files"] == "2026-04.csv" and later.run_key != request.run_key
+
+
+def test_a_file_still_being_copied_waits_for_the_next_tick(registry):
+    sensor_def = landing_sensor(registry["low_income"])
+    path = deliver("low_income", "2026-03.csv", "姓名\n张", age_s=0)
+    assert tick(sensor_def).run_requests == []
+    path.write_text("姓名\n张三\n", encoding="utf-8")
+    os.utime(path, (time.time() - SETTLE_SECONDS - 1,) * 2)
+    assert len(tick(sensor_def).run_requests) == 1
+
+
+def test_a_changed_file_under_the_same_name_is_a_new_delivery(registry):
+    sensor_def = landing_sensor(registry["low_income"])
+    path = deliver("low_income", "2026-03.csv", "姓名\n张三\n")
+    first = tick(sensor_def)
+    path.write_text("姓名\n张三\n李四\n", encoding="utf-8")
+    os.utime(path, (time.time() - 30,) * 2)
+    (again,) = tick(sensor_def, first.cursor).run_requests
+    assert again.run_key != first.run_requests[0].run_key
+
+
+@pytest.fixture(params=["postgres", "mariadb"])
+def database(request, tmp_path, monkeypatch):
+    """A table of repairs in the real PostgreSQL or MariaDB test database, and its source spec."""
+    dialect = request.param
+    table = f"hk_sensor_repairs_{os.getpid()}_{dialect}"
+    monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[dialect])
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    (tmp_path / "db_sources").mkdir()
+    (tmp_path / "db_sources" / "repairs.yaml").write_text(
+        textwrap.dedent(DB_SPEC.format(dialect=dialect, table=table)), encoding="utf-8")
+    server = _Server(dialect)
+    server.run(f"CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(20), updated_at TIMESTAMP)")
+    try:
+        yield load_registry(tmp_path / "db_sources")["repairs"], table, server
+    finally:
+        server.run(f"DROP TABLE IF EXISTS {table}")
+        server.close()
+
+
+def test_a_database_sensor_requests_a_run_when_the_cursor_column_moves(database):
+    spec, table, server = database
+    sensor_def = database_sensor(spec)
+    assert tick(sensor_def).skip_message == "the table is empty"
+
+    server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00'), (2, '李四', '2026-03-02 09:00:00')")
+    first = tick(sensor_def)
+    (request,) = first.run_requests
+    assert first.cursor == "2026-03-02 09:00:00" and request.tags["housekey/cursor"] == "2026-03-02 09:00:00"
+    assert tick(sensor_def, first.cursor).run_requests == []
+
+    server.run(f"UPDATE {table} SET name = '李四光', updated_at = '2026-03-05 08:00:00' WHERE id = 2")
+    (moved,) = tick(sensor_def, first.cursor).run_requests
+    assert moved.run_key != request.run_key
+
+
+def test_a_database_sensor_skips_what_the_warehouse_already_pulled(database):
+    spec, table, server = database
+    server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00')")
+    with connect() as con:  # a pull by `housekey run` moved the warehouse's cursor already
+        con.execute("INSERT INTO meta.cursors (source, cursor_value) VALUES ('repairs', '2026-03-01 10:00:00')")
+    assert tick(database_sensor(spec)).run_requests == []
+
+
+def test_a_database_sensor_skips_a_server_that_is_down(database, monkeypatch):
+    spec, _, _ = database
+    monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
+    result = tick(database_sensor(spec))
+    assert result.run_requests == [] and "cannot reach" in result.skip_message
+
+
+def test_every_source_has_a_sensor(registry, database):
+    spec, _, _ = database
+    names = {s.name for s in source_sensors({**registry, spec.name: spec})}
+    assert names == {"landing_low_income", "landing_elderly", "database_repairs"}
+
+
+def test_the_nightly_schedule_runs_every_asset_at_two_in_shanghai(registry):
+    repository = build_definitions(registry).get_repository_def()
+    schedule = repository.get_schedule_def("nightly")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
+    assert targeted_assets(repository, schedule) == set(repository.asset_graph.get_all_asset_keys())
+    with instance_for_test() as instance:
+        when = dt.datetime(2026, 3, 5, 2, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        (request,) = schedule.evaluate_tick(build_schedule_context(instance, scheduled_execution_time=when)).run_requests
+    assert request.tags["dagster/schedule_name"] == "nightly"
+
+
+def test_database_raw_assets_retry_with_exponential_backoff(database):
+    spec, _, _ = database
+    assert raw_asset(spec).op.retry_policy == DATABASE_RETRY
+    assert (DATABASE_RETRY.max_retries, DATABASE_RETRY.delay, DATABASE_RETRY.backoff.value) == (3, 15, "EXPONENTIAL")
+    assert raw_asset(spec.model_copy(update={"format": "csv", "sql": None})).op.retry_policy is None
+
+
+def test_an_unreachable_database_fails_the_step_while_retries_remain():
+    down = SourceLanding("repairs", note="skipped: source repairs: cannot reach postgres at 127.0.0.1:1/test")
+    for attempt in range(DATABASE_RETRY.max_retries):
+        with pytest.raises(Failure, match=f"source repairs, step raw: .*attempt {attempt + 1} of 4"):
+            retry_if_unreachable(down, attempt, {})
+    retry_if_unreachable(down, DATABASE_RETRY.max_retries, {})  # the last attempt goes on without it
+    retry_if_unreachable(down, 0, {"execution": {"config": {"retries": {"disabled": {}}}}})
+    retry_if_unreachable(SourceLanding("repairs", note="no changes since 2026-03-01"), 0, {})
+
+
+def test_the_command_line_skips_a_down_database_at_once(database, monkeypatch):
+    from pipelines.cli import QUIET_RUN
+
+    spec, _, _ = database
+    monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
+    started = time.perf_counter()
+    result = materialize([raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN,
+                         instance=DagsterInstance.ephemeral())
+    assert result.success and time.perf_counter() - started < DATABASE_RETRY.delay
+
+
+def test_run_retention_deletes_finished_runs_older_than_the_period():
+    @asset
+    def one() -> int:
+        return 1
+
+    with instance_for_test() as instance:
+        runs = [materialize([one], instance=instance).run_id for _ in range(2)]
+        now = dt.datetime.now(dt.timezone.utc)
+        assert prune_runs(instance, keep_days=90, now=now + dt.timedelta(days=30)) == []
+        assert sorted(prune_runs(instance, keep_days=90, now=now + dt.timedelta(days=91))) == sorted(runs)
+        assert instance.get_runs() == []
+
+
+def test_a_finished_run_started_by_a_sensor_leaves_its_summary(registry):
+    deliver("low_income", "2026-03.csv", "姓名\n张三\n李四\n")
+    with instance_for_test() as instance:
+        result = materialize(source_assets(registry), resources=warehouse_resources(), instance=instance,
+                             tags={"dagster/sensor_name": "landing_low_income"})
+        (finished,) = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)
+        success, _ = run_summary_sensors(registry)
+        success(build_run_status_sensor_context("run_summary_success", finished.dagster_event, instance,
+                                                instance.get_run_by_id(result.run_id)))
+    with connect(read_only=True) as con:
+        assert con.execute("SELECT trigger, status FROM meta.runs").fetchall() == [("sensor:landing_low_income", "success")]
+        assert con.execute("SELECT source, rows_landed FROM meta.run_sources ORDER BY source").fetchall() == [
+            ("elderly", 0), ("low_income", 2)]
+
+
+class _Server:
+    """A plain autocommit connection to the local PostgreSQL or MariaDB test database."""
+
+    def __init__(self, dialect: str):
+        if dialect == "postgres":
+            import psycopg
+
+            self.connection = psycopg.connect(URLS["postgres"], autocommit=True)
+        else:
+            import pymysql
+
+            self.connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", database="test",
+                                              charset="utf8mb4", autocommit=True)
+
+    def run(self, sql: str) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    def close(self) -> None:
+        self.connection.close()

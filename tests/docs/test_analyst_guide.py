@@ -1,0 +1,98 @@
+"""Every question in docs/analyst-guide.md runs on the sample world and returns the answer the guide shows;
+where the generator's truth knows the answer, the guide's answer is checked against it too."""
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_samples.generator.generate import SAMPLES
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md"
+TRUTH = SAMPLES / "truth"
+QUESTION = re.compile(r"```sql\n-- question: (\w+)\n(.*?)```\s*\nAnswer on the sample world:\n\n((?:\|[^\n]*\|\n?)+)", re.S)
+
+
+def questions() -> dict[str, tuple[str, list[str], list[list[str]]]]:
+    """Question id -> (SQL, the answer's columns, its rows as text)."""
+    found = {}
+    for name, sql, table in QUESTION.findall(GUIDE.read_text(encoding="utf-8")):
+        header, _, *rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in table.strip().splitlines()]
+        found[name] = (sql, header, rows)
+    return found
+
+
+def as_text(value) -> str:
+    return "NULL" if value is None else str(value)
+
+
+@pytest.fixture(scope="module")
+def con(full_warehouse: Path):
+    connection = duckdb.connect(str(full_warehouse), read_only=True)
+    for name in ("people", "events", "houses", "businesses"):
+        connection.execute(f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)")
+    yield connection
+    connection.close()
+
+
+def test_the_guide_has_its_questions():
+    assert len(questions()) >= 8
+    assert GUIDE.read_text(encoding="utf-8").count("```sql") == len(questions())  # none without an answer
+
+
+@pytest.mark.parametrize("name", sorted(questions()))
+def test_each_question_returns_the_answer_shown(con, name):
+    sql, header, rows = questions()[name]
+    cursor = con.execute(sql)
+    assert [d[0] for d in cursor.description] == header
+    assert [[as_text(v) for v in row] for row in cursor.fetchall()] == rows
+
+
+def shown(name: str, column: str) -> list[str]:
+    _, header, rows = questions()[name]
+    return [row[header.index(column)] for row in rows]
+
+
+def test_elderly_alone_repairs_are_the_truths(con):
+    truth = con.execute("""
+        SELECT DISTINCT e.house_id FROM truth_people p JOIN truth_events e ON e.house_id = p.home_house_id AND e.kind = 'repair'
+        WHERE p.flags LIKE '%elderly_alone%' AND e.occurred_at::TIMESTAMP::DATE > DATE '2026-11-01' - INTERVAL 90 DAY
+          AND e.occurred_at::TIMESTAMP::DATE <= DATE '2026-11-01' ORDER BY 1""").fetchall()
+    assert shown("elderly_alone_repairs", "house_id") == [h for (h,) in truth] != []
+
+
+def test_business_most_complained_about_is_the_truths(con):
+    (credit_code, complaints), = con.execute("""
+        SELECT b.credit_code, count(*) AS n FROM truth_events e JOIN truth_businesses b USING (business_id)
+        JOIN truth_houses h ON h.house_id = e.house_id
+        WHERE e.kind = 'complaint' AND h.committee_code = '310101023014' GROUP BY 1 ORDER BY n DESC LIMIT 1""").fetchall()
+    assert shown("business_most_complaints", "credit_code") == [credit_code]
+    assert shown("business_most_complaints", "complaints") == [str(complaints)]
+
+
+def test_pareto_vital_few_are_the_truths(con):
+    counts = con.execute("""SELECT e.category, count(*) AS n FROM truth_events e JOIN truth_houses h USING (house_id)
+                            WHERE e.kind = 'complaint' AND h.committee_code = '310101023014'
+                            GROUP BY 1 ORDER BY n DESC, 1""").fetchall()
+    total, running, vital = sum(n for _, n in counts), 0, []
+    for category, n in counts:
+        if running / total < 0.8:
+            vital.append(category)
+        running += n
+    _, header, rows = questions()["pareto_committee"]
+    assert [row[1] for row in rows if row[3] == "True"] == vital
+    assert [(row[1], int(row[2])) for row in rows] == counts
+
+
+def test_who_lived_there_is_the_truth(con):
+    truth = con.execute("""SELECT id_number FROM truth_people
+        WHERE (home_house_id = '310101023001000003' AND (moved_in IS NULL OR moved_in::DATE <= DATE '2026-06-01'))
+           OR (previous_house_id = '310101023001000003' AND moved_in::DATE > DATE '2026-06-01') ORDER BY 1""").fetchall()
+    assert shown("lived_at_house_on_date", "id_number") == [i for (i,) in truth] != []
+
+
+def test_elderly_alone_per_committee_is_the_truths(con):
+    truth = dict(con.execute("""SELECT h.committee_code, count(*) FROM truth_people p JOIN truth_houses h
+                                ON h.house_id = p.home_house_id WHERE p.flags LIKE '%elderly_alone%' GROUP BY 1""").fetchall())
+    _, header, rows = questions()["elderly_alone_per_committee"]
+    assert {row[0]: int(row[2]) for row in rows if row[2] != "0"} == truth

@@ -1,0 +1,69 @@
+"""marts.events: one row per event (work order, patrol finding, check, visit) with the house and business
+it is attributed to, its committee and grid, whether it is still open (a minor or serious event not yet dealt with), and how serious it is.
+
+Severity is declared in schemas/event_severity.yaml. Attribution comes from core.event_attributions
+when identity resolution has built it, else from the event's own address (tags.event_records).
+The hotspot, Pareto and statistics marts all read this table.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import yaml
+
+SEVERITY_FILE = Path(__file__).resolve().parents[2] / "schemas" / "event_severity.yaml"
+
+# One row per staged event with the columns severity rules read (building-wide rows repeat per house).
+EVENT_COLUMNS = """
+    SELECT source, delivery_id, sheet, row_number, any_value(event_ref) AS event_ref, any_value(category) AS category,
+           any_value(status) AS status, any_value(result) AS result, any_value(grid_code) AS grid_code,
+           any_value(occurred_at) AS occurred_at, any_value(closed_at) AS closed_at,
+           CASE WHEN bool_or(is_building_wide) THEN NULL ELSE any_value(house_id) END AS house_id,
+           any_value(business_id) AS business_id
+    FROM tags.event_records GROUP BY source, delivery_id, sheet, row_number
+"""
+FROM_ATTRIBUTIONS = """
+    SELECT a.event_id, a._source AS source, a.category, a.occurred_at, a.closed_at, r.status, r.result,
+           a.house_id, a.business_id, r.grid_code
+    FROM core.event_attributions a LEFT JOIN records r ON r.source = a._source AND r.delivery_id = a._delivery_id
+         AND r.sheet IS NOT DISTINCT FROM a._sheet AND r.row_number = a._row_number
+"""
+FROM_RECORDS = """
+    SELECT source || ':' || coalesce(event_ref, delivery_id || '#' || row_number) AS event_id, source, category,
+           occurred_at, closed_at, status, result, house_id, business_id, grid_code
+    FROM records
+"""
+
+
+def severity_sql(rules: list[dict]) -> str:
+    """A CASE expression over an event row giving (severity, why) from the declared rules."""
+    def when(rule: dict) -> str:
+        condition = f"source = '{rule['source']}'" + (f" AND coalesce(({rule['where']}), false)" if rule.get("where") else "")
+        return f"WHEN {condition} THEN {{'severity': '{rule['severity']}', 'why': '{rule['why']}'}}"
+    return "CASE " + " ".join(when(r) for r in rules) + " END"
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
+
+
+def build_events(con: duckdb.DuckDBPyConnection) -> int:
+    """(Re)build marts.events; returns its row count."""
+    declared = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))
+    closed = ", ".join(f"'{s}'" for s in declared["closed_statuses"])
+    base = FROM_ATTRIBUTIONS if has_table(con, "core", "event_attributions") else FROM_RECORDS
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(f"""CREATE OR REPLACE TABLE marts.events AS
+        WITH records AS ({EVENT_COLUMNS}),
+        events AS ({base}),
+        graded AS (SELECT *, {severity_sql(declared['rules'])} AS graded FROM events)
+        SELECT e.event_id, e.source, e.category, e.occurred_at, e.closed_at, e.status, e.result,
+               e.graded.severity AS severity, e.graded.why AS severity_reason,
+               e.graded IS NOT NULL AND e.closed_at IS NULL AND coalesce(e.status, '') NOT IN ({closed}) AS is_open,
+               e.house_id, e.business_id, h.committee_code, h.committee_name,
+               coalesce(h.grid_code, e.grid_code) AS grid_code
+        FROM graded e LEFT JOIN core.houses h USING (house_id)
+        ORDER BY e.occurred_at, e.event_id""")
+    return con.execute("SELECT count(*) FROM marts.events").fetchone()[0]

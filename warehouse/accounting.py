@@ -1,4 +1,7 @@
-"""Row accounting: for every source, rows delivered = rows staged + rows quarantined."""
+"""Row accounting: for every source, rows delivered = rows staged + rows quarantined.
+
+Quarantined rows include the rows of held deliveries (the quality gate stopped the whole delivery):
+``held`` says how many of them were held without failing a rule themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +16,8 @@ class SourceAccount:
     delivered: int
     staged: int
     quarantined: int
+    held: int = 0
+    """Of the quarantined rows, those quarantined only because their delivery was held."""
 
     @property
     def balanced(self) -> bool:
@@ -33,5 +38,7 @@ def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[Sou
     quarantined = dict(con.execute(
         "SELECT source, count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) FROM quality.quarantine "
         "WHERE row_number IS NOT NULL GROUP BY source").fetchall())
+    held = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' "
+                            "GROUP BY source").fetchall())
     return [SourceAccount(s, delivered.get(s, (0, 0))[0], int(delivered.get(s, (0, 0))[1] or 0), _staged(con, s),
-                          quarantined.get(s, 0)) for s in sources]
+                          quarantined.get(s, 0), held.get(s, 0)) for s in sources]

@@ -63,10 +63,59 @@ CREATE TABLE IF NOT EXISTS meta.schema_drift (
     detected_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 
+-- quality/gate.py: each rule's outcome per delivery, and each delivery's failing share (delivery_threshold)
+CREATE TABLE IF NOT EXISTS meta.validations (
+    source           VARCHAR NOT NULL,
+    delivery_id      VARCHAR NOT NULL,
+    suite            VARCHAR NOT NULL,
+    rule             VARCHAR NOT NULL,
+    expectation      VARCHAR NOT NULL,
+    column_name      VARCHAR,
+    success          BOOLEAN NOT NULL,
+    element_count    BIGINT NOT NULL,
+    unexpected_count BIGINT NOT NULL,
+    note             VARCHAR,
+    validated_at     TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
 CREATE TABLE IF NOT EXISTS meta.cursors (
     source       VARCHAR PRIMARY KEY,
     cursor_value VARCHAR,
     updated_at   TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
+-- one row per pipeline run and one per source it touched (warehouse/runs.py)
+CREATE TABLE IF NOT EXISTS meta.runs (
+    run_id           VARCHAR PRIMARY KEY,
+    trigger          VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,
+    started_at       TIMESTAMPTZ NOT NULL,
+    finished_at      TIMESTAMPTZ NOT NULL,
+    seconds          DOUBLE NOT NULL,
+    sources          INTEGER NOT NULL,
+    rows_landed      BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    failures         INTEGER NOT NULL,
+    failure_messages VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS meta.run_sources (
+    run_id           VARCHAR NOT NULL,
+    source           VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,
+    files            INTEGER NOT NULL,
+    rows_delivered   BIGINT NOT NULL,
+    rows_landed      BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    duplicates       INTEGER NOT NULL,
+    rows_staged      BIGINT NOT NULL,
+    rows_matched     BIGINT NOT NULL,
+    seconds          DOUBLE NOT NULL,
+    failed_step      VARCHAR,
+    failed_file      VARCHAR,
+    message          VARCHAR,
+    failures         INTEGER NOT NULL,
+    PRIMARY KEY (run_id, source)
 );
 """
 

@@ -2,8 +2,9 @@
 
 ``staging.<source>`` is rebuilt from ``raw.<source>`` on every run (so it is idempotent). A row
 whose value cannot be read (a date that is no date, an ID number Excel turned into 3.10101E+17)
-goes to ``quality.quarantine`` with the column, value and reason instead; the rest continue.
-Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
+goes to ``quality.quarantine`` with the column, value and reason instead; the rest pass the quality
+gate (quality/gate.py: the source's expectation suite), and a delivery with too many failing rows is
+held whole. Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from connectors.spec import SourceSpec
+from quality.gate import HeldDelivery, gate
 from schemas import record_kind_columns
 from warehouse.database import transaction
 from warehouse.transforms import transform_sql
@@ -26,6 +28,8 @@ class StagingResult:
     rows_raw: int
     rows_staged: int
     rows_quarantined: int
+    held: tuple[HeldDelivery, ...] = ()
+    """Deliveries the quality gate stopped: none of their rows is staged."""
 
 
 def _quote(name: str) -> str:
@@ -93,8 +97,6 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
     with transaction(con):
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select} FROM {raw}")
         columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(map(_quote, columns))} FROM _typed "
-                    f"WHERE NOT ({failing}) ORDER BY _delivery_id, _sheet, _row_number")
         con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
         for i, (name, transform, _) in enumerate(checks):
             why = _quote("_why_" + str(i))
@@ -104,7 +106,15 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
                 f"FROM _typed t JOIN {raw} r ON t._delivery_id = r._delivery_id AND t._sheet IS NOT DISTINCT FROM r._sheet "
                 f"AND t._row_number = r._row_number WHERE t.{why} IS NOT NULL",
                 [name, STAGING_RULE + transform])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(_quote, columns))} "
+                    f"FROM _typed WHERE NOT ({failing})")
+        held = gate(con, spec, "_candidates")
+        # staged: the candidates neither the suite nor a held delivery sent to quarantine
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _candidates c WHERE NOT EXISTS ("
+                    f"SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id "
+                    f"AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number) "
+                    f"ORDER BY _delivery_id, _sheet, _row_number")
         rows_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
         rows_staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        con.execute("DROP TABLE _typed")
-    return StagingResult(spec.name, rows_raw, rows_staged, rows_raw - rows_staged)
+        con.execute("DROP TABLE _typed; DROP TABLE _candidates")
+    return StagingResult(spec.name, rows_raw, rows_staged, rows_raw - rows_staged, tuple(held))

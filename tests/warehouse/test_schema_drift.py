@@ -60,8 +60,8 @@ def test_drift_names_added_missing_and_renamed_columns(setup):
 def test_evolve_loads_reports_and_spills_unknown_columns(setup):
     spec, deliver, con = setup
     residents = spec("evolve")
-    deliver("2026-10.csv", "姓名,身份证号,联系电话\n张三,310101195001011230,13812345678\n")
-    deliver("2026-11.csv", "姓名,身份证号,手机号码,民族\n李四,310101195001011230,13912345678,汉\n")
+    deliver("2026-10.csv", "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n")
+    deliver("2026-11.csv", "姓名,身份证号,手机号码,民族\n李四,310101195001011236,13912345678,汉\n")
     landing = land_source(con, residents)
     assert [r.status for r in landing.deliveries] == ["loaded", "loaded"]
     assert "schema drift: added 民族" in landing.deliveries[1].notes[-1]
@@ -75,7 +75,7 @@ def test_evolve_loads_reports_and_spills_unknown_columns(setup):
 
 def test_stop_holds_the_delivery_back_until_the_spec_is_updated(setup):
     spec, deliver, con = setup
-    deliver("2026-11.csv", "姓名,身份证号,手机号码,民族\n李四,310101195001011230,13912345678,汉\n")
+    deliver("2026-11.csv", "姓名,身份证号,手机号码,民族\n李四,310101195001011236,13912345678,汉\n")
     (held,) = land_source(con, spec("stop")).deliveries
     assert held.status == "failed"
     assert "schema drift against the spec (added 民族)" in held.notes[0]

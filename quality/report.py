@@ -1,0 +1,158 @@
+"""The quality report: one HTML page per run, for the people who answer for the data.
+
+For each source: its deliveries with pass rates (and which were held), freshness against the
+spec's ``freshness_days``, and the rules that failed most with example values, ID numbers and
+phones masked. Written to ``quality_report.html`` next to the warehouse on every ``housekey run``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+
+import duckdb
+
+from connectors.spec import SourceSpec
+from quality.gate import HELD_RULE, THRESHOLD_RULE
+
+REPORT_FILE = "quality_report.html"
+EXAMPLES = 3
+# runs of 7 or more digits (ID numbers, phones, with spaces or dashes): only the ends stay readable
+_DIGITS = re.compile(r"\d(?:[\d \-]{5,}\d)[\dXx]?")
+
+
+def mask(value: str | None) -> str:
+    """A value fit for the report: long digit runs keep their first three and last two characters."""
+    if value is None:
+        return ""
+
+    def hide(match: re.Match) -> str:
+        text = match.group(0)
+        digits = sum(ch.isdigit() for ch in text)
+        return text if digits < 7 else text[:3] + "*" * (len(text) - 5) + text[-2:]
+
+    return _DIGITS.sub(hide, value)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    last: datetime | None
+    expected_days: int
+
+    def late_by(self, now: datetime) -> int | None:
+        """Days past the expected schedule (None: on time)."""
+        if self.last is None:
+            return None
+        late = (now - self.last).days - self.expected_days
+        return late if late > 0 else None
+
+    def describe(self, now: datetime) -> tuple[str, str]:
+        if self.last is None:
+            return "never delivered", "bad"
+        age = (now - self.last).days
+        if late := self.late_by(now):
+            return f"late by {late} days (last {age} days ago, expected every {self.expected_days})", "bad"
+        return f"on time (last {age} days ago, expected every {self.expected_days})", "ok"
+
+
+def _deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    rows = con.execute(f"""
+        WITH quarantined AS (
+            SELECT delivery_id, count(DISTINCT (coalesce(sheet, ''), row_number)) AS quarantined
+            FROM quality.quarantine WHERE row_number IS NOT NULL GROUP BY delivery_id),
+        held AS (SELECT delivery_id, note FROM meta.validations WHERE rule = '{THRESHOLD_RULE}' AND NOT success)
+        SELECT d.source, d.file_name, d.loaded_at, d.status, d.rows_delivered, coalesce(q.quarantined, 0), h.note
+        FROM meta.deliveries d LEFT JOIN quarantined q USING (delivery_id) LEFT JOIN held h USING (delivery_id)
+        ORDER BY d.source, d.loaded_at, d.file_name""").fetchall()
+    by_source: dict[str, list[tuple]] = {}
+    for source, *rest in rows:
+        by_source.setdefault(source, []).append(tuple(rest))
+    return by_source
+
+
+def _failing_rules(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    rows = con.execute(f"""
+        SELECT source, rule, column_name, count(*) AS rows, any_value(reason),
+               list(struct_pack(value, file_name, sheet, row_number) ORDER BY file_name, row_number)[1:{EXAMPLES}]
+        FROM quality.quarantine WHERE rule <> ? GROUP BY ALL ORDER BY source, rows DESC""", [HELD_RULE]).fetchall()
+    by_source: dict[str, list[tuple]] = {}
+    for source, *rest in rows:
+        by_source.setdefault(source, []).append(tuple(rest))
+    return by_source
+
+
+def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], now: datetime) -> str:
+    last = max((loaded for _, loaded, status, *_ in deliveries if status != "failed"), default=None)
+    fresh, fresh_class = Freshness(last, spec.freshness_days).describe(now)
+    body = []
+    for file_name, loaded_at, status, delivered, quarantined, held in deliveries:
+        staged = 0 if held else delivered - quarantined
+        rate = f"{staged / delivered:.1%}" if delivered and status == "loaded" else "–"
+        state = "held" if held else status
+        body.append(f"<tr class='{'bad' if held or status == 'failed' else ''}'><td>{escape(file_name)}</td>"
+                    f"<td>{loaded_at:%Y-%m-%d %H:%M}</td><td>{escape(state)}</td><td>{delivered:,}</td>"
+                    f"<td>{staged:,}</td><td>{quarantined:,}</td><td>{rate}</td><td>{escape(held or '')}</td></tr>")
+    top = []
+    for rule, column, count, reason, examples in rules[:5]:
+        shown = "; ".join(f"{escape(mask(e['value']))} <span class='where'>({escape(e['file_name'] or '')}"
+                          f"{', ' + escape(e['sheet']) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
+                          for e in examples)
+        top.append(f"<tr><td>{escape(rule)}</td><td>{escape(column or '')}</td><td>{count:,}</td>"
+                   f"<td>{escape(mask(reason or ''))}</td><td>{shown}</td></tr>")
+    delivered = sum(d[3] for d in deliveries if d[2] == "loaded")
+    staged = sum(0 if d[5] else d[3] - d[4] for d in deliveries if d[2] == "loaded")
+    rate = f"{staged / delivered:.1%}" if delivered else "–"
+    return f"""
+<section id="{escape(spec.name)}">
+  <h2>{escape(spec.name)} <small>{escape(spec.title)} · {escape(spec.owner)} · {escape(spec.record_kind)}</small></h2>
+  <p>Pass rate <b>{rate}</b> ({staged:,} of {delivered:,} delivered rows staged).
+     Freshness: <span class="{fresh_class}">{escape(fresh)}</span>.</p>
+  <table><tr><th>delivery</th><th>loaded</th><th>status</th><th>delivered</th><th>staged</th><th>quarantined</th>
+  <th>pass rate</th><th>held because</th></tr>{''.join(body) or '<tr><td colspan=8>no delivery yet</td></tr>'}</table>
+  {'<h3>Rules failed most</h3><table><tr><th>rule</th><th>column</th><th>rows</th><th>reason</th><th>examples</th></tr>'
+   + ''.join(top) + '</table>' if top else '<p>No row quarantined.</p>'}
+</section>"""
+
+
+_STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}
+.bad{color:#a00}.ok{color:#070}tr.bad td{background:#fee}small{color:#666;font-weight:normal}.where{color:#777}"""
+
+
+def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], now: datetime | None = None) -> str:
+    """The report's HTML."""
+    now = now or datetime.now(timezone.utc)
+    deliveries, rules = _deliveries(con), _failing_rules(con)
+    overview = []
+    for name, spec in registry.items():
+        mine = deliveries.get(name, [])
+        last = max((loaded for _, loaded, status, *_ in mine if status != "failed"), default=None)
+        fresh, fresh_class = Freshness(last, spec.freshness_days).describe(now)
+        held = sum(1 for d in mine if d[5])
+        overview.append(f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
+                        f"<td class='{'bad' if held else ''}'>{held}</td>"
+                        f"<td>{sum(r[2] for r in rules.get(name, [])):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>")
+    sections = "".join(_source_section(spec, deliveries.get(name, []), rules.get(name, []), now)
+                       for name, spec in registry.items())
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>
+<style>{_STYLE}</style></head><body>
+<h1>Quality report</h1><p>Written {now:%Y-%m-%d %H:%M} UTC. ID numbers and phones are masked.</p>
+<table><tr><th>source</th><th>deliveries</th><th>held</th><th>rows quarantined by a rule</th><th>freshness</th></tr>
+{''.join(overview)}</table>{sections}</body></html>"""
+
+
+def report_path(warehouse: Path) -> Path:
+    """Where a run writes the report: next to the warehouse file."""
+    return warehouse.with_name(REPORT_FILE)
+
+
+def write_report(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], path: Path) -> Path:
+    """Write the report to ``path`` (replacing it in one rename) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_suffix(".html.new")
+    fresh.write_text(render(con, registry), encoding="utf-8")
+    fresh.replace(path)
+    return path

@@ -1,0 +1,44 @@
+"""The sample world run through the whole pipeline (all but publishing), built once per test session and
+shared by the xdist workers: the marts, ledger, dictionary and analyst-guide tests read it."""
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+WORLD_AS_OF = "2026-11-01"  # the sample world's "today" (data_samples/generator/population.py AS_OF)
+
+
+def _build(path: Path) -> None:
+    from dagster import DagsterInstance, materialize
+
+    from connectors.spec import load_registry
+    from data_samples.generator.generate import SAMPLES
+    from data_samples.generator.seed import seed_databases
+    from pipelines.definitions import pipeline_assets, warehouse_resources
+
+    seed_databases(SAMPLES)
+    registry = load_registry()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
+        env.setenv("HOUSEKEY_WAREHOUSE", str(path))
+        env.setenv("HOUSEKEY_AS_OF", WORLD_AS_OF)
+        assets = [a for a in pipeline_assets(registry) if not any(key.path[0] == "publish" for key in a.keys)]
+        result = materialize(assets, resources=warehouse_resources(), instance=DagsterInstance.ephemeral())
+    assert result.success
+
+
+@pytest.fixture(scope="session")
+def full_warehouse(tmp_path_factory, worker_id) -> Path:
+    """The warehouse file after a full run on the sample world, tags and marts as of its day. Open it read-only."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # every xdist worker shares the one built by whichever comes first
+        root = root.parent
+    path = root / "full_world" / "housekey.duckdb"
+    with FileLock(str(root / "full_world.lock")):
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            building = path.with_name("building.duckdb")  # a half-built warehouse is never taken for a built one
+            building.unlink(missing_ok=True)
+            _build(building)
+            building.rename(path)
+    return path

@@ -22,12 +22,14 @@ from rich.table import Table
 from rich.text import Text
 
 from connectors.onboarding.cli import register as register_onboarding
+from pipelines.export_cli import register as register_export
 from quality.cli import register as register_quality
 from quality.cli import run_report as quality_lines
 from resolution.address.cli import register as register_address
 
 if TYPE_CHECKING:
     from warehouse.intake import SourceLanding
+    from warehouse.runs import RunSummary
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Dagster's console logger would interleave with the progress display; the UI keeps every log.
@@ -67,6 +69,7 @@ def run(
         from pipelines.recovery import reclaim_dead_runs, run_tags
         from warehouse.accounting import row_accounts
         from warehouse.database import connect, warehouse_path
+        from warehouse.runs import record_run, summarise_run
 
     registry = load_registry()
     if unknown := sorted(set(source or ()) - set(registry)):
@@ -97,14 +100,12 @@ def run(
             [*assets, *source_checks(selected)], resources=warehouse_resources(), instance=instance,
             run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run", **run_tags()},
         )
-    source_of_step = {asset.node_def.name: asset.key.path[-1] for asset in assets}
-    crashed = {
-        source_of_step.get(event.step_key or "", event.step_key): _first_line(event.step_failure_data.error)
-        for event in result.get_step_failure_events()
-    }
-    for name, message in crashed.items():
-        console.print(Text.assemble(("✗ ", "red"), (name, "bold"), f"  {message}"))
-    console.print(_summary(selected, landed, crashed))
+    with connect() as con:
+        summary = summarise_run(instance, result.run_id, registry, con)
+        record_run(con, summary)
+    console.print(_summary(summary))
+    for failure in summary.failures:
+        console.print(Text.assemble(("✗ ", "red"), str(failure)))
     for line in _notes(landed):
         console.print(line)
     with connect() as con:
@@ -174,35 +175,29 @@ def _progress_line(landing: SourceLanding) -> Text:
     )
 
 
-def _summary(selected: dict, landed: dict[str, SourceLanding], crashed: dict[str, str]) -> Table:
-    table = Table(title="This run: new deliveries landed in the raw layer", title_justify="left")
+def _summary(summary: RunSummary) -> Table:
+    """The run's summary per source, as recorded in meta.run_sources."""
+    table = Table(title=f"This run ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
+                  title_justify="left")
     table.add_column("source", no_wrap=True)
-    for heading in ("files", "rows", "landed", "quar.", "dup.", "failed"):
+    headings = ("files", "rows", "landed", "quar.", "dup.", "staged", "matched")
+    for heading in (*headings, "s"):
         table.add_column(heading, justify="right")
-    totals = [0] * 6
-    for name in selected:
-        if name not in landed:
-            table.add_row(name, *[""] * 5, Text("step failed", style="red"))
-            continue
-        landing = landed[name]
-        figures = [
-            landing.count("loaded"), landing.rows_delivered, landing.rows_loaded,
-            landing.rows_quarantined, landing.count("duplicate"), landing.count("failed"),
-        ]
-        totals = [total + figure for total, figure in zip(totals, figures)]
-        table.add_row(name, *(f"{figure:,}" for figure in figures))
+    table.add_column("status")
+    fields = ("files", "rows_delivered", "rows_landed", "rows_quarantined", "duplicates", "rows_staged", "rows_matched")
+    for part in summary.sources:
+        status = Text(part.status, style={"ok": "green", "failed": "red"}.get(part.status, "yellow"))
+        table.add_row(part.source, *(f"{getattr(part, name):,}" for name in fields), f"{part.seconds:.1f}", status)
     table.add_section()
-    table.add_row(Text("total", style="bold"), *(f"{total:,}" for total in totals))
+    table.add_row(Text("total", style="bold"), *(f"{sum(getattr(p, name) for p in summary.sources):,}" for name in fields),
+                  f"{summary.seconds:.1f}", summary.status)
     return table
 
 
 def _notes(landed: dict[str, SourceLanding]) -> list[Text]:
-    """Failed files and skipped sources, one line each, under the summary."""
+    """Skipped sources, one line each, under the summary (failed files are among the run's failures)."""
     lines = []
     for name, landing in landed.items():
-        for result in landing.deliveries:
-            if result.status == "failed":
-                lines.append(Text.assemble(("✗ ", "red"), f"{name}: {result.file_name}: {result.notes[0]}"))
         if not landing.deliveries and landing.note:
             lines.append(Text.assemble(("– ", "dim"), f"{name}: {landing.note}"))
     return lines
@@ -233,11 +228,6 @@ def _matching_line(con) -> Text | None:
     return Text(f"Addresses matched to the house register: {shown}; {review:,} addresses wait in quality.address_review.")
 
 
-def _first_line(error: object) -> str:
-    message = getattr(error, "message", None) or str(error)
-    return (message.strip().splitlines() or [""])[0]
-
-
 def _add_sample_commands(cli: typer.Typer) -> None:
     """``housekey generate`` and ``housekey samples …``, from the sample generator when it is present."""
     try:
@@ -254,3 +244,4 @@ _add_sample_commands(app)
 register_onboarding(app)
 register_address(app)
 register_quality(app)
+register_export(app)

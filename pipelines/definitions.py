@@ -22,6 +22,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec, load_registry
+from resolution.identity.people_assets import people_assets
+from pipelines.retries import DATABASE_RETRY, retry_if_unreachable
 from warehouse.database import create_bookkeeping, warehouse_path
 from warehouse.intake import SourceLanding, land_source
 from warehouse.staging import stage
@@ -41,6 +43,7 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
         metadata={"format": spec.format, "owner": spec.owner, "level": spec.level, "table": f"raw.{spec.name}"},
         kinds={"duckdb", spec.format},
         pool=WAREHOUSE_POOL,
+        retry_policy=DATABASE_RETRY if spec.is_database else None,
     )
     def _land(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
@@ -52,6 +55,7 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
                              f"{result.rows_quarantined} quarantined")
         if landing.note:
             context.log.info(landing.note)
+        retry_if_unreachable(landing, context.retry_number, context.run.run_config)
         if on_landed is not None:
             on_landed(landing)
         return MaterializeResult(metadata=landing_metadata(landing))
@@ -108,7 +112,7 @@ def row_accounting_check(spec: SourceSpec) -> AssetChecksDefinition:
         with warehouse.get_connection() as con:
             (account,) = row_accounts(con, [spec.name])
         return AssetCheckResult(passed=account.balanced, metadata={
-            "delivered": account.delivered, "staged": account.staged, "quarantined": account.quarantined})
+            "delivered": account.delivered, "staged": account.staged, "quarantined": account.quarantined, "held": account.held})
 
     return rows_add_up
 
@@ -175,7 +179,13 @@ def publish_asset(upstream: list[AssetsDefinition]) -> AssetsDefinition:
 
 def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
     """The whole pipeline: every source's assets, the house register and address resolution, then publishing."""
-    upstream = [*source_assets(registry, on_landed), *resolution_assets(registry)]
+    from pipelines.tag_assets import tag_assets  # it imports this module: late, to avoid a cycle
+    from resolution.identity.business_assets import business_assets
+    from pipelines.mart_assets import mart_assets
+
+    upstream = [*source_assets(registry, on_landed), *resolution_assets(registry), *people_assets(registry),
+                *business_assets(registry),
+                *tag_assets(registry), *mart_assets(registry)]
     return [*upstream, publish_asset(upstream)]
 
 
@@ -189,13 +199,36 @@ def build_definitions(
 ) -> Definitions:
     """Definitions for a registry (default: connectors/sources/)."""
     registry = load_registry() if registry is None else registry
+    from pipelines.schedules import schedules
+    from pipelines.sensors import automation_sensors
+
     return Definitions(assets=pipeline_assets(registry, on_landed), asset_checks=source_checks(registry),
-                       resources=warehouse_resources())
+                       resources=warehouse_resources(), schedules=schedules, sensors=automation_sensors(registry))
+
+
+def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:
+    """A blocking check on ``staging/<source>``: no delivery of the source is held by its expectation suite
+    (quality/expectations/). Rows that broke a rule are quarantined and do not fail it; a held delivery
+    does, and stops what depends on the source until a later snapshot replaces it."""
+
+    @asset_check(asset=AssetKey(["staging", spec.name]), name="passes_quality_gate", blocking=True,
+                 description="No delivery held by the expectation suite; failing rows per rule in the metadata.")
+    def passes_quality_gate(warehouse: DuckDBResource) -> AssetCheckResult:
+        from quality.gate import stopped_deliveries
+
+        with warehouse.get_connection() as con:
+            stopped = stopped_deliveries(con, spec)
+            failing = con.execute("SELECT rule, sum(unexpected_count) FROM meta.validations WHERE source = ? "
+                                  "GROUP BY rule ORDER BY rule", [spec.name]).fetchall()
+        return AssetCheckResult(passed=not stopped, description="; ".join(stopped) or None,
+                                metadata={"held_deliveries": len(stopped), **{f"failing_{r}": int(n) for r, n in failing}})
+
+    return passes_quality_gate
 
 
 def source_checks(registry: Mapping[str, SourceSpec]) -> list[AssetChecksDefinition]:
-    """The checks every source's staging asset must pass."""
-    return [row_accounting_check(spec) for spec in registry.values()]
+    """The checks every source's staging asset must pass: rows add up, and the quality gate."""
+    return [check for spec in registry.values() for check in (row_accounting_check(spec), quality_gate_check(spec))]
 
 
 defs = build_definitions()

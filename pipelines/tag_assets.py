@@ -1,0 +1,58 @@
+"""The tag catalogue's asset (``tags/catalogue``) and the house profile mart (``marts/house_profiles``).
+
+Tags read staging and the address matches; they are evaluated on every run with history. The day
+they are evaluated for is ``HOUSEKEY_AS_OF`` (YYYY-MM-DD) or today: rules with windows ("in the last
+90 days") count back from it.
+"""
+import os
+from collections.abc import Mapping
+from datetime import date
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster_duckdb import DuckDBResource
+
+from connectors.spec import SourceSpec
+from pipelines.definitions import REGISTER_SOURCE, WAREHOUSE_POOL
+
+AS_OF_ENV = "HOUSEKEY_AS_OF"
+
+
+def tags_as_of() -> date:
+    """The day tags are evaluated for: ``$HOUSEKEY_AS_OF`` or today."""
+    value = os.environ.get(AS_OF_ENV)
+    return date.fromisoformat(value) if value else date.today()
+
+
+def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
+    """``tags/catalogue`` then ``marts/house_profiles``; empty without the address register (no houses)."""
+    if REGISTER_SOURCE not in registry:
+        return []
+
+    @asset(key=["tags", "catalogue"], deps=[AssetKey(["core", "address_matches"]),
+                                           *(AssetKey(["staging", name]) for name in registry)],
+           group_name="tags", pool=WAREHOUSE_POOL, kinds={"duckdb"},
+           description="Every tag of schemas/tags/ evaluated into tags.house_tags, person_tags and business_tags, "
+                       "with history (valid_from, valid_to, the run).")
+    def catalogue(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.tags import evaluate_tags, load_catalogue
+
+        tags = load_catalogue(known_sources=set(registry))
+        with warehouse.get_connection() as con:
+            results = evaluate_tags(con, tags, registry, as_of=tags_as_of(), run_id=context.run.run_id)
+        failed = [r for r in results if r.error]
+        for result in failed:
+            context.log.error(f"tag {result.code}: {result.error}")
+        return MaterializeResult(metadata={
+            "tags": len(results), "failed": len(failed), "memberships": sum(r.members for r in results),
+            "added": sum(r.added for r in results), "removed": sum(r.removed for r in results)})
+
+    @asset(key=["marts", "house_profiles"], deps=[catalogue.key], group_name="marts", pool=WAREHOUSE_POOL,
+           kinds={"duckdb"}, description="一房一档: one row per house with its register facts, tags now and over "
+                                          "time, records per source, and the people, businesses and events linked.")
+    def house_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.marts.house_profile import build_house_profiles
+
+        with warehouse.get_connection() as con:
+            return MaterializeResult(metadata={"houses": build_house_profiles(con)})
+
+    return [catalogue, house_profiles]

@@ -1,0 +1,49 @@
+"""marts.house_profiles (一房一档) on the sample world: one row per house, facts that agree with the truth."""
+import duckdb
+import pandas as pd
+import pytest
+
+from data_samples.generator.generate import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def con(tagged_warehouse):
+    with duckdb.connect(str(tagged_warehouse), read_only=True) as connection:
+        yield connection
+
+
+def test_one_row_per_house_of_the_register(con):
+    houses, profiles, distinct = con.execute(
+        "SELECT (SELECT count(*) FROM core.houses), count(*), count(DISTINCT house_id) FROM marts.house_profiles").fetchone()
+    assert houses == profiles == distinct == 1601
+
+
+def test_residents_agree_with_the_truth(con):
+    people = pd.read_csv(SAMPLES / "truth" / "people.csv", dtype=str)
+    truth = people.dropna(subset=["home_house_id"]).groupby("home_house_id").size()
+    profile = dict(con.execute("SELECT house_id, residents FROM marts.house_profiles WHERE residents > 0").fetchall())
+    assert profile == truth.to_dict()
+
+
+def test_a_profile_holds_tags_history_sources_and_businesses(con):
+    """An elderly person living alone: tagged, with the care-visit ledger among the sources that know the house."""
+    row = con.execute("""SELECT tag_codes, tag_names, tag_history, records_by_source, people_linked
+                         FROM marts.house_profiles WHERE list_contains(tag_codes, 'elderly_living_alone_home')
+                         ORDER BY house_id LIMIT 1""").fetchone()
+    tag_codes, tag_names, history, by_source, people_linked = row
+    assert "pure_elderly_household" in tag_codes and "独居老人户" in tag_names
+    assert {h["tag_code"] for h in history if h["valid_to"] is None} == set(tag_codes)
+    assert by_source["elderly_care_visits"] >= 1 and by_source["actual_residents"] >= 1
+    assert people_linked >= 1
+    shops = pd.read_csv(SAMPLES / "truth" / "businesses.csv", dtype=str)
+    with_business = {h for (h,) in con.execute(
+        "SELECT house_id FROM marts.house_profiles WHERE len(businesses) > 0").fetchall()}
+    assert with_business == set(shops["house_id"])
+
+
+def test_complaints_are_counted_at_their_house(con):
+    events = pd.read_csv(SAMPLES / "truth" / "events.csv", dtype=str)
+    truth = events[events["kind"] == "complaint"].groupby("house_id").size()
+    profile = dict(con.execute("SELECT house_id, complaints FROM marts.house_profiles WHERE complaints > 0").fetchall())
+    assert all(profile[h] <= truth.get(h, 0) for h in profile)  # never more than happened there
+    assert sum(profile.values()) >= 0.7 * truth.sum()  # 12345 addresses are the noisiest of all sources

@@ -1,0 +1,104 @@
+"""marts.house_profiles, 一房一档: everything known about one house, one row per house of the register.
+
+Register facts from core.houses; the tags it holds now and every tag it ever held (with valid_from and
+valid_to); how many records each source holds about it; the people, businesses and events linked to
+it. People come from core.links and core.people once identity resolution provides them, else from the
+staged person records matched to the house (tags.person_records).
+"""
+from __future__ import annotations
+
+import duckdb
+
+PEOPLE_FROM_LINKS = """
+    SELECT l.house_id, l.person_id, p.name
+    FROM core.links l LEFT JOIN core.people p USING (person_id)
+    WHERE l.house_id IS NOT NULL AND l.person_id IS NOT NULL AND l.valid_to IS NULL
+"""
+PEOPLE_FROM_RECORDS = """
+    SELECT house_id, person_id, mode(name) AS name FROM tags.person_records
+    WHERE is_current AND house_id IS NOT NULL AND person_id IS NOT NULL GROUP BY ALL
+"""
+
+PROFILE_SQL = """
+CREATE SCHEMA IF NOT EXISTS marts;
+CREATE OR REPLACE TABLE marts.house_profiles AS
+WITH
+-- the tags the house holds now, and every tag it held
+current_tags AS (
+    SELECT t.house_id, list(t.tag_code ORDER BY t.tag_code) AS tag_codes,
+           list(c.name_zh ORDER BY t.tag_code) AS tag_names
+    FROM tags.house_tags t JOIN tags.catalogue c USING (tag_code)
+    WHERE t.valid_to IS NULL GROUP BY t.house_id
+),
+tag_history AS (
+    SELECT house_id, list({{'tag_code': tag_code, 'valid_from': valid_from, 'valid_to': valid_to}}
+                          ORDER BY valid_from, tag_code) AS tag_history
+    FROM tags.house_tags GROUP BY house_id
+),
+-- records of each source matched to the house (room or door level)
+source_counts AS (
+    SELECT house_id, map_from_entries(list({{'k': source, 'v': records}} ORDER BY source)) AS records_by_source,
+           sum(records)::BIGINT AS records
+    FROM (SELECT house_id, source, count(*) AS records FROM core.address_matches
+          WHERE house_id IS NOT NULL AND source <> 'address_register' GROUP BY ALL)
+    GROUP BY house_id
+),
+-- people linked to the house, and who lives there now
+people AS (
+    SELECT house_id, count(DISTINCT person_id) AS people_linked,
+           list(DISTINCT {{'person_id': person_id, 'name': name}}) AS people
+    FROM ({people}) GROUP BY house_id
+),
+residents AS (
+    SELECT house_id, count(*) AS residents FROM tags.residents GROUP BY house_id
+),
+businesses AS (
+    SELECT house_id, list(DISTINCT {{'business_id': business_id, 'legal_name': legal_name}}) AS businesses
+    FROM tags.business_records
+    WHERE house_id IS NOT NULL AND business_id IS NOT NULL AND coalesce(status, '') NOT LIKE '%注销%'
+    GROUP BY house_id
+),
+-- events at the house itself (not building-wide checks)
+events AS (
+    SELECT house_id, count(*) AS events,
+           count(*) FILTER (source = 'hotline_12345') AS complaints,
+           count(*) FILTER (source = 'property_repairs') AS repairs,
+           count(*) FILTER (source = 'grid_patrols' AND category <> '无异常') AS patrol_findings,
+           max(occurred_at) AS last_event_at
+    FROM tags.event_records WHERE house_id IS NOT NULL AND NOT is_building_wide GROUP BY house_id
+)
+SELECT h.house_id, h.canonical_address AS address, h.house_kind, h.area_m2, h.committee_code, h.committee_name,
+       h.grid_code, h.road, h.lane_no, h.door_no, h.compound, h.building_no, h.unit_no, h.floor_no, h.room_no,
+       coalesce(r.residents, 0) AS residents,
+       coalesce(p.people_linked, 0) AS people_linked, coalesce(p.people, []) AS people,
+       coalesce(b.businesses, []) AS businesses,
+       coalesce(e.events, 0) AS events, coalesce(e.complaints, 0) AS complaints, coalesce(e.repairs, 0) AS repairs,
+       coalesce(e.patrol_findings, 0) AS patrol_findings, e.last_event_at,
+       coalesce(ct.tag_codes, []) AS tag_codes, coalesce(ct.tag_names, []) AS tag_names,
+       coalesce(th.tag_history, []) AS tag_history,
+       coalesce(sc.records, 0) AS records, sc.records_by_source
+FROM core.houses h
+LEFT JOIN residents r USING (house_id)
+LEFT JOIN people p USING (house_id)
+LEFT JOIN businesses b USING (house_id)
+LEFT JOIN events e USING (house_id)
+LEFT JOIN current_tags ct USING (house_id)
+LEFT JOIN tag_history th USING (house_id)
+LEFT JOIN source_counts sc USING (house_id)
+ORDER BY h.house_id
+"""
+
+
+def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
+    """core.links and core.people with the columns the profile reads (the identity layer's tables)."""
+    columns = {(t, c) for t, c in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'core'").fetchall()}
+    return {("links", "house_id"), ("links", "person_id"), ("links", "valid_to"),
+            ("people", "person_id"), ("people", "name")} <= columns
+
+
+def build_house_profiles(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild marts.house_profiles (after the tags are evaluated); returns the number of houses."""
+    people = PEOPLE_FROM_LINKS if _has_links(con) else PEOPLE_FROM_RECORDS
+    con.execute(PROFILE_SQL.format(people=people))
+    return con.execute("SELECT count(*) FROM marts.house_profiles").fetchone()[0]

@@ -1,0 +1,213 @@
+"""The tag catalogue (schemas/tags/*.yaml) and its evaluation into tags.house_tags, person_tags, business_tags.
+
+Each tag is a SELECT over the warehouse returning the ids of its members. Every run evaluates every
+tag in force and keeps history: a membership the run confirms keeps its row, a new one opens a row
+(valid_from, opened_by_run), a lost one is closed (valid_to, closed_by_run). A rule that fails is
+reported in tags.evaluations and its history is left as it was: unknown is not "no longer a member".
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
+
+CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "schemas" / "tags"
+Entity = Literal["house", "person", "business"]
+
+
+class Validity(BaseModel):
+    """When the tag is in force: outside it the tag is not evaluated and its open memberships close."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: date | None = Field(None, alias="from")
+    """First day the tag applies (default: always)."""
+    until: date | None = None
+    """Last day the tag applies (default: open)."""
+
+    def covers(self, day: date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.until is None or day <= self.until)
+
+
+class TagDefinition(BaseModel):
+    """One catalogue entry."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """Stable identifier, snake_case English."""
+    name_zh: str
+    """The name departments use (低保户, 独居老人, ...)."""
+    name_en: str
+    entity: Entity
+    """What the tag is put on; the rule returns house_id, person_id or business_id accordingly."""
+    rule: str
+    """A SELECT returning the members' ids in a column named after the entity's key."""
+    sources: list[str] = Field(min_length=1)
+    """The source systems whose records the rule reads (names in connectors/sources/)."""
+    validity: Validity = Validity()
+    description: str = ""
+    """What the tag means, in a line, where the name alone does not say."""
+    department: str = ""
+    """Owning department; set from the catalogue file."""
+
+    @field_validator("rule")
+    @classmethod
+    def _is_a_query(cls, rule: str) -> str:
+        if not rule.lstrip().upper().startswith(("SELECT", "WITH", "FROM")):
+            raise ValueError("a rule is a SELECT (or WITH ... SELECT) returning the members' ids")
+        return rule.strip().rstrip(";")
+
+    @property
+    def key(self) -> str:
+        return ENTITY_KEYS[self.entity]
+
+
+class CatalogueFile(BaseModel):
+    """One file of the catalogue: the tags one department (or theme) owns."""
+
+    model_config = ConfigDict(extra="forbid")
+    department: str
+    tags: list[TagDefinition]
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that cannot be read, naming the file, the tag and what is wrong."""
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR, known_sources: set[str] | None = None) -> list[TagDefinition]:
+    """Every tag of every file in the catalogue folder; codes are unique across files."""
+    tags: dict[str, TagDefinition] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            document = CatalogueFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (yaml.YAMLError, ValidationError) as error:
+            raise CatalogueError(f"{path.name}: {_explain(error, path)}") from None
+        for tag in document.tags:
+            if tag.code in tags:
+                raise CatalogueError(f"{path.name}: tag {tag.code} is already defined by {tags[tag.code].department}")
+            unknown = set(tag.sources) - known_sources if known_sources is not None else set()
+            if unknown:
+                raise CatalogueError(f"{path.name}: tag {tag.code} reads unknown sources {sorted(unknown)}")
+            tags[tag.code] = tag.model_copy(update={"department": document.department})
+    return list(tags.values())
+
+
+def _explain(error: Exception, path: Path) -> str:
+    if not isinstance(error, ValidationError):
+        return str(error)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lines = []
+    for problem in error.errors():
+        where = problem["loc"]
+        if len(where) >= 2 and where[0] == "tags" and isinstance(where[1], int):
+            entry = (raw.get("tags") or [])[where[1]]
+            code = entry.get("code", f"#{where[1] + 1}") if isinstance(entry, dict) else f"#{where[1] + 1}"
+            where = (f"tag {code}", *where[2:])
+        lines.append(f"{'.'.join(map(str, where))}: {problem['msg']}")
+    return "; ".join(lines)
+
+
+HISTORY_SQL = """
+CREATE SCHEMA IF NOT EXISTS tags;
+CREATE TABLE IF NOT EXISTS tags.evaluations (
+    run_id VARCHAR, evaluated_at TIMESTAMP, as_of DATE, tag_code VARCHAR, entity VARCHAR,
+    members BIGINT, added BIGINT, removed BIGINT, seconds DOUBLE, error VARCHAR
+);
+"""
+
+
+def _history_table(entity: str) -> str:
+    key = ENTITY_KEYS[entity]
+    return (f"CREATE TABLE IF NOT EXISTS tags.{entity}_tags (tag_code VARCHAR NOT NULL, {key} VARCHAR NOT NULL, "
+            "valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP, opened_by_run VARCHAR, closed_by_run VARCHAR)")
+
+
+@dataclass(frozen=True)
+class TagResult:
+    code: str
+    members: int
+    added: int
+    removed: int
+    error: str | None = None
+
+
+def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition], registry: Mapping,
+                  as_of: date | None = None, run_id: str | None = None,
+                  evaluated_at: datetime | None = None) -> list[TagResult]:
+    """Rebuild the tag inputs, evaluate every tag in force on as_of (default today) and update history."""
+    as_of = as_of or date.today()
+    run_id = run_id or uuid.uuid4().hex
+    evaluated_at = evaluated_at or datetime.now()
+    con.execute(HISTORY_SQL)
+    for entity in ENTITY_KEYS:
+        con.execute(_history_table(entity))
+    build_tag_inputs(con, registry)
+    con.execute("SET VARIABLE as_of = ?", [as_of])
+    con.execute("CREATE OR REPLACE TEMP MACRO as_of() AS getvariable('as_of')")  # rules say as_of()
+    con.execute("CREATE OR REPLACE TEMP MACRO years_old(birth) AS "
+                "date_part('year', age(as_of()::TIMESTAMP, birth::TIMESTAMP))")
+    write_catalogue(con, catalogue)
+    results = []
+    for tag in catalogue:
+        started = time.perf_counter()
+        if tag.validity.covers(as_of):
+            result = _evaluate(con, tag, run_id, evaluated_at)
+        else:
+            result = _close(con, tag, run_id, evaluated_at, [])
+        con.execute("INSERT INTO tags.evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, evaluated_at, as_of, tag.code, tag.entity, result.members, result.added,
+                     result.removed, time.perf_counter() - started, result.error])
+        results.append(result)
+    _close_removed(con, {tag.code for tag in catalogue}, run_id, evaluated_at)
+    return results
+
+
+def _evaluate(con, tag: TagDefinition, run_id: str, at: datetime) -> TagResult:
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _members AS SELECT DISTINCT CAST({tag.key} AS VARCHAR) AS member "
+                    f"FROM ({tag.rule}) WHERE {tag.key} IS NOT NULL")
+    except duckdb.Error as error:
+        return TagResult(tag.code, 0, 0, 0, f"{type(error).__name__}: {error}".splitlines()[0])
+    members = [m for (m,) in con.execute("SELECT member FROM _members").fetchall()]
+    return _close(con, tag, run_id, at, members)
+
+
+def _close(con, tag: TagDefinition, run_id: str, at: datetime, members: list[str]) -> TagResult:
+    """Bring the tag's open history rows in line with its members."""
+    table, key = f"tags.{tag.entity}_tags", tag.key
+    con.execute("CREATE OR REPLACE TEMP TABLE _members AS SELECT unnest(?::VARCHAR[]) AS member", [members])
+    removed = con.execute(
+        f"UPDATE {table} SET valid_to = ?, closed_by_run = ? WHERE tag_code = ? AND valid_to IS NULL "
+        f"AND {key} NOT IN (SELECT member FROM _members)", [at, run_id, tag.code]).fetchone()[0]
+    added = con.execute(
+        f"INSERT INTO {table} SELECT ?, member, ?, NULL, ?, NULL FROM _members WHERE member NOT IN "
+        f"(SELECT {key} FROM {table} WHERE tag_code = ? AND valid_to IS NULL)", [tag.code, at, run_id, tag.code]
+    ).fetchone()[0]
+    return TagResult(tag.code, len(members), added, removed)
+
+
+def _close_removed(con, codes: set[str], run_id: str, at: datetime) -> None:
+    """A tag taken out of the catalogue no longer holds for anyone."""
+    for entity in ENTITY_KEYS:
+        con.execute(f"UPDATE tags.{entity}_tags SET valid_to = ?, closed_by_run = ? WHERE valid_to IS NULL "
+                    "AND tag_code NOT IN (SELECT unnest(?::VARCHAR[]))", [at, run_id, sorted(codes)])
+
+
+def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]) -> None:
+    """tags.catalogue: the definitions as loaded, so analysts can read what each tag means."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS tags")
+    con.execute("""CREATE OR REPLACE TABLE tags.catalogue (
+        tag_code VARCHAR PRIMARY KEY, name_zh VARCHAR, name_en VARCHAR, entity VARCHAR, department VARCHAR,
+        sources VARCHAR[], valid_from DATE, valid_until DATE, description VARCHAR, rule VARCHAR)""")
+    con.executemany("INSERT INTO tags.catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        [t.code, t.name_zh, t.name_en, t.entity, t.department, t.sources, t.validity.from_, t.validity.until,
+         t.description, t.rule] for t in catalogue])

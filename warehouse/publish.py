@@ -19,7 +19,9 @@ import duckdb
 
 ANALYST_FILE = "analyst.duckdb"
 TOKEN_KEY_ENV = "HOUSEKEY_TOKEN_KEY"
-TOKEN_COLUMNS = {"id_number", "phone", "counterpart_id_number", "counterpart_phone", "contact_phone"}
+# Tag tables key people by their ID number (person_id): masked, it would no longer tell people apart.
+TOKEN_COLUMNS = {"id_number", "phone", "counterpart_id_number", "counterpart_phone", "contact_phone", "person_id",
+                 "counterpart_person_id"}
 # ID numbers (18 and 15 digits) and phones, also inside free text; (^|[^0-9]) stands for a word boundary.
 _MASKS = (
     # no end boundary: card numbers such as 残疾证号 are the ID number plus two digits

@@ -158,7 +158,7 @@ def _step_source(step_key: str, names: list[str]) -> str | None:
 def _add_deliveries(con, part: SourceRun, since: dt.datetime, until: dt.datetime) -> None:
     """The figures of the deliveries the source landed between ``since`` and ``until``; a failed file
     becomes a failure naming it."""
-    window = [part.source, since - dt.timedelta(seconds=1), until + dt.timedelta(seconds=1)]
+    window = [part.source, since, until + dt.timedelta(seconds=1)]  # a run starts before it lands anything
     con.execute("CREATE OR REPLACE TEMP TABLE _run_deliveries AS SELECT * FROM meta.deliveries"
                 " WHERE source = ? AND loaded_at BETWEEN ? AND ?", window)
     part.files, part.rows_delivered, part.rows_landed, part.duplicates = con.execute(

@@ -13,12 +13,14 @@ from pathlib import Path
 from data_samples.generator.generate import generate
 
 
-def measure(people: int, seed: int = 20261101) -> dict:
-    with tempfile.TemporaryDirectory(prefix="housekey-bench-") as out:
+def measure(people: int, seed: int = 20261101, out: Path | None = None) -> dict:
+    """Generate a world into ``out`` (kept) or a temporary folder (removed), timed."""
+    with tempfile.TemporaryDirectory(prefix="housekey-bench-") as tmp:
+        out = out or Path(tmp)
         started = time.perf_counter()
-        manifest = generate(Path(out), people, seed=seed)
+        manifest = generate(out, people, seed=seed)
         elapsed = time.perf_counter() - started
-        size = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {
         "people": people,
         "sources": len(manifest["sources"]),

@@ -67,8 +67,11 @@ def pipeline(world: Path, warehouse: Path) -> dict:
             data = record.event_specific_data
             duration = getattr(data, "duration_ms", None)
             if duration is not None:
-                stages[record.step_key.split("__")[0]] += duration / 1000
-    return {"success": result.success, "seconds": round(seconds, 1),
+                layer = record.step_key.split("__")[0]  # raw and staging summed over sources, later assets apart
+                stages[layer if layer in ("raw", "staging") else record.step_key] += duration / 1000
+    failed = [f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[-1]}"
+              for e in result.get_step_failure_events()]
+    return {"success": result.success, "failed_steps": failed, "seconds": round(seconds, 1),
             "stages": {stage: round(s, 1) for stage, s in sorted(stages.items(), key=lambda kv: -kv[1])}}
 
 
@@ -90,6 +93,7 @@ def measure(world: Path) -> dict:
         "floor_seconds": read_only["seconds"],
         "floor_peak_rss_mb": read_only["peak_rss_mb"],
         "pipeline_success": full["success"],
+        "failed_steps": full["failed_steps"],
         "pipeline_seconds": full["seconds"],
         "pipeline_peak_rss_mb": full["peak_rss_mb"],
         "ratio_to_floor": round(full["seconds"] / max(read_only["seconds"], 0.1), 2),

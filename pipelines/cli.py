@@ -26,6 +26,7 @@ from pipelines.export_cli import register as register_export
 from quality.cli import register as register_quality
 from quality.cli import run_report as quality_lines
 from resolution.address.cli import register as register_address
+from resolution.identity.cli import register as register_identity
 
 if TYPE_CHECKING:
     from warehouse.intake import SourceLanding
@@ -245,3 +246,4 @@ register_onboarding(app)
 register_address(app)
 register_quality(app)
 register_export(app)
+register_identity(app)

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from resolution.identity.identifiers import read_id_number, read_name, read_phone
+from resolution.identity.person_decisions import RECORD_KEY_SQL, decisions_by_record
 
 MATCH_PROBABILITY = 0.99
 RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
@@ -134,11 +135,14 @@ def score_pairs(features: pa.Table) -> pa.Table:
         FROM {predictions.physical_name} ORDER BY match_weight DESC, record_id_l, record_id_r""").to_arrow_table()
 
 
-def cluster(features: pa.Table, pairs: pa.Table) -> tuple[list[int], list[dict], list[tuple]]:
+def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int], str] | None = None
+            ) -> tuple[list[int], list[dict], list[tuple]]:
     """Records -> clusters (the root record of each), the best link of each record, and review rows.
 
-    Records sharing a checked ID number join first; scored pairs then join strongest first unless the
-    two clusters hold different ID numbers."""
+    Records sharing a checked ID number join first; then pairs a reviewer decided ``same``; scored
+    pairs then join strongest first unless the two clusters hold different ID numbers or a reviewer
+    decided the pair ``different``."""
+    decisions = decisions or {}
     id18 = features.column("id18").to_pylist()
     parent = list(range(features.num_rows))
     numbers: dict[int, str] = {}
@@ -157,10 +161,31 @@ def cluster(features: pa.Table, pairs: pa.Table) -> tuple[list[int], list[dict],
     best: list[dict] = [{"rule": "id_number", "weight": None, "evidence": "checked ID number"} if n else
                         {"rule": "alone", "weight": None, "evidence": "no record agrees enough"} for n in id18]
     review = []
+    decided = {"record_id_l": [], "record_id_r": [], "match_probability": [], "match_weight": []}
+    for pair, decision in decisions.items():
+        if decision == "same":
+            left, right = sorted(pair)
+            decided["record_id_l"].append(left), decided["record_id_r"].append(right)
+            decided["match_probability"].append(1.0), decided["match_weight"].append(None)
     weights = ("name", "birth_date", "sex", "phone", "house", "id_number")
-    for row in pairs.to_pylist():
+    for row in [*({**dict(zip(decided, values)), "reviewer": True} for values in zip(*decided.values())),
+                *pairs.to_pylist()]:
         left, right = row["record_id_l"], row["record_id_r"]
+        if decisions.get(frozenset((left, right))) == "different" or (
+                not row.get("reviewer") and decisions.get(frozenset((left, right))) == "same"):
+            continue  # a reviewer's answer stands; a decided pair is not scored again
         a, b = root(left), root(right)
+        if row.get("reviewer"):
+            if a != b and a in numbers and b in numbers:
+                review.append((left, right, "decided same, but two different ID numbers", None, "reviewer"))
+                continue
+            parent[b] = a
+            if b in numbers:
+                numbers[a] = numbers.pop(b)
+            for i in (left, right):
+                if id18[i] is None:
+                    best[i] = {"rule": "reviewer", "weight": None, "evidence": "decided the same person by a reviewer"}
+            continue
         evidence = ", ".join(f"{w} {row['mw_' + w]:+.1f}" for w in weights if row["mw_" + w])
         if a != b and row["match_probability"] >= MATCH_PROBABILITY:
             if a in numbers and b in numbers:
@@ -186,7 +211,8 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     stage_records(con)
     features = _features(con)
     pairs = score_pairs(features)
-    roots, best, review = cluster(features, pairs)
+    keys = [r[0] for r in con.execute(f"SELECT {RECORD_KEY_SQL} FROM _person_rows").fetchall()]
+    roots, best, review = cluster(features, pairs, decisions_by_record(con, keys))
     first = {}
     for i, r in enumerate(roots):
         first.setdefault(r, i)  # a cluster is named by its first record, so fresh runs number alike
@@ -236,11 +262,13 @@ def _write_review(con: duckdb.DuckDBPyConnection, review: list[tuple]) -> None:
     con.register("_pairs", pa.table({"record_id": pa.array(left, pa.int64()), "other_record_id": pa.array(right, pa.int64()),
                                      "reason": pa.array(reason, pa.string()), "match_weight": pa.array(weight, pa.float64()),
                                      "evidence": pa.array(evidence, pa.string())}))
-    con.execute("""
+    con.execute(f"""
         CREATE SCHEMA IF NOT EXISTS quality;
         CREATE OR REPLACE TABLE quality.person_review AS
-        WITH record AS (SELECT l.*, i.person_id FROM _person_links l JOIN _person_ids i USING (cluster))
+        WITH record AS (SELECT l.*, i.person_id, {RECORD_KEY_SQL} AS record_key
+                        FROM _person_links l JOIN _person_ids i USING (cluster))
         SELECT p.reason, a.person_id, b.person_id AS other_person_id, p.match_weight, p.evidence,
+               a.record_key, b.record_key AS other_record_key,
                a._source, a._row_number, a.name, b._source AS other_source, b._row_number AS other_row_number,
                b.name AS other_name
         FROM _pairs p JOIN record a ON a.record_id = p.record_id JOIN record b ON b.record_id = p.other_record_id
@@ -248,7 +276,8 @@ def _write_review(con: duckdb.DuckDBPyConnection, review: list[tuple]) -> None:
         QUALIFY row_number() OVER (PARTITION BY least(a.person_id, b.person_id), greatest(a.person_id, b.person_id)
                                    ORDER BY p.match_weight DESC) = 1
         UNION ALL
-        SELECT 'ledger contradicts its ID number', person_id, NULL, NULL, cross_check, _source, _row_number, name,
+        SELECT 'ledger contradicts its ID number', person_id, NULL, NULL, cross_check, record_key, NULL,
+               _source, _row_number, name,
                NULL, NULL, NULL
         FROM record WHERE cross_check IS NOT NULL
         ORDER BY reason, person_id""")

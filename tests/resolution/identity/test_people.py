@@ -11,6 +11,7 @@ from data_samples.generator.generate import SAMPLES
 from data_samples.generator.seed import seed_databases
 from pipelines.definitions import pipeline_assets, warehouse_resources
 from resolution.identity.people import resolve_people
+from resolution.identity.person_decisions import RECORD_KEY_SQL as RECORD_KEY
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +113,24 @@ def test_two_id_numbers_never_make_one_person(copy):
     reasons = {r for (r,) in copy.execute("SELECT reason FROM quality.person_review WHERE ? IN (person_id, other_person_id)",
                                           [new_id]).fetchall()}
     assert "two different ID numbers" in reasons
+
+
+def test_a_reviewers_decisions_are_reused_by_later_runs(copy):
+    from resolution.identity.person_decisions import record_person_decision
+
+    doubtful = copy.execute("SELECT record_key, other_record_key, person_id, other_person_id FROM quality.person_review"
+                            " WHERE reason = 'doubtful match' ORDER BY match_weight DESC LIMIT 1").fetchone()
+    key, other_key, person, other_person = doubtful
+    record_person_decision(copy, key, other_key, "same", "test reviewer")
+    resolve_people(copy)
+    people = dict(copy.execute(f"SELECT {RECORD_KEY}, person_id FROM _person_links JOIN _person_ids USING (cluster)"
+                               f" WHERE {RECORD_KEY} IN (?, ?)", [key, other_key]).fetchall())
+    assert people[key] == people[other_key]  # joined as decided
+    assert not copy.execute("SELECT count(*) FROM quality.person_review WHERE record_key IN (?, ?) AND other_record_key"
+                            " IN (?, ?)", [key, other_key, key, other_key]).fetchone()[0]
+
+    record_person_decision(copy, key, other_key, "different", "test reviewer")
+    resolve_people(copy)
+    people = dict(copy.execute(f"SELECT {RECORD_KEY}, person_id FROM _person_links JOIN _person_ids USING (cluster)"
+                               f" WHERE {RECORD_KEY} IN (?, ?)", [key, other_key]).fetchall())
+    assert people[key] != people[other_key]  # the later answer replaces the earlier one

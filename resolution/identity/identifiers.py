@@ -210,6 +210,14 @@ def read_name(written: str | None) -> tuple[str | None, str | None, str | None]:
 _COMPOUND_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 钟离".split())
 
 
+def name_sound(name: str | None) -> str | None:
+    """The name's pinyin without tones: a clerk who typed a name heard on the phone (章伟 for 张伟)
+    still writes the same sound."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(name)) if name else None
+
+
 def surname(name: str) -> str:
     return name[:2] if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else name[:1]
 

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 import duckdb
 import pyarrow as pa
 
-from resolution.identity.identifiers import read_id_number, read_name, read_phone
+from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phone
 from resolution.identity.person_decisions import RECORD_KEY_SQL, decisions_by_record
 
 MATCH_PROBABILITY = 0.99
@@ -76,6 +76,7 @@ def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
     ids = {v: read_id_number(v) for v in {r[1] for r in rows}}
     phones = {v: read_phone(v) for v in {r[2] for r in rows}}
     names = {v: read_name(v) for v in {r[0] for r in rows}}
+    sounds = {full: name_sound(full) for full, _, _ in names.values()}
     columns: dict[str, list] = defaultdict(list)
     for record_id, (name, id_number, phone, sex, birth_date, house_id) in enumerate(rows):
         full, surname, honorific_sex = names[name]
@@ -83,6 +84,7 @@ def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
         usable = idn if idn and idn.pattern else None
         columns["record_id"].append(record_id)
         columns["name"].append(full)
+        columns["name_sound"].append(sounds[full])
         columns["surname"].append(surname)
         columns["sex"].append(sex if sex in ("M", "F") else (usable.sex if usable else None) or honorific_sex)
         columns["birth_date"].append(birth_date or (usable.birth_date if usable else None))

@@ -34,6 +34,7 @@ COMPARISONS = [
         _level("no name", "surname_l IS NULL OR surname_r IS NULL"),
         _level("same name", "name_l = name_r", 0.90, tf="name"),
         _level("one character apart", "surname_l = surname_r AND levenshtein(name_l, name_r) = 1", 0.02),
+        _level("same sound", "name_sound_l = name_sound_r", 0.01),  # 章伟 for 张伟: typed by ear
         _level("surname only written", "surname_l = surname_r AND (name_l IS NULL OR name_r IS NULL)", 0.06,
                tf="surname"),
         _level("same surname", "surname_l = surname_r", 0.01),
@@ -80,6 +81,7 @@ COMPARISONS = [
 # Each rule pairs records that share a cheap key; together they keep comparisons near-linear.
 BLOCKING_RULES = [
     "l.name = r.name",
+    "l.name_sound = r.name_sound AND l.birth_date = r.birth_date",
     "l.phone = r.phone",
     "l.surname = r.surname AND l.phone_tail = r.phone_tail",
     "l.surname = r.surname AND l.birth_date = r.birth_date",

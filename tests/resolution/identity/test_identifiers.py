@@ -83,3 +83,10 @@ def test_names_are_simplified_and_honorifics_give_only_surname_and_sex():
     assert read_name("赵先生") == (None, "赵", "M")
     assert read_name("欧阳娜娜")[1] == "欧阳"
     assert read_name("匿名") == (None, None, None)
+
+
+def test_names_typed_by_ear_share_their_sound():
+    from resolution.identity.identifiers import name_sound
+
+    assert name_sound("章伟") == name_sound("张伟") == name_sound("張偉") == "zhang wei"
+    assert name_sound("王伟") != name_sound("张伟") and name_sound(None) is None

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
+from resolution.identity.business_decisions import business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
 
 NAME_AGREES = 0.9
@@ -95,8 +96,11 @@ def _valid_code(code: str | None) -> str | None:
     return code if code and uscc.is_valid(code) else None
 
 
-def link_signatures(signatures: list[tuple]) -> list[_Link]:
-    """The cascade over distinct (credit_code, legal_name, shop_name, phone, house_id) signatures."""
+def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], str] | None = None) -> list[_Link]:
+    """The cascade over distinct (credit_code, legal_name, shop_name, phone, house_id) signatures; a
+    reviewer's decision on a name at a house (``same``: its link stands; ``different``: a business of
+    its own) replaces the doubt."""
+    decisions = decisions or {}
     by_code: dict[str, _Business] = {}
     by_house: dict[str, list[_Business]] = defaultdict(list)
     links: list[_Link | None] = [None] * len(signatures)
@@ -121,6 +125,16 @@ def link_signatures(signatures: list[tuple]) -> list[_Link]:
             houseless.append(i)
             continue
         candidates = by_house[house]
+        decision = decisions.get((shop or legal, house))
+        if decision == "different":
+            anchor = f"decided:{house}:{shop or legal}"
+            business = next((b for b in candidates if b.anchor == anchor), None)
+            if business is None:
+                business = _Business(anchor=anchor, houses={house})
+                by_house[house].append(business)
+            links[i] = _Link(business, "reviewer", 1.0, "a business of its own, as a reviewer decided")
+            business.names |= set(names)
+            continue
         scored = sorted(((b.name_score(names), b) for b in candidates), key=lambda sb: -sb[0])
         if scored and scored[0][0] >= NAME_AGREES and (len(scored) == 1 or scored[1][0] < NAME_AGREES):
             score, business = scored[0]
@@ -137,6 +151,8 @@ def link_signatures(signatures: list[tuple]) -> list[_Link]:
                 by_house[house].append(business)
             links[i] = _Link(business, "house_and_name", 0.9, "same house and brand, no credit code",
                              doubtful=len(candidates) > 1)
+        if decision == "same" and links[i].doubtful:
+            links[i] = _Link(links[i].business, links[i].rule, links[i].weight, links[i].evidence + "; confirmed by a reviewer")
         links[i].business.names |= set(names)
         links[i].business.phones |= {phone} if phone else set()
     known = [b for bs in by_house.values() for b in bs] + [b for b in by_code.values() if not b.houses]
@@ -212,7 +228,7 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     _stage_records(con)
     signatures = con.execute("SELECT DISTINCT credit_code, legal_name, shop_name, phone, house_id "
                              "FROM _business_records ORDER BY ALL").fetchall()
-    links = link_signatures(signatures)
+    links = link_signatures(signatures, business_decisions(con))
     con.register("_links", pa.table({
         "credit_code": [s[0] for s in signatures], "legal_name": [s[1] for s in signatures],
         "shop_name": [s[2] for s in signatures], "phone": [s[3] for s in signatures],

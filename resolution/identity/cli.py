@@ -1,5 +1,6 @@
 """``housekey identity review`` lists the person pairs linking would not decide alone;
-``housekey identity decide KEY OTHER_KEY same|different`` records a reviewer's answer for every later run."""
+``housekey identity decide KEY OTHER_KEY same|different`` records a reviewer's answer for every later run;
+``housekey identity decide-business NAME HOUSE_ID same|different`` does the same for a doubtful business link."""
 from __future__ import annotations
 
 import typer
@@ -7,7 +8,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the ``identity`` commands to the ``housekey`` command line."""
-    identity = typer.Typer(help="People across sources: review doubtful pairs, decide.", no_args_is_help=True)
+    identity = typer.Typer(help="People and businesses across sources: review doubtful links, decide.", no_args_is_help=True)
 
     @identity.command("review")
     def review_command(limit: int = typer.Option(20, help="Show at most this many pairs.")) -> None:
@@ -33,5 +34,18 @@ def register(app: typer.Typer) -> None:
         with connect() as con:
             record_person_decision(con, record_key, other_record_key, decision, by)
         typer.echo(f"{record_key} and {other_record_key}: {decision}, used from the next run on")
+
+    @identity.command("decide-business")
+    def decide_business_command(name: str = typer.Argument(..., help="The name as quality.business_review shows it."),
+                                house_id: str = typer.Argument(...),
+                                decision: str = typer.Argument(..., help="same (the link stands) or different"),
+                                by: str = typer.Option("reviewer", help="Who decided.")) -> None:
+        """Record whether a name at a house is the business it was linked to, or a business of its own."""
+        from resolution.identity.business_decisions import record_business_decision
+        from warehouse.database import connect
+
+        with connect() as con:
+            record_business_decision(con, name, house_id, decision, by)
+        typer.echo(f"{name} at {house_id}: {decision}, used from the next run on")
 
     app.add_typer(identity, name="identity")

@@ -122,3 +122,13 @@ def test_ids_survive_a_rerun_and_a_new_delivery(warehouse, tmp_path):
         records_again = set(con.execute("SELECT _source, _delivery_id, _row_number, business_id "
                                         "FROM core.business_records").fetchall())
         assert set(records_before) <= records_again
+
+
+def test_a_reviewers_decision_on_a_doubtful_link_is_used():
+    code = "91310101N6WRNKQPX1"
+    signatures = [(code, "上海蓝山餐饮管理有限公司", None, None, "H1"), (None, None, "老王面馆", None, "H1")]
+    assert link_signatures(signatures)[1].doubtful  # the only business at the house, names apart
+    confirmed = link_signatures(signatures, {("老王面馆", "H1"): "same"})
+    assert not confirmed[1].doubtful and confirmed[1].business is confirmed[0].business
+    apart = link_signatures(signatures, {("老王面馆", "H1"): "different"})
+    assert apart[1].business is not apart[0].business and apart[1].rule == "reviewer"

@@ -5,33 +5,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, materialize
 
 from benchmarks.business_linking import attribution_figures, load_truth
-from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 from resolution.identity.attribution import BusinessIndex, _address_part
 
 SAMPLE_ROOT = Path(os.environ.get("HOUSEKEY_TEST_SAMPLES", SAMPLES))
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    """The sample world run through the whole pipeline: businesses, attributions and links included."""
-    from data_samples.generator.seed import seed_databases
-    from pipelines.definitions import pipeline_assets, warehouse_resources
-
-    path = tmp_path_factory.mktemp("attribution") / "housekey.duckdb"
-    try:
-        seed_databases(SAMPLE_ROOT)
-    except Exception:  # another test process seeding at the same moment: its tables will do
-        seed_databases(SAMPLE_ROOT)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
-        env.setenv("HOUSEKEY_WAREHOUSE", str(path))
-        assert materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
-                           instance=DagsterInstance.ephemeral()).success
-    return path
+@pytest.fixture
+def warehouse(full_warehouse) -> Path:
+    """The sample world run through the whole pipeline (businesses, attributions and links), shared by the session."""
+    return full_warehouse
 
 
 @pytest.fixture
@@ -67,7 +52,7 @@ def test_the_address_a_caller_opens_with():
 
 
 def test_work_orders_reach_the_true_house_and_business(warehouse):
-    with duckdb.connect(str(warehouse)) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         load_truth(con, SAMPLE_ROOT)
         orders = attribution_figures(con, "hotline_12345")
         events = attribution_figures(con)

@@ -3,29 +3,16 @@ import shutil
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, materialize
 
 from benchmarks.person_linking import score
-from connectors.spec import load_registry
-from data_samples.generator.generate import SAMPLES
-from data_samples.generator.seed import seed_databases
-from pipelines.definitions import pipeline_assets, warehouse_resources
 from resolution.identity.people import resolve_people
 from resolution.identity.person_decisions import RECORD_KEY_SQL as RECORD_KEY
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    """The sample world run once through the whole pipeline (people included)."""
-    path = tmp_path_factory.mktemp("people") / "housekey.duckdb"
-    seed_databases(SAMPLES)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
-        env.setenv("HOUSEKEY_WAREHOUSE", str(path))
-        result = materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
-                             instance=DagsterInstance.ephemeral())
-    assert result.success
-    return path
+@pytest.fixture
+def warehouse(full_warehouse):
+    """The sample world run once through the whole pipeline (people included), shared by the session."""
+    return full_warehouse
 
 
 @pytest.fixture
@@ -38,7 +25,7 @@ def copy(warehouse, tmp_path):
 
 
 def test_people_are_linked_as_the_truth_says(warehouse):
-    with duckdb.connect(str(warehouse)) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         figures = score(con)
     assert figures["records"] > 14000
     assert figures["precision"] >= 0.99 and figures["recall"] >= 0.95, figures

@@ -70,7 +70,8 @@ def by_noise_kind(register, samples: Path) -> dict[str, dict]:
 
     manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
     known = {h.house_id for h in register.houses}
-    houses = [h for h in build_world(manifest["people"], manifest["seed"]).houses if h.house_id in known]
+    world = build_world(manifest["people"], manifest["seed"], subdistrict=manifest.get("subdistrict", "310101023"))
+    houses = [h for h in world.houses if h.house_id in known]
     gazetteer = Gazetteer.shanghai(register.roads, register.compounds)
     silent = NoiseRates(**{f.name: 0.0 for f in fields(NoiseRates)})
     out = {}

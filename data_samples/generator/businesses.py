@@ -50,9 +50,10 @@ class Business:
     flags: set[str]
 
 
-def build_businesses(rng: random.Random, premises: list[House], owners: list[Person]) -> list[Business]:
-    """A business in most shops and offices; some cafés pour cocktails at night (日咖夜酒)."""
-    used: set[str] = set()
+def build_businesses(rng: random.Random, premises: list[House], owners: list[Person],
+                     id_prefix: str = "", taken: frozenset[str] = frozenset()) -> list[Business]:
+    """A business in most shops and offices; some cafés pour cocktails at night (日咖夜酒). No credit code is in `taken`."""
+    used: set[str] = set(taken)
     businesses = []
     cats = [c for c in CATEGORIES if c != "office"]
     weights = [CATEGORIES[c][3] for c in cats]
@@ -76,7 +77,7 @@ def build_businesses(rng: random.Random, premises: list[House], owners: list[Per
         if category in ("cafe", "bar", "restaurant", "tea") and rng.random() < 0.35:
             flags.add("outdoor_seating")
         businesses.append(Business(
-            business_id=f"B{len(businesses) + 1:06d}",
+            business_id=f"B{id_prefix}{len(businesses) + 1:06d}",
             credit_code=credit_code(rng, DISTRICT_CODE, individual, used),
             legal_name=legal_name, shop_name=shop_name, category=category, house=house, owner=owner,
             phone=rng.choice((mobile(rng), f"021{rng.randrange(5000_0000, 6500_0000)}")),

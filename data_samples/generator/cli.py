@@ -20,6 +20,11 @@ def generate(
     out: Path = typer.Option(..., "--out", help="Folder to write landing/, databases/, truth/ and manifest.json into."),
     people: int = typer.Option(3000, "--people", min=1, help="About how many residents the world has."),
     seed: int = typer.Option(20261101, "--seed", help="Same seed, same world, same bytes."),
+    subdistrict: str = typer.Option("310101023", "--subdistrict",
+                                    help="The 黄浦区 subdistrict's 9-digit code (one with a roads file in "
+                                         "data_samples/generator/roads/), e.g. 310101022 淮海中路街道."),
+    beside: list[Path] = typer.Option([], "--beside", help="A world generated before for another subdistrict "
+                                      "(repeatable): no ID number or credit code of it is issued again."),
     seed_databases: bool = typer.Option(False, "--seed-databases/--no-seed-databases",
                                         help="Also load the database tables into PostgreSQL and MariaDB."),
 ) -> None:
@@ -28,12 +33,22 @@ def generate(
     from rich.table import Table
 
     from data_samples.generator.generate import generate as generate_world
+    from data_samples.generator.geography import load_subdistrict
 
     console = Console()
+    try:
+        where = load_subdistrict(subdistrict)
+    except ValueError as exc:  # an unknown subdistrict or a missing roads file
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for world in beside:
+        if not (world / "truth" / "people.csv").is_file():
+            console.print(f"[red]--beside {world}: not a generated world (no truth/people.csv)[/red]")
+            raise typer.Exit(1)
     started = time.perf_counter()
-    manifest = generate_world(out, people, seed)
+    manifest = generate_world(out, people, seed, subdistrict=subdistrict, beside=tuple(beside))
     elapsed = time.perf_counter() - started
-    table = Table("source", "files", "rows", title=f"{manifest['people']:,} people, seed {seed}")
+    table = Table("source", "files", "rows", title=f"{manifest['people']:,} people, seed {seed}, {where.name}")
     for name, source in manifest["sources"].items():
         table.add_row(name, str(len(source["files"])), f"{source['rows_emitted']:,}")
     console.print(table)

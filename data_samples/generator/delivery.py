@@ -19,6 +19,12 @@ from data_samples.generator.noise import Noise, NoiseRates
 TRUTH_KEYS = ("house_id", "person_id", "business_id", "event_id")
 # What a record's address can name: a house (room, shop door), or only the building the house is in.
 NAMES = "names"
+# The clean canonical values the exporter drew for the row, before noise, by record-kind column: a JSON object.
+FACTS = "facts"
+
+
+def facts_json(truth: dict) -> str:
+    return json.dumps(truth.get(FACTS) or {}, ensure_ascii=False, sort_keys=True, default=str)
 
 
 @dataclass
@@ -44,7 +50,8 @@ class Deliveries:
         for table, rows in zip(tables, numbers):
             for row_number, truth in zip(rows, table.truth):
                 self.truth.append((self.source, file_name, table.sheet or "", row_number, "",
-                                   *(truth.get(k, "") or "" for k in TRUTH_KEYS), truth.get(NAMES, "house")))
+                                   *(truth.get(k, "") or "" for k in TRUTH_KEYS), truth.get(NAMES, "house"),
+                                   facts_json(truth)))
         data = [t for t in tables if not t.hidden]  # a hidden sheet holds instructions, not deliveries
         self.files.append({"file": file_name, "rows": sum(len(t.rows) for t in data),
                            "sheets": {t.sheet: len(t.rows) for t in data if t.sheet}})
@@ -85,6 +92,6 @@ class Deliveries:
         key_at = [c for c, _ in columns].index(key)
         for row, t in zip(rows, truth):
             self.truth.append((self.source, f"{dialect}:{table_name}", "", "", str(row[key_at]),
-                               *(t.get(k, "") or "" for k in TRUTH_KEYS), t.get(NAMES, "house")))
+                               *(t.get(k, "") or "" for k in TRUTH_KEYS), t.get(NAMES, "house"), facts_json(t)))
         self.files.append({"file": f"{dialect}:{table_name}", "rows": len(rows), "database": True})
         shutil.rmtree(self.out / "landing" / self.source, ignore_errors=True)  # nothing lands as a file

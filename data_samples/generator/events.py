@@ -74,21 +74,25 @@ def _moment(rng: random.Random, days_back: int = 365) -> datetime:
 
 
 class _Events(list):
+    def __init__(self, id_prefix: str = ""):
+        super().__init__()
+        self.id_prefix = id_prefix
+
     def add(self, kind: str, category: str, house: House, occurred: datetime, **fields) -> Event:
-        event = Event(f"E{len(self) + 1:07d}", kind, category, house, occurred, **fields)
+        event = Event(f"E{self.id_prefix}{len(self) + 1:07d}", kind, category, house, occurred, **fields)
         event.closed = fields.get("closed") or occurred + timedelta(hours=12 + (len(self) * 7919) % 200)
         self.append(event)
         return event
 
 
 def build_events(rng: random.Random, houses: list[House], people: list[Person],
-                 businesses: list[Business], volumes: Volumes) -> list[Event]:
+                 businesses: list[Business], volumes: Volumes, id_prefix: str = "") -> list[Event]:
     per_k = len(people) / 1000
     residents = [p for p in people if p.home is not None]
     homes = [h for h in houses if h.kind == "home"]
     food = [b for b in businesses if is_food(b)] or businesses
     hotspots = rng.sample(food, max(1, len(food) // 20))
-    events = _Events()
+    events = _Events(id_prefix)
 
     for _ in range(round(volumes.complaints * per_k)):
         reporter = rng.choice(residents)

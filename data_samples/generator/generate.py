@@ -12,7 +12,8 @@ import shutil
 from pathlib import Path
 
 from data_samples.generator import sources
-from data_samples.generator.delivery import NAMES, TRUTH_KEYS, Deliveries
+from data_samples.generator.delivery import FACTS, NAMES, TRUTH_KEYS, Deliveries
+from data_samples.generator.geography import SAMPLE_SUBDISTRICT
 from data_samples.generator.noise import NoiseRates
 from data_samples.generator.population import AS_OF
 from data_samples.generator.world import World, build_world
@@ -27,16 +28,20 @@ def source_names() -> list[str]:
 
 
 def generate(out: Path, people: int = SAMPLE_PEOPLE, seed: int = DEFAULT_SEED, rates: NoiseRates = NoiseRates(),
-             only: list[str] | None = None) -> dict:
-    """Write landing/, databases/, truth/ and manifest.json under `out`; return the manifest."""
-    world = build_world(people, seed)
+             only: list[str] | None = None, subdistrict: str = SAMPLE_SUBDISTRICT, beside: tuple[Path, ...] = ()) -> dict:
+    """Write landing/, databases/, truth/ and manifest.json under `out` for a world of `subdistrict`; return the
+    manifest. `beside`: worlds already generated for other subdistricts, whose ID numbers and credit codes this one
+    must not reuse (independent draws alone collide now and then from about 20,000 people on)."""
+    world = build_world(people, seed, subdistrict=subdistrict, taken=issued_identifiers(beside))
     for folder in ("landing", "databases", "truth"):
         shutil.rmtree(out / folder, ignore_errors=True)
     (out / "truth").mkdir(parents=True)
     manifest = {"seed": seed, "people": people, "as_of": AS_OF.isoformat(), "sources": {}}
+    if not world.subdistrict.is_sample:  # the committed sample's manifest predates other subdistricts
+        manifest = {"subdistrict": subdistrict, "subdistrict_name": world.subdistrict.name, **manifest}
     truth_rows = []
     for name in only or source_names():
-        deliveries = Deliveries.open(name, out, seed, rates)
+        deliveries = Deliveries.open(name, out, world.seed, rates)
         importlib.import_module(f"{sources.__name__}.{name}").export(world, deliveries)
         truth_rows.extend(deliveries.truth)
         emitted = sum(f["rows"] for f in deliveries.files)
@@ -51,6 +56,19 @@ def generate(out: Path, people: int = SAMPLE_PEOPLE, seed: int = DEFAULT_SEED, r
     return manifest
 
 
+def issued_identifiers(worlds: tuple[Path, ...]) -> frozenset[str]:
+    """The ID numbers and credit codes of generated worlds, from their truth/people.csv and truth/businesses.csv."""
+    issued = set()
+    for world in worlds:
+        for name, column in (("people.csv", "id_number"), ("businesses.csv", "credit_code")):
+            path = world / "truth" / name
+            if not path.is_file():
+                raise ValueError(f"{world} is not a generated world: no {path}")
+            with path.open(encoding="utf-8", newline="") as f:
+                issued.update(row[column] for row in csv.DictReader(f))
+    return frozenset(issued)
+
+
 def _write(path: Path, header: list[str], rows) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -63,7 +81,8 @@ def _id(obj) -> str:
 
 
 def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
-    _write(folder / "records.csv", ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES], records)
+    _write(folder / "records.csv", ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES, FACTS],
+           records)
     _write(folder / "houses.csv",
            ["house_id", "kind", "committee_code", "grid_code", "address", "road", "lane_no", "door_no",
             "compound", "building_no", "unit_no", "floor_no", "room_no"],

@@ -1,7 +1,9 @@
-"""The sample subdistrict's ground: committees, grids, roads, and every house down to the room.
+"""A subdistrict's ground: committees, grids, roads, and every house down to the room.
 
-Modelled on the real 瑞金二路街道 (310101023, 黄浦区): its 16 real committees and the real roads
-of the area; lanes, door numbers, compounds, buildings and rooms are synthetic.
+Any subdistrict of 黄浦区 with a roads file (roads/<code>.csv) and compound name stems (compounds.csv)
+can be built: its real committees come from schemas/divisions.csv, its real roads from its file;
+lanes, door numbers, compounds, buildings and rooms are synthetic. The committed sample is
+瑞金二路街道 (310101023).
 """
 from __future__ import annotations
 
@@ -11,19 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DIVISIONS = Path(__file__).resolve().parents[2] / "schemas" / "divisions.csv"
-ROADS = Path(__file__).with_name("roads.csv")
+ROADS = Path(__file__).with_name("roads")  # one file per subdistrict: roads/<code>.csv
+COMPOUNDS = Path(__file__).with_name("compounds.csv")  # the stems compound names are made of, per subdistrict
 
-SUBDISTRICT_CODE = "310101023"
-SUBDISTRICT_NAME = "瑞金二路街道"
+SAMPLE_SUBDISTRICT = "310101023"  # 瑞金二路街道, the committed sample's subdistrict
 DISTRICT_CODE = "310101"
 DISTRICT_NAME = "黄浦区"
 CITY_NAME = "上海市"
 GRID_COUNT = 40
 
 _COMPOUND_WORDS = ["公寓", "大楼", "花园", "小区", "新村", "里", "坊", "苑"]
-_COMPOUND_STEMS = ["锦江", "瑞金", "茂名", "思南", "永嘉", "建德", "香山", "雁荡", "南昌", "长乐",
-                   "淮海", "复兴", "绍兴", "嘉善", "皋兰", "重庆", "陕建", "瑞兴", "瑞成", "巨鹿",
-                   "金谷", "兰园", "福履", "林村", "尚贤", "步高", "霞飞", "亚尔培", "桃源", "延庆"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,32 +73,90 @@ class House:
         return "".join(parts)
 
 
-def load_committees() -> list[Committee]:
-    """The subdistrict's real committees, each with two or three of the 40 micro-grids."""
+@dataclass(frozen=True, slots=True)
+class Subdistrict:
+    """The 街道 a world is built for: its real committees (with their grids), roads and local compound names."""
+
+    code: str
+    name: str
+    committees: tuple[Committee, ...]
+    roads: tuple[str, ...]
+    compound_stems: tuple[str, ...]
+
+    @property
+    def is_sample(self) -> bool:
+        return self.code == SAMPLE_SUBDISTRICT
+
+    @property
+    def id_prefix(self) -> str:
+        """Put in person, business and event ids so two worlds of one district never share one;
+        empty for the sample, whose committed ids predate other subdistricts."""
+        return "" if self.is_sample else self.code[len(DISTRICT_CODE):]
+
+
+def _divisions() -> list[dict]:
     with DIVISIONS.open(encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["level"] == "community" and r["parent_code"] == SUBDISTRICT_CODE]
-    rows.sort(key=lambda r: r["code"])
+        return list(csv.DictReader(f))
+
+
+def load_subdistrict(code: str = SAMPLE_SUBDISTRICT) -> Subdistrict:
+    """A subdistrict of 黄浦区 by its 9-digit code; a clear error if it is unknown or has no roads file."""
+    rows = _divisions()
+    streets = {r["code"]: r["name"] for r in rows if r["level"] == "street" and r["parent_code"] == DISTRICT_CODE}
+    if code not in streets:
+        raise ValueError(f"{code} is not a subdistrict of {DISTRICT_NAME} in {DIVISIONS}; those with a roads file: "
+                         + ", ".join(f"{c} {streets[c]}" for c in sorted(streets) if (ROADS / f"{c}.csv").exists()))
+    if not (ROADS / f"{code}.csv").exists():
+        raise ValueError(f"no roads file {ROADS / f'{code}.csv'} for {code} {streets[code]}: "
+                         "add one with its real roads (columns road,note)")
+    with COMPOUNDS.open(encoding="utf-8") as f:
+        stems = tuple(r["stem"] for r in csv.DictReader(f) if r["subdistrict"] == code)
+    if not stems:
+        raise ValueError(f"no compound name stems for {code} {streets[code]} in {COMPOUNDS}: add a few (锦江, 步高, ...)")
+    return Subdistrict(code, streets[code], tuple(load_committees(code, rows)), tuple(load_roads(code)), stems)
+
+
+def load_committees(subdistrict: str = SAMPLE_SUBDISTRICT, rows: list[dict] | None = None) -> list[Committee]:
+    """The subdistrict's real committees, the 40 micro-grids shared out among them (2 or 3 each for 瑞金二路)."""
+    rows = sorted((r for r in rows or _divisions() if r["level"] == "community" and r["parent_code"] == subdistrict),
+                  key=lambda r: r["code"])
+    if not rows:
+        raise ValueError(f"no residents' committees of {subdistrict} in {DIVISIONS}")
     committees, grid = [], 1
-    extra = GRID_COUNT - 2 * len(rows)  # the first `extra` committees get a third grid
+    each, extra = divmod(GRID_COUNT, len(rows))  # the first `extra` committees get one grid more
     for i, row in enumerate(rows):
-        count = 3 if i < extra else 2
-        grids = tuple(f"{SUBDISTRICT_CODE}-WG{grid + k:02d}" for k in range(count))
+        count = each + (1 if i < extra else 0)
+        grids = tuple(f"{subdistrict}-WG{grid + k:02d}" for k in range(count))
         grid += count
         committees.append(Committee(row["code"], row["name"], grids))
     return committees
 
 
-def load_roads() -> list[str]:
-    with ROADS.open(encoding="utf-8") as f:
-        return [r["road"] for r in csv.DictReader(f)]
+def load_roads(subdistrict: str = SAMPLE_SUBDISTRICT) -> list[str]:
+    with (ROADS / f"{subdistrict}.csv").open(encoding="utf-8") as f:
+        roads = [r["road"] for r in csv.DictReader(f)]
+    if not roads or len(set(roads)) != len(roads):
+        raise ValueError(f"{ROADS / f'{subdistrict}.csv'}: column road must list distinct roads")
+    return roads
+
+
+def _sample_sides(seed: int) -> dict[str, int]:
+    """The parity of every door on the sample's roads for this seed (its numbering, the first draws of the sample
+    world's stream, starts at random and steps by even numbers): another subdistrict takes the other side of a
+    road it shares, so no address is in both."""
+    rng = random.Random(seed)
+    return {road: rng.randrange(1, 60) % 2 for road in load_roads(SAMPLE_SUBDISTRICT)}
 
 
 class _Numbering:
     """Door and lane numbers per road, ascending as on a real street."""
 
-    def __init__(self, rng: random.Random, roads: list[str]):
+    def __init__(self, rng: random.Random, roads: tuple[str, ...], taken_sides: dict[str, int]):
         self.rng = rng
         self.next = {road: rng.randrange(1, 60) for road in roads}
+        for road, parity in taken_sides.items():
+            if road in self.next and self.next[road] % 2 == parity:
+                self.next[road] += 1
 
     def take(self, road: str) -> int:
         number = self.next[road]
@@ -107,10 +164,12 @@ class _Numbering:
         return number
 
 
-def build_register(rng: random.Random, homes_wanted: int, shops_wanted: int) -> list[House]:
-    """Every house of the subdistrict, homes first by committee, then shops and offices on the roads."""
-    committees, roads = load_committees(), load_roads()
-    numbering = _Numbering(rng, roads)
+def build_register(rng: random.Random, subdistrict: Subdistrict, homes_wanted: int, shops_wanted: int,
+                   sample_seed: int = 20261101) -> list[House]:
+    """Every house of the subdistrict, homes first by committee, then shops and offices on the roads.
+    Outside the sample, roads shared with the sample's world of `sample_seed` get the other side's numbers."""
+    committees, roads = list(subdistrict.committees), list(subdistrict.roads)
+    numbering = _Numbering(rng, subdistrict.roads, {} if subdistrict.is_sample else _sample_sides(sample_seed))
     committee_roads = {c.code: rng.sample(roads, 3) for c in committees}
     houses: list[House] = []
     seq = {c.code: 0 for c in committees}
@@ -123,7 +182,7 @@ def build_register(rng: random.Random, homes_wanted: int, shops_wanted: int) -> 
 
     def compound_name() -> str:
         while True:
-            name = rng.choice(_COMPOUND_STEMS) + rng.choice(_COMPOUND_WORDS)
+            name = rng.choice(subdistrict.compound_stems) + rng.choice(_COMPOUND_WORDS)
             if name not in compound_names or len(compound_names) > 200:
                 compound_names.add(name)
                 return name

@@ -56,8 +56,8 @@ class Person:
 
 
 class _People:
-    def __init__(self, rng: random.Random):
-        self.rng, self.people, self.used_ids = rng, [], set()
+    def __init__(self, rng: random.Random, id_prefix: str, taken: frozenset[str]):
+        self.rng, self.people, self.used_ids, self.id_prefix = rng, [], set(taken), id_prefix
         self.div_codes = [d for d, _ in DIVISIONS]
         self.div_weights = [w for _, w in DIVISIONS]
 
@@ -71,7 +71,7 @@ class _People:
         elif local is False and division.startswith(LOCAL_PREFIX):
             division = rng.choice(self.div_codes[5:])
         name = (surname or rng.choice(SURNAMES)) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-        person = Person(f"P{len(self.people) + 1:07d}", name, sex, birth,
+        person = Person(f"P{self.id_prefix}{len(self.people) + 1:07d}", name, sex, birth,
                         id_number(rng, division, birth, sex, self.used_ids), mobile(rng))
         self.people.append(person)
         return person
@@ -109,9 +109,10 @@ def _household(factory: _People, shape: str) -> list[Person]:
 _RELATIONS = {0: "户主", 1: "配偶"}
 
 
-def build_population(rng: random.Random, homes: list[House], people_wanted: int) -> list[Person]:
-    """Fill homes with households until the population reaches people_wanted."""
-    factory = _People(rng)
+def build_population(rng: random.Random, homes: list[House], people_wanted: int, id_prefix: str = "",
+                     taken: frozenset[str] = frozenset()) -> list[Person]:
+    """Fill homes with households until the population reaches people_wanted; no ID number is one of `taken`."""
+    factory = _People(rng, id_prefix, taken)
     free = homes[:]
     rng.shuffle(free)
     weights = [w for w, _ in _SHAPES]
@@ -120,7 +121,7 @@ def build_population(rng: random.Random, homes: list[House], people_wanted: int)
     while len(factory.people) < people_wanted and free:
         house, shape = free.pop(), rng.choices(shapes, weights)[0]
         members = _household(factory, shape)
-        household_id = f"HH{len(households) + 1:06d}"
+        household_id = f"HH{id_prefix}{len(households) + 1:06d}"
         for i, person in enumerate(members):
             person.household_id, person.home = household_id, house
             person.relation = _RELATIONS.get(i, "子女" if person.age < members[0].age - 15 else "父母")

@@ -24,7 +24,8 @@ def export(world, deliveries):
             rows.append([len(rows) + 1, noise.name(person.name), "男" if person.sex == "M" else "女",
                          noise.id_number(person.id_number), person.birth.strftime("%Y%m%d"), noise.address(home),
                          reason, registered_on.strftime("%Y-%m-%d"), noise.phone(person.phone)])
-            truth.append({"house_id": home.house_id, "person_id": person.person_id})
+            facts = {"sex": person.sex, "birth_date": person.birth, "status": reason, "valid_from": registered_on}
+            truth.append({"facts": facts, "house_id": home.house_id, "person_id": person.person_id})
             if noise.hit(noise.rates.duplicate_row):  # the same person keyed in twice
                 rows.append([len(rows) + 1, *rows[-1][1:]])
                 truth.append(truth[-1])

@@ -21,5 +21,8 @@ def export(world, deliveries):
         rows.append([f"SLH{applied:%Y}{len(rows) + 1:05d}", noise.name(person.name), noise.id_number(person.id_number),
                      age, noise.phone(person.phone), noise.address(event.house), event.category, applied, finished,
                      _SUBSIDY[event.category] + rng.choice((0, 0, 100, 200, 300)), "已完工" if finished else "施工中"])
-        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": person.person_id})
-    deliveries.xlsx("适老化改造申请_瑞金二路街道_2026.xlsx", [Table(HEADER, rows, truth, sheet="申请明细")])
+        facts = {"category": event.category, "occurred_at": applied, "closed_at": finished, "result": rows[-1][9],
+                 "status": rows[-1][10]}
+        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": person.person_id,
+                      "facts": facts})
+    deliveries.xlsx(f"适老化改造申请_{world.subdistrict.name}_2026.xlsx", [Table(HEADER, rows, truth, sheet="申请明细")])

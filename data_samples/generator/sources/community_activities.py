@@ -18,7 +18,9 @@ def export(world, deliveries):
         organiser = event.person
         rows.append([len(rows) + 1, event.category, event.occurred.date(), place, noise.name(organiser.name),
                      noise.phone(organiser.phone), names, len(event.participants)])
-        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": organiser.person_id})
+        facts = {"category": event.category, "occurred_at": event.occurred.date(), "result": len(event.participants)}
+        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": organiser.person_id,
+                      "facts": facts})
     tables = [Table(HEADER, rows, truth, sheet=name, title=f"{name}社区活动记录")
               for name, (rows, truth) in sorted(sheets.items())]
-    deliveries.xlsx("社区活动台账_瑞金二路街道_2026.xlsx", tables)
+    deliveries.xlsx(f"社区活动台账_{world.subdistrict.name}_2026.xlsx", tables)

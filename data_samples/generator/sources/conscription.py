@@ -23,5 +23,6 @@ def export(world, deliveries):
                      rng.choice(("高中", "大专", "本科", "本科在读")), registered, noise.address(p.home, prefix=False),
                      noise.phone(p.phone), AS_OF.replace(month=rng.randrange(1, 7), day=rng.randrange(1, 28)),
                      rng.choice(("合格", "合格", "不合格", "待复检"))])
-        truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        facts = {"category": rows[-1][2], "status": rows[-1][7]}
+        truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.xlsx(f"征兵登记_{AS_OF:%Y}.xlsx", [Table(HEADER, rows, truth, sheet="兵役登记")])

@@ -31,10 +31,11 @@ def export(world, deliveries):
         rows, truth = sheets.setdefault(person.home.committee.name, ([], []))
         rows.append([len(rows) + 1, noise.address(person.home, prefix=False), noise.name(person.name), person.relation,
                      phone_cell(person.phone), id_cell(person.id_number), note])
-        truth.append({"house_id": person.home.house_id, "person_id": person.person_id})
+        facts = {"note": note}
+        truth.append({"facts": facts, "house_id": person.home.house_id, "person_id": person.person_id})
         if noise.hit(noise.rates.duplicate_row):  # copied in twice when the book was merged
             rows.append([len(rows) + 1, *rows[-1][1:]])
             truth.append(truth[-1])
     tables = [Table(HEADER, rows, truth, sheet=name, hidden_columns=[5])
               for name, (rows, truth) in sorted(sheets.items())]
-    deliveries.xlsx("居民通讯录_瑞金二路街道_2026.xlsx", tables)
+    deliveries.xlsx(f"居民通讯录_{world.subdistrict.name}_2026.xlsx", tables)

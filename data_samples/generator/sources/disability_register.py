@@ -23,5 +23,6 @@ def export(world, deliveries):
         rows.append([f"{p.id_number}{kind + 1}{grade + 1}", noise.name(p.name), "男" if p.sex == "M" else "女",
                      noise.id_number(p.id_number), _KINDS[kind], f"{'一二三四'[grade]}级", noise.address(p.home),
                      noise.phone(p.phone), f"{issued:%Y-%m-%d}"])
-        truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        facts = {"sex": p.sex, "category": _KINDS[kind], "status": f"{'一二三四'[grade]}级", "valid_from": issued}
+        truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.csv(f"残疾人名册_{AS_OF:%Y%m}.txt", Table(HEADER, rows, truth), encoding="utf-16", delimiter="\t")

@@ -38,7 +38,10 @@ def export(world, deliveries):
         rows.append([len(rows) + 1, noise.name(elder.name), id_cell(elder.id_number),
                      noise.address(event.house, prefix=False), contact_name, contact_phone,
                      event.occurred.date(), event.category, event.status, note])
-        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": elder.person_id})
+        facts = {"occurred_at": event.occurred.date(), "category": event.category, "status": event.status,
+                 "result": note}
+        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": elder.person_id,
+                      "facts": facts})
         if noise.hit(noise.rates.duplicate_row):
             rows.append([len(rows) + 1, *rows[-1][1:]])
             truth.append(truth[-1])
@@ -47,4 +50,4 @@ def export(world, deliveries):
                     footnotes=[f"填表人：{rng.choice(SURNAMES)}{rng.choice(GIVEN)}（社工）", signed])
               for name, (rows, truth) in sorted(sheets.items())]
     tables.append(Table([], [], [], sheet="说明", notes=_INSTRUCTIONS, hidden=True))  # last: the active sheet cannot hide
-    deliveries.xlsx("独居老人关爱台账_瑞金二路街道_202610.xlsx", tables)
+    deliveries.xlsx(f"独居老人关爱台账_{world.subdistrict.name}_202610.xlsx", tables)

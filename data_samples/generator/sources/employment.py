@@ -23,7 +23,8 @@ def export(world, deliveries):
         rows.append([noise.name(p.name), noise.id_number(p.id_number), kind,
                      rng.choice(employers) if kind == "就业" else None, f"{on:%Y/%m/%d}", noise.phone(p.phone),
                      noise.address(p.home)])
-        truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        facts = {"status": kind, "note": rows[-1][3], "valid_from": on}
+        truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
         if noise.hit(noise.rates.duplicate_row):  # registered again at another service window, same day
             rows.append(rows[-1])
             truth.append(truth[-1])

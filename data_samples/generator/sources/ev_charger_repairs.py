@@ -24,7 +24,8 @@ def export(world, deliveries):
         rows.append([f"CD{t:%Y%m}{n:04d}", compound, noise.address(building, prefix=False) + rng.choice(_SPOTS),
                      noise.name(e.person.name), noise.phone(e.person.phone), e.category,
                      f"{t.year}/{t.month}/{t.day} {t:%H:%M}", status])
-        truth.append({"event_id": e.event_id, "house_id": h.house_id, "person_id": e.person.person_id,
+        facts = {"category": e.category, "occurred_at": t.replace(second=0, microsecond=0), "status": status}
+        truth.append({"facts": facts, "event_id": e.event_id, "house_id": h.house_id, "person_id": e.person.person_id,
                       "names": "building"})
         if noise.hit(noise.rates.duplicate_row):  # the same call logged twice by two staff
             rows.append(rows[-1])

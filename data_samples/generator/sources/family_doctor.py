@@ -19,9 +19,11 @@ def export(world, deliveries):
             continue
         signed = AS_OF - timedelta(days=rng.randrange(1, 365))
         rows.append([f"JY{len(rows) + 1:07d}", noise.name(p.name), noise.id_number(p.id_number), noise.phone(p.phone),
-                     noise.address(p.home), rng.choice(doctors), "瑞金二路街道社区卫生服务中心", f"{signed:%Y%m%d}",
+                     noise.address(p.home), rng.choice(doctors), f"{world.subdistrict.name}社区卫生服务中心", f"{signed:%Y%m%d}",
                      f"{signed + timedelta(days=365):%Y%m%d}"])
-        truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        facts = {"note": rows[-1][5], "category": rows[-1][6], "valid_from": signed,
+                 "valid_to": signed + timedelta(days=365)}
+        truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
         if noise.hit(noise.rates.duplicate_row):  # listed twice by the export's join with health records
             rows.append(rows[-1])
             truth.append(truth[-1])

@@ -39,6 +39,7 @@ def export(world, deliveries):
         surveyed = date(2026, 4, 15) + timedelta(days=rng.randrange(0, 40))
         rows.append([f"RJ-FX-2026-{len(rows) + 1:03d}", house.committee.name, noise.address(where), hazard, person[0],
                      noise.phone(person[1]), surveyed, _MEASURES[hazard]])
-        truth.append({"house_id": house.house_id, "names": "house" if hazard == "低洼积水" else "building"})
-    table = Table(HEADER, rows, truth, sheet="隐患点清单", title="瑞金二路街道2026年汛前防汛防台隐患点排查清单")
-    deliveries.xlsx("防汛防台隐患点_瑞金二路街道_2026.xlsx", [table])
+        facts = {"risk_type": hazard, "note": _MEASURES[hazard]}
+        truth.append({"facts": facts, "house_id": house.house_id, "names": "house" if hazard == "低洼积水" else "building"})
+    table = Table(HEADER, rows, truth, sheet="隐患点清单", title=f"{world.subdistrict.name}2026年汛前防汛防台隐患点排查清单")
+    deliveries.xlsx(f"防汛防台隐患点_{world.subdistrict.name}_2026.xlsx", [table])

@@ -32,7 +32,9 @@ def export(world, deliveries):
         rows.append([f"JY{kind}{DISTRICT_CODE}{seq:06d}{rng.randrange(10)}", b.legal_name, b.credit_code,
                      noise.address(b.house), _FORMS.get(b.category, "餐饮服务经营者（小型餐饮）"), items,
                      _slash(issued + _TERM - timedelta(days=1)), _slash(issued)])
-        truth.append({"business_id": b.business_id, "house_id": b.house.house_id})
+        facts = {"entity_type": rows[-1][4], "category": items, "valid_from": issued,
+                 "valid_to": issued + _TERM - timedelta(days=1)}
+        truth.append({"facts": facts, "business_id": b.business_id, "house_id": b.house.house_id})
         if noise.hit(noise.rates.duplicate_row):  # a licence listed twice by the export's join
             rows.append(rows[-1])
             truth.append(truth[-1])

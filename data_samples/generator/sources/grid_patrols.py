@@ -29,7 +29,8 @@ def export(world, deliveries):
             rows.append([event_no, e.house.grid_code, moment + "+08:00",
                          noise.address(e.house, prefix=False), e.business.shop_name if e.business else None,
                          e.category, e.status, photos, rng.choice(inspectors[e.house.grid_code])])
-            truth.append({"event_id": e.event_id, "house_id": e.house.house_id,
+            facts = {"occurred_at": e.occurred, "category": e.category, "status": e.status}
+            truth.append({"facts": facts, "event_id": e.event_id, "house_id": e.house.house_id,
                           "business_id": e.business.business_id if e.business else None})
             if noise.hit(noise.rates.duplicate_row):  # at-least-once delivery: the same event again
                 rows.append(rows[-1])

@@ -17,9 +17,10 @@ def export(world, deliveries):
         if p.registered is None:
             continue
         registered_on = p.birth if p.birth.year >= 1990 else p.birth.replace(year=1990, day=min(p.birth.day, 28))
-        rows.append([f"23{p.household_id[2:]:0>7}", noise.name(p.name), "男" if p.sex == "M" else "女",
+        rows.append([f"{world.subdistrict.code[-2:]}{p.household_id[-6:]:0>7}", noise.name(p.name), "男" if p.sex == "M" else "女",
                      p.relation, noise.id_number(p.id_number), f"{p.birth:%Y%m%d}",
                      noise.address(p.registered, prefix=False), f"{registered_on:%Y%m%d}"])
-        truth.append({"person_id": p.person_id, "house_id": p.registered.house_id})
+        facts = {"sex": p.sex, "birth_date": p.birth, "valid_from": registered_on}
+        truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.registered.house_id})
     deliveries.fixed_width(f"HJRK_{AS_OF:%Y%m%d}.txt", Table([f for f, _ in FIELDS], rows, truth),
                            [w for _, w in FIELDS])

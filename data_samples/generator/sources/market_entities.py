@@ -34,7 +34,8 @@ def export(world, deliveries):
         kind = "个体工商户" if b.is_individual else "有限责任公司（自然人投资或控股）"
         rows.append([b.credit_code, b.legal_name, kind, noise.name(b.owner.name), noise.address(b.house),
                      f"{b.opened:%Y-%m-%d}", _scope(b), "存续（在营、开业、在册）", noise.phone(b.phone)])
-        truth.append({"business_id": b.business_id, "house_id": b.house.house_id})
+        facts = {"entity_type": kind, "valid_from": b.opened, "scope": rows[-1][6], "status": rows[-1][7]}
+        truth.append({"facts": facts, "business_id": b.business_id, "house_id": b.house.house_id})
     occupied, used = {b.house.house_id for b in world.businesses}, {b.credit_code for b in world.businesses}
     for house in (h for h in world.houses if h.kind == "shop" and h.house_id not in occupied):
         opened = AS_OF - timedelta(days=rng.randrange(2000, 6000))  # the shop's last tenant, long gone
@@ -42,7 +43,8 @@ def export(world, deliveries):
                      "有限责任公司（自然人投资或控股）", noise.name(rng.choice(world.people).name),
                      noise.address(house), f"{opened:%Y-%m-%d}", _SCOPE.format(licensed="无", general="日用百货销售"),
                      "注销", None])
-        truth.append({"house_id": house.house_id})
+        facts = {"entity_type": rows[-1][2], "valid_from": opened, "scope": rows[-1][6], "status": rows[-1][7]}
+        truth.append({"facts": facts, "house_id": house.house_id})
     envelope = {"code": 200, "msg": "成功", "exportTime": f"{AS_OF:%Y-%m-%d} 06:00:00", "total": len(rows)}
     deliveries.json(f"市场主体登记_{AS_OF:%Y%m%d}.json", Table(HEADER, rows, truth), records_path="data",
                     envelope=envelope)

@@ -27,5 +27,7 @@ def export(world, deliveries):
         for p in members:
             rows.append([f"HPDB{number:06d}", head.name, noise.name(p.name), noise.id_number(p.id_number), p.relation,
                          address, len(members), _MONTHLY * len(members), f"{since:%Y-%m-%d}"])
-            truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+            facts = {"note": head.name, "category": len(members), "status": _MONTHLY * len(members),
+                     "valid_from": since}
+            truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.csv(f"低保对象_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth), encoding="gb18030")

@@ -22,7 +22,8 @@ def export(world, deliveries):
         rows.append([b.legal_name, b.shop_name, b.credit_code if noise.hit(0.9) else None,
                      noise.address(b.house, prefix=False) + rng.choice(_PLACES), rng.choice((4, 6, 8, 10, 12, 15)),
                      hours, _cn(start), _cn(end)])
-        truth.append({"business_id": b.business_id, "house_id": b.house.house_id})
+        facts = {"area_m2": rows[-1][4], "hours": hours, "valid_from": start, "valid_to": end}
+        truth.append({"facts": facts, "business_id": b.business_id, "house_id": b.house.house_id})
     deliveries.csv(f"外摆位许可_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth), encoding="gb18030")
 
 

@@ -6,7 +6,6 @@ so the address alone does not name the house. One committee per compound: 主任
 from datetime import date
 
 from data_samples.generator.formats import Table
-from data_samples.generator.geography import SUBDISTRICT_NAME
 from data_samples.generator.population import AS_OF
 
 HEADER = ["小区名称", "职务", "姓名", "房号", "联系电话", "任期起", "任期止"]
@@ -40,7 +39,8 @@ def export(world, deliveries):
         for i, p in enumerate(committees[compound]):
             rows.append([compound, ("主任", "副主任")[i] if i < 2 else "委员", noise.name(p.name), _room(p.home),
                          noise.phone(p.phone), start, start.replace(year=start.year + 5)])
-            truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+            facts = {"role": rows[-1][1], "valid_from": start, "valid_to": rows[-1][6]}
+            truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.xlsx(f"业委会成员名册_{AS_OF:%Y%m}.xlsx",
-                    [Table(HEADER, rows, truth, sheet="名册", title=f"{SUBDISTRICT_NAME}业主委员会成员名册",
+                    [Table(HEADER, rows, truth, sheet="名册", title=f"{world.subdistrict.name}业主委员会成员名册",
                            footnotes=["填表人：街道房办", f"填表日期：{AS_OF:%Y年%m月%d日}"])])

@@ -31,6 +31,8 @@ def export(world, deliveries):
             shared = "共同共有" if lives_here and owner.household_id in with_spouse else "单独所有"
             rows.append([_certificate(registered, len(rows) + 1), noise.address(house), noise.name(owner.name),
                          noise.id_number(owner.id_number), shared, house.area_m2, registered])
-            truth.append({"house_id": house.house_id, "person_id": owner.person_id})
+            facts = {"role": "co-owner" if shared == "共同共有" else "owner", "area_m2": house.area_m2,
+                         "valid_from": registered}
+            truth.append({"facts": facts, "house_id": house.house_id, "person_id": owner.person_id})
     table = Table(HEADER, rows, truth, sheet="Sheet1", title="黄浦区不动产登记信息（住宅）", notes=["导出时间：2026-11-01"])
-    deliveries.xlsx("不动产登记信息_黄浦区_瑞金二路街道_20261101.xlsx", [table])
+    deliveries.xlsx(f"不动产登记信息_黄浦区_{world.subdistrict.name}_20261101.xlsx", [table])

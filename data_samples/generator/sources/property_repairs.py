@@ -28,7 +28,9 @@ def export(world, deliveries):
         rows.append([f"BX{e.occurred:%Y%m}{n:06d}", address, noise.name(e.person.name), noise.phone(e.person.phone),
                      e.category, _CONTENT[e.category].format(e.house.floor_no or 1), e.occurred, e.status, finished,
                      updated])
-        truth.append({"event_id": e.event_id, "house_id": e.house.house_id, "person_id": e.person.person_id})
+        facts = {"category": e.category, "occurred_at": e.occurred, "status": e.status, "closed_at": finished}
+        truth.append({"event_id": e.event_id, "house_id": e.house.house_id, "person_id": e.person.person_id,
+                      "facts": facts})
     deliveries.database("mariadb", "property_repairs", COLUMNS, rows, truth, key="repair_id")
 
 

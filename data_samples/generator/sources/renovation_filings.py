@@ -24,10 +24,12 @@ def export(world, deliveries):
         rows.append([len(rows) + 1, noise.address(event.house, prefix=False), noise.name(person.name),
                      noise.phone(person.phone), event.category, rng.choice(_CONTRACTORS), start, finished,
                      start - timedelta(days=rng.randrange(1, 8))])
-        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": person.person_id})
+        facts = {"category": event.category, "occurred_at": start, "closed_at": finished}
+        truth.append({"event_id": event.event_id, "house_id": event.house.house_id, "person_id": person.person_id,
+                      "facts": facts})
         if noise.hit(noise.rates.duplicate_row * 3):  # a paper form keyed in again by the next shift
             rows.append([len(rows) + 1, *rows[-1][1:]])
             truth.append(truth[-1])
-    table = Table(HEADER, rows, truth, sheet="装修备案", title="瑞金二路街道房屋装修备案登记台账（2026年）",
+    table = Table(HEADER, rows, truth, sheet="装修备案", title=f"{world.subdistrict.name}房屋装修备案登记台账（2026年）",
                   totals=True, footnotes=["填表人：陆晓燕", "填表日期：2026年11月1日"])
     deliveries.xlsx("装修备案登记台账_2026.xlsx", [table])

@@ -40,10 +40,12 @@ def export(world, deliveries):
             rows.append([number, address, noise.name(landlord.name), id_cell(landlord.id_number),
                          noise.name(tenant.name), id_cell(tenant.id_number), noise.phone(tenant.phone),
                          house.area_m2, rent, start, end])
-            truth.append({"house_id": house.house_id, "person_id": tenant.person_id})
+            facts = {"area_m2": house.area_m2, "valid_from": start, "valid_to": end,
+                         "counterpart_person_id": landlord.person_id}
+            truth.append({"facts": facts, "house_id": house.house_id, "person_id": tenant.person_id})
             if noise.hit(noise.rates.duplicate_row):  # the clerk saved the same tenant twice
                 rows.append(list(rows[-1]))
                 truth.append(truth[-1])
     tables = [Table(HEADER, rows, truth, sheet=f"{year}年{month}月")
               for (year, month), (rows, truth) in sorted(months.items())]
-    deliveries.xlsx("房屋租赁登记_瑞金二路街道_2026.xlsx", tables)
+    deliveries.xlsx(f"房屋租赁登记_{world.subdistrict.name}_2026.xlsx", tables)

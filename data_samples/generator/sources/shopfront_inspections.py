@@ -4,7 +4,6 @@ Shops are named by their sign as the inspector wrote it (branch often left off, 
 brackets); each sheet has a title row above the header and the filler's signature below.
 """
 from data_samples.generator.formats import Table
-from data_samples.generator.geography import SUBDISTRICT_NAME
 from data_samples.generator.population import AS_OF, GIVEN, SURNAMES
 
 HEADER = ["店招名称", "地址", "检查日期", "检查项目", "检查结果", "整改要求", "检查人"]
@@ -31,7 +30,9 @@ def export(world, deliveries):
                 sign = sign.replace("(", "（").replace(")", "）")
             rows.append([sign, noise.address(e.house, prefix=False), e.occurred.date(), _ITEMS[e.category], e.status,
                          _ORDERS[e.category] if e.status == "限期整改" else None, rng.choice(inspectors)])
-            truth.append({"event_id": e.event_id, "business_id": e.business.business_id, "house_id": e.house.house_id})
-        tables.append(Table(HEADER, rows, truth, sheet=quarter, title=f"{SUBDISTRICT_NAME}沿街商铺巡查台账（{quarter}）",
+            facts = {"occurred_at": e.occurred.date(), "category": _ITEMS[e.category], "result": e.status}
+            truth.append({"event_id": e.event_id, "business_id": e.business.business_id, "house_id": e.house.house_id,
+                          "facts": facts})
+        tables.append(Table(HEADER, rows, truth, sheet=quarter, title=f"{world.subdistrict.name}沿街商铺巡查台账（{quarter}）",
                             footnotes=[f"填表人：{inspectors[0]}", f"填表日期：{AS_OF:%Y年%m月%d日}"]))
     deliveries.xlsx(f"沿街商铺巡查台账_{AS_OF:%Y%m}.xlsx", tables)

@@ -31,7 +31,9 @@ def export(world, deliveries):
         rows.append([f"黄城管案〔{e.occurred.year}〕{numbers[e.occurred.year]:05d}号", sign,
                      b.credit_code if noise.hit(0.7) else None, noise.address(b.house), e.category,
                      _FACTS[e.category].format(rng.randrange(2, 12)), e.occurred, e.status, closed, updated])
-        truth.append({"event_id": e.event_id, "business_id": b.business_id, "house_id": b.house.house_id})
+        facts = {"category": e.category, "occurred_at": e.occurred, "status": e.status, "closed_at": closed}
+        truth.append({"event_id": e.event_id, "business_id": b.business_id, "house_id": b.house.house_id,
+                      "facts": facts})
     deliveries.database("postgres", "urban_cases", COLUMNS, rows, truth, key="case_no")
 
 

@@ -21,5 +21,6 @@ def export(world, deliveries):
         rows.append([noise.name(p.name), "男" if p.sex == "M" else "女", noise.id_number(p.id_number), enlisted,
                      discharged, rng.choice(("自主就业", "安排工作", "退休", "逐月领取退役金")), noise.address(p.home),
                      noise.phone(p.phone)])
-        truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+        facts = {"sex": p.sex, "valid_from": enlisted, "valid_to": discharged, "category": rows[-1][5]}
+        truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.xls(f"退役军人花名册_{AS_OF:%Y%m}.xls", [Table(HEADER, rows, truth, sheet="花名册")])

@@ -21,5 +21,7 @@ def export(world, deliveries):
                          noise.address(p.home, prefix=False), kind, rng.choice(_SKILLS) if kind == "社区能人" else None,
                          rng.randrange(0, 300) if kind == "志愿者" else None,
                          f"{AS_OF - timedelta(days=rng.randrange(30, 2000)):%Y-%m-%d}"])
-            truth.append({"person_id": p.person_id, "house_id": p.home.house_id})
+            facts = {"sex": p.sex, "birth_date": p.birth, "category": kind, "note": rows[-1][6], "status": rows[-1][7],
+                         "valid_from": rows[-1][8]}
+            truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.csv(f"志愿者及社区能人_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth))

@@ -25,7 +25,8 @@ def export(world, deliveries):
             problem = rng.choice(_PROBLEMS[e.category]) if e.category in _PROBLEMS else None
             rows.append([e.occurred.strftime("%Y%m%d"), noise.address(site, prefix=False), e.category, problem,
                          rng.choice(checkers)])
-            truth.append({"event_id": e.event_id, "house_id": e.house.house_id, "names": "building"})
+            facts = {"occurred_at": e.occurred.date(), "result": e.category}
+            truth.append({"facts": facts, "event_id": e.event_id, "house_id": e.house.house_id, "names": "building"})
             if noise.hit(noise.rates.duplicate_row):  # the same check entered twice
                 rows.append(rows[-1])
                 truth.append(truth[-1])

@@ -80,7 +80,25 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         with warehouse.get_connection() as con:
             return MaterializeResult(metadata={"sources": build_source_freshness(con, registry)})
 
-    marts = [events, hotspots, complaint_pareto, area_stats, community_lists, source_freshness]
+    @_mart("person_profiles", "一人一档: one row per person with their home, registration, houses owned and rented, "
+                              "tags, sources and events.",
+           [UPSTREAM[0], AssetKey(["core", "people"]), AssetKey(["core", "links"])])
+    def person_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.marts.person_profile import build_person_profiles
+
+        with warehouse.get_connection() as con:
+            return MaterializeResult(metadata={"people": build_person_profiles(con, tags_as_of())})
+
+    @_mart("business_profiles", "一企一档: one row per business with its names, premises, licences, tags and the "
+                                "complaints, findings and cases attributed to it.", [events_key, *UPSTREAM[:2]])
+    def business_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.marts.business_profile import build_business_profiles
+
+        with warehouse.get_connection() as con:
+            return MaterializeResult(metadata={"businesses": build_business_profiles(con, tags_as_of())})
+
+    marts = [events, hotspots, complaint_pareto, area_stats, community_lists, source_freshness, person_profiles,
+             business_profiles]
     described = [AssetKey(["marts", "house_profiles"]), *UPSTREAM[1:], AssetKey(["core", "people"]),
                  AssetKey(["core", "links"]), *(key for mart in marts for key in mart.keys)]
 

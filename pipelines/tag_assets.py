@@ -1,7 +1,7 @@
 """The tag catalogue's asset (``tags/catalogue``) and the house profile mart (``marts/house_profiles``).
 
-Tags read staging and the address matches; they are evaluated on every run with history. The day
-they are evaluated for is ``HOUSEKEY_AS_OF`` (YYYY-MM-DD) or today: rules with windows ("in the last
+Tags read staging, the address matches and identity resolution (people, businesses, event attribution);
+they are evaluated on every run with history. The day they are evaluated for is ``HOUSEKEY_AS_OF`` (YYYY-MM-DD) or today: rules with windows ("in the last
 90 days") count back from it.
 """
 import os
@@ -28,7 +28,10 @@ def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     if REGISTER_SOURCE not in registry:
         return []
 
-    @asset(key=["tags", "catalogue"], deps=[AssetKey(["core", "address_matches"]),
+    # tag inputs key people and businesses by identity resolution's ids
+    identity = [AssetKey(["core", name]) for name in ("people", "businesses", "event_attributions")]
+
+    @asset(key=["tags", "catalogue"], deps=[AssetKey(["core", "address_matches"]), *identity,
                                            *(AssetKey(["staging", name]) for name in registry)],
            group_name="tags", pool=WAREHOUSE_POOL, kinds={"duckdb"},
            description="Every tag of schemas/tags/ evaluated into tags.house_tags, person_tags and business_tags, "

@@ -16,20 +16,25 @@ import os
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 ANALYST_FILE = "analyst.duckdb"
 TOKEN_KEY_ENV = "HOUSEKEY_TOKEN_KEY"
-# Tag tables key people by their ID number (person_id): masked, it would no longer tell people apart.
-TOKEN_COLUMNS = {"id_number", "phone", "counterpart_id_number", "counterpart_phone", "contact_phone", "person_id",
-                 "counterpart_person_id"}
-# ID numbers (18 and 15 digits) and phones, also inside free text; (^|[^0-9]) stands for a word boundary.
+# person_id (PSN...) is identity resolution's own key, not personal data: it stays as it is, for joins.
+TOKEN_COLUMNS = {"id_number", "phone", "counterpart_id_number", "counterpart_phone", "contact_phone"}
+# ID numbers (18 and 15 digits) and phones, also inside free text. (^|[^0-9A-Za-z]) stands for a word boundary:
+# a letter before the digits makes them a document number (巡查编号 XC202605060002312), not an ID number.
+# The birth date is checked loosely on purpose: an ID number with a typo still names a person.
+_BIRTH = "([01][0-9])([0-3][0-9])"
 _MASKS = (
     # no end boundary: card numbers such as 残疾证号 are the ID number plus two digits
-    (r"(^|[^0-9])([1-9][0-9]{5})(?:19|20)[0-9]{2}[01][0-9][0-3][0-9]([0-9]{3}[0-9Xx])", r"\1\2********\3"),
-    (r"(^|[^0-9])([1-9][0-9]{5})[0-9]{2}[01][0-9][0-3][0-9]([0-9]{3})($|[^0-9])", r"\1\2******\3\4"),
-    (r"(^|[^0-9])(1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})($|[^0-9])", r"\1\2****\3\4"),
-    (r"(^|[^0-9])(\(?0?21\)?)[ -]?[0-9]{4}([0-9]{4})($|[^0-9])", r"\1\2****\3\4"),
+    (rf"(^|[^0-9A-Za-z])([1-9][0-9]{{5}})(?:19|20)[0-9]{{2}}{_BIRTH}([0-9]{{3}}[0-9Xx])", r"\1\2********\5"),
+    (rf"(^|[^0-9A-Za-z])([1-9][0-9]{{5}})[0-9]{{2}}{_BIRTH}([0-9]{{3}})($|[^0-9])", r"\1\2******\5\6"),
+    (r"(^|[^0-9A-Za-z])(1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})($|[^0-9])", r"\1\2****\3\4"),
+    (r"(^|[^0-9A-Za-z])(\(?0?21\)?)[ -]?[0-9]{4}([0-9]{4})($|[^0-9])", r"\1\2****\3\4"),
 )
+# Every pattern above needs four digits in a row: text without them (most names, codes, addresses) skips the masks.
+_MAY_HOLD_IDENTIFIERS = "[0-9]{4}"
 
 
 def analyst_path(warehouse: Path) -> Path:
@@ -53,7 +58,15 @@ def _mask(column: str) -> str:
     expression = f'"{column}"'
     for pattern, replacement in _MASKS:
         expression = f"regexp_replace({expression}, '{pattern}', '{replacement}', 'g')"
-    return expression
+    return f"""CASE WHEN regexp_matches("{column}", '{_MAY_HOLD_IDENTIFIERS}') THEN {expression} ELSE "{column}" END"""
+
+
+def _tokens(key: bytes):
+    """The token UDF over Arrow batches: one Python call per vector, not per value."""
+    def tokens(values: pa.Array) -> pa.Array:
+        return pa.array([None if v is None else _token(key, v) for v in values.to_pylist()], pa.string())
+
+    return tokens
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
@@ -62,8 +75,8 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     fresh = target.with_suffix(".duckdb.new")
     fresh.unlink(missing_ok=True)
     key = _token_key()
-    con.create_function("person_token", lambda v: None if v is None else _token(key, v), [str], str,
-                        null_handling="special", side_effects=False)
+    con.create_function("person_token", _tokens(key), [str], str, type="arrow", null_handling="special",
+                        side_effects=False)
     con.execute(f"ATTACH '{fresh}' AS analyst")
     try:
         tables = con.execute(

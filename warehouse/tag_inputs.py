@@ -3,13 +3,14 @@
 tags.person_records, link_records, business_records, event_records and house_records hold every
 staged row of that record kind (all sources, canonical columns, NULL where a source has none) plus
 ``house_id`` and ``match_level`` from core.address_matches and ``is_current`` (the row is in the
-latest delivery of a snapshot source, or the source delivers changes). Keys, until identity
-resolution provides core.people and core.businesses:
+latest delivery of a snapshot source, or the source delivers changes). Keys come from identity
+resolution, joined by provenance (source, delivery, sheet, row number):
 
-- ``person_id``: the validated 18-digit ID number (15-digit numbers lifted to 18); a row without
-  one (masked, missing) takes the ID number of the same name at the same house, where that is unique;
-- ``business_id``: the unified social credit code; an event naming none takes the business
-  registered at its house.
+- ``person_id``: the person core.person_records gives the row (``PSN...``); ``id_number`` is the row's
+  ID number checked and lifted to 18 digits, else that person's (rules that read its digits use it);
+  ``counterpart_person_id`` (a landlord) is the person holding the counterpart's ID number;
+- ``business_id``: the business core.business_records gives a business row; an event takes the business
+  core.event_attributions attributes it to, and its house too unless the event is building-wide.
 
 An event or house record whose address names only a building is repeated for every house of it
 (``is_building_wide``): a waste-sorting check of 1号楼 is about all of 1号楼's households.
@@ -60,8 +61,14 @@ def _matched(kind_sql: str, building_wide: bool) -> str:
              AND m._sheet IS NOT DISTINCT FROM r._sheet AND m._row_number = r._row_number"""
 
 
+def _provenance(alias: str, table: str) -> str:
+    """Join condition of a tag input row ``alias`` to an identity table row ``table`` (same source row)."""
+    return (f"{table}._source = {alias}.source AND {table}._delivery_id = {alias}.delivery_id "
+            f"AND {table}._sheet IS NOT DISTINCT FROM {alias}.sheet AND {table}._row_number = {alias}.row_number")
+
+
 def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping) -> None:
-    """(Re)build the tags.*_records tables from staging and core.address_matches."""
+    """(Re)build the tags.*_records tables from staging, core.address_matches and identity resolution."""
     con.execute("CREATE SCHEMA IF NOT EXISTS tags")
     con.execute(_MACROS)
     snapshots = [name for name, spec in registry.items() if spec.delivery == "snapshot"]
@@ -75,39 +82,34 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping) -> None:
     for kind, sources in by_kind.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(_union(con, sources), kind in ('event', 'house'))}")
     for kind in ("person", "link", "event"):
-        if "id_number" not in _columns(con, f"_{kind}"):
-            con.execute(f"ALTER TABLE _{kind} ADD COLUMN id_number VARCHAR")
-    # Names at houses with a valid ID number: the key of rows that lack one.
-    con.execute("""CREATE OR REPLACE TEMP TABLE _known AS
-        SELECT name, house_id, any_value(person_id) AS person_id FROM (
-            SELECT name, house_id, id18(id_number) AS person_id FROM _person
-            UNION ALL SELECT name, house_id, id18(id_number) FROM _link
-            UNION ALL SELECT person_name, house_id, id18(id_number) FROM _event WHERE NOT is_building_wide)
-        WHERE person_id IS NOT NULL AND house_id IS NOT NULL AND name IS NOT NULL
-        GROUP BY ALL HAVING count(DISTINCT person_id) = 1""")
-    con.execute("""CREATE OR REPLACE TABLE tags.person_records AS
-        SELECT p.* EXCLUDE (birth_date), coalesce(id18(p.id_number), k.person_id) AS person_id,
-               coalesce(p.birth_date, try_strptime(substr(coalesce(id18(p.id_number), k.person_id), 7, 8), '%Y%m%d')::DATE)
-                   AS birth_date
-        FROM _person p LEFT JOIN _known k USING (name, house_id)""")
-    con.execute("""CREATE OR REPLACE TABLE tags.link_records AS
-        SELECT l.*, coalesce(id18(l.id_number), k.person_id) AS person_id,
-               id18(l.counterpart_id_number) AS counterpart_person_id
-        FROM _link l LEFT JOIN _known k USING (name, house_id)""")
-    con.execute("""CREATE OR REPLACE TABLE tags.business_records AS
-        SELECT *, credit_code AS business_id FROM _business""")
-    # The business trading at a house: registered and not deregistered, the latest if several.
-    con.execute("""CREATE OR REPLACE TEMP TABLE _trading AS
-        SELECT house_id, arg_max(business_id, coalesce(valid_from, DATE '1900-01-01')) AS business_id
-        FROM tags.business_records
-        WHERE house_id IS NOT NULL AND business_id IS NOT NULL AND coalesce(status, '') NOT LIKE '%注销%'
-        GROUP BY house_id""")
+        for column in ("id_number", "counterpart_id_number") if kind == "link" else ("id_number",):
+            if column not in _columns(con, f"_{kind}"):
+                con.execute(f"ALTER TABLE _{kind} ADD COLUMN {column} VARCHAR")
+    person = lambda alias: f"""LEFT JOIN core.person_records pr ON {_provenance(alias, 'pr')}
+        LEFT JOIN core.people pp ON pp.person_id = pr.person_id"""  # noqa: E731
+    con.execute(f"""CREATE OR REPLACE TABLE tags.person_records AS
+        SELECT p.* EXCLUDE (birth_date, id_number), pr.person_id,
+               coalesce(id18(p.id_number), pp.id_number) AS id_number,
+               coalesce(p.birth_date, pp.birth_date,
+                        try_strptime(substr(coalesce(id18(p.id_number), pp.id_number), 7, 8), '%Y%m%d')::DATE) AS birth_date
+        FROM _person p {person('p')}""")
+    con.execute(f"""CREATE OR REPLACE TABLE tags.link_records AS
+        SELECT l.* EXCLUDE (id_number, counterpart_id_number), pr.person_id,
+               coalesce(id18(l.id_number), pp.id_number) AS id_number,
+               c.person_id AS counterpart_person_id, id18(l.counterpart_id_number) AS counterpart_id_number
+        FROM _link l {person('l')}
+        LEFT JOIN (SELECT id_number, any_value(person_id) AS person_id FROM core.people
+                   WHERE id_number IS NOT NULL GROUP BY id_number HAVING count(*) = 1) c
+               ON c.id_number = id18(l.counterpart_id_number)""")
+    con.execute(f"""CREATE OR REPLACE TABLE tags.business_records AS
+        SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON {_provenance('b', 'br')}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.event_records AS
-        SELECT e.*, coalesce(id18(e.id_number), k.person_id) AS person_id,
-               {'coalesce(e.credit_code, t.business_id)' if 'credit_code' in _columns(con, '_event') else 't.business_id'}
-                   AS business_id
-        FROM _event e LEFT JOIN _known k ON k.name = e.person_name AND k.house_id = e.house_id
-        LEFT JOIN _trading t ON t.house_id = e.house_id AND NOT e.is_building_wide""")
+        SELECT e.* EXCLUDE (id_number, house_id), pr.person_id, coalesce(id18(e.id_number), pp.id_number) AS id_number,
+               a.business_id,
+               -- attribution also reads the free text ("来电人称雁荡路39号油烟直排") where the address names no house
+               CASE WHEN e.is_building_wide THEN e.house_id ELSE coalesce(a.house_id, e.house_id) END AS house_id
+        FROM _event e {person('e')}
+        LEFT JOIN core.event_attributions a ON {_provenance('e', 'a')}""")
     con.execute("CREATE OR REPLACE TABLE tags.house_records AS SELECT * FROM _house")
     build_residents(con)
 
@@ -123,7 +125,7 @@ def build_residents(con: duckdb.DuckDBPyConnection) -> None:
     """tags.residents: who lives where now, from the latest 实有人口 snapshot, one row per person."""
     con.execute(f"""CREATE OR REPLACE TABLE tags.residents AS
         SELECT person_id, mode(house_id) AS house_id, any_value(birth_date) AS birth_date, mode(sex) AS sex,
-               mode(status) AS residence_reason, any_value(name) AS name
+               mode(status) AS residence_reason, any_value(name) AS name, mode(id_number) AS id_number
         FROM tags.person_records
         WHERE source = '{RESIDENTS_SOURCE}' AND is_current AND person_id IS NOT NULL AND house_id IS NOT NULL
         GROUP BY person_id""")

@@ -96,7 +96,7 @@ def match_house(register: Register, parts: dict) -> HouseMatch:
     if given and best_agree == given:
         ids = tuple(h.house_id for h in fitting)
         return HouseMatch(None, "building", best_agree / (given + 1), 0.0,
-                          f"{note}{where}: {len(fitting)} houses fit (unit or room missing)", True, ids[:10])
+                          f"{note}{where}: {len(fitting)} houses fit (unit or room missing)", True, ids)
     building = parts.get("building_no")
     if building and any(h.building_no == building for h in block):
         return HouseMatch(None, "building", 0.5, 0.0, f"{note}{where}: building {building} found, room not in register",

@@ -52,12 +52,14 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
     @asset(key=["core", "links"], deps=[AssetKey(["core", "event_attributions"]), *_people()], group_name="core",
            pool=WAREHOUSE_POOL, kinds={"duckdb"},
            description="Links with time: person, business and event <-> house, event <-> business, with validity "
-                       "dates, sources and record counts.")
+                       "dates, sources and record counts; core.business_history: businesses' attributes over time.")
     def links(warehouse: DuckDBResource) -> MaterializeResult:
+        from resolution.identity.business_history import build_business_history
         from resolution.identity.links import build_links
 
         with warehouse.get_connection() as con:
             kinds = build_links(con)
-        return MaterializeResult(metadata={f"links_{kind}": n for kind, n in kinds.items()})
+            history = build_business_history(con)
+        return MaterializeResult(metadata={**{f"links_{kind}": n for kind, n in kinds.items()}, "business_history": history})
 
     return [businesses, event_attributions, links]

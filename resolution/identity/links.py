@@ -4,8 +4,10 @@ One row per (link_kind, person, business or event, house): the dates the sources
 (registration, lease, licence, event times), the sources that support it and how many records.
 
 - person <-> house (``registered``, ``living``, ``owner``, ``tenant``): a person record
-  (``core.person_records``) of a source that says so, at its matched house; skipped while people are
-  not yet resolved;
+  (``core.person_records``) of a source that says so, at its matched house, from when to when the
+  deliveries say (a person in an earlier 实有人口 snapshot at house A and in the latest at B: living at
+  A ends the day before the move-in at B); skipped while people are not yet resolved. valid_to is the
+  last day a link held, NULL while it holds;
 - business <-> house (``premises``): a business record at its matched house;
 - event <-> house (``event_house``) and event <-> business (``event_business``): the attributions.
 """
@@ -13,15 +15,23 @@ from __future__ import annotations
 
 import duckdb
 
-# What a record of each source says about the person and the house at its address.
+# What a record of each source says about the person and the house at its address, and whether the
+# record's valid_from / valid_to are the dates of that tie (登记日期, a lease) or of something else (a
+# family doctor's contract). Each source delivers full snapshots.
 PERSON_HOUSE_KINDS = {
-    "household_registration": "registered",
-    "actual_residents": "living",
-    "contact_book": "living",
-    "family_doctor": "living",
-    "property_ownership": "owner",
-    "rental_registration": "tenant",
+    "household_registration": ("registered", True),
+    "actual_residents": ("living", True),
+    "contact_book": ("living", False),
+    "family_doctor": ("living", False),
+    "property_ownership": ("owner", True),
+    "rental_registration": ("tenant", True),
 }
+
+# The day a delivery describes: the date its file name carries (YYYYMMDD, YYYY-MM-DD or YYYYMM, the
+# first of the month), else the day it was loaded.
+OBSERVED_ON = """coalesce(
+    try_strptime(regexp_extract(d.file_name, '(20[0-9]{2}-?[01][0-9]-?[0-3][0-9])', 1).replace('-', ''), '%Y%m%d'),
+    try_strptime(regexp_extract(d.file_name, '(20[0-9]{2}[01][0-9])', 1), '%Y%m'), d.loaded_at)::DATE"""
 
 LINKS_SQL = """
 CREATE OR REPLACE TABLE core.links AS
@@ -48,32 +58,57 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 
 def _person_links(con: duckdb.DuckDBPyConnection) -> str:
-    """The person <-> house part of LINKS_SQL: one SELECT per source that says how a person is tied."""
+    """The person <-> house part of LINKS_SQL, with history.
+
+    Per source, a tie runs from the record's own date (or the first delivery showing it) and stays open
+    while the source's latest delivery still shows it (until the record's end date, a lease's, if it
+    has one). A tie the latest delivery no longer shows has ended: the day before the person's next
+    tie of that kind in that source began (a move-in date), else the day before the first delivery
+    that no longer showed it. Across sources a tie is open if any source still says so."""
     if not _has_table(con, "core", "person_records"):
         return ""
     parts = []
-    for source, kind in PERSON_HOUSE_KINDS.items():
+    for source, (kind, dated) in PERSON_HOUSE_KINDS.items():
         if not _has_table(con, "staging", source):
             continue
         columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                              "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
-        date = lambda c: f"s.{c}" if c in columns else "NULL::DATE"  # noqa: E731
+        date = lambda c: f"s.{c}" if dated and c in columns else "NULL::DATE"  # noqa: E731
         parts.append(f"""
-            SELECT '{kind}', p.person_id, NULL, NULL, m.house_id, min({date('valid_from')}), max({date('valid_to')}),
-                   ['{source}'], count(*)
+            SELECT '{kind}' AS link_kind, p.person_id, m.house_id, s._source AS source, s._delivery_id AS delivery_id,
+                   {OBSERVED_ON} AS observed_on, d.loaded_at, {date('valid_from')} AS record_from, {date('valid_to')} AS record_to
             FROM staging."{source}" s
+            JOIN meta.deliveries d ON d.delivery_id = s._delivery_id
             JOIN core.person_records p ON p._source = s._source AND p._delivery_id = s._delivery_id
              AND p._row_number = s._row_number AND p._sheet IS NOT DISTINCT FROM s._sheet
             JOIN core.address_matches m ON m.source = s._source AND m._delivery_id = s._delivery_id
              AND m._row_number = s._row_number AND m._sheet IS NOT DISTINCT FROM s._sheet
-            WHERE p.person_id IS NOT NULL AND m.house_id IS NOT NULL AND m.match_level IN ('room', 'door')
-            GROUP BY ALL""")
+            WHERE p.person_id IS NOT NULL AND m.house_id IS NOT NULL AND m.match_level IN ('room', 'door')""")
     if not parts:
         return ""
-    # one row per person, house and kind however many sources say it
     return f"""UNION ALL
-        SELECT link_kind, person_id, NULL, NULL, house_id, min(valid_from), max(valid_to), list_sort(list_distinct(flatten(list(sources)))), sum(records)
-        FROM ({' UNION ALL '.join(parts)}) AS t(link_kind, person_id, b, e, house_id, valid_from, valid_to, sources, records)
+        SELECT link_kind, person_id, NULL, NULL, house_id, min(valid_from),
+               CASE WHEN bool_or(in_latest AND record_to IS NULL) THEN NULL ELSE max(valid_to) END,
+               list(DISTINCT source ORDER BY source), sum(records)
+        FROM (
+            WITH observed AS ({' UNION ALL '.join(parts)}),
+            deliveries AS (SELECT source, observed_on, lead(observed_on) OVER (PARTITION BY source ORDER BY observed_on)
+                                  AS next_observed_on
+                           FROM (SELECT DISTINCT source, observed_on FROM observed)),
+            latest AS (SELECT source, arg_max(delivery_id, (observed_on, loaded_at)) AS delivery_id FROM observed
+                       GROUP BY source),
+            ties AS (
+                SELECT link_kind, person_id, house_id, o.source, coalesce(min(record_from), min(observed_on)) AS valid_from,
+                       max(record_to) AS record_to, max(observed_on) AS last_observed_on,
+                       bool_or(o.delivery_id = l.delivery_id) AS in_latest, count(*) AS records
+                FROM observed o JOIN latest l USING (source) GROUP BY link_kind, person_id, house_id, o.source),
+            ordered AS (SELECT *, lead(valid_from) OVER (PARTITION BY link_kind, person_id, source ORDER BY valid_from)
+                                  AS next_from
+                        FROM ties)
+            SELECT t.*, CASE WHEN in_latest THEN record_to ELSE (coalesce(
+                       CASE WHEN t.next_from > t.valid_from THEN t.next_from END, d.next_observed_on)
+                       - INTERVAL 1 DAY)::DATE END AS valid_to
+            FROM ordered t JOIN deliveries d ON d.source = t.source AND d.observed_on = t.last_observed_on)
         GROUP BY link_kind, person_id, house_id"""
 
 

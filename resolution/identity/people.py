@@ -249,10 +249,12 @@ def _write_people(con: duckdb.DuckDBPyConnection) -> None:
     """One row per person: the ID number, and the most written name, sex, birth date, phone and house."""
     con.execute("""
         CREATE OR REPLACE TABLE core.people AS
-        SELECT i.person_id, mode(l.name) AS name, mode(l.sex) AS sex,
-               coalesce(mode(l.birth_date) FILTER (WHERE l.id18 IS NOT NULL), mode(l.birth_date)) AS birth_date,
-               mode(l.id18) AS id_number, mode(l.phone) AS phone,
-               mode(l.house_id) FILTER (WHERE l.party = 'subject') AS house_id,
+        SELECT i.person_id, mode(l.name ORDER BY l.name) AS name, mode(l.sex ORDER BY l.sex) AS sex,
+               coalesce(mode(l.birth_date ORDER BY l.birth_date) FILTER (WHERE l.id18 IS NOT NULL),
+                        mode(l.birth_date ORDER BY l.birth_date)) AS birth_date,
+               -- ordered: a tie goes to the same value on every run, not to whichever thread came first
+               mode(l.id18 ORDER BY l.id18) AS id_number, mode(l.phone ORDER BY l.phone) AS phone,
+               mode(l.house_id ORDER BY l.house_id) FILTER (WHERE l.party = 'subject') AS house_id,
                list(DISTINCT l._source ORDER BY l._source) AS sources, count(*) AS records
         FROM _person_links l JOIN _person_ids i USING (cluster)
         GROUP BY i.person_id ORDER BY i.person_id""")

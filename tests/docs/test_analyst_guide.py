@@ -96,3 +96,40 @@ def test_elderly_alone_per_committee_is_the_truths(con):
                                 ON h.house_id = p.home_house_id WHERE p.flags LIKE '%elderly_alone%' GROUP BY 1""").fetchall())
     _, header, rows = questions()["elderly_alone_per_committee"]
     assert {row[0]: int(row[2]) for row in rows if row[2] != "0"} == truth
+
+
+def test_who_lived_there_in_2025_is_the_truth(con):
+    """Everyone living there now is listed with their move-in; on the day exactly those the truth puts there."""
+    house, day = "310101023001000013", "2025-06-01"
+    now = con.execute("SELECT id_number, moved_in FROM truth_people WHERE home_house_id = ? ORDER BY 1", [house]).fetchall()
+    assert [[i, m] for i, m in now] == [[row[1], row[2]] for row in questions()["lived_at_house_on_2025_06_01"][2]]
+    then = con.execute("""SELECT id_number FROM truth_people
+        WHERE (home_house_id = $h AND (moved_in IS NULL OR moved_in::DATE <= $d::DATE))
+           OR (previous_house_id = $h AND moved_in::DATE > $d::DATE) ORDER BY 1""", {"h": house, "d": day}).fetchall()
+    _, header, rows = questions()["lived_at_house_on_2025_06_01"]
+    assert [row[1] for row in rows if row[header.index("lived_there_on_day")] == "True"] == [i for (i,) in then]
+
+
+def test_businesses_registered_on_the_day_are_the_truths(con):
+    truth = con.execute("""SELECT b.credit_code FROM truth_businesses b JOIN truth_houses h USING (house_id)
+        WHERE h.committee_code = '310101023010' AND b.opened::DATE <= DATE '2025-06-01' ORDER BY 1""").fetchall()
+    assert shown("businesses_registered_on_2025_06_01", "credit_code") == [c for (c,) in truth] != []
+
+
+def test_business_profile_complaints_are_the_truths(con):
+    truth = con.execute("""SELECT b.credit_code, count(*)::VARCHAR FROM truth_events e JOIN truth_businesses b USING (business_id)
+        JOIN truth_houses h ON h.house_id = b.house_id
+        WHERE e.kind = 'complaint' AND h.committee_code = '310101023014'
+          AND e.occurred_at::TIMESTAMP::DATE BETWEEN DATE '2026-11-01' - INTERVAL 364 DAY AND DATE '2026-11-01'
+        GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+    assert list(zip(shown("business_profiles_complained", "credit_code"),
+                    shown("business_profiles_complained", "complaints_365d"))) == truth != []
+
+
+def test_person_profile_is_the_truths(con):
+    home, registered, owns = con.execute("""SELECT h.address, r.address, len(string_split(p.owns, ';'))::VARCHAR
+        FROM truth_people p JOIN truth_houses h ON h.house_id = p.home_house_id
+        JOIN truth_houses r ON r.house_id = p.registered_house_id WHERE p.id_number = '310101197412276350'""").fetchone()
+    name = "person_profile_of_a_resident"
+    assert (shown(name, "home_address"), shown(name, "registered_address"), shown(name, "houses_owned")) == \
+        ([home], [registered], [owns])

@@ -150,16 +150,39 @@ THRESHOLDS = {"complained_house": (0.85, 0.70), "complaint_hotspot": (0.5, 0.5),
 DEFAULT_THRESHOLD = (0.95, 0.95)
 
 
+def _truth_ids(con) -> dict[str, dict[str, str]]:
+    """entity -> {pipeline id: truth id}: the truth id most of the tag input rows carrying that id have in
+    truth/records.csv, rows joined by provenance (source, file, sheet, row number or, for database rows,
+    record key), so any key works."""
+    records = pd.read_csv(TRUTH / "records.csv", dtype=str, keep_default_na=False)
+    con.register("_truth", records.drop(columns=["facts"]))
+    rows = " UNION ALL ".join(f"""
+        SELECT '{entity}' AS entity, r.{key} AS pipeline_id, t.{key} AS truth_id
+        FROM tags.{kind}_records r JOIN _truth t ON t.source = r.source AND t.file = r.file_name
+             AND t.sheet = coalesce(r.sheet, '')
+             AND (t.row_number = CAST(r.row_number AS VARCHAR) OR t.row_number = '' AND t.record_key = r.{kind}_ref)
+        WHERE r.{key} IS NOT NULL AND t.{key} <> ''"""
+        for kind, entity, key in (("person", "person", "person_id"), ("link", "person", "person_id"),
+                                  ("event", "person", "person_id"), ("business", "business", "business_id"),
+                                  ("event", "business", "business_id")))
+    votes = con.execute(f"SELECT entity, pipeline_id, mode(truth_id) FROM ({rows}) GROUP BY ALL").fetchall()
+    con.unregister("_truth")
+    mapping: dict[str, dict[str, str]] = {"person": {}, "business": {}}
+    for entity, pipeline_id, truth_id in votes:
+        mapping[entity][pipeline_id] = truth_id
+    return mapping
+
+
 @pytest.fixture(scope="module")
 def measured(con):
     """code -> (precision, recall, members, truth members); members mapped to the truth's ids."""
-    people = pd.read_csv(TRUTH / "people.csv", dtype=str).set_index("id_number")["person_id"].to_dict()
-    businesses = pd.read_csv(TRUTH / "businesses.csv", dtype=str).set_index("credit_code")["business_id"].to_dict()
+    mapping = _truth_ids(con)
     truth = _truth()
     result = {}
     for code, expected in truth.items():
         entity = con.execute("SELECT entity FROM tags.catalogue WHERE tag_code = ?", [code]).fetchone()[0]
-        key, ids = {"house": ("house_id", None), "person": ("person_id", people), "business": ("business_id", businesses)}[entity]
+        key, ids = {"house": ("house_id", None), "person": ("person_id", mapping["person"]),
+                    "business": ("business_id", mapping["business"])}[entity]
         members = {m for (m,) in con.execute(f"SELECT {key} FROM tags.{entity}_tags WHERE tag_code = ? AND valid_to IS NULL",
                                             [code]).fetchall()}
         found = {ids.get(m, f"?{m}") for m in members} if ids else members

@@ -28,7 +28,7 @@ firsts AS (
     SELECT target_kind, target_id, min(occurred_at) FILTER (severity = 'serious') AS first_serious_at FROM graded GROUP BY ALL
 ),
 counted AS (
-    SELECT g.target_kind, g.target_id, any_value(g.business_id) AS business_id, mode(g.house_id) AS house_id,
+    SELECT g.target_kind, g.target_id, any_value(g.business_id) AS business_id, mode(g.house_id ORDER BY g.house_id) AS house_id,
            count(*) AS events,
            count(*) FILTER (severity = 'minor') AS minor_events,
            count(*) FILTER (severity = 'serious') AS serious_events,

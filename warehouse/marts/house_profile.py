@@ -15,7 +15,7 @@ PEOPLE_FROM_LINKS = """
     WHERE l.house_id IS NOT NULL AND l.person_id IS NOT NULL AND l.valid_to IS NULL
 """
 PEOPLE_FROM_RECORDS = """
-    SELECT house_id, person_id, mode(name) AS name FROM tags.person_records
+    SELECT house_id, person_id, mode(name ORDER BY name) AS name FROM tags.person_records
     WHERE is_current AND house_id IS NOT NULL AND person_id IS NOT NULL GROUP BY ALL
 """
 
@@ -46,14 +46,15 @@ source_counts AS (
 -- people linked to the house, and who lives there now
 people AS (
     SELECT house_id, count(DISTINCT person_id) AS people_linked,
-           list(DISTINCT {{'person_id': person_id, 'name': name}}) AS people
+           list(DISTINCT {{'person_id': person_id, 'name': name}} ORDER BY {{'person_id': person_id, 'name': name}}) AS people
     FROM ({people}) GROUP BY house_id
 ),
 residents AS (
     SELECT house_id, count(*) AS residents FROM tags.residents GROUP BY house_id
 ),
 businesses AS (
-    SELECT house_id, list(DISTINCT {{'business_id': business_id, 'legal_name': legal_name}}) AS businesses
+    SELECT house_id, list(DISTINCT {{'business_id': business_id, 'legal_name': legal_name}}
+                ORDER BY {{'business_id': business_id, 'legal_name': legal_name}}) AS businesses
     FROM tags.business_records
     WHERE house_id IS NOT NULL AND business_id IS NOT NULL AND coalesce(status, '') NOT LIKE '%注销%'
     GROUP BY house_id

@@ -18,13 +18,14 @@ HOLDERS = """
     SELECT 'person', t.person_id, coalesce(r.house_id, p.house_id), t.person_id, NULL, coalesce(r.name, p.name),
            t.tag_code, t.valid_from
     FROM tags.person_tags t LEFT JOIN tags.residents r USING (person_id)
-    LEFT JOIN (SELECT person_id, mode(house_id) AS house_id, mode(name) AS name FROM tags.person_records
+    LEFT JOIN (SELECT person_id, mode(house_id ORDER BY house_id) AS house_id, mode(name ORDER BY name) AS name FROM tags.person_records
                WHERE house_id IS NOT NULL GROUP BY person_id) p USING (person_id)
     WHERE t.valid_to IS NULL
     UNION ALL
     SELECT 'business', t.business_id, b.house_id, NULL, t.business_id, b.name, t.tag_code, t.valid_from
     FROM tags.business_tags t
-    LEFT JOIN (SELECT business_id, mode(house_id) AS house_id, mode(coalesce(shop_name, legal_name)) AS name
+    LEFT JOIN (SELECT business_id, mode(house_id ORDER BY house_id) AS house_id,
+                      mode(coalesce(shop_name, legal_name) ORDER BY coalesce(shop_name, legal_name)) AS name
                FROM tags.business_records GROUP BY business_id) b USING (business_id)
     WHERE t.valid_to IS NULL
 """

@@ -14,7 +14,10 @@ def con(tmp_path):
     """A small warehouse: one business at H1 seen twice, one work order about it, two leases of one tenant."""
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
         connection.execute(f"""
-            CREATE SCHEMA core; CREATE SCHEMA staging;
+            CREATE SCHEMA core; CREATE SCHEMA staging; CREATE SCHEMA meta;
+            CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP);
+            INSERT INTO meta.deliveries VALUES ('r:1', 'rental_registration', '房屋租赁登记_2025.xlsx', '2026-11-01'),
+                                               ('r:2', 'rental_registration', '房屋租赁登记_2026.xlsx', '2026-11-01');
             CREATE TABLE core.business_records ({RECORD}, business_id VARCHAR, house_id VARCHAR, valid_from DATE);
             INSERT INTO core.business_records VALUES
                 ('market_entities', 'm:1', 1, NULL, 'B1', 'H1', DATE '2019-03-01'),
@@ -54,3 +57,30 @@ def test_a_tenant_with_two_leases_is_one_link_spanning_both(con):
     tenant = con.execute("SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR, sources, records "
                          "FROM core.links WHERE link_kind = 'tenant'").fetchone()
     assert tenant == ("P1", "H2", "2025-01-01", "2026-12-31", ["rental_registration"], 2)
+
+
+def test_a_mover_lives_at_the_old_house_until_the_day_before_the_move(con):
+    """In the May snapshot P2 lives at H3; in the November one at H4, registered there 2025-08-10: living at H3
+    ends 2025-08-09, at H4 it holds; P3, at H3 in May only (moved away, no new address known), ends the day
+    before the first snapshot without them."""
+    con.execute(f"""
+        CREATE TABLE staging.actual_residents ({RECORD}, valid_from DATE);
+        INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
+            ('actual_residents', 'a:5', 3, NULL, DATE '2012-01-01'), ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10');
+        INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00'),
+                                           ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01');
+        CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
+        INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'),
+            ('actual_residents', 'a:5', 3, NULL, 'P3'), ('actual_residents', 'a:11', 2, NULL, 'P2');
+        INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
+            ('actual_residents', 'a:5', 3, NULL, 'H3', 'room'), ('actual_residents', 'a:11', 2, NULL, 'H4', 'door')""")
+    assert build_links(con)["living"] == 3
+    living = con.execute("SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
+                         "WHERE link_kind = 'living' ORDER BY person_id, house_id").fetchall()
+    assert living == [("P2", "H3", "2010-03-01", "2025-08-09"), ("P2", "H4", "2025-08-10", None),
+                      ("P3", "H3", "2012-01-01", "2025-10-31")]
+    on = "SELECT person_id FROM core.links WHERE link_kind = 'living' AND house_id = ? AND valid_from <= ? " \
+         "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY 1"
+    assert con.execute(on, ["H3", date(2025, 6, 1), date(2025, 6, 1)]).fetchall() == [("P2",), ("P3",)]
+    assert con.execute(on, ["H3", date(2025, 9, 1), date(2025, 9, 1)]).fetchall() == [("P3",)]
+    assert con.execute(on, ["H4", date(2025, 9, 1), date(2025, 9, 1)]).fetchall() == [("P2",)]

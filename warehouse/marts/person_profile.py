@@ -1,0 +1,83 @@
+"""marts.person_profiles, 一人一档: everything known about one person, one row per person of core.people.
+
+Identity from core.people (name, sex, birth date, ID number and phone, which the analyst copy masks
+and tokenises like every id_number and phone column); where the person lives now (the latest 实有人口
+snapshot, tags.residents, else the open ``living`` link of core.links), where they are registered,
+the houses they own and rent (open links on the day), the tags they hold now, the sources and
+deliveries they were seen in, and the events that name them.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+PROFILE_SQL = """
+CREATE OR REPLACE TABLE marts.person_profiles AS
+WITH
+-- links in force on the day: opened by then and not closed before it
+links AS (
+    SELECT * FROM core.links
+    WHERE person_id IS NOT NULL AND coalesce(valid_from, DATE '1900-01-01') <= $as_of
+      AND (valid_to IS NULL OR valid_to >= $as_of)
+),
+living AS (SELECT person_id, arg_max(house_id, coalesce(valid_from, DATE '1900-01-01')) AS house_id
+           FROM links WHERE link_kind = 'living' GROUP BY person_id),
+registered AS (SELECT person_id, arg_max(house_id, coalesce(valid_from, DATE '1900-01-01')) AS house_id
+               FROM links WHERE link_kind = 'registered' GROUP BY person_id),
+tenure AS (
+    SELECT person_id, list(DISTINCT house_id ORDER BY house_id) FILTER (link_kind = 'owner') AS owned_house_ids,
+           list(DISTINCT house_id ORDER BY house_id) FILTER (link_kind = 'tenant') AS rented_house_ids
+    FROM links GROUP BY person_id
+),
+current_tags AS (
+    SELECT t.person_id, list(t.tag_code ORDER BY t.tag_code) AS tag_codes, list(c.name_zh ORDER BY t.tag_code) AS tag_names
+    FROM tags.person_tags t JOIN tags.catalogue c USING (tag_code)
+    WHERE t.valid_to IS NULL GROUP BY t.person_id
+),
+-- the deliveries the person's records came in
+seen AS (
+    SELECT r.person_id, list(DISTINCT r._source ORDER BY r._source) AS sources, count(*) AS records,
+           min(d.loaded_at) AS first_seen_at, max(d.loaded_at) AS last_seen_at
+    FROM core.person_records r LEFT JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
+    WHERE r.person_id IS NOT NULL GROUP BY r.person_id
+),
+-- events naming the person, once each however many houses a building-wide row covers
+events AS (
+    SELECT person_id, count(*) AS events, count(*) FILTER (source = 'hotline_12345') AS complaints,
+           count(*) FILTER (source = 'elderly_care_visits') AS care_visits,
+           count(*) FILTER (source = 'property_repairs') AS repairs, max(occurred_at) AS last_event_at
+    FROM (SELECT DISTINCT person_id, source, delivery_id, sheet, row_number, occurred_at FROM tags.event_records
+          WHERE person_id IS NOT NULL)
+    GROUP BY person_id
+)
+SELECT p.person_id, p.name, p.sex, p.birth_date,
+       date_diff('year', p.birth_date, $as_of) - (strftime($as_of, '%m%d') < strftime(p.birth_date, '%m%d'))::INT AS age,
+       p.id_number, p.phone,
+       hh.house_id AS home_house_id, hh.canonical_address AS home_address, hh.committee_code, hh.committee_name,
+       hh.grid_code, res.residence_reason, res.person_id IS NOT NULL AS is_actual_resident,
+       reg.house_id AS registered_house_id, rh.canonical_address AS registered_address,
+       coalesce(tn.owned_house_ids, []) AS owned_house_ids, coalesce(tn.rented_house_ids, []) AS rented_house_ids,
+       coalesce(ct.tag_codes, []) AS tag_codes, coalesce(ct.tag_names, []) AS tag_names,
+       coalesce(s.sources, []) AS sources, coalesce(s.records, 0) AS records, s.first_seen_at, s.last_seen_at,
+       coalesce(e.events, 0) AS events, coalesce(e.complaints, 0) AS complaints,
+       coalesce(e.care_visits, 0) AS care_visits, coalesce(e.repairs, 0) AS repairs, e.last_event_at
+FROM core.people p
+LEFT JOIN tags.residents res USING (person_id)
+LEFT JOIN living lv USING (person_id)
+LEFT JOIN core.houses hh ON hh.house_id = coalesce(res.house_id, lv.house_id)
+LEFT JOIN registered reg USING (person_id)
+LEFT JOIN core.houses rh ON rh.house_id = reg.house_id
+LEFT JOIN tenure tn USING (person_id)
+LEFT JOIN current_tags ct USING (person_id)
+LEFT JOIN seen s USING (person_id)
+LEFT JOIN events e USING (person_id)
+ORDER BY p.person_id
+"""
+
+
+def build_person_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+    """Rebuild marts.person_profiles for the day ``as_of`` (ages, links in force); returns the number of people."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(PROFILE_SQL, {"as_of": as_of})
+    return con.execute("SELECT count(*) FROM marts.person_profiles").fetchone()[0]

@@ -1,11 +1,12 @@
 """`make bench`: a world of 200,000 people (about 2.2 million records) generated once, then the
-generator's speed, the whole pipeline against its read-only floor, and address resolution on the
-committed sample; every figure printed."""
+generator's speed, the whole pipeline against its read-only floor, address resolution on the
+committed sample, and the latency of one 10,000-record delivery through the running daemon; every
+figure printed."""
 import json
 import tempfile
 from pathlib import Path
 
-from benchmarks import address_evaluation, generator_speed, pipeline_scale
+from benchmarks import address_evaluation, delivery_latency, generator_speed, pipeline_scale
 
 
 def main() -> None:
@@ -19,6 +20,9 @@ def main() -> None:
             print(f"{key:>22}: {json.dumps(value) if isinstance(value, dict) else value}")
     print("== address resolution on the committed sample ==")
     address_evaluation.print_report(address_evaluation.evaluate())
+    print("== one delivery of 10,000 records, landing folder to analyst copy, daemon and sensor running ==")
+    for key, value in delivery_latency.measure(10_000).items():
+        print(f"{key:>24}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")
 
 
 if __name__ == "__main__":

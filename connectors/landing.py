@@ -40,14 +40,14 @@ def landing_root() -> Path:
     return Path(os.environ.get(LANDING_ENV) or REPO_ROOT / "data_samples" / "landing")
 
 
-def source_folder(spec: SourceSpec) -> Path:
-    """The folder a source's deliveries are dropped into."""
-    return landing_root() / spec.name
+def source_folder(spec: SourceSpec, root: Path | None = None) -> Path:
+    """The folder a source's deliveries are dropped into (below ``root``, default ``landing_root()``)."""
+    return (root or landing_root()) / spec.name
 
 
-def delivery_paths(spec: SourceSpec) -> list[Path]:
+def delivery_paths(spec: SourceSpec, root: Path | None = None) -> list[Path]:
     """The source's delivered files matching ``spec.files``, sorted by name (none if no folder)."""
-    folder = source_folder(spec)
+    folder = source_folder(spec, root)
     if not folder.is_dir():
         return []
     return sorted(
@@ -64,7 +64,7 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]]) -> list[DeliveryFile]:
+def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None) -> list[DeliveryFile]:
     """Delivered files not yet recorded, in name order.
 
     ``recorded`` holds the (file name, file hash) pairs the warehouse already accounts for. A file
@@ -72,8 +72,8 @@ def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]]) -> list
     is pending too, so the loader can record it as a re-delivery.
     """
     pending = []
-    folder = source_folder(spec).resolve()
-    for path in delivery_paths(spec):
+    folder = source_folder(spec, root).resolve()
+    for path in delivery_paths(spec, root):
         if refused := _link_out(path, folder):
             link_hash = hashlib.sha256(str(path.resolve()).encode()).hexdigest()
             if (path.name, link_hash) not in recorded:

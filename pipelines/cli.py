@@ -60,25 +60,55 @@ def dagster_home() -> Path:
 @app.command()
 def run(
     source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+    subdistrict: list[str] = typer.Option(None, "--subdistrict", help="Only this subdistrict code (repeatable); "
+                                          "default every subdistrict of $HOUSEKEY_SUBDISTRICTS, one after another."),
 ) -> None:
-    """Land every pending delivery of every source (or the named ones) in the warehouse."""
+    """Land every pending delivery of every source (or the named ones) in the warehouse, per subdistrict."""
     with console.status("starting Dagster…"):
-        from dagster import DagsterInstance, materialize
+        from dagster import DagsterInstance
 
         from connectors.spec import load_registry
-        from pipelines.definitions import pipeline_assets, source_checks, warehouse_resources
-        from pipelines.recovery import reclaim_dead_runs, run_tags
-        from warehouse.accounting import row_accounts
-        from warehouse.database import connect, warehouse_path
-        from warehouse.runs import record_run, summarise_run
+        from pipelines.recovery import reclaim_dead_runs
+        from warehouse.subdistricts import SubdistrictsError, load_subdistricts
 
     registry = load_registry()
     if unknown := sorted(set(source or ()) - set(registry)):
         errors.print(Text(f"unknown source {', '.join(unknown)}; known: {', '.join(registry)}", style="red"))
         raise typer.Exit(2)
+    try:
+        configured = load_subdistricts()
+    except SubdistrictsError as error:
+        errors.print(Text(str(error), style="red"))
+        raise typer.Exit(2) from error
+    if unknown := sorted(set(subdistrict or ()) - set(configured)):
+        errors.print(Text(f"unknown subdistrict {', '.join(unknown)}; configured: {', '.join(configured)}", style="red"))
+        raise typer.Exit(2)
     selected = {name: spec for name, spec in registry.items() if not source or name in source}
     dagster_home()
+    instance = DagsterInstance.get()
+    for run_id in reclaim_dead_runs(instance):
+        console.print(Text(f"run {run_id} was killed before it finished: marked failed, its slot freed", style="yellow"))
+    codes = [code for code in configured if not subdistrict or code in subdistrict]
+    results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1) for code in codes]
+    raise typer.Exit(0 if all(results) else 1)
 
+
+def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool:
+    """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded."""
+    from dagster import materialize
+
+    from pipelines.definitions import pipeline_assets, source_checks, subdistrict_partitions, warehouse_resources
+    from pipelines.recovery import live_runs_of, run_tags
+    from warehouse.accounting import row_accounts
+    from warehouse.database import connect
+    from warehouse.runs import record_run, summarise_run
+
+    if heading:
+        console.rule(Text(f"{place.code} {place.name}", style="bold"))
+    if busy := live_runs_of(instance, place.code):
+        errors.print(Text(f"subdistrict {place.code}: run {busy[0]} is still writing its warehouse {place.warehouse};"
+                          " try again when it has finished", style="red"))
+        return False
     landed: dict[str, SourceLanding] = {}
     started = time.perf_counter()
     with Progress(
@@ -92,16 +122,13 @@ def run(
             progress.console.print(_progress_line(landing))
             progress.advance(task)
 
-        assets = pipeline_assets(selected, on_landed)
-        instance = DagsterInstance.get()
-        for run_id in reclaim_dead_runs(instance):
-            progress.console.print(Text(f"run {run_id} was killed before it finished: marked failed, its slot freed",
-                                        style="yellow"))
+        assets = pipeline_assets(selected, on_landed, subdistrict_partitions())
         result = materialize(
             [*assets, *source_checks(selected)], resources=warehouse_resources(), instance=instance,
-            run_config=QUIET_RUN, raise_on_error=False, tags={"housekey/command": "run", **run_tags()},
+            run_config=QUIET_RUN, raise_on_error=False, partition_key=place.code,
+            tags={"housekey/command": "run", **run_tags()},
         )
-    with connect() as con:
+    with connect(place.warehouse) as con:
         summary = summarise_run(instance, result.run_id, registry, con)
         record_run(con, summary)
     console.print(_summary(summary))
@@ -109,18 +136,17 @@ def run(
         console.print(Text.assemble(("✗ ", "red"), str(failure)))
     for line in _notes(landed):
         console.print(line)
-    with connect() as con:
+    with connect(place.warehouse) as con:
         console.print(_accounts(row_accounts(con, list(selected))))
-        console.print(*quality_lines(con, registry), sep="\n")
+        console.print(*quality_lines(con, registry, place.warehouse), sep="\n")
         if line := _matching_line(con):
             console.print(line)
     console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
-    path = warehouse_path()
-    console.print(Text.assemble("Warehouse: ", (str(path), "bold")))
-    if (analyst := path.with_name("analyst.duckdb")).exists():
+    console.print(Text.assemble("Warehouse: ", (str(place.warehouse), "bold")))
+    if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
     console.print(Text("Open it with `housekey query \"SELECT * FROM meta.deliveries\"`, or any DuckDB client."))
-    raise typer.Exit(0 if result.success else 1)
+    return result.success
 
 
 @app.command()
@@ -178,7 +204,8 @@ def _progress_line(landing: SourceLanding) -> Text:
 
 def _summary(summary: RunSummary) -> Table:
     """The run's summary per source, as recorded in meta.run_sources."""
-    table = Table(title=f"This run ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
+    where = f" of subdistrict {summary.subdistrict}" if summary.subdistrict else ""
+    table = Table(title=f"This run{where} ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
                   title_justify="left")
     table.add_column("source", no_wrap=True)
     headings = ("files", "rows", "landed", "quar.", "dup.", "staged", "matched")

@@ -2,22 +2,33 @@
 
 Onboarding a source (a new YAML file in connectors/sources/) adds its asset without Python.
 ``dagster dev -m pipelines.definitions`` loads ``defs``; ``housekey run`` materialises the same
-assets in-process. Every asset writes the one warehouse file, so all of them share the
-``warehouse`` pool: give it a limit of 1 in the instance's dagster.yaml (DuckDB has one writer).
+assets in-process. Every asset is partitioned by subdistrict (warehouse/subdistricts.py): a
+partition's steps read its landing zone and write its own DuckDB file, one step at a time (the
+in-process executor; one queued run per partition, docs/decisions/0004). The ``warehouse`` pool
+caps how many steps write a warehouse at once across runs, so how many subdistricts run side by side.
 """
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetExecutionContext,
     AssetKey,
+    AssetSelection,
     AssetsDefinition,
     Definitions,
+    InitResourceContext,
+    JobDefinition,
     MaterializeResult,
+    StaticPartitionsDefinition,
     asset,
     asset_check,
+    define_asset_job,
+    in_process_executor,
+    multiprocess_executor,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -27,6 +38,7 @@ from pipelines.retries import DATABASE_RETRY, retry_if_unreachable
 from warehouse.database import create_bookkeeping, warehouse_path
 from warehouse.intake import SourceLanding, land_source
 from warehouse.staging import stage
+from warehouse.subdistricts import Subdistrict, load_subdistricts, subdistrict
 
 WAREHOUSE_POOL = "warehouse"
 OnLanded = Callable[[SourceLanding], None]
@@ -45,11 +57,14 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
         pool=WAREHOUSE_POOL,
         retry_policy=DATABASE_RETRY if spec.is_database else None,
     )
-    def _land(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    def _land(context: AssetExecutionContext, warehouse: SubdistrictWarehouse) -> MaterializeResult:
         Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
         with warehouse.get_connection() as con:
             create_bookkeeping(con)
-            landing = land_source(con, spec)
+            if warehouse.delivers(spec.name):
+                landing = land_source(con, spec, Path(warehouse.landing) if warehouse.landing else None)
+            else:
+                landing = SourceLanding(spec.name, note=f"not a source of subdistrict {warehouse.subdistrict}")
         for result in landing.deliveries:
             context.log.info(f"{result.file_name}: {result.status}, {result.rows_loaded} rows landed, "
                              f"{result.rows_quarantined} quarantined")
@@ -177,8 +192,10 @@ def publish_asset(upstream: list[AssetsDefinition]) -> AssetsDefinition:
     return analyst_copy
 
 
-def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
-    """The whole pipeline: every source's assets, the house register and address resolution, then publishing."""
+def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None,
+                    partitions: StaticPartitionsDefinition | None = None) -> list[AssetsDefinition]:
+    """The whole pipeline: every source's assets, the house register and address resolution, then publishing;
+    every asset partitioned by ``partitions`` when given (``subdistrict_partitions()``)."""
     from pipelines.tag_assets import tag_assets  # it imports this module: late, to avoid a cycle
     from resolution.identity.business_assets import business_assets
     from pipelines.mart_assets import mart_assets
@@ -186,12 +203,58 @@ def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | No
     upstream = [*source_assets(registry, on_landed), *resolution_assets(registry), *people_assets(registry),
                 *business_assets(registry),
                 *tag_assets(registry), *mart_assets(registry)]
-    return [*upstream, publish_asset(upstream)]
+    assets = [*upstream, publish_asset(upstream)]
+    return assets if partitions is None else [partitioned(a, partitions) for a in assets]
+
+
+def subdistrict_partitions(subdistricts: Mapping[str, Subdistrict] | None = None) -> StaticPartitionsDefinition:
+    """One partition per configured subdistrict code (default: ``load_subdistricts()``)."""
+    return StaticPartitionsDefinition(list(subdistricts if subdistricts is not None else load_subdistricts()))
+
+
+def partitioned(assets_def: AssetsDefinition, partitions: StaticPartitionsDefinition) -> AssetsDefinition:
+    """The asset with every spec partitioned by subdistrict; its body is unchanged (the resource picks the files)."""
+    return assets_def.map_asset_specs(lambda spec: spec.replace_attributes(partitions_def=partitions))
+
+
+class SubdistrictWarehouse(DuckDBResource):
+    """The warehouse a step writes: in a run of a subdistrict partition that subdistrict's file and landing
+    zone (looked up in ``load_subdistricts()`` from the run's ``dagster/partition`` tag), else ``database``."""
+
+    landing: str = ""
+    """The landing root; empty for ``$HOUSEKEY_LANDING``."""
+    subdistrict: str = ""
+    sources: list[str] | None = None
+    """The sources delivered in this subdistrict; None for all."""
+
+    def delivers(self, source: str) -> bool:
+        return self.sources is None or source in self.sources
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # DuckDBResource leaves the connection open when the step fails, and a later connect() in this
+        # process (the run's summary) is then refused for a different configuration
+        opened = super().get_connection()
+        connection = opened.__enter__()
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def create_resource(self, context: InitResourceContext) -> "SubdistrictWarehouse":
+        code = context.run.tags.get("dagster/partition") if context.run else None
+        if not code:
+            return self
+        chosen = subdistrict(code)
+        return SubdistrictWarehouse(database=str(chosen.warehouse), landing=str(chosen.landing), subdistrict=code,
+                                    sources=None if chosen.sources is None else sorted(chosen.sources),
+                                    connection_config=self.connection_config)
 
 
 def warehouse_resources() -> dict[str, DuckDBResource]:
-    """The resources the assets need: the warehouse file (``HOUSEKEY_WAREHOUSE``, read now)."""
-    return {"warehouse": DuckDBResource(database=str(warehouse_path()))}
+    """The resources the assets need: the warehouse of the run's subdistrict partition, or for an unpartitioned
+    run the file ``$HOUSEKEY_WAREHOUSE`` (read now)."""
+    return {"warehouse": SubdistrictWarehouse(database=str(warehouse_path()))}
 
 
 def build_definitions(
@@ -202,8 +265,29 @@ def build_definitions(
     from pipelines.schedules import schedules
     from pipelines.sensors import automation_sensors
 
-    return Definitions(assets=pipeline_assets(registry, on_landed), asset_checks=source_checks(registry),
-                       resources=warehouse_resources(), schedules=schedules, sensors=automation_sensors(registry))
+    # a subdistrict's steps share one DuckDB file: one at a time, in the run's process
+    return Definitions(assets=pipeline_assets(registry, on_landed, subdistrict_partitions()),
+                       asset_checks=source_checks(registry), resources=warehouse_resources(),
+                       schedules=schedules, sensors=automation_sensors(registry), executor=in_process_executor)
+
+
+SUBDISTRICT_JOB = "subdistrict"
+
+
+def subdistrict_job(sources: str | None = None) -> JobDefinition:
+    """``subdistrict``: the whole pipeline for one subdistrict partition with every step in a process of its own,
+    one step at a time (the partition's steps share its DuckDB file); runs of different subdistricts go side by
+    side. For ``execute_job`` (``build_reconstructable_job("pipelines.definitions", "subdistrict_job")``);
+    ``sources`` is a registry folder (default connectors/sources/)."""
+    registry = load_registry(Path(sources)) if sources else load_registry()
+    partitions = subdistrict_partitions()
+    # forkserver: each step's process starts from one that has imported the pipeline already
+    executor = multiprocess_executor.configured(
+        {"max_concurrent": 1, "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}})
+    job = define_asset_job(SUBDISTRICT_JOB, selection=AssetSelection.all(), partitions_def=partitions,
+                           executor_def=executor)
+    return Definitions(assets=pipeline_assets(registry, partitions=partitions), asset_checks=source_checks(registry),
+                       resources=warehouse_resources(), jobs=[job]).resolve_job_def(SUBDISTRICT_JOB)
 
 
 def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:

@@ -44,3 +44,10 @@ def reclaim_dead_runs(instance: DagsterInstance) -> list[str]:
         if run is None or run.is_finished:  # a finished run holds nothing
             instance.event_log_storage.free_concurrency_slots_for_run(run_id)
     return [run.run_id for run in dead]
+
+
+def live_runs_of(instance: DagsterInstance, subdistrict: str) -> list[str]:
+    """Unfinished runs of a subdistrict partition, whose steps may hold its warehouse file (after
+    ``reclaim_dead_runs``, so a dead process's run is not among them)."""
+    runs = instance.get_runs(RunsFilter(statuses=_UNFINISHED, tags={"dagster/partition": subdistrict}))
+    return [run.run_id for run in runs]

@@ -1,7 +1,8 @@
-"""Sensors: a new delivery launches only its own source's assets and what depends on them.
+"""Sensors: a new delivery launches only its own source's assets and what depends on them, in its
+own subdistrict's partition.
 
-One sensor per landing folder watches its files; one sensor per database source polls the greatest
-value of the table's cursor column. Each run request carries a run key made from the delivery
+One sensor per source watches its folder in every subdistrict's landing zone; one sensor per
+database source polls the greatest value of the table's cursor column. Each run request carries a run key made from the delivery
 itself (file names, sizes and modification times; or the cursor value), so Dagster never launches
 two runs for one delivery even if a sensor's cursor is lost. Sensors start stopped: switch them on
 in the UI or with ``dagster sensor start``. Two more, running by default, write the summary of
@@ -14,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from dagster import (
@@ -37,6 +39,9 @@ from connectors.spec import SourceSpec
 SETTLE_SECONDS = 5
 """A file modified more recently than this may still be being copied in: it waits for the next tick."""
 INTERVAL_SECONDS = 15
+LANDING_INTERVAL_SECONDS = 5
+"""A folder listing is cheap: landing sensors tick as often as the daemon loops (5 s), so a delivery is in the
+analyst copy within a minute (benchmarks/delivery_latency.py); database sensors query a server, every 15 s."""
 
 
 def source_selection(spec: SourceSpec) -> AssetSelection:
@@ -44,42 +49,54 @@ def source_selection(spec: SourceSpec) -> AssetSelection:
     return AssetSelection.assets(AssetKey(["raw", spec.name])).downstream()
 
 
-def run_key(source: str, parts: list[str]) -> str:
-    """``<source>:<digest>``, the same for the same delivery whoever asks."""
-    return f"{source}:{hashlib.sha256(json.dumps(sorted(parts)).encode()).hexdigest()[:16]}"
+def run_key(source: str, parts: list[str], subdistrict: str = "") -> str:
+    """``<source>:<subdistrict>:<digest>``, the same for the same delivery whoever asks."""
+    return f"{source}:{subdistrict}:{hashlib.sha256(json.dumps(sorted(parts)).encode()).hexdigest()[:16]}"
 
 
 def landing_sensor(spec: SourceSpec) -> SensorDefinition:
-    """``landing_<source>``: a run of the source's assets when files arrive or change in its folder.
+    """``landing_<source>``: a run of the source's assets in a subdistrict's partition when files arrive or
+    change in the source's folder of that subdistrict's landing zone.
 
-    The cursor maps every file seen to its size and modification time; a tick that finds nothing
-    new requests nothing.
+    The cursor maps every subdistrict to the files seen there and their size and modification time;
+    a tick that finds nothing new requests nothing.
     """
 
-    @sensor(name=f"landing_{spec.name}", target=source_selection(spec), minimum_interval_seconds=INTERVAL_SECONDS,
-            default_status=DefaultSensorStatus.STOPPED,
-            description=f"New files in the landing folder of {spec.title} ({spec.name}).")
+    @sensor(name=f"landing_{spec.name}", target=source_selection(spec),
+            minimum_interval_seconds=LANDING_INTERVAL_SECONDS, default_status=DefaultSensorStatus.STOPPED,
+            description=f"New files in the landing folder of {spec.title} ({spec.name}), per subdistrict.")
     def _watch(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        from warehouse.subdistricts import load_subdistricts
+
+        seen: dict[str, dict[str, str]] = json.loads(context.cursor) if context.cursor else {}
         now = time.time()
-        settled = {}
-        for path in delivery_paths(spec):
-            stat = path.stat()
-            if now - stat.st_mtime >= SETTLE_SECONDS:
-                settled[path.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
-        new = sorted(name for name, fingerprint in settled.items() if seen.get(name) != fingerprint)
-        if not new:
+        requests, cursor = [], dict(seen)
+        for code, place in load_subdistricts().items():
+            if not place.delivers(spec.name):
+                continue
+            known = seen.get(code) if isinstance(seen.get(code), dict) else {}
+            settled = {}
+            for path in delivery_paths(spec, place.landing):
+                stat = path.stat()
+                if now - stat.st_mtime >= SETTLE_SECONDS:
+                    settled[path.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
+            new = sorted(name for name, fingerprint in settled.items() if known.get(name) != fingerprint)
+            if new:
+                requests.append(RunRequest(
+                    run_key=run_key(spec.name, [f"{name}:{settled[name]}" for name in new], code), partition_key=code,
+                    tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]}))
+                cursor[code] = {**known, **settled}
+        if not requests:
             return SkipReason(f"no new files for {spec.name}")
-        request = RunRequest(run_key=run_key(spec.name, [f"{name}:{settled[name]}" for name in new]),
-                             tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]})
-        return SensorResult(run_requests=[request], cursor=json.dumps({**seen, **settled}, ensure_ascii=False))
+        return SensorResult(run_requests=requests, cursor=json.dumps(cursor, ensure_ascii=False))
 
     return _watch
 
 
 def database_sensor(spec: SourceSpec) -> SensorDefinition:
-    """``database_<source>``: a run of the source's assets when its table's cursor column holds a value
-    past both the warehouse's cursor (``meta.cursors``) and the last value this sensor asked a run for.
+    """``database_<source>``: a run of the source's assets, in each subdistrict that has the source, when its
+    table's cursor column holds a value past both that subdistrict's warehouse cursor (``meta.cursors``)
+    and the last value this sensor asked runs for.
 
     A run that failed is not asked for again until new rows arrive: the nightly run catches up."""
     assert spec.sql is not None and spec.sql.cursor is not None
@@ -89,6 +106,7 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
             description=f"New or changed rows in {spec.format} table {spec.sql.table} ({spec.name}).")
     def _poll(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         from connectors.readers.sql import SourceUnavailable
+        from warehouse.subdistricts import load_subdistricts
 
         try:
             latest = latest_cursor(spec)
@@ -96,11 +114,15 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
             return SkipReason(str(error))
         if latest is None:
             return SkipReason("the table is empty")
-        if latest in (context.cursor, warehouse_cursor(spec.name)):
+        if latest == context.cursor:
             return SkipReason(f"no rows after {latest}")
-        request = RunRequest(run_key=run_key(spec.name, [latest]),
-                             tags={"housekey/source": spec.name, "housekey/cursor": latest})
-        return SensorResult(run_requests=[request], cursor=latest)
+        requests = [RunRequest(run_key=run_key(spec.name, [latest], code), partition_key=code,
+                               tags={"housekey/source": spec.name, "housekey/cursor": latest})
+                    for code, place in load_subdistricts().items()
+                    if place.delivers(spec.name) and warehouse_cursor(spec.name, place.warehouse) != latest]
+        if not requests:
+            return SkipReason(f"no rows after {latest}")
+        return SensorResult(run_requests=requests, cursor=latest)
 
     return _poll
 
@@ -142,14 +164,15 @@ def latest_cursor(spec: SourceSpec) -> str | None:
     return None if value is None else str(value)
 
 
-def warehouse_cursor(source: str) -> str | None:
-    """The source's cursor in ``meta.cursors``; None when unknown or while a run holds the warehouse."""
+def warehouse_cursor(source: str, warehouse: Path | None = None) -> str | None:
+    """The source's cursor in ``meta.cursors`` of a warehouse (default ``warehouse_path()``); None when unknown
+    or while a run holds the warehouse."""
     import duckdb
 
     from warehouse.database import connect
 
     try:
-        with connect(read_only=True) as con:
+        with connect(warehouse, read_only=True) as con:
             row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [source]).fetchone()
     except (FileNotFoundError, duckdb.Error):
         return None
@@ -177,8 +200,10 @@ def run_summary_sensors(registry: Mapping[str, SourceSpec]) -> list[SensorDefini
         def _summarise(context: RunStatusSensorContext) -> None:
             from warehouse.database import connect
             from warehouse.runs import record_run, summarise_run, summary_lines
+            from warehouse.subdistricts import subdistrict
 
-            with connect() as con:
+            code = context.dagster_run.tags.get("dagster/partition")
+            with connect(subdistrict(code).warehouse if code else None) as con:
                 summary = summarise_run(context.instance, context.dagster_run.run_id, registry, con)
                 record_run(con, summary)
             context.log.info("\n".join(summary_lines(summary)))

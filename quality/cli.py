@@ -7,15 +7,16 @@ import typer
 from rich.text import Text
 
 
-def run_report(con, registry) -> list[Text]:
-    """Write the quality report after a run; one line per held delivery, then where the report is."""
+def run_report(con, registry, warehouse=None) -> list[Text]:
+    """Write the quality report after a run (beside ``warehouse``, default ``warehouse_path()``); one line per
+    held delivery, then where the report is."""
     from quality.gate import THRESHOLD_RULE
     from quality.report import report_path, write_report
     from warehouse.database import warehouse_path
 
     held = con.execute(f"SELECT note FROM meta.validations WHERE rule = '{THRESHOLD_RULE}' AND NOT success "
                        "ORDER BY source, delivery_id").fetchall()
-    path = write_report(con, registry, report_path(warehouse_path()))
+    path = write_report(con, registry, report_path(warehouse or warehouse_path()))
     return [*(Text.assemble(("✗ ", "red"), note) for (note,) in held),
             Text.assemble("Quality report (pass rates, held deliveries, freshness): ", (str(path), "bold"))]
 

@@ -42,3 +42,13 @@ def full_warehouse(tmp_path_factory, worker_id) -> Path:
             _build(building)
             building.rename(path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_dead_dagster_instance():
+    """Dagster 1.13's ``with DagsterInstance...`` disposes the instance on exit but leaves its defs-state storage
+    as the current one; a later test in the same worker would then reach a dead instance."""
+    yield
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)

@@ -96,8 +96,11 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     rows_landed      BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     failures         INTEGER NOT NULL,
-    failure_messages VARCHAR[]
+    failure_messages VARCHAR[],
+    subdistrict      VARCHAR
 );
+-- warehouses made before runs were partitioned by subdistrict
+ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS subdistrict VARCHAR;
 
 CREATE TABLE IF NOT EXISTS meta.run_sources (
     run_id           VARCHAR NOT NULL,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -45,12 +46,13 @@ class SourceLanding:
         return sum(result.status == status for result in self.deliveries)
 
 
-def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLanding:
-    """Land everything new from one source: pending files, or a pull from its database."""
-    return pull_database(con, spec) if spec.is_database else land_files(con, spec)
+def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None) -> SourceLanding:
+    """Land everything new from one source: pending files (below the landing ``root``, default
+    ``$HOUSEKEY_LANDING``), or a pull from its database."""
+    return pull_database(con, spec) if spec.is_database else land_files(con, spec, root)
 
 
-def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLanding:
+def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None) -> SourceLanding:
     """Read and land every pending file of a file source; an unreadable file never stops the rest.
 
     Files already recorded under the same name and content are not offered again; failed files are.
@@ -62,7 +64,7 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLandin
         ).fetchall()
     )
     results = []
-    for file in pending_deliveries(spec, recorded):
+    for file in pending_deliveries(spec, recorded, root):
         if file.refused:
             error = ReadError(file.refused)
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))

@@ -67,6 +67,8 @@ class RunSummary:
     sources: tuple[SourceRun, ...]
     failures: tuple[Failure, ...]
     """Every failure of the run, the source ones and those of shared steps (matching, publishing)."""
+    subdistrict: str | None = None
+    """The subdistrict code the run was for (its partition); None for an unpartitioned run."""
 
     @property
     def seconds(self) -> float:
@@ -111,7 +113,7 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
         failures += [failure for failure in part.failures if failure.step == "raw" and failure.file_name]
     ordered = tuple(by_source[name] for name in sorted(by_source))
     return RunSummary(run_id, _trigger(run.tags), run.status.value.lower(), started_at, finished_at, ordered,
-                      tuple(failures))
+                      tuple(failures), run.tags.get("dagster/partition"))
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
@@ -120,11 +122,12 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         con.execute("DELETE FROM meta.run_sources WHERE run_id = ?", [summary.run_id])
         con.execute("DELETE FROM meta.runs WHERE run_id = ?", [summary.run_id])
         con.execute(
-            "INSERT INTO meta.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meta.runs (run_id, trigger, status, started_at, finished_at, seconds, sources, rows_landed,"
+            " rows_quarantined, failures, failure_messages, subdistrict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [summary.run_id, summary.trigger, summary.status, summary.started_at, summary.finished_at,
              round(summary.seconds, 3), len(summary.sources),
              sum(s.rows_landed for s in summary.sources), sum(s.rows_quarantined for s in summary.sources),
-             len(summary.failures), [str(failure) for failure in summary.failures]],
+             len(summary.failures), [str(failure) for failure in summary.failures], summary.subdistrict],
         )
         con.executemany(
             "INSERT INTO meta.run_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -139,7 +142,8 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
 def summary_lines(summary: RunSummary) -> list[str]:
     """The summary as plain text lines: one per source, then one per failure."""
     header = f"{'source':<28}{'files':>6}{'rows':>9}{'landed':>9}{'quar.':>7}{'staged':>9}{'matched':>9}{'s':>7}  status"
-    lines = [f"run {summary.run_id[:8]} ({summary.trigger}): {summary.status} in {summary.seconds:.1f} s", header]
+    where = f" for subdistrict {summary.subdistrict}" if summary.subdistrict else ""
+    lines = [f"run {summary.run_id[:8]} ({summary.trigger}){where}: {summary.status} in {summary.seconds:.1f} s", header]
     for s in summary.sources:
         lines.append(f"{s.source:<28}{s.files:>6,}{s.rows_delivered:>9,}{s.rows_landed:>9,}{s.rows_quarantined:>7,}"
                      f"{s.rows_staged:>9,}{s.rows_matched:>9,}{s.seconds:>7.1f}  {s.status}")

@@ -22,7 +22,10 @@ def instance_at(home: Path, config: Path) -> DagsterInstance:
 def test_the_default_instance_keeps_everything_in_sqlite(tmp_path):
     with instance_at(tmp_path / "home", REPO / "dagster.yaml") as instance:
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
-        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        # two subdistricts write their own files side by side; one run per subdistrict (decision 4)
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 2
+        assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
+            instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
 
 
 @pytest.fixture
@@ -40,9 +43,10 @@ def test_the_production_instance_queues_runs_within_limits(production):
         concurrency = instance.get_concurrency_config()
         queue = concurrency.run_queue_config
         assert queue.max_concurrent_runs == 4
-        assert {"key": "housekey/source", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
+        # one run per subdistrict: its DuckDB file has one writer (decision 4)
+        assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
             queue.tag_concurrency_limits
-        assert concurrency.pool_config.default_pool_limit == 1  # the warehouse pool: one writer
+        assert concurrency.pool_config.default_pool_limit == 4  # warehouse writers at once, one per subdistrict
         assert instance.get_settings("telemetry") == {"enabled": False}
         assert instance.get_settings("retention")["sensor"]["purge_after_days"]["skipped"] == 7
 

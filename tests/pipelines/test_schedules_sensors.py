@@ -23,7 +23,7 @@ from connectors.spec import load_registry
 from pipelines.definitions import build_definitions, raw_asset, source_assets, warehouse_resources
 from pipelines.retries import DATABASE_RETRY, retry_if_unreachable
 from pipelines.schedules import prune_runs
-from pipelines.sensors import SETTLE_SECONDS, database_sensor, landing_sensor, run_summary_sensors, source_sensors
+from pipelines.sensors import SETTLE_SECONDS, run_summary_sensors, source_sensors
 from warehouse.database import connect
 from warehouse.intake import SourceLanding
 
@@ -79,9 +79,17 @@ def targeted_assets(repository, automation) -> set[AssetKey]:
     return set(repository.get_job(automation.job_name).asset_layer.selected_asset_keys)
 
 
-def tick(sensor_def, cursor=None):
+def sensor_of(registry, name: str):
+    """The named sensor inside the repository of a registry (its run requests name partitions of its assets)."""
+    repository = build_definitions(registry).get_repository_def()
+    return repository.get_sensor_def(name), repository
+
+
+def tick(sensor, cursor=None):
+    sensor_def, repository = sensor
     with instance_for_test() as instance:
-        return sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor))
+        return sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor,
+                                                             repository_def=repository))
 
 
 def test_a_landing_sensor_targets_its_source_and_what_depends_on_it(registry):
@@ -93,13 +101,14 @@ def test_a_landing_sensor_targets_its_source_and_what_depends_on_it(registry):
 
 
 def test_a_new_file_requests_one_run_and_a_second_tick_nothing(registry):
-    sensor_def = landing_sensor(registry["low_income"])
+    sensor_def = sensor_of(registry, "landing_low_income")
     assert tick(sensor_def).run_requests == []  # no folder yet
 
     deliver("low_income", "2026-03.csv", "姓名\n张三\n")
     first = tick(sensor_def)
     (request,) = first.run_requests
-    assert request.run_key.startswith("low_income:") and request.tags["housekey/files"] == "2026-03.csv"
+    assert request.run_key.startswith("low_income:310101023:") and request.tags["housekey/files"] == "2026-03.csv"
+    assert request.partition_key == "310101023"  # the default subdistrict: $HOUSEKEY_LANDING
 
     second = tick(sensor_def, first.cursor)
     assert second.run_requests == [] and "no new files" in second.skip_message
@@ -111,7 +120,7 @@ def test_a_new_file_requests_one_run_and_a_second_tick_nothing(registry):
 
 
 def test_a_file_still_being_copied_waits_for_the_next_tick(registry):
-    sensor_def = landing_sensor(registry["low_income"])
+    sensor_def = sensor_of(registry, "landing_low_income")
     path = deliver("low_income", "2026-03.csv", "姓名\n张", age_s=0)
     assert tick(sensor_def).run_requests == []
     path.write_text("姓名\n张三\n", encoding="utf-8")
@@ -120,7 +129,7 @@ def test_a_file_still_being_copied_waits_for_the_next_tick(registry):
 
 
 def test_a_changed_file_under_the_same_name_is_a_new_delivery(registry):
-    sensor_def = landing_sensor(registry["low_income"])
+    sensor_def = sensor_of(registry, "landing_low_income")
     path = deliver("low_income", "2026-03.csv", "姓名\n张三\n")
     first = tick(sensor_def)
     path.write_text("姓名\n张三\n李四\n", encoding="utf-8")
@@ -150,7 +159,7 @@ def database(request, tmp_path, monkeypatch):
 
 def test_a_database_sensor_requests_a_run_when_the_cursor_column_moves(database):
     spec, table, server = database
-    sensor_def = database_sensor(spec)
+    sensor_def = sensor_of({spec.name: spec}, "database_repairs")
     assert tick(sensor_def).skip_message == "the table is empty"
 
     server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00'), (2, '李四', '2026-03-02 09:00:00')")
@@ -169,13 +178,13 @@ def test_a_database_sensor_skips_what_the_warehouse_already_pulled(database):
     server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00')")
     with connect() as con:  # a pull by `housekey run` moved the warehouse's cursor already
         con.execute("INSERT INTO meta.cursors (source, cursor_value) VALUES ('repairs', '2026-03-01 10:00:00')")
-    assert tick(database_sensor(spec)).run_requests == []
+    assert tick(sensor_of({spec.name: spec}, "database_repairs")).run_requests == []
 
 
 def test_a_database_sensor_skips_a_server_that_is_down(database, monkeypatch):
     spec, _, _ = database
     monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
-    result = tick(database_sensor(spec))
+    result = tick(sensor_of({spec.name: spec}, "database_repairs"))
     assert result.run_requests == [] and "cannot reach" in result.skip_message
 
 
@@ -192,8 +201,9 @@ def test_the_nightly_schedule_runs_every_asset_at_two_in_shanghai(registry):
     assert targeted_assets(repository, schedule) == set(repository.asset_graph.get_all_asset_keys())
     with instance_for_test() as instance:
         when = dt.datetime(2026, 3, 5, 2, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-        (request,) = schedule.evaluate_tick(build_schedule_context(instance, scheduled_execution_time=when)).run_requests
-    assert request.tags["dagster/schedule_name"] == "nightly"
+        context = build_schedule_context(instance, scheduled_execution_time=when, repository_def=repository)
+        (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.tags["dagster/schedule_name"] == "nightly" and request.partition_key == "310101023"
 
 
 def test_database_raw_assets_retry_with_exponential_backoff(database):

@@ -234,12 +234,11 @@ class SubdistrictWarehouse(DuckDBResource):
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         # DuckDBResource leaves the connection open when the step fails, and a later connect() in this
         # process (the run's summary) is then refused for a different configuration
-        opened = super().get_connection()
-        connection = opened.__enter__()
-        try:
-            yield connection
-        finally:
-            connection.close()
+        with super().get_connection() as connection:
+            try:
+                yield connection
+            finally:
+                connection.close()
 
     def create_resource(self, context: InitResourceContext) -> "SubdistrictWarehouse":
         code = context.run.tags.get("dagster/partition") if context.run else None

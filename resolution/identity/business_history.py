@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from resolution.identity.links import OBSERVED_ON
+from resolution.identity.links import DELIVERY_SEQUENCE, OBSERVED_ON
 
 # Sources whose records describe the business itself (events about it are in core.links).
 BUSINESS_HISTORY_SOURCES = ("market_entities", "food_licences", "outdoor_seating")
@@ -39,7 +39,7 @@ def _observations(con: duckdb.DuckDBPyConnection) -> str | None:
             WHERE r._source = '{source}' AND r.business_id IS NOT NULL""")
     if not parts:
         return None
-    said = ", ".join(f"mode({a}) AS {a}" for a in ATTRIBUTES)
+    said = ", ".join(f"mode({a} ORDER BY {a}) AS {a}" for a in ATTRIBUTES)  # ties: the same value every run
     return f"""SELECT business_id, source, delivery_id, any_value(observed_on) AS observed_on,
                       any_value(loaded_at) AS loaded_at, min(record_from) AS record_from, {said}
                FROM ({' UNION ALL '.join(parts)}) GROUP BY business_id, source, delivery_id"""
@@ -53,10 +53,7 @@ def build_business_history(con: duckdb.DuckDBPyConnection) -> int:
     attributes = ", ".join(ATTRIBUTES)
     con.execute(f"""CREATE OR REPLACE TABLE core.business_history AS
         WITH observed AS ({observations}),
-        deliveries AS (SELECT source, observed_on, lead(observed_on) OVER (PARTITION BY source ORDER BY observed_on)
-                              AS next_observed_on
-                       FROM (SELECT DISTINCT source, observed_on FROM observed)),
-        latest AS (SELECT source, arg_max(delivery_id, (observed_on, loaded_at)) AS delivery_id FROM observed GROUP BY source),
+        {DELIVERY_SEQUENCE},
         changes AS (SELECT *, ({attributes}) IS DISTINCT FROM lag(({attributes})) OVER w AS is_change
                     FROM observed WINDOW w AS (PARTITION BY business_id, source ORDER BY observed_on, loaded_at)),
         numbered AS (SELECT *, sum(is_change::INTEGER) OVER (PARTITION BY business_id, source ORDER BY observed_on, loaded_at)

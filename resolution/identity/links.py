@@ -33,6 +33,13 @@ OBSERVED_ON = """coalesce(
     try_strptime(regexp_extract(d.file_name, '(20[0-9]{2}-?[01][0-9]-?[0-3][0-9])', 1).replace('-', ''), '%Y%m%d'),
     try_strptime(regexp_extract(d.file_name, '(20[0-9]{2}[01][0-9])', 1), '%Y%m'), d.loaded_at)::DATE"""
 
+# Over ``observed`` (source, delivery_id, observed_on, loaded_at): the day of each source's next delivery
+# after each day it delivered, and its latest delivery; history of links and of businesses is read against them.
+DELIVERY_SEQUENCE = """deliveries AS (
+    SELECT source, observed_on, lead(observed_on) OVER (PARTITION BY source ORDER BY observed_on) AS next_observed_on
+    FROM (SELECT DISTINCT source, observed_on FROM observed)),
+latest AS (SELECT source, arg_max(delivery_id, (observed_on, loaded_at)) AS delivery_id FROM observed GROUP BY source)"""
+
 LINKS_SQL = """
 CREATE OR REPLACE TABLE core.links AS
 SELECT 'premises' AS link_kind, NULL::VARCHAR AS person_id, business_id, NULL::VARCHAR AS event_id, house_id,
@@ -92,11 +99,7 @@ def _person_links(con: duckdb.DuckDBPyConnection) -> str:
                list(DISTINCT source ORDER BY source), sum(records)
         FROM (
             WITH observed AS ({' UNION ALL '.join(parts)}),
-            deliveries AS (SELECT source, observed_on, lead(observed_on) OVER (PARTITION BY source ORDER BY observed_on)
-                                  AS next_observed_on
-                           FROM (SELECT DISTINCT source, observed_on FROM observed)),
-            latest AS (SELECT source, arg_max(delivery_id, (observed_on, loaded_at)) AS delivery_id FROM observed
-                       GROUP BY source),
+            {DELIVERY_SEQUENCE},
             ties AS (
                 SELECT link_kind, person_id, house_id, o.source, coalesce(min(record_from), min(observed_on)) AS valid_from,
                        max(record_to) AS record_to, max(observed_on) AS last_observed_on,

@@ -72,7 +72,7 @@ def visible_records(analyst: Path, file_name: str) -> int:
         with duckdb.connect(str(analyst), read_only=True) as con:
             staged = con.execute(f"SELECT count(*) FROM staging.{SOURCE} WHERE _file_name = ?", [file_name]).fetchone()[0]
             held = con.execute("SELECT count(DISTINCT (sheet, row_number)) FROM quality.quarantine "
-                               "WHERE source = ? AND file_name = ?", [SOURCE, file_name]).fetchone()[0]
+                               "WHERE source = ? AND file_name = ? AND NOT is_row_kept", [SOURCE, file_name]).fetchone()[0]
     except (duckdb.Error, OSError):  # not published yet, or swapped at this instant
         return 0
     return staged + held

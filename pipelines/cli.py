@@ -234,14 +234,15 @@ def _notes(landed: dict[str, SourceLanding]) -> list[Text]:
 def _accounts(accounts) -> Table:
     table = Table(title="All deliveries so far: delivered = staged + quarantined", title_justify="left")
     table.add_column("source", no_wrap=True)
-    for heading in ("delivered", "staged", "quarantined", "balanced"):
+    for heading in ("delivered", "staged", "quarantined", "balanced", "values quarantined"):
         table.add_column(heading, justify="right")
     for a in accounts:
         table.add_row(a.source, f"{a.delivered:,}", f"{a.staged:,}", f"{a.quarantined:,}",
-                      Text("yes", style="green") if a.balanced else Text("NO", style="red"))
+                      Text("yes", style="green") if a.balanced else Text("NO", style="red"), f"{a.values_quarantined:,}")
     table.add_section()
-    table.add_row(Text("total", style="bold"), *(f"{sum(getattr(a, k) for a in accounts):,}"
-                                                 for k in ("delivered", "staged", "quarantined")), "")
+    totals = {k: f"{sum(getattr(a, k) for a in accounts):,}" for k in ("delivered", "staged", "quarantined", "values_quarantined")}
+    table.add_row(Text("total", style="bold"), totals["delivered"], totals["staged"], totals["quarantined"], "",
+                  totals["values_quarantined"])
     return table
 
 

@@ -97,7 +97,7 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
     shares = con.execute(f"""
         WITH failing AS (
             SELECT delivery_id, count(DISTINCT (coalesce(sheet, ''), row_number)) AS failing
-            FROM quality.quarantine WHERE source = ? AND row_number IS NOT NULL GROUP BY delivery_id)
+            FROM quality.quarantine WHERE source = ? AND row_number IS NOT NULL AND NOT is_row_kept GROUP BY delivery_id)
         SELECT d.delivery_id, d.file_name, coalesce(f.failing, 0), d.rows_delivered
         FROM meta.deliveries d LEFT JOIN failing f USING (delivery_id)
         WHERE d.source = ? AND d.status = 'loaded' AND d.delivery_id IN (SELECT _delivery_id FROM {candidates})
@@ -117,7 +117,7 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
             SELECT c._source, c._delivery_id, c._file_name, c._sheet, c._row_number, ?, ?
             FROM {candidates} c WHERE c._delivery_id = ? AND NOT EXISTS (
                 SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id
-                AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number)""",
+                AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept)""",
                     [HELD_RULE, delivery.message, delivery.delivery_id])
     return held
 

@@ -114,6 +114,26 @@ def test_quarantine_names_file_row_column_and_reason(con):
     assert any("mangled by Excel" in reason for *_, reason in rows)
 
 
+def test_a_mangled_id_number_is_quarantined_alone_and_its_person_still_placed(con):
+    """The cell goes to quarantine; the row is staged with that ID number NULL and identity resolution places
+    the person it names."""
+    lost = con.execute("""SELECT source, delivery_id, sheet, row_number, column_name FROM quality.quarantine q
+        WHERE is_row_kept AND contains(reason, 'mangled by Excel') AND NOT EXISTS (  -- nor quarantined for more
+            SELECT 1 FROM quality.quarantine r WHERE NOT r.is_row_kept AND r.source = q.source
+            AND r.delivery_id = q.delivery_id AND r.sheet IS NOT DISTINCT FROM q.sheet AND r.row_number = q.row_number)
+        """).fetchall()
+    assert len(lost) > 20
+    registry = load_registry()
+    for source, delivery_id, sheet, row_number, column in lost:
+        party = registry[source].columns[column].to  # id_number, or counterpart_id_number (a landlord)
+        where = "_delivery_id = ? AND _sheet IS NOT DISTINCT FROM ? AND _row_number = ?"
+        assert con.execute(f'SELECT {party} FROM staging."{source}" WHERE {where}',
+                           [delivery_id, sheet, row_number]).fetchall() == [(None,)]
+        people = "person_records" if party == "id_number" else "person_counterparts"
+        assert con.execute(f"SELECT count(*) FROM core.{people} WHERE _source = ? AND {where} AND person_id IS NOT NULL",
+                           [source, delivery_id, sheet, row_number]).fetchone()[0] == 1, (source, sheet, row_number)
+
+
 def test_a_second_run_lands_nothing(warehouse, monkeypatch):
     monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))

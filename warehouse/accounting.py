@@ -1,7 +1,8 @@
 """Row accounting: for every source, rows delivered = rows staged + rows quarantined.
 
 Quarantined rows include the rows of held deliveries (the quality gate stopped the whole delivery):
-``held`` says how many of them were held without failing a rule themselves."""
+``held`` says how many of them were held without failing a rule themselves. A value quarantined alone
+leaves its row staged: it counts in ``values_quarantined``, not in the rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ class SourceAccount:
     quarantined: int
     held: int = 0
     """Of the quarantined rows, those quarantined only because their delivery was held."""
+    values_quarantined: int = 0
+    """Values quarantined alone (an ID number Excel mangled): their rows are staged with the value NULL."""
 
     @property
     def balanced(self) -> bool:
@@ -35,10 +38,12 @@ def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[Sou
     delivered = dict((s, (n, r)) for s, n, r in con.execute(
         "SELECT source, count(*), sum(rows_delivered) FROM meta.deliveries WHERE status = 'loaded' GROUP BY source"
     ).fetchall())
-    quarantined = dict(con.execute(
-        "SELECT source, count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) FROM quality.quarantine "
-        "WHERE row_number IS NOT NULL GROUP BY source").fetchall())
+    quarantined, values = {}, {}
+    for source, rows, cells in con.execute(
+            "SELECT source, count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) FILTER (NOT is_row_kept), "
+            "count(*) FILTER (is_row_kept) FROM quality.quarantine WHERE row_number IS NOT NULL GROUP BY source").fetchall():
+        quarantined[source], values[source] = rows, cells
     held = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' "
                             "GROUP BY source").fetchall())
     return [SourceAccount(s, delivered.get(s, (0, 0))[0], int(delivered.get(s, (0, 0))[1] or 0), _staged(con, s),
-                          quarantined.get(s, 0), held.get(s, 0)) for s in sources]
+                          quarantined.get(s, 0), held.get(s, 0), values.get(s, 0)) for s in sources]

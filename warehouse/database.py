@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS quality.quarantine (
     rule           VARCHAR NOT NULL,
     value          VARCHAR,
     reason         VARCHAR,
-    quarantined_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+    quarantined_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+    is_row_kept    BOOLEAN NOT NULL DEFAULT false  -- only the value is quarantined: the row is staged with it NULL
 );
 
 CREATE TABLE IF NOT EXISTS meta.schema_drift (
@@ -101,6 +102,8 @@ CREATE TABLE IF NOT EXISTS meta.runs (
 );
 -- warehouses made before runs were partitioned by subdistrict
 ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS subdistrict VARCHAR;
+-- warehouses made before a lost value could be quarantined without its row
+ALTER TABLE quality.quarantine ADD COLUMN IF NOT EXISTS is_row_kept BOOLEAN DEFAULT false;
 
 CREATE TABLE IF NOT EXISTS meta.run_sources (
     run_id           VARCHAR NOT NULL,

@@ -1,10 +1,11 @@
 """The staging layer: each source's raw rows mapped to canonical columns, typed and normalised.
 
 ``staging.<source>`` is rebuilt from ``raw.<source>`` on every run (so it is idempotent). A row
-whose value cannot be read (a date that is no date, an ID number Excel turned into 3.10101E+17)
-goes to ``quality.quarantine`` with the column, value and reason instead; the rest pass the quality
-gate (quality/gate.py: the source's expectation suite), and a delivery with too many failing rows is
-held whole. Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
+whose value cannot be read (a date that is no date) goes to ``quality.quarantine`` with the column,
+value and reason instead. A value lost on its own (an ID number Excel turned into 3.10101E+17) is
+quarantined as a cell (``is_row_kept``) and its row staged with the value NULL. The rest pass the
+quality gate (quality/gate.py: the source's expectation suite), and a delivery with too many failing
+rows is held whole. Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
 """
 from __future__ import annotations
 
@@ -55,8 +56,17 @@ def _mapped_value(spec: SourceSpec, column: str) -> str:
     return f"CASE trim({_quote(column)}) {cases} ELSE {_quote(column)} END"
 
 
-def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[tuple[str, str, str]]]:
-    """SQL selecting typed canonical columns and one reason column per transformed source column."""
+@dataclass(frozen=True)
+class Check:
+    """One way a delivered column can fail: its reason expression, and whether its row is kept."""
+    column: str
+    transform: str
+    reason: str
+    is_row_kept: bool = False
+
+
+def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Check]]:
+    """SQL selecting typed canonical columns and one reason column per check of a transformed source column."""
     canonical = record_kind_columns(spec.record_kind)
     by_target: dict[str, list[str]] = {}
     for column, mapped in spec.columns.items():
@@ -67,15 +77,14 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[tupl
         transform = next(m.transform for m in spec.columns.values() if m.to == target) or canonical[target]["type"]
         exprs = []
         for name in delivered:
-            value, reason = transform_sql(transform, _mapped_value(spec, name))
+            value, reason, lost = transform_sql(transform, _mapped_value(spec, name))
             exprs.append(value)
-            if reason != "NULL":
-                checks.append((name, transform, reason))
+            checks += [Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"]
         values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {_quote(target)}")
     known = {n for c, m in spec.columns.items() for n in (c, *m.aliases)}
     extra = [c for c in present if c not in known and c not in LINEAGE]
     extra_sql = ("json_object(" + ", ".join(f"{_literal(c)}, {_quote(c)}" for c in extra) + ")") if extra else "NULL::JSON"
-    reasons = [f"{reason} AS {_quote('_why_' + str(i))}" for i, (_, _, reason) in enumerate(checks)]
+    reasons = [f"{check.reason} AS {_quote('_why_' + str(i))}" for i, check in enumerate(checks)]
     select = ", ".join([*(_quote(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
     return select, checks
 
@@ -93,26 +102,28 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         return StagingResult(spec.name, 0, 0, 0)
     select, checks = staging_select(spec, present)
     table, raw = f"staging.{_quote(spec.name)}", f"raw.{_quote(spec.name)}"
-    failing = " OR ".join(f"{_quote('_why_' + str(i))} IS NOT NULL" for i in range(len(checks))) or "false"
+    failing = " OR ".join(f"{_quote('_why_' + str(i))} IS NOT NULL"
+                          for i, check in enumerate(checks) if not check.is_row_kept) or "false"
     with transaction(con):
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select} FROM {raw}")
         columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
         con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
-        for i, (name, transform, _) in enumerate(checks):
+        for i, check in enumerate(checks):
             why = _quote("_why_" + str(i))
             con.execute(
-                f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, column_name, rule, value, reason) "
-                f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, ?, ?, r.{_quote(name)}, t.{why} "
-                f"FROM _typed t JOIN {raw} r ON t._delivery_id = r._delivery_id AND t._sheet IS NOT DISTINCT FROM r._sheet "
-                f"AND t._row_number = r._row_number WHERE t.{why} IS NOT NULL",
-                [name, STAGING_RULE + transform])
+                f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, column_name, rule, "
+                f"value, reason, is_row_kept) "
+                f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, ?, ?, r.{_quote(check.column)}, "
+                f"t.{why}, ? FROM _typed t JOIN {raw} r ON t._delivery_id = r._delivery_id "
+                f"AND t._sheet IS NOT DISTINCT FROM r._sheet AND t._row_number = r._row_number WHERE t.{why} IS NOT NULL",
+                [check.column, STAGING_RULE + check.transform, check.is_row_kept])
         con.execute(f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(_quote, columns))} "
                     f"FROM _typed WHERE NOT ({failing})")
         held = gate(con, spec, "_candidates")
         # staged: the candidates neither the suite nor a held delivery sent to quarantine
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _candidates c WHERE NOT EXISTS ("
                     f"SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id "
-                    f"AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number) "
+                    f"AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept) "
                     f"ORDER BY _delivery_id, _sheet, _row_number")
         rows_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
         rows_staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -8,7 +8,8 @@ resolution, joined by provenance (source, delivery, sheet, row number):
 
 - ``person_id``: the person core.person_records gives the row (``PSN...``); ``id_number`` is the row's
   ID number checked and lifted to 18 digits, else that person's (rules that read its digits use it);
-  ``counterpart_person_id`` (a landlord) is the person holding the counterpart's ID number;
+  ``counterpart_person_id`` (a landlord) is the person holding the counterpart's ID number, else the
+  one core.person_counterparts gives the row;
 - ``business_id``: the business core.business_records gives a business row; an event takes the business
   core.event_attributions attributes it to, and its house too unless the event is building-wide.
 
@@ -96,11 +97,14 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping) -> None:
     con.execute(f"""CREATE OR REPLACE TABLE tags.link_records AS
         SELECT l.* EXCLUDE (id_number, counterpart_id_number), pr.person_id,
                coalesce(id18(l.id_number), pp.id_number) AS id_number,
-               c.person_id AS counterpart_person_id, id18(l.counterpart_id_number) AS counterpart_id_number
+               coalesce(c.person_id, pc.person_id) AS counterpart_person_id,
+               id18(l.counterpart_id_number) AS counterpart_id_number
         FROM _link l {person('l')}
         LEFT JOIN (SELECT id_number, any_value(person_id) AS person_id FROM core.people
                    WHERE id_number IS NOT NULL GROUP BY id_number HAVING count(*) = 1) c
-               ON c.id_number = id18(l.counterpart_id_number)""")
+               ON c.id_number = id18(l.counterpart_id_number)
+        -- a masked ID number (340104********2899) keys nobody: identity resolution still placed the landlord
+        LEFT JOIN core.person_counterparts pc ON {_provenance('l', 'pc')}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.business_records AS
         SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON {_provenance('b', 'br')}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.event_records AS

@@ -32,6 +32,8 @@ class Reason:
     rows: int
     examples: list[tuple]
     """(file, sheet, row, column, value, reason), up to EXAMPLES."""
+    is_row_kept: bool = False
+    """Only the values are quarantined: their rows load with the value empty."""
 
 
 @dataclass
@@ -135,15 +137,15 @@ def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
         "SELECT coalesce(sum(rows_delivered), 0) FROM meta.deliveries WHERE status = 'loaded'").fetchone()[0]
     rows = "FROM quality.quarantine WHERE row_number IS NOT NULL"
     report.rows_quarantined = con.execute(
-        f"SELECT count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) {rows}").fetchone()[0]
+        f"SELECT count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) {rows} AND NOT is_row_kept").fetchone()[0]
     report.rows_unreadable = con.execute(f"SELECT count(*) {rows} AND rule = 'unreadable_row'").fetchone()[0]
-    by_reason = f"SELECT rule, column_name, count(*) {rows} GROUP BY ALL ORDER BY 3 DESC, 1, 2"
-    for rule, column, count in con.execute(by_reason).fetchall():
+    by_reason = f"SELECT rule, column_name, is_row_kept, count(*) {rows} GROUP BY ALL ORDER BY 4 DESC, 1, 2"
+    for rule, column, kept, count in con.execute(by_reason).fetchall():
         examples = con.execute(
             f"SELECT file_name, sheet, row_number, column_name, value, reason {rows} AND rule = ? "
-            "AND column_name IS NOT DISTINCT FROM ? ORDER BY file_name, sheet, row_number LIMIT ?",
-            [rule, column, EXAMPLES]).fetchall()
-        report.reasons.append(Reason(rule, column, count, examples))
+            "AND column_name IS NOT DISTINCT FROM ? AND is_row_kept = ? ORDER BY file_name, sheet, row_number LIMIT ?",
+            [rule, column, kept, EXAMPLES]).fetchall()
+        report.reasons.append(Reason(rule, column, count, examples, kept))
 
 
 def _addresses(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: CheckReport) -> None:

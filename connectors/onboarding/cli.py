@@ -95,7 +95,8 @@ def check(name: str = typer.Argument(..., help="The source's name (its spec is c
         console.print(Text.assemble(("✗ ", "red"), line))
     for reason in report.reasons:
         where = reason.column or "the row"
-        console.print(Text.assemble(("! ", "yellow"), f"{reason.rows:,} rows: {reason.rule} in {where}"))
+        what = "values (their rows load)" if reason.is_row_kept else "rows"
+        console.print(Text.assemble(("! ", "yellow"), f"{reason.rows:,} {what}: {reason.rule} in {where}"))
         for file, sheet, row, column, value, why in reason.examples:
             place = f"{file}{' / ' + sheet if sheet else ''} row {row}"
             console.print(Text(f"    {place}, {column or '-'}: {value!r}: {why}"))

@@ -40,6 +40,13 @@ def person_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
         "AND column_name IN ('name', 'person_name', 'counterpart_name') ORDER BY table_name").fetchall()]
 
 
+def _id_number_lost(alias: str) -> str:
+    """The row delivered an ID number that staging could not read (3.10101E+17): it names its person all the same."""
+    return (f"EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.is_row_kept AND q.rule = 'transform_id_number' "
+            f"AND q.source = {alias}._source AND q.delivery_id = {alias}._delivery_id "
+            f"AND q.sheet IS NOT DISTINCT FROM {alias}._sheet AND q.row_number = {alias}._row_number)")
+
+
 def stage_records(con: duckdb.DuckDBPyConnection) -> None:
     """``_person_rows``: every person a staged row names, as written, with its house (room or door)."""
     parts = []
@@ -53,7 +60,7 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
             own = party == "subject"
             where = f"s.{name} IS NOT NULL OR {col(id_number)} IS NOT NULL"
             if name == "person_name":  # an event's name alone is the staff member who wrote it down
-                where = f"{col(id_number)} IS NOT NULL OR {col(phone)} IS NOT NULL"
+                where = f"{col(id_number)} IS NOT NULL OR {col(phone)} IS NOT NULL OR {_id_number_lost('s')}"
             parts.append(f"""
                 SELECT s._source, s._delivery_id, s._file_name, s._row_number, s._sheet, '{party}' AS party,
                        s.{name}::VARCHAR AS name, {col(id_number)} AS id_number, {col(phone)} AS phone,

@@ -42,6 +42,8 @@ class Case:
     rows: int = 0
     """Rows the hostile file holds: every one must be delivered, then staged or quarantined."""
     quarantined: int = 0
+    values_quarantined: int = 0
+    """Values quarantined alone: their rows are staged with the value NULL."""
     raw: dict[str, list[str | None]] = field(default_factory=dict)
     """Raw column -> the hostile file's values in row order, exactly as they must land."""
     spec: dict = field(default_factory=dict)
@@ -88,7 +90,8 @@ CASES = [
     Case("xlsx_header_only", "excel", lambda: {"名册.xlsx": xlsx([])}, "loaded", rows=0),
     Case("xlsx_mangled_ids", "excel",
          lambda: {"名册.xlsx": xlsx([*MOSTLY_GOOD, ["王五", 310101197506304563, "1975-06-30", None]])},
-         "loaded", "mangled by Excel", rows=11, quarantined=1, raw={"身份证号": [r[1] for r in MOSTLY_GOOD] + ["3.10101E+17"]}),
+         "loaded", "mangled by Excel", rows=11, values_quarantined=1,
+         raw={"身份证号": [r[1] for r in MOSTLY_GOOD] + ["3.10101E+17"]}),
     Case("xlsx_invalid_dates", "excel", lambda: {"名册.xlsx": xlsx(INVALID_DATES)}, "loaded", "not a date",
          rows=12, quarantined=2),
     Case("xlsx_control_characters", "excel", lambda: {"名册.xlsx": xlsx_shared_strings([person("王五", serial=9, note="响铃\x07转义\x1b")])}, "loaded", rows=1,
@@ -146,7 +149,7 @@ CASES = [
          lambda: {"名册.csv": codecs.BOM_UTF8 + _csv(MOSTLY_GOOD) + codecs.BOM_UTF8 + _csv([person("王五", serial=9)])},
          "loaded", "not an ID number", rows=12, quarantined=1),
     Case("csv_excel_mangled_ids", "csv", lambda: {"名册.csv": _csv(MANGLED_IDS)}, "loaded", "mangled by Excel",
-         rows=11, quarantined=1),
+         rows=11, values_quarantined=1),
     Case("csv_old_mac_line_ends", "csv", lambda: {"名册.csv": _csv(GOOD_ROWS).replace(b"\r\n", b"\r")}, "loaded",
          rows=2),
     # --- file names and links in the landing folder ---

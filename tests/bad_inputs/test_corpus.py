@@ -100,12 +100,13 @@ def test_bad_input(run: Run, case: Case):
             assert file_name in reason and case.reason in reason, reason
         else:
             assert (status, delivered) == ("loaded", case.rows)
-            quarantined = con.execute(
-                "SELECT row_number, bool_or(contains(reason, ?)) FROM quality.quarantine "
-                "WHERE source = ? AND file_name = ? GROUP BY sheet, row_number", [case.reason, source, file_name]
-            ).fetchall()
-            assert len(quarantined) == case.quarantined, quarantined
-            assert all(row_number is not None and why for row_number, why in quarantined), quarantined
+            for kept, expected in ((False, case.quarantined), (True, case.values_quarantined)):
+                quarantined = con.execute(
+                    "SELECT row_number, bool_or(contains(reason, ?)) FROM quality.quarantine WHERE source = ? "
+                    "AND file_name = ? AND is_row_kept = ? GROUP BY sheet, row_number",
+                    [case.reason, source, file_name, kept]).fetchall()
+                assert len(quarantined) == expected, quarantined
+                assert all(row_number is not None and why for row_number, why in quarantined), quarantined
             assert _staged(con, source, file_name) == case.rows - case.quarantined
             for column, values in case.raw.items():
                 kept = con.execute(f'SELECT "{column.replace(chr(34), chr(34) * 2)}" FROM raw.{source} '

@@ -141,6 +141,13 @@ def test_check_on_a_good_delivery_balances_without_drift(world):
         assert report.addresses and report.addresses_parseable / report.addresses > 0.8
 
 
+def test_check_counts_excel_mangled_id_numbers_as_values_whose_rows_load(world):
+    report = check_source(load_registry()["rental_registration"], [_first_delivery(world, "rental_registration")])
+    kept = [reason for reason in report.reasons if reason.is_row_kept]
+    assert kept and all("mangled by Excel" in why for reason in kept for *_, why in reason.examples)
+    assert report.balanced and report.rows_quarantined < sum(reason.rows for reason in report.reasons)
+
+
 def _drifted_volunteers(world: Path, tmp_path: Path) -> Path:
     """The volunteers delivery with 手机 renamed to 手机号 and a column 民族 added."""
     lines = decode_file(_first_delivery(world, "volunteers")).text.splitlines()

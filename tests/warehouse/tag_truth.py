@@ -71,12 +71,8 @@ def _columns(kind: str) -> dict[str, str]:
     return {**canonical, **_EXTRA, **_KEYS[kind]}
 
 
-def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path, dropped: frozenset = frozenset(),
-                 no_counterpart: frozenset = frozenset()) -> None:
-    """Write the tag inputs of the perfect world into con (an empty DuckDB).
-
-    To explain a difference: `dropped` rows (source, file, sheet, row_number) are left out and
-    `no_counterpart` rows get no second party."""
+def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
+    """Write the tag inputs of the perfect world into con (an empty DuckDB)."""
     truth = samples / "truth"
     registry = load_registry()
     manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
@@ -89,9 +85,6 @@ def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path, dropped: frozens
 
     rows: dict[str, list[dict]] = {kind: [] for kind in _KINDS}
     for record in _distinct(read_records(truth), manifest).itertuples(index=False):
-        where = (record.source, record.file, record.sheet, record.row_number)
-        if where in dropped:
-            continue
         kind = registry[record.source].record_kind
         facts = record.facts
         wide = record.names == "building" and kind in ("event", "house")
@@ -107,7 +100,7 @@ def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path, dropped: frozens
         if kind == "person" and person:
             row["birth_date"] = people.at[person, "birth_date"]
         if kind == "link":
-            landlord = facts.get("counterpart_person_id") if where not in no_counterpart else None
+            landlord = facts.get("counterpart_person_id")
             row["counterpart_person_id"] = row["counterpart_id_number"] = id_number.get(landlord) if landlord else None
         if kind == "event":
             row["business_id"] = record.business_id or None
@@ -138,14 +131,13 @@ def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path, dropped: frozens
     build_residents(con)
 
 
-def oracle_members(samples: Path, as_of: date, path: Path, **explain) -> dict[str, set[str]]:
-    """tag code -> truth ids of its members when its rule runs on the perfect world (errors raise);
-    `explain` passes build_oracle's dropped and no_counterpart."""
+def oracle_members(samples: Path, as_of: date, path: Path) -> dict[str, set[str]]:
+    """tag code -> truth ids of its members when its rule runs on the perfect world (errors raise)."""
     catalogue = load_catalogue()
     people = pd.read_csv(samples / "truth" / "people.csv", dtype=str).set_index("id_number")["person_id"]
     with duckdb.connect(str(path)) as con:
         results = evaluate_tags(con, catalogue, load_registry(), as_of=as_of, run_id="truth",
-                                build_inputs=lambda c, _registry: build_oracle(c, samples, **explain))
+                                build_inputs=lambda c, _registry: build_oracle(c, samples))
         failed = {r.code: r.error for r in results if r.error}
         assert not failed, f"rules that fail on the truth: {failed}"
         members = {t.code: set() for t in catalogue}
@@ -196,21 +188,3 @@ def pipeline_members(con: duckdb.DuckDBPyConnection, mapping: dict[str, dict[str
                                         ).fetchall():
             members[code].add(ids.get(member, f"?{member}") if ids is not None else member)
     return members
-
-
-def masked_counterparts(con: duckdb.DuckDBPyConnection) -> frozenset:
-    """The link rows whose second party's ID number was delivered masked (340104********2899)."""
-    rows = set()
-    for source, spec in load_registry().items():
-        if spec.record_kind == "link" and "counterpart_id_number" in {
-                c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                                          "'staging' AND table_name = ?", [source]).fetchall()}:
-            rows |= set(con.execute(f"""SELECT _source, _file_name, coalesce(_sheet, ''), CAST(_row_number AS VARCHAR)
-                FROM staging."{source}" WHERE contains(counterpart_id_number, '*')""").fetchall())
-    return frozenset(rows)
-
-
-def quarantined_rows(con: duckdb.DuckDBPyConnection, reason: str) -> frozenset:
-    """(source, file, sheet, row_number) of the rows the pipeline quarantined for a reason containing `reason`."""
-    return frozenset(con.execute("""SELECT DISTINCT source, file_name, coalesce(sheet, ''), CAST(row_number AS VARCHAR)
-        FROM quality.quarantine WHERE contains(reason, ?)""", [reason]).fetchall())

@@ -25,13 +25,13 @@ SPEC = """
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    """Two sources: contacts (a good file, a binary one, an ID number Excel mangled) and visits."""
+    """Two sources: contacts (a good file with a row whose ID number is no ID number, a binary file) and visits."""
     monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     sources = tmp_path / "sources"
     sources.mkdir()
     deliveries = {
-        "contacts": {"a.csv": ("姓名,公民身份号码\n" + "张三,\n" * 5 + "李四,3.10101E+17\n").encode(), "b.csv": b"\x00\x01\x02PK\x03\x04" * 50},
+        "contacts": {"a.csv": ("姓名,公民身份号码\n" + "张三,\n" * 5 + "李四,身份证遗失\n").encode(), "b.csv": b"\x00\x01\x02PK\x03\x04" * 50},
         "visits": {"v.csv": "姓名,公民身份号码\n王五,\n".encode()},
     }
     for name, files in deliveries.items():
@@ -62,7 +62,7 @@ def test_a_run_records_its_figures_per_source(world):
             "SELECT source, status, files, rows_delivered, rows_landed, rows_quarantined, rows_staged, failed_step,"
             " failed_file FROM meta.run_sources WHERE run_id = ?", [summary.run_id]).fetchall()}
         assert rows == {
-            "contacts": ("failed", 1, 6, 6, 1, 5, "raw", "b.csv"),  # an ID number Excel mangled: quarantined
+            "contacts": ("failed", 1, 6, 6, 1, 5, "raw", "b.csv"),  # a row with no ID number in its ID number: quarantined
             "visits": ("ok", 1, 1, 1, 0, 1, None, None),
         }
         run = con.execute("SELECT trigger, status, sources, rows_landed, rows_quarantined, failures, failure_messages"

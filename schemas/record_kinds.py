@@ -18,3 +18,11 @@ RECORD_KINDS: tuple[str, ...] = tuple(_load())
 def record_kind_columns(kind: str) -> dict[str, dict]:
     """Canonical columns of a record kind: name -> {type, description}."""
     return _load()[kind]["columns"]
+
+
+_SQL_TYPES = {"date": "DATE", "datetime": "TIMESTAMP", "number": "DOUBLE", "integer": "BIGINT"}
+
+
+def sql_type(column_type: str) -> str:
+    """The DuckDB type a staged column of this canonical type has (codes, IDs and text stay VARCHAR)."""
+    return _SQL_TYPES.get(column_type, "VARCHAR")

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 
 import duckdb
 
+from schemas import record_kind_columns, sql_type
+
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
 
 # The 18th character of a resident ID number (GB 11643): weights of the first 17 digits, mod 11.
@@ -82,10 +84,11 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping) -> None:
                for kind in ("person", "link", "business", "event", "house")}
     for kind, sources in by_kind.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(_union(con, sources), kind in ('event', 'house'))}")
-    for kind in ("person", "link", "event"):
-        for column in ("id_number", "counterpart_id_number") if kind == "link" else ("id_number",):
-            if column not in _columns(con, f"_{kind}"):
-                con.execute(f"ALTER TABLE _{kind} ADD COLUMN {column} VARCHAR")
+    for kind in by_kind:  # rules read every canonical column, whether or not a registered source delivers it
+        present = _columns(con, f"_{kind}")
+        for name, column in record_kind_columns(kind).items():
+            if name not in present:
+                con.execute(f'ALTER TABLE _{kind} ADD COLUMN "{name}" {sql_type(column["type"])}')
     person = lambda alias: f"""LEFT JOIN core.person_records pr ON {_provenance(alias, 'pr')}
         LEFT JOIN core.people pp ON pp.person_id = pr.person_id"""  # noqa: E731
     con.execute(f"""CREATE OR REPLACE TABLE tags.person_records AS

@@ -64,6 +64,10 @@ def _stage_records(con: duckdb.DuckDBPyConnection) -> None:
               ON m.source = s._source AND m._delivery_id = s._delivery_id AND m._row_number = s._row_number
              AND m._sheet IS NOT DISTINCT FROM s._sheet
             WHERE {where}""")
+    if not parts:  # no source names a business: an empty table of the same shape
+        cols = ", ".join(f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items())
+        parts.append("SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::BIGINT AS _row_number, "
+                     f"NULL::VARCHAR AS _sheet, {cols}, NULL::VARCHAR AS house_id WHERE false")
     con.execute("CREATE OR REPLACE TEMP TABLE _business_records AS " + " UNION ALL ".join(parts))
 
 

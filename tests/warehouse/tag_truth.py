@@ -19,11 +19,10 @@ import duckdb
 import pandas as pd
 
 from connectors.spec import load_registry
-from schemas.record_kinds import record_kind_columns
+from schemas.record_kinds import record_kind_columns, sql_type
 from warehouse.tag_inputs import ENTITY_KEYS, build_residents
 from warehouse.tags import evaluate_tags, load_catalogue
 
-_TYPES = {"date": "DATE", "datetime": "TIMESTAMP", "number": "DOUBLE", "integer": "BIGINT"}
 _KINDS = ("person", "link", "business", "event", "house")
 _EXTRA = {"source": "VARCHAR", "delivery_id": "VARCHAR", "file_name": "VARCHAR", "sheet": "VARCHAR",
           "row_number": "BIGINT", "is_current": "BOOLEAN", "house_id": "VARCHAR", "match_level": "VARCHAR",
@@ -67,7 +66,7 @@ def _current_files(manifest: dict, registry) -> set[tuple[str, str]]:
 
 
 def _columns(kind: str) -> dict[str, str]:
-    canonical = {name: _TYPES.get(column["type"], "VARCHAR") for name, column in record_kind_columns(kind).items()}
+    canonical = {name: sql_type(column["type"]) for name, column in record_kind_columns(kind).items()}
     return {**canonical, **_EXTRA, **_KEYS[kind]}
 
 

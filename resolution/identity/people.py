@@ -149,8 +149,8 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
     """Records -> clusters (the root record of each), the best link of each record, and review rows.
 
     Records sharing a checked ID number join first; then pairs a reviewer decided ``same``; scored
-    pairs then join strongest first unless the two clusters hold different ID numbers or a reviewer
-    decided the pair ``different``."""
+    pairs then join strongest first unless the two clusters hold different ID numbers or records a
+    reviewer decided ``different`` (directly or through the other records of the clusters)."""
     decisions = decisions or {}
     id18 = features.column("id18").to_pylist()
     parent = list(range(features.num_rows))
@@ -167,6 +167,22 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
         if number:
             parent[i] = first_with.setdefault(number, i)
             numbers[first_with[number]] = number
+    apart: dict[int, set[int]] = defaultdict(set)  # cluster root -> records a reviewer said are someone else
+    for pair, decision in decisions.items():
+        if decision == "different":
+            x, y = sorted(pair)
+            apart[root(x)].add(y), apart[root(y)].add(x)
+
+    def kept_apart(a: int, b: int) -> bool:
+        return any(root(x) == b for x in apart.get(a, ())) or any(root(x) == a for x in apart.get(b, ()))
+
+    def join(a: int, b: int) -> None:
+        parent[b] = a
+        if b in numbers:
+            numbers[a] = numbers.pop(b)
+        if b in apart:
+            apart[a] |= apart.pop(b)
+
     best: list[dict] = [{"rule": "id_number", "weight": None, "evidence": "checked ID number"} if n else
                         {"rule": "alone", "weight": None, "evidence": "no record agrees enough"} for n in id18]
     review = []
@@ -188,9 +204,11 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
             if a != b and a in numbers and b in numbers:
                 review.append((left, right, "decided same, but two different ID numbers", None, "reviewer"))
                 continue
-            parent[b] = a
-            if b in numbers:
-                numbers[a] = numbers.pop(b)
+            if a != b and kept_apart(a, b):
+                review.append((left, right, "decided same, but joins records decided different", None, "reviewer"))
+                continue
+            if a != b:
+                join(a, b)
             for i in (left, right):
                 if id18[i] is None:
                     best[i] = {"rule": "reviewer", "weight": None, "evidence": "decided the same person by a reviewer"}
@@ -200,9 +218,11 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
             if a in numbers and b in numbers:
                 review.append((left, right, "two different ID numbers", row["match_weight"], evidence))
                 continue
-            parent[b] = a
-            if b in numbers:
-                numbers[a] = numbers.pop(b)
+            if kept_apart(a, b):
+                review.append((left, right, "would join records a reviewer decided different", row["match_weight"],
+                               evidence))
+                continue
+            join(a, b)
         elif a != b:
             review.append((left, right, "doubtful match", row["match_weight"], evidence))
             continue

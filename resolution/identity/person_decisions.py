@@ -3,7 +3,8 @@
 ``housekey identity review`` lists ``quality.person_review`` with the two records' keys;
 ``housekey identity decide KEY OTHER_KEY same|different`` records the answer in
 ``core.person_decisions``. Linking then joins a pair decided ``same`` (unless that would give one
-person two ID numbers) and never joins a pair decided ``different`` directly.
+person two ID numbers) and never puts two records decided ``different`` in one person, whether
+directly or through other records that would link them.
 """
 from __future__ import annotations
 

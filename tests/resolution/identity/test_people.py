@@ -121,3 +121,30 @@ def test_a_reviewers_decisions_are_reused_by_later_runs(copy):
     people = dict(copy.execute(f"SELECT {RECORD_KEY}, person_id FROM _person_links JOIN _person_ids USING (cluster)"
                                f" WHERE {RECORD_KEY} IN (?, ?)", [key, other_key]).fetchall())
     assert people[key] != people[other_key]  # the later answer replaces the earlier one
+
+
+def _chain(decisions: dict) -> tuple[list[int], list[tuple]]:
+    """Three records without ID numbers, 0-1 and 1-2 strong matches: cluster them under the decisions."""
+    import pyarrow as pa
+
+    from resolution.identity.people import cluster
+
+    features = pa.table({"id18": pa.array([None, None, None], pa.string())})
+    strong = {"match_probability": 0.999, "match_weight": 12.0, "mw_name": 8.0, "mw_birth_date": 0.0, "mw_sex": 0.0,
+              "mw_phone": 0.0, "mw_house": 4.0, "mw_id_number": 0.0}
+    pairs = pa.Table.from_pylist([{"record_id_l": 0, "record_id_r": 1, **strong},
+                                  {"record_id_l": 1, "record_id_r": 2, **strong}])
+    roots, _, review = cluster(features, pairs, decisions)
+    return roots, review
+
+
+def test_records_decided_different_stay_apart_even_through_a_third_record():
+    roots, review = _chain({})
+    assert roots[0] == roots[1] == roots[2]  # without a decision the chain links all three
+    roots, review = _chain({frozenset((0, 2)): "different"})
+    assert roots[0] != roots[2] and roots[0] == roots[1]  # the stronger link first, the one closing the chain refused
+    assert [(left, right, reason) for left, right, reason, *_ in review] == [
+        (1, 2, "would join records a reviewer decided different")]
+    roots, review = _chain({frozenset((0, 2)): "different", frozenset((1, 2)): "same"})
+    assert roots[1] == roots[2] != roots[0]  # a reviewer's same goes first; the scored 0-1 link is then refused
+    assert [reason for _, _, reason, *_ in review] == ["would join records a reviewer decided different"]

@@ -153,12 +153,18 @@ def _tenure(rng: random.Random, factory: _People, households: list) -> None:
             owners.append(members[0])
 
 
+def _days_ago(draw: int) -> int:
+    """A move's age in days (1-699) from a draw in 30-699, recent moves likelier: about one mover in five moved
+    within the last month, so the October 实有人口 snapshot still lists them at their previous home."""
+    return 1 + round(698 * ((draw - 30) / 669) ** 2)
+
+
 def _registration_and_moves(rng: random.Random, households: list, empty: list[House]) -> None:
     """Locals mostly hold 户籍 at home (some at another house: 人户分离); a few households moved in lately."""
     homes = [house for _, house, _ in households]
     for shape, house, members in households:
         moved = bool(empty) and rng.random() < 0.05
-        moved_in = AS_OF - timedelta(days=rng.randrange(30, 700)) if moved else None
+        moved_in = AS_OF - timedelta(days=_days_ago(rng.randrange(30, 700))) if moved else None
         previous = empty.pop() if moved else None
         for person in members:
             if person.is_local:

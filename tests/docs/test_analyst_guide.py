@@ -98,16 +98,21 @@ def test_elderly_alone_per_committee_is_the_truths(con):
     assert {row[0]: int(row[2]) for row in rows if row[2] != "0"} == truth
 
 
-def test_who_lived_there_in_2025_is_the_truth(con):
-    """Everyone living there now is listed with their move-in; on the day exactly those the truth puts there."""
-    house, day = "310101023001000013", "2025-06-01"
-    now = con.execute("SELECT id_number, moved_in FROM truth_people WHERE home_house_id = ? ORDER BY 1", [house]).fetchall()
-    assert [[i, m] for i, m in now] == [[row[1], row[2]] for row in questions()["lived_at_house_on_2025_06_01"][2]]
-    then = con.execute("""SELECT id_number FROM truth_people
-        WHERE (home_house_id = $h AND (moved_in IS NULL OR moved_in::DATE <= $d::DATE))
-           OR (previous_house_id = $h AND moved_in::DATE > $d::DATE) ORDER BY 1""", {"h": house, "d": day}).fetchall()
-    _, header, rows = questions()["lived_at_house_on_2025_06_01"]
-    assert [row[1] for row in rows if row[header.index("lived_there_on_day")] == "True"] == [i for (i,) in then]
+def test_who_lived_there_on_the_day_is_the_truth(con):
+    """Both houses of a move: on the day exactly those the truth puts there are marked, now exactly those living there."""
+    houses, day = ("310101023002000088", "310101023001000073"), "2026-10-15"
+    address = dict(con.execute("SELECT house_id, address FROM truth_houses").fetchall())
+    then = con.execute("""SELECT home_house_id, id_number FROM truth_people
+        WHERE home_house_id IN $h AND (moved_in IS NULL OR moved_in::DATE <= $d::DATE) UNION ALL
+        SELECT previous_house_id, id_number FROM truth_people
+        WHERE previous_house_id IN $h AND moved_in::DATE > $d::DATE""", {"h": houses, "d": day}).fetchall()
+    now = con.execute("SELECT home_house_id, id_number FROM truth_people WHERE home_house_id IN $h", {"h": houses}).fetchall()
+    _, header, rows = questions()["lived_at_house_on_day"]
+
+    def marked(column: str) -> set[tuple[str, str]]:
+        return {(row[0], row[2]) for row in rows if row[header.index(column)] == "True"}
+    assert marked("lived_there_on_day") == {(address[h], i) for h, i in then} != set()
+    assert marked("lives_there_now") == {(address[h], i) for h, i in now} != set()
 
 
 def test_businesses_registered_on_the_day_are_the_truths(con):

@@ -16,11 +16,12 @@ def export(world, deliveries):
     for month, phone_header in (("202610", "联系电话"), ("202611", "手机号码")):
         rows, truth = [], []
         for person in world.residents:
-            home = person.home
-            if month == "202610" and person.moved_in and person.moved_in.strftime("%Y%m") >= "202610":
-                home = person.previous_home  # still at the old address in the October snapshot
+            # the October snapshot (as of October 1) still lists a later mover at the old address, registered there long ago
+            before_move = month == "202610" and person.moved_in and person.moved_in.strftime("%Y%m") >= "202610"
+            home = person.previous_home if before_move else person.home
             reason = next((r for flag, r in _REASONS.items() if flag in person.flags), _REASONS["default"])
-            registered_on = person.moved_in or date(max(person.birth.year, 2005), person.birth.month, min(person.birth.day, 28))
+            settled = date(max(person.birth.year, 2005), person.birth.month, min(person.birth.day, 28))
+            registered_on = person.moved_in if person.moved_in and not before_move else settled
             rows.append([len(rows) + 1, noise.name(person.name), "男" if person.sex == "M" else "女",
                          noise.id_number(person.id_number), person.birth.strftime("%Y%m%d"), noise.address(home),
                          reason, registered_on.strftime("%Y-%m-%d"), noise.phone(person.phone)])

@@ -12,6 +12,7 @@ the data are removed and counted in the notes. Values come out as Excel shows th
 """
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from connectors.readers import Delivered, Part, ReadError
@@ -19,6 +20,7 @@ from connectors.readers.excel_cells import cell_text, formulas_without_values, h
 from connectors.spec import ExcelOptions, SourceSpec
 
 HEADER_SEARCH_ROWS = 20
+MAX_UNPACKED_BYTES = 4 * 2**30  # a million-row ledger unpacks to well under this; a zip bomb to far more
 _TOTALS = ("合计", "总计", "小计")
 _FOOTNOTES = ("填表人", "填报人", "填表日期", "制表", "审核人", "备注：", "备注:", "注：", "注:")
 
@@ -31,6 +33,7 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
 
     if path.stat().st_size == 0:
         raise ReadError(f"file {path} is empty")
+    _refuse_zip_bomb(path)
     options = spec.excel or ExcelOptions()
     notes: list[str] = []
     try:
@@ -74,6 +77,18 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
             if part is not None:
                 parts.append(part)
     return Delivered(parts, [], notes, None)
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    """An xlsx is a zip: refuse one whose members would unpack past MAX_UNPACKED_BYTES, before unpacking any."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # an xls, or a broken zip: calamine names the problem
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ReadError(f"file {path} would unpack to {unpacked / 2**30:,.1f} GiB from {path.stat().st_size / 2**20:,.1f} "
+                        f"MiB, past the limit of {MAX_UNPACKED_BYTES / 2**30:g} GiB (a zip bomb?); not read")
 
 
 def _read_sheet(grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: list[tuple[int, int]],

@@ -221,3 +221,20 @@ def test_empty_workbook_file(tmp_path):
 )
 def test_general_number_format(value, shown):
     assert general_number(value) == shown
+
+
+def test_a_workbook_that_would_unpack_past_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    """A zip bomb is refused from the zip's own directory: sizes are read, nothing is unpacked."""
+    import connectors.readers.excel as excel
+
+    path = tmp_path / "bomb.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("名单")
+    sheet.write_row("A1", ["姓名", "身份证号"])
+    for row in range(1, 20000):  # repetitive rows: about 1 MiB of sheet XML in a file of a few KiB
+        sheet.write_row(row, 0, ["张三", "310101195908037127"])
+    book.close()
+    assert len(read(path, _spec()).parts[0].rows) == 19999  # under the default limit it reads
+    monkeypatch.setattr(excel, "MAX_UNPACKED_BYTES", 2**19)
+    with pytest.raises(ReadError, match=r"bomb\.xlsx would unpack to .* past the limit .*zip bomb"):
+        read(path, _spec())

@@ -96,8 +96,7 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
     """Hold every delivery whose failing share passes the threshold; record each delivery's share."""
     shares = con.execute(f"""
         WITH failing AS (
-            SELECT delivery_id, count(DISTINCT (coalesce(sheet, ''), row_number)) AS failing
-            FROM quality.quarantine WHERE source = ? AND row_number IS NOT NULL AND NOT is_row_kept GROUP BY delivery_id)
+            SELECT delivery_id, count(*) AS failing FROM quality.quarantined_rows WHERE source = ? GROUP BY delivery_id)
         SELECT d.delivery_id, d.file_name, coalesce(f.failing, 0), d.rows_delivered
         FROM meta.deliveries d LEFT JOIN failing f USING (delivery_id)
         WHERE d.source = ? AND d.status = 'loaded' AND d.delivery_id IN (SELECT _delivery_id FROM {candidates})

@@ -61,8 +61,7 @@ class Freshness:
 def _deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     rows = con.execute(f"""
         WITH quarantined AS (
-            SELECT delivery_id, count(DISTINCT (coalesce(sheet, ''), row_number)) AS quarantined
-            FROM quality.quarantine WHERE row_number IS NOT NULL AND NOT is_row_kept GROUP BY delivery_id),
+            SELECT delivery_id, count(*) AS quarantined FROM quality.quarantined_rows GROUP BY delivery_id),
         held AS (SELECT delivery_id, note FROM meta.validations WHERE rule = '{THRESHOLD_RULE}' AND NOT success)
         SELECT d.source, d.file_name, d.loaded_at, d.status, d.rows_delivered, coalesce(q.quarantined, 0), h.note
         FROM meta.deliveries d LEFT JOIN quarantined q USING (delivery_id) LEFT JOIN held h USING (delivery_id)

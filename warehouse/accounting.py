@@ -38,11 +38,9 @@ def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[Sou
     delivered = dict((s, (n, r)) for s, n, r in con.execute(
         "SELECT source, count(*), sum(rows_delivered) FROM meta.deliveries WHERE status = 'loaded' GROUP BY source"
     ).fetchall())
-    quarantined, values = {}, {}
-    for source, rows, cells in con.execute(
-            "SELECT source, count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) FILTER (NOT is_row_kept), "
-            "count(*) FILTER (is_row_kept) FROM quality.quarantine WHERE row_number IS NOT NULL GROUP BY source").fetchall():
-        quarantined[source], values[source] = rows, cells
+    quarantined = dict(con.execute("SELECT source, count(*) FROM quality.quarantined_rows GROUP BY source").fetchall())
+    values = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE is_row_kept GROUP BY source"
+                              ).fetchall())
     held = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' "
                             "GROUP BY source").fetchall())
     return [SourceAccount(s, delivered.get(s, (0, 0))[0], int(delivered.get(s, (0, 0))[1] or 0), _staged(con, s),

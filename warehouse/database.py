@@ -104,6 +104,10 @@ CREATE TABLE IF NOT EXISTS meta.runs (
 ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS subdistrict VARCHAR;
 -- warehouses made before a lost value could be quarantined without its row
 ALTER TABLE quality.quarantine ADD COLUMN IF NOT EXISTS is_row_kept BOOLEAN DEFAULT false;
+-- the delivered rows quarantined whole, once each: a row failing twice is one row, a value quarantined alone none
+CREATE VIEW IF NOT EXISTS quality.quarantined_rows AS
+SELECT DISTINCT source, delivery_id, sheet, row_number FROM quality.quarantine
+WHERE row_number IS NOT NULL AND NOT is_row_kept;
 
 CREATE TABLE IF NOT EXISTS meta.run_sources (
     run_id           VARCHAR NOT NULL,

@@ -169,8 +169,8 @@ def _add_deliveries(con, part: SourceRun, since: dt.datetime, until: dt.datetime
         "SELECT count(*) FILTER (status = 'loaded'), coalesce(sum(rows_delivered) FILTER (status = 'loaded'), 0),"
         " coalesce(sum(rows_loaded), 0), count(*) FILTER (status = 'duplicate') FROM _run_deliveries").fetchone()
     part.rows_quarantined = con.execute(
-        "SELECT count(DISTINCT (q.delivery_id, q.sheet, q.row_number)) FROM quality.quarantine q"
-        " JOIN _run_deliveries d USING (delivery_id) WHERE q.source = ? AND d.status = 'loaded' AND NOT q.is_row_kept",
+        "SELECT count(*) FROM quality.quarantined_rows q"
+        " JOIN _run_deliveries d USING (delivery_id) WHERE q.source = ? AND d.status = 'loaded'",
         [part.source]).fetchone()[0]
     if _exists(con, "staging", part.source):
         part.rows_staged = con.execute(f'SELECT count(*) FROM staging."{part.source}"'

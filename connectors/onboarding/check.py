@@ -136,8 +136,7 @@ def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
     report.rows_read = con.execute(
         "SELECT coalesce(sum(rows_delivered), 0) FROM meta.deliveries WHERE status = 'loaded'").fetchone()[0]
     rows = "FROM quality.quarantine WHERE row_number IS NOT NULL"
-    report.rows_quarantined = con.execute(
-        f"SELECT count(DISTINCT (delivery_id, coalesce(sheet, ''), row_number)) {rows} AND NOT is_row_kept").fetchone()[0]
+    report.rows_quarantined = con.execute("SELECT count(*) FROM quality.quarantined_rows").fetchone()[0]
     report.rows_unreadable = con.execute(f"SELECT count(*) {rows} AND rule = 'unreadable_row'").fetchone()[0]
     by_reason = f"SELECT rule, column_name, is_row_kept, count(*) {rows} GROUP BY ALL ORDER BY 4 DESC, 1, 2"
     for rule, column, kept, count in con.execute(by_reason).fetchall():

@@ -27,15 +27,14 @@ SELECT s.source, s.title, s.owner, s.delivery, s.freshness_days, coalesce(d.deli
        d.last_delivery_at, ($today - d.last_delivery_at::DATE) AS days_since_delivery,
        d.last_delivery_at IS NULL OR $today - d.last_delivery_at::DATE > s.freshness_days AS is_stale,
        coalesce(d.rows_delivered, 0) AS rows_delivered, coalesce(st.rows_staged, 0) AS rows_staged,
-       coalesce(q.rows_quarantined, 0) AS rows_quarantined, coalesce(q.values_quarantined, 0) AS values_quarantined,
+       coalesce(q.rows_quarantined, 0) AS rows_quarantined, coalesce(v.values_quarantined, 0) AS values_quarantined,
        coalesce(m.records_with_address, 0) AS records_with_address, coalesce(m.records_matched, 0) AS records_matched,
        round(m.records_matched / nullif(st.rows_staged, 0), 4) AS match_share,
        round(m.records_matched_to_room / nullif(st.rows_staged, 0), 4) AS room_match_share
 FROM specs s LEFT JOIN deliveries d USING (source) LEFT JOIN matches m USING (source) LEFT JOIN staged st USING (source)
--- a row with two unreadable values is one quarantined row; a value quarantined alone leaves its row staged
-LEFT JOIN (SELECT source, count(DISTINCT (delivery_id, sheet, row_number)) FILTER (NOT is_row_kept) AS rows_quarantined,
-                  count(*) FILTER (is_row_kept) AS values_quarantined
-           FROM quality.quarantine GROUP BY source) q USING (source)
+LEFT JOIN (SELECT source, count(*) AS rows_quarantined FROM quality.quarantined_rows GROUP BY source) q USING (source)
+LEFT JOIN (SELECT source, count(*) AS values_quarantined FROM quality.quarantine WHERE is_row_kept GROUP BY source) v
+       USING (source)
 ORDER BY s.source
 """
 

@@ -17,7 +17,7 @@ from warehouse.intake import SourceLanding
 DATABASE_RETRY = RetryPolicy(max_retries=3, delay=15, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 """The retry policy of every database source's raw asset."""
 
-# pull_database's note when the server cannot be reached (connectors.readers.sql.SourceUnavailable)
+# pull_database's note (warehouse.pull) when the server cannot be reached (connectors.readers.sql.SourceUnavailable)
 _UNREACHABLE = "skipped:"
 
 

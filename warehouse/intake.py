@@ -1,23 +1,16 @@
 """Intake: take in whatever a source has newly delivered, files from the landing zone or a pull
-from its database, and land it in the raw layer.
-
-A database that cannot be reached is skipped with a one-line note, so the main job runs on a
-laptop without database servers.
-"""
+from its database (``warehouse.pull``), and land it in the raw layer."""
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from connectors.landing import pending_deliveries
-from connectors.readers import Delivered, ReadError, read_delivery
+from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
-from warehouse.database import transaction
-from warehouse.raw import LandingResult, Status, land, record_failure, stopped_by_drift, write_delivery
+from warehouse.raw import LandingResult, Status, land, record_failure, stopped_by_drift
 
 
 @dataclass(frozen=True)
@@ -49,6 +42,8 @@ class SourceLanding:
 def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None) -> SourceLanding:
     """Land everything new from one source: pending files (below the landing ``root``, default
     ``$HOUSEKEY_LANDING``), or a pull from its database."""
+    from warehouse.pull import pull_database
+
     return pull_database(con, spec) if spec.is_database else land_files(con, spec, root)
 
 
@@ -79,53 +74,3 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | No
             break  # later deliveries of a source held back by drift wait for the spec, in order
         results.append(land(con, spec, delivered, file.file_name, file.file_hash, file.file_bytes))
     return SourceLanding(spec.name, tuple(results), note=None if results else "no new deliveries")
-
-
-def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLanding:
-    """Pull a database source from its cursor in ``meta.cursors`` and land the rows as one delivery
-    named ``<format>:<table>``; the cursor advances in the same transaction as the rows.
-
-    A pull identical to content already loaded (an unchanged snapshot) records nothing.
-    """
-    from connectors.readers.sql import SourceUnavailable, pull
-
-    row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [spec.name]).fetchone()
-    since = row[0] if row else None
-    file_name = f"{spec.format}:{spec.sql.table}"
-    try:
-        delivered, new_cursor = pull(spec, since)
-    except SourceUnavailable as error:
-        return SourceLanding(spec.name, note=f"skipped: {error}")
-    except ReadError as error:
-        failed_id = f"{spec.name}:{since or 'full'}:failed"
-        return SourceLanding(spec.name, (record_failure(con, spec, file_name, None, None, error, failed_id),))
-    if not delivered.row_count and not delivered.unreadable:
-        return SourceLanding(spec.name, note=f"no changes since {since}" if since else "the table is empty")
-
-    rows_hash = _rows_hash(delivered)
-    earlier = con.execute(
-        "SELECT delivery_id FROM meta.deliveries WHERE source = ? AND file_hash = ? AND status = 'loaded'",
-        [spec.name, rows_hash],
-    ).fetchone()
-    if earlier:
-        return SourceLanding(spec.name, note=f"unchanged since delivery {earlier[0]}")
-    with transaction(con):
-        result = write_delivery(
-            con, spec, delivered, file_name, rows_hash, None, f"{spec.name}:{since or 'full'}:{rows_hash[:12]}"
-        )
-        con.execute(
-            "INSERT OR REPLACE INTO meta.cursors (source, cursor_value, updated_at)"
-            " VALUES (?, ?, current_timestamp)",
-            [spec.name, new_cursor],
-        )
-    return SourceLanding(spec.name, (result,))
-
-
-def _rows_hash(delivered: Delivered) -> str:
-    """sha256 of the pulled headers and rows, row by row so a large pull is not serialised twice."""
-    digest = hashlib.sha256()
-    for part in delivered.parts:
-        digest.update(json.dumps(part.header, ensure_ascii=False).encode())
-        for values in part.rows:
-            digest.update(json.dumps(values, ensure_ascii=False).encode())
-    return digest.hexdigest()

@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-demo: $(STAMP)  ## the main job on the bundled sample subdistrict
+demo: $(STAMP)  ## the main job on the bundled sample subdistrict, as of the sample world's day
 	$(BIN)/housekey samples seed-databases
-	$(BIN)/housekey run
+	HOUSEKEY_AS_OF=2026-11-01 $(BIN)/housekey run
 
 test: $(STAMP)  ## every test, against the real PostgreSQL and MariaDB servers
 	$(BIN)/pytest -n 2

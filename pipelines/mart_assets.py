@@ -19,7 +19,7 @@ PARETO_CHART = "complaint_pareto.html"
 def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     """Every mart of warehouse/marts/ but the house profile; empty without the address register (no houses)."""
     from pipelines.definitions import REGISTER_SOURCE, WAREHOUSE_POOL  # it imports this module: late, to avoid a cycle
-    from pipelines.tag_assets import tags_as_of
+    from schemas.clock import run_day
 
     if REGISTER_SOURCE not in registry:
         return []
@@ -44,7 +44,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         from warehouse.marts.hotspots import build_hotspots
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"targets": build_hotspots(con, tags_as_of())})
+            return MaterializeResult(metadata={"targets": build_hotspots(con, run_day())})
 
     @_mart("complaint_pareto", "Pareto of complaint causes for the subdistrict, each committee and each grid, "
                                "and its chart.", [events_key])
@@ -87,7 +87,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         from warehouse.marts.person_profile import build_person_profiles
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"people": build_person_profiles(con, tags_as_of())})
+            return MaterializeResult(metadata={"people": build_person_profiles(con, run_day())})
 
     @_mart("business_profiles", "一企一档: one row per business with its names, premises, licences, tags and the "
                                 "complaints, findings and cases attributed to it.", [events_key, *UPSTREAM[:2]])
@@ -95,7 +95,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         from warehouse.marts.business_profile import build_business_profiles
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"businesses": build_business_profiles(con, tags_as_of())})
+            return MaterializeResult(metadata={"businesses": build_business_profiles(con, run_day())})
 
     marts = [events, hotspots, complaint_pareto, area_stats, community_lists, source_freshness, person_profiles,
              business_profiles]

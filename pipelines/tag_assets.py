@@ -1,27 +1,17 @@
 """The tag catalogue's asset (``tags/catalogue``) and the house profile mart (``marts/house_profiles``).
 
 Tags read staging, the address matches and identity resolution (people, businesses, event attribution);
-they are evaluated on every run with history. The day they are evaluated for is ``HOUSEKEY_AS_OF`` (YYYY-MM-DD) or today: rules with windows ("in the last
-90 days") count back from it.
+they are evaluated on every run with history, for the run day (``schemas.clock.run_day``): rules with windows ("in the
+last 90 days") count back from it.
 """
-import os
 from collections.abc import Mapping
-from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
 from pipelines.definitions import REGISTER_SOURCE, WAREHOUSE_POOL
-
-AS_OF_ENV = "HOUSEKEY_AS_OF"
-
-
-def tags_as_of() -> date:
-    """The day tags are evaluated for: ``$HOUSEKEY_AS_OF`` or today."""
-    value = os.environ.get(AS_OF_ENV)
-    return date.fromisoformat(value) if value else date.today()
-
+from schemas.clock import run_day, wall_clock
 
 def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     """``tags/catalogue`` then ``marts/house_profiles``; empty without the address register (no houses)."""
@@ -44,7 +34,8 @@ def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         # a run of some sources still evaluates every tag: rules over sources not staged yet fail alone
         tags = load_catalogue(known_sources=set(load_registry()) | set(registry))
         with warehouse.get_connection() as con:
-            results = evaluate_tags(con, tags, registry, as_of=tags_as_of(), run_id=context.run.run_id)
+            results = evaluate_tags(con, tags, registry, as_of=run_day(), run_id=context.run.run_id,
+                                    evaluated_at=wall_clock())
         failed = [r for r in results if r.error]
         for result in failed:
             context.log.error(f"tag {result.code}: {result.error}")

@@ -19,6 +19,7 @@ from great_expectations.expectations.metrics import ColumnMapMetricProvider, col
 from stdnum.cn import ric, uscc
 
 import schemas
+from schemas.clock import run_day
 
 DIVISIONS_FILE = Path(schemas.__file__).with_name("divisions.csv")
 _FULL = re.compile(r"[0-9]{17}[0-9X]")
@@ -33,10 +34,10 @@ def is_resident_id_number(number: str) -> bool:
         return True
     try:
         if _SHORT.fullmatch(number):
-            return date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])) <= date.today()
+            return date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])) <= run_day()
         # calc_check_digit reads the 17-digit body of a full-length number, check slot included
         return bool(_FULL.fullmatch(number)) and ric.calc_check_digit(number) == number[17] and (
-            date(1900, 1, 1) <= ric.get_birth_date(number) <= date.today())
+            date(1900, 1, 1) <= ric.get_birth_date(number) <= run_day())
     except ValueError:  # an impossible birth date (month 13, 30 February)
         return False
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import duckdb
 
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
+from schemas.clock import run_day_start
 
 REPORT_FILE = "quality_report.html"
 EXAMPLES = 3
@@ -123,7 +124,7 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}t
 
 def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], now: datetime | None = None) -> str:
     """The report's HTML."""
-    now = now or datetime.now(timezone.utc)
+    now = now or run_day_start().astimezone()  # the run day, as an aware time to compare with loaded_at
     deliveries, rules = _deliveries(con), _failing_rules(con)
     overview = []
     for name, spec in registry.items():

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from connectors.spec import SourceSpec
+from schemas.clock import run_day
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -131,6 +132,6 @@ def gx_suite(suite: Suite, present: set[str], today: date | None = None) -> Expe
     """The GX suite for a delivery with these columns."""
     import great_expectations as gx
 
-    today = today or date.today()
+    today = today or run_day()
     return gx.ExpectationSuite(name=suite.name, expectations=[gx_expectation(r, present, today)
                                                               for r in suite.applicable(present)])

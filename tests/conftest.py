@@ -1,11 +1,14 @@
 """The sample world run through the whole pipeline (all but publishing), built once per test session and
 shared by the xdist workers: the marts, ledger, dictionary and analyst-guide tests read it."""
+import os
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
 WORLD_AS_OF = "2026-11-01"  # the sample world's "today" (data_samples/generator/population.py AS_OF)
+# every test runs on the sample world's day, whatever the wall clock says (schemas/clock.py)
+os.environ.setdefault("HOUSEKEY_AS_OF", WORLD_AS_OF)
 
 
 def _build(path: Path) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from schemas.clock import run_day
+
 LEDGERS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ledger_fields.yaml"
 SEQUENCE = "序号"
 COMMITTEE_PLACEHOLDER = "【居委会】"
@@ -52,8 +54,10 @@ def header_row(sheet, known: set[str]) -> int:
     return best + 1
 
 
-def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: str, out: Path) -> FilledLedger:
-    """Fill the template's first sheet with the committee's rows of its ledger and save it as ``out``."""
+def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: str, out: Path,
+                as_of: date | None = None) -> FilledLedger:
+    """Fill the template's first sheet with the committee's rows of its ledger, as of a day (default the run
+    day: ages), and save it as ``out``."""
     from openpyxl import load_workbook
 
     declared = load_ledgers()
@@ -63,7 +67,8 @@ def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: 
                             [committee_code]).fetchone()[0]
     if committee is None:
         raise ValueError(f"no residents' committee {committee_code} in core.houses")
-    cursor = con.execute(ledger["rows"], {"committee": committee_code})
+    parameters = {"committee": committee_code, "as_of": as_of or run_day()}
+    cursor = con.execute(ledger["rows"], {k: v for k, v in parameters.items() if f"${k}" in ledger["rows"]})
     fields = [d[0] for d in cursor.description]
     records = [dict(zip(fields, row)) for row in cursor.fetchall()]
 

@@ -19,6 +19,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from schemas.clock import run_day, wall_clock
 from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "schemas" / "tags"
@@ -143,12 +144,15 @@ class TagResult:
 def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition], registry: Mapping,
                   as_of: date | None = None, run_id: str | None = None,
                   evaluated_at: datetime | None = None, build_inputs=build_tag_inputs) -> list[TagResult]:
-    """Rebuild the tag inputs, evaluate every tag in force on as_of (default today) and update history.
+    """Rebuild the tag inputs, evaluate every tag in force on as_of (default the run day) and update history.
 
+    History is kept in business time: a membership opens and closes on ``as_of`` (its midnight), with the
+    run that saw it; ``evaluated_at`` (default the wall clock) only says when, in tags.evaluations.
     ``build_inputs(con, registry)`` writes the tags.*_records tables; the tests' truth oracle passes its own."""
-    as_of = as_of or date.today()
+    as_of = as_of or run_day()
     run_id = run_id or uuid.uuid4().hex
-    evaluated_at = evaluated_at or datetime.now()
+    evaluated_at = evaluated_at or wall_clock()
+    business_at = datetime.combine(as_of, datetime.min.time())
     con.execute(HISTORY_SQL)
     for entity in ENTITY_KEYS:
         con.execute(_history_table(entity))
@@ -162,14 +166,14 @@ def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]
     for tag in catalogue:
         started = time.perf_counter()
         if tag.validity.covers(as_of):
-            result = _evaluate(con, tag, run_id, evaluated_at)
+            result = _evaluate(con, tag, run_id, business_at)
         else:
-            result = _close(con, tag, run_id, evaluated_at, [])
+            result = _close(con, tag, run_id, business_at, [])
         con.execute("INSERT INTO tags.evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, evaluated_at, as_of, tag.code, tag.entity, result.members, result.added,
                      result.removed, time.perf_counter() - started, result.error])
         results.append(result)
-    _close_removed(con, {tag.code for tag in catalogue}, run_id, evaluated_at)
+    _close_removed(con, {tag.code for tag in catalogue}, run_id, business_at)
     return results
 
 

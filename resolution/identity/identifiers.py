@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from schemas.clock import run_day
+
 DIVISIONS = Path(__file__).resolve().parents[2] / "schemas" / "divisions.csv"
 MASK = "*"
 _MANGLED = re.compile(r"^[0-9.]+E\+?[0-9]+$|^[0-9]+\.[0-9]*$")  # scientific notation, or a float's ".0"
@@ -70,7 +72,7 @@ def _date(yyyymmdd: str) -> dt.date | None:
         born = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         return None
-    return born if dt.date(1880, 1, 1) <= born <= dt.date.today() else None
+    return born if dt.date(1880, 1, 1) <= born <= run_day() else None
 
 
 @cache

@@ -9,6 +9,8 @@ from datetime import date
 
 import duckdb
 
+from schemas.clock import run_day
+
 FRESHNESS_SQL = """
 CREATE OR REPLACE TABLE marts.source_freshness AS
 WITH
@@ -53,6 +55,6 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
                                 for name in registry if name in tables) or "SELECT NULL AS source, 0 AS rows_staged"
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.register("specs", specs)
-    con.execute(FRESHNESS_SQL.format(staged=staged), {"today": today or date.today()})
+    con.execute(FRESHNESS_SQL.format(staged=staged), {"today": today or run_day()})
     con.unregister("specs")
     return con.execute("SELECT count(*) FROM marts.source_freshness").fetchone()[0]

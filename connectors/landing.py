@@ -1,22 +1,30 @@
 """The landing zone: the folder where departments drop their exports, one sub-folder per source.
 
 The root is ``$HOUSEKEY_LANDING`` (default ``data_samples/landing`` in the repository). A source's
-deliveries are the files in ``<root>/<source name>/`` that match the spec's ``files`` glob, in
-name order. A delivery is identified by its content (sha256), not its name: the same bytes
-delivered twice under two names are one delivery. A symbolic link is followed only to a file inside
-the source's folder; any other link is offered as a refused delivery, so it is reported, never read.
+deliveries are the files in ``<root>/<source name>/`` that match the spec's ``files`` glob (for a
+workbook source, with any workbook extension), in name order. A delivery is identified by its
+content (sha256), not its name: the same bytes delivered twice under two names are one delivery.
+A symbolic link is followed only to a file inside the source's folder; any other link (out of the
+folder, broken, looping) is offered as a refused delivery, so it is reported, never read.
+
+Every other entry of the folder is reported with the reason it is not read (``Unread``): ignored
+(another pattern, a folder, a lock file), or waiting (modified within the spec's ``settle_seconds``
+of the clock passed in, or without its ``ready_marker``), which is offered again on the next run.
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.spec import SourceSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANDING_ENV = "HOUSEKEY_LANDING"
+WORKBOOK_EXTENSIONS = ("xlsx", "xlsm", "xls", "ods")
+"""What calamine reads as a workbook (an xlsm's macros are never run: calamine reads cells only)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,29 @@ class DeliveryFile:
         return self.path.name
 
 
+@dataclass(frozen=True)
+class Unread:
+    """An entry of the landing folder that this run does not read, and why."""
+
+    name: str
+    reason: str
+    waiting: bool = False
+    """True: maybe still being written, offered again on the next run; False: ignored."""
+
+    def __str__(self) -> str:
+        return f"{'waiting' if self.waiting else 'ignored'}: {self.name}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a source's landing folder holds for this run."""
+
+    pending: list[DeliveryFile] = field(default_factory=list)
+    """Deliveries to read (or record as refused), in name order."""
+    unread: list[Unread] = field(default_factory=list)
+    """Every other entry, ignored or waiting, with its reason (completion markers excepted)."""
+
+
 def landing_root() -> Path:
     """The landing zone root: ``$HOUSEKEY_LANDING`` or ``<repo>/data_samples/landing``."""
     return Path(os.environ.get(LANDING_ENV) or REPO_ROOT / "data_samples" / "landing")
@@ -46,16 +77,19 @@ def source_folder(spec: SourceSpec, root: Path | None = None) -> Path:
 
 
 def delivery_paths(spec: SourceSpec, root: Path | None = None) -> list[Path]:
-    """The source's delivered files matching ``spec.files``, sorted by name (none if no folder)."""
-    folder = source_folder(spec, root)
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.glob(spec.files)
-        # hidden files and Office lock files (~$名单.xlsx) are not deliveries; a link is one even if broken
-        if (path.is_file() or path.is_symlink()) and not path.name.startswith((".", "~$"))
-    )
+    """The source's delivered files (see ``matches``), sorted by name (none if no folder); a link is
+    one even if broken or looping (it is offered, then refused)."""
+    return _listing(spec, root)[0]
+
+
+def matches(spec: SourceSpec, name: str) -> bool:
+    """Whether a file name is one of the source's deliveries: it matches ``spec.files`` or, for a
+    workbook source, does so with another workbook extension (名册.xlsm for a glob of *.xlsx)."""
+    if fnmatch.fnmatchcase(name, spec.files):
+        return True
+    stem, dot, extension = name.rpartition(".")
+    return (spec.format == "excel" and bool(dot) and extension.lower() in WORKBOOK_EXTENSIONS
+            and any(fnmatch.fnmatchcase(f"{stem}.{other}", spec.files) for other in WORKBOOK_EXTENSIONS))
 
 
 def content_hash(path: Path) -> str:
@@ -64,30 +98,101 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None) -> list[DeliveryFile]:
-    """Delivered files not yet recorded, in name order.
+def survey(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None,
+           now: float | None = None) -> Survey:
+    """The source's deliveries not yet recorded, and the folder's entries not read with why.
 
     ``recorded`` holds the (file name, file hash) pairs the warehouse already accounts for. A file
     whose content changed under the same name is pending again; a known content under a new name
-    is pending too, so the loader can record it as a re-delivery.
+    is pending too, so the loader can record it as a re-delivery. ``now`` (seconds since the epoch)
+    is the clock a file's modification time is measured against: a file changed less than
+    ``spec.settle_seconds`` before it waits; without a clock no file waits for settling. A file
+    whose ``spec.ready_marker`` is missing waits too.
     """
-    pending = []
+    paths, unread = _listing(spec, root)
     folder = source_folder(spec, root).resolve()
-    for path in delivery_paths(spec, root):
+    pending = []
+    for path in paths:
         if refused := _link_out(path, folder):
-            link_hash = hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+            link_hash = hashlib.sha256(_target(path).encode()).hexdigest()
             if (path.name, link_hash) not in recorded:
                 pending.append(DeliveryFile(path, link_hash, None, refused))
+            continue
+        if waiting := _waiting(spec, path, now):
+            unread.append(Unread(path.name, waiting, waiting=True))
             continue
         file_hash = content_hash(path)
         if (path.name, file_hash) not in recorded:
             pending.append(DeliveryFile(path, file_hash, path.stat().st_size))
-    return pending
+    return Survey(pending, sorted(unread, key=lambda entry: entry.name))
+
+
+def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None,
+                       now: float | None = None) -> list[DeliveryFile]:
+    """Delivered files not yet recorded, in name order (``survey(...).pending``)."""
+    return survey(spec, recorded, root, now).pending
+
+
+def _listing(spec: SourceSpec, root: Path | None) -> tuple[list[Path], list[Unread]]:
+    """The folder's entries: the deliveries, and every other entry with why it is not one."""
+    folder = source_folder(spec, root)
+    if not folder.is_dir():
+        return [], []
+    entries = sorted(folder.iterdir())
+    markers = {_marker(spec, path.name) for path in entries} if spec.ready_marker else set()
+    deliveries, ignored = [], []
+    for path in entries:
+        if path.name in markers:
+            continue  # a completion marker belongs to its delivery
+        if path.name.startswith("~$"):
+            ignored.append(Unread(path.name, "an Office lock file (the workbook is open, or Excel stopped): not a delivery"))
+        elif path.name.startswith("."):
+            ignored.append(Unread(path.name, "a hidden file: not a delivery"))
+        elif not matches(spec, path.name):
+            ignored.append(Unread(path.name, f"does not match the source's files pattern {spec.files!r}: not read"))
+        elif path.is_symlink():
+            deliveries.append(path)
+        elif path.is_dir():
+            ignored.append(Unread(path.name, "a folder named like a delivery (deliveries are files directly in the "
+                                             "source's folder): not read"))
+        elif not path.is_file():
+            ignored.append(Unread(path.name, "not a regular file (a pipe or a device): never opened"))
+        else:
+            deliveries.append(path)
+    return deliveries, ignored
+
+
+def _marker(spec: SourceSpec, name: str) -> str:
+    return (spec.ready_marker or "").replace("{name}", name)
+
+
+def _waiting(spec: SourceSpec, path: Path, now: float | None) -> str | None:
+    """Why a delivery may still be being written (None: read it)."""
+    if spec.ready_marker and not (path.parent / _marker(spec, path.name)).is_file():
+        return f"its completion marker {_marker(spec, path.name)!r} is not there yet: offered again on the next run"
+    if now is not None and (age := now - path.stat().st_mtime) < spec.settle_seconds:
+        return (f"modified {max(age, 0):.0f} s ago, less than the {spec.settle_seconds} s a delivery must rest "
+                "(settle_seconds); maybe still being written: offered again on the next run")
+    return None
+
+
+def _target(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a link loop: Python 3.11 raises RuntimeError, later ones OSError
+        return os.readlink(path)
 
 
 def _link_out(path: Path, folder: Path) -> str | None:
-    """Why a link must not be followed: its target is not a file inside the source's folder."""
-    target = path.resolve()
-    if path.is_symlink() and not (target.is_file() and target.is_relative_to(folder)):
+    """Why a link must not be followed: its target is not a file inside the source's folder, or it loops."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as error:
+        loops = isinstance(error, RuntimeError) or getattr(error, "errno", None) == 40  # ELOOP
+        what = "a link that loops" if loops else f"a link to {os.readlink(path)}, which does not exist"
+        return f"file {path} is {what}, not a file inside the source's landing folder: not read"
+    if not (target.is_file() and target.is_relative_to(folder)):
         return f"file {path} is a link to {target}, which is not a file inside the source's landing folder: not read"
     return None

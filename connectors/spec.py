@@ -69,6 +69,19 @@ class SqlOptions(_Strict):
     """Environment variable holding the connection URL; credentials never live in the spec."""
 
 
+class ReadLimits(_Strict):
+    """Bounds a delivery must stay within to be read; past one, the file (or row) fails naming where."""
+
+    max_columns: int = Field(1000, gt=0)
+    """Columns of a table (a header wider than this is a stray cell or a broken export)."""
+    max_cell_chars: int = Field(4 * 2**20, gt=0)
+    """Characters of one value (a hotline complaint can run to a megabyte)."""
+    max_line_chars: int = Field(16 * 2**20, gt=0)
+    """Characters of one line of a CSV, JSON lines or fixed-width file."""
+    max_cells: int = Field(60_000_000, gt=0)
+    """Cells of a worksheet's grid, last row times last column (a million rows of 60 columns)."""
+
+
 class ColumnMap(_Strict):
     to: str
     """Canonical column of the record kind this source column fills."""
@@ -93,7 +106,14 @@ class SourceSpec(_Strict):
     encoding: str = "detect"
     """Text encoding, or detect (BOM, strict UTF-8, GB18030, UTF-16)."""
     files: str = "*"
-    """Glob of delivery files in the source's landing folder."""
+    """Glob of delivery files in the source's landing folder (for excel, any workbook extension:
+    a glob of *.xlsx also takes *.xlsm, *.xls and *.ods)."""
+    settle_seconds: int = Field(60, ge=0)
+    """A file modified less than this long ago may still be being written: it waits for a later run."""
+    ready_marker: str | None = None
+    """Name of the file the sender writes when a delivery is complete, e.g. "{name}.ok" (the delivery's
+    file name in place of {name}); a delivery without its marker waits. None: no marker expected."""
+    limits: ReadLimits = ReadLimits()
     delivery: Literal["snapshot", "changes", "cursor"] = "snapshot"
     """Each delivery is a full snapshot, only the changes, or a database pull on a cursor column."""
     contract: Literal["evolve", "stop"] = "evolve"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.landing import pending_deliveries
+from connectors.landing import survey
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.raw import LandingResult, Status, land, record_failure, stopped_by_drift
@@ -39,18 +39,22 @@ class SourceLanding:
         return sum(result.status == status for result in self.deliveries)
 
 
-def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None) -> SourceLanding:
+def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None,
+                now: float | None = None) -> SourceLanding:
     """Land everything new from one source: pending files (below the landing ``root``, default
-    ``$HOUSEKEY_LANDING``), or a pull from its database."""
+    ``$HOUSEKEY_LANDING``; ``now`` is the clock files settle against, see ``connectors.landing.survey``),
+    or a pull from its database."""
     from warehouse.pull import pull_database
 
-    return pull_database(con, spec) if spec.is_database else land_files(con, spec, root)
+    return pull_database(con, spec) if spec.is_database else land_files(con, spec, root, now)
 
 
-def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None) -> SourceLanding:
+def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None,
+               now: float | None = None) -> SourceLanding:
     """Read and land every pending file of a file source; an unreadable file never stops the rest.
 
     Files already recorded under the same name and content are not offered again; failed files are.
+    Files ignored or waiting (still being written) are listed, with why, in the note.
     """
     recorded = set(
         con.execute(
@@ -59,7 +63,8 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | No
         ).fetchall()
     )
     results = []
-    for file in pending_deliveries(spec, recorded, root):
+    found = survey(spec, recorded, root, now)
+    for file in found.pending:
         if file.refused:
             error = ReadError(file.refused)
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
@@ -73,4 +78,5 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | No
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, held))
             break  # later deliveries of a source held back by drift wait for the spec, in order
         results.append(land(con, spec, delivered, file.file_name, file.file_hash, file.file_bytes))
-    return SourceLanding(spec.name, tuple(results), note=None if results else "no new deliveries")
+    notes = ([] if results else ["no new deliveries"]) + [str(entry) for entry in found.unread]
+    return SourceLanding(spec.name, tuple(results), note="; ".join(notes) or None)

@@ -77,7 +77,7 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
         transform = next(m.transform for m in spec.columns.values() if m.to == target) or canonical[target]["type"]
         exprs = []
         for name in delivered:
-            value, reason, lost = transform_sql(transform, _mapped_value(spec, name))
+            value, reason, lost = transform_sql(transform, _mapped_value(spec, name), target)
             exprs.append(value)
             checks += [Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"]
         values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {_quote(target)}")

@@ -2,8 +2,10 @@
 
 Each transform turns one raw text column into a typed, normalised value, and says why a non-empty
 value could not be read (NULL reason: the value is fine). Rows with a reason go to quarantine. A value
-whose loss is the cell's alone (an ID number Excel turned into 3.10101E+17) has a ``lost`` reason
-instead: the value is NULL, the cell goes to quarantine and the row is staged, so the person still counts.
+whose loss is the cell's alone (an ID number Excel turned into 3.10101E+17, an Excel error value such
+as #N/A, a boolean where a name belongs) has a ``lost`` reason instead: the value is NULL, the cell
+goes to quarantine and the row is staged, so the person still counts. Zero-width and bidi control
+characters are removed from every value first (the reader's notes count them per column).
 """
 from __future__ import annotations
 
@@ -12,33 +14,68 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S",
                  "%Y-%m-%dT%H:%M:%S.%f", "%Y%m%d%H%M%S", "%Y年%m月%d日 %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d",
                  "%Y年%m月%d日")
+# the characters of connectors.readers.INVISIBLE, in RE2's syntax
+_INVISIBLE = r"[\x{00AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]"
+_EXCEL_ERRORS = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 
 def _clean(column: str) -> str:
-    """Trimmed text, NULL when empty; a leading apostrophe (Excel's text marker) dropped."""
-    return f"nullif(ltrim(trim({column}), ''''), '')"
+    """Trimmed text without invisible characters, NULL when empty; a leading apostrophe (Excel's
+    text marker) dropped."""
+    return f"nullif(ltrim(trim(regexp_replace({column}, '{_INVISIBLE}', '', 'g')), ''''), '')"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _finite(value: str) -> str:
+    # strptime reads 'Infinity' as an infinite timestamp, which no later step can handle
+    return f"CASE WHEN isfinite({value}) THEN {value} END"
 
 
 def _timestamp(v: str, formats: tuple[str, ...]) -> str:
     tries = ", ".join(f"try_strptime({v}, '{f}')" for f in formats)
     # Excel serial day numbers (1900 system) arrive as 5-digit text when a date cell lost its format.
     serial = f"CASE WHEN regexp_full_match({v}, '[1-6][0-9]{{4}}') THEN TIMESTAMP '1899-12-30' + to_days(CAST({v} AS INTEGER)) END"
-    return f"coalesce({tries}, {serial})"
+    return _finite(f"coalesce({tries}, {serial})")
 
 
-def transform_sql(transform: str, column: str) -> tuple[str, str, str]:
-    """(value, reason, lost) expressions for a quoted raw column: reason quarantines the row, lost the value only."""
+def transform_sql(transform: str, column: str, target: str | None = None) -> tuple[str, str, str]:
+    """(value, reason, lost) expressions for a quoted raw column: reason quarantines the row, lost the value only.
+
+    ``target`` is the canonical column the value fills. Whatever the transform, an Excel error value
+    (#N/A, #REF!...) is lost with its text, and so is a boolean (TRUE, FALSE) where a name is expected
+    (a column named *name, or legal_person): a spreadsheet's flag is not a person's or a business's name.
+    """
     v = _clean(column)
+    value, reason, lost = _typed(transform, v)
+    why = f"CASE WHEN {v} IN ({', '.join(map(_literal, _EXCEL_ERRORS))}) THEN 'Excel error value ' || {v} || ': the cell''s value is lost' "
+    if target is not None and (target.endswith("name") or target == "legal_person"):
+        why += f"WHEN upper({v}) IN ('TRUE', 'FALSE') THEN 'a boolean (' || {v} || ') is not a name' "
+    why += "END"
+    kept_reason = "NULL" if reason == "NULL" else f"CASE WHEN ({why}) IS NULL THEN {reason} END"
+    return f"CASE WHEN ({why}) IS NULL THEN {value} END", kept_reason, f"coalesce({why}, {lost})"
+
+
+def _typed(transform: str, v: str) -> tuple[str, str, str]:
     if transform in ("text", "address", "code"):
         return v, "NULL", "NULL"
     if transform in ("date", "datetime"):
         local = f"regexp_replace({v}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"  # offsets are all +08:00: keep local time
         value = _timestamp(local, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)
         typed = f"CAST({value} AS DATE)" if transform == "date" else value
-        return typed, f"CASE WHEN {v} IS NOT NULL AND {value} IS NULL THEN 'not a {transform}: ' || {v} END", "NULL"
+        leap = f"WHEN starts_with({v}, '1900-02-29') THEN 'not a {transform}: ' || {v} || ' (Excel''s serial day 60, a day that never was)' "
+        return typed, f"CASE {leap}WHEN {v} IS NOT NULL AND {value} IS NULL THEN 'not a {transform}: ' || {v} END", "NULL"
     if transform in ("integer", "number"):
-        digits = f"nullif(regexp_extract(replace({v}, ',', ''), '-?[0-9]+(\\.[0-9]+)?'), '')"
-        typed = f"TRY_CAST({digits} AS {'BIGINT' if transform == 'integer' else 'DOUBLE'})"
+        plain = f"replace({v}, ',', '')"
+        # 1.5E+3 is a number; 1e400 and Infinity are not, and the 1 of 1e400 must not pass for one
+        scientific = f"regexp_full_match({plain}, '{_NUMBER}[eE][+-]?[0-9]+')"
+        digits = f"nullif(regexp_extract({plain}, '{_NUMBER}'), '')"
+        number = _finite(f"CASE WHEN {scientific} THEN TRY_CAST({plain} AS DOUBLE) ELSE TRY_CAST({digits} AS DOUBLE) END")
+        typed = (f"CASE WHEN {scientific} THEN TRY_CAST({number} AS BIGINT) ELSE TRY_CAST({digits} AS BIGINT) END"
+                 if transform == "integer" else number)
         return typed, f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN 'not a number: ' || {v} END", "NULL"
     if transform == "id_number":
         n = f"upper(replace({v}, ' ', ''))"

@@ -7,6 +7,7 @@ A file that cannot be read at all raises ``ReadError`` naming the file (and shee
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,10 +69,19 @@ _READERS = {
 }
 
 
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+"""Zero-width, soft-hyphen and bidi control characters (a regex class body): invisible in any viewer,
+yet they make 张\u200b三 differ from 张三 and a header differ from the spec's."""
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
 def read_delivery(path: Path, spec: SourceSpec) -> Delivered:
     """Read one delivered file with the reader for ``spec.format``; every Part's header comes back
-    with unique, non-empty names (see ``unique_header``). Database sources are pulled with
-    ``connectors.readers.sql.pull`` instead. Raises ReadError naming the file."""
+    with invisible characters removed and unique, non-empty names (see ``unique_header``), at most
+    ``spec.limits.max_columns`` wide, and rows holding a value longer than ``max_cell_chars`` come
+    back as Unreadable. Values keep invisible characters (staging removes them); the notes say how
+    many each column holds. Database sources are pulled with ``connectors.readers.sql.pull``
+    instead. Raises ReadError naming the file."""
     from importlib import import_module
 
     if spec.format not in _READERS:
@@ -80,21 +90,62 @@ def read_delivery(path: Path, spec: SourceSpec) -> Delivered:
         raise ReadError(f"file {path} does not exist")
     delivered = import_module(_READERS[spec.format]).read(path, spec)
     for part in delivered.parts:
-        part.header = unique_header(part.header)
+        where = f"file {path}" + (f" sheet {part.sheet!r}" if part.sheet is not None else "")
+        if len(part.header) > spec.limits.max_columns:
+            raise ReadError(f"{where}: {len(part.header):,} columns, past the limit of {spec.limits.max_columns:,} "
+                            "(max_columns in the spec's limits); not read")
+        header = [_INVISIBLE.sub("", name) if name else name for name in part.header]
+        delivered.notes += [f"{where}: header {raw!r} of column {n}: invisible characters removed"
+                            for n, (raw, name) in enumerate(zip(part.header, header), start=1) if raw != name]
+        part.header = unique_header(header)
+        delivered.unreadable += _overlong_rows(part, spec.limits.max_cell_chars)
+        delivered.notes += _invisible_values(part, where)
     return delivered
 
 
 def unique_header(names: list[str | None]) -> list[str]:
     """Header names stripped of surrounding spaces; an empty one becomes "列N" (N its 1-based
-    position) and a repeated one "name_2", "name_3", ... so every column can be addressed."""
+    position) and a repeated one "name_2", "name_3", ... so every column can be addressed.
+    Linear in the number of names, however many repeat."""
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     result = []
     for position, raw in enumerate(names, start=1):
         name = (raw or "").strip() or f"列{position}"
-        candidate, n = name, 1
-        while candidate in seen:
-            n += 1
-            candidate = f"{name}_{n}"
+        candidate = name
+        if candidate in seen:
+            n = next_suffix.get(name, 2)
+            while (candidate := f"{name}_{n}") in seen:
+                n += 1
+            next_suffix[name] = n + 1
         seen.add(candidate)
         result.append(candidate)
     return result
+
+
+def _overlong_rows(part: Part, limit: int) -> list[Unreadable]:
+    """Take the rows holding a value longer than ``limit`` out of ``part``, as Unreadable."""
+    overlong = [i for i, row in enumerate(part.rows) if max(map(len, filter(None, row)), default=0) > limit]
+    if not overlong:
+        return []
+    unreadable = []
+    for i in reversed(overlong):
+        row, number = part.rows.pop(i), part.row_numbers.pop(i)
+        column, value = next((c, v) for c, v in zip(part.header, row) if v and len(v) > limit)
+        shortened = "\t".join(v if len(v) <= 1000 else v[:1000] + "…" for v in (v or "" for v in row))
+        unreadable.append(Unreadable(number, f"column {column!r} holds {len(value):,} characters, past the limit of "
+                                             f"{limit:,} (max_cell_chars in the spec's limits)",
+                                     shortened, part.sheet, column))
+    return unreadable[::-1]
+
+
+def _invisible_values(part: Part, where: str) -> list[str]:
+    """A note per column holding values with invisible characters (staging removes them)."""
+    counts: dict[str, int] = {}
+    for row in part.rows:
+        if _INVISIBLE.search("\x1f".join(filter(None, row))):
+            for column, value in zip(part.header, row):
+                if value and _INVISIBLE.search(value):
+                    counts[column] = counts.get(column, 0) + 1
+    return [f"{where}: column {column!r}: {n} value{'s' if n > 1 else ''} with invisible characters (zero-width or "
+            "bidi controls), removed in staging" for column, n in counts.items()]

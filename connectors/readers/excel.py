@@ -2,13 +2,16 @@
 
 Reads every visible worksheet (or the spec's ``excel.sheets``, hidden or not); hidden sheets left
 out and hidden columns kept are reported in the notes. On each sheet the header is the spec's
-``excel.header_row`` or, when None, the first of the first 20 rows that names at least half of the
-spec's columns (by name or alias), else the first row with two or more filled cells; rows above it
-(titles, notes) are skipped. A header spanning ``excel.header_rows`` rows is flattened through its
+``excel.header_row`` or, when None, the row of the first 100 that names the most of the spec's
+columns (by name or alias), at least half; with none such the file fails rather than guess (a spec
+without columns, or a note sheet without a row of two filled cells, takes its first such row).
+Rows above the header are skipped. A header spanning ``excel.header_rows`` rows is flattened through its
 merged cells: a cell merged across columns gives "top/bottom", a cell merged down gives its name
 once. Blank rows are skipped, and totals rows (合计/总计/小计) and footnote rows (填表人, 注：...) below
 the data are removed and counted in the notes. Values come out as Excel shows them (see
-``cell_text``); row numbers are Excel's 1-based row numbers.
+``cell_text``), cached error values (#N/A, #REF!...) as their text, and Excel's phantom serial day
+60 as 1900-02-29, both noted for staging to quarantine; row numbers are Excel's 1-based row numbers.
+A cell past the spec's ``limits.max_columns`` fails the file before calamine builds its grid.
 """
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ import zipfile
 from pathlib import Path
 
 from connectors.readers import Delivered, Part, ReadError
-from connectors.readers.excel_cells import cell_text, formulas_without_values, hidden_columns
+from connectors.readers.excel_cells import (
+    SheetScan, cell_text, column_letter, formulas_without_values, hidden_columns, scan_sheets,
+)
 from connectors.spec import ExcelOptions, SourceSpec
 
-HEADER_SEARCH_ROWS = 20
+HEADER_SEARCH_ROWS = 100
 MAX_UNPACKED_BYTES = 4 * 2**30  # a million-row ledger unpacks to well under this; a zip bomb to far more
 _TOTALS = ("合计", "总计", "小计")
 _FOOTNOTES = ("填表人", "填报人", "填表日期", "制表", "审核人", "备注：", "备注:", "注：", "注:")
@@ -61,10 +66,25 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                     notes.append(f"sheet {name!r} is hidden; read because the spec names it")
         hidden_cols = hidden_columns(path)
         uncomputed = formulas_without_values(path)
+        scans = scan_sheets(path, spec.limits.max_columns)
         parts = []
         for name in names:
+            scan = scans.get(name, SheetScan())
+            if scan.wide_cell:
+                raise ReadError(f"file {path} sheet {name!r} cell {scan.wide_cell}: past the limit of "
+                                f"{spec.limits.max_columns:,} columns (max_columns in the spec's limits; a stray "
+                                "cell far to the right?); not read")
+            if (cells := scan.last_row * (scan.last_column + 1)) > spec.limits.max_cells:
+                raise ReadError(f"file {path} sheet {name!r}: its grid reaches row {scan.last_row:,} and column "
+                                f"{column_letter(scan.last_column)}, {cells:,} cells, past the limit of "
+                                f"{spec.limits.max_cells:,} (max_cells in the spec's limits; a stray cell far "
+                                "down?); not read")
             try:
                 sheet = workbook.get_sheet_by_name(name)
+                if sheet.width > spec.limits.max_columns or sheet.width * sheet.height > spec.limits.max_cells:
+                    raise ReadError(f"file {path} sheet {name!r}: {sheet.height:,} rows by {sheet.width:,} columns, past "
+                                    f"the limit of {spec.limits.max_columns:,} columns or {spec.limits.max_cells:,} "
+                                    "cells (max_columns, max_cells in the spec's limits); not read")
                 grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
                 merges = sheet.merged_cell_ranges or []
             except (CalamineError, ValueError) as exc:
@@ -73,10 +93,40 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 _put_formulas(grid, formulas)
                 notes.append(f"sheet {name!r}: {len(formulas)} formula cells without a computed value kept as "
                              "their formula text")
+            notes += _put_scanned(grid, scan, name)
             part = _read_sheet(grid, merges, name, spec, hidden_cols.get(name, []), notes, path)
             if part is not None:
                 parts.append(part)
     return Delivered(parts, [], notes, None)
+
+
+def _put_scanned(grid: Grid, scan: SheetScan, sheet: str) -> list[str]:
+    """Write the error values calamine reads as empty cells, and 1900-02-29 where calamine read
+    Excel's serial day 60 as 1900-02-28, into ``grid``; a note for each kind found."""
+    errors = {cell: text for cell, text in scan.errors.items() if _cell(grid, cell) is None}
+    phantom = [cell for cell in sorted(scan.serial_60) if (_cell(grid, cell) or "").startswith("1900-02-28")]
+    for r, c in errors:
+        grid[r][c] = errors[(r, c)]
+    for r, c in phantom:
+        grid[r][c] = grid[r][c].replace("1900-02-28", "1900-02-29")
+    notes = []
+    if errors:
+        notes.append(f"sheet {sheet!r}: {len(errors)} cells hold an Excel error value, kept as its text: "
+                     f"{_cells(errors)}")
+    if phantom:
+        notes.append(f"sheet {sheet!r}: {len(phantom)} date cells hold serial day 60, the 1900-02-29 that never was "
+                     f"(Excel's 1900 leap-year bug), kept as 1900-02-29: {_cells(dict.fromkeys(phantom, ''))}")
+    return notes
+
+
+def _cell(grid: Grid, cell: tuple[int, int]) -> str | None:
+    r, c = cell
+    return grid[r][c] if r < len(grid) and c < len(grid[r]) else "?"  # outside calamine's grid: leave it
+
+
+def _cells(found: dict[tuple[int, int], str], shown: int = 10) -> str:
+    listed = [f"{column_letter(c)}{r + 1}{' ' + text if text else ''}" for (r, c), text in list(found.items())[:shown]]
+    return ", ".join(listed) + (f" and {len(found) - shown} more" if len(found) > shown else "")
 
 
 def _refuse_zip_bomb(path: Path) -> None:
@@ -105,6 +155,10 @@ def _read_sheet(grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: 
             raise ReadError(f"file {path} sheet {sheet!r}: header_row {top + 1} is past the last row {len(grid)}")
     else:
         top = _find_header(grid, merges, spec, height)
+        if top is None:
+            raise ReadError(f"file {path} sheet {sheet!r}: no row among the first {HEADER_SEARCH_ROWS} names at least "
+                            f"half of the spec's columns ({', '.join(spec.columns)}); set excel.header_row in the "
+                            "spec if the header is further down or renamed")
     if top > 0:
         notes.append(f"sheet {sheet!r}: header at row {top + 1}, rows above it skipped")
     header = [name for name, _ in _flatten(grid, merges, top, height)]
@@ -119,23 +173,33 @@ def _read_sheet(grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: 
     width = last - first + 1
     header = (header[first : last + 1] + [None] * width)[:width]
     if shown := [c for lo, hi in hidden for c in range(max(lo, first), min(hi, last) + 1)]:
-        labels = ", ".join(f"{_column_letter(c)} ({header[c - first] or '?'})" for c in shown)
+        labels = ", ".join(f"{column_letter(c)} ({header[c - first] or '?'})" for c in shown)
         notes.append(f"sheet {sheet!r}: hidden columns read: {labels}")
     rows = [(grid[i][first : last + 1] + [None] * width)[:width] for i in numbers]
     return Part(header, rows, [i + 1 for i in numbers], sheet)
 
 
-def _find_header(grid: Grid, merges: list, spec: SourceSpec, height: int) -> int:
-    """The first row (of the first 20) naming half the spec's columns, where a column counts only
-    if its name starts in that row; else the first row with at least two filled cells."""
+def _find_header(grid: Grid, merges: list, spec: SourceSpec, height: int) -> int | None:
+    """The row (of the first HEADER_SEARCH_ROWS) naming the most of the spec's columns, at least
+    half, where a column counts only if its name starts in that row (the first such row on a tie).
+    With no such row: None (a table with an unknown header must not be guessed), unless the spec
+    has no columns (a source being onboarded) or the sheet holds no row of two filled cells (a
+    note sheet), which take the first row with at least two filled cells, else the first filled one."""
     wanted = [{name, *mapped.aliases} for name, mapped in spec.columns.items()]
-    for top in range(min(HEADER_SEARCH_ROWS, len(grid))):
+    best, best_hits = None, 0
+    for top in range(min(HEADER_SEARCH_ROWS, len(grid)) if wanted else 0):
+        if not _filled(grid[top]):
+            continue
         found = {name for name, starts_here in _flatten(grid, merges, top, height) if starts_here}
         found.update(c.strip() for c in grid[top] if c)
         hits = sum(1 for names in wanted if names & found)
-        if hits and hits * 2 >= len(wanted):
-            return top
+        if hits * 2 >= len(wanted) and hits > best_hits:
+            best, best_hits = top, hits
+    if best is not None:
+        return best
     counts = [sum(1 for c in row if c and c.strip()) for row in grid]
+    if wanted and max(counts) >= 2:
+        return None
     return next((i for i, n in enumerate(counts) if n >= 2), next(i for i, n in enumerate(counts) if n))
 
 
@@ -209,10 +273,3 @@ def _column_span(rows: list[list[str | None]]) -> tuple[int, int]:
     return min(filled), max(filled)
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

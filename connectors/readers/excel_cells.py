@@ -1,9 +1,11 @@
 """What calamine does not say directly about a workbook's cells: how Excel displays a value, which
-columns of an xlsx sheet are hidden, and which formula cells carry no computed value.
+columns of an xlsx sheet are hidden, which formula cells carry no computed value, which cells hold
+an error value or the phantom date 1900-02-29, and whether a stray cell lies far to the right.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 import math
 import re
 import zipfile
@@ -16,7 +18,8 @@ def cell_text(value: object) -> str | None:
     """A calamine cell value as text, as a person sees it in Excel: "" -> None, strings unchanged,
     12.0 -> "12", numbers in General format (310101195001011234 -> "3.10101E+17": the digits are
     already lost and are not invented back), dates "2026-03-05", datetimes "2026-03-05 14:30:00",
-    times "14:30:00", durations "26:00:00", booleans "TRUE"/"FALSE"."""
+    times "14:30:00", durations "26:00:00", booleans "TRUE"/"FALSE". A 15-digit whole number (an
+    old-style ID number typed as a number) keeps its digits, which a double holds exactly."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -26,6 +29,8 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if value.is_integer() and 1e14 <= abs(value) < 1e15:
+            return str(int(value))  # a 15-digit old-style ID number typed as a number: exact in a double
         return general_number(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
@@ -98,6 +103,87 @@ def formulas_without_values(path: Path) -> dict[str, dict[tuple[int, int], str]]
                     if (found := _unvalued_formulas(package.read(part)))}
     except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError):
         return {}
+
+
+ERRORS = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+"""The error values Excel caches in a cell whose formula failed."""
+
+
+@dataclass
+class SheetScan:
+    """What one pass over an xlsx sheet's XML found that calamine does not say."""
+
+    wide_cell: str | None = None
+    """The first cell past the column limit ("XFD7"), if any."""
+    last_row: int = 0
+    """1-based number of the last row element."""
+    last_column: int = 0
+    """0-based index of the right-most cell (counted from column AA on: 25 for narrower sheets)."""
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Cells (0-based row, column) holding an error value, with its text ("#N/A")."""
+    serial_60: set[tuple[int, int]] = field(default_factory=set)
+    """Cells holding the number 60: as a date, Excel's phantom 1900-02-29."""
+
+
+_CHUNK = 4 * 2**20
+_FORMULA = rb'(?:<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>))?'
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>' + _FORMULA + rb'<(?:\w+:)?v>([^<]*)<')
+_SERIAL_60 = re.compile(rb'<(?:\w+:)?c\s([^>]*?\br="([A-Z]+)([0-9]+)"[^>]*)>' + _FORMULA + rb'<(?:\w+:)?v>60(?:\.0+)?</')
+_ROW = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="([0-9]+)"')
+_TWO_LETTERS = re.compile(rb'\sr="([A-Z]{2,3})[0-9]')
+_NOT_A_NUMBER = re.compile(rb'\bt="(?!n")')
+
+
+def scan_sheets(path: Path, max_columns: int) -> dict[str, SheetScan]:
+    """Per sheet name of an xlsx workbook: its first cell past ``max_columns`` (so a stray cell in
+    column XFD fails before calamine builds a grid 16,384 columns wide), the extent of its grid, its
+    error cells and its cells valued 60. Streams each sheet's XML in chunks: linear time, bounded memory. {} for xls,
+    ods or an unreadable package."""
+    letters = len(column_letter(max_columns - 1))
+    wide = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{%d,3})([0-9]+)"' % letters)
+    try:
+        with zipfile.ZipFile(path) as package:
+            return {name: _scan(package, part, wide, max_columns) for name, part in _sheet_parts(package).items()}
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError, EOFError):
+        return {}
+
+
+def _scan(package: zipfile.ZipFile, part: str, wide: re.Pattern, max_columns: int) -> SheetScan:
+    scan, carry = SheetScan(last_column=25), b""
+    with package.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            buffer = carry + chunk
+            cut = max(buffer.rfind(b"</c>"), buffer.rfind(b"/>")) + 2
+            if cut < 2 or len(buffer) - cut > _CHUNK:  # no cell ends here: scan it all rather than grow
+                cut = len(buffer)
+            block, carry = buffer[:cut], buffer[cut:]
+            if rows := _ROW.findall(block[-_CHUNK // 4:]) or _ROW.findall(block):
+                scan.last_row = max(scan.last_row, int(rows[-1]))
+            if columns := set(_TWO_LETTERS.findall(block)):
+                scan.last_column = max(scan.last_column, *(_column_index(c.decode()) for c in columns))
+            if scan.wide_cell is None:
+                for match in wide.finditer(block):
+                    if _column_index(match[1].decode()) >= max_columns:
+                        scan.wide_cell = (match[1] + match[2]).decode()
+                        break
+            if b't="e"' in block:
+                for match in _ERROR_CELL.finditer(block):
+                    scan.errors[(int(match[2]) - 1, _column_index(match[1].decode()))] = match[3].decode()
+            if b">60<" in block or b">60." in block:
+                for match in _SERIAL_60.finditer(block):
+                    if not _NOT_A_NUMBER.search(match[1]):
+                        scan.serial_60.add((int(match[3]) - 1, _column_index(match[2].decode())))
+    return scan
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 16383 -> XFD)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")

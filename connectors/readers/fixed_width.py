@@ -32,7 +32,11 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         line = line.rstrip("\r\n")
         if not line.strip(_PADDING):
             continue
-        if decoded.replaced and REPLACEMENT in line:
+        if len(line) > spec.limits.max_line_chars:
+            unreadable.append(Unreadable(number, f"line has {len(line):,} characters, past the limit of "
+                                                 f"{spec.limits.max_line_chars:,} (max_line_chars in the spec's limits)",
+                                         line[:1000] + "…"))
+        elif decoded.replaced and REPLACEMENT in line:
             unreadable.append(Unreadable(number, decoded.replacement_reason, line))
         elif len(line) != layout:
             unreadable.append(Unreadable(number, f"line has {len(line)} characters, layout has {layout}", line))

@@ -5,7 +5,9 @@ The header is the union of the records' keys in first-seen order. Strings are ke
 ("" is None), numbers keep their literal text (an 18-digit ID stays exact), true/false/null become
 "true"/"false"/None, and nested objects or lists are kept as compact JSON text. A key repeated in
 one object keeps both values, the second as "key_2" (as a repeated CSV header). Row numbers are the
-record's 1-based position in the list (JSON) or its line number (JSON lines).
+record's 1-based position in the list (JSON) or its line number (JSON lines). A JSON lines line
+longer than the spec's ``limits.max_line_chars`` is Unreadable; records with more distinct keys
+than ``limits.max_columns`` fail the file.
 """
 from __future__ import annotations
 
@@ -33,11 +35,14 @@ def _loads(text: str) -> Any:
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record: dict[str, Any] = {}
+    next_suffix: dict[str, int] = {}  # linear however often a key repeats
     for key, value in pairs:
-        name, n = key, 1
-        while name in record:
-            n += 1
-            name = f"{key}_{n}"
+        name = key
+        if name in record:
+            n = next_suffix.get(key, 2)
+            while (name := f"{key}_{n}") in record:
+                n += 1
+            next_suffix[key] = n + 1
         record[name] = value
     return record
 
@@ -48,21 +53,29 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
     if not decoded.text.strip():
         raise ReadError(f"file {path} is empty")
     if spec.format == "jsonl":
-        records, numbers, unreadable = _json_lines(decoded.text)
+        records, numbers, unreadable = _json_lines(decoded.text, spec.limits.max_line_chars)
     else:
         records, numbers, unreadable = _json_document(decoded.text, spec, path)
     header: dict[str, None] = {}
-    for record in records:
+    for record, number in zip(records, numbers):
         header.update(dict.fromkeys(record))
+        if len(header) > spec.limits.max_columns:
+            raise ReadError(f"file {path} record {number}: the records have more than {spec.limits.max_columns:,} "
+                            "distinct keys (max_columns in the spec's limits); not read")
     rows = [[_text(record[key]) if key in record else None for key in header] for record in records]
     return Delivered([Part(list(header), rows, numbers)], unreadable, [], decoded.encoding)
 
 
-def _json_lines(text: str) -> tuple[list[dict], list[int], list[Unreadable]]:
+def _json_lines(text: str, max_line_chars: int) -> tuple[list[dict], list[int], list[Unreadable]]:
     records, numbers, unreadable = [], [], []
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         line = line.strip()
         if not line:
+            continue
+        if len(line) > max_line_chars:
+            unreadable.append(Unreadable(number, f"line has {len(line):,} characters, past the limit of "
+                                                 f"{max_line_chars:,} (max_line_chars in the spec's limits)",
+                                         line[:1000] + "…"))
             continue
         try:
             value = _loads(line)

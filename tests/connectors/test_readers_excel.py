@@ -135,9 +135,9 @@ def test_header_found_by_spec_columns_below_a_two_cell_notes_row(tmp_path):
     [part] = read(path, _spec(columns=columns)).parts
     assert part.header == ["序号", "居民姓名", "证件号码", "联系电话"]
     assert (part.rows, part.row_numbers) == ([["1", "张三", "310101195001011234", "13812345678"]], [3])
-    # Without matching spec columns the first row with two filled cells wins: the notes row.
-    [fallback] = read(path, _spec(columns={"户号": {"to": "household_ref"}})).parts
-    assert fallback.header == ["填报单位：瑞金二路街道", None, "单位：人", None]
+    # Without a row naming the spec's columns the file fails, naming the sheet, rather than guess the notes row.
+    with pytest.raises(ReadError, match=r"sheet '台账': no row among the first 100 names at least half"):
+        read(path, _spec(columns={"户号": {"to": "household_ref"}}))
     # An explicit header row is taken as given.
     [explicit] = read(path, _spec({"header_row": 2}, columns={"户号": {"to": "household_ref"}})).parts
     assert explicit.row_numbers == [3]

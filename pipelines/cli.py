@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Dagster's console logger would interleave with the progress display; the UI keeps every log.
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
-             # at the command line a database that is down is skipped at once; scheduled runs retry it
+             # at the command line a database that is down fails at once; scheduled runs retry it
              "execution": {"config": {"retries": {"disabled": {}}}}}
 
 app = typer.Typer(
@@ -146,7 +146,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
     console.print(Text("Open it with `housekey query \"SELECT * FROM meta.deliveries\"`, or any DuckDB client."))
-    return result.success
+    return result.success and summary.status != "failure"  # a database not read fails the run
 
 
 @app.command()

@@ -34,9 +34,10 @@ from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec, load_registry
 from resolution.identity.people_assets import people_assets
-from pipelines.retries import DATABASE_RETRY, retry_if_unreachable
+from pipelines.retries import land_with_retries, retry_delays
 from warehouse.database import create_bookkeeping, warehouse_path
 from warehouse.intake import SourceLanding, land_source
+from warehouse.pull import not_read
 from warehouse.staging import stage
 from warehouse.subdistricts import Subdistrict, load_subdistricts, subdistrict
 
@@ -55,22 +56,25 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
         metadata={"format": spec.format, "owner": spec.owner, "level": spec.level, "table": f"raw.{spec.name}"},
         kinds={"duckdb", spec.format},
         pool=WAREHOUSE_POOL,
-        retry_policy=DATABASE_RETRY if spec.is_database else None,
     )
     def _land(context: AssetExecutionContext, warehouse: SubdistrictWarehouse) -> MaterializeResult:
         Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
-        with warehouse.get_connection() as con:
-            create_bookkeeping(con)
-            if warehouse.delivers(spec.name):
-                landing = land_source(con, spec, Path(warehouse.landing) if warehouse.landing else None)
-            else:
-                landing = SourceLanding(spec.name, note=f"not a source of subdistrict {warehouse.subdistrict}")
+
+        def land_once() -> SourceLanding:
+            with warehouse.get_connection() as con:  # closed while a retry waits
+                create_bookkeeping(con)
+                if warehouse.delivers(spec.name):
+                    return land_source(con, spec, Path(warehouse.landing) if warehouse.landing else None)
+                return SourceLanding(spec.name, note=f"not a source of subdistrict {warehouse.subdistrict}")
+
+        delays = retry_delays(context.run.run_config) if spec.is_database else ()
+        landing = land_with_retries(land_once, delays, log=context.log.warning)
         for result in landing.deliveries:
             context.log.info(f"{result.file_name}: {result.status}, {result.rows_loaded} rows landed, "
                              f"{result.rows_quarantined} quarantined")
         if landing.note:
-            context.log.info(landing.note)
-        retry_if_unreachable(landing, context.retry_number, context.run.run_config)
+            failed = (not_read(landing) or ("",))[0] == "failed"
+            (context.log.error if failed else context.log.info)(landing.note)
         if on_landed is not None:
             on_landed(landing)
         return MaterializeResult(metadata=landing_metadata(landing))
@@ -90,6 +94,8 @@ def landing_metadata(landing: SourceLanding) -> dict[str, int | str]:
     }
     if landing.note:
         metadata["note"] = landing.note
+    if unread := not_read(landing):  # the run summary reads these (warehouse/runs.py)
+        metadata["outcome"], metadata["reason"] = unread
     return metadata
 
 
@@ -176,20 +182,37 @@ def source_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None
     return [*raw_assets(registry, on_landed), *(staging_asset(spec) for spec in registry.values())]
 
 
-def publish_asset(upstream: list[AssetsDefinition]) -> AssetsDefinition:
-    """``publish/analyst_copy``: the protected copy analysts read, swapped in after everything else."""
+def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, SourceSpec]) -> AssetsDefinition:
+    """``publish/analyst_copy``: the protected copy analysts read, swapped in after everything else. A held
+    delivery holds its own source only (none of its rows staged): the copy still refreshes, and
+    ``meta.held_sources`` in it names every source held and why."""
 
     @asset(key=["publish", "analyst_copy"], deps=[key for a in upstream for key in a.keys], group_name="publish",
            pool=WAREHOUSE_POOL, kinds={"duckdb"},
            description="The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.")
-    def analyst_copy(warehouse: DuckDBResource) -> MaterializeResult:
+    def analyst_copy(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.publish import publish
 
         with warehouse.get_connection() as con:
+            held = record_held_sources(con, registry)
             path = publish(con, Path(warehouse.database))
-        return MaterializeResult(metadata={"path": str(path)})
+        for source, reason in held:
+            context.log.warning(f"held, not refreshed: {reason}")
+        return MaterializeResult(metadata={"path": str(path), "held_sources": len({source for source, _ in held})})
 
     return analyst_copy
+
+
+def record_held_sources(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> list[tuple[str, str]]:
+    """Rewrite ``meta.held_sources`` (source, reason): every delivery the quality gate holds that still stops
+    its source (quality/gate.py); returns its rows."""
+    from quality.gate import stopped_deliveries
+
+    held = [(name, reason) for name, spec in registry.items() for reason in stopped_deliveries(con, spec)]
+    con.execute("CREATE OR REPLACE TABLE meta.held_sources (source VARCHAR NOT NULL, reason VARCHAR NOT NULL)")
+    if held:
+        con.executemany("INSERT INTO meta.held_sources VALUES (?, ?)", held)
+    return held
 
 
 def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None,
@@ -203,7 +226,7 @@ def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | No
     upstream = [*source_assets(registry, on_landed), *resolution_assets(registry), *people_assets(registry),
                 *business_assets(registry),
                 *tag_assets(registry), *mart_assets(registry)]
-    assets = [*upstream, publish_asset(upstream)]
+    assets = [*upstream, publish_asset(upstream, registry)]
     return assets if partitions is None else [partitioned(a, partitions) for a in assets]
 
 
@@ -290,11 +313,12 @@ def subdistrict_job(sources: str | None = None) -> JobDefinition:
 
 
 def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:
-    """A blocking check on ``staging/<source>``: no delivery of the source is held by its expectation suite
+    """A check on ``staging/<source>``: no delivery of the source is held by its expectation suite
     (quality/expectations/). Rows that broke a rule are quarantined and do not fail it; a held delivery
-    does, and stops what depends on the source until a later snapshot replaces it."""
+    does. It does not block: a held delivery's rows are not staged, so it holds its own source and the
+    rest of the pipeline (and the analyst copy, which lists it in meta.held_sources) goes on."""
 
-    @asset_check(asset=AssetKey(["staging", spec.name]), name="passes_quality_gate", blocking=True,
+    @asset_check(asset=AssetKey(["staging", spec.name]), name="passes_quality_gate", blocking=False,
                  description="No delivery held by the expectation suite; failing rows per rule in the metadata.")
     def passes_quality_gate(warehouse: DuckDBResource) -> AssetCheckResult:
         from quality.gate import stopped_deliveries

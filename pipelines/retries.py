@@ -1,24 +1,21 @@
-"""Retries for transient faults: a source database that is briefly down is tried again, with backoff.
+"""Retries for transient faults: a required source database that is briefly down is tried again after
+15, 30 and 60 s, then the source fails for this run (its cursor unmoved, so the next run catches up).
 
-A database raw asset that finds its server unreachable fails the step while retries remain, so
-Dagster tries again after 15, 30 and 60 s (with jitter); on the last attempt, or in a run whose
-retries are disabled (``housekey run`` at the command line), it goes on without the source and
-says so, so one server that stays down never holds back the district's other sources.
+The retries happen inside the raw step, with the warehouse closed while waiting, so the delays are
+exactly these and every other source's steps still run. At the command line (``housekey run``,
+whose run config disables retries) a database that is down fails at once.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dagster import Backoff, Failure, Jitter, RetryPolicy
-
 from warehouse.intake import SourceLanding
+from warehouse.pull import not_read
 
-DATABASE_RETRY = RetryPolicy(max_retries=3, delay=15, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
-"""The retry policy of every database source's raw asset."""
-
-# pull_database's note (warehouse.pull) when the server cannot be reached (connectors.readers.sql.SourceUnavailable)
-_UNREACHABLE = "skipped:"
+RETRY_DELAYS_S = (15, 30, 60)
+"""Seconds to wait before each further attempt at a database that was not reached."""
 
 
 def retries_enabled(run_config: Mapping[str, Any]) -> bool:
@@ -27,13 +24,21 @@ def retries_enabled(run_config: Mapping[str, Any]) -> bool:
     return "disabled" not in retries
 
 
-def retry_if_unreachable(landing: SourceLanding, retry_number: int, run_config: Mapping[str, Any]) -> None:
-    """Raise a Failure naming the source when its database was unreachable and a retry remains."""
-    unreachable = not landing.deliveries and (landing.note or "").startswith(_UNREACHABLE)
-    if unreachable and retries_enabled(run_config) and retry_number < DATABASE_RETRY.max_retries:
-        raise Failure(
-            description=f"source {landing.source}, step raw: {landing.note.removeprefix(_UNREACHABLE).strip()}"
-                        f" (attempt {retry_number + 1} of {DATABASE_RETRY.max_retries + 1})",
-            metadata={"source": landing.source, "step": "raw"},
-            allow_retries=True,
-        )
+def retry_delays(run_config: Mapping[str, Any]) -> tuple[int, ...]:
+    """The delays a run's database steps wait between attempts: none when the run disables retries."""
+    return RETRY_DELAYS_S if retries_enabled(run_config) else ()
+
+
+def land_with_retries(land: Callable[[], SourceLanding], delays: Sequence[float] = RETRY_DELAYS_S,
+                      sleep: Callable[[float], None] = time.sleep,
+                      log: Callable[[str], None] = lambda _: None) -> SourceLanding:
+    """``land()``, tried again after each of ``delays`` while its source failed unread; the last landing."""
+    landing = land()
+    for attempt, delay in enumerate(delays, start=2):
+        failed = not_read(landing)
+        if failed is None or failed[0] != "failed":
+            break
+        log(f"source {landing.source}: {failed[1]}; attempt {attempt} of {len(delays) + 1} in {delay:g} s")
+        sleep(delay)
+        landing = land()
+    return landing

@@ -2,9 +2,10 @@
 own subdistrict's partition.
 
 One sensor per source watches its folder in every subdistrict's landing zone; one sensor per
-database source polls the greatest value of the table's cursor column. Each run request carries a run key made from the delivery
-itself (file names, sizes and modification times; or the cursor value), so Dagster never launches
-two runs for one delivery even if a sensor's cursor is lost. Sensors start stopped: switch them on
+database source polls the greatest value of the table's cursor column. Each run request carries a run key
+made from the delivery itself (file names and content hashes; or the cursor values), so Dagster never
+launches two runs for one delivery even if a sensor's cursor is lost. Source sensors only read: a
+warehouse is opened read-only, and one a run holds makes the tick ask nothing. Sensors start stopped: switch them on
 in the UI or with ``dagster sensor start``. Two more, running by default, write the summary of
 every finished run to the warehouse's meta layer.
 """
@@ -12,11 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from dagster import (
     AssetKey,
@@ -33,7 +32,7 @@ from dagster import (
     sensor,
 )
 
-from connectors.landing import delivery_paths
+from connectors.landing import content_hash, delivery_paths
 from connectors.spec import SourceSpec
 
 SETTLE_SECONDS = 5
@@ -55,57 +54,70 @@ def run_key(source: str, parts: list[str], subdistrict: str = "") -> str:
 
 
 def landing_sensor(spec: SourceSpec) -> SensorDefinition:
-    """``landing_<source>``: a run of the source's assets in a subdistrict's partition when files arrive or
-    change in the source's folder of that subdistrict's landing zone.
+    """``landing_<source>``: a run of the source's assets in a subdistrict's partition when files with new
+    content arrive in the source's folder of that subdistrict's landing zone.
 
-    The cursor maps every subdistrict to the files seen there and their size and modification time;
-    a tick that finds nothing new requests nothing.
+    The cursor maps every subdistrict to the files seen there: their size and modification time, and the
+    sha256 of their content. A file whose size or time changed is hashed; one whose content did not
+    (``touch``, a copy of the same bytes) only updates the cursor and starts no run.
     """
 
     @sensor(name=f"landing_{spec.name}", target=source_selection(spec),
             minimum_interval_seconds=LANDING_INTERVAL_SECONDS, default_status=DefaultSensorStatus.STOPPED,
             description=f"New files in the landing folder of {spec.title} ({spec.name}), per subdistrict.")
-    def _watch(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    def _watch(context: SensorEvaluationContext) -> SensorResult:
         from warehouse.subdistricts import load_subdistricts
 
-        seen: dict[str, dict[str, str]] = json.loads(context.cursor) if context.cursor else {}
+        seen: dict[str, dict] = json.loads(context.cursor) if context.cursor else {}
         now = time.time()
         requests, cursor = [], dict(seen)
         for code, place in load_subdistricts().items():
             if not place.delivers(spec.name):
                 continue
             known = seen.get(code) if isinstance(seen.get(code), dict) else {}
-            settled = {}
-            for path in delivery_paths(spec, place.landing):
-                stat = path.stat()
-                if now - stat.st_mtime >= SETTLE_SECONDS:
-                    settled[path.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
-            new = sorted(name for name, fingerprint in settled.items() if known.get(name) != fingerprint)
+            files, new = _fingerprints(delivery_paths(spec, place.landing), known, now)
             if new:
                 requests.append(RunRequest(
-                    run_key=run_key(spec.name, [f"{name}:{settled[name]}" for name in new], code), partition_key=code,
-                    tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]}))
-                cursor[code] = {**known, **settled}
-        if not requests:
-            return SkipReason(f"no new files for {spec.name}")
-        return SensorResult(run_requests=requests, cursor=json.dumps(cursor, ensure_ascii=False))
+                    run_key=run_key(spec.name, [f"{name}:{files[name]['sha256']}" for name in new], code),
+                    partition_key=code, tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]}))
+            cursor[code] = {**known, **files}
+        changed = cursor != seen
+        return SensorResult(run_requests=requests, skip_reason=None if requests else f"no new files for {spec.name}",
+                            cursor=json.dumps(cursor, ensure_ascii=False) if changed else context.cursor)
 
     return _watch
 
 
+def _fingerprints(paths: list[Path], known: dict, now: float) -> tuple[dict[str, dict], list[str]]:
+    """The settled files' fingerprints ({"stat", "sha256"}) and the names whose content is new."""
+    files, new = {}, []
+    for path in paths:
+        stat = path.stat()
+        if now - stat.st_mtime < SETTLE_SECONDS:
+            continue  # maybe still being copied in
+        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        before = known.get(path.name) if isinstance(known.get(path.name), dict) else {}
+        digest = before.get("sha256") if before.get("stat") == fingerprint else content_hash(path)
+        files[path.name] = {"stat": fingerprint, "sha256": digest}
+        if digest != before.get("sha256"):
+            new.append(path.name)
+    return files, sorted(new)
+
+
 def database_sensor(spec: SourceSpec) -> SensorDefinition:
     """``database_<source>``: a run of the source's assets, in each subdistrict that has the source, when its
-    table's cursor column holds a value past both that subdistrict's warehouse cursor (``meta.cursors``)
-    and the last value this sensor asked runs for.
+    table's cursor column holds a value past that subdistrict's warehouse cursor (``meta.cursors``, read-only).
 
-    A run that failed is not asked for again until new rows arrive: the nightly run catches up."""
+    The warehouse's cursor decides, not the sensor's: rows a failed run missed are asked for again with the
+    next change (the run key names the table's and the warehouse's cursors, so one situation asks once; the
+    nightly run catches up too). A tick that cannot read a warehouse (a run holds it) asks nothing."""
     assert spec.sql is not None and spec.sql.cursor is not None
 
     @sensor(name=f"database_{spec.name}", target=source_selection(spec), minimum_interval_seconds=INTERVAL_SECONDS,
             default_status=DefaultSensorStatus.STOPPED,
             description=f"New or changed rows in {spec.format} table {spec.sql.table} ({spec.name}).")
     def _poll(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        from connectors.readers.sql import SourceUnavailable
+        from connectors.readers.sql import SourceUnavailable, latest_cursor
         from warehouse.subdistricts import load_subdistricts
 
         try:
@@ -114,59 +126,33 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
             return SkipReason(str(error))
         if latest is None:
             return SkipReason("the table is empty")
-        if latest == context.cursor:
+        behind = {}
+        for code, place in load_subdistricts().items():
+            if not place.delivers(spec.name):
+                continue
+            try:
+                pulled = warehouse_cursor(spec.name, place.warehouse)
+            except WarehouseBusy as busy:
+                return SkipReason(f"{busy}: its cursor is unknown until the next tick")
+            if pulled != latest:
+                behind[code] = pulled
+        if not behind:
             return SkipReason(f"no rows after {latest}")
-        requests = [RunRequest(run_key=run_key(spec.name, [latest], code), partition_key=code,
+        requests = [RunRequest(run_key=run_key(spec.name, [latest, pulled or ""], code), partition_key=code,
                                tags={"housekey/source": spec.name, "housekey/cursor": latest})
-                    for code, place in load_subdistricts().items()
-                    if place.delivers(spec.name) and warehouse_cursor(spec.name, place.warehouse) != latest]
-        if not requests:
-            return SkipReason(f"no rows after {latest}")
+                    for code, pulled in behind.items()]
         return SensorResult(run_requests=requests, cursor=latest)
 
     return _poll
 
 
-def latest_cursor(spec: SourceSpec) -> str | None:
-    """The greatest value of the table's cursor column as text, written as the pull writes it
-    (so it compares with ``meta.cursors``); None for an empty table."""
-    from connectors.readers.sql import CONNECT_TIMEOUT_S, DEFAULT_URLS, SourceUnavailable
-
-    assert spec.sql is not None and spec.sql.cursor is not None
-    url = os.environ.get(spec.sql.url_env) or DEFAULT_URLS[spec.format]
-    where = f"{spec.format} at {urlsplit(url).hostname}:{urlsplit(url).port or ''}"
-    if spec.format == "postgres":
-        import psycopg
-        from psycopg import sql
-
-        query = sql.SQL("SELECT max({}) FROM {}").format(sql.Identifier(spec.sql.cursor),
-                                                         sql.Identifier(*spec.sql.table.split(".")))
-        try:
-            with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S) as connection:
-                (value,) = connection.execute(query).fetchone()
-        except psycopg.OperationalError as error:
-            raise SourceUnavailable(f"source {spec.name}: cannot reach {where}") from error
-    else:
-        import pymysql
-
-        parts = urlsplit(url)
-        table = ".".join(f"`{part}`" for part in spec.sql.table.split("."))
-        try:
-            connection = pymysql.connect(
-                host=parts.hostname or "127.0.0.1", port=parts.port or 3306, user=unquote(parts.username or "root"),
-                password=unquote(parts.password or ""), database=unquote(parts.path.lstrip("/")) or None,
-                connect_timeout=CONNECT_TIMEOUT_S)
-        except pymysql.MySQLError as error:
-            raise SourceUnavailable(f"source {spec.name}: cannot reach {where}") from error
-        with connection, connection.cursor() as cursor:
-            cursor.execute(f"SELECT max(`{spec.sql.cursor}`) FROM {table}")
-            (value,) = cursor.fetchone()
-    return None if value is None else str(value)
+class WarehouseBusy(Exception):
+    """A warehouse that exists but cannot be opened read-only now (a run is writing it)."""
 
 
 def warehouse_cursor(source: str, warehouse: Path | None = None) -> str | None:
-    """The source's cursor in ``meta.cursors`` of a warehouse (default ``warehouse_path()``); None when unknown
-    or while a run holds the warehouse."""
+    """The source's cursor in ``meta.cursors`` of a warehouse (default ``warehouse_path()``), opened read-only;
+    None when there is no warehouse or no cursor yet. Raises WarehouseBusy when it cannot be read now."""
     import duckdb
 
     from warehouse.database import connect
@@ -174,8 +160,12 @@ def warehouse_cursor(source: str, warehouse: Path | None = None) -> str | None:
     try:
         with connect(warehouse, read_only=True) as con:
             row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [source]).fetchone()
-    except (FileNotFoundError, duckdb.Error):
+    except FileNotFoundError:
         return None
+    except duckdb.CatalogException:  # a warehouse made before any cursor
+        return None
+    except duckdb.Error as error:
+        raise WarehouseBusy(f"warehouse {warehouse or 'default'} cannot be read: {str(error).splitlines()[0]}") from error
     return row[0] if row else None
 
 

@@ -1,8 +1,10 @@
 """A database source's delivery: the rows changed since the warehouse's cursor, pulled and landed with
 the cursor in one transaction.
 
-A database that cannot be reached is skipped with a one-line note, so the main job runs on a
-laptop without database servers.
+A database that is not read is a failure (``failed:`` note) when the source is required, and is
+skipped with a one-line note (``skipped:``) otherwise: the local default server on a laptop without
+database servers, or every database with ``HOUSEKEY_DATABASES=off`` (connectors/readers/sql.py). Either
+way the cursor stays where it was, so the next run that reads the database lands what was missed.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from warehouse.database import transaction
 from warehouse.intake import SourceLanding
 from warehouse.raw import record_failure, write_delivery
 
+FAILED, SKIPPED = "failed: ", "skipped: "
+"""How a SourceLanding's note starts when the source was not read."""
+
 
 def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLanding:
     """Pull a database source from its cursor in ``meta.cursors`` and land the rows as one delivery
@@ -24,15 +29,17 @@ def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLan
 
     A pull identical to content already loaded (an unchanged snapshot) records nothing.
     """
-    from connectors.readers.sql import SourceUnavailable, pull
+    from connectors.readers.sql import DATABASES_ENV, SourceUnavailable, databases_mode, pull
 
+    if databases_mode() == "off":
+        return SourceLanding(spec.name, note=f"{SKIPPED}database sources switched off ({DATABASES_ENV}=off)")
     row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [spec.name]).fetchone()
     since = row[0] if row else None
     file_name = f"{spec.format}:{spec.sql.table}"
     try:
         delivered, new_cursor = pull(spec, since)
     except SourceUnavailable as error:
-        return SourceLanding(spec.name, note=f"skipped: {error}")
+        return SourceLanding(spec.name, note=f"{FAILED if error.required else SKIPPED}{error}")
     except ReadError as error:
         failed_id = f"{spec.name}:{since or 'full'}:failed"
         return SourceLanding(spec.name, (record_failure(con, spec, file_name, None, None, error, failed_id),))
@@ -56,6 +63,15 @@ def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLan
             [spec.name, new_cursor],
         )
     return SourceLanding(spec.name, (result,))
+
+
+def not_read(landing: SourceLanding) -> tuple[str, str] | None:
+    """("failed" or "skipped", why) when the landing read nothing from its database; else None."""
+    note = landing.note or ""
+    for outcome in (FAILED, SKIPPED):
+        if not landing.deliveries and note.startswith(outcome):
+            return outcome.rstrip(": "), note.removeprefix(outcome)
+    return None
 
 
 def _rows_hash(delivered: Delivered) -> str:

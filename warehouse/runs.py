@@ -39,8 +39,13 @@ class SourceRun:
     """Staged rows whose address is matched to a house."""
     seconds: float = 0.0
     status: str = "ok"
-    """ok, failed (a step or a file failed) or not run (an upstream step failed first)."""
+    """ok, failed (a step or a file failed, or its database was not read), skipped (its database not
+    configured here: warehouse/pull.py) or not run (an upstream step failed first)."""
     failures: list[Failure] = field(default_factory=list)
+    note: str | None = None
+    """Why a skipped source was not read."""
+    unread: bool = False
+    """Its database was required and not read: the run fails until a later run catches up."""
 
 
 @dataclass(frozen=True)
@@ -106,14 +111,32 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
                     part.failures.append(failures[-1])
         elif event.event_type == DagsterEventType.STEP_SKIPPED and part is not None and part.status == "ok":
             part.status = "not run"
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION and part is not None:
+            _add_outcome(part, event.event_specific_data.materialization.metadata, failures)
     started_at = _utc(record.start_time or first)
     finished_at = _utc(record.end_time or last or first)
     for part in by_source.values():
         _add_deliveries(con, part, started_at, finished_at)
         failures += [failure for failure in part.failures if failure.step == "raw" and failure.file_name]
     ordered = tuple(by_source[name] for name in sorted(by_source))
-    return RunSummary(run_id, _trigger(run.tags), run.status.value.lower(), started_at, finished_at, ordered,
+    # a source not read fails the run; a failed file is its own named failure and the source was read
+    status = "failure" if any(part.unread for part in ordered) else run.status.value.lower()
+    return RunSummary(run_id, _trigger(run.tags), status, started_at, finished_at, ordered,
                       tuple(failures), run.tags.get("dagster/partition"))
+
+
+def _add_outcome(part: SourceRun, metadata, failures: list[Failure]) -> None:
+    """A raw step's ``outcome`` (pipelines/definitions.py landing_metadata): its database not read."""
+    outcome, reason = metadata.get("outcome"), metadata.get("reason")
+    if outcome is None:
+        return
+    reason = _first_line(reason.value if reason is not None else "not read")
+    if outcome.value == "failed":
+        part.status, part.unread = "failed", True
+        failures.append(Failure(part.source, "raw", reason))
+        part.failures.append(failures[-1])
+    elif part.status == "ok":
+        part.status, part.note = "skipped", reason
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
@@ -134,7 +157,7 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
             [[summary.run_id, s.source, s.status, s.files, s.rows_delivered, s.rows_landed, s.rows_quarantined,
               s.duplicates, s.rows_staged, s.rows_matched, round(s.seconds, 3),
               s.failures[0].step if s.failures else None, s.failures[0].file_name if s.failures else None,
-              s.failures[0].message if s.failures else None, len(s.failures)]
+              s.failures[0].message if s.failures else s.note, len(s.failures)]
              for s in summary.sources],
         )
 

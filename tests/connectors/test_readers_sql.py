@@ -6,13 +6,15 @@ is exercised) and drops it afterwards.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 import psycopg
 import pymysql
 import pytest
 
 from connectors.readers import ReadError
-from connectors.readers.sql import DEFAULT_URLS, SourceUnavailable, pull
+from connectors.readers.sql import (DATABASES_ENV, DEFAULT_URLS, SourceUnavailable, database_url, databases_mode,
+                                    parse_url, pull)
 from connectors.spec import SourceSpec
 
 URL_ENV = "HOUSEKEY_TEST_READERS_SQL_URL"
@@ -132,3 +134,91 @@ def test_unreachable_server_is_source_unavailable_without_credentials(monkeypatc
         pull(_spec(fmt, "anything"), None)
     message = str(error.value)
     assert "\n" not in message and "secret" not in message
+
+
+SECRET = "p#ss/w@rd?x"  # what a careless URL splitter reads as a fragment, a path, a host or a query
+
+
+def _pieces(secret: str) -> list[str]:
+    """The secret and the parts a URL splitter would cut it into, each long enough to mean something."""
+    return [secret, "p#ss", "ss/w", "w@rd", "rd?x", "p%23ss"]
+
+
+@pytest.fixture
+def mariadb_user():
+    """A real MariaDB account whose password holds '#', '/', '@' and '?'."""
+    user = f"hk_s5_{uuid.uuid4().hex[:6]}"
+    connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (SECRET,))
+        cursor.execute(f"CREATE USER '{user}'@'localhost' IDENTIFIED BY %s", (SECRET,))
+        cursor.execute(f"GRANT SELECT ON test.* TO '{user}'@'%'")
+        cursor.execute(f"GRANT SELECT ON test.* TO '{user}'@'localhost'")
+    yield user
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP USER '{user}'@'%'")
+        cursor.execute(f"DROP USER '{user}'@'localhost'")
+    connection.close()
+
+
+def test_a_password_with_url_characters_connects_as_written_or_percent_encoded(monkeypatch, mariadb_table, mariadb_user):
+    table, _ = mariadb_table
+    for written in (SECRET, quote(SECRET, safe="")):
+        monkeypatch.setenv(URL_ENV, f"mysql://{mariadb_user}:{written}@127.0.0.1:3306/test")
+        delivered, _ = pull(_spec("mariadb", table), None)
+        assert delivered.row_count == 2
+
+
+@pytest.mark.parametrize("written", [SECRET, quote(SECRET, safe="")])
+def test_a_wrong_password_never_reaches_the_error_text(monkeypatch, mariadb_table, mariadb_user, written):
+    """S5: the real server refuses the password; the message names the server, never the credentials."""
+    table, _ = mariadb_table
+    wrong = written.replace("x", "y")
+    monkeypatch.setenv(URL_ENV, f"mysql://{mariadb_user}:{wrong}@127.0.0.1:3306/test")
+    with pytest.raises(SourceUnavailable, match="cannot reach mariadb at 127.0.0.1:3306/test: Access denied") as error:
+        pull(_spec("mariadb", table), None)
+    assert error.value.required
+    assert not [piece for piece in _pieces(SECRET.replace("x", "y")) + [wrong] if piece in str(error.value)]
+    assert error.value.__cause__ is None and error.value.__suppress_context__  # no driver error printed beneath it
+
+
+@pytest.mark.parametrize(("fmt", "where"), [("postgres", "127.0.0.1:5432/no_such_db_hk"), ("postgres", "127.0.0.1:1/test"),
+                                             ("mariadb", "127.0.0.1:3306/no_such_db_hk"), ("mariadb", "127.0.0.1:1/test")])
+def test_postgres_and_mariadb_errors_hide_a_password_with_url_characters(monkeypatch, fmt, where):
+    scheme = "postgresql" if fmt == "postgres" else "mysql"
+    user = "postgres" if fmt == "postgres" else "root"
+    monkeypatch.setenv(URL_ENV, f"{scheme}://{user}:{SECRET}@{where}")
+    with pytest.raises(SourceUnavailable, match=f"cannot reach {fmt} at {where}") as error:
+        pull(_spec(fmt, "anything"), None)
+    assert not [piece for piece in _pieces(SECRET) if piece in str(error.value)], str(error.value)
+
+
+def test_redact_hides_every_form_of_the_credentials():
+    target = parse_url(f"mysql://hk:{SECRET}@db.example:3307/案件?charset=utf8", "mariadb")
+    assert (target.user, target.password, target.host, target.port, target.database) == (
+        "hk", SECRET, "db.example", 3307, "案件")
+    for text in (SECRET, quote(SECRET, safe=""), f"mysql://hk:{SECRET}@db.example:3307/案件"):
+        redacted = target.redact(f"error: {text}!")
+        assert "***" in redacted and not [piece for piece in _pieces(SECRET) if piece in redacted], redacted
+
+
+def test_which_databases_must_be_read(monkeypatch):
+    spec = _spec("postgres", "t")
+    monkeypatch.delenv(URL_ENV, raising=False)
+    monkeypatch.delenv(DATABASES_ENV, raising=False)
+    monkeypatch.delenv("HOUSEKEY_ENV", raising=False)
+    assert not database_url(spec).required  # the laptop: the local default server, skipped when absent
+    monkeypatch.setenv(URL_ENV, "postgresql://postgres@127.0.0.1:5432/test")
+    assert database_url(spec).required  # a configured URL must be read
+    monkeypatch.delenv(URL_ENV)
+    monkeypatch.setenv("HOUSEKEY_ENV", "production")
+    with pytest.raises(SourceUnavailable, match=f"no postgres URL configured: set \\${URL_ENV}") as error:
+        database_url(spec)
+    assert error.value.required
+    monkeypatch.delenv("HOUSEKEY_ENV")
+    monkeypatch.setenv(DATABASES_ENV, "required")
+    with pytest.raises(SourceUnavailable, match="no postgres URL configured"):
+        database_url(spec)
+    monkeypatch.setenv(DATABASES_ENV, "sometimes")
+    with pytest.raises(ValueError, match="HOUSEKEY_DATABASES"):
+        databases_mode()

@@ -1,6 +1,7 @@
 """Schedules, sensors, run keys, retries and run retention, on real folders and the real databases."""
 import datetime as dt
 import os
+import shutil
 import textwrap
 import time
 from pathlib import Path
@@ -9,8 +10,6 @@ import pytest
 from dagster import (
     AssetKey,
     DagsterEventType,
-    DagsterInstance,
-    Failure,
     asset,
     build_run_status_sensor_context,
     build_schedule_context,
@@ -21,11 +20,12 @@ from dagster import (
 
 from connectors.spec import load_registry
 from pipelines.definitions import build_definitions, raw_asset, source_assets, warehouse_resources
-from pipelines.retries import DATABASE_RETRY, retry_if_unreachable
+from pipelines.retries import RETRY_DELAYS_S, land_with_retries, retry_delays
 from pipelines.schedules import prune_runs
 from pipelines.sensors import SETTLE_SECONDS, run_summary_sensors, source_sensors
 from warehouse.database import connect
 from warehouse.intake import SourceLanding
+from warehouse.runs import summarise_run
 
 FILE_SPEC = """
     name: {name}
@@ -166,7 +166,8 @@ def test_a_database_sensor_requests_a_run_when_the_cursor_column_moves(database)
     first = tick(sensor_def)
     (request,) = first.run_requests
     assert first.cursor == "2026-03-02 09:00:00" and request.tags["housekey/cursor"] == "2026-03-02 09:00:00"
-    assert tick(sensor_def, first.cursor).run_requests == []
+    # the warehouse has not pulled them yet (its cursor decides, not the sensor's): the same run key, no second run
+    assert [r.run_key for r in tick(sensor_def, first.cursor).run_requests] == [request.run_key]
 
     server.run(f"UPDATE {table} SET name = '李四光', updated_at = '2026-03-05 08:00:00' WHERE id = 2")
     (moved,) = tick(sensor_def, first.cursor).run_requests
@@ -206,32 +207,95 @@ def test_the_nightly_schedule_runs_every_asset_at_two_in_shanghai(registry):
     assert request.tags["dagster/schedule_name"] == "nightly" and request.partition_key == "310101023"
 
 
-def test_database_raw_assets_retry_with_exponential_backoff(database):
-    spec, _, _ = database
-    assert raw_asset(spec).op.retry_policy == DATABASE_RETRY
-    assert (DATABASE_RETRY.max_retries, DATABASE_RETRY.delay, DATABASE_RETRY.backoff.value) == (3, 15, "EXPONENTIAL")
-    assert raw_asset(spec.model_copy(update={"format": "csv", "sql": None})).op.retry_policy is None
+def test_a_database_sensor_asks_nothing_while_a_run_holds_the_warehouse(database, tmp_path):
+    """A lock hides the warehouse's cursor: the tick cannot know whether rows are new, so it asks nothing."""
+    spec, table, server = database
+    server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00')")
+    assert "1 run" in tick_elsewhere(tmp_path / "db_sources")  # no warehouse yet: the rows are new
+    with connect() as con:  # a run in this process holds the file; the daemon ticks in another process
+        con.execute("INSERT INTO meta.cursors (source, cursor_value) VALUES ('repairs', '2026-02-01 00:00:00')")
+        busy = tick_elsewhere(tmp_path / "db_sources")
+    assert busy.startswith("0 runs: warehouse ") and "its cursor is unknown until the next tick" in busy
+    assert "1 run" in tick_elsewhere(tmp_path / "db_sources")  # free again, and behind: asked
 
 
-def test_an_unreachable_database_fails_the_step_while_retries_remain():
-    down = SourceLanding("repairs", note="skipped: source repairs: cannot reach postgres at 127.0.0.1:1/test")
-    for attempt in range(DATABASE_RETRY.max_retries):
-        with pytest.raises(Failure, match=f"source repairs, step raw: .*attempt {attempt + 1} of 4"):
-            retry_if_unreachable(down, attempt, {})
-    retry_if_unreachable(down, DATABASE_RETRY.max_retries, {})  # the last attempt goes on without it
-    retry_if_unreachable(down, 0, {"execution": {"config": {"retries": {"disabled": {}}}}})
-    retry_if_unreachable(SourceLanding("repairs", note="no changes since 2026-03-01"), 0, {})
+def tick_elsewhere(sources: Path) -> str:
+    """``database_repairs`` ticked in another process, as the Dagster daemon does: "<n> runs: <skip reason>"."""
+    import subprocess
+    import sys
+
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from dagster import build_sensor_context, instance_for_test
+        from connectors.spec import load_registry
+        from pipelines.definitions import build_definitions
+        repository = build_definitions(load_registry(Path({str(sources)!r}))).get_repository_def()
+        with instance_for_test() as instance:
+            result = repository.get_sensor_def("database_repairs").evaluate_tick(
+                build_sensor_context(instance=instance, repository_def=repository))
+        print(f"{{len(result.run_requests)}} run{{'s' if len(result.run_requests) != 1 else ''}}: {{result.skip_message}}")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120)
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
 
 
-def test_the_command_line_skips_a_down_database_at_once(database, monkeypatch):
+def test_touch_on_a_delivered_file_starts_no_run(registry):
+    sensor_def = sensor_of(registry, "landing_low_income")
+    path = deliver("low_income", "2026-03.csv", "姓名\n张三\n")
+    first = tick(sensor_def)
+    assert len(first.run_requests) == 1
+    os.utime(path, (time.time() - 30,) * 2)  # touch: a new time, the same bytes
+    touched = tick(sensor_def, first.cursor)
+    assert touched.run_requests == [] and "no new files" in touched.skip_message
+    assert touched.cursor != first.cursor  # the new time is remembered, so the file is not hashed again
+    shutil.copy(path, path.with_name("copy.csv"))  # the same bytes under another name: its own delivery
+    os.utime(path.with_name("copy.csv"), (time.time() - 30,) * 2)
+    (copy,) = tick(sensor_def, touched.cursor).run_requests
+    assert copy.tags["housekey/files"] == "copy.csv"
+
+
+def test_retries_wait_exactly_15_30_and_60_seconds():
+    waits, attempts = [], []
+    down = SourceLanding("repairs", note="failed: source repairs: cannot reach postgres at 127.0.0.1:1/test")
+
+    def land() -> SourceLanding:
+        attempts.append(len(attempts) + 1)
+        return down
+
+    assert land_with_retries(land, RETRY_DELAYS_S, sleep=waits.append) is down
+    assert (waits, attempts) == ([15, 30, 60], [1, 2, 3, 4])
+
+
+def test_a_retry_that_reaches_the_database_stops_waiting():
+    waits = []
+    answers = iter([SourceLanding("repairs", note="failed: source repairs: cannot reach postgres"),
+                    SourceLanding("repairs", note="no changes since 2026-03-01")])
+    assert land_with_retries(lambda: next(answers), sleep=waits.append).note == "no changes since 2026-03-01"
+    assert waits == [15]
+    skipped = SourceLanding("repairs", note="skipped: source repairs: cannot reach postgres")  # the laptop default
+    assert land_with_retries(lambda: skipped, sleep=waits.append) is skipped and waits == [15]
+
+
+def test_the_command_line_does_not_wait_and_scheduled_runs_do():
+    from pipelines.cli import QUIET_RUN
+
+    assert retry_delays(QUIET_RUN) == () and retry_delays({}) == (15, 30, 60)
+
+
+def test_the_command_line_fails_a_down_database_at_once(database, monkeypatch):
     from pipelines.cli import QUIET_RUN
 
     spec, _, _ = database
     monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
     started = time.perf_counter()
-    result = materialize([raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN,
-                         instance=DagsterInstance.ephemeral())
-    assert result.success and time.perf_counter() - started < DATABASE_RETRY.delay
+    with instance_for_test() as instance:
+        result = materialize([raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN, instance=instance)
+        with connect() as con:
+            summary = summarise_run(instance, result.run_id, [spec.name], con)
+    assert time.perf_counter() - started < RETRY_DELAYS_S[0]
+    (part,) = summary.sources
+    assert (summary.status, part.status) == ("failure", "failed")
+    assert str(summary.failures[0]).startswith(f"repairs, step raw: source repairs: cannot reach {spec.format} at 127.0.0.1:1/test")
 
 
 def test_run_retention_deletes_finished_runs_older_than_the_period():

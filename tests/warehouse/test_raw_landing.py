@@ -168,11 +168,11 @@ def test_a_delivery_lands_all_or_nothing(world):
     assert con.execute("SELECT count(*) FROM meta.deliveries").fetchone() == (0,)
 
 
-def test_an_unreachable_database_is_skipped_with_a_note(world, monkeypatch):
+def test_an_unreachable_configured_database_fails_with_a_note(world, monkeypatch):
     specs, con = world
     monkeypatch.setenv("HOUSEKEY_TEST_PG_URL", "postgresql://nobody@127.0.0.1:1/none")
     landing = land_source(con, specs["disabled"])
-    assert landing.deliveries == () and landing.note.startswith("skipped: ")
+    assert landing.deliveries == () and landing.note.startswith("failed: ")  # warehouse/pull.py: outages fail
     assert con.execute("SELECT count(*) FROM meta.deliveries").fetchone() == (0,)
 
 

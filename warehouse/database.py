@@ -7,6 +7,7 @@ the repository. DuckDB has one writer at a time (decision 3): writers go through
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE_ENV = "HOUSEKEY_WAREHOUSE"
 # A file named like one of its schemas (raw.duckdb) makes queries fail as ambiguous.
 LAYER_SCHEMAS = ("raw", "staging", "quality", "core", "tags", "marts", "meta")
+VAR_FOLDER = REPO_ROOT / "var"
+PRIVATE_UMASK = 0o077  # the warehouse holds ID numbers in clear: nobody but its owner reads its files
 
 _BOOKKEEPING = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -130,10 +133,32 @@ CREATE TABLE IF NOT EXISTS meta.run_sources (
 """
 
 
+def quote_name(name: str) -> str:
+    """An identifier (schema, table, column) as SQL text: every name goes through here, never an f-string
+    alone, because a delivered header is data (``姓名" , (SELECT …) AS leak, "`` stays one odd name)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A string (a path, a pattern) as an SQL literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def keep_private(path: Path) -> None:
+    """Make the warehouse owner-only: its file, WAL and folder (and the repository's ``var/``), and every
+    file this process creates from now on (umask 077: WAL, reports, copies)."""
+    os.umask(PRIVATE_UMASK)
+    folders = [path.parent, *([VAR_FOLDER] if VAR_FOLDER in path.parents else [])]
+    for private in (*folders, path, path.with_name(path.name + ".wal")):
+        # only what this user owns, and never a shared folder such as /tmp (sticky bit)
+        if private.exists() and private.stat().st_uid == os.getuid() and not private.stat().st_mode & stat.S_ISVTX:
+            private.chmod(0o700 if private.is_dir() else 0o600)
+
+
 def warehouse_path() -> Path:
     """The warehouse file: ``$HOUSEKEY_WAREHOUSE`` or ``<repo>/var/warehouse/housekey.duckdb``."""
     return _not_named_like_a_schema(
-        Path(os.environ.get(WAREHOUSE_ENV) or REPO_ROOT / "var" / "warehouse" / "housekey.duckdb")
+        Path(os.environ.get(WAREHOUSE_ENV) or VAR_FOLDER / "warehouse" / "housekey.duckdb")
     )
 
 
@@ -144,7 +169,11 @@ def _not_named_like_a_schema(path: Path) -> Path:
 
 
 def create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw, quality and meta schemas and their tables if missing (idempotent)."""
+    """Create the raw, quality and meta schemas and their tables if missing (idempotent); the warehouse's
+    files become owner-only (``keep_private``)."""
+    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if path:
+        keep_private(Path(path))
     con.execute(_BOOKKEEPING)
 
 
@@ -159,6 +188,7 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path} yet: run `housekey run` first")
         return duckdb.connect(str(path), read_only=True)
+    os.umask(PRIVATE_UMASK)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     create_bookkeeping(con)

@@ -1,106 +1,154 @@
 """The analyst copy: the warehouse as analysts read it, with personal data protected, swapped in atomically.
 
-Analysts never read the file being written (DuckDB has one writer). After a good run the warehouse
-is copied, table by table, into a new file in which every text value has ID numbers and phone
-numbers masked (310101********123X, 138****5678) wherever they appear, free text included; the
-canonical id_number and phone columns also get keyed tokens (HMAC-SHA256 with
-``$HOUSEKEY_TOKEN_KEY``) so analysts can still join and count people without seeing them. The new
-file replaces the old one with one rename, so a reader sees the old copy or the new, never half.
+Analysts never read the file being written (DuckDB has one writer). After a good run every table is
+copied into a new file under the rules of warehouse/privacy.py (docs/privacy.md): ID numbers keep
+only their region and phones their ends, wherever they appear (free text, column names, lists, JSON);
+ID number and phone columns also get keyed tokens (``*_token``) so analysts can join and count people
+without seeing them; person names keep the surname (张*), birth dates the year (``birth_year``). The
+raw layer and ``_extra`` (columns no spec describes, under the sender's own names) stay private. The
+new file replaces the old one with one rename, so a reader sees the old copy or the new, never half.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-ANALYST_FILE = "analyst.duckdb"
-TOKEN_KEY_ENV = "HOUSEKEY_TOKEN_KEY"
-# person_id (PSN...) is identity resolution's own key, not personal data: it stays as it is, for joins.
-TOKEN_COLUMNS = {"id_number", "phone", "counterpart_id_number", "counterpart_phone", "contact_phone"}
-# ID numbers (18 and 15 digits) and phones, also inside free text. (^|[^0-9A-Za-z]) stands for a word boundary:
-# a letter before the digits makes them a document number (巡查编号 XC202605060002312), not an ID number.
-# The birth date is checked loosely on purpose: an ID number with a typo still names a person.
-_BIRTH = "([01][0-9])([0-3][0-9])"
-_MASKS = (
-    # no end boundary: card numbers such as 残疾证号 are the ID number plus two digits
-    (rf"(^|[^0-9A-Za-z])([1-9][0-9]{{5}})(?:19|20)[0-9]{{2}}{_BIRTH}([0-9]{{3}}[0-9Xx])", r"\1\2********\5"),
-    (rf"(^|[^0-9A-Za-z])([1-9][0-9]{{5}})[0-9]{{2}}{_BIRTH}([0-9]{{3}})($|[^0-9])", r"\1\2******\5\6"),
-    (r"(^|[^0-9A-Za-z])(1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})($|[^0-9])", r"\1\2****\3\4"),
-    (r"(^|[^0-9A-Za-z])(\(?0?21\)?)[ -]?[0-9]{4}([0-9]{4})($|[^0-9])", r"\1\2****\3\4"),
+from warehouse import privacy
+from warehouse.privacy import (
+    BIRTH_DATE_COLUMNS, ID_NUMBER_COLUMNS, NAME_COLUMNS, PHONE_COLUMNS, PRIVATE_COLUMNS, PRIVATE_SCHEMAS,
+    REJECTED_VALUES,
 )
-# Every pattern above needs four digits in a row: text without them (most names, codes, addresses) skips the masks.
-_MAY_HOLD_IDENTIFIERS = "[0-9]{4}"
+from warehouse.database import quote_literal, quote_name
+
+ANALYST_FILE = "analyst.duckdb"
+
+_FUNCTIONS: dict[str, Callable[[str | None], str | None]] = {
+    "privacy_text": privacy.mask_text,
+    "privacy_rejected": privacy.mask_rejected,
+    "privacy_id_number": privacy.mask_id_number,
+    "privacy_phone": privacy.mask_phone,
+}
 
 
 def analyst_path(warehouse: Path) -> Path:
     return warehouse.with_name(ANALYST_FILE)
 
 
-def _token_key() -> bytes:
-    return os.environ.get(TOKEN_KEY_ENV, "housekey-sample-key-change-me").encode()
+def _vectorised(function: Callable[[str | None], str | None]):
+    """A Python function as a DuckDB UDF over Arrow batches: one Python call per vector, not per value."""
+    def udf(values: pa.Array) -> pa.Array:
+        return pa.array([function(v) for v in values.to_pylist()], pa.string())
+
+    return udf
 
 
-_LETTERS_ONLY = str.maketrans("234567", "abcdef")
+def _surname(expression: str) -> str:
+    """A person's name as the analyst copy shows it, in SQL (no Python call per name): the first character
+    (the surname, or the first of 欧阳) and one ``*``: 张三丰 -> 张*."""
+    return f"CASE WHEN trim({expression}) = '' THEN {expression} ELSE left(trim({expression}), 1) || '*' END"
 
 
-def _token(key: bytes, value: str) -> str:
-    """A keyed token of letters only, so that no run of its characters can pass for a phone or ID number."""
-    digest = hmac.new(key, value.encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest)[:20].decode().translate(_LETTERS_ONLY)
+def _text(expression: str, column: str, rejected: bool = False) -> str:
+    """A text value under the rule its column (or struct field) name gives."""
+    if column in NAME_COLUMNS:
+        return _surname(expression)
+    function = ("privacy_rejected" if rejected else "privacy_id_number" if column in ID_NUMBER_COLUMNS
+                else "privacy_phone" if column in PHONE_COLUMNS else None)
+    if function:
+        return f"{function}({expression})"
+    # most text holds no seven digits in a row: it skips the Python call
+    pattern = quote_literal(privacy.MAY_HOLD_IDENTIFIERS)
+    return f"CASE WHEN regexp_matches({expression}, {pattern}) THEN privacy_text({expression}) ELSE {expression} END"
 
 
-def _mask(column: str) -> str:
-    expression = f'"{column}"'
-    for pattern, replacement in _MASKS:
-        expression = f"regexp_replace({expression}, '{pattern}', '{replacement}', 'g')"
-    return f"""CASE WHEN regexp_matches("{column}", '{_MAY_HOLD_IDENTIFIERS}') THEN {expression} ELSE "{column}" END"""
+def _protected(expression: str, column: str, kind: duckdb.typing.DuckDBPyType, depth: int = 0,
+               rejected: bool = False) -> str:
+    """An expression giving the value of ``expression`` (of type ``kind``) with its text protected, nested
+    lists, structs and maps included; values without text as they are."""
+    if kind.id == "varchar":
+        return _text(expression, column, rejected)
+    if kind.id == "json":
+        return f"CAST({_text(f'CAST({expression} AS VARCHAR)', column)} AS JSON)"
+    if kind.id == "list":
+        item = f"x{depth}"
+        inner = _protected(item, column, kind.child, depth + 1)
+        return expression if inner == item else f"list_transform({expression}, lambda {item}: {inner})"
+    if kind.id == "struct":
+        fields = [(name, _protected(f"{expression}.{quote_name(name)}", name, child, depth + 1))
+                  for name, child in kind.children]
+        if all(inner == f"{expression}.{quote_name(name)}" for name, inner in fields):
+            return expression
+        packed = ", ".join(f"{quote_name(privacy.mask_text(name))} := {inner}" for name, inner in fields)
+        return f"CASE WHEN {expression} IS NULL THEN NULL ELSE struct_pack({packed}) END"
+    if kind.id == "map":
+        (_, key), (_, value) = kind.children
+        entry = f"e{depth}"
+        pair = (f"struct_pack(key := {_protected(f'{entry}.key', column, key, depth + 1)}, "
+                f"value := {_protected(f'{entry}.value', column, value, depth + 1)})")
+        return f"map_from_entries(list_transform(map_entries({expression}), lambda {entry}: {pair}))"
+    if kind.id in ("union", "array", "enum"):  # not in the warehouse today: refuse rather than publish unread
+        raise TypeError(f"publishing does not know how to protect {kind} ({column})")
+    return expression
 
 
-def _tokens(key: bytes):
-    """The token UDF over Arrow batches: one Python call per vector, not per value."""
-    def tokens(values: pa.Array) -> pa.Array:
-        return pa.array([None if v is None else _token(key, v) for v in values.to_pylist()], pa.string())
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``…: masking can make two column names equal (DuckDB compares them without case)."""
+    unique, suffix = name, 2
+    while unique.lower() in taken:
+        unique, suffix = f"{name}_{suffix}", suffix + 1
+    taken.add(unique.lower())
+    return unique
 
-    return tokens
+
+def _select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """The protected columns of one table, each ``expression AS name`` with the name masked too."""
+    relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
+    select, taken = [], set()
+    for column, kind in zip(relation.columns, relation.types):
+        if column in PRIVATE_COLUMNS:
+            continue
+        quoted = quote_name(column)
+        if column in BIRTH_DATE_COLUMNS:
+            select.append(f"year(TRY_CAST({quoted} AS DATE)) AS {quote_name(_unique('birth_year', taken))}")
+            continue
+        rejected = (schema, table, column) in REJECTED_VALUES
+        select.append(f"{_protected(quoted, column, kind, rejected=rejected)} "
+                      f"AS {quote_name(_unique(privacy.mask_text(column), taken))}")
+        if kind.id == "varchar" and column in ID_NUMBER_COLUMNS | PHONE_COLUMNS:
+            select.append(f"person_token({quoted}) AS {quote_name(_unique(f'{column}_token', taken))}")
+    return select
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
-    """Write the protected analyst copy next to the warehouse and swap it in; returns its path."""
+    """Write the protected analyst copy next to the warehouse and swap it in; returns its path. Raises
+    ``privacy.MissingTokenKey`` in production without a token key."""
     target = analyst_path(warehouse)
     fresh = target.with_suffix(".duckdb.new")
     fresh.unlink(missing_ok=True)
-    key = _token_key()
-    con.create_function("person_token", _tokens(key), [str], str, type="arrow", null_handling="special",
-                        side_effects=False)
-    con.execute(f"ATTACH '{fresh}' AS analyst")
+    key = privacy.token_key(warehouse)
+    udfs = {**_FUNCTIONS, "person_token": lambda value: None if value is None else privacy.token(key, value)}
+    for name, function in udfs.items():
+        con.create_function(name, _vectorised(function), [str], str, type="arrow", null_handling="special",
+                            side_effects=False)
+    con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
     try:
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
             "AND NOT temporary ORDER BY 1, 2").fetchall()
         for schema, table in tables:
-            columns = con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, table]).fetchall()
-            select = []
-            for name, data_type in columns:
-                quoted = f'"{name}"'
-                if data_type == "VARCHAR":
-                    select.append(f"{_mask(name)} AS {quoted}")
-                elif data_type == "JSON":  # spilled-over columns of unknown meaning: masked like text
-                    select.append(f"CAST({_mask(name).replace(quoted, quoted + '::VARCHAR', 1)} AS JSON) AS {quoted}")
-                else:
-                    select.append(quoted)
-                if name in TOKEN_COLUMNS and data_type == "VARCHAR":
-                    select.append(f'person_token("{name}") AS "{name}_token"')
-            con.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{schema}"')
-            con.execute(f'CREATE TABLE analyst."{schema}"."{table}" AS SELECT {", ".join(select)} FROM "{schema}"."{table}"')
+            if schema in PRIVATE_SCHEMAS:
+                continue
+            select = _select_list(con, schema, table)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")
+            con.execute(f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(privacy.mask_text(table))} AS "
+                        f"SELECT {', '.join(select)} FROM {quote_name(schema)}.{quote_name(table)}")
     finally:
         con.execute("DETACH analyst")
-        con.remove_function("person_token")
+        for name in udfs:
+            con.remove_function(name)
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one
     return target

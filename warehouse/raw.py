@@ -8,6 +8,7 @@ could not read at all, go to ``quality.quarantine`` with the reason.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,7 +18,7 @@ import pyarrow as pa
 from connectors.drift import Drift, detect_drift
 from connectors.readers import Delivered, Part, ReadError, Unreadable
 from connectors.spec import SourceSpec
-from warehouse.database import transaction
+from warehouse.database import quote_name, transaction
 
 PROVENANCE = {
     **dict.fromkeys(("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet"), "VARCHAR"),
@@ -158,27 +159,42 @@ def _record_drift(con: duckdb.DuckDBPyConnection, source: str, delivery_id: str,
     )
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+MAX_NAME_LENGTH = 255  # characters; a longer header is cut (a whole line read as one header cell)
 
 
 def _column_names(header: list[str]) -> tuple[list[str], list[str]]:
-    """Unique column names for a delivered header, and a note for each one changed.
+    """Unique, storable column names for a delivered header, and a note for each one changed.
 
-    Readers already make headers unique; this also separates names that differ only in case
-    (DuckDB identifiers are case-insensitive) and names that clash with a provenance column.
+    A header is data: it is stored under its own name, quoted wherever it is used (``quote_name``), never
+    trusted. Control characters become their ``\\xNN`` escapes, an empty header becomes ``column_<n>``, a
+    header over ``MAX_NAME_LENGTH`` characters is cut. Readers already make headers unique; this also
+    separates names that differ only in case (DuckDB identifiers are case-insensitive) and names that clash
+    with a provenance column.
     """
     taken = {name.lower() for name in PROVENANCE}
     names, notes = [], []
     for position, delivered in enumerate(header, start=1):
-        name, suffix = delivered, 2
+        storable = _storable(delivered, position)
+        name, suffix = storable, 2
         while name.lower() in taken:
-            name, suffix = f"{delivered}_{suffix}", suffix + 1
+            name, suffix = f"{storable}_{suffix}", suffix + 1
         if name != delivered:
-            notes.append(f"header {delivered!r} of column {position} stored as {name!r}")
+            notes.append(f"header {_shown(delivered)} of column {position} stored as {_shown(name)}")
         taken.add(name.lower())
         names.append(name)
     return names, notes
+
+
+def _storable(header: str, position: int) -> str:
+    name = "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in header)
+    if not name.strip():
+        return f"column_{position}"
+    return name[:MAX_NAME_LENGTH]
+
+
+def _shown(name: str) -> str:
+    """A header for a note: quoted, at most 60 characters."""
+    return repr(name if len(name) <= 60 else name[:57] + "...")
 
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> None:
@@ -191,14 +207,14 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, source: str, columns: l
             [source],
         ).fetchall()
     }
-    table = f"raw.{_quote(source)}"
+    table = f"raw.{quote_name(source)}"
     if not existing:
-        definitions = [f"{_quote(c)} VARCHAR" for c in columns] + [f"{p} {t}" for p, t in PROVENANCE.items()]
+        definitions = [f"{quote_name(c)} VARCHAR" for c in columns] + [f"{p} {t}" for p, t in PROVENANCE.items()]
         con.execute(f"CREATE TABLE {table} ({', '.join(definitions)})")
         return
     for column in columns:
         if column.lower() not in existing:
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {_quote(column)} VARCHAR")
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_name(column)} VARCHAR")
 
 
 def _insert_part(
@@ -212,7 +228,7 @@ def _insert_part(
     con.register("delivered_part", batch)
     try:
         con.execute(
-            f"INSERT INTO raw.{_quote(source)} BY NAME SELECT *, ?::VARCHAR AS _source,"
+            f"INSERT INTO raw.{quote_name(source)} BY NAME SELECT *, ?::VARCHAR AS _source,"
             " ?::VARCHAR AS _delivery_id, ?::VARCHAR AS _file_name, ?::VARCHAR AS _file_hash,"
             " ?::VARCHAR AS _sheet FROM delivered_part",
             provenance,

@@ -1,0 +1,93 @@
+"""The free-text masks on every form an identifier escaped them in (issue 14, S4), on rejected values and on
+identifier columns; and the SQL pre-test publishing uses never lets such a text skip the mask."""
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warehouse.privacy import MAY_HOLD_IDENTIFIERS, mask_id_number, mask_phone, mask_rejected, mask_text
+
+ID, PHONE = "310101198506157779", "13812345670"
+ZW = "\u200b"
+S4_FORMS = [  # (text, masked)
+    (f"sfz{ID}", "sfz310101************"),
+    (f"SFZ:{ID}", "SFZ:310101************"),
+    (f"身份证{ID}", "身份证310101************"),
+    (f"tel{PHONE}", "tel138****5670"),
+    (f"手机{PHONE}", "手机138****5670"),
+    ("310101-19850615-7779", "310101************"),
+    ("310101 1985 0615 7779", "310101************"),
+    ("310101.19850615.7779", "310101************"),
+    ("138.1234.5670", "138****5670"),
+    ("138 1234 5670", "138****5670"),
+    ("138-1234-5670", "138****5670"),
+    ("３１０１０１１９８５０６１５７７７９", "310101************"),  # full-width digits
+    ("１３８１２３４５６７０", "138****5670"),
+    ("１３８－１２３４－５６７０", "138****5670"),  # full-width dashes
+    (ZW.join(PHONE), "138****5670"),  # zero-width spaces between every digit
+    (f"310101{ZW}19850615\u2060777\ufeff9", "310101************"),  # word joiner, BOM
+    (f"138\u00a01234\u30005670", "138****5670"),  # no-break and ideographic spaces
+    ("+8613812345670", "+86138****5670"),
+    ("＋８６ １３８１２３４５６７０", "+86 138****5670"),
+    ("008613812345670", "0086138****5670"),
+    ("86-13812345670", "86-138****5670"),
+    ("+86 138 1234 5670", "+86 138****5670"),
+    ("310103********4212", "310103************"),  # half-masked beside a birth date: region only
+    ("31010119850615777X", "310101************"),
+    ("31010185061577", "31010185061577"),  # 14 digits: no identifier
+    ("021-64752518", "021****2518"),
+    ("(021)64752518", "(021)****2518"),
+    (f"{PHONE},13912345678", "138****5670,139****5678"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), S4_FORMS)
+def test_every_s4_form_is_masked(text, masked):
+    assert mask_text(text) == masked
+    assert mask_text(masked) == masked  # masking twice changes nothing
+    with duckdb.connect() as con:
+        assert con.execute("SELECT regexp_matches(?, ?)", [text, MAY_HOLD_IDENTIFIERS]).fetchone()[0] or masked == text
+
+
+def test_a_rejected_value_hides_any_long_digit_run():
+    assert mask_rejected("31010119850615777") == "310************77"  # 17 digits: a mistyped ID number
+    assert mask_rejected("1985-13-45") == "1985-13-45"  # a bad date stays readable
+    assert mask_rejected("巡查编号XC202605060002312") == "巡查编号XC202605060002312"
+
+
+def test_identifier_columns_keep_only_the_region_or_the_ends():
+    assert mask_id_number(ID) == mask_id_number("310101********7779") == "310101************"
+    assert mask_id_number("31010119850615777") == "310101************"
+    assert mask_phone(PHONE) == mask_phone("+86 138-1234-5670") == "138****5670"
+    assert mask_phone("64752518") == "******18"
+
+
+SEPARATORS = st.sampled_from(["", " ", "-", ".", ZW, "\u2060", "\u00a0"])
+WIDTH = st.sampled_from([str, lambda s: s.translate({ord(d): chr(0xFF10 + int(d)) for d in "0123456789"})])
+
+
+@st.composite
+def written_identifiers(draw) -> str:
+    """An ID number or phone as someone might write it, inside some text."""
+    before = ["", "，", " ", "备注"]
+    if draw(st.booleans()):
+        groups = ["310101", draw(st.sampled_from(["1985", "2003"])), "0615", "777" + draw(st.sampled_from("0123456789X"))]
+        before += ["sfz", "SFZ", "身份证", "身份证号："]
+    else:
+        groups = [draw(st.sampled_from(["138", "159", "186"])), "1234", "5670"]
+        before += ["tel", "电话：", "+86", "+86 ", "0086", "86-", "＋８６"]
+    separator = draw(SEPARATORS)
+    body = draw(WIDTH)(separator.join(groups))
+    before = draw(st.sampled_from(before))
+    after = draw(st.sampled_from(["", "，", "。", " 张三", "号"]))
+    return before + body + after
+
+
+@settings(max_examples=300, deadline=None)
+@given(written_identifiers())
+def test_no_written_identifier_survives_and_the_pre_test_sees_it(text):
+    masked = mask_text(text)
+    digits = "".join(c for c in masked if c.isdigit())
+    assert "19850615" not in digits and "20030615" not in digits and "12345670" not in digits, (text, masked)
+    with duckdb.connect() as con:
+        assert con.execute("SELECT regexp_matches(?, ?)", [text, MAY_HOLD_IDENTIFIERS]).fetchone()[0], text

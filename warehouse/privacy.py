@@ -1,0 +1,206 @@
+"""What may leave the private warehouse about a person: masks, keyed tokens and the quasi-identifier rules.
+
+Publishing (warehouse/publish.py) and the quality report use these functions and nothing else, so a
+rule changes in one place; docs/privacy.md explains each choice and how to rotate a token key.
+
+- ``mask_text``: ID numbers and phones inside any text, in the forms people and systems write them
+  (prefixed ``sfz``/``tel``/``身份证``, split by spaces, dots or dashes, full-width digits, invisible
+  characters between digits, ``+86``/``0086``/``86-`` phones, IDs a source already half-masked). An ID
+  number keeps only its region (``310101************``): its birth date and sequence never show.
+- ``mask_rejected``: the same, and any run of 11 or more digits, for values a rule rejected (a
+  mistyped ID number is still someone's ID number).
+- ``mask_id_number``, ``mask_phone``: the values of ID number and phone columns.
+- ``token``: a keyed HMAC of an identifier; the key comes from ``HOUSEKEY_TOKEN_KEY_<n>`` (the highest
+  ``n`` is current and names the tokens: ``k2…``), never from the code.
+- The column rules below: what the analyst copy leaves out, and which columns hold names, birth dates,
+  ID numbers and phones (the quasi-identifiers: name + birth date + house single out almost everyone).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+KEY_ENV = "HOUSEKEY_TOKEN_KEY"  # HOUSEKEY_TOKEN_KEY_<n> is key n; the plain name is key 1
+ENVIRONMENT_ENV = "HOUSEKEY_ENV"
+PRODUCTION = "production"
+LOCAL_KEY_FILE = "token.key"  # beside the warehouse, owner-only: a warehouse's own key when none is set
+LOCAL_KEY_ID = "0"
+MIN_KEY_LENGTH = 16
+_VERSIONED_KEY = re.compile(rf"{KEY_ENV}_(\d+)")
+
+PRIVATE_SCHEMAS = {"raw"}  # every value as delivered, under the sender's own headers
+PRIVATE_COLUMNS = {"_extra"}  # columns no spec describes: nobody can say what they hold
+# person_id (PSN...) is identity resolution's own key, not personal data: it stays as it is, for joins.
+ID_NUMBER_COLUMNS = {"id_number", "counterpart_id_number"}  # region only, and a token
+PHONE_COLUMNS = {"phone", "counterpart_phone", "contact_phone"}  # 138****5678, and a token
+NAME_COLUMNS = {"name", "other_name", "counterpart_name", "contact_name", "person_name", "legal_person"}  # 张*
+BIRTH_DATE_COLUMNS = {"birth_date"}  # the year only, as birth_year
+REJECTED_VALUES = {("quality", "quarantine", "value")}  # what a rule refused: mask_rejected
+
+# What the patterns read: full-width digits, signs and spaces as ASCII, every space as " ", invisible format
+# characters (zero-width spaces and joiners, BOM, direction marks: Unicode category Cf) dropped.
+# Other numerals (①, ¹, Arabic-Indic digits) are not read as digits.
+_READABLE = str.maketrans({
+    **{chr(0xFF10 + d): str(d) for d in range(10)}, "＊": "*", "－": "-", "．": ".", "／": "/", "＿": "_",
+    "＋": "+", "（": "(", "）": ")",
+    **{chr(c): " " for c in range(0x110000) if unicodedata.category(chr(c)) == "Zs"},
+    **{chr(c): None for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}})
+# One optional separator between the groups of a number: 310101-19850615-7779, 138.1234.5670, 138 1234 5670.
+_SEP = r"[ .\-_/]?"
+_IDENTIFIER = re.compile("|".join((
+    # an ID number a source already masked: its visible birth year or tail would help rebuild it
+    r"(?<![0-9])(?P<half>[1-8][0-9]{5})\*{4,12}[0-9Xx*]{0,6}",
+    # 18 digits; no end boundary: card numbers such as 残疾证号 are the ID number plus two digits. The birth date
+    # is checked loosely on purpose: an ID number with a typo still names a person.
+    rf"(?<![0-9])(?P<id18>[1-8][0-9]{{5}}){_SEP}(?:19|20)[0-9]{{2}}{_SEP}[01][0-9]{_SEP}[0-3][0-9]{_SEP}[0-9]{{3}}[0-9Xx]",
+    # 15 digits (the first generation) with a real month and day: document numbers such as XC202605060002312 stay
+    rf"(?<![0-9])(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}"
+    r"(?![0-9])",
+    rf"(?<![0-9])(?P<cc>(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}(?P<mobile_tail>[0-9]{{4}})"
+    r"(?![0-9])",
+    rf"(?<![0-9])(?P<area>\(?0?21\)?){_SEP}[0-9]{{4}}(?P<line_tail>[0-9]{{4}})(?![0-9])",
+)))
+_LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11,}")
+
+
+def _may_hold_identifiers() -> str:
+    """The RE2 (DuckDB) test that a text may hold an identifier: the start of a form above in ASCII, or any
+    character the patterns read differently (full-width, invisible, an unusual space). Text failing it is
+    published as it is, without a Python call; house ids and other long codes fail it. (Kept simple: RE2
+    falls back to a slow matcher on large Unicode patterns.)"""
+    region = r"[1-8][0-9]{5}"
+    forms = (
+        rf"{region}\*",  # half-masked
+        rf"{region}{_SEP}(?:19|20)",  # 18 digits: born 19xx or 20xx
+        rf"{region}{_SEP}[0-9]{{2}}[01]",  # 15 digits: the month
+        rf"(?:\+?(?:00)?86{_SEP})?1[3-9][0-9]{_SEP}[0-9]{{4}}",  # mobile
+        rf"\(?0?21\)?[)）]?{_SEP}[0-9]{{8}}",  # 021 landline
+    )
+    unusual = r"[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
+    return rf"(?:^|[^0-9])(?:{'|'.join(forms)})|{unusual}"  # no digit before: the patterns' (?<![0-9])
+
+
+MAY_HOLD_IDENTIFIERS = _may_hold_identifiers()
+
+
+def _masked(match: re.Match) -> str:
+    groups = match.groupdict()
+    if region := groups["half"] or groups["id18"] or groups["id15"]:
+        return region + "*" * 12  # one length for all: masking a masked text changes nothing
+    if groups["mobile"]:
+        return (groups["cc"] or "") + groups["mobile"] + "****" + groups["mobile_tail"]
+    return groups["area"] + "****" + groups["line_tail"]
+
+
+def mask_text(text: str | None) -> str | None:
+    """``text`` with every ID number and phone masked. Text holding none is returned as it is; text holding one
+    is returned as the patterns read it (full-width digits as ASCII, invisible characters dropped), masked."""
+    if not text:
+        return text
+    readable = text.translate(_READABLE)
+    masked = _IDENTIFIER.sub(_masked, readable)
+    return text if masked == readable else masked
+
+
+def mask_rejected(text: str | None) -> str | None:
+    """A value a rule rejected: ``mask_text``, and every run of 11 or more digits (a mistyped ID number or
+    phone) keeps its first three and last two digits."""
+    if not text:
+        return text
+    readable = text.translate(_READABLE)
+    masked = _LONG_DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:],
+                              _IDENTIFIER.sub(_masked, readable))
+    return text if masked == readable else masked
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """An ID number column's value: its region only (``310101************``)."""
+    if not value:
+        return value
+    readable = value.translate(_READABLE).strip()
+    return readable[:6] + "*" * 12 if re.fullmatch("[0-9]{6}", readable[:6]) else "*" * len(readable)
+
+
+def mask_phone(value: str | None) -> str | None:
+    """A phone column's value: the first three and last four digits of an 11-digit number, else the last two."""
+    if not value:
+        return value
+    digits = re.sub("[^0-9]", "", value.translate(_READABLE))
+    if len(digits) >= 11:
+        return digits[-11:-8] + "****" + digits[-4:]
+    return "*" * max(len(digits) - 2, 0) + digits[-2:]
+
+
+
+class MissingTokenKey(RuntimeError):
+    """No token key where one is required (``HOUSEKEY_ENV=production``), or a key unfit for use."""
+
+
+@dataclass(frozen=True)
+class TokenKey:
+    """A token key and its id; the id starts every token it makes (``k2…``), so a rotation is visible."""
+    id: str
+    secret: bytes = b""
+
+    def __repr__(self) -> str:  # the secret never reaches a log
+        return f"TokenKey(id={self.id!r})"
+
+
+def configured_keys() -> dict[int, str]:
+    """The token keys set in the environment, by number (``HOUSEKEY_TOKEN_KEY`` alone counts as key 1)."""
+    keys = {int(m.group(1)): value for name, value in os.environ.items()
+            if (m := _VERSIONED_KEY.fullmatch(name)) and value}
+    if plain := os.environ.get(KEY_ENV):
+        if keys.get(1, plain) != plain:
+            raise MissingTokenKey(f"{KEY_ENV} and {KEY_ENV}_1 are both set and differ: set one of them")
+        keys[1] = plain
+    return keys
+
+
+def in_production() -> bool:
+    return os.environ.get(ENVIRONMENT_ENV, "").strip().lower() == PRODUCTION
+
+
+def require_token_key() -> None:
+    """Raise ``MissingTokenKey`` (one line) when this environment must have a key and has none, or a key is weak."""
+    keys = configured_keys()
+    if not keys and in_production():
+        raise MissingTokenKey(f"{ENVIRONMENT_ENV}={PRODUCTION} and no token key: set {KEY_ENV}_<n> "
+                              f"(at least {MIN_KEY_LENGTH} characters, e.g. `openssl rand -hex 32`); see docs/privacy.md")
+    if weak := sorted(n for n, key in keys.items() if len(key) < MIN_KEY_LENGTH):
+        raise MissingTokenKey(f"token key {', '.join(map(str, weak))} is shorter than {MIN_KEY_LENGTH} characters")
+
+
+def token_key(warehouse: Path) -> TokenKey:
+    """The current token key: the highest-numbered ``HOUSEKEY_TOKEN_KEY_<n>``; without one (never in
+    production) the warehouse's own random key, kept owner-only in ``token.key`` beside it, so tokens of a
+    local warehouse cannot be recomputed by anyone who only knows the code."""
+    require_token_key()
+    if keys := configured_keys():
+        number = max(keys)
+        return TokenKey(str(number), keys[number].encode())
+    path = warehouse.with_name(LOCAL_KEY_FILE)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return TokenKey(LOCAL_KEY_ID, path.read_bytes().strip())
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
+    return TokenKey(LOCAL_KEY_ID, path.read_bytes().strip())
+
+
+_LETTERS_ONLY = str.maketrans("234567", "abcdef")
+
+
+def token(key: TokenKey, value: str) -> str:
+    """A keyed token (HMAC-SHA256) of an identifier: ``k<key id>`` and 20 letters, so that no run of its
+    characters passes for a phone or ID number. Equal identifiers (case and spaces aside) give equal tokens."""
+    digest = hmac.new(key.secret, value.strip().upper().encode(), hashlib.sha256).digest()
+    return f"k{key.id}" + base64.b32encode(digest)[:20].decode().translate(_LETTERS_ONLY)

@@ -82,6 +82,17 @@ class ReadLimits(_Strict):
     """Cells of a worksheet's grid, last row times last column (a million rows of 60 columns)."""
 
 
+class DeliveryEvidence(_Strict):
+    """What a delivery must show before it is staged (quality/gate.py); one that does not is held, named."""
+
+    min_share_of_current: float = Field(0.5, ge=0, le=1)
+    """A snapshot keeping fewer rows than this share of the current snapshot's is held (0: never)."""
+    held_above: float | None = Field(None, ge=0, le=1)
+    """A delivery with more than this share of failing rows is held; None: the suite's ``held_above``."""
+    released: list[str] = []
+    """Delivery ids (``source:hash``, as the quality report shows them) an operator accepts despite a hold."""
+
+
 class ColumnMap(_Strict):
     to: str
     """Canonical column of the record kind this source column fills."""
@@ -116,6 +127,10 @@ class SourceSpec(_Strict):
     limits: ReadLimits = ReadLimits()
     delivery: Literal["snapshot", "changes", "cursor"] = "snapshot"
     """Each delivery is a full snapshot, only the changes, or a database pull on a cursor column."""
+    business_date_column: str | None = None
+    """A delivered date column whose latest value is the day a delivery describes (its ``observed_on``);
+    None: the date in the file name (实有人口_202610.csv: 2026-10-01), else the day it was loaded."""
+    evidence: DeliveryEvidence = DeliveryEvidence()
     contract: Literal["evolve", "stop"] = "evolve"
     """On schema drift: evolve keeps loading (unknown columns spill into staging's _extra column);
     stop holds back this source's delivery until the spec is updated. Drift is always reported."""

@@ -2,8 +2,12 @@
 
 Rows that break a rule go to ``quality.quarantine`` with the rule and reason; a delivery in which
 more than the suite's ``held_above`` share of delivered rows failed (at landing, typing or here) is
-held: its remaining rows are quarantined as ``suite:delivery_held`` and none of it is staged. Every
-rule's outcome and every delivery's failing share are kept per delivery in ``meta.validations``.
+held: its remaining rows are quarantined as ``suite:delivery_held`` and none of it is staged. A snapshot
+must also show evidence it is whole: an empty one, or one much smaller than the current snapshot (a file
+cut short or still being written), is held too, so it never becomes current (warehouse/business_time.py)
+and the snapshot before it stays; a later complete snapshot replaces it. An operator releases a held
+delivery on purpose by naming its id in the spec's ``evidence.released``. Every rule's outcome and every
+delivery's decision (rule ``delivery_threshold``, the reason in its note) are kept in ``meta.validations``.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import pandas as pd
 from connectors.spec import SourceSpec
 from quality.suites import RECORD_KEY, load_suite
 from quality.validate import RuleOutcome, validate
+from schemas.clock import run_day
 
 RULE_PREFIX = "suite:"
 HELD_RULE = RULE_PREFIX + "delivery_held"
@@ -31,12 +36,18 @@ class HeldDelivery:
     delivered: int
     held_above: float
     note: str | None = None
+    """A table-wide rule that failed (a required column the spec does not map): it holds every delivery."""
+    evidence: str | None = None
+    """What a snapshot lacks to become current (it is empty, or much smaller than the current snapshot)."""
+
+    @property
+    def reason(self) -> str:
+        share = f"{self.failing:,} of {self.delivered:,} rows ({self.failing / max(self.delivered, 1):.0%}) failed"
+        return self.note or self.evidence or f"{share}, above the threshold of {self.held_above:.0%}"
 
     @property
     def message(self) -> str:
-        why = self.note or f"{self.failing:,} of {self.delivered:,} rows ({self.failing / max(self.delivered, 1):.0%}) failed"
-        return (f"{self.source}: delivery {self.file_name} held, not staged: {why}, "
-                f"above the threshold of {self.held_above:.0%}")
+        return f"{self.source}: delivery {self.file_name} held, not staged: {self.reason}"
 
 
 def _text(value: object) -> str | None:
@@ -93,22 +104,43 @@ def _insert_validations(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> No
 
 def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, held_above: float,
           table_notes: list[str]) -> list[HeldDelivery]:
-    """Hold every delivery whose failing share passes the threshold; record each delivery's share."""
-    shares = con.execute(f"""
+    """Decide every loaded delivery of the source, in load order, and record each decision. One is held when
+    a table-wide rule failed, when more than ``held_above`` of its rows failed or, for a snapshot, when it
+    is empty or keeps fewer rows than ``evidence.min_share_of_current`` of the current snapshot (the latest
+    observed snapshot accepted before it); unless the spec's ``evidence.released`` names it."""
+    deliveries = con.execute("""
         WITH failing AS (
             SELECT delivery_id, count(*) AS failing FROM quality.quarantined_rows WHERE source = ? GROUP BY delivery_id)
-        SELECT d.delivery_id, d.file_name, coalesce(f.failing, 0), d.rows_delivered
+        -- a changes file re-sent under its name is judged as sent: with the rows an earlier delivery loaded
+        SELECT d.delivery_id, d.file_name, coalesce(f.failing, 0), d.rows_delivered + coalesce(d.rows_resent, 0),
+               coalesce(d.observed_on, d.loaded_at::DATE)
         FROM meta.deliveries d LEFT JOIN failing f USING (delivery_id)
-        WHERE d.source = ? AND d.status = 'loaded' AND d.delivery_id IN (SELECT _delivery_id FROM {candidates})
+        WHERE d.source = ? AND d.status = 'loaded'
         ORDER BY d.loaded_at, d.file_name""", [spec.name, spec.name]).fetchall()
-    held, rows = [], []
-    note = "; ".join(table_notes) or None
-    for delivery_id, file_name, failing, delivered in shares:
-        stopped = bool(note) or failing > held_above * delivered
+    snapshot, minimum = spec.delivery == "snapshot", spec.evidence.min_share_of_current
+    expectation = f"failing share <= {held_above:g}" + (f"; not empty; kept rows >= {minimum:g} of the current "
+                                                        "snapshot's" if snapshot else "")
+    note, today = "; ".join(table_notes) or None, run_day()
+    held, rows, accepted = [], [], []  # accepted snapshots: (observed_on, load order, rows kept, file name)
+    for order, (delivery_id, file_name, failing, delivered, observed_on) in enumerate(deliveries):
+        kept, current = delivered - failing, max((a for a in accepted if a[0] <= today), default=None)
+        evidence = None
+        if snapshot and not delivered:
+            evidence = "an empty snapshot (a header only, or nothing); the current snapshot stays"
+        elif snapshot and current and failing <= held_above * delivered and kept < minimum * current[2]:
+            evidence = (f"{kept:,} rows, under {minimum:.0%} of the {current[2]:,} of the current snapshot {current[3]} "
+                        "(cut short, or still being written?); the current snapshot stays")
+        delivery = HeldDelivery(spec.name, delivery_id, file_name, failing, delivered, held_above, note, evidence)
+        stopped = bool(note or evidence) or failing > held_above * delivered
+        outcome = delivery.message if stopped else None
+        if stopped and delivery_id in spec.evidence.released:
+            stopped, outcome = False, f"released by the operator (evidence.released in the spec): {delivery.reason}"
         if stopped:
-            held.append(HeldDelivery(spec.name, delivery_id, file_name, failing, delivered, held_above, note))
-        rows.append((spec.name, delivery_id, spec.name, THRESHOLD_RULE, f"failing share <= {held_above:g}", None,
-                     not stopped, delivered, failing, held[-1].message if stopped else None))
+            held.append(delivery)
+        elif snapshot:
+            accepted.append((observed_on, order, kept, file_name))
+        rows.append((spec.name, delivery_id, spec.name, THRESHOLD_RULE, expectation, None, not stopped, delivered,
+                     failing, outcome))
     _insert_validations(con, rows)
     for delivery in held:
         con.execute(f"""
@@ -127,6 +159,7 @@ def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> l
     the source's earlier gate results, so a run repeated on the same deliveries changes nothing.
     Returns the held deliveries."""
     suite = load_suite(spec)
+    held_above = suite.held_above if spec.evidence.held_above is None else spec.evidence.held_above
     con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{RULE_PREFIX}%'", [spec.name])
     con.execute("DELETE FROM meta.validations WHERE source = ?", [spec.name])
     frame = con.execute(f"SELECT * EXCLUDE (_extra) FROM {candidates} ORDER BY _delivery_id, _sheet, _row_number").df()
@@ -136,15 +169,17 @@ def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> l
         con.execute("INSERT INTO quality.quarantine BY NAME SELECT * FROM failing")
     _record(con, frame, outcomes, spec.name)
     notes = [f"{o.rule.name}: {o.note}" for o in outcomes if o.whole_table]
-    return _hold(con, spec, candidates, suite.held_above, notes)
+    return _hold(con, spec, candidates, held_above, notes)
 
 
 def stopped_deliveries(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:
-    """Messages of the source's held deliveries that still stop it: all of them, except (for a
-    snapshot source) those a later delivery replaced."""
-    held = con.execute("""
-        SELECT v.note, d.loaded_at FROM meta.validations v JOIN meta.deliveries d USING (source, delivery_id)
-        WHERE v.source = ? AND v.rule = ? AND NOT v.success ORDER BY d.loaded_at""", [spec.name, THRESHOLD_RULE]).fetchall()
-    latest = con.execute("SELECT max(loaded_at) FROM meta.deliveries WHERE source = ? AND status = 'loaded'",
-                         [spec.name]).fetchone()[0]
-    return [note for note, loaded_at in held if spec.delivery != "snapshot" or loaded_at == latest]
+    """Messages of the source's held deliveries that still stop it: all of them, except (for a snapshot
+    source) those a snapshot accepted and loaded after them replaced (the completed file)."""
+    return [note for (note,) in con.execute("""
+        WITH decided AS (
+            SELECT v.note, v.success, d.loaded_at FROM meta.validations v
+            JOIN meta.deliveries d ON d.source = v.source AND d.delivery_id = v.delivery_id AND d.status = 'loaded'
+            WHERE v.source = ? AND v.rule = ?)
+        SELECT note FROM decided h WHERE NOT h.success
+          AND (? <> 'snapshot' OR NOT EXISTS (SELECT 1 FROM decided a WHERE a.success AND a.loaded_at > h.loaded_at))
+        ORDER BY h.loaded_at""", [spec.name, THRESHOLD_RULE, spec.delivery]).fetchall()]

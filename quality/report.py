@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from html import escape
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import duckdb
 
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
-from schemas.clock import run_day_start
+from schemas.clock import run_day
 
 REPORT_FILE = "quality_report.html"
 EXAMPLES = 3
@@ -40,17 +40,18 @@ def mask(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Freshness:
-    last: datetime | None
+    last: date | None
+    """The latest day the source's accepted deliveries describe (warehouse/business_time.py last_observed)."""
     expected_days: int
 
-    def late_by(self, now: datetime) -> int | None:
+    def late_by(self, now: date) -> int | None:
         """Days past the expected schedule (None: on time)."""
         if self.last is None:
             return None
         late = (now - self.last).days - self.expected_days
         return late if late > 0 else None
 
-    def describe(self, now: datetime) -> tuple[str, str]:
+    def describe(self, now: date) -> tuple[str, str]:
         if self.last is None:
             return "never delivered", "bad"
         age = (now - self.last).days
@@ -84,8 +85,7 @@ def _failing_rules(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return by_source
 
 
-def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], now: datetime) -> str:
-    last = max((loaded for _, loaded, status, *_ in deliveries if status != "failed"), default=None)
+def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], last: date | None, now: date) -> str:
     fresh, fresh_class = Freshness(last, spec.freshness_days).describe(now)
     body = []
     for file_name, loaded_at, status, delivered, quarantined, held in deliveries:
@@ -122,24 +122,25 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}t
 .bad{color:#a00}.ok{color:#070}tr.bad td{background:#fee}small{color:#666;font-weight:normal}.where{color:#777}"""
 
 
-def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], now: datetime | None = None) -> str:
-    """The report's HTML."""
-    now = now or run_day_start().astimezone()  # the run day, as an aware time to compare with loaded_at
-    deliveries, rules = _deliveries(con), _failing_rules(con)
+def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], now: date | None = None) -> str:
+    """The report's HTML, freshness as of ``now`` (default the run day)."""
+    from warehouse.business_time import last_observed
+
+    now = now or run_day()
+    deliveries, rules, observed = _deliveries(con), _failing_rules(con), last_observed(con, now)
     overview = []
     for name, spec in registry.items():
         mine = deliveries.get(name, [])
-        last = max((loaded for _, loaded, status, *_ in mine if status != "failed"), default=None)
-        fresh, fresh_class = Freshness(last, spec.freshness_days).describe(now)
+        fresh, fresh_class = Freshness(observed.get(name), spec.freshness_days).describe(now)
         held = sum(1 for d in mine if d[5])
         overview.append(f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
                         f"<td class='{'bad' if held else ''}'>{held}</td>"
                         f"<td>{sum(r[2] for r in rules.get(name, [])):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>")
-    sections = "".join(_source_section(spec, deliveries.get(name, []), rules.get(name, []), now)
+    sections = "".join(_source_section(spec, deliveries.get(name, []), rules.get(name, []), observed.get(name), now)
                        for name, spec in registry.items())
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>
 <style>{_STYLE}</style></head><body>
-<h1>Quality report</h1><p>Written {now:%Y-%m-%d %H:%M} UTC. ID numbers and phones are masked.</p>
+<h1>Quality report</h1><p>Run day {now:%Y-%m-%d}. ID numbers and phones are masked.</p>
 <table><tr><th>source</th><th>deliveries</th><th>held</th><th>rows quarantined by a rule</th><th>freshness</th></tr>
 {''.join(overview)}</table>{sections}</body></html>"""
 

@@ -103,6 +103,11 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     failure_messages VARCHAR[],
     subdistrict      VARCHAR
 );
+-- warehouses made before deliveries carried the day they describe (warehouse/business_time.py): the
+-- next landing of each source fills it from the spec's rule (file name, date column, else the load day)
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS observed_on DATE;
+-- rows of a changes file re-sent under its name that an earlier delivery of that name already loaded
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS rows_resent BIGINT DEFAULT 0;
 -- warehouses made before runs were partitioned by subdistrict
 ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS subdistrict VARCHAR;
 -- warehouses made before a lost value could be quarantined without its row

@@ -1,5 +1,7 @@
 """Intake: take in whatever a source has newly delivered, files from the landing zone or a pull
-from its database (``warehouse.pull``), and land it in the raw layer."""
+from its database (``warehouse.pull``), and land it in the raw layer, each delivery with the day it
+describes (``observed_on``, warehouse/business_time.py). A changes file re-sent under its name lands
+only the rows not loaded before (warehouse/resent.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +12,10 @@ import duckdb
 from connectors.landing import survey
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
-from warehouse.raw import LandingResult, Status, land, record_failure, stopped_by_drift
+from warehouse.business_time import fill_observed_on
+from warehouse.database import transaction
+from warehouse.raw import LandingResult, Status, record_failure, stopped_by_drift, write_delivery
+from warehouse.resent import record_resent, split_resent
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,9 @@ def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | N
     or a pull from its database."""
     from warehouse.pull import pull_database
 
-    return pull_database(con, spec) if spec.is_database else land_files(con, spec, root, now)
+    landing = pull_database(con, spec) if spec.is_database else land_files(con, spec, root, now)
+    fill_observed_on(con, spec)  # a pull's delivery; every delivery of a warehouse made before business dates
+    return landing
 
 
 def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None,
@@ -55,6 +62,8 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | No
 
     Files already recorded under the same name and content are not offered again; failed files are.
     Files ignored or waiting (still being written) are listed, with why, in the note.
+    Each file lands in one transaction with its business date and, for a changes source re-sending a
+    file under its name, only the rows not loaded before.
     """
     recorded = set(
         con.execute(
@@ -77,6 +86,10 @@ def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | No
         if held := stopped_by_drift(delivered, spec):
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, held))
             break  # later deliveries of a source held back by drift wait for the spec, in order
-        results.append(land(con, spec, delivered, file.file_name, file.file_hash, file.file_bytes))
+        resent = split_resent(con, spec, file.file_name, delivered)
+        with transaction(con):
+            result = write_delivery(con, spec, resent.delivered, file.file_name, file.file_hash, file.file_bytes)
+            results.append(record_resent(con, result, resent))
+            fill_observed_on(con, spec)
     notes = ([] if results else ["no new deliveries"]) + [str(entry) for entry in found.unread]
     return SourceLanding(spec.name, tuple(results), note="; ".join(notes) or None)

@@ -2,8 +2,9 @@
 
 tags.person_records, link_records, business_records, event_records and house_records hold every
 staged row of that record kind (all sources, canonical columns, NULL where a source has none) plus
-``house_id`` and ``match_level`` from core.address_matches and ``is_current`` (the row is in the
-latest delivery of a snapshot source, or the source delivers changes). Keys come from identity
+``house_id`` and ``match_level`` from core.address_matches and ``is_current`` (the row is in a delivery
+current on the run day: the latest observed, not held, snapshot of a snapshot source, or any accepted
+delivery of a changes source; warehouse/business_time.py). Keys come from identity
 resolution, joined by provenance (source, delivery, sheet, row number):
 
 - ``person_id``: the person core.person_records gives the row (``PSN...``); ``id_number`` is the row's
@@ -19,10 +20,12 @@ An event or house record whose address names only a building is repeated for eve
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import duckdb
 
 from schemas import record_kind_columns, sql_type
+from warehouse.business_time import mark_current
 
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
 
@@ -55,7 +58,7 @@ def _matched(kind_sql: str, building_wide: bool) -> str:
     return f"""
         SELECT r.* EXCLUDE (_source, _delivery_id, _file_name, _sheet, _row_number),
                r._source AS source, r._delivery_id AS delivery_id, r._file_name AS file_name, r._sheet AS sheet,
-               r._row_number AS row_number, r._delivery_id IN (SELECT delivery_id FROM _current) AS is_current,
+               r._row_number AS row_number, r._delivery_id IN (SELECT delivery_id FROM current_deliveries) AS is_current,
                unnest(CASE WHEN len({houses}) = 0 THEN [NULL] ELSE {houses} END) AS house_id,
                coalesce(m.match_level, 'none') AS match_level,
                coalesce(m.match_level = 'building', false) AS is_building_wide
@@ -70,16 +73,12 @@ def _provenance(alias: str, table: str) -> str:
             f"AND {table}._sheet IS NOT DISTINCT FROM {alias}.sheet AND {table}._row_number = {alias}.row_number")
 
 
-def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping) -> None:
-    """(Re)build the tags.*_records tables from staging, core.address_matches and identity resolution."""
+def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: date | None = None) -> None:
+    """(Re)build the tags.*_records tables from staging, core.address_matches and identity resolution;
+    ``is_current`` as of ``as_of`` (default the run day)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS tags")
     con.execute(_MACROS)
-    snapshots = [name for name, spec in registry.items() if spec.delivery == "snapshot"]
-    con.execute("""CREATE OR REPLACE TEMP TABLE _current AS
-        SELECT delivery_id FROM meta.deliveries WHERE status = 'loaded' AND source NOT IN (SELECT unnest(?::VARCHAR[]))
-        UNION ALL
-        SELECT arg_max(delivery_id, loaded_at) FROM meta.deliveries
-        WHERE status = 'loaded' AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source""", [snapshots, snapshots])
+    mark_current(con, registry, as_of)
     by_kind = {kind: [n for n, s in registry.items() if s.record_kind == kind]
                for kind in ("person", "link", "business", "event", "house")}
     for kind, sources in by_kind.items():
@@ -129,7 +128,7 @@ RESIDENTS_SOURCE = "actual_residents"
 
 
 def build_residents(con: duckdb.DuckDBPyConnection) -> None:
-    """tags.residents: who lives where now, from the latest 实有人口 snapshot, one row per person."""
+    """tags.residents: who lives where now, from the current 实有人口 snapshot, one row per person."""
     con.execute(f"""CREATE OR REPLACE TABLE tags.residents AS
         SELECT person_id, mode(house_id) AS house_id, any_value(birth_date) AS birth_date, mode(sex) AS sex,
                mode(status) AS residence_reason, any_value(name) AS name, mode(id_number) AS id_number

@@ -5,15 +5,20 @@ One row per (link_kind, person, business or event, house): the dates the sources
 
 - person <-> house (``registered``, ``living``, ``owner``, ``tenant``): a person record
   (``core.person_records``) of a source that says so, at its matched house, from when to when the
-  deliveries say (a person in an earlier 实有人口 snapshot at house A and in the latest at B: living at
-  A ends the day before the move-in at B); skipped while people are not yet resolved. valid_to is the
+  deliveries say, in the business time of the deliveries (a person in an earlier 实有人口 snapshot at house A
+  and in the latest observed at B: living at A ends the day before the move-in at B); skipped while people
+  are not yet resolved. valid_to is the
   last day a link held, NULL while it holds;
 - business <-> house (``premises``): a business record at its matched house;
 - event <-> house (``event_house``) and event <-> business (``event_business``): the attributions.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
+
+from schemas.clock import run_day
 
 # What a record of each source says about the person and the house at its address, and whether the
 # record's valid_from / valid_to are the dates of that tie (登记日期, a lease) or of something else (a
@@ -27,14 +32,12 @@ PERSON_HOUSE_KINDS = {
     "rental_registration": ("tenant", True),
 }
 
-# The day a delivery describes: the date its file name carries (YYYYMMDD, YYYY-MM-DD or YYYYMM, the
-# first of the month), else the day it was loaded.
-OBSERVED_ON = """coalesce(
-    try_strptime(regexp_extract(d.file_name, '(20[0-9]{2}-?[01][0-9]-?[0-3][0-9])', 1).replace('-', ''), '%Y%m%d'),
-    try_strptime(regexp_extract(d.file_name, '(20[0-9]{2}[01][0-9])', 1), '%Y%m'), d.loaded_at)::DATE"""
+# The day a delivery describes, its business date (warehouse/business_time.py), over meta.deliveries ``d``.
+OBSERVED_ON = "d.observed_on"
 
 # Over ``observed`` (source, delivery_id, observed_on, loaded_at): the day of each source's next delivery
-# after each day it delivered, and its latest delivery; history of links and of businesses is read against them.
+# after each day it delivered, and its latest delivery by business date (the later loaded on a tie), so a late
+# old snapshot fills history without becoming the latest; history of links and of businesses is read against them.
 DELIVERY_SEQUENCE = """deliveries AS (
     SELECT source, observed_on, lead(observed_on) OVER (PARTITION BY source ORDER BY observed_on) AS next_observed_on
     FROM (SELECT DISTINCT source, observed_on FROM observed)),
@@ -64,14 +67,15 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
                        [schema, table]).fetchone()[0] > 0
 
 
-def _person_links(con: duckdb.DuckDBPyConnection) -> str:
+def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     """The person <-> house part of LINKS_SQL, with history.
 
     Per source, a tie runs from the record's own date (or the first delivery showing it) and stays open
     while the source's latest delivery still shows it (until the record's end date, a lease's, if it
     has one). A tie the latest delivery no longer shows has ended: the day before the person's next
     tie of that kind in that source began (a move-in date), else the day before the first delivery
-    that no longer showed it. Across sources a tie is open if any source still says so."""
+    that no longer showed it. Across sources a tie is open if any source still says so. Deliveries
+    observed after ``as_of`` are not yet history: a later run takes them."""
     if not _has_table(con, "core", "person_records"):
         return ""
     parts = []
@@ -90,7 +94,8 @@ def _person_links(con: duckdb.DuckDBPyConnection) -> str:
              AND p._row_number = s._row_number AND p._sheet IS NOT DISTINCT FROM s._sheet
             JOIN core.address_matches m ON m.source = s._source AND m._delivery_id = s._delivery_id
              AND m._row_number = s._row_number AND m._sheet IS NOT DISTINCT FROM s._sheet
-            WHERE p.person_id IS NOT NULL AND m.house_id IS NOT NULL AND m.match_level IN ('room', 'door')""")
+            WHERE p.person_id IS NOT NULL AND m.house_id IS NOT NULL AND m.match_level IN ('room', 'door')
+              AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
     if not parts:
         return ""
     return f"""UNION ALL
@@ -115,7 +120,8 @@ def _person_links(con: duckdb.DuckDBPyConnection) -> str:
         GROUP BY link_kind, person_id, house_id"""
 
 
-def build_links(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild core.links from business records, event attributions and, once resolved, person records."""
-    con.execute(LINKS_SQL.format(people=_person_links(con)))
+def build_links(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> dict[str, int]:
+    """Rebuild core.links from business records, event attributions and, once resolved, person records, as
+    of ``as_of`` (default the run day): a person's ties follow the business dates of the deliveries."""
+    con.execute(LINKS_SQL.format(people=_person_links(con, as_of or run_day())))
     return dict(con.execute("SELECT link_kind, count(*) FROM core.links GROUP BY 1 ORDER BY 1").fetchall())

@@ -14,10 +14,11 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         con.execute(f"""
             CREATE SCHEMA core; CREATE SCHEMA staging; CREATE SCHEMA meta;
-            CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP);
-            INSERT INTO meta.deliveries VALUES ('m:5', 'market_entities', '市场主体登记_20250501.json', '2026-11-01 08:00'),
-                ('m:6', 'market_entities', '市场主体登记_20250601.json', '2026-11-01 08:01'),
-                ('m:11', 'market_entities', '市场主体登记_20251101.json', '2026-11-01 08:02');
+            CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP,
+                                          observed_on DATE);
+            INSERT INTO meta.deliveries VALUES ('m:5', 'market_entities', '市场主体登记_20250501.json', '2026-11-01 08:00', '2025-05-01'),
+                ('m:6', 'market_entities', '市场主体登记_20250601.json', '2026-11-01 08:01', '2025-06-01'),
+                ('m:11', 'market_entities', '市场主体登记_20251101.json', '2026-11-01 08:02', '2025-11-01');
             CREATE TABLE staging.market_entities ({RECORD}, entity_type VARCHAR);
             CREATE TABLE core.business_records ({RECORD}, business_id VARCHAR, legal_name VARCHAR, shop_name VARCHAR,
                                                 house_id VARCHAR, valid_from DATE, status VARCHAR);

@@ -15,9 +15,10 @@ def con(tmp_path):
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
         connection.execute(f"""
             CREATE SCHEMA core; CREATE SCHEMA staging; CREATE SCHEMA meta;
-            CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP);
-            INSERT INTO meta.deliveries VALUES ('r:1', 'rental_registration', '房屋租赁登记_2025.xlsx', '2026-11-01'),
-                                               ('r:2', 'rental_registration', '房屋租赁登记_2026.xlsx', '2026-11-01');
+            CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP,
+                                          observed_on DATE);
+            INSERT INTO meta.deliveries VALUES ('r:1', 'rental_registration', '房屋租赁登记_2025.xlsx', '2026-11-01', '2026-11-01'),
+                                               ('r:2', 'rental_registration', '房屋租赁登记_2026.xlsx', '2026-11-01', '2026-11-01');
             CREATE TABLE core.business_records ({RECORD}, business_id VARCHAR, house_id VARCHAR, valid_from DATE);
             INSERT INTO core.business_records VALUES
                 ('market_entities', 'm:1', 1, NULL, 'B1', 'H1', DATE '2019-03-01'),
@@ -67,8 +68,8 @@ def test_a_mover_lives_at_the_old_house_until_the_day_before_the_move(con):
         CREATE TABLE staging.actual_residents ({RECORD}, valid_from DATE);
         INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
             ('actual_residents', 'a:5', 3, NULL, DATE '2012-01-01'), ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10');
-        INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00'),
-                                           ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01');
+        INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00', '2025-05-01'),
+                                           ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01', '2025-11-01');
         CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
         INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'),
             ('actual_residents', 'a:5', 3, NULL, 'P3'), ('actual_residents', 'a:11', 2, NULL, 'P2');

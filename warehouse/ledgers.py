@@ -3,7 +3,9 @@
 A template is any .xlsx whose header row names its columns in Chinese, maybe under a title row.
 schemas/ledger_fields.yaml says, per ledger, which rows it lists and which warehouse field fills each
 column; the template's file name names the ledger. ``【居委会】`` in a title cell becomes the
-committee's name. Everything else in the template (styles, widths, other sheets) is kept.
+committee's name. Everything else in the template (styles, widths, other sheets) is kept. Every text
+from the warehouse is written as a text cell, so a value such as ``=cmd|' /C calc'!A0`` (or one starting
+with ``+``, ``-``, ``@``, a tab or a return) shows as it is and never runs as a formula.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from schemas.clock import run_day
 LEDGERS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ledger_fields.yaml"
 SEQUENCE = "序号"
 COMMITTEE_PLACEHOLDER = "【居委会】"
+TEXT = "s"  # openpyxl's data type of a string cell: Excel shows it, never evaluates it
 HEADER_SEARCH_ROWS = 10  # the header row is among the first rows (a title row or two may come first)
 
 
@@ -80,6 +83,7 @@ def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: 
         for cell in row:
             if isinstance(cell.value, str) and COMMITTEE_PLACEHOLDER in cell.value:
                 cell.value = cell.value.replace(COMMITTEE_PLACEHOLDER, committee)
+                cell.data_type = TEXT  # the committee's name is data too
     columns, unknown = {}, []
     for cell in sheet[header]:
         title = cell.value.strip() if isinstance(cell.value, str) else None
@@ -99,6 +103,7 @@ def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: 
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
                 cell.number_format = "@"  # ID numbers and phones stay text, never 3.10101E+17
+                cell.data_type = TEXT  # openpyxl makes "=cmd|' /C calc'!A0" a live formula; data is never one
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return FilledLedger(out, name, len(records), unknown)

@@ -99,3 +99,30 @@ def test_housekey_export_ledger_writes_the_file(full_warehouse, tmp_path, monkey
     assert result.exit_code == 0, result.output
     assert "独居老人关爱台账: 10 rows" in result.output and "备注" in result.output
     assert load_workbook(out).worksheets[0].max_row == 3 + 10
+
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+def test_values_that_look_like_formulas_are_written_as_text(full_warehouse, tmp_path):
+    """A source value such as =cmd|' /C calc'!A0 reaches the ledger as the text it is, never as a formula."""
+    import shutil
+
+    warehouse = tmp_path / "housekey.duckdb"
+    shutil.copyfile(full_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        ids = [b for (b,) in con.execute("SELECT business_id FROM core.businesses JOIN core.houses USING (house_id) "
+                                         "WHERE committee_code = ? AND NOT is_deregistered ORDER BY 1", [COMMITTEE]).fetchall()]
+        for number, business_id in enumerate(ids):  # two columns each, so that every form is written
+            con.execute("UPDATE core.businesses SET sign_name = ?, category = ? WHERE business_id = ?",
+                        [FORMULAS[number % len(FORMULAS)], FORMULAS[-1 - number % len(FORMULAS)], business_id])
+        con.execute("UPDATE core.houses SET committee_name = '=HYPERLINK(\"http://x\")' WHERE committee_code = ?",
+                    [COMMITTEE])
+        filled = fill_ledger(con, TEMPLATES / "沿街商铺台账.xlsx", COMMITTEE, tmp_path / "out.xlsx")
+    assert 2 * len(ids) >= len(FORMULAS)
+    cells = [cell for row in load_workbook(filled.path).worksheets[0].iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    shown = {cell.value: cell.data_type for cell in cells if isinstance(cell.value, str)}
+    read_back = [f.replace("\r", "\n") for f in FORMULAS]  # XML reads a carriage return as a line feed
+    assert {formula: shown.get(formula) for formula in read_back} == dict.fromkeys(read_back, "s")
+    assert [t for v, t in shown.items() if "=HYPERLINK" in v] == ["s"]  # the committee name in the title, as text

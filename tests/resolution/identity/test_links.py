@@ -85,3 +85,32 @@ def test_a_mover_lives_at_the_old_house_until_the_day_before_the_move(con):
     assert con.execute(on, ["H3", date(2025, 6, 1), date(2025, 6, 1)]).fetchall() == [("P2",), ("P3",)]
     assert con.execute(on, ["H3", date(2025, 9, 1), date(2025, 9, 1)]).fetchall() == [("P3",)]
     assert con.execute(on, ["H4", date(2025, 9, 1), date(2025, 9, 1)]).fetchall() == [("P2",)]
+
+
+def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
+    """May and November 2025 snapshots, then a late August one (P2 still at H3, P4 there only) and one describing
+    2026-12 (P2 at H5): P2's move stays 2025-08-10 and H4 holds; P4 lived at H3 until the day before November's;
+    the December snapshot is not history yet on the run day 2026-11-01, and is on 2026-12-01."""
+    con.execute(f"""
+        CREATE TABLE staging.actual_residents ({RECORD}, valid_from DATE);
+        INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
+            ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10'), ('actual_residents', 'a:8', 2, NULL, DATE '2010-03-01'),
+            ('actual_residents', 'a:8', 3, NULL, DATE '2020-01-01'), ('actual_residents', 'a:12', 2, NULL, DATE '2026-11-20');
+        INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00', '2025-05-01'),
+            ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01', '2025-11-01'),
+            ('a:8', 'actual_residents', '实有人口_202508.csv', '2026-11-01 08:02', '2025-08-01'),
+            ('a:12', 'actual_residents', '实有人口_202612.csv', '2026-11-01 08:03', '2026-12-01');
+        CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
+        INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'), ('actual_residents', 'a:11', 2, NULL, 'P2'),
+            ('actual_residents', 'a:8', 2, NULL, 'P2'), ('actual_residents', 'a:8', 3, NULL, 'P4'),
+            ('actual_residents', 'a:12', 2, NULL, 'P2');
+        INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
+            ('actual_residents', 'a:11', 2, NULL, 'H4', 'room'), ('actual_residents', 'a:8', 2, NULL, 'H3', 'room'),
+            ('actual_residents', 'a:8', 3, NULL, 'H3', 'room'), ('actual_residents', 'a:12', 2, NULL, 'H5', 'room')""")
+    living = "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links " \
+             "WHERE link_kind = 'living' ORDER BY person_id, house_id"
+    build_links(con, as_of=date(2026, 11, 1))
+    assert con.execute(living).fetchall() == [("P2", "H3", "2010-03-01", "2025-08-09"), ("P2", "H4", "2025-08-10", None),
+                                              ("P4", "H3", "2020-01-01", "2025-10-31")]
+    build_links(con, as_of=date(2026, 12, 1))
+    assert con.execute(living).fetchall()[1:3] == [("P2", "H4", "2025-08-10", "2026-11-19"), ("P2", "H5", "2026-11-20", None)]

@@ -64,6 +64,12 @@ def run(
                                           "default every subdistrict of $HOUSEKEY_SUBDISTRICTS, one after another."),
 ) -> None:
     """Land every pending delivery of every source (or the named ones) in the warehouse, per subdistrict."""
+    from warehouse.privacy import MissingTokenKey, require_token_key
+    try:
+        require_token_key()  # before any work: production never publishes tokens under a missing or weak key
+    except MissingTokenKey as error:
+        typer.echo(str(error), err=True)  # one line, never wrapped
+        raise typer.Exit(2) from error
     with console.status("starting Dagster…"):
         from dagster import DagsterInstance
 

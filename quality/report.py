@@ -2,11 +2,11 @@
 
 For each source: its deliveries with pass rates (and which were held), freshness against the
 spec's ``freshness_days``, and the rules that failed most with example values, ID numbers and
-phones masked. Written to ``quality_report.html`` next to the warehouse on every ``housekey run``.
+phones masked by warehouse/privacy.py (the analyst copy's rules). Written owner-only to
+``quality_report.html`` next to the warehouse on every ``housekey run``.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -17,27 +17,11 @@ import duckdb
 
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
+from warehouse.privacy import mask_rejected, mask_text
 from schemas.clock import run_day
 
 REPORT_FILE = "quality_report.html"
 EXAMPLES = 3
-# runs of 7 or more digits (ID numbers, phones, with spaces or dashes): only the ends stay readable
-_DIGITS = re.compile(r"\d(?:[\d \-]{5,}\d)[\dXx]?")
-
-
-def mask(value: str | None) -> str:
-    """A value fit for the report: long digit runs keep their first three and last two characters."""
-    if value is None:
-        return ""
-
-    def hide(match: re.Match) -> str:
-        text = match.group(0)
-        digits = sum(ch.isdigit() for ch in text)
-        return text if digits < 7 else text[:3] + "*" * (len(text) - 5) + text[-2:]
-
-    return _DIGITS.sub(hide, value)
-
-
 @dataclass(frozen=True)
 class Freshness:
     last: date | None
@@ -92,16 +76,16 @@ def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple
         staged = 0 if held else delivered - quarantined
         rate = f"{staged / delivered:.1%}" if delivered and status == "loaded" else "–"
         state = "held" if held else status
-        body.append(f"<tr class='{'bad' if held or status == 'failed' else ''}'><td>{escape(file_name)}</td>"
+        body.append(f"<tr class='{'bad' if held or status == 'failed' else ''}'><td>{escape(mask_text(file_name))}</td>"
                     f"<td>{loaded_at:%Y-%m-%d %H:%M}</td><td>{escape(state)}</td><td>{delivered:,}</td>"
-                    f"<td>{staged:,}</td><td>{quarantined:,}</td><td>{rate}</td><td>{escape(held or '')}</td></tr>")
+                    f"<td>{staged:,}</td><td>{quarantined:,}</td><td>{rate}</td><td>{escape(mask_text(held) or '')}</td></tr>")
     top = []
     for rule, column, count, reason, examples in rules[:5]:
-        shown = "; ".join(f"{escape(mask(e['value']))} <span class='where'>({escape(e['file_name'] or '')}"
-                          f"{', ' + escape(e['sheet']) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
+        shown = "; ".join(f"{escape(mask_rejected(e['value']) or '')} <span class='where'>({escape(mask_text(e['file_name']) or '')}"
+                          f"{', ' + escape(mask_text(e['sheet'])) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
                           for e in examples)
-        top.append(f"<tr><td>{escape(rule)}</td><td>{escape(column or '')}</td><td>{count:,}</td>"
-                   f"<td>{escape(mask(reason or ''))}</td><td>{shown}</td></tr>")
+        top.append(f"<tr><td>{escape(rule)}</td><td>{escape(mask_text(column) or '')}</td><td>{count:,}</td>"
+                   f"<td>{escape(mask_rejected(reason) or '')}</td><td>{shown}</td></tr>")
     delivered = sum(d[3] for d in deliveries if d[2] == "loaded")
     staged = sum(0 if d[5] else d[3] - d[4] for d in deliveries if d[2] == "loaded")
     rate = f"{staged / delivered:.1%}" if delivered else "–"
@@ -154,6 +138,8 @@ def write_report(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSp
     """Write the report to ``path`` (replacing it in one rename) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = path.with_suffix(".html.new")
+    fresh.unlink(missing_ok=True)
+    fresh.touch(mode=0o600)  # owner-only: failing values and file names are personal data too
     fresh.write_text(render(con, registry), encoding="utf-8")
     fresh.replace(path)
     return path

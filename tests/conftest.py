@@ -9,6 +9,8 @@ from filelock import FileLock
 WORLD_AS_OF = "2026-11-01"  # the sample world's "today" (data_samples/generator/population.py AS_OF)
 # every test runs on the sample world's day, whatever the wall clock says (schemas/clock.py)
 os.environ.setdefault("HOUSEKEY_AS_OF", WORLD_AS_OF)
+# the analyst copy's token key, set explicitly as a deployment would (warehouse/privacy.py has none built in)
+os.environ.setdefault("HOUSEKEY_TOKEN_KEY_1", "housekey-test-key-not-secret")
 
 
 def _build(path: Path) -> None:

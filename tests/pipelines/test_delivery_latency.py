@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, build_sensor_context, instance_for_test
 
-from benchmarks.delivery_latency import SENSOR, SOURCE, visible_records, write_patrol_delivery
+from benchmarks.delivery_latency import RUN_DAY, SENSOR, SOURCE, visible_records, write_patrol_delivery
 from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import build_definitions
 
@@ -29,6 +29,7 @@ def district(tmp_path, monkeypatch, full_warehouse):
     shutil.copyfile(full_warehouse, warehouse)
     monkeypatch.setenv("HOUSEKEY_LANDING", str(landing))
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("HOUSEKEY_AS_OF", RUN_DAY)  # the delivery week is after the sample world's day
     monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
     with instance_for_test() as instance:
         yield build_definitions().get_repository_def(), instance, landing, warehouse.with_name("analyst.duckdb")

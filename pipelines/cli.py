@@ -244,7 +244,8 @@ def _accounts(accounts) -> Table:
         table.add_column(heading, justify="right")
     for a in accounts:
         table.add_row(a.source, f"{a.delivered:,}", f"{a.staged:,}", f"{a.quarantined:,}",
-                      Text("yes", style="green") if a.balanced else Text("NO", style="red"), f"{a.values_quarantined:,}")
+                      Text(f"yes, {a.pending:,} pending" if a.pending else "yes", style="green") if a.balanced
+                      else Text("NO", style="red"), f"{a.values_quarantined:,}")
     table.add_section()
     totals = {k: f"{sum(getattr(a, k) for a in accounts):,}" for k in ("delivered", "staged", "quarantined", "values_quarantined")}
     table.add_row(Text("total", style="bold"), totals["delivered"], totals["staged"], totals["quarantined"], "",

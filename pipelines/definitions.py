@@ -132,8 +132,10 @@ def row_accounting_check(spec: SourceSpec) -> AssetChecksDefinition:
 
         with warehouse.get_connection() as con:
             (account,) = row_accounts(con, [spec.name])
-        return AssetCheckResult(passed=account.balanced, metadata={
-            "delivered": account.delivered, "staged": account.staged, "quarantined": account.quarantined, "held": account.held})
+        # right after staging nothing may be pending
+        return AssetCheckResult(passed=account.balanced and not account.pending, metadata={
+            "delivered": account.delivered, "staged": account.staged, "quarantined": account.quarantined, "held": account.held,
+            "pending": account.pending})
 
     return rows_add_up
 

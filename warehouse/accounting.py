@@ -2,12 +2,16 @@
 
 Quarantined rows include the rows of held deliveries (the quality gate stopped the whole delivery):
 ``held`` says how many of them were held without failing a rule themselves. A value quarantined alone
-leaves its row staged: it counts in ``values_quarantined``, not in the rows."""
+leaves its row staged: it counts in ``values_quarantined``, not in the rows. Rows landed but not yet
+staged (a run killed between landing and staging; the next run stages them) are ``pending``, not lost."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import duckdb
+
+from quality.gate import RULE_PREFIX
+from warehouse.staging import STAGING_RULE
 
 
 @dataclass(frozen=True)
@@ -21,16 +25,33 @@ class SourceAccount:
     """Of the quarantined rows, those quarantined only because their delivery was held."""
     values_quarantined: int = 0
     """Values quarantined alone (an ID number Excel mangled): their rows are staged with the value NULL."""
+    pending: int = 0
+    """Rows of deliveries landed since staging last ran, neither staged nor quarantined yet."""
 
     @property
     def balanced(self) -> bool:
-        return self.delivered == self.staged + self.quarantined
+        return self.delivered == self.staged + self.quarantined + self.pending
 
 
 def _staged(con: duckdb.DuckDBPyConnection, source: str) -> int:
     exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
                          "AND table_name = ?", [source]).fetchone()[0]
     return con.execute(f'SELECT count(*) FROM staging."{source}"').fetchone()[0] if exists else 0
+
+
+def _pending(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Rows of the source's loaded deliveries that staging has not seen: none of their rows staged or typed."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
+                         "AND table_name = ?", [source]).fetchone()[0]
+    staged = f'SELECT _delivery_id FROM staging."{source}"' if exists else "SELECT NULL"
+    return con.execute(f"""
+        SELECT coalesce(sum(d.rows_delivered - (SELECT count(*) FROM quality.quarantined_rows q
+                                                WHERE q.source = d.source AND q.delivery_id = d.delivery_id)), 0)
+        FROM meta.deliveries d WHERE d.source = ? AND d.status = 'loaded'
+          AND d.delivery_id NOT IN ({staged})
+          AND NOT EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.source = d.source AND q.delivery_id = d.delivery_id
+                          AND (starts_with(q.rule, ?) OR starts_with(q.rule, ?)))""",
+                       [source, STAGING_RULE, RULE_PREFIX]).fetchone()[0]
 
 
 def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[SourceAccount]:
@@ -44,4 +65,5 @@ def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[Sou
     held = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' "
                             "GROUP BY source").fetchall())
     return [SourceAccount(s, delivered.get(s, (0, 0))[0], int(delivered.get(s, (0, 0))[1] or 0), _staged(con, s),
-                          quarantined.get(s, 0), held.get(s, 0), values.get(s, 0)) for s in sources]
+                          quarantined.get(s, 0), held.get(s, 0), values.get(s, 0), int(_pending(con, s)))
+            for s in sources]

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phone
-from resolution.identity.person_decisions import RECORD_KEY_SQL, decisions_by_record
+from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
 
 MATCH_PROBABILITY = 0.99
 RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
@@ -288,28 +288,52 @@ def _write_people(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _write_review(con: duckdb.DuckDBPyConnection, review: list[tuple]) -> None:
-    """Pairs held apart (two ID numbers, or too doubtful to join) and ledgers their ID number contradicts."""
+    """Pairs held apart (two ID numbers, or too doubtful to join) and ledgers their ID number contradicts.
+
+    The queue is stable: one pair per two persons, the one it showed before while both records are still
+    there, the persons still apart and no reviewer has decided it (a later delivery shifts the model's
+    weights a little, and must not move or drop a pair a reviewer may be looking at); else the strongest,
+    ties broken by the records' keys (provenance, never positions)."""
     left, right, reason, weight, evidence = (list(c) for c in zip(*review)) if review else ([], [], [], [], [])
     con.register("_pairs", pa.table({"record_id": pa.array(left, pa.int64()), "other_record_id": pa.array(right, pa.int64()),
                                      "reason": pa.array(reason, pa.string()), "match_weight": pa.array(weight, pa.float64()),
                                      "evidence": pa.array(evidence, pa.string())}))
+    con.execute(DECISIONS_SQL)
+    con.execute("CREATE SCHEMA IF NOT EXISTS quality")
+    previous = "SELECT NULL::VARCHAR AS record_key, NULL::VARCHAR AS other_record_key, NULL::VARCHAR AS reason, " \
+               "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS evidence LIMIT 0"
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' AND table_name = 'person_review'"
+                   ).fetchone()[0]:
+        previous = ("SELECT record_key, other_record_key, reason, match_weight, evidence FROM quality.person_review "
+                    "WHERE other_record_key IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _previous_review AS {previous}")
     con.execute(f"""
-        CREATE SCHEMA IF NOT EXISTS quality;
         CREATE OR REPLACE TABLE quality.person_review AS
         WITH record AS (SELECT l.*, i.person_id, {RECORD_KEY_SQL} AS record_key
-                        FROM _person_links l JOIN _person_ids i USING (cluster))
+                        FROM _person_links l JOIN _person_ids i USING (cluster)),
+        fresh AS (SELECT p.reason, p.match_weight, p.evidence, a.record_key, b.record_key AS other_record_key, false AS carried
+                  FROM _pairs p JOIN record a ON a.record_id = p.record_id JOIN record b ON b.record_id = p.other_record_id),
+        carried AS (SELECT v.reason, v.match_weight, v.evidence, v.record_key, v.other_record_key, true AS carried
+                    FROM _previous_review v
+                    WHERE NOT EXISTS (SELECT 1 FROM core.person_decisions d
+                                      WHERE d.record_key = least(v.record_key, v.other_record_key)
+                                        AND d.other_record_key = greatest(v.record_key, v.other_record_key))),
+        pairs AS (SELECT * FROM fresh UNION ALL SELECT * FROM carried)
         SELECT p.reason, a.person_id, b.person_id AS other_person_id, p.match_weight, p.evidence,
                a.record_key, b.record_key AS other_record_key,
                a._source, a._row_number, a.name, b._source AS other_source, b._row_number AS other_row_number,
                b.name AS other_name
-        FROM _pairs p JOIN record a ON a.record_id = p.record_id JOIN record b ON b.record_id = p.other_record_id
+        FROM pairs p JOIN record a ON a.record_key = p.record_key JOIN record b ON b.record_key = p.other_record_key
         WHERE a.person_id <> b.person_id
-        QUALIFY row_number() OVER (PARTITION BY least(a.person_id, b.person_id), greatest(a.person_id, b.person_id)
-                                   ORDER BY p.match_weight DESC) = 1
+        QUALIFY row_number() OVER (
+            PARTITION BY least(a.person_id, b.person_id), greatest(a.person_id, b.person_id)
+            ORDER BY (p.record_key, p.other_record_key) IN (SELECT (record_key, other_record_key) FROM _previous_review) DESC,
+                     p.carried, p.match_weight DESC NULLS LAST, p.record_key, p.other_record_key) = 1
         UNION ALL
         SELECT 'ledger contradicts its ID number', person_id, NULL, NULL, cross_check, record_key, NULL,
                _source, _row_number, name,
                NULL, NULL, NULL
         FROM record WHERE cross_check IS NOT NULL
-        ORDER BY reason, person_id""")
+        ORDER BY reason, person_id, other_person_id NULLS FIRST, record_key""")
     con.unregister("_pairs")
+    con.execute("DROP TABLE _previous_review")

@@ -24,15 +24,22 @@ EVENT_COLUMNS = """
     FROM tags.event_records GROUP BY source, delivery_id, sheet, row_number
 """
 FROM_ATTRIBUTIONS = """
-    SELECT a.event_id, a._source AS source, a.category, a.occurred_at, a.closed_at, r.status, r.result,
+    SELECT a.event_id, a._source AS source, a._delivery_id AS delivery_id, a._row_number AS row_number, a.category, a.occurred_at, a.closed_at, r.status, r.result,
            a.house_id, a.business_id, r.grid_code
     FROM core.event_attributions a LEFT JOIN records r ON r.source = a._source AND r.delivery_id = a._delivery_id
          AND r.sheet IS NOT DISTINCT FROM a._sheet AND r.row_number = a._row_number
 """
 FROM_RECORDS = """
     SELECT source || ':' || coalesce(event_ref, delivery_id || '#' || row_number) AS event_id, source, category,
-           occurred_at, closed_at, status, result, house_id, business_id, grid_code
+           delivery_id, row_number, occurred_at, closed_at, status, result, house_id, business_id, grid_code
     FROM records
+"""
+# Every version of an event (a work order pulled open, then closed): the latest delivered is current.
+VERSIONS = """
+    SELECT e.*, d.loaded_at AS valid_from, lead(d.loaded_at) OVER version AS valid_to,
+           lead(d.loaded_at) OVER version IS NULL AS is_current
+    FROM events e LEFT JOIN meta.deliveries d USING (delivery_id)
+    WINDOW version AS (PARTITION BY e.event_id ORDER BY d.loaded_at, e.delivery_id, e.row_number)
 """
 
 
@@ -50,20 +57,26 @@ def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 
 def build_events(con: duckdb.DuckDBPyConnection) -> int:
-    """(Re)build marts.events; returns its row count."""
+    """(Re)build marts.events, one row per event (its current version), and marts.event_versions, every
+    version delivered with ``valid_from``/``valid_to`` (delivery times) and ``is_current``; returns the events."""
     declared = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))
     closed = ", ".join(f"'{s}'" for s in declared["closed_statuses"])
     base = FROM_ATTRIBUTIONS if has_table(con, "core", "event_attributions") else FROM_RECORDS
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(f"""CREATE OR REPLACE TABLE marts.events AS
-        WITH records AS ({EVENT_COLUMNS}),
-        events AS ({base}),
-        graded AS (SELECT *, {severity_sql(declared['rules'])} AS graded FROM events)
-        SELECT e.event_id, e.source, e.category, e.occurred_at, e.closed_at, e.status, e.result,
+    columns = f"""e.event_id, e.source, e.category, e.occurred_at, e.closed_at, e.status, e.result,
                e.graded.severity AS severity, e.graded.why AS severity_reason,
                e.graded IS NOT NULL AND e.closed_at IS NULL AND coalesce(e.status, '') NOT IN ({closed}) AS is_open,
                e.house_id, e.business_id, h.committee_code, h.committee_name,
-               coalesce(h.grid_code, e.grid_code) AS grid_code
+               coalesce(h.grid_code, e.grid_code) AS grid_code"""
+    con.execute(f"""CREATE OR REPLACE TABLE marts.event_versions AS
+        WITH records AS ({EVENT_COLUMNS}),
+        events AS ({base}),
+        versions AS ({VERSIONS}),
+        graded AS (SELECT *, {severity_sql(declared['rules'])} AS graded FROM versions)
+        SELECT {columns}, e.valid_from, e.valid_to, e.is_current, e.delivery_id
         FROM graded e LEFT JOIN core.houses h USING (house_id)
-        ORDER BY e.occurred_at, e.event_id""")
+        ORDER BY e.occurred_at, e.event_id, e.valid_from""")
+    con.execute("""CREATE OR REPLACE TABLE marts.events AS
+        SELECT * EXCLUDE (valid_from, valid_to, is_current, delivery_id) FROM marts.event_versions WHERE is_current
+        ORDER BY occurred_at, event_id""")
     return con.execute("SELECT count(*) FROM marts.events").fetchone()[0]

@@ -126,7 +126,7 @@ def connect(spec: SourceSpec) -> Iterator[object]:
     SourceUnavailable, without credentials, when it cannot be opened or is lost."""
     target = database_url(spec)
     try:
-        connection = _open(target)
+        connection = open_database(target)
     except Exception as exc:  # any driver error, a malformed URL option included: never its raw text
         raise SourceUnavailable(f"source {spec.name}: cannot reach {spec.format} at {target.where}: "
                                 f"{target.redact(_first_line(exc))}", target.required) from None
@@ -145,7 +145,9 @@ def connect(spec: SourceSpec) -> Iterator[object]:
         connection.close()
 
 
-def _open(target: DatabaseUrl):
+def open_database(target: DatabaseUrl):
+    """A psycopg or pymysql connection to ``target``; the driver's exceptions as they come (pass their text
+    through ``target.redact``)."""
     if target.dialect == "postgres":
         import psycopg
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+from connectors.readers.sql import open_database, parse_url
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 MARIADB_URL = "mysql://root@127.0.0.1:3306/test"
-_CONNECT_TIMEOUT = 5  # seconds: an absent server should cost a moment, not a minute
 
 
 def seed_databases(samples: Path) -> list[str]:
@@ -30,14 +30,13 @@ def seed_databases(samples: Path) -> list[str]:
 
 
 def _load_postgres(tables: list[dict]) -> list[str]:
-    import psycopg
     from psycopg import sql
 
-    url = os.environ.get("HOUSEKEY_PG_URL", PG_URL)
+    target = parse_url(os.environ.get("HOUSEKEY_PG_URL", PG_URL), "postgres")
     try:
-        connection = psycopg.connect(url, connect_timeout=_CONNECT_TIMEOUT)
-    except psycopg.OperationalError as exc:
-        return [f"PostgreSQL not reachable at {_where(url)}, skipped {_names(tables)}: {_first_line(exc)}"]
+        connection = open_database(target)
+    except Exception as exc:  # the driver's text only through redact: a password may be in a malformed URL
+        return [f"PostgreSQL not reachable at {target.where}, skipped {_names(tables)}: {target.redact(_first_line(exc))}"]
     with connection:
         for seed in tables:
             table, names = sql.Identifier(seed["table"]), [sql.Identifier(c) for c, _ in seed["columns"]]
@@ -50,21 +49,15 @@ def _load_postgres(tables: list[dict]) -> list[str]:
             with connection.cursor().copy(copy_in) as copy:
                 for row in seed["rows"]:
                     copy.write_row(row)
-    return [f"PostgreSQL {_where(url)}: {seed['table']} ({len(seed['rows'])} rows)" for seed in tables]
+    return [f"PostgreSQL {target.where}: {seed['table']} ({len(seed['rows'])} rows)" for seed in tables]
 
 
 def _load_mariadb(tables: list[dict]) -> list[str]:
-    import pymysql
-
-    url = os.environ.get("HOUSEKEY_MARIADB_URL", MARIADB_URL)
-    parts = urlsplit(url)
+    target = parse_url(os.environ.get("HOUSEKEY_MARIADB_URL", MARIADB_URL), "mariadb")
     try:
-        connection = pymysql.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-                                     user=unquote(parts.username or "root"), password=unquote(parts.password or ""),
-                                     database=parts.path.lstrip("/") or None, charset="utf8mb4",
-                                     connect_timeout=_CONNECT_TIMEOUT)
-    except pymysql.err.OperationalError as exc:
-        return [f"MariaDB not reachable at {_where(url)}, skipped {_names(tables)}: {_first_line(exc)}"]
+        connection = open_database(target)
+    except Exception as exc:  # the driver's text only through redact
+        return [f"MariaDB not reachable at {target.where}, skipped {_names(tables)}: {target.redact(_first_line(exc))}"]
     with connection, connection.cursor() as cursor:
         for seed in tables:
             table = f"`{seed['table']}`"
@@ -76,14 +69,7 @@ def _load_mariadb(tables: list[dict]) -> list[str]:
             placeholders = ", ".join(["%s"] * len(seed["columns"]))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", seed["rows"])
         connection.commit()
-    return [f"MariaDB {_where(url)}: {seed['table']} ({len(seed['rows'])} rows)" for seed in tables]
-
-
-def _where(url: str) -> str:
-    """host:port/database, never the credentials."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.hostname}{port}{parts.path}"
+    return [f"MariaDB {target.where}: {seed['table']} ({len(seed['rows'])} rows)" for seed in tables]
 
 
 def _names(tables: list[dict]) -> str:

@@ -102,3 +102,22 @@ def test_row_accounting_is_a_blocking_check_on_every_staging_asset(registry):
     assert set(evaluations) == {"elderly", "low_income"}
     assert all(e.passed for e in evaluations.values())
     assert evaluations["low_income"].metadata["delivered"].value == 2
+
+
+def test_a_held_delivery_holds_its_source_and_the_analyst_copy_says_so(registry, tmp_path):
+    """elderly's second delivery fails the gate (most of its rows have no name): held, not staged; the analyst
+    copy is still published, with low_income's new rows, and meta.held_sources names elderly and why."""
+    from pipelines.definitions import publish_asset, source_checks
+
+    (tmp_path / "landing" / "elderly" / "2026-04.jsonl").write_text('{"姓名": null}\n' * 4 + '{"姓名": "赵六"}\n',
+                                                                   encoding="utf-8")
+    (tmp_path / "landing" / "low_income" / "2026-04.csv").write_text("姓名\n钱七\n", encoding="utf-8")
+    upstream = source_assets(registry)
+    result = materialize([*upstream, publish_asset(upstream, registry), *source_checks(registry)],
+                         resources=warehouse_resources(), instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert ("publish", "analyst_copy") in {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    with duckdb.connect(str(tmp_path / "analyst.duckdb"), read_only=True) as con:
+        (source, reason), = con.execute("SELECT source, reason FROM meta.held_sources").fetchall()
+        assert source == "elderly" and "2026-04.jsonl held, not staged" in reason
+        assert con.execute("SELECT count(*) FROM staging.low_income").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM staging.elderly").fetchone() == (1,)  # the earlier delivery only

@@ -25,7 +25,7 @@ from pipelines.schedules import prune_runs
 from pipelines.sensors import SETTLE_SECONDS, run_summary_sensors, source_sensors
 from warehouse.database import connect
 from warehouse.intake import SourceLanding
-from warehouse.runs import summarise_run
+from warehouse.runs import record_run, summarise_run
 
 FILE_SPEC = """
     name: {name}
@@ -346,3 +346,26 @@ class _Server:
 
     def close(self) -> None:
         self.connection.close()
+
+
+@pytest.mark.parametrize("setting", ["laptop", "off"])
+def test_a_laptop_without_database_servers_skips_them_with_a_note(database, monkeypatch, setting):
+    """`make demo` with no server at the local default (or HOUSEKEY_DATABASES=off): skipped, the run succeeds."""
+    from connectors.readers import sql
+    from pipelines.cli import QUIET_RUN
+
+    spec, _, _ = database
+    monkeypatch.delenv("HOUSEKEY_TEST_DB_URL")  # no URL configured: the local default server
+    monkeypatch.delenv("HOUSEKEY_ENV", raising=False)
+    if setting == "laptop":
+        monkeypatch.setitem(sql.DEFAULT_URLS, spec.format, URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
+    else:
+        monkeypatch.setenv("HOUSEKEY_DATABASES", "off")
+    with instance_for_test() as instance:
+        result = materialize([raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN, instance=instance)
+        with connect() as con:
+            summary = summarise_run(instance, result.run_id, [spec.name], con)
+            record_run(con, summary)
+            row = con.execute("SELECT status, message FROM meta.run_sources").fetchone()
+    assert summary.status == "success" and row[0] == "skipped"
+    assert ("cannot reach" in row[1]) if setting == "laptop" else ("HOUSEKEY_DATABASES=off" in row[1])

@@ -192,3 +192,91 @@ class Link:
     root's parent (the test's tmp folder), or a name that does not exist."""
 
     target: str
+
+
+def ods(rows: list[list[str | None]], header: list[str] = HEADER, sheet: str = "名册") -> bytes:
+    """An OpenDocument spreadsheet (LibreOffice's .ods), written as its XML by hand."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    def cell(value: str | None) -> str:
+        if value is None:
+            return "<table:table-cell/>"
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+
+    table = "".join("<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in [header, *rows])
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet><table:table table:name={quoteattr(sheet)}>{table}</table:table>"
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        package.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        package.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Cached:
+    """A formula cell with the value Excel cached for it (an error value such as #N/A included)."""
+
+    formula: str
+    shown: object
+
+
+@dataclass(frozen=True)
+class Serial:
+    """A number in a date-formatted cell: Excel's serial day (1900 system)."""
+
+    day: int
+
+
+def xlsx_typed(rows: list[list[object]], header: list[str | None] = HEADER, above: list[list[object]] = (),
+               far: tuple[int, int, str] | None = None) -> bytes:
+    """An xlsx workbook written by xlsxwriter with typed cells (bool, number, ``Cached``, ``Serial``),
+    ``above`` rows before the header, and optionally one stray cell ``far`` = (row, column, text)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    ws = book.add_worksheet("名册")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate([*above, header, *rows]):
+        for c, value in enumerate(row):
+            if isinstance(value, Cached):
+                ws.write_formula(r, c, value.formula, None, value.shown)
+            elif isinstance(value, Serial):
+                ws.write_number(r, c, value.day, date)
+            elif value is not None:
+                ws.write(r, c, value)
+    if far:
+        ws.write_string(*far)
+    book.close()
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder in the landing folder where a file belongs, holding a delivery-like file."""
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """A named pipe (FIFO) where a file belongs: opening it would block forever."""
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A file modified seconds before the run's clock: it may still be being written."""
+
+    content: bytes

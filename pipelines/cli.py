@@ -229,10 +229,12 @@ def _summary(summary: RunSummary) -> Table:
 
 
 def _notes(landed: dict[str, SourceLanding]) -> list[Text]:
-    """Skipped sources, one line each, under the summary (failed files are among the run's failures)."""
+    """Skipped sources, one line each, under the summary (failed files and databases are among the run's failures)."""
+    from warehouse.pull import FAILED
+
     lines = []
     for name, landing in landed.items():
-        if not landing.deliveries and landing.note:
+        if not landing.deliveries and landing.note and not landing.note.startswith(FAILED):
             lines.append(Text.assemble(("– ", "dim"), f"{name}: {landing.note}"))
     return lines
 

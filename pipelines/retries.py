@@ -38,7 +38,7 @@ def land_with_retries(land: Callable[[], SourceLanding], delays: Sequence[float]
         failed = not_read(landing)
         if failed is None or failed[0] != "failed":
             break
-        log(f"source {landing.source}: {failed[1]}; attempt {attempt} of {len(delays) + 1} in {delay:g} s")
+        log(f"{failed[1]}; attempt {attempt} of {len(delays) + 1} in {delay:g} s")
         sleep(delay)
         landing = land()
     return landing

@@ -54,40 +54,33 @@ _READABLE = str.maketrans({
     **{chr(c): None for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}})
 # One optional separator between the groups of a number: 310101-19850615-7779, 138.1234.5670, 138 1234 5670.
 _SEP = r"[ .\-_/]?"
-_IDENTIFIER = re.compile("|".join((
+# The forms, written once for Python (which masks) and RE2 (DuckDB's pre-test): <B> no digit before, <E> no digit
+# after, <RP> a closing parenthesis.
+_FORMS = (
     # an ID number a source already masked: its visible birth year or tail would help rebuild it
-    r"(?<![0-9])(?P<half>[1-8][0-9]{5})\*{4,12}[0-9Xx*]{0,6}",
+    r"<B>(?P<half>[1-8][0-9]{5})\*{4,12}[0-9Xx*]{0,6}",
     # 18 digits; no end boundary: card numbers such as 残疾证号 are the ID number plus two digits. The birth date
     # is checked loosely on purpose: an ID number with a typo still names a person.
-    rf"(?<![0-9])(?P<id18>[1-8][0-9]{{5}}){_SEP}(?:19|20)[0-9]{{2}}{_SEP}[01][0-9]{_SEP}[0-3][0-9]{_SEP}[0-9]{{3}}[0-9Xx]",
+    rf"<B>(?P<id18>[1-8][0-9]{{5}}){_SEP}(?:19|20)[0-9]{{2}}{_SEP}[01][0-9]{_SEP}[0-3][0-9]{_SEP}[0-9]{{3}}[0-9Xx]",
     # 15 digits (the first generation) with a real month and day: document numbers such as XC202605060002312 stay
-    rf"(?<![0-9])(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}"
-    r"(?![0-9])",
-    rf"(?<![0-9])(?P<cc>(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}(?P<mobile_tail>[0-9]{{4}})"
-    r"(?![0-9])",
-    rf"(?<![0-9])(?P<area>\(?0?21\)?){_SEP}[0-9]{{4}}(?P<line_tail>[0-9]{{4}})(?![0-9])",
-)))
+    rf"<B>(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}<E>",
+    rf"<B>(?P<cc>(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}(?P<mobile_tail>[0-9]{{4}})<E>",
+    rf"<B>(?P<area>0?21<RP>){_SEP}[0-9]{{4}}(?P<line_tail>[0-9]{{4}})<E>",
+)
+
+
+def _written(before: str, after: str, parenthesis: str) -> str:
+    return "|".join(f.replace("<B>", before).replace("<E>", after).replace("<RP>", parenthesis) for f in _FORMS)
+
+
+_IDENTIFIER = re.compile(_written("(?<![0-9])", "(?![0-9])", r"\)?"))
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11,}")
-
-
-def _may_hold_identifiers() -> str:
-    """The RE2 (DuckDB) test that a text may hold an identifier: the start of a form above in ASCII, or any
-    character the patterns read differently (full-width, invisible, an unusual space). Text failing it is
-    published as it is, without a Python call; house ids and other long codes fail it. (Kept simple: RE2
-    falls back to a slow matcher on large Unicode patterns.)"""
-    region = r"[1-8][0-9]{5}"
-    forms = (
-        rf"{region}\*",  # half-masked
-        rf"{region}{_SEP}(?:19|20)",  # 18 digits: born 19xx or 20xx
-        rf"{region}{_SEP}[0-9]{{2}}[01]",  # 15 digits: the month
-        rf"(?:\+?(?:00)?86{_SEP})?1[3-9][0-9]{_SEP}[0-9]{{4}}",  # mobile
-        rf"\(?0?21\)?[)）]?{_SEP}[0-9]{{8}}",  # 021 landline
-    )
-    unusual = r"[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
-    return rf"(?:^|[^0-9])(?:{'|'.join(forms)})|{unusual}"  # no digit before: the patterns' (?<![0-9])
-
-
-MAY_HOLD_IDENTIFIERS = _may_hold_identifiers()
+# The RE2 (DuckDB) test that a text may hold an identifier: a form above in ASCII (RE2 has no look-around: the
+# boundaries are consumed), or any character the patterns read differently (full-width, invisible, an unusual
+# space). Text failing it is published as it is, without a Python call; house ids and document numbers fail it.
+# (No Unicode classes inside the forms: RE2 falls back to a slow matcher on large Unicode patterns.)
+MAY_HOLD_IDENTIFIERS = (_written("(?:^|[^0-9])", "(?:[^0-9]|$)", "[)）]?")
+                        + r"|[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]")
 
 
 def _masked(match: re.Match) -> str:
@@ -136,7 +129,6 @@ def mask_phone(value: str | None) -> str | None:
     if len(digits) >= 11:
         return digits[-11:-8] + "****" + digits[-4:]
     return "*" * max(len(digits) - 2, 0) + digits[-2:]
-
 
 
 class MissingTokenKey(RuntimeError):

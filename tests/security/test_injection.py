@@ -25,13 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 HOST_MARKER = "HOSTFILE-7f3a9c-MARKER"
 PG_TABLE = "hostile_cases"
 # identifiers of people who exist only in this test, in the forms S4 named
-SECRET_IDS = ["310101198506157779", "310104199002283115", "11010519491231002X"]
+SECRET_IDS = ["310101198506157779", "310104199002283118", "11010519491231002X"]
 SECRET_PHONES = ["13812345670", "13987654321", "15000001111"]
 S4_FORMS = [
     f"sfz{SECRET_IDS[0]}", f"tel{SECRET_PHONES[0]}", f"身份证{SECRET_IDS[1]}", "310101-19850615-7779",
     "138.1234.5670", "138 1234 5670", "１３９８７６５４３２１", "1\u200b3\u200b8\u200b1234\u200b5670",
-    "+8613987654321", "008615000001111", "86-13812345670", "3101041990\u200b02283115",
-    "310104 1990 0228 3115", "110105********002X", f"联系人电话{SECRET_PHONES[2]}，身份证{SECRET_IDS[2]}",
+    "+8613987654321", "008615000001111", "86-13812345670", "3101041990\u200b02283118",
+    "310104 1990 0228 3118", "110105********002X", f"联系人电话{SECRET_PHONES[2]}，身份证{SECRET_IDS[2]}",
 ]
 
 
@@ -70,6 +70,12 @@ def _write_market_entities(folder: Path, names: list[str]) -> None:
     (folder / "市场主体登记_20261101.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
 
 
+def valid_id(first17: str) -> str:
+    """An ID number with its check character (GB 11643)."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+
+
 def _write_conscription(folder: Path, names: list[str]) -> None:
     book = Workbook()
     sheets = ["x'||getenv('HOME')||'x", 'q" ; DROP TABLE raw.employment; --'[:31], SECRET_PHONES[2]]
@@ -78,9 +84,9 @@ def _write_conscription(folder: Path, names: list[str]) -> None:
         sheet = book.active if number == 0 else book.create_sheet()
         sheet.title = title
         sheet.append(columns)
-        for i in range(5):
-            sheet.append(["张三", SECRET_IDS[i % 3], SECRET_PHONES[i % 3], "陕西南路8弄1号101室",
-                          *(S4_FORMS[(i + k) % len(S4_FORMS)] for k in range(4))])
+        for i in range(5):  # young men of conscription age, one ID number each
+            sheet.append(["张三", valid_id(f"31010120070{number + 1}{i + 10}{i + 100}"), f"139{number}{i:03d}4567",
+                          "陕西南路8弄1号101室", *(S4_FORMS[(i + k) % len(S4_FORMS)] for k in range(4))])
     folder.mkdir(parents=True)
     book.save(folder / "征兵登记_2026.xlsx")
 
@@ -148,6 +154,14 @@ def test_the_run_with_hostile_names_succeeds_and_keeps_every_name_as_data(hostil
     assert not {"leak", "host"} & stored
     assert "bell\\x07\\x00name" in stored and "of column" in notes  # control characters escaped, and said so
     assert landed["employment"] == 39 and landed["urban_management_cases"] == 6 and landed["conscription"] == 15
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # and staged, hostile columns kept in _extra
+        staged = dict(con.execute("SELECT 'employment', count(*) FROM staging.employment UNION ALL "
+                                  "SELECT 'conscription', count(*) FROM staging.conscription UNION ALL "
+                                  "SELECT 'urban_management_cases', count(*) FROM staging.urban_management_cases").fetchall())
+        extra = con.execute("SELECT _extra FROM staging.employment LIMIT 1").fetchone()[0]
+    assert staged["conscription"] == 15 and staged["urban_management_cases"] == 6
+    assert staged["employment"] >= 35  # the sample file's own bad rows are quarantined as always
+    assert names[0] in json.loads(extra)
 
 
 def _scan(con: duckdb.DuckDBPyConnection):
@@ -173,7 +187,8 @@ def test_the_analyst_copy_holds_no_identifier_and_no_host_file(hostile_run):
             "SELECT DISTINCT id_number FROM staging.household_registration WHERE id_number IS NOT NULL UNION "
             "SELECT DISTINCT id_number FROM staging.employment WHERE id_number IS NOT NULL UNION "
             "SELECT DISTINCT phone FROM staging.employment WHERE phone IS NOT NULL UNION "
-            "SELECT DISTINCT id_number FROM staging.conscription WHERE id_number IS NOT NULL").fetchall()}
+            "SELECT DISTINCT id_number FROM staging.conscription WHERE id_number IS NOT NULL UNION "
+            "SELECT DISTINCT phone FROM staging.conscription WHERE phone IS NOT NULL").fetchall()}
     known = {re.sub("[^0-9Xx]", "", k) for k in known} | set(SECRET_IDS) | set(SECRET_PHONES)
     known = {k for k in known if len(k) >= 11}
     scanned, hits = 0, []

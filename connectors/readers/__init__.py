@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,8 +99,9 @@ def read_delivery(path: Path, spec: SourceSpec) -> Delivered:
         delivered.notes += [f"{where}: header {raw!r} of column {n}: invisible characters removed"
                             for n, (raw, name) in enumerate(zip(part.header, header), start=1) if raw != name]
         part.header = unique_header(header)
-        delivered.unreadable += _overlong_rows(part, spec.limits.max_cell_chars)
-        delivered.notes += _invisible_values(part, where)
+        overlong, notes = _overlong_rows(part, spec.limits.max_cell_chars, where)
+        delivered.unreadable += overlong
+        delivered.notes += notes
     return delivered
 
 
@@ -123,11 +125,14 @@ def unique_header(names: list[str | None]) -> list[str]:
     return result
 
 
-def _overlong_rows(part: Part, limit: int) -> list[Unreadable]:
-    """Take the rows holding a value longer than ``limit`` out of ``part``, as Unreadable."""
-    overlong = [i for i, row in enumerate(part.rows) if max(map(len, filter(None, row)), default=0) > limit]
-    if not overlong:
-        return []
+def _overlong_rows(part: Part, limit: int, where: str) -> tuple[list[Unreadable], list[str]]:
+    """Take the rows holding a value longer than ``limit`` out of ``part``, as Unreadable; and a note
+    per column holding values with invisible characters (staging removes them). One pass in C over
+    the joined rows finds both in the common case, where there is neither."""
+    joined = list(map("\x1f".join, map(filter, repeat(None), part.rows)))
+    overlong = [i for i, text in enumerate(joined) if len(text) > limit] if max(map(len, joined), default=0) > limit else []
+    overlong = [i for i in overlong if max(map(len, filter(None, part.rows[i]))) > limit]
+    notes = _invisible_values(part, joined, where) if _INVISIBLE.search("\x1e".join(joined)) else []
     unreadable = []
     for i in reversed(overlong):
         row, number = part.rows.pop(i), part.row_numbers.pop(i)
@@ -136,14 +141,13 @@ def _overlong_rows(part: Part, limit: int) -> list[Unreadable]:
         unreadable.append(Unreadable(number, f"column {column!r} holds {len(value):,} characters, past the limit of "
                                              f"{limit:,} (max_cell_chars in the spec's limits)",
                                      shortened, part.sheet, column))
-    return unreadable[::-1]
+    return unreadable[::-1], notes
 
 
-def _invisible_values(part: Part, where: str) -> list[str]:
-    """A note per column holding values with invisible characters (staging removes them)."""
+def _invisible_values(part: Part, joined: list[str], where: str) -> list[str]:
     counts: dict[str, int] = {}
-    for row in part.rows:
-        if _INVISIBLE.search("\x1f".join(filter(None, row))):
+    for row, text in zip(part.rows, joined):
+        if _INVISIBLE.search(text):
             for column, value in zip(part.header, row):
                 if value and _INVISIBLE.search(value):
                     counts[column] = counts.get(column, 0) + 1

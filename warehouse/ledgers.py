@@ -105,5 +105,7 @@ def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: 
                 cell.number_format = "@"  # ID numbers and phones stay text, never 3.10101E+17
                 cell.data_type = TEXT  # openpyxl makes "=cmd|' /C calc'!A0" a live formula; data is never one
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    out.touch(mode=0o600)  # owner-only: a ledger lists ID numbers and phones in clear
     book.save(out)
     return FilledLedger(out, name, len(records), unknown)

@@ -122,6 +122,7 @@ def test_values_that_look_like_formulas_are_written_as_text(full_warehouse, tmp_
     assert 2 * len(ids) >= len(FORMULAS)
     cells = [cell for row in load_workbook(filled.path).worksheets[0].iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert oct(filled.path.stat().st_mode & 0o777) == "0o600"  # it lists ID numbers: owner-only
     shown = {cell.value: cell.data_type for cell in cells if isinstance(cell.value, str)}
     read_back = [f.replace("\r", "\n") for f in FORMULAS]  # XML reads a carriage return as a line feed
     assert {formula: shown.get(formula) for formula in read_back} == dict.fromkeys(read_back, "s")

@@ -35,7 +35,7 @@ from dagster_duckdb import DuckDBResource
 from connectors.spec import SourceSpec, load_registry
 from resolution.identity.people_assets import people_assets
 from pipelines.retries import land_with_retries, retry_delays
-from warehouse.database import create_bookkeeping, warehouse_path
+from warehouse.database import create_bookkeeping, keep_private, warehouse_path
 from warehouse.intake import SourceLanding, land_source
 from warehouse.pull import not_read
 from warehouse.staging import stage
@@ -259,6 +259,7 @@ class SubdistrictWarehouse(DuckDBResource):
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         # DuckDBResource leaves the connection open when the step fails, and a later connect() in this
         # process (the run's summary) is then refused for a different configuration
+        keep_private(Path(self.database))  # owner-only files (WAL too) whichever step opens the warehouse first
         with super().get_connection() as connection:
             try:
                 yield connection

@@ -146,6 +146,7 @@ def hostile_run(tmp_path_factory):
 def test_the_run_with_hostile_names_succeeds_and_keeps_every_name_as_data(hostile_run):
     result, warehouse, names = hostile_run
     assert result.success, [e.step_key for e in result.all_events if e.is_step_failure]
+    assert (warehouse.stat().st_mode & 0o777, warehouse.parent.stat().st_mode & 0o777) == (0o600, 0o700)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         stored = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw'").fetchall()}
         landed = dict(con.execute("SELECT source, sum(rows_loaded) FROM meta.deliveries GROUP BY 1").fetchall())

@@ -128,7 +128,7 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
         if snapshot and not delivered:
             evidence = "an empty snapshot (a header only, or nothing); the current snapshot stays"
         elif snapshot and current and failing <= held_above * delivered and kept < minimum * current[2]:
-            evidence = (f"{kept:,} rows, under {minimum:.0%} of the {current[2]:,} of the current snapshot {current[3]} "
+            evidence = (f"{kept:,} row{'s' * (kept != 1)}, under {minimum:.0%} of the {current[2]:,} of the current snapshot {current[3]} "
                         "(cut short, or still being written?); the current snapshot stays")
         delivery = HeldDelivery(spec.name, delivery_id, file_name, failing, delivered, held_above, note, evidence)
         stopped = bool(note or evidence) or failing > held_above * delivered

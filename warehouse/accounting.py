@@ -3,7 +3,9 @@
 Quarantined rows include the rows of held deliveries (the quality gate stopped the whole delivery):
 ``held`` says how many of them were held without failing a rule themselves. A value quarantined alone
 leaves its row staged: it counts in ``values_quarantined``, not in the rows. Rows landed but not yet
-staged (a run killed between landing and staging; the next run stages them) are ``pending``, not lost."""
+staged (a run killed between landing and staging; the next run stages them) are ``pending``, not lost.
+A changes file re-sent under its name delivers only the rows no earlier delivery of that name loaded
+(warehouse/resent.py): the rows it repeats count in ``resent``, not in ``delivered``, never twice."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ class SourceAccount:
     """Values quarantined alone (an ID number Excel mangled): their rows are staged with the value NULL."""
     pending: int = 0
     """Rows of deliveries landed since staging last ran, neither staged nor quarantined yet."""
+    resent: int = 0
+    """Rows of re-sent changes files an earlier delivery of the same name loaded: not in ``delivered``."""
 
     @property
     def balanced(self) -> bool:
@@ -56,14 +60,15 @@ def _pending(con: duckdb.DuckDBPyConnection, source: str) -> int:
 
 def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[SourceAccount]:
     """Per source: loaded deliveries, rows they held, rows staged, and distinct rows quarantined."""
-    delivered = dict((s, (n, r)) for s, n, r in con.execute(
-        "SELECT source, count(*), sum(rows_delivered) FROM meta.deliveries WHERE status = 'loaded' GROUP BY source"
-    ).fetchall())
+    delivered = dict((s, (n, r, resent)) for s, n, r, resent in con.execute(
+        "SELECT source, count(*), sum(rows_delivered), sum(coalesce(rows_resent, 0)) FROM meta.deliveries "
+        "WHERE status = 'loaded' GROUP BY source").fetchall())
     quarantined = dict(con.execute("SELECT source, count(*) FROM quality.quarantined_rows GROUP BY source").fetchall())
     values = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE is_row_kept GROUP BY source"
                               ).fetchall())
     held = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' "
                             "GROUP BY source").fetchall())
-    return [SourceAccount(s, delivered.get(s, (0, 0))[0], int(delivered.get(s, (0, 0))[1] or 0), _staged(con, s),
-                          quarantined.get(s, 0), held.get(s, 0), values.get(s, 0), int(_pending(con, s)))
+    return [SourceAccount(s, delivered.get(s, (0, 0, 0))[0], int(delivered.get(s, (0, 0, 0))[1] or 0), _staged(con, s),
+                          quarantined.get(s, 0), held.get(s, 0), values.get(s, 0), int(_pending(con, s)),
+                          int(delivered.get(s, (0, 0, 0))[2] or 0))
             for s in sources]

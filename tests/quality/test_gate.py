@@ -143,3 +143,18 @@ def test_a_required_column_the_spec_does_not_map_holds_every_delivery(tmp_path, 
         (held,) = stage(con, spec).held
         assert "address_required: required column address is missing" in held.message
         assert con.execute("SELECT count(*) FROM staging.shops").fetchone() == (0,)
+
+
+def test_a_small_or_empty_changes_delivery_is_not_held(warehouse):
+    """Only a snapshot must be whole: a changes delivery carries what changed, however little."""
+    spec, deliver, con = warehouse
+    changes = spec.model_copy(update={"delivery": "changes"})
+    deliver("2026-10.csv", [(f"人{i}", GOOD[i], "1980-01-01") for i in range(20)])
+    deliver("2026-11.csv", [])
+    deliver("2026-12.csv", [("新人", GOOD[25], "1980-01-01")])
+    land_source(con, changes)
+    assert stage(con, changes).held == ()
+    assert con.execute("SELECT count(*) FROM staging.residents").fetchone() == (21,)
+    empty, small = stage(con, spec).held  # the same files as snapshots: both would be held
+    assert (empty.file_name, small.file_name) == ("2026-11.csv", "2026-12.csv")
+    assert "an empty snapshot" in empty.message and "1 row, under 50% of the 20" in small.message

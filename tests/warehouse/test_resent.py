@@ -66,7 +66,7 @@ def test_a_resent_changes_file_lands_only_its_new_rows(hotline):
                          "(SELECT delivery_id FROM meta.deliveries ORDER BY loaded_at DESC LIMIT 1) ORDER BY 1").fetchall()
     assert landed == [(before + 2,), (before + 3,), (before + 4,)]  # the file's own rows, after the header
     (account,) = row_accounts(con, ["hotline_12345"])
-    assert account.balanced
+    assert account.balanced and (account.delivered, account.resent) == (before + 3, before)
 
 
 def test_a_changed_earlier_row_of_a_resent_file_is_quarantined_not_loaded_twice(hotline):

@@ -10,17 +10,20 @@ ends the day before the first delivery that no longer did otherwise.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 
 from resolution.identity.links import DELIVERY_SEQUENCE, OBSERVED_ON
+from schemas.clock import run_day
 
 # Sources whose records describe the business itself (events about it are in core.links).
 BUSINESS_HISTORY_SOURCES = ("market_entities", "food_licences", "outdoor_seating")
 ATTRIBUTES = ("legal_name", "shop_name", "entity_type", "category", "status", "house_id")
 
 
-def _observations(con: duckdb.DuckDBPyConnection) -> str | None:
-    """One row per business, source and delivery with what that delivery said."""
+def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
+    """One row per business, source and delivery observed on or before ``as_of`` with what that delivery said."""
     parts = []
     for source in BUSINESS_HISTORY_SOURCES:
         columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
@@ -36,7 +39,7 @@ def _observations(con: duckdb.DuckDBPyConnection) -> str | None:
             JOIN staging."{source}" s ON s._delivery_id = r._delivery_id AND s._row_number = r._row_number
              AND s._sheet IS NOT DISTINCT FROM r._sheet
             JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
-            WHERE r._source = '{source}' AND r.business_id IS NOT NULL""")
+            WHERE r._source = '{source}' AND r.business_id IS NOT NULL AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
     if not parts:
         return None
     said = ", ".join(f"mode({a} ORDER BY {a}) AS {a}" for a in ATTRIBUTES)  # ties: the same value every run
@@ -45,9 +48,10 @@ def _observations(con: duckdb.DuckDBPyConnection) -> str | None:
                FROM ({' UNION ALL '.join(parts)}) GROUP BY business_id, source, delivery_id"""
 
 
-def build_business_history(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild core.business_history from the business records of the describing sources; returns its rows."""
-    observations = _observations(con)
+def build_business_history(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> int:
+    """Rebuild core.business_history from the business records of the describing sources, as of ``as_of``
+    (default the run day: a delivery describing a later day is not history yet); returns its rows."""
+    observations = _observations(con, as_of or run_day())
     if observations is None:
         return 0
     attributes = ", ".join(ATTRIBUTES)

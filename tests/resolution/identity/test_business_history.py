@@ -47,3 +47,7 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
                 AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)"""
         assert con.execute(on, [date(2025, 6, 15)] * 2).fetchall() == [("老王面馆", "H1")]
         assert con.execute(on, [date(2025, 12, 1)] * 2).fetchall() == [("王记面馆", "H2")]
+        # a run describing 2025-10-01: November's register is not history yet, B1 is still 老王面馆 at H1
+        assert build_business_history(con, as_of=date(2025, 10, 1)) == 3
+        assert con.execute("SELECT legal_name, house_id, valid_to FROM core.business_history WHERE business_id = 'B1'"
+                           ).fetchall() == [("老王面馆", "H1", None)]

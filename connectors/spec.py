@@ -90,7 +90,7 @@ class DeliveryEvidence(_Strict):
     held_above: float | None = Field(None, ge=0, le=1)
     """A delivery with more than this share of failing rows is held; None: the suite's ``held_above``."""
     released: list[str] = []
-    """Delivery ids (``source:hash``, as the quality report shows them) an operator accepts despite a hold."""
+    """Delivery ids (``source:hash``, in meta.validations) an operator accepts despite a hold (docs/operations.md)."""
 
 
 class ColumnMap(_Strict):

@@ -126,54 +126,68 @@ class SheetScan:
 
 
 _CHUNK = 4 * 2**20
-_FORMULA = rb'(?:<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>))?'
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>' + _FORMULA + rb'<(?:\w+:)?v>([^<]*)<')
-_SERIAL_60 = re.compile(rb'<(?:\w+:)?c\s([^>]*?\br="([A-Z]+)([0-9]+)"[^>]*)>' + _FORMULA + rb'<(?:\w+:)?v>60(?:\.0+)?</')
-_ROW = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="([0-9]+)"')
-_TWO_LETTERS = re.compile(rb'\sr="([A-Z]{2,3})[0-9]')
-_NOT_A_NUMBER = re.compile(rb'\bt="(?!n")')
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_REF = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
+_TYPE = re.compile(rb'\st="(\w+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+# literal-led patterns, which the regex engine finds fast (attributes are separated by one space in
+# the XML that Excel, LibreOffice and the Python writers save)
+_VALUE_60 = re.compile(rb"v>60(?:\.0+)?</")
+_ERROR_TYPE = re.compile(rb' t="e"')
+_ROW = re.compile(rb' r="([0-9]+)"')  # only a row's reference is digits alone
 
 
 def scan_sheets(path: Path, max_columns: int) -> dict[str, SheetScan]:
     """Per sheet name of an xlsx workbook: its first cell past ``max_columns`` (so a stray cell in
     column XFD fails before calamine builds a grid 16,384 columns wide), the extent of its grid, its
-    error cells and its cells valued 60. Streams each sheet's XML in chunks: linear time, bounded memory. {} for xls,
-    ods or an unreadable package."""
-    letters = len(column_letter(max_columns - 1))
-    wide = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{%d,3})([0-9]+)"' % letters)
+    error cells and its cells valued 60. Streams each sheet's XML in chunks, searching for literal
+    patterns in C: linear time, bounded memory. {} for xls, ods or an unreadable package."""
+    letters = min(len(column_letter(max_columns - 1)), 2)  # columns A-Z never matter past 26 columns
+    columns = re.compile(rb' r="([A-Z]{%d,3})[0-9]' % letters)
     try:
         with zipfile.ZipFile(path) as package:
-            return {name: _scan(package, part, wide, max_columns) for name, part in _sheet_parts(package).items()}
+            return {name: _scan(package, part, columns, max_columns) for name, part in _sheet_parts(package).items()}
     except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError, EOFError):
         return {}
 
 
-def _scan(package: zipfile.ZipFile, part: str, wide: re.Pattern, max_columns: int) -> SheetScan:
+def _scan(package: zipfile.ZipFile, part: str, columns: re.Pattern, max_columns: int) -> SheetScan:
     scan, carry = SheetScan(last_column=25), b""
     with package.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             buffer = carry + chunk
-            cut = max(buffer.rfind(b"</c>"), buffer.rfind(b"/>")) + 2
-            if cut < 2 or len(buffer) - cut > _CHUNK:  # no cell ends here: scan it all rather than grow
+            cut = buffer.rfind(b"</row>") + 6
+            if cut < 6 or len(buffer) - cut > _CHUNK:  # no row ends here: scan it all rather than grow
                 cut = len(buffer)
             block, carry = buffer[:cut], buffer[cut:]
             if rows := _ROW.findall(block[-_CHUNK // 4:]) or _ROW.findall(block):
                 scan.last_row = max(scan.last_row, int(rows[-1]))
-            if columns := set(_TWO_LETTERS.findall(block)):
-                scan.last_column = max(scan.last_column, *(_column_index(c.decode()) for c in columns))
-            if scan.wide_cell is None:
-                for match in wide.finditer(block):
-                    if _column_index(match[1].decode()) >= max_columns:
-                        scan.wide_cell = (match[1] + match[2]).decode()
-                        break
-            if b't="e"' in block:
-                for match in _ERROR_CELL.finditer(block):
-                    scan.errors[(int(match[2]) - 1, _column_index(match[1].decode()))] = match[3].decode()
-            if b">60<" in block or b">60." in block:
-                for match in _SERIAL_60.finditer(block):
-                    if not _NOT_A_NUMBER.search(match[1]):
-                        scan.serial_60.add((int(match[3]) - 1, _column_index(match[2].decode())))
+            if found := {_column_index(c.decode()) for c in set(columns.findall(block))}:
+                scan.last_column = max(scan.last_column, *found)
+                if scan.wide_cell is None and (wide := min((c for c in found if c >= max_columns), default=None)):
+                    row = re.search(rb' r="%s([0-9]+)"' % column_letter(wide).encode(), block)[1]
+                    scan.wide_cell = column_letter(wide) + row.decode()
+            for match in _ERROR_TYPE.finditer(block):
+                if (cell := _cell_at(block, match.start())) and cell[2] is not None:
+                    scan.errors[cell[0]] = cell[2]
+            for match in _VALUE_60.finditer(block):
+                if (cell := _cell_at(block, match.start())) and cell[1] in (None, "n"):
+                    scan.serial_60.add(cell[0])
     return scan
+
+
+def _cell_at(block: bytes, position: int) -> tuple[tuple[int, int], str | None, str | None] | None:
+    """The cell around ``position``: its (row, column), type and cached value; None outside a cell."""
+    start = max(block.rfind(b"<c ", 0, position), block.rfind(b":c ", 0, position))
+    if start < 0:
+        return None
+    end = _CELL_END.search(block, position)
+    cell = block[start : end.end() if end else len(block)]
+    ref, kind, value = _REF.search(cell), _TYPE.search(cell, 0, cell.find(b">")), _VALUE.search(cell)
+    if ref is None:
+        return None
+    return ((int(ref[2]) - 1, _column_index(ref[1].decode())), kind[1].decode() if kind else None,
+            value[1].decode() if value else None)
 
 
 def column_letter(index: int) -> str:

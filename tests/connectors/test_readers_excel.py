@@ -238,3 +238,31 @@ def test_a_workbook_that_would_unpack_past_the_limit_is_refused_unread(tmp_path,
     monkeypatch.setattr(excel, "MAX_UNPACKED_BYTES", 2**19)
     with pytest.raises(ReadError, match=r"bomb\.xlsx would unpack to .* past the limit .*zip bomb"):
         read(path, _spec())
+
+
+def test_what_calamine_reads_as_empty_or_wrong_comes_back_as_excel_shows_it(tmp_path):
+    path = tmp_path / "cells.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("名册")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    for row in range(3):
+        sheet.write_row(row, 0, [f"说明{row}", "见附件"])  # notes with two cells above the header
+    sheet.write_row(3, 0, ["姓名", "身份证号", "登记日期", "备注"])
+    for row, (name, id_number, day, note) in enumerate([
+        ("张三", 310101800101123, 59, ("=NA()", "#N/A")),
+        (True, "310101198001011234", 60, ("=1/0", "#DIV/0!")),
+        ("李四", "310101198001011234", 61, ("=A1+", "#REF!")),
+    ], start=4):
+        sheet.write(row, 0, name)
+        sheet.write(row, 1, id_number)
+        sheet.write_number(row, 2, day, date)
+        sheet.write_formula(row, 3, *note[:1], None, note[1])
+    book.close()
+    delivered = read(path, _spec())
+    (part,) = delivered.parts
+    assert part.row_numbers == [5, 6, 7]
+    assert part.rows == [["张三", "310101800101123", "1900-02-28", "#N/A"],
+                         ["TRUE", "310101198001011234", "1900-02-29", "#DIV/0!"],
+                         ["李四", "310101198001011234", "1900-03-01", "#REF!"]]
+    assert "sheet '名册': 3 cells hold an Excel error value, kept as its text: D5 #N/A, D6 #DIV/0!, D7 #REF!" in delivered.notes
+    assert any("1 date cells hold serial day 60" in note and "C6" in note for note in delivered.notes)

@@ -191,6 +191,8 @@ def _figures(path) -> dict:
                                    WHERE l.link_kind = 'living' AND p.name LIKE '离开%' ORDER BY 1""").fetchall(),
             "september": con.execute("""SELECT count(*), count(*) FILTER (is_current) FROM tags.person_records
                                         WHERE file_name = '实有人口_202609.csv'""").fetchone(),
+            "held": con.execute("""SELECT d.file_name FROM meta.validations v JOIN meta.deliveries d USING (delivery_id)
+                                   WHERE v.rule = 'delivery_threshold' AND NOT v.success""").fetchall(),
         }
 
 
@@ -224,11 +226,21 @@ def late_september(tmp_path_factory):
     before = run()
     _september(landing)
     os.utime(landing / "actual_residents" / "实有人口_202609.csv", (SETTLED, SETTLED))
-    return before, run()
+    after = run()
+    _part_written(landing)
+    return before, after, run()
+
+
+def _part_written(landing) -> None:
+    """November's snapshot sent again, picked up with 40% of its lines written."""
+    folder = landing / "actual_residents"
+    lines = (folder / "实有人口_202611.csv").read_bytes().splitlines(keepends=True)
+    (folder / "实有人口_202611_重发.csv").write_bytes(b"".join(lines[: len(lines) * 2 // 5]))
+    os.utime(folder / "实有人口_202611_重发.csv", (SETTLED, SETTLED))
 
 
 def test_a_late_september_snapshot_leaves_current_residents_and_tags_unchanged(late_september):
-    before, after = late_september
+    before, after, _ = late_september
     print(f"residents {len(before['residents']):,} -> {len(after['residents']):,}; open actual_resident tags "
           f"{len(before['tagged']):,} -> {len(after['tagged']):,}; September rows {after['september']}")
     assert len(before["residents"]) > 2500
@@ -237,3 +249,11 @@ def test_a_late_september_snapshot_leaves_current_residents_and_tags_unchanged(l
     rows, current = after["september"]
     assert rows > 2000 and current == 0  # September is history, not the present
     assert after["left"] == [(f"离开{c}", date(2026, 9, 30)) for c in "丙乙甲"]  # lived there until October's snapshot
+
+
+def test_a_snapshot_picked_up_part_written_changes_no_resident_and_no_tag(late_september):
+    before, _, part_written = late_september
+    print(f"after a 40%-written snapshot: residents {len(part_written['residents']):,}, open actual_resident tags "
+          f"{len(part_written['tagged']):,}")
+    assert part_written["residents"] == before["residents"] and part_written["tagged"] == before["tagged"]
+    assert part_written["held"] == [("实有人口_202611_重发.csv",)]

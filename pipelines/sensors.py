@@ -4,10 +4,10 @@ own subdistrict's partition.
 One sensor per source watches its folder in every subdistrict's landing zone; one sensor per
 database source polls the greatest value of the table's cursor column. Each run request carries a run key
 made from the delivery itself (file names and content hashes; or the cursor values), so Dagster never
-launches two runs for one delivery even if a sensor's cursor is lost. Source sensors only read: a
-warehouse is opened read-only, and one a run holds makes the tick ask nothing. Sensors start stopped: switch them on
-in the UI or with ``dagster sensor start``. Two more, running by default, write the summary of
-every finished run to the warehouse's meta layer.
+launches two runs for one delivery even if a sensor's cursor is lost. Sensors start stopped: switch them
+on in the UI or with ``dagster sensor start``. Two more, running by default, ask a ``record_run_summary``
+run to write the summary of every finished run to the warehouse's meta layer. No sensor writes a
+warehouse: a source sensor opens it read-only, and one a run holds makes the tick ask nothing.
 """
 from __future__ import annotations
 
@@ -22,12 +22,16 @@ from dagster import (
     AssetSelection,
     DagsterRunStatus,
     DefaultSensorStatus,
+    JobDefinition,
+    RetryPolicy,
     RunRequest,
     RunStatusSensorContext,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    job,
+    op,
     run_status_sensor,
     sensor,
 )
@@ -178,25 +182,52 @@ def source_sensors(registry: Mapping[str, SourceSpec]) -> list[SensorDefinition]
     ]
 
 
+RUN_SUMMARY_JOB, SUMMARY_OP = "record_run_summary", "write_run_summary"
+
+
+def run_summary_job(registry: Mapping[str, SourceSpec]) -> JobDefinition:
+    """``record_run_summary``: writes one finished run's summary (``run_id`` in its config) to its subdistrict's
+    ``meta.runs`` and ``meta.run_sources``. A run of its own, in the ``warehouse`` pool, so no sensor writes a
+    warehouse; a warehouse another run holds is tried again every 15 s for a while."""
+    from pipelines.definitions import WAREHOUSE_POOL
+
+    @op(name=SUMMARY_OP, pool=WAREHOUSE_POOL, config_schema={"run_id": str},
+        retry_policy=RetryPolicy(max_retries=20, delay=15))
+    def record(context) -> None:  # unannotated: Dagster cannot read a postponed annotation
+        from warehouse.database import connect
+        from warehouse.runs import record_run, summarise_run, summary_lines
+        from warehouse.subdistricts import subdistrict
+
+        run_id = context.op_config["run_id"]
+        code = context.instance.get_run_by_id(run_id).tags.get("dagster/partition")
+        with connect(subdistrict(code).warehouse if code else None) as con:
+            summary = summarise_run(context.instance, run_id, registry, con)
+            record_run(con, summary)
+        context.log.info("\n".join(summary_lines(summary)))
+
+    @job(name=RUN_SUMMARY_JOB, description="Writes a finished run's summary to meta.runs and meta.run_sources.")
+    def record_run_summary() -> None:
+        record()
+
+    return record_run_summary
+
+
 def run_summary_sensors(registry: Mapping[str, SourceSpec]) -> list[SensorDefinition]:
-    """``run_summary_success`` and ``run_summary_failure``: every finished run's summary in
-    ``meta.runs`` and ``meta.run_sources``, and in the sensor's log. A tick that finds the warehouse
-    held by a run fails and is tried again at the next tick."""
+    """``run_summary_success`` and ``run_summary_failure``: for every finished run, a ``record_run_summary`` run
+    that writes its summary to ``meta.runs`` and ``meta.run_sources`` (the sensors themselves only read)."""
+    summary_job = run_summary_job(registry)
 
     def summary_sensor(status: DagsterRunStatus) -> SensorDefinition:
-        @run_status_sensor(run_status=status, name=f"run_summary_{status.value.lower()}",
+        @run_status_sensor(run_status=status, name=f"run_summary_{status.value.lower()}", request_job=summary_job,
                            default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=INTERVAL_SECONDS,
-                           description="Writes the run's summary per source to meta.runs and meta.run_sources.")
-        def _summarise(context: RunStatusSensorContext) -> None:
-            from warehouse.database import connect
-            from warehouse.runs import record_run, summarise_run, summary_lines
-            from warehouse.subdistricts import subdistrict
-
-            code = context.dagster_run.tags.get("dagster/partition")
-            with connect(subdistrict(code).warehouse if code else None) as con:
-                summary = summarise_run(context.instance, context.dagster_run.run_id, registry, con)
-                record_run(con, summary)
-            context.log.info("\n".join(summary_lines(summary)))
+                           description="Asks record_run_summary to write the run's summary per source to meta.runs.")
+        def _summarise(context: RunStatusSensorContext) -> RunRequest | SkipReason:
+            run = context.dagster_run
+            if run.job_name == RUN_SUMMARY_JOB:
+                return SkipReason("a summary's own run")
+            return RunRequest(run_key=f"summary:{run.run_id}",
+                              run_config={"ops": {SUMMARY_OP: {"config": {"run_id": run.run_id}}}},
+                              tags={"housekey/summarises": run.run_id})
 
         return _summarise
 

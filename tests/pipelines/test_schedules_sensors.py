@@ -22,7 +22,7 @@ from connectors.spec import load_registry
 from pipelines.definitions import build_definitions, raw_asset, source_assets, warehouse_resources
 from pipelines.retries import RETRY_DELAYS_S, land_with_retries, retry_delays
 from pipelines.schedules import prune_runs
-from pipelines.sensors import SETTLE_SECONDS, run_summary_sensors, source_sensors
+from pipelines.sensors import SETTLE_SECONDS, run_summary_job, run_summary_sensors, source_sensors
 from warehouse.database import connect
 from warehouse.intake import SourceLanding
 from warehouse.runs import record_run, summarise_run
@@ -312,18 +312,30 @@ def test_run_retention_deletes_finished_runs_older_than_the_period():
 
 
 def test_a_finished_run_started_by_a_sensor_leaves_its_summary(registry):
+    """The sensor only asks; the record_run_summary run it asks for writes meta.runs."""
     deliver("low_income", "2026-03.csv", "姓名\n张三\n李四\n")
+    warehouse = Path(os.environ["HOUSEKEY_WAREHOUSE"])
     with instance_for_test() as instance:
         result = materialize(source_assets(registry), resources=warehouse_resources(), instance=instance,
                              tags={"dagster/sensor_name": "landing_low_income"})
         (finished,) = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)
         success, _ = run_summary_sensors(registry)
-        success(build_run_status_sensor_context("run_summary_success", finished.dagster_event, instance,
-                                                instance.get_run_by_id(result.run_id)))
+        written = warehouse.stat().st_mtime_ns
+        request = success(build_run_status_sensor_context("run_summary_success", finished.dagster_event, instance,
+                                                          instance.get_run_by_id(result.run_id)))
+        assert warehouse.stat().st_mtime_ns == written  # the sensor wrote nothing
+        assert request.run_key == f"summary:{result.run_id}"
+        assert run_summary_job(registry).execute_in_process(run_config=request.run_config, instance=instance).success
     with connect(read_only=True) as con:
         assert con.execute("SELECT trigger, status FROM meta.runs").fetchall() == [("sensor:landing_low_income", "success")]
         assert con.execute("SELECT source, rows_landed FROM meta.run_sources ORDER BY source").fetchall() == [
             ("elderly", 0), ("low_income", 2)]
+
+
+def test_the_summary_sensors_target_the_summary_job(registry):
+    repository = build_definitions(registry).get_repository_def()
+    assert repository.has_job("record_run_summary")
+    assert repository.get_sensor_def("run_summary_failure").job_name == "record_run_summary"
 
 
 class _Server:

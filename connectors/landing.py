@@ -77,9 +77,10 @@ def source_folder(spec: SourceSpec, root: Path | None = None) -> Path:
 
 
 def delivery_paths(spec: SourceSpec, root: Path | None = None) -> list[Path]:
-    """The source's delivered files (see ``matches``), sorted by name (none if no folder); a link is
-    one even if broken or looping (it is offered, then refused)."""
-    return _listing(spec, root)[0]
+    """The source's delivered files (see ``matches``) that can be opened, sorted by name (none if no
+    folder), for callers that stat or hash them (sensors, source check). A broken or looping link is
+    left out here; ``survey`` offers it as a refused delivery, so the run reports it."""
+    return [path for path in _listing(spec, root)[0] if os.path.exists(path)]
 
 
 def matches(spec: SourceSpec, name: str) -> bool:

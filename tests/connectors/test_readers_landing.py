@@ -96,3 +96,15 @@ def test_a_waiting_file_lands_on_a_later_run_and_the_note_says_why_until_then(tm
         later = land_source(con, _spec(), tmp_path, now=NOW + 3600)
         assert [(r.file_name, r.status, r.rows_loaded) for r in later.deliveries] == [("名册.csv", "loaded", 1)]
         assert later.note == "ignored: 说明.docx: does not match the source's files pattern '*.csv': not read"
+
+
+def test_links_that_lead_nowhere_are_no_paths_to_stat_but_are_refused_deliveries(tmp_path):
+    from connectors.landing import delivery_paths
+
+    folder = tmp_path / "volunteers"
+    _file(folder, "名册.csv")
+    (folder / "环.csv").symlink_to(folder / "环.csv")
+    (folder / "断.csv").symlink_to(folder / "没有.csv")
+    assert [p.name for p in delivery_paths(_spec(), tmp_path)] == ["名册.csv"]  # what sensors stat and hash
+    refused = {f.file_name: f.refused for f in survey(_spec(), set(), tmp_path, NOW).pending if f.refused}
+    assert "a link that loops" in refused["环.csv"] and "which does not exist" in refused["断.csv"]

@@ -148,7 +148,7 @@ def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]
 
     History is kept in business time: a membership opens and closes on ``as_of`` (its midnight), with the
     run that saw it; ``evaluated_at`` (default the wall clock) only says when, in tags.evaluations.
-    ``build_inputs(con, registry)`` writes the tags.*_records tables; the tests' truth oracle passes its own."""
+    ``build_inputs(con, registry, as_of)`` writes the tags.*_records tables; the tests' truth oracle passes its own."""
     as_of = as_of or run_day()
     run_id = run_id or uuid.uuid4().hex
     evaluated_at = evaluated_at or wall_clock()
@@ -156,7 +156,7 @@ def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]
     con.execute(HISTORY_SQL)
     for entity in ENTITY_KEYS:
         con.execute(_history_table(entity))
-    build_inputs(con, registry)
+    build_inputs(con, registry, as_of)
     con.execute("SET VARIABLE as_of = ?", [as_of])
     con.execute("CREATE OR REPLACE TEMP MACRO as_of() AS getvariable('as_of')")  # rules say as_of()
     con.execute("CREATE OR REPLACE TEMP MACRO years_old(birth) AS "

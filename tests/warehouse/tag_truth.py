@@ -136,7 +136,7 @@ def oracle_members(samples: Path, as_of: date, path: Path) -> dict[str, set[str]
     people = pd.read_csv(samples / "truth" / "people.csv", dtype=str).set_index("id_number")["person_id"]
     with duckdb.connect(str(path)) as con:
         results = evaluate_tags(con, catalogue, load_registry(), as_of=as_of, run_id="truth",
-                                build_inputs=lambda c, _registry: build_oracle(c, samples))
+                                build_inputs=lambda c, _registry, _as_of: build_oracle(c, samples))
         failed = {r.code: r.error for r in results if r.error}
         assert not failed, f"rules that fail on the truth: {failed}"
         members = {t.code: set() for t in catalogue}

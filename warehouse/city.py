@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.database import quote_literal, quote_name
+
 CITY_PARQUET_ENV = "HOUSEKEY_CITY_PARQUET"
 PARTITION = "_subdistrict"  # provenance, like _source and _file_name: no table has it
 EXPORTED_SCHEMAS = ("core", "marts", "tags", "meta")
@@ -40,7 +42,8 @@ def export_analyst_copy(analyst: Path, subdistrict: str, root: Path,
             target = root / f"{schema}.{table}" / f"{PARTITION}={subdistrict}" / "part.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             fresh = target.with_name("part.parquet.new")  # not matched by the views' *.parquet
-            con.execute(f"COPY (SELECT * FROM \"{schema}\".\"{table}\") TO '{fresh}' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM {quote_name(schema)}.{quote_name(table)}) TO {quote_literal(str(fresh))} "
+                        "(FORMAT parquet)")
             os.replace(fresh, target)
             written.append(target)
     for stale in set(root.glob(f"*/{PARTITION}={subdistrict}/part.parquet")) - set(written):
@@ -54,10 +57,11 @@ def city_views(con: duckdb.DuckDBPyConnection, root: Path) -> list[str]:
     views = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob(f"{PARTITION}=*/part.parquet"))):
         schema, table = folder.name.split(".", 1)
-        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        files = str(folder / f"{PARTITION}=*" / "part.parquet").replace("'", "''")
-        con.execute(f'CREATE OR REPLACE VIEW "{schema}"."{table}" AS SELECT * FROM '
-                    f"read_parquet('{files}', hive_partitioning = true, hive_types = {{'{PARTITION}': VARCHAR}}, "
+        # folder names on shared storage are data: quoted, never spliced
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema)}")
+        files = quote_literal(str(folder / f"{PARTITION}=*" / "part.parquet"))
+        con.execute(f"CREATE OR REPLACE VIEW {quote_name(schema)}.{quote_name(table)} AS SELECT * FROM "
+                    f"read_parquet({files}, hive_partitioning = true, hive_types = {{'{PARTITION}': VARCHAR}}, "
                     "union_by_name = true)")
         views.append(f"{schema}.{table}")
     return views

@@ -65,5 +65,8 @@ def test_a_production_run_without_a_token_key_stops_with_one_line(tmp_path):
 
 
 def test_make_demo_sets_its_key_explicitly():
-    demo = subprocess.run(["make", "-n", "demo"], cwd=REPO, capture_output=True, text=True, timeout=60).stdout
-    assert "HOUSEKEY_TOKEN_KEY_1=" in demo.splitlines()[-1] and "housekey run" in demo.splitlines()[-1]
+    # --no-print-directory: under `make test` a nested make would print "Entering/Leaving directory" lines
+    demo = subprocess.run(["make", "-n", "--no-print-directory", "demo"], cwd=REPO, capture_output=True, text=True,
+                          timeout=60).stdout
+    (run,) = [line for line in demo.splitlines() if "housekey run" in line]
+    assert "HOUSEKEY_TOKEN_KEY_1=" in run

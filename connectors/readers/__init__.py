@@ -8,6 +8,7 @@ A file that cannot be read at all raises ``ReadError`` naming the file (and shee
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -113,16 +114,22 @@ def unique_header(names: list[str | None]) -> list[str]:
     next_suffix: dict[str, int] = {}
     result = []
     for position, raw in enumerate(names, start=1):
-        name = (raw or "").strip() or f"列{position}"
-        candidate = name
-        if candidate in seen:
-            n = next_suffix.get(name, 2)
-            while (candidate := f"{name}_{n}") in seen:
-                n += 1
-            next_suffix[name] = n + 1
+        candidate = unused_name((raw or "").strip() or f"列{position}", seen, next_suffix)
         seen.add(candidate)
         result.append(candidate)
     return result
+
+
+def unused_name(name: str, taken: Container[str], next_suffix: dict[str, int]) -> str:
+    """``name``, or ``name_2``, ``name_3``, ... if taken; ``next_suffix`` remembers where each name's count
+    stands, so a name repeated many times costs linear time, not quadratic."""
+    if name not in taken:
+        return name
+    n = next_suffix.get(name, 2)
+    while (candidate := f"{name}_{n}") in taken:
+        n += 1
+    next_suffix[name] = n + 1
+    return candidate
 
 
 def _overlong_rows(part: Part, limit: int, where: str) -> tuple[list[Unreadable], list[str]]:

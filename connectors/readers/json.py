@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from connectors.readers import Delivered, Part, ReadError, Unreadable
+from connectors.readers import Delivered, Part, ReadError, Unreadable, unused_name
 from connectors.readers.encoding import decode_file
 from connectors.spec import SourceSpec
 
@@ -35,15 +35,9 @@ def _loads(text: str) -> Any:
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record: dict[str, Any] = {}
-    next_suffix: dict[str, int] = {}  # linear however often a key repeats
+    next_suffix: dict[str, int] = {}
     for key, value in pairs:
-        name = key
-        if name in record:
-            n = next_suffix.get(key, 2)
-            while (name := f"{key}_{n}") in record:
-                n += 1
-            next_suffix[key] = n + 1
-        record[name] = value
+        record[unused_name(key, record, next_suffix)] = value
     return record
 
 

@@ -21,7 +21,9 @@ demo: $(STAMP)  ## the main job on the bundled sample subdistrict, as of the sam
 	$(BIN)/housekey samples seed-databases
 	HOUSEKEY_AS_OF=2026-11-01 HOUSEKEY_TOKEN_KEY_1=$(DEMO_TOKEN_KEY) $(BIN)/housekey run
 
-test: $(STAMP)  ## every test, against the real PostgreSQL and MariaDB servers
+test: $(STAMP)  ## lint, then every test, against the real PostgreSQL and MariaDB servers
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2
 
 bench: $(STAMP)  ## reproducible speed, memory and accuracy measurements

@@ -13,6 +13,7 @@ Keys of ``housekey evaluate --json``:
   string parsed and matched), ``parse_cold_per_second`` and ``parse_cached_per_second`` (the
   parser alone on noisy sample-world addresses, one core).
 """
+
 from __future__ import annotations
 
 import random
@@ -34,10 +35,12 @@ def evaluate(samples: Path | None = None, corpus: Path = address_parsing.CORPUS)
     return {
         "matching": {k: v for k, v in matching.items() if not k.endswith("_per_second")},
         "parsing": parsing,
-        "throughput": {"records_per_second": matching["records_per_second"],
-                       "distinct_per_second": matching["distinct_per_second"],
-                       "parse_cold_per_second": parser["cold_per_second"],
-                       "parse_cached_per_second": parser["cached_per_second"]},
+        "throughput": {
+            "records_per_second": matching["records_per_second"],
+            "distinct_per_second": matching["distinct_per_second"],
+            "parse_cold_per_second": parser["cold_per_second"],
+            "parse_cached_per_second": parser["cached_per_second"],
+        },
     }
 
 
@@ -47,8 +50,12 @@ def print_report(report: dict) -> None:
         print(f"parsing: the labelled corpus is not at {address_parsing.CORPUS}; skipped")
     else:
         print(f"{'label':>22} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
-        rows = [("HOUSE KEY (micro)", report["parsing"]["house_key"]), ("OVERALL (micro)", report["parsing"]["overall"]),
-                ("poi + subpoi (micro)", report["parsing"]["poi_and_subpoi"]), *report["parsing"]["per_label"].items()]
+        rows = [
+            ("HOUSE KEY (micro)", report["parsing"]["house_key"]),
+            ("OVERALL (micro)", report["parsing"]["overall"]),
+            ("poi + subpoi (micro)", report["parsing"]["poi_and_subpoi"]),
+            *report["parsing"]["per_label"].items(),
+        ]
         for name, m in rows:
             print(f"{name:>22} {m['precision']:7.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['gold']:6d}")
     for key, value in report["throughput"].items():

@@ -10,6 +10,7 @@ names only a building (waste checks, EV chargers, some flood points: the truth s
 scored apart: the share matched at building level to the right building. Per kind of noise, every
 house of the register is written once with only that noise (all of it, always) and matched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,15 +46,30 @@ SELECT {group} count(house_id), count(*) FILTER (WHERE house_id = true_house),
 FROM buildings {group_by}
 """
 # The noise kinds that change how an address is written (the rest touch IDs, phones and rows).
-ADDRESS_NOISE = ("legacy_district", "no_prefix", "no_city", "chinese_numerals", "fullwidth_digits",
-                 "designator_variant", "bare_room", "dash_separator", "road_suffix_omitted", "homophone_typo",
-                 "noise_words", "traditional")
+ADDRESS_NOISE = (
+    "legacy_district",
+    "no_prefix",
+    "no_city",
+    "chinese_numerals",
+    "fullwidth_digits",
+    "designator_variant",
+    "bare_room",
+    "dash_separator",
+    "road_suffix_omitted",
+    "homophone_typo",
+    "noise_words",
+    "traditional",
+)
 
 
 def _rates(figures) -> dict:
     assigned, correct, houses, found, buildings, buildings_found, records = figures
-    return {"records": records, "precision": round(correct / max(assigned, 1), 4), "recall": round(found / houses, 4) if houses else None,
-            "building_found": round(buildings_found / max(buildings, 1), 4) if buildings else None}
+    return {
+        "records": records,
+        "precision": round(correct / max(assigned, 1), 4),
+        "recall": round(found / houses, 4) if houses else None,
+        "building_found": round(buildings_found / max(buildings, 1), 4) if buildings else None,
+    }
 
 
 def by_noise_kind(register, samples: Path) -> dict[str, dict]:
@@ -80,9 +96,12 @@ def by_noise_kind(register, samples: Path) -> dict[str, dict]:
         matches = [(h.house_id, match_house(register, parse(noise.address(h), gazetteer).components)) for h in houses]
         assigned = [m for _, m in matches if m.house_id]
         correct = sum(m.house_id == true for true, m in matches)
-        out[kind] = {"addresses": len(matches), "precision": round(correct / max(len(assigned), 1), 4),
-                     "recall": round(correct / max(len(matches), 1), 4),
-                     "to_review": sum(m.needs_review for _, m in matches)}
+        out[kind] = {
+            "addresses": len(matches),
+            "precision": round(correct / max(len(assigned), 1), 4),
+            "recall": round(correct / max(len(matches), 1), 4),
+            "to_review": sum(m.needs_review for _, m in matches),
+        }
     return out
 
 
@@ -96,8 +115,9 @@ def _land_and_stage(samples: Path, warehouse: Path) -> None:
     os.environ["HOUSEKEY_WAREHOUSE"] = str(warehouse)
     files = {name: spec for name, spec in load_registry().items() if not spec.is_database}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    assert materialize(source_assets(files), resources=warehouse_resources(), instance=DagsterInstance.ephemeral(),
-                       run_config=quiet).success
+    assert materialize(
+        source_assets(files), resources=warehouse_resources(), instance=DagsterInstance.ephemeral(), run_config=quiet
+    ).success
 
 
 def measure(samples: Path) -> dict:
@@ -113,11 +133,17 @@ def measure(samples: Path) -> dict:
         started = time.perf_counter()
         levels = resolve_addresses(con, register)
         seconds = time.perf_counter() - started
-        con.execute(f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)")
+        con.execute(
+            f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)"
+        )
         figures = con.execute(SCORE_SQL.format(group="", group_by="")).fetchone()
         assigned, correct, houses, found, buildings, buildings_found, records = figures
-        per_source = {row[0]: _rates(row[1:]) for row in con.execute(
-            SCORE_SQL.format(group="source,", group_by="GROUP BY source ORDER BY source")).fetchall()}
+        per_source = {
+            row[0]: _rates(row[1:])
+            for row in con.execute(
+                SCORE_SQL.format(group="source,", group_by="GROUP BY source ORDER BY source")
+            ).fetchall()
+        }
         per_noise = by_noise_kind(register, samples)
         review = con.execute("SELECT count(*), sum(records) FROM quality.address_review").fetchone()
         distinct = con.execute("SELECT count(DISTINCT address) FROM core.address_matches").fetchone()[0]
@@ -160,7 +186,9 @@ def print_report(report: dict) -> None:
     for title, table in (("source", report["per_source"]), ("noise kind", report["per_noise_kind"])):
         print(f"{title:>22} {'precision':>10} {'recall':>8} {'n':>7}")
         for name, m in table.items():
-            recall = "-" if m["recall"] is None else f"{m['recall']:.4f}"  # a source whose addresses name buildings only
+            recall = (
+                "-" if m["recall"] is None else f"{m['recall']:.4f}"
+            )  # a source whose addresses name buildings only
             print(f"{name:>22} {m['precision']:10.4f} {recall:>8} {m.get('records', m.get('addresses')):7d}")
 
 

@@ -8,6 +8,7 @@ pois) are passed to the parser as its gazetteer, as the house register's diction
 production; DEV labels are used only for scoring. An element is correct when its label
 (case-insensitive) and its exact character span both match, as conlleval counts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,8 @@ import json
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from resolution.address.gazetteer import Gazetteer
 from resolution.address.parse import clear_cache, parse
@@ -96,8 +97,12 @@ def score(dev: list[Gold], gazetteer: Gazetteer) -> dict:
         return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "gold": t + n}
 
     labels = sorted(set(tp) | set(fp) | set(fn))
-    return {"overall": prf(labels), "house_key": prf(HOUSE_KEY), "poi_and_subpoi": prf(("poi", "subpoi")),
-            "per_label": {label: prf([label]) for label in labels}}
+    return {
+        "overall": prf(labels),
+        "house_key": prf(HOUSE_KEY),
+        "poi_and_subpoi": prf(("poi", "subpoi")),
+        "per_label": {label: prf([label]) for label in labels},
+    }
 
 
 def throughput(texts: list[str], gazetteer: Callable[[], Gazetteer], rounds: int = 3) -> dict:
@@ -147,15 +152,23 @@ def main() -> None:
         return
     print(f"dev: {len(dev)} addresses; gazetteer from train: {len(train)} addresses")
     print(f"{'label':>22} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
-    rows = [("OVERALL (micro)", report["overall"]), ("HOUSE KEY (micro)", report["house_key"]),
-            ("poi + subpoi (micro)", report["poi_and_subpoi"]), *report["per_label"].items()]
+    rows = [
+        ("OVERALL (micro)", report["overall"]),
+        ("HOUSE KEY (micro)", report["house_key"]),
+        ("poi + subpoi (micro)", report["poi_and_subpoi"]),
+        *report["per_label"].items(),
+    ]
     for name, m in rows:
         print(f"{name:>22} {m['precision']:7.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['gold']:6d}")
-    for key, what in (("throughput", "distinct dev addresses"),
-                      ("throughput_sample_world", "distinct noisy sample-world addresses")):
+    for key, what in (
+        ("throughput", "distinct dev addresses"),
+        ("throughput_sample_world", "distinct noisy sample-world addresses"),
+    ):
         t = report[key]
-        print(f"throughput: {t['cold_per_second']:,} addresses/s cold, {t['cached_per_second']:,} cached "
-              f"({t['addresses']:,} {what}, one core)")
+        print(
+            f"throughput: {t['cold_per_second']:,} addresses/s cold, {t['cached_per_second']:,} cached "
+            f"({t['addresses']:,} {what}, one core)"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ names the house, not only its building: waste checks name a compound); and the s
 were attributed one anyway. Without ``--warehouse`` the sample is landed and staged in a temporary
 warehouse first; the timing covers business linking, attribution and links.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,16 @@ WORK_ORDERS = "hotline_12345"
 def load_truth(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
     """``_truth``: every staged row's true house, business and event, keyed like the warehouse's records
     (file rows by file, sheet and row; database rows by their record key)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _truth_csv AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _truth_csv AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)"
+    )
     registry = load_registry()
-    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        ).fetchall()
+    }
     parts = []
     for name, spec in registry.items():
         if name not in present:
@@ -50,17 +58,23 @@ def load_truth(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
 
 def _join(table: str, alias: str = "r") -> str:
     a = alias
-    return (f"{table} {a} JOIN _truth t ON t._source = {a}._source AND t._delivery_id = {a}._delivery_id "
-            f"AND t._row_number = {a}._row_number AND t._sheet IS NOT DISTINCT FROM {a}._sheet")
+    return (
+        f"{table} {a} JOIN _truth t ON t._source = {a}._source AND t._delivery_id = {a}._delivery_id "
+        f"AND t._row_number = {a}._row_number AND t._sheet IS NOT DISTINCT FROM {a}._sheet"
+    )
 
 
 def business_figures(con: duckdb.DuckDBPyConnection) -> dict:
     """Pairwise and B-cubed precision/recall of core.business_records against truth."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _scored AS
                     SELECT r.business_id AS predicted, coalesce(t.business_id, 'none:' || r._source || r._row_number) AS actual
-                    FROM {_join('core.business_records')}""")
-    pairs = lambda by: f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM _scored GROUP BY {by})"  # noqa: E731
-    both, predicted, actual = (con.execute(pairs(by)).fetchone()[0] for by in ("predicted, actual", "predicted", "actual"))
+                    FROM {_join("core.business_records")}""")
+    pairs = lambda by: (
+        f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM _scored GROUP BY {by})"
+    )
+    both, predicted, actual = (
+        con.execute(pairs(by)).fetchone()[0] for by in ("predicted, actual", "predicted", "actual")
+    )
     bcubed_p, bcubed_r = con.execute("""
         WITH cells AS (SELECT predicted, actual, count(*) AS n FROM _scored GROUP BY ALL),
              p AS (SELECT predicted, count(*) AS n FROM _scored GROUP BY 1),
@@ -68,21 +82,38 @@ def business_figures(con: duckdb.DuckDBPyConnection) -> dict:
         SELECT sum(c.n * c.n / p.n) / sum(c.n), sum(c.n * c.n / a.n) / sum(c.n)
         FROM cells c JOIN p USING (predicted) JOIN a USING (actual)""").fetchone()
     records, businesses, true_businesses = con.execute(
-        "SELECT count(*), count(DISTINCT predicted), count(DISTINCT actual) FROM _scored").fetchone()
+        "SELECT count(*), count(DISTINCT predicted), count(DISTINCT actual) FROM _scored"
+    ).fetchone()
     precision, recall = both / max(predicted, 1), both / max(actual, 1)
-    return {"records": records, "businesses": businesses, "true_businesses": true_businesses,
-            "pairwise_precision": round(precision, 4), "pairwise_recall": round(recall, 4),
-            "pairwise_f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
-            "bcubed_precision": round(bcubed_p, 4), "bcubed_recall": round(bcubed_r, 4)}
+    return {
+        "records": records,
+        "businesses": businesses,
+        "true_businesses": true_businesses,
+        "pairwise_precision": round(precision, 4),
+        "pairwise_recall": round(recall, 4),
+        "pairwise_f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
+        "bcubed_precision": round(bcubed_p, 4),
+        "bcubed_recall": round(bcubed_r, 4),
+    }
 
 
 def attribution_figures(con: duckdb.DuckDBPyConnection, source: str | None = None) -> dict:
     """House and business attribution accuracy of core.event_attributions (a predicted business
     counts as right when most of its records belong to the true business)."""
     where = f"WHERE r._source = '{source}'" if source else ""
-    return dict(zip(("events", "house_accuracy", "house_accuracy_where_address_names_it", "business_events", "business_accuracy", "business_false_rate"), con.execute(f"""
+    return dict(
+        zip(
+            (
+                "events",
+                "house_accuracy",
+                "house_accuracy_where_address_names_it",
+                "business_events",
+                "business_accuracy",
+                "business_false_rate",
+            ),
+            con.execute(f"""
         WITH truth_of AS (
-            SELECT b.business_id, mode(t.business_id) AS true_business FROM {_join('core.business_records', 'b')}
+            SELECT b.business_id, mode(t.business_id) AS true_business FROM {_join("core.business_records", "b")}
             GROUP BY 1)
         SELECT count(*),
                round(count(*) FILTER (WHERE r.house_id = t.house_id) / count(*) FILTER (WHERE t.house_id IS NOT NULL), 4),
@@ -93,7 +124,10 @@ def attribution_figures(con: duckdb.DuckDBPyConnection, source: str | None = Non
                      / greatest(count(*) FILTER (WHERE t.business_id IS NOT NULL), 1), 4),
                round(count(*) FILTER (WHERE t.business_id IS NULL AND r.business_id IS NOT NULL)
                      / greatest(count(*) FILTER (WHERE t.business_id IS NULL), 1), 4)
-        FROM {_join('core.event_attributions')} LEFT JOIN truth_of o ON o.business_id = r.business_id {where}""").fetchone()))
+        FROM {_join("core.event_attributions")} LEFT JOIN truth_of o ON o.business_id = r.business_id {where}""").fetchone(),
+            strict=False,
+        )
+    )
 
 
 def resolve_identity(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
@@ -104,8 +138,11 @@ def resolve_identity(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 
     events = [spec for spec in load_registry().values() if spec.record_kind == "event"]
     timings = {}
-    for step, run in (("businesses", lambda: resolve_businesses(con)), ("attribution", lambda: attribute_events(con, events)),
-                      ("links", lambda: build_links(con))):
+    for step, run in (
+        ("businesses", lambda: resolve_businesses(con)),
+        ("attribution", lambda: attribute_events(con, events)),
+        ("links", lambda: build_links(con)),
+    ):
         start = time.perf_counter()
         run()
         timings[step] = round(time.perf_counter() - start, 2)
@@ -120,8 +157,11 @@ def _build_warehouse(samples: Path, warehouse: Path) -> None:
     os.environ["HOUSEKEY_LANDING"] = str(samples / "landing")
     os.environ["HOUSEKEY_WAREHOUSE"] = str(warehouse)
     registry = load_registry()
-    assert materialize([*source_assets(registry), *resolution_assets(registry)], resources=warehouse_resources(),
-                       instance=DagsterInstance.ephemeral()).success
+    assert materialize(
+        [*source_assets(registry), *resolution_assets(registry)],
+        resources=warehouse_resources(),
+        instance=DagsterInstance.ephemeral(),
+    ).success
 
 
 def measure(samples: Path, warehouse: Path | None = None) -> dict:
@@ -132,8 +172,12 @@ def measure(samples: Path, warehouse: Path | None = None) -> dict:
         con = duckdb.connect(str(warehouse))
         seconds = resolve_identity(con)
         load_truth(con, samples)
-        report = {"businesses": business_figures(con), "work_orders": attribution_figures(con, WORK_ORDERS),
-                  "all_events": attribution_figures(con), "seconds": seconds}
+        report = {
+            "businesses": business_figures(con),
+            "work_orders": attribution_figures(con, WORK_ORDERS),
+            "all_events": attribution_figures(con),
+            "seconds": seconds,
+        }
         con.close()
     return report
 

@@ -11,6 +11,7 @@ there, as after weeks of running), then the drop (one rename into the folder) an
 is split with the sensor's tick and the run's events: sensor pickup, queue and launch, each step, and
 the moment the new copy was swapped in.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,18 @@ def write_patrol_delivery(folder: Path, records: int, people: int = 3000, seed: 
     from data_samples.generator.sources import grid_patrols
     from data_samples.generator.world import World, build_world
 
-    nothing = Volumes(complaints=0, patrols=0, repairs=0, urban_cases=0, renovations=0, ev_repairs=0, activities=0,
-                      care_visits_per_person=0, waste_checks_per_site=0, inspections_per_shop=0)
+    nothing = Volumes(
+        complaints=0,
+        patrols=0,
+        repairs=0,
+        urban_cases=0,
+        renovations=0,
+        ev_repairs=0,
+        activities=0,
+        care_visits_per_person=0,
+        waste_checks_per_site=0,
+        inspections_per_shop=0,
+    )
     world = build_world(people, seed, nothing)
     rng = random.Random(f"{seed}:latency:{records}")
     patrols = replace(nothing, patrols=(records + 1) * 1000 / len(world.people))
@@ -56,8 +67,9 @@ def write_patrol_delivery(folder: Path, records: int, people: int = 3000, seed: 
         event.occurred = DELIVERY_WEEK + timedelta(minutes=n * 7 * 12 * 60 // records)
     out = folder / "generated"
     deliveries = Deliveries.open(SOURCE, out, seed, NoiseRates(duplicate_row=0))  # exactly `records` lines
-    grid_patrols.export(World(seed, world.houses, world.people, world.businesses, events, world.subdistrict),
-                        deliveries)
+    grid_patrols.export(
+        World(seed, world.houses, world.people, world.businesses, events, world.subdistrict), deliveries
+    )
     (written,) = deliveries.files
     path = folder / written["file"]
     os.replace(out / "landing" / SOURCE / written["file"], path)
@@ -71,17 +83,27 @@ def visible_records(analyst: Path, file_name: str) -> int:
 
     try:
         with duckdb.connect(str(analyst), read_only=True) as con:
-            staged = con.execute(f"SELECT count(*) FROM staging.{SOURCE} WHERE _file_name = ?", [file_name]).fetchone()[0]
-            held = con.execute("SELECT count(DISTINCT (sheet, row_number)) FROM quality.quarantine "
-                               "WHERE source = ? AND file_name = ? AND NOT is_row_kept", [SOURCE, file_name]).fetchone()[0]
+            staged = con.execute(f"SELECT count(*) FROM staging.{SOURCE} WHERE _file_name = ?", [file_name]).fetchone()[
+                0
+            ]
+            held = con.execute(
+                "SELECT count(DISTINCT (sheet, row_number)) FROM quality.quarantine "
+                "WHERE source = ? AND file_name = ? AND NOT is_row_kept",
+                [SOURCE, file_name],
+            ).fetchone()[0]
     except (duckdb.Error, OSError):  # not published yet, or swapped at this instant
         return 0
     return staged + held
 
 
 def _dagster(env: dict, *args: str) -> None:
-    done = subprocess.run([str(Path(sys.executable).with_name("dagster")), *args, "-m", "pipelines.definitions"],
-                          env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), *args, "-m", "pipelines.definitions"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise RuntimeError(f"dagster {' '.join(args)} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
 
@@ -121,9 +143,14 @@ def running_daemon(env: dict, log: Path):
     import signal
 
     with log.open("w") as out:
-        daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run", "-m",
-                                   "pipelines.definitions"], env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        daemon = subprocess.Popen(
+            [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-m", "pipelines.definitions"],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             yield daemon
         finally:
@@ -200,8 +227,13 @@ def measure(records: int = 10_000, keep: Path | None = None) -> dict:
         home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
         # the one sample subdistrict, in this copy
-        values = {"HOUSEKEY_LANDING": str(landing), "HOUSEKEY_WAREHOUSE": str(warehouse), "DAGSTER_HOME": str(home),
-                  "HOUSEKEY_SUBDISTRICTS": None, "HOUSEKEY_AS_OF": RUN_DAY}
+        values = {
+            "HOUSEKEY_LANDING": str(landing),
+            "HOUSEKEY_WAREHOUSE": str(warehouse),
+            "DAGSTER_HOME": str(home),
+            "HOUSEKEY_SUBDISTRICTS": None,
+            "HOUSEKEY_AS_OF": RUN_DAY,
+        }
         with _environment(values):
             return _measure(records, root, landing, warehouse)
 
@@ -211,33 +243,47 @@ def _measure(records: int, root: Path, landing: Path, warehouse: Path) -> dict:
 
     env = dict(os.environ)
     started = time.perf_counter()
-    first = subprocess.run([str(Path(sys.executable).with_name("housekey")), "run"], env=env, cwd=REPO_ROOT,
-                           capture_output=True, text=True)
+    first = subprocess.run(
+        [str(Path(sys.executable).with_name("housekey")), "run"], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
     first_run = time.perf_counter() - started
     (root / "first_run.log").write_text(first.stdout + first.stderr, encoding="utf-8")
     analyst = warehouse.with_name("analyst.duckdb")
     if first.returncode or not analyst.exists():
-        raise RuntimeError(f"housekey run failed (exit {first.returncode}):\n{first.stdout[-3000:]}{first.stderr[-3000:]}")
+        raise RuntimeError(
+            f"housekey run failed (exit {first.returncode}):\n{first.stdout[-3000:]}{first.stderr[-3000:]}"
+        )
 
     _dagster(env, "sensor", "start", SENSOR)
     _dagster(env, "sensor", "cursor", SENSOR, "--set", current_cursor())
     incoming = root / "incoming"  # on the landing zone's file system: the drop is one rename
     incoming.mkdir(exist_ok=True)
     with running_daemon(env, root / "daemon.log"), DagsterInstance.get() as instance:
-        _wait(lambda: any(t.status.value == "SKIPPED" for t in sensor_ticks(instance)), 120,
-              f"the daemon did not tick {SENSOR}")
+        _wait(
+            lambda: any(t.status.value == "SKIPPED" for t in sensor_ticks(instance)),
+            120,
+            f"the daemon did not tick {SENSOR}",
+        )
         delivery = write_patrol_delivery(incoming, records)
         dropped = time.time()
         os.replace(delivery, landing / SOURCE / delivery.name)
-        _wait(lambda: visible_records(analyst, delivery.name) >= records, 600,
-              f"the {records} records did not reach the analyst copy")
+        _wait(
+            lambda: visible_records(analyst, delivery.name) >= records,
+            600,
+            f"the {records} records did not reach the analyst copy",
+        )
         visible = time.time()
         (run,) = instance.get_runs(RunsFilter(tags={"dagster/sensor_name": SENSOR}))
         _wait(lambda: instance.get_run_by_id(run.run_id).is_finished, 120, "the run did not finish")
         figures = breakdown(instance, run.run_id, dropped, visible)
         status = instance.get_run_by_id(run.run_id).status.value
-    return {"records": records, "file": delivery.name, "first_full_run_s": round(first_run, 1),
-            "sensor_run_status": status, **figures}
+    return {
+        "records": records,
+        "file": delivery.name,
+        "first_full_run_s": round(first_run, 1),
+        "sensor_run_status": status,
+        **figures,
+    }
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """How fast the sample-world generator writes a large world, and how many source records it emits.
 
-    .venv/bin/python -m benchmarks.generator_speed --people 200000
+.venv/bin/python -m benchmarks.generator_speed --people 200000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,11 @@ def main() -> None:
     result = measure(args.people)
     for key, value in result.items():
         print(f"{key:>20}: {value}")
-    print("PASS" if result["records"] >= 2_000_000 and result["seconds"] < 600 else "target: >= 2,000,000 records in < 600 s")
+    print(
+        "PASS"
+        if result["records"] >= 2_000_000 and result["seconds"] < 600
+        else "target: >= 2,000,000 records in < 600 s"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Scored records: every row of ``core.person_records`` whose delivered row the tru
 Pairwise: of the record pairs given one person_id, the share truly one person (precision); of the
 pairs truly one person, the share given one person_id (recall). B-cubed: the same per record, averaged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,21 +50,31 @@ def _record_keys(con: duckdb.DuckDBPyConnection) -> None:
     parts = []
     for name, spec in load_registry().items():
         key = f'"{spec.record_key[0]}"::VARCHAR' if spec.is_database else "_row_number::VARCHAR"
-        parts.append(f'SELECT _source, _delivery_id, _sheet, _row_number, _file_name, {key} AS row_key FROM raw."{name}"')
+        parts.append(
+            f'SELECT _source, _delivery_id, _sheet, _row_number, _file_name, {key} AS row_key FROM raw."{name}"'
+        )
     con.execute("CREATE OR REPLACE TEMP TABLE _record_keys AS " + " UNION ALL ".join(parts))
 
 
 def score(con: duckdb.DuckDBPyConnection, samples: Path = SAMPLES) -> dict:
     """Pairwise and B-cubed figures of core.person_records against the sample's truth."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _truth AS SELECT * FROM read_csv(?, all_varchar = true)",
-                [str(samples / "truth" / "records.csv")])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _truth AS SELECT * FROM read_csv(?, all_varchar = true)",
+        [str(samples / "truth" / "records.csv")],
+    )
     _record_keys(con)
     right, predicted, true, b3p, b3r, records, persons, persons_true = con.execute(SCORE_SQL).fetchall()[0]
     precision, recall = right / max(predicted, 1), right / max(true, 1)
-    return {"records": int(records), "persons": int(persons), "true_persons": int(persons_true),
-            "precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
-            "b3_precision": round(b3p / records, 4), "b3_recall": round(b3r / records, 4)}
+    return {
+        "records": int(records),
+        "persons": int(persons),
+        "true_persons": int(persons_true),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
+        "b3_precision": round(b3p / records, 4),
+        "b3_recall": round(b3r / records, 4),
+    }
 
 
 def stability(con: duckdb.DuckDBPyConnection) -> dict:
@@ -91,8 +102,9 @@ def _run_pipeline(warehouse: Path, samples: Path) -> None:
     seed_databases(samples)
     os.environ["HOUSEKEY_LANDING"] = str(samples / "landing")
     os.environ["HOUSEKEY_WAREHOUSE"] = str(warehouse)
-    result = materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
-                         instance=DagsterInstance.ephemeral())
+    result = materialize(
+        pipeline_assets(load_registry()), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+    )
     assert result.success
 
 

@@ -6,6 +6,7 @@ the ratio to the floor (only reading every file into DuckDB), measured side by s
 Database sources are left out (a generated world has no server behind it); every file source runs.
 The floor and the pipeline each run in a fresh process, so each peak memory is its own.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,9 @@ def floor(world: Path, warehouse: Path) -> dict:
     for name, spec in _file_sources().items():
         for n, path in enumerate(sorted((world / "landing" / name).glob(spec.files))):
             for m, part in enumerate(read_delivery(path, spec).parts):
-                delivered = pa.table({f"c{i}": pa.array([r[i] for r in part.rows], pa.string())
-                                  for i in range(len(part.header))})
+                delivered = pa.table(
+                    {f"c{i}": pa.array([r[i] for r in part.rows], pa.string()) for i in range(len(part.header))}
+                )
                 con.execute(f'CREATE TABLE "{name}_{n}_{m}" AS SELECT * FROM delivered')
                 rows += delivered.num_rows
     con.close()
@@ -58,8 +60,13 @@ def pipeline(world: Path, warehouse: Path) -> dict:
     os.environ["HOUSEKEY_WAREHOUSE"] = str(warehouse)
     sources = _file_sources()
     started = time.perf_counter()
-    result = materialize([*pipeline_assets(sources), *source_checks(sources)], resources=warehouse_resources(),
-                         instance=DagsterInstance.ephemeral(), run_config=QUIET, raise_on_error=False)
+    result = materialize(
+        [*pipeline_assets(sources), *source_checks(sources)],
+        resources=warehouse_resources(),
+        instance=DagsterInstance.ephemeral(),
+        run_config=QUIET,
+        raise_on_error=False,
+    )
     seconds = time.perf_counter() - started
     stages: dict[str, float] = defaultdict(float)
     for record in result.all_events:
@@ -69,15 +76,35 @@ def pipeline(world: Path, warehouse: Path) -> dict:
             if duration is not None:
                 layer = record.step_key.split("__")[0]  # raw and staging summed over sources, later assets apart
                 stages[layer if layer in ("raw", "staging") else record.step_key] += duration / 1000
-    failed = [f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[-1]}"
-              for e in result.get_step_failure_events()]
-    return {"success": result.success, "failed_steps": failed, "seconds": round(seconds, 1),
-            "stages": {stage: round(s, 1) for stage, s in sorted(stages.items(), key=lambda kv: -kv[1])}}
+    failed = [
+        f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[-1]}"
+        for e in result.get_step_failure_events()
+    ]
+    return {
+        "success": result.success,
+        "failed_steps": failed,
+        "seconds": round(seconds, 1),
+        "stages": {stage: round(s, 1) for stage, s in sorted(stages.items(), key=lambda kv: -kv[1])},
+    }
 
 
 def _in_fresh_process(stage: str, world: Path, warehouse: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.pipeline_scale", "--stage", stage, "--world", str(world),
-                          "--warehouse", str(warehouse)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.pipeline_scale",
+            "--stage",
+            stage,
+            "--world",
+            str(world),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -2,6 +2,7 @@
 generator's speed, the whole pipeline against its read-only floor, address resolution on the
 committed sample, and the latency of one 10,000-record delivery through the running daemon; every
 figure printed."""
+
 import json
 import tempfile
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Schema drift: how a delivered header differs from what the source spec expects."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -11,6 +11,7 @@ Every other entry of the folder is reported with the reason it is not read (``Un
 (another pattern, a folder, a lock file), or waiting (modified within the spec's ``settle_seconds``
 of the clock passed in, or without its ``ready_marker``), which is offered again on the next run.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -89,8 +90,12 @@ def matches(spec: SourceSpec, name: str) -> bool:
     if fnmatch.fnmatchcase(name, spec.files):
         return True
     stem, dot, extension = name.rpartition(".")
-    return (spec.format == "excel" and bool(dot) and extension.lower() in WORKBOOK_EXTENSIONS
-            and any(fnmatch.fnmatchcase(f"{stem}.{other}", spec.files) for other in WORKBOOK_EXTENSIONS))
+    return (
+        spec.format == "excel"
+        and bool(dot)
+        and extension.lower() in WORKBOOK_EXTENSIONS
+        and any(fnmatch.fnmatchcase(f"{stem}.{other}", spec.files) for other in WORKBOOK_EXTENSIONS)
+    )
 
 
 def content_hash(path: Path) -> str:
@@ -99,8 +104,9 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def survey(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None,
-           now: float | None = None) -> Survey:
+def survey(
+    spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None, now: float | None = None
+) -> Survey:
     """The source's deliveries not yet recorded, and the folder's entries not read with why.
 
     ``recorded`` holds the (file name, file hash) pairs the warehouse already accounts for. A file
@@ -128,8 +134,9 @@ def survey(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None =
     return Survey(pending, sorted(unread, key=lambda entry: entry.name))
 
 
-def pending_deliveries(spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None,
-                       now: float | None = None) -> list[DeliveryFile]:
+def pending_deliveries(
+    spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None, now: float | None = None
+) -> list[DeliveryFile]:
     """Delivered files not yet recorded, in name order (``survey(...).pending``)."""
     return survey(spec, recorded, root, now).pending
 
@@ -146,7 +153,9 @@ def _listing(spec: SourceSpec, root: Path | None) -> tuple[list[Path], list[Unre
         if path.name in markers:
             continue  # a completion marker belongs to its delivery
         if path.name.startswith("~$"):
-            ignored.append(Unread(path.name, "an Office lock file (the workbook is open, or Excel stopped): not a delivery"))
+            ignored.append(
+                Unread(path.name, "an Office lock file (the workbook is open, or Excel stopped): not a delivery")
+            )
         elif path.name.startswith("."):
             ignored.append(Unread(path.name, "a hidden file: not a delivery"))
         elif not matches(spec, path.name):
@@ -154,8 +163,12 @@ def _listing(spec: SourceSpec, root: Path | None) -> tuple[list[Path], list[Unre
         elif path.is_symlink():
             deliveries.append(path)
         elif path.is_dir():
-            ignored.append(Unread(path.name, "a folder named like a delivery (deliveries are files directly in the "
-                                             "source's folder): not read"))
+            ignored.append(
+                Unread(
+                    path.name,
+                    "a folder named like a delivery (deliveries are files directly in the source's folder): not read",
+                )
+            )
         elif not path.is_file():
             ignored.append(Unread(path.name, "not a regular file (a pipe or a device): never opened"))
         else:
@@ -172,8 +185,10 @@ def _waiting(spec: SourceSpec, path: Path, now: float | None) -> str | None:
     if spec.ready_marker and not (path.parent / _marker(spec, path.name)).is_file():
         return f"its completion marker {_marker(spec, path.name)!r} is not there yet: offered again on the next run"
     if now is not None and (age := now - path.stat().st_mtime) < spec.settle_seconds:
-        return (f"modified {max(age, 0):.0f} s ago, less than the {spec.settle_seconds} s a delivery must rest "
-                "(settle_seconds); maybe still being written: offered again on the next run")
+        return (
+            f"modified {max(age, 0):.0f} s ago, less than the {spec.settle_seconds} s a delivery must rest "
+            "(settle_seconds); maybe still being written: offered again on the next run"
+        )
     return None
 
 

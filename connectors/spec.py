@@ -3,6 +3,7 @@
 A spec says who owns the system, how its exports are read, how they are delivered, and how their
 columns map onto a canonical record kind (schemas/record_kinds.yaml). No source needs Python.
 """
+
 from __future__ import annotations
 
 from functools import cache

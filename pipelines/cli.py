@@ -4,6 +4,7 @@ Dagster and DuckDB are imported inside the commands, so ``housekey --help`` answ
 Runs are recorded in the Dagster instance at ``$DAGSTER_HOME`` (default ``var/dagster``), so
 ``housekey ui`` shows the runs ``housekey run`` made.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,9 +35,11 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Dagster's console logger would interleave with the progress display; the UI keeps every log.
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
-             # at the command line a database that is down fails at once; scheduled runs retry it
-             "execution": {"config": {"retries": {"disabled": {}}}}}
+QUIET_RUN = {
+    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    # at the command line a database that is down fails at once; scheduled runs retry it
+    "execution": {"config": {"retries": {"disabled": {}}}},
+}
 
 app = typer.Typer(
     help="以房管人: merge departmental exports into the house-keyed warehouse.",
@@ -60,11 +63,16 @@ def dagster_home() -> Path:
 @app.command()
 def run(
     source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
-    subdistrict: list[str] = typer.Option(None, "--subdistrict", help="Only this subdistrict code (repeatable); "
-                                          "default every subdistrict of $HOUSEKEY_SUBDISTRICTS, one after another."),
+    subdistrict: list[str] = typer.Option(
+        None,
+        "--subdistrict",
+        help="Only this subdistrict code (repeatable); "
+        "default every subdistrict of $HOUSEKEY_SUBDISTRICTS, one after another.",
+    ),
 ) -> None:
     """Land every pending delivery of every source (or the named ones) in the warehouse, per subdistrict."""
     from warehouse.privacy import MissingTokenKey, require_token_key
+
     try:
         require_token_key()  # before any work: production never publishes tokens under a missing or weak key
     except MissingTokenKey as error:
@@ -87,13 +95,17 @@ def run(
         errors.print(Text(str(error), style="red"))
         raise typer.Exit(2) from error
     if unknown := sorted(set(subdistrict or ()) - set(configured)):
-        errors.print(Text(f"unknown subdistrict {', '.join(unknown)}; configured: {', '.join(configured)}", style="red"))
+        errors.print(
+            Text(f"unknown subdistrict {', '.join(unknown)}; configured: {', '.join(configured)}", style="red")
+        )
         raise typer.Exit(2)
     selected = {name: spec for name, spec in registry.items() if not source or name in source}
     dagster_home()
     instance = DagsterInstance.get()
     for run_id in reclaim_dead_runs(instance):
-        console.print(Text(f"run {run_id} was killed before it finished: marked failed, its slot freed", style="yellow"))
+        console.print(
+            Text(f"run {run_id} was killed before it finished: marked failed, its slot freed", style="yellow")
+        )
     codes = [code for code in configured if not subdistrict or code in subdistrict]
     results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1) for code in codes]
     raise typer.Exit(0 if all(results) else 1)
@@ -112,14 +124,24 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     if heading:
         console.rule(Text(f"{place.code} {place.name}", style="bold"))
     if busy := live_runs_of(instance, place.code):
-        errors.print(Text(f"subdistrict {place.code}: run {busy[0]} is still writing its warehouse {place.warehouse};"
-                          " try again when it has finished", style="red"))
+        errors.print(
+            Text(
+                f"subdistrict {place.code}: run {busy[0]} is still writing its warehouse {place.warehouse};"
+                " try again when it has finished",
+                style="red",
+            )
+        )
         return False
     landed: dict[str, SourceLanding] = {}
     started = time.perf_counter()
     with Progress(
-        SpinnerColumn(), TextColumn("landing sources"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        SpinnerColumn(),
+        TextColumn("landing sources"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("landing", total=len(selected))
 
@@ -130,8 +152,12 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
 
         assets = pipeline_assets(selected, on_landed, subdistrict_partitions())
         result = materialize(
-            [*assets, *source_checks(selected)], resources=warehouse_resources(), instance=instance,
-            run_config=QUIET_RUN, raise_on_error=False, partition_key=place.code,
+            [*assets, *source_checks(selected)],
+            resources=warehouse_resources(),
+            instance=instance,
+            run_config=QUIET_RUN,
+            raise_on_error=False,
+            partition_key=place.code,
             tags={"housekey/command": "run", **run_tags()},
         )
     with connect(place.warehouse) as con:
@@ -151,13 +177,13 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     console.print(Text.assemble("Warehouse: ", (str(place.warehouse), "bold")))
     if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
-    console.print(Text("Open it with `housekey query \"SELECT * FROM meta.deliveries\"`, or any DuckDB client."))
+    console.print(Text('Open it with `housekey query "SELECT * FROM meta.deliveries"`, or any DuckDB client.'))
     return result.success and summary.status != "failure"  # a database not read fails the run
 
 
 @app.command()
 def query(
-    sql: str = typer.Argument(..., help="SQL to run, e.g. \"SELECT * FROM meta.deliveries\"."),
+    sql: str = typer.Argument(..., help='SQL to run, e.g. "SELECT * FROM meta.deliveries".'),
     limit: int = typer.Option(50, help="Show at most this many rows."),
 ) -> None:
     """Run SQL on the warehouse (read-only) and print the result as a table."""
@@ -201,7 +227,8 @@ def _progress_line(landing: SourceLanding) -> Text:
     failed = landing.count("failed")
     mark = ("! ", "yellow") if failed or landing.rows_quarantined else ("✓ ", "green")
     return Text.assemble(
-        mark, (landing.source, "bold"),
+        mark,
+        (landing.source, "bold"),
         f"  {landing.count('loaded')} files, {landing.rows_loaded:,} rows landed, {landing.rows_quarantined:,} quarantined"
         + (f", {landing.count('duplicate')} duplicates" if landing.count("duplicate") else "")
         + (f", {failed} failed" if failed else ""),
@@ -211,8 +238,10 @@ def _progress_line(landing: SourceLanding) -> Text:
 def _summary(summary: RunSummary) -> Table:
     """The run's summary per source, as recorded in meta.run_sources."""
     where = f" of subdistrict {summary.subdistrict}" if summary.subdistrict else ""
-    table = Table(title=f"This run{where} ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
-                  title_justify="left")
+    table = Table(
+        title=f"This run{where} ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
+        title_justify="left",
+    )
     table.add_column("source", no_wrap=True)
     headings = ("files", "rows", "landed", "quar.", "dup.", "staged", "matched")
     for heading in (*headings, "s"):
@@ -223,8 +252,12 @@ def _summary(summary: RunSummary) -> Table:
         status = Text(part.status, style={"ok": "green", "failed": "red"}.get(part.status, "yellow"))
         table.add_row(part.source, *(f"{getattr(part, name):,}" for name in fields), f"{part.seconds:.1f}", status)
     table.add_section()
-    table.add_row(Text("total", style="bold"), *(f"{sum(getattr(p, name) for p in summary.sources):,}" for name in fields),
-                  f"{summary.seconds:.1f}", summary.status)
+    table.add_row(
+        Text("total", style="bold"),
+        *(f"{sum(getattr(p, name) for p in summary.sources):,}" for name in fields),
+        f"{summary.seconds:.1f}",
+        summary.status,
+    )
     return table
 
 
@@ -245,25 +278,44 @@ def _accounts(accounts) -> Table:
     for heading in ("delivered", "staged", "quarantined", "balanced", "values quarantined"):
         table.add_column(heading, justify="right")
     for a in accounts:
-        table.add_row(a.source, f"{a.delivered:,}", f"{a.staged:,}", f"{a.quarantined:,}",
-                      Text(f"yes, {a.pending:,} pending" if a.pending else "yes", style="green") if a.balanced
-                      else Text("NO", style="red"), f"{a.values_quarantined:,}")
+        table.add_row(
+            a.source,
+            f"{a.delivered:,}",
+            f"{a.staged:,}",
+            f"{a.quarantined:,}",
+            Text(f"yes, {a.pending:,} pending" if a.pending else "yes", style="green")
+            if a.balanced
+            else Text("NO", style="red"),
+            f"{a.values_quarantined:,}",
+        )
     table.add_section()
-    totals = {k: f"{sum(getattr(a, k) for a in accounts):,}" for k in ("delivered", "staged", "quarantined", "values_quarantined")}
-    table.add_row(Text("total", style="bold"), totals["delivered"], totals["staged"], totals["quarantined"], "",
-                  totals["values_quarantined"])
+    totals = {
+        k: f"{sum(getattr(a, k) for a in accounts):,}"
+        for k in ("delivered", "staged", "quarantined", "values_quarantined")
+    }
+    table.add_row(
+        Text("total", style="bold"),
+        totals["delivered"],
+        totals["staged"],
+        totals["quarantined"],
+        "",
+        totals["values_quarantined"],
+    )
     return table
 
 
 def _matching_line(con) -> Text | None:
     """How the run's addresses matched the house register, in one line (None before any matching)."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = 'address_matches'"
-                       ).fetchone()[0]:
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = 'address_matches'"
+    ).fetchone()[0]:
         return None
     levels = dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())
     review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
     shown = ", ".join(f"{levels.get(level, 0):,} {level}" for level in ("room", "door", "building", "road", "none"))
-    return Text(f"Addresses matched to the house register: {shown}; {review:,} addresses wait in quality.address_review.")
+    return Text(
+        f"Addresses matched to the house register: {shown}; {review:,} addresses wait in quality.address_review."
+    )
 
 
 def _add_sample_commands(cli: typer.Typer) -> None:

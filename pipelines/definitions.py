@@ -7,6 +7,7 @@ partition's steps read its landing zone and write its own DuckDB file, one step 
 in-process executor; one queued run per partition, docs/decisions/0004). The ``warehouse`` pool
 caps how many steps write a warehouse at once across runs, so how many subdistricts run side by side.
 """
+
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +18,8 @@ from dagster import (
     AssetChecksDefinition,
     AssetExecutionContext,
     AssetKey,
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     Definitions,
     InitResourceContext,
     JobDefinition,
@@ -33,8 +34,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec, load_registry
-from resolution.identity.people_assets import people_assets
 from pipelines.retries import land_with_retries, retry_delays
+from resolution.identity.people_assets import people_assets
 from warehouse.database import create_bookkeeping, keep_private, warehouse_path
 from warehouse.intake import SourceLanding, land_source
 from warehouse.pull import not_read
@@ -70,8 +71,10 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
         delays = retry_delays(context.run.run_config) if spec.is_database else ()
         landing = land_with_retries(land_once, delays, log=context.log.warning)
         for result in landing.deliveries:
-            context.log.info(f"{result.file_name}: {result.status}, {result.rows_loaded} rows landed, "
-                             f"{result.rows_quarantined} quarantined")
+            context.log.info(
+                f"{result.file_name}: {result.status}, {result.rows_loaded} rows landed, "
+                f"{result.rows_quarantined} quarantined"
+            )
         if landing.note:
             failed = (not_read(landing) or ("",))[0] == "failed"
             (context.log.error if failed else context.log.info)(landing.note)
@@ -116,8 +119,13 @@ def staging_asset(spec: SourceSpec) -> AssetsDefinition:
             create_bookkeeping(con)
             result = stage(con, spec)
         context.log.info(f"{result.rows_staged} rows staged, {result.rows_quarantined} quarantined")
-        return MaterializeResult(metadata={"rows_raw": result.rows_raw, "rows_staged": result.rows_staged,
-                                           "rows_quarantined": result.rows_quarantined})
+        return MaterializeResult(
+            metadata={
+                "rows_raw": result.rows_raw,
+                "rows_staged": result.rows_staged,
+                "rows_quarantined": result.rows_quarantined,
+            }
+        )
 
     return _stage
 
@@ -125,17 +133,28 @@ def staging_asset(spec: SourceSpec) -> AssetsDefinition:
 def row_accounting_check(spec: SourceSpec) -> AssetChecksDefinition:
     """A blocking check on ``staging/<source>``: rows delivered = rows staged + rows quarantined."""
 
-    @asset_check(asset=AssetKey(["staging", spec.name]), name="rows_add_up", blocking=True,
-                 description="Every delivered row is either staged or quarantined with a reason: none lost.")
+    @asset_check(
+        asset=AssetKey(["staging", spec.name]),
+        name="rows_add_up",
+        blocking=True,
+        description="Every delivered row is either staged or quarantined with a reason: none lost.",
+    )
     def rows_add_up(warehouse: DuckDBResource) -> AssetCheckResult:
         from warehouse.accounting import row_accounts
 
         with warehouse.get_connection() as con:
             (account,) = row_accounts(con, [spec.name])
         # right after staging nothing may be pending
-        return AssetCheckResult(passed=account.balanced and not account.pending, metadata={
-            "delivered": account.delivered, "staged": account.staged, "quarantined": account.quarantined, "held": account.held,
-            "pending": account.pending})
+        return AssetCheckResult(
+            passed=account.balanced and not account.pending,
+            metadata={
+                "delivered": account.delivered,
+                "staged": account.staged,
+                "quarantined": account.quarantined,
+                "held": account.held,
+                "pending": account.pending,
+            },
+        )
 
     return rows_add_up
 
@@ -149,18 +168,28 @@ def resolution_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefiniti
     if REGISTER_SOURCE not in registry:
         return []
 
-    @asset(key=["core", "houses"], deps=[AssetKey(["staging", REGISTER_SOURCE])], group_name="core", pool=WAREHOUSE_POOL,
-           description="The house register: canonical houses with stable house_id and their hierarchy.", kinds={"duckdb"})
+    @asset(
+        key=["core", "houses"],
+        deps=[AssetKey(["staging", REGISTER_SOURCE])],
+        group_name="core",
+        pool=WAREHOUSE_POOL,
+        description="The house register: canonical houses with stable house_id and their hierarchy.",
+        kinds={"duckdb"},
+    )
     def houses(warehouse: DuckDBResource) -> MaterializeResult:
         from resolution.address.register import build_core_houses
 
         with warehouse.get_connection() as con:
             return MaterializeResult(metadata={"houses": build_core_houses(con)})
 
-    @asset(key=["core", "address_matches"], deps=[AssetKey(["core", "houses"]),
-                                                  *(AssetKey(["staging", name]) for name in registry)],
-           group_name="core", pool=WAREHOUSE_POOL, kinds={"duckdb"},
-           description="Every staged address matched to a house: house_id, match_level, score, margin, reason.")
+    @asset(
+        key=["core", "address_matches"],
+        deps=[AssetKey(["core", "houses"]), *(AssetKey(["staging", name]) for name in registry)],
+        group_name="core",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description="Every staged address matched to a house: house_id, match_level, score, margin, reason.",
+    )
     def address_matches(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         from resolution.address.register import Register
         from resolution.address.resolve import resolve_addresses
@@ -189,16 +218,21 @@ def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, Sourc
     delivery holds its own source only (none of its rows staged): the copy still refreshes, and
     ``meta.held_sources`` in it names every source held and why."""
 
-    @asset(key=["publish", "analyst_copy"], deps=[key for a in upstream for key in a.keys], group_name="publish",
-           pool=WAREHOUSE_POOL, kinds={"duckdb"},
-           description="The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.")
+    @asset(
+        key=["publish", "analyst_copy"],
+        deps=[key for a in upstream for key in a.keys],
+        group_name="publish",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description="The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.",
+    )
     def analyst_copy(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.publish import publish
 
         with warehouse.get_connection() as con:
             held = record_held_sources(con, registry)
             path = publish(con, Path(warehouse.database))
-        for source, reason in held:
+        for _source, reason in held:
             context.log.warning(f"held, not refreshed: {reason}")
         return MaterializeResult(metadata={"path": str(path), "held_sources": len({source for source, _ in held})})
 
@@ -217,17 +251,25 @@ def record_held_sources(con: duckdb.DuckDBPyConnection, registry: Mapping[str, S
     return held
 
 
-def pipeline_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None,
-                    partitions: StaticPartitionsDefinition | None = None) -> list[AssetsDefinition]:
+def pipeline_assets(
+    registry: Mapping[str, SourceSpec],
+    on_landed: OnLanded | None = None,
+    partitions: StaticPartitionsDefinition | None = None,
+) -> list[AssetsDefinition]:
     """The whole pipeline: every source's assets, the house register and address resolution, then publishing;
     every asset partitioned by ``partitions`` when given (``subdistrict_partitions()``)."""
+    from pipelines.mart_assets import mart_assets
     from pipelines.tag_assets import tag_assets  # it imports this module: late, to avoid a cycle
     from resolution.identity.business_assets import business_assets
-    from pipelines.mart_assets import mart_assets
 
-    upstream = [*source_assets(registry, on_landed), *resolution_assets(registry), *people_assets(registry),
-                *business_assets(registry),
-                *tag_assets(registry), *mart_assets(registry)]
+    upstream = [
+        *source_assets(registry, on_landed),
+        *resolution_assets(registry),
+        *people_assets(registry),
+        *business_assets(registry),
+        *tag_assets(registry),
+        *mart_assets(registry),
+    ]
     assets = [*upstream, publish_asset(upstream, registry)]
     return assets if partitions is None else [partitioned(a, partitions) for a in assets]
 
@@ -271,9 +313,13 @@ class SubdistrictWarehouse(DuckDBResource):
         if not code:
             return self
         chosen = subdistrict(code)
-        return SubdistrictWarehouse(database=str(chosen.warehouse), landing=str(chosen.landing), subdistrict=code,
-                                    sources=None if chosen.sources is None else sorted(chosen.sources),
-                                    connection_config=self.connection_config)
+        return SubdistrictWarehouse(
+            database=str(chosen.warehouse),
+            landing=str(chosen.landing),
+            subdistrict=code,
+            sources=None if chosen.sources is None else sorted(chosen.sources),
+            connection_config=self.connection_config,
+        )
 
 
 def warehouse_resources() -> dict[str, DuckDBResource]:
@@ -291,9 +337,14 @@ def build_definitions(
     from pipelines.sensors import automation_sensors
 
     # a subdistrict's steps share one DuckDB file: one at a time, in the run's process
-    return Definitions(assets=pipeline_assets(registry, on_landed, subdistrict_partitions()),
-                       asset_checks=source_checks(registry), resources=warehouse_resources(),
-                       schedules=schedules, sensors=automation_sensors(registry), executor=in_process_executor)
+    return Definitions(
+        assets=pipeline_assets(registry, on_landed, subdistrict_partitions()),
+        asset_checks=source_checks(registry),
+        resources=warehouse_resources(),
+        schedules=schedules,
+        sensors=automation_sensors(registry),
+        executor=in_process_executor,
+    )
 
 
 SUBDISTRICT_JOB = "subdistrict"
@@ -308,11 +359,17 @@ def subdistrict_job(sources: str | None = None) -> JobDefinition:
     partitions = subdistrict_partitions()
     # forkserver: each step's process starts from one that has imported the pipeline already
     executor = multiprocess_executor.configured(
-        {"max_concurrent": 1, "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}})
-    job = define_asset_job(SUBDISTRICT_JOB, selection=AssetSelection.all(), partitions_def=partitions,
-                           executor_def=executor)
-    return Definitions(assets=pipeline_assets(registry, partitions=partitions), asset_checks=source_checks(registry),
-                       resources=warehouse_resources(), jobs=[job]).resolve_job_def(SUBDISTRICT_JOB)
+        {"max_concurrent": 1, "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}}
+    )
+    job = define_asset_job(
+        SUBDISTRICT_JOB, selection=AssetSelection.all(), partitions_def=partitions, executor_def=executor
+    )
+    return Definitions(
+        assets=pipeline_assets(registry, partitions=partitions),
+        asset_checks=source_checks(registry),
+        resources=warehouse_resources(),
+        jobs=[job],
+    ).resolve_job_def(SUBDISTRICT_JOB)
 
 
 def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:
@@ -321,17 +378,26 @@ def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:
     does. It does not block: a held delivery's rows are not staged, so it holds its own source and the
     rest of the pipeline (and the analyst copy, which lists it in meta.held_sources) goes on."""
 
-    @asset_check(asset=AssetKey(["staging", spec.name]), name="passes_quality_gate", blocking=False,
-                 description="No delivery held by the expectation suite; failing rows per rule in the metadata.")
+    @asset_check(
+        asset=AssetKey(["staging", spec.name]),
+        name="passes_quality_gate",
+        blocking=False,
+        description="No delivery held by the expectation suite; failing rows per rule in the metadata.",
+    )
     def passes_quality_gate(warehouse: DuckDBResource) -> AssetCheckResult:
         from quality.gate import stopped_deliveries
 
         with warehouse.get_connection() as con:
             stopped = stopped_deliveries(con, spec)
-            failing = con.execute("SELECT rule, sum(unexpected_count) FROM meta.validations WHERE source = ? "
-                                  "GROUP BY rule ORDER BY rule", [spec.name]).fetchall()
-        return AssetCheckResult(passed=not stopped, description="; ".join(stopped) or None,
-                                metadata={"held_deliveries": len(stopped), **{f"failing_{r}": int(n) for r, n in failing}})
+            failing = con.execute(
+                "SELECT rule, sum(unexpected_count) FROM meta.validations WHERE source = ? GROUP BY rule ORDER BY rule",
+                [spec.name],
+            ).fetchall()
+        return AssetCheckResult(
+            passed=not stopped,
+            description="; ".join(stopped) or None,
+            metadata={"held_deliveries": len(stopped), **{f"failing_{r}": int(n) for r, n in failing}},
+        )
 
     return passes_quality_gate
 

@@ -1,4 +1,5 @@
 """``housekey export ledger`` (fill a department's Excel ledger) and ``housekey dictionary`` (the data dictionary)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,6 +51,8 @@ def register(app: typer.Typer) -> None:
             missing = undescribed(con)
         console.print(f"data dictionary written to {path}")
         if missing:
-            errors.print(Text(f"no description in schemas/warehouse_dictionary.yaml: {', '.join(missing)}", style="yellow"))
+            errors.print(
+                Text(f"no description in schemas/warehouse_dictionary.yaml: {', '.join(missing)}", style="yellow")
+            )
 
     app.add_typer(export, name="export")

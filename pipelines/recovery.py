@@ -5,6 +5,7 @@ STARTED and holds its concurrency slot, so every later run would wait for that s
 Each ``housekey run`` is tagged with its host and process id; before a new one starts, runs whose
 process is gone are marked failed and their slots freed.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,11 @@ def _alive(pid: int) -> bool:
 def reclaim_dead_runs(instance: DagsterInstance) -> list[str]:
     """Mark this host's runs whose process died as failed and free their concurrency slots; their ids."""
     host = socket.gethostname()
-    dead = [run for run in instance.get_runs(RunsFilter(statuses=_UNFINISHED, tags={HOST_TAG: host}))
-            if not _alive(int(run.tags.get(PID_TAG, "0")))]
+    dead = [
+        run
+        for run in instance.get_runs(RunsFilter(statuses=_UNFINISHED, tags={HOST_TAG: host}))
+        if not _alive(int(run.tags.get(PID_TAG, "0")))
+    ]
     for run in dead:
         instance.report_run_failed(run, message=f"process {run.tags.get(PID_TAG)} ended without finishing the run")
     holding = instance.event_log_storage.get_concurrency_run_ids()

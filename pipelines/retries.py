@@ -5,6 +5,7 @@ The retries happen inside the raw step, with the warehouse closed while waiting,
 exactly these and every other source's steps still run. At the command line (``housekey run``,
 whose run config disables retries) a database that is down fails at once.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,9 +30,12 @@ def retry_delays(run_config: Mapping[str, Any]) -> tuple[int, ...]:
     return RETRY_DELAYS_S if retries_enabled(run_config) else ()
 
 
-def land_with_retries(land: Callable[[], SourceLanding], delays: Sequence[float] = RETRY_DELAYS_S,
-                      sleep: Callable[[float], None] = time.sleep,
-                      log: Callable[[str], None] = lambda _: None) -> SourceLanding:
+def land_with_retries(
+    land: Callable[[], SourceLanding],
+    delays: Sequence[float] = RETRY_DELAYS_S,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = lambda _: None,
+) -> SourceLanding:
     """``land()``, tried again after each of ``delays`` while its source failed unread; the last landing."""
     landing = land()
     for attempt, delay in enumerate(delays, start=2):

@@ -28,10 +28,15 @@ RETENTION_DAYS = 90
 _FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 
 
-@schedule(name="nightly", cron_schedule="0 2 * * *", execution_timezone=TIMEZONE, target=AssetSelection.all(),
-          default_status=DefaultScheduleStatus.STOPPED,
-          description="Every source, matching and publishing, at 02:00 when no department is exporting: "
-                      "one run per subdistrict, which the run queue may start side by side.")
+@schedule(
+    name="nightly",
+    cron_schedule="0 2 * * *",
+    execution_timezone=TIMEZONE,
+    target=AssetSelection.all(),
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="Every source, matching and publishing, at 02:00 when no department is exporting: "
+    "one run per subdistrict, which the run queue may start side by side.",
+)
 def nightly(context: ScheduleEvaluationContext) -> list[RunRequest]:
     from warehouse.subdistricts import load_subdistricts
 
@@ -46,7 +51,7 @@ def retention_days() -> int:
 
 def prune_runs(instance, keep_days: int, now: dt.datetime | None = None) -> list[str]:
     """Delete finished runs created more than ``keep_days`` ago, with their event logs; their ids."""
-    cutoff = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=keep_days)
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=keep_days)
     old = instance.get_run_ids(RunsFilter(statuses=_FINISHED, created_before=cutoff))
     for run_id in old:
         instance.delete_run(run_id)
@@ -65,7 +70,10 @@ def run_retention():
 
 
 weekly_run_retention = ScheduleDefinition(
-    name="weekly_run_retention", cron_schedule="30 3 * * 0", execution_timezone=TIMEZONE, job=run_retention,
+    name="weekly_run_retention",
+    cron_schedule="30 3 * * 0",
+    execution_timezone=TIMEZONE,
+    job=run_retention,
     default_status=DefaultScheduleStatus.STOPPED,
 )
 

@@ -9,6 +9,7 @@ on in the UI or with ``dagster sensor start``. Two more, running by default, ask
 run to write the summary of every finished run to the warehouse's meta layer. No sensor writes a
 warehouse: a source sensor opens it read-only, and one a run holds makes the tick ask nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,9 +67,13 @@ def landing_sensor(spec: SourceSpec) -> SensorDefinition:
     (``touch``, a copy of the same bytes) only updates the cursor and starts no run.
     """
 
-    @sensor(name=f"landing_{spec.name}", target=source_selection(spec),
-            minimum_interval_seconds=LANDING_INTERVAL_SECONDS, default_status=DefaultSensorStatus.STOPPED,
-            description=f"New files in the landing folder of {spec.title} ({spec.name}), per subdistrict.")
+    @sensor(
+        name=f"landing_{spec.name}",
+        target=source_selection(spec),
+        minimum_interval_seconds=LANDING_INTERVAL_SECONDS,
+        default_status=DefaultSensorStatus.STOPPED,
+        description=f"New files in the landing folder of {spec.title} ({spec.name}), per subdistrict.",
+    )
     def _watch(context: SensorEvaluationContext) -> SensorResult:
         from warehouse.subdistricts import load_subdistricts
 
@@ -81,13 +86,20 @@ def landing_sensor(spec: SourceSpec) -> SensorDefinition:
             known = seen.get(code) if isinstance(seen.get(code), dict) else {}
             files, new = _fingerprints(delivery_paths(spec, place.landing), known, now)
             if new:
-                requests.append(RunRequest(
-                    run_key=run_key(spec.name, [f"{name}:{files[name]['sha256']}" for name in new], code),
-                    partition_key=code, tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]}))
+                requests.append(
+                    RunRequest(
+                        run_key=run_key(spec.name, [f"{name}:{files[name]['sha256']}" for name in new], code),
+                        partition_key=code,
+                        tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]},
+                    )
+                )
             cursor[code] = {**known, **files}
         changed = cursor != seen
-        return SensorResult(run_requests=requests, skip_reason=None if requests else f"no new files for {spec.name}",
-                            cursor=json.dumps(cursor, ensure_ascii=False) if changed else context.cursor)
+        return SensorResult(
+            run_requests=requests,
+            skip_reason=None if requests else f"no new files for {spec.name}",
+            cursor=json.dumps(cursor, ensure_ascii=False) if changed else context.cursor,
+        )
 
     return _watch
 
@@ -117,9 +129,13 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
     nightly run catches up too). A tick that cannot read a warehouse (a run holds it) asks nothing."""
     assert spec.sql is not None and spec.sql.cursor is not None
 
-    @sensor(name=f"database_{spec.name}", target=source_selection(spec), minimum_interval_seconds=INTERVAL_SECONDS,
-            default_status=DefaultSensorStatus.STOPPED,
-            description=f"New or changed rows in {spec.format} table {spec.sql.table} ({spec.name}).")
+    @sensor(
+        name=f"database_{spec.name}",
+        target=source_selection(spec),
+        minimum_interval_seconds=INTERVAL_SECONDS,
+        default_status=DefaultSensorStatus.STOPPED,
+        description=f"New or changed rows in {spec.format} table {spec.sql.table} ({spec.name}).",
+    )
     def _poll(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         from connectors.readers.sql import SourceUnavailable, latest_cursor
         from warehouse.subdistricts import load_subdistricts
@@ -142,9 +158,14 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
                 behind[code] = pulled
         if not behind:
             return SkipReason(f"no rows after {latest}")
-        requests = [RunRequest(run_key=run_key(spec.name, [latest, pulled or ""], code), partition_key=code,
-                               tags={"housekey/source": spec.name, "housekey/cursor": latest})
-                    for code, pulled in behind.items()]
+        requests = [
+            RunRequest(
+                run_key=run_key(spec.name, [latest, pulled or ""], code),
+                partition_key=code,
+                tags={"housekey/source": spec.name, "housekey/cursor": latest},
+            )
+            for code, pulled in behind.items()
+        ]
         return SensorResult(run_requests=requests, cursor=latest)
 
     return _poll
@@ -169,7 +190,9 @@ def warehouse_cursor(source: str, warehouse: Path | None = None) -> str | None:
     except duckdb.CatalogException:  # a warehouse made before any cursor
         return None
     except duckdb.Error as error:
-        raise WarehouseBusy(f"warehouse {warehouse or 'default'} cannot be read: {str(error).splitlines()[0]}") from error
+        raise WarehouseBusy(
+            f"warehouse {warehouse or 'default'} cannot be read: {str(error).splitlines()[0]}"
+        ) from error
     return row[0] if row else None
 
 
@@ -191,8 +214,12 @@ def run_summary_job(registry: Mapping[str, SourceSpec]) -> JobDefinition:
     warehouse; a warehouse another run holds is tried again every 15 s for a while."""
     from pipelines.definitions import WAREHOUSE_POOL
 
-    @op(name=SUMMARY_OP, pool=WAREHOUSE_POOL, config_schema={"run_id": str},
-        retry_policy=RetryPolicy(max_retries=20, delay=15))
+    @op(
+        name=SUMMARY_OP,
+        pool=WAREHOUSE_POOL,
+        config_schema={"run_id": str},
+        retry_policy=RetryPolicy(max_retries=20, delay=15),
+    )
     def record(context) -> None:  # unannotated: Dagster cannot read a postponed annotation
         from warehouse.database import connect
         from warehouse.runs import record_run, summarise_run, summary_lines
@@ -218,16 +245,23 @@ def run_summary_sensors(registry: Mapping[str, SourceSpec]) -> list[SensorDefini
     summary_job = run_summary_job(registry)
 
     def summary_sensor(status: DagsterRunStatus) -> SensorDefinition:
-        @run_status_sensor(run_status=status, name=f"run_summary_{status.value.lower()}", request_job=summary_job,
-                           default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=INTERVAL_SECONDS,
-                           description="Asks record_run_summary to write the run's summary per source to meta.runs.")
+        @run_status_sensor(
+            run_status=status,
+            name=f"run_summary_{status.value.lower()}",
+            request_job=summary_job,
+            default_status=DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=INTERVAL_SECONDS,
+            description="Asks record_run_summary to write the run's summary per source to meta.runs.",
+        )
         def _summarise(context: RunStatusSensorContext) -> RunRequest | SkipReason:
             run = context.dagster_run
             if run.job_name == RUN_SUMMARY_JOB:
                 return SkipReason("a summary's own run")
-            return RunRequest(run_key=f"summary:{run.run_id}",
-                              run_config={"ops": {SUMMARY_OP: {"config": {"run_id": run.run_id}}}},
-                              tags={"housekey/summarises": run.run_id})
+            return RunRequest(
+                run_key=f"summary:{run.run_id}",
+                run_config={"ops": {SUMMARY_OP: {"config": {"run_id": run.run_id}}}},
+                tags={"housekey/summarises": run.run_id},
+            )
 
         return _summarise
 

@@ -1,4 +1,5 @@
 """``housekey quality …``: the quality report, and the lines ``housekey run`` prints about quality."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,16 +15,22 @@ def run_report(con, registry, warehouse=None) -> list[Text]:
     from quality.report import report_path, write_report
     from warehouse.database import warehouse_path
 
-    held = con.execute(f"SELECT note FROM meta.validations WHERE rule = '{THRESHOLD_RULE}' AND NOT success "
-                       "ORDER BY source, delivery_id").fetchall()
+    held = con.execute(
+        f"SELECT note FROM meta.validations WHERE rule = '{THRESHOLD_RULE}' AND NOT success "
+        "ORDER BY source, delivery_id"
+    ).fetchall()
     path = write_report(con, registry, report_path(warehouse or warehouse_path()))
-    return [*(Text.assemble(("✗ ", "red"), note) for (note,) in held),
-            Text.assemble("Quality report (pass rates, held deliveries, freshness): ", (str(path), "bold"))]
+    return [
+        *(Text.assemble(("✗ ", "red"), note) for (note,) in held),
+        Text.assemble("Quality report (pass rates, held deliveries, freshness): ", (str(path), "bold")),
+    ]
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``quality`` commands to the ``housekey`` command line."""
-    quality = typer.Typer(help="Quality gates: expectation suites, quarantine, the quality report.", no_args_is_help=True)
+    quality = typer.Typer(
+        help="Quality gates: expectation suites, quarantine, the quality report.", no_args_is_help=True
+    )
 
     @quality.command("report")
     def report_command(

@@ -3,6 +3,7 @@
 Each is a GX column map expectation, so it reports failing rows like any built-in one. Importing
 this module registers them with GX (and imports GX: import it lazily).
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,8 +37,11 @@ def is_resident_id_number(number: str) -> bool:
         if _SHORT.fullmatch(number):
             return date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])) <= run_day()
         # calc_check_digit reads the 17-digit body of a full-length number, check slot included
-        return bool(_FULL.fullmatch(number)) and ric.calc_check_digit(number) == number[17] and (
-            date(1900, 1, 1) <= ric.get_birth_date(number) <= run_day())
+        return (
+            bool(_FULL.fullmatch(number))
+            and ric.calc_check_digit(number) == number[17]
+            and (date(1900, 1, 1) <= ric.get_birth_date(number) <= run_day())
+        )
     except ValueError:  # an impossible birth date (month 13, 30 February)
         return False
 

@@ -9,6 +9,7 @@ and the snapshot before it stays; a later complete snapshot replaces it. An oper
 delivery on purpose by naming its id in the spec's ``evidence.released``. Every rule's outcome and every
 delivery's decision (rule ``delivery_threshold``, the reason in its note) are kept in ``meta.validations``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,10 +66,23 @@ def _quarantine_rows(frame: pd.DataFrame, outcomes: list[RuleOutcome]) -> pd.Dat
         for index in outcome.failing:
             row = frame.loc[index]
             values = [_text(row[c]) for c in columns]
-            value = values[0] if len(columns) == 1 else ", ".join(f"{c}={v}" for c, v in zip(columns, values))
+            value = (
+                values[0] if len(columns) == 1 else ", ".join(f"{c}={v}" for c, v in zip(columns, values, strict=False))
+            )
             reason = rule.reason if first is None else f"{rule.reason} ({first[index]})"
-            rows.append((row["_source"], row["_delivery_id"], row["_file_name"], row["_sheet"], row["_row_number"],
-                         columns[0], f"{RULE_PREFIX}{rule.suite}.{rule.name}", value, reason))
+            rows.append(
+                (
+                    row["_source"],
+                    row["_delivery_id"],
+                    row["_file_name"],
+                    row["_sheet"],
+                    row["_row_number"],
+                    columns[0],
+                    f"{RULE_PREFIX}{rule.suite}.{rule.name}",
+                    value,
+                    reason,
+                )
+            )
     return pd.DataFrame(rows, columns=_QUARANTINE).astype({"row_number": "int64", "sheet": "object"})
 
 
@@ -90,25 +104,41 @@ def _record(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, outcomes: list[
         for delivery_id, checked in per_delivery.items():
             failed = failing.get(delivery_id, 0)
             success = not failed and not outcome.whole_table
-            rows.append((source, delivery_id, outcome.rule.suite, outcome.rule.name, outcome.expectation,
-                         outcome.rule.columns[0] if outcome.rule.columns else None, success, checked,
-                         checked if outcome.whole_table else failed, outcome.note))
+            rows.append(
+                (
+                    source,
+                    delivery_id,
+                    outcome.rule.suite,
+                    outcome.rule.name,
+                    outcome.expectation,
+                    outcome.rule.columns[0] if outcome.rule.columns else None,
+                    success,
+                    checked,
+                    checked if outcome.whole_table else failed,
+                    outcome.note,
+                )
+            )
     _insert_validations(con, rows)
 
 
 def _insert_validations(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     if rows:
-        con.executemany("INSERT INTO meta.validations (source, delivery_id, suite, rule, expectation, column_name, "
-                        "success, element_count, unexpected_count, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO meta.validations (source, delivery_id, suite, rule, expectation, column_name, "
+            "success, element_count, unexpected_count, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
-def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, held_above: float,
-          table_notes: list[str]) -> list[HeldDelivery]:
+def _hold(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, held_above: float, table_notes: list[str]
+) -> list[HeldDelivery]:
     """Decide every loaded delivery of the source, in load order, and record each decision. One is held when
     a table-wide rule failed, when more than ``held_above`` of its rows failed or, for a snapshot, when it
     is empty or keeps fewer rows than ``evidence.min_share_of_current`` of the current snapshot (the latest
     observed snapshot accepted before it); unless the spec's ``evidence.released`` names it."""
-    deliveries = con.execute("""
+    deliveries = con.execute(
+        """
         WITH failing AS (
             SELECT delivery_id, count(*) AS failing FROM quality.quarantined_rows WHERE source = ? GROUP BY delivery_id)
         -- a changes file re-sent under its name is judged as sent: with the rows an earlier delivery loaded
@@ -116,10 +146,13 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
                coalesce(d.observed_on, d.loaded_at::DATE)
         FROM meta.deliveries d LEFT JOIN failing f USING (delivery_id)
         WHERE d.source = ? AND d.status = 'loaded'
-        ORDER BY d.loaded_at, d.file_name""", [spec.name, spec.name]).fetchall()
+        ORDER BY d.loaded_at, d.file_name""",
+        [spec.name, spec.name],
+    ).fetchall()
     snapshot, minimum = spec.delivery == "snapshot", spec.evidence.min_share_of_current
-    expectation = f"failing share <= {held_above:g}" + (f"; not empty; kept rows >= {minimum:g} of the current "
-                                                        "snapshot's" if snapshot else "")
+    expectation = f"failing share <= {held_above:g}" + (
+        f"; not empty; kept rows >= {minimum:g} of the current snapshot's" if snapshot else ""
+    )
     note, today = "; ".join(table_notes) or None, run_day()
     held, rows, accepted = [], [], []  # accepted snapshots: (observed_on, load order, rows kept, file name)
     for order, (delivery_id, file_name, failing, delivered, observed_on) in enumerate(deliveries):
@@ -128,8 +161,10 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
         if snapshot and not delivered:
             evidence = "an empty snapshot (a header only, or nothing); the current snapshot stays"
         elif snapshot and current and failing <= held_above * delivered and kept < minimum * current[2]:
-            evidence = (f"{kept:,} row{'s' * (kept != 1)}, under {minimum:.0%} of the {current[2]:,} of the current snapshot {current[3]} "
-                        "(cut short, or still being written?); the current snapshot stays")
+            evidence = (
+                f"{kept:,} row{'s' * (kept != 1)}, under {minimum:.0%} of the {current[2]:,} of the current snapshot {current[3]} "
+                "(cut short, or still being written?); the current snapshot stays"
+            )
         delivery = HeldDelivery(spec.name, delivery_id, file_name, failing, delivered, held_above, note, evidence)
         stopped = bool(note or evidence) or failing > held_above * delivered
         outcome = delivery.message if stopped else None
@@ -139,17 +174,31 @@ def _hold(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, hel
             held.append(delivery)
         elif snapshot:
             accepted.append((observed_on, order, kept, file_name))
-        rows.append((spec.name, delivery_id, spec.name, THRESHOLD_RULE, expectation, None, not stopped, delivered,
-                     failing, outcome))
+        rows.append(
+            (
+                spec.name,
+                delivery_id,
+                spec.name,
+                THRESHOLD_RULE,
+                expectation,
+                None,
+                not stopped,
+                delivered,
+                failing,
+                outcome,
+            )
+        )
     _insert_validations(con, rows)
     for delivery in held:
-        con.execute(f"""
+        con.execute(
+            f"""
             INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, rule, reason)
             SELECT c._source, c._delivery_id, c._file_name, c._sheet, c._row_number, ?, ?
             FROM {candidates} c WHERE c._delivery_id = ? AND NOT EXISTS (
                 SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id
                 AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept)""",
-                    [HELD_RULE, delivery.message, delivery.delivery_id])
+            [HELD_RULE, delivery.message, delivery.delivery_id],
+        )
     return held
 
 
@@ -175,11 +224,17 @@ def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> l
 def stopped_deliveries(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:
     """Messages of the source's held deliveries that still stop it: all of them, except (for a snapshot
     source) those a snapshot accepted and loaded after them replaced (the completed file)."""
-    return [note for (note,) in con.execute("""
+    return [
+        note
+        for (note,) in con.execute(
+            """
         WITH decided AS (
             SELECT v.note, v.success, d.loaded_at FROM meta.validations v
             JOIN meta.deliveries d ON d.source = v.source AND d.delivery_id = v.delivery_id AND d.status = 'loaded'
             WHERE v.source = ? AND v.rule = ?)
         SELECT note FROM decided h WHERE NOT h.success
           AND (? <> 'snapshot' OR NOT EXISTS (SELECT 1 FROM decided a WHERE a.success AND a.loaded_at > h.loaded_at))
-        ORDER BY h.loaded_at""", [spec.name, THRESHOLD_RULE, spec.delivery]).fetchall()]
+        ORDER BY h.loaded_at""",
+            [spec.name, THRESHOLD_RULE, spec.delivery],
+        ).fetchall()
+    ]

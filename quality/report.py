@@ -5,6 +5,7 @@ spec's ``freshness_days``, and the rules that failed most with example values, I
 phones masked by warehouse/privacy.py (the analyst copy's rules). Written owner-only to
 ``quality_report.html`` next to the warehouse on every ``housekey run``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,11 +18,13 @@ import duckdb
 
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
-from warehouse.privacy import mask_rejected, mask_text
 from schemas.clock import run_day
+from warehouse.privacy import mask_rejected, mask_text
 
 REPORT_FILE = "quality_report.html"
 EXAMPLES = 3
+
+
 @dataclass(frozen=True)
 class Freshness:
     last: date | None
@@ -59,10 +62,13 @@ def _deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 
 def _failing_rules(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT source, rule, column_name, count(*) AS rows, any_value(reason),
                list(struct_pack(value, file_name, sheet, row_number) ORDER BY file_name, row_number)[1:{EXAMPLES}]
-        FROM quality.quarantine WHERE rule <> ? GROUP BY ALL ORDER BY source, rows DESC""", [HELD_RULE]).fetchall()
+        FROM quality.quarantine WHERE rule <> ? GROUP BY ALL ORDER BY source, rows DESC""",
+        [HELD_RULE],
+    ).fetchall()
     by_source: dict[str, list[tuple]] = {}
     for source, *rest in rows:
         by_source.setdefault(source, []).append(tuple(rest))
@@ -76,16 +82,22 @@ def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple
         staged = 0 if held else delivered - quarantined
         rate = f"{staged / delivered:.1%}" if delivered and status == "loaded" else "–"
         state = "held" if held else status
-        body.append(f"<tr class='{'bad' if held or status == 'failed' else ''}'><td>{escape(mask_text(file_name))}</td>"
-                    f"<td>{loaded_at:%Y-%m-%d %H:%M}</td><td>{escape(state)}</td><td>{delivered:,}</td>"
-                    f"<td>{staged:,}</td><td>{quarantined:,}</td><td>{rate}</td><td>{escape(mask_text(held) or '')}</td></tr>")
+        body.append(
+            f"<tr class='{'bad' if held or status == 'failed' else ''}'><td>{escape(mask_text(file_name))}</td>"
+            f"<td>{loaded_at:%Y-%m-%d %H:%M}</td><td>{escape(state)}</td><td>{delivered:,}</td>"
+            f"<td>{staged:,}</td><td>{quarantined:,}</td><td>{rate}</td><td>{escape(mask_text(held) or '')}</td></tr>"
+        )
     top = []
     for rule, column, count, reason, examples in rules[:5]:
-        shown = "; ".join(f"{escape(mask_rejected(e['value']) or '')} <span class='where'>({escape(mask_text(e['file_name']) or '')}"
-                          f"{', ' + escape(mask_text(e['sheet'])) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
-                          for e in examples)
-        top.append(f"<tr><td>{escape(rule)}</td><td>{escape(mask_text(column) or '')}</td><td>{count:,}</td>"
-                   f"<td>{escape(mask_rejected(reason) or '')}</td><td>{shown}</td></tr>")
+        shown = "; ".join(
+            f"{escape(mask_rejected(e['value']) or '')} <span class='where'>({escape(mask_text(e['file_name']) or '')}"
+            f"{', ' + escape(mask_text(e['sheet'])) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
+            for e in examples
+        )
+        top.append(
+            f"<tr><td>{escape(rule)}</td><td>{escape(mask_text(column) or '')}</td><td>{count:,}</td>"
+            f"<td>{escape(mask_rejected(reason) or '')}</td><td>{shown}</td></tr>"
+        )
     delivered = sum(d[3] for d in deliveries if d[2] == "loaded")
     staged = sum(0 if d[5] else d[3] - d[4] for d in deliveries if d[2] == "loaded")
     rate = f"{staged / delivered:.1%}" if delivered else "–"
@@ -95,9 +107,14 @@ def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple
   <p>Pass rate <b>{rate}</b> ({staged:,} of {delivered:,} delivered rows staged).
      Freshness: <span class="{fresh_class}">{escape(fresh)}</span>.</p>
   <table><tr><th>delivery</th><th>loaded</th><th>status</th><th>delivered</th><th>staged</th><th>quarantined</th>
-  <th>pass rate</th><th>held because</th></tr>{''.join(body) or '<tr><td colspan=8>no delivery yet</td></tr>'}</table>
-  {'<h3>Rules failed most</h3><table><tr><th>rule</th><th>column</th><th>rows</th><th>reason</th><th>examples</th></tr>'
-   + ''.join(top) + '</table>' if top else '<p>No row quarantined.</p>'}
+  <th>pass rate</th><th>held because</th></tr>{"".join(body) or "<tr><td colspan=8>no delivery yet</td></tr>"}</table>
+  {
+        "<h3>Rules failed most</h3><table><tr><th>rule</th><th>column</th><th>rows</th><th>reason</th><th>examples</th></tr>"
+        + "".join(top)
+        + "</table>"
+        if top
+        else "<p>No row quarantined.</p>"
+    }
 </section>"""
 
 
@@ -117,16 +134,20 @@ def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], n
         mine = deliveries.get(name, [])
         fresh, fresh_class = Freshness(observed.get(name), spec.freshness_days).describe(now)
         held = sum(1 for d in mine if d[5])
-        overview.append(f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
-                        f"<td class='{'bad' if held else ''}'>{held}</td>"
-                        f"<td>{sum(r[2] for r in rules.get(name, [])):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>")
-    sections = "".join(_source_section(spec, deliveries.get(name, []), rules.get(name, []), observed.get(name), now)
-                       for name, spec in registry.items())
+        overview.append(
+            f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
+            f"<td class='{'bad' if held else ''}'>{held}</td>"
+            f"<td>{sum(r[2] for r in rules.get(name, [])):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>"
+        )
+    sections = "".join(
+        _source_section(spec, deliveries.get(name, []), rules.get(name, []), observed.get(name), now)
+        for name, spec in registry.items()
+    )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>
 <style>{_STYLE}</style></head><body>
 <h1>Quality report</h1><p>Run day {now:%Y-%m-%d}. ID numbers and phones are masked.</p>
 <table><tr><th>source</th><th>deliveries</th><th>held</th><th>rows quarantined by a rule</th><th>freshness</th></tr>
-{''.join(overview)}</table>{sections}</body></html>"""
+{"".join(overview)}</table>{sections}</body></html>"""
 
 
 def report_path(warehouse: Path) -> Path:

@@ -4,6 +4,7 @@ Great Expectations 1.x suite each source's staged rows are validated against.
 A source's suite is its record kind's file plus its own file in ``sources/``, which adds rules,
 replaces rules of the same name and may change ``held_above``. GX is imported only to build a suite.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,17 @@ def _read(path: Path) -> dict:
 
 
 def _rules(data: dict, suite: str, path: Path) -> list[Rule]:
-    rules = [Rule(f"{column}_required", "column_values_to_not_be_null", {"column": column},
-                  f"{column} is required and empty", suite, required=True) for column in data.get("required", [])]
+    rules = [
+        Rule(
+            f"{column}_required",
+            "column_values_to_not_be_null",
+            {"column": column},
+            f"{column} is required and empty",
+            suite,
+            required=True,
+        )
+        for column in data.get("required", [])
+    ]
     for name, body in (data.get("rules") or {}).items():
         if not isinstance(body, dict) or "expect" not in body:
             raise SuiteError(f"{path}: rule {name!r} needs an expect: field")
@@ -93,8 +103,11 @@ def load_suite(spec: SourceSpec, directory: Path = EXPECTATIONS_DIR) -> Suite:
     rules = {r.name: r for r in _rules(kind, spec.record_kind, kind_path)}
     rules.update({r.name: r for r in _rules(own, spec.name, source_path)})
     keys = [spec.canonical_name(k) for k in spec.record_key]
-    resolved = [Rule(r.name, r.expect, {**r.arguments, "column_list": keys}, r.reason, r.suite)
-                for r in rules.values() if r.expect == RECORD_KEY and keys]
+    resolved = [
+        Rule(r.name, r.expect, {**r.arguments, "column_list": keys}, r.reason, r.suite)
+        for r in rules.values()
+        if r.expect == RECORD_KEY and keys
+    ]
     rules = [r for r in rules.values() if r.expect != RECORD_KEY] + resolved
     return Suite(spec.name, spec.record_kind, float(own.get("held_above", kind.get("held_above", HELD_ABOVE))), rules)
 
@@ -118,8 +131,11 @@ def gx_expectation(rule: Rule, present: set[str], today: date) -> Expectation:
     if rule.required and not set(rule.columns) <= present:
         return gxe.ExpectColumnToExist(column=rule.columns[0], meta={"rule": rule.name})
     if rule.expect == RECORD_KEY:
-        return gxe.ExpectCompoundColumnsToBeUnique(column_list=["_delivery_id", *rule.arguments["column_list"]],
-                                                   ignore_row_if="any_value_is_missing", meta={"rule": rule.name})
+        return gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["_delivery_id", *rule.arguments["column_list"]],
+            ignore_row_if="any_value_is_missing",
+            meta={"rule": rule.name},
+        )
     class_name = "Expect" + "".join(part.capitalize() for part in rule.expect.split("_"))
     expectation = getattr(gxe, class_name, None) or getattr(custom, class_name, None)
     if expectation is None:
@@ -133,5 +149,6 @@ def gx_suite(suite: Suite, present: set[str], today: date | None = None) -> Expe
     import great_expectations as gx
 
     today = today or run_day()
-    return gx.ExpectationSuite(name=suite.name, expectations=[gx_expectation(r, present, today)
-                                                              for r in suite.applicable(present)])
+    return gx.ExpectationSuite(
+        name=suite.name, expectations=[gx_expectation(r, present, today) for r in suite.applicable(present)]
+    )

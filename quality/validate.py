@@ -3,6 +3,7 @@
 One GX validation per source and run: the frame holds every delivery's candidate rows, and each
 rule's failing rows come back by index (``result_format="COMPLETE"``), to be split per delivery.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,8 +66,15 @@ def validate(frame: pd.DataFrame, suite: Suite, today: date | None = None) -> li
             failing = _later_occurrences(frame, failing, rule.arguments["column_list"])
         raised = (check.exception_info or {}).get("exception_message")
         note = None if check.success or failing else (raised or _missing(rule, present))
-        outcomes.append(RuleOutcome(rule, check.expectation_config.type, bool(check.success) or (
-            rule.expect == RECORD_KEY and not failing), failing, note))
+        outcomes.append(
+            RuleOutcome(
+                rule,
+                check.expectation_config.type,
+                bool(check.success) or (rule.expect == RECORD_KEY and not failing),
+                failing,
+                note,
+            )
+        )
     return outcomes
 
 

@@ -9,6 +9,7 @@ a step took); no result in the warehouse depends on it.
 
 It lives in ``schemas`` because every layer needs it and ``schemas`` is the layer everything may import.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Load the canonical record kinds declared in record_kinds.yaml."""
+
 from functools import cache
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """The sample world run through the whole pipeline (all but publishing), built once per test session and
 shared by the xdist workers: the marts, ledger, dictionary and analyst-guide tests read it."""
+
 import os
 from pathlib import Path
 

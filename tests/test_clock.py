@@ -1,4 +1,5 @@
 """One clock: nothing but schemas/clock.py reads the wall clock for a date a result depends on."""
+
 import re
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The real pipeline on the committed sample world: every source lands, nothing is lost, truth lines up."""
+
 import csv
 import json
 import os
@@ -34,8 +35,9 @@ def warehouse(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
         env.setenv("HOUSEKEY_WAREHOUSE", str(path))
-        result = materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
-                             instance=DagsterInstance.ephemeral())
+        result = materialize(
+            pipeline_assets(load_registry()), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+        )
     assert result.success
     return path
 
@@ -50,8 +52,12 @@ def test_every_source_has_a_raw_table(con, manifest):
     registry = load_registry()
     assert len(registry) >= 24
     assert set(manifest["sources"]) == set(registry)
-    tables = {name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall()}
+    tables = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+        ).fetchall()
+    }
     assert tables == set(registry)
 
 
@@ -59,14 +65,16 @@ def test_raw_rows_equal_what_each_source_emitted(con, manifest):
     """Per source: rows in raw = rows emitted (re-deliveries once) - rows quarantined as unreadable."""
     for source, emitted in manifest["sources"].items():
         landed = con.execute(f'SELECT count(*) FROM raw."{source}"').fetchone()[0]
-        unreadable = con.execute("SELECT count(*) FROM quality.quarantine WHERE source = ? AND rule LIKE 'unreadable%'",
-                                 [source]).fetchone()[0]
+        unreadable = con.execute(
+            "SELECT count(*) FROM quality.quarantine WHERE source = ? AND rule LIKE 'unreadable%'", [source]
+        ).fetchone()[0]
         assert landed + unreadable == emitted["rows_distinct_deliveries"], source
 
 
 def test_every_file_is_a_delivery_and_the_copy_loads_nothing(con, manifest):
-    statuses = dict(((s, f), st) for s, f, st in con.execute(
-        "SELECT source, file_name, status FROM meta.deliveries").fetchall())
+    statuses = {
+        (s, f): st for s, f, st in con.execute("SELECT source, file_name, status FROM meta.deliveries").fetchall()
+    }
     for source, emitted in manifest["sources"].items():
         for delivered in emitted["files"]:
             if delivered.get("database"):
@@ -85,8 +93,9 @@ def test_every_raw_row_is_exactly_one_truth_row(con):
             key = spec.record_key[0]
             rows = con.execute(f'SELECT _source, _file_name, \'\', "{key}" FROM raw."{source}"').fetchall()
         else:
-            rows = con.execute(f'SELECT _source, _file_name, coalesce(_sheet, \'\'), _row_number::VARCHAR '
-                               f'FROM raw."{source}"').fetchall()
+            rows = con.execute(
+                f"SELECT _source, _file_name, coalesce(_sheet, ''), _row_number::VARCHAR FROM raw.\"{source}\""
+            ).fetchall()
         assert len(set(rows)) == len(rows), f"{source}: two raw rows claim one file row"
         missing = set(rows) - truth
         assert not missing, f"{source}: raw rows with no truth row, e.g. {sorted(missing)[:3]}"
@@ -94,8 +103,10 @@ def test_every_raw_row_is_exactly_one_truth_row(con):
 
 def test_provenance_on_every_row(con):
     for source in load_registry():
-        nulls = con.execute(f'SELECT count(*) FROM raw."{source}" WHERE _source IS NULL OR _delivery_id IS NULL '
-                            f'OR _file_hash IS NULL OR _row_number IS NULL').fetchone()[0]
+        nulls = con.execute(
+            f'SELECT count(*) FROM raw."{source}" WHERE _source IS NULL OR _delivery_id IS NULL '
+            f"OR _file_hash IS NULL OR _row_number IS NULL"
+        ).fetchone()[0]
         assert nulls == 0, source
 
 
@@ -107,8 +118,10 @@ def test_rows_delivered_equal_staged_plus_quarantined(con):
 
 
 def test_quarantine_names_file_row_column_and_reason(con):
-    rows = con.execute("SELECT source, file_name, row_number, column_name, value, reason FROM quality.quarantine "
-                       "WHERE rule LIKE 'transform_%'").fetchall()
+    rows = con.execute(
+        "SELECT source, file_name, row_number, column_name, value, reason FROM quality.quarantine "
+        "WHERE rule LIKE 'transform_%'"
+    ).fetchall()
     assert rows, "the sample world carries Excel-mangled ID numbers, which must be quarantined"
     assert all(all(v is not None for v in row) for row in rows)
     assert any("mangled by Excel" in reason for *_, reason in rows)
@@ -127,23 +140,34 @@ def test_a_mangled_id_number_is_quarantined_alone_and_its_person_still_placed(co
     for source, delivery_id, sheet, row_number, column in lost:
         party = registry[source].columns[column].to  # id_number, or counterpart_id_number (a landlord)
         where = "_delivery_id = ? AND _sheet IS NOT DISTINCT FROM ? AND _row_number = ?"
-        assert con.execute(f'SELECT {party} FROM staging."{source}" WHERE {where}',
-                           [delivery_id, sheet, row_number]).fetchall() == [(None,)]
+        assert con.execute(
+            f'SELECT {party} FROM staging."{source}" WHERE {where}', [delivery_id, sheet, row_number]
+        ).fetchall() == [(None,)]
         people = "person_records" if party == "id_number" else "person_counterparts"
-        assert con.execute(f"SELECT count(*) FROM core.{people} WHERE _source = ? AND {where} AND person_id IS NOT NULL",
-                           [source, delivery_id, sheet, row_number]).fetchone()[0] == 1, (source, sheet, row_number)
+        assert (
+            con.execute(
+                f"SELECT count(*) FROM core.{people} WHERE _source = ? AND {where} AND person_id IS NOT NULL",
+                [source, delivery_id, sheet, row_number],
+            ).fetchone()[0]
+            == 1
+        ), (source, sheet, row_number)
 
 
 def test_a_second_run_lands_nothing(warehouse, monkeypatch):
     monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as before:
-        counts = before.execute("SELECT count(*), sum(rows_loaded) FROM meta.deliveries WHERE status = 'loaded'").fetchone()
-    assert materialize(pipeline_assets(load_registry()), resources=warehouse_resources(),
-                       instance=DagsterInstance.ephemeral()).success
+        counts = before.execute(
+            "SELECT count(*), sum(rows_loaded) FROM meta.deliveries WHERE status = 'loaded'"
+        ).fetchone()
+    assert materialize(
+        pipeline_assets(load_registry()), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+    ).success
     with duckdb.connect(str(warehouse), read_only=True) as after:
-        assert after.execute("SELECT count(*), sum(rows_loaded) FROM meta.deliveries WHERE status = 'loaded'"
-                             ).fetchone() == counts
+        assert (
+            after.execute("SELECT count(*), sum(rows_loaded) FROM meta.deliveries WHERE status = 'loaded'").fetchone()
+            == counts
+        )
 
 
 def test_housekey_run_prints_a_readable_summary(tmp_path, monkeypatch, manifest):
@@ -162,7 +186,9 @@ def test_housekey_run_prints_a_readable_summary(tmp_path, monkeypatch, manifest)
 
 def test_addresses_match_their_true_house(con):
     """House assignment against truth: never a wrong house; nearly every room-level address found."""
-    con.execute(f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{SAMPLE_ROOT / 'truth' / 'records.csv'}', all_varchar=true)")
+    con.execute(
+        f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{SAMPLE_ROOT / 'truth' / 'records.csv'}', all_varchar=true)"
+    )
     assigned, correct, found, expected = con.execute("""
         SELECT count(m.house_id), count(*) FILTER (WHERE m.house_id = t.house_id),
                count(*) FILTER (WHERE m.house_id = t.house_id AND t.names = 'house'),
@@ -182,14 +208,19 @@ def test_the_analyst_copy_holds_no_id_number_or_phone(warehouse):
     (digits after a Latin letter are a code, such as a hash or 巡查编号 XC2026..., and stay as they are)."""
     analyst = warehouse.with_name("analyst.duckdb")
     assert analyst.exists()
-    ids, mobiles = re.compile(r"[1-9][0-9]{16}[0-9Xx]"), re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")
+    ids, mobiles = (
+        re.compile(r"[1-9][0-9]{16}[0-9Xx]"),
+        re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),
+    )
     with duckdb.connect(str(analyst), read_only=True) as copy:
-        columns = copy.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-                               "WHERE data_type IN ('VARCHAR', 'JSON')").fetchall()
+        columns = copy.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE data_type IN ('VARCHAR', 'JSON')"
+        ).fetchall()
         scanned = 0
         for schema, table, column in columns:
-            for (value,) in copy.execute(f'SELECT DISTINCT "{column}"::VARCHAR FROM "{schema}"."{table}" '
-                                         f'WHERE "{column}" IS NOT NULL').fetchall():
+            for (value,) in copy.execute(
+                f'SELECT DISTINCT "{column}"::VARCHAR FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL'
+            ).fetchall():
                 scanned += 1
                 assert not any(_is_id_number(m) for m in ids.findall(value)), (schema, table, column, value)
                 assert not mobiles.search(value), (schema, table, column, value)

@@ -6,6 +6,7 @@ leaves its row staged: it counts in ``values_quarantined``, not in the rows. Row
 staged (a run killed between landing and staging; the next run stages them) are ``pending``, not lost.
 A changes file re-sent under its name delivers only the rows no earlier delivery of that name loaded
 (warehouse/resent.py): the rows it repeats count in ``resent``, not in ``delivered``, never twice."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,37 +39,59 @@ class SourceAccount:
 
 
 def _staged(con: duckdb.DuckDBPyConnection, source: str) -> int:
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
-                         "AND table_name = ?", [source]).fetchone()[0]
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = ?", [source]
+    ).fetchone()[0]
     return con.execute(f'SELECT count(*) FROM staging."{source}"').fetchone()[0] if exists else 0
 
 
 def _pending(con: duckdb.DuckDBPyConnection, source: str) -> int:
     """Rows of the source's loaded deliveries that staging has not seen: none of their rows staged or typed."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
-                         "AND table_name = ?", [source]).fetchone()[0]
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = ?", [source]
+    ).fetchone()[0]
     staged = f'SELECT _delivery_id FROM staging."{source}"' if exists else "SELECT NULL"
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT coalesce(sum(d.rows_delivered - (SELECT count(*) FROM quality.quarantined_rows q
                                                 WHERE q.source = d.source AND q.delivery_id = d.delivery_id)), 0)
         FROM meta.deliveries d WHERE d.source = ? AND d.status = 'loaded'
           AND d.delivery_id NOT IN ({staged})
           AND NOT EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.source = d.source AND q.delivery_id = d.delivery_id
                           AND (starts_with(q.rule, ?) OR starts_with(q.rule, ?)))""",
-                       [source, STAGING_RULE, RULE_PREFIX]).fetchone()[0]
+        [source, STAGING_RULE, RULE_PREFIX],
+    ).fetchone()[0]
 
 
 def row_accounts(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[SourceAccount]:
     """Per source: loaded deliveries, rows they held, rows staged, and distinct rows quarantined."""
-    delivered = dict((s, (n, r, resent)) for s, n, r, resent in con.execute(
-        "SELECT source, count(*), sum(rows_delivered), sum(coalesce(rows_resent, 0)) FROM meta.deliveries "
-        "WHERE status = 'loaded' GROUP BY source").fetchall())
+    delivered = {
+        s: (n, r, resent)
+        for s, n, r, resent in con.execute(
+            "SELECT source, count(*), sum(rows_delivered), sum(coalesce(rows_resent, 0)) FROM meta.deliveries "
+            "WHERE status = 'loaded' GROUP BY source"
+        ).fetchall()
+    }
     quarantined = dict(con.execute("SELECT source, count(*) FROM quality.quarantined_rows GROUP BY source").fetchall())
-    values = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE is_row_kept GROUP BY source"
-                              ).fetchall())
-    held = dict(con.execute("SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' "
-                            "GROUP BY source").fetchall())
-    return [SourceAccount(s, delivered.get(s, (0, 0, 0))[0], int(delivered.get(s, (0, 0, 0))[1] or 0), _staged(con, s),
-                          quarantined.get(s, 0), held.get(s, 0), values.get(s, 0), int(_pending(con, s)),
-                          int(delivered.get(s, (0, 0, 0))[2] or 0))
-            for s in sources]
+    values = dict(
+        con.execute("SELECT source, count(*) FROM quality.quarantine WHERE is_row_kept GROUP BY source").fetchall()
+    )
+    held = dict(
+        con.execute(
+            "SELECT source, count(*) FROM quality.quarantine WHERE rule = 'suite:delivery_held' GROUP BY source"
+        ).fetchall()
+    )
+    return [
+        SourceAccount(
+            s,
+            delivered.get(s, (0, 0, 0))[0],
+            int(delivered.get(s, (0, 0, 0))[1] or 0),
+            _staged(con, s),
+            quarantined.get(s, 0),
+            held.get(s, 0),
+            values.get(s, 0),
+            int(_pending(con, s)),
+            int(delivered.get(s, (0, 0, 0))[2] or 0),
+        )
+        for s in sources
+    ]

@@ -15,6 +15,7 @@ observed (the later loaded on a tie). A late or re-sent old snapshot therefore f
 changing the present, and a held one never becomes current. A source's freshness is the run day minus
 the latest ``observed_on`` of its accepted deliveries (marts.source_freshness, the quality report).
 """
+
 from __future__ import annotations
 
 import re
@@ -57,12 +58,19 @@ def date_in_name(file_name: str) -> date | None:
 
 def _column_date(con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivery_id: str) -> date | None:
     """The latest date the spec's business_date_column holds in the delivery's raw rows (None: no such column)."""
-    columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                         "WHERE table_schema = 'raw' AND table_name = ?", [spec.name]).fetchall()}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+            [spec.name],
+        ).fetchall()
+    }
     if spec.business_date_column not in columns:
         return None
     value, _, _ = transform_sql("date", '"' + spec.business_date_column.replace('"', '""') + '"')
-    return con.execute(f'SELECT max({value}) FROM raw."{spec.name}" WHERE _delivery_id = ?', [delivery_id]).fetchone()[0]
+    return con.execute(f'SELECT max({value}) FROM raw."{spec.name}" WHERE _delivery_id = ?', [delivery_id]).fetchone()[
+        0
+    ]
 
 
 def fill_observed_on(con: duckdb.DuckDBPyConnection, spec: SourceSpec, as_of: date | None = None) -> int:
@@ -70,20 +78,27 @@ def fill_observed_on(con: duckdb.DuckDBPyConnection, spec: SourceSpec, as_of: da
     all of them in a warehouse made before business dates); ``as_of`` (default the run day) bounds the load
     day of rule 3. Returns how many deliveries got one."""
     as_of = as_of or run_day()
-    missing = con.execute("SELECT DISTINCT delivery_id, file_name, status FROM meta.deliveries "
-                          "WHERE source = ? AND observed_on IS NULL", [spec.name]).fetchall()
+    missing = con.execute(
+        "SELECT DISTINCT delivery_id, file_name, status FROM meta.deliveries WHERE source = ? AND observed_on IS NULL",
+        [spec.name],
+    ).fetchall()
     for delivery_id, file_name, status in missing:
         column = _column_date(con, spec, delivery_id) if spec.business_date_column and status != "failed" else None
         named = None if spec.is_database else date_in_name(file_name)
         observed, note = column or named, None
         if observed is None and not spec.is_database:
-            why = (f"no date in column {spec.business_date_column}" if spec.business_date_column
-                   else "no date in the file name")
+            why = (
+                f"no date in column {spec.business_date_column}"
+                if spec.business_date_column
+                else "no date in the file name"
+            )
             note = f"business date: {why}; observed_on is the day it was loaded"
-        con.execute("""UPDATE meta.deliveries SET observed_on = coalesce(?::DATE, least(loaded_at::DATE, ?::DATE)),
+        con.execute(
+            """UPDATE meta.deliveries SET observed_on = coalesce(?::DATE, least(loaded_at::DATE, ?::DATE)),
                            notes = CASE WHEN ?::VARCHAR IS NULL THEN notes ELSE concat_ws('; ', notes, ?::VARCHAR) END
                        WHERE source = ? AND delivery_id = ? AND file_name = ? AND observed_on IS NULL""",
-                    [observed, as_of, note, note, spec.name, delivery_id, file_name])
+            [observed, as_of, note, note, spec.name, delivery_id, file_name],
+        )
     return len(missing)
 
 
@@ -92,13 +107,15 @@ def mark_current(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSp
     current on ``as_of`` (default the run day): every accepted delivery of a changes or cursor source, the
     latest observed accepted one of a snapshot source."""
     snapshots = [name for name, spec in registry.items() if spec.delivery == "snapshot"]
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE current_deliveries AS
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE current_deliveries AS
         WITH accepted AS ({ACCEPTED_SQL})
         SELECT source, delivery_id, observed_on FROM accepted WHERE source NOT IN (SELECT unnest($snapshots::VARCHAR[]))
         UNION ALL
         SELECT source, arg_max(delivery_id, (observed_on, loaded_at, file_name)), max(observed_on) FROM accepted
         WHERE source IN (SELECT unnest($snapshots::VARCHAR[])) GROUP BY source""",
-                {"as_of": as_of or run_day(), "snapshots": snapshots})
+        {"as_of": as_of or run_day(), "snapshots": snapshots},
+    )
 
 
 def last_observed(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> dict[str, date]:

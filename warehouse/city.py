@@ -6,6 +6,7 @@ rename, so a reader of the city view sees a subdistrict's old tables or its new 
 The copies are already masked (warehouse/publish.py); with one ``HOUSEKEY_TOKEN_KEY`` for the city a
 person's token is the same in every subdistrict, so the view joins and counts people across them.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,9 @@ EXPORTED_SCHEMAS = ("core", "marts", "tags", "meta")
 _CODE = re.compile(r"^\d{9}$")
 
 
-def export_analyst_copy(analyst: Path, subdistrict: str, root: Path,
-                        schemas: tuple[str, ...] = EXPORTED_SCHEMAS) -> list[Path]:
+def export_analyst_copy(
+    analyst: Path, subdistrict: str, root: Path, schemas: tuple[str, ...] = EXPORTED_SCHEMAS
+) -> list[Path]:
     """Write every table of the analyst copy's ``schemas`` to ``root/<schema>.<table>/_subdistrict=<code>/part.parquet``
     and drop the subdistrict's files of tables it no longer has; the files written."""
     if not _CODE.match(subdistrict):
@@ -32,18 +34,27 @@ def export_analyst_copy(analyst: Path, subdistrict: str, root: Path,
     with duckdb.connect(str(analyst), read_only=True) as con:
         tables = con.execute(
             f"SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ({', '.join('?' * len(schemas))}) "
-            "ORDER BY 1, 2", list(schemas)).fetchall()
+            "ORDER BY 1, 2",
+            list(schemas),
+        ).fetchall()
         for schema, table in tables:
-            columns = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
-                                                 "AND table_name = ?", [schema, table]).fetchall()]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]
+                ).fetchall()
+            ]
             if PARTITION in columns:
-                raise ValueError(f"{analyst}: table {schema}.{table} has a column {PARTITION!r}, the city view's "
-                                 "partition column")
+                raise ValueError(
+                    f"{analyst}: table {schema}.{table} has a column {PARTITION!r}, the city view's partition column"
+                )
             target = root / f"{schema}.{table}" / f"{PARTITION}={subdistrict}" / "part.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             fresh = target.with_name("part.parquet.new")  # not matched by the views' *.parquet
-            con.execute(f"COPY (SELECT * FROM {quote_name(schema)}.{quote_name(table)}) TO {quote_literal(str(fresh))} "
-                        "(FORMAT parquet)")
+            con.execute(
+                f"COPY (SELECT * FROM {quote_name(schema)}.{quote_name(table)}) TO {quote_literal(str(fresh))} "
+                "(FORMAT parquet)"
+            )
             os.replace(fresh, target)
             written.append(target)
     for stale in set(root.glob(f"*/{PARTITION}={subdistrict}/part.parquet")) - set(written):
@@ -60,8 +71,10 @@ def city_views(con: duckdb.DuckDBPyConnection, root: Path) -> list[str]:
         # folder names on shared storage are data: quoted, never spliced
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema)}")
         files = quote_literal(str(folder / f"{PARTITION}=*" / "part.parquet"))
-        con.execute(f"CREATE OR REPLACE VIEW {quote_name(schema)}.{quote_name(table)} AS SELECT * FROM "
-                    f"read_parquet({files}, hive_partitioning = true, hive_types = {{'{PARTITION}': VARCHAR}}, "
-                    "union_by_name = true)")
+        con.execute(
+            f"CREATE OR REPLACE VIEW {quote_name(schema)}.{quote_name(table)} AS SELECT * FROM "
+            f"read_parquet({files}, hive_partitioning = true, hive_types = {{'{PARTITION}': VARCHAR}}, "
+            "union_by_name = true)"
+        )
         views.append(f"{schema}.{table}")
     return views

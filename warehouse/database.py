@@ -4,6 +4,7 @@ The warehouse is one DuckDB file: ``$HOUSEKEY_WAREHOUSE`` or ``var/warehouse/hou
 the repository. DuckDB has one writer at a time (decision 3): writers go through the pipeline's
 ``warehouse`` pool; analysts read a published copy or open the file read-only.
 """
+
 from __future__ import annotations
 
 import os
@@ -162,9 +163,7 @@ def keep_private(path: Path) -> None:
 
 def warehouse_path() -> Path:
     """The warehouse file: ``$HOUSEKEY_WAREHOUSE`` or ``<repo>/var/warehouse/housekey.duckdb``."""
-    return _not_named_like_a_schema(
-        Path(os.environ.get(WAREHOUSE_ENV) or VAR_FOLDER / "warehouse" / "housekey.duckdb")
-    )
+    return _not_named_like_a_schema(Path(os.environ.get(WAREHOUSE_ENV) or VAR_FOLDER / "warehouse" / "housekey.duckdb"))
 
 
 def _not_named_like_a_schema(path: Path) -> Path:

@@ -2,6 +2,7 @@
 from its database (``warehouse.pull``), and land it in the raw layer, each delivery with the day it
 describes (``observed_on``, warehouse/business_time.py). A changes file re-sent under its name lands
 only the rows not loaded before (warehouse/resent.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ class SourceLanding:
         return sum(result.status == status for result in self.deliveries)
 
 
-def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None,
-                now: float | None = None) -> SourceLanding:
+def land_source(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None, now: float | None = None
+) -> SourceLanding:
     """Land everything new from one source: pending files (below the landing ``root``, default
     ``$HOUSEKEY_LANDING``; ``now`` is the clock files settle against, see ``connectors.landing.survey``),
     or a pull from its database."""
@@ -56,8 +58,9 @@ def land_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | N
     return landing
 
 
-def land_files(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None,
-               now: float | None = None) -> SourceLanding:
+def land_files(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None = None, now: float | None = None
+) -> SourceLanding:
     """Read and land every pending file of a file source; an unreadable file never stops the rest.
 
     Files already recorded under the same name and content are not offered again; failed files are.

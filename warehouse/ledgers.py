@@ -7,6 +7,7 @@ committee's name. Everything else in the template (styles, widths, other sheets)
 from the warehouse is written as a text cell, so a value such as ``=cmd|' /C calc'!A0`` (or one starting
 with ``+``, ``-``, ``@``, a tab or a return) shows as it is and never runs as a formula.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ HEADER_SEARCH_ROWS = 10  # the header row is among the first rows (a title row o
 @dataclass
 class FilledLedger:
     """What was written: the file, the ledger, its rows, and the template columns no field fills."""
+
     path: Path
     ledger: str
     rows: int
@@ -48,8 +50,10 @@ def ledger_for(template: Path, ledgers: dict) -> str:
 
 def header_row(sheet, known: set[str]) -> int:
     """The number of the row naming the most known columns among the first rows."""
+
     def known_cells(row) -> int:
         return sum(1 for cell in row if isinstance(cell.value, str) and cell.value.strip() in known)
+
     rows = list(sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS))
     best = max(range(len(rows)), key=lambda i: known_cells(rows[i]), default=0)
     if not rows or known_cells(rows[best]) < 2:
@@ -57,8 +61,9 @@ def header_row(sheet, known: set[str]) -> int:
     return best + 1
 
 
-def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: str, out: Path,
-                as_of: date | None = None) -> FilledLedger:
+def fill_ledger(
+    con: duckdb.DuckDBPyConnection, template: Path, committee_code: str, out: Path, as_of: date | None = None
+) -> FilledLedger:
     """Fill the template's first sheet with the committee's rows of its ledger, as of a day (default the run
     day: ages), and save it as ``out``."""
     from openpyxl import load_workbook
@@ -66,14 +71,15 @@ def fill_ledger(con: duckdb.DuckDBPyConnection, template: Path, committee_code: 
     declared = load_ledgers()
     name = ledger_for(template, declared["ledgers"])
     ledger, synonyms = declared["ledgers"][name], declared.get("synonyms", {})
-    committee = con.execute("SELECT any_value(committee_name) FROM core.houses WHERE committee_code = ?",
-                            [committee_code]).fetchone()[0]
+    committee = con.execute(
+        "SELECT any_value(committee_name) FROM core.houses WHERE committee_code = ?", [committee_code]
+    ).fetchone()[0]
     if committee is None:
         raise ValueError(f"no residents' committee {committee_code} in core.houses")
     parameters = {"committee": committee_code, "as_of": as_of or run_day()}
     cursor = con.execute(ledger["rows"], {k: v for k, v in parameters.items() if f"${k}" in ledger["rows"]})
     fields = [d[0] for d in cursor.description]
-    records = [dict(zip(fields, row)) for row in cursor.fetchall()]
+    records = [dict(zip(fields, row, strict=False)) for row in cursor.fetchall()]
 
     book = load_workbook(template)
     sheet = book.worksheets[0]

@@ -15,6 +15,7 @@ rule changes in one place; docs/privacy.md explains each choice and how to rotat
 - The column rules below: what the analyst copy leaves out, and which columns hold names, birth dates,
   ID numbers and phones (the quasi-identifiers: name + birth date + house single out almost everyone).
 """
+
 from __future__ import annotations
 
 import base64
@@ -47,11 +48,21 @@ REJECTED_VALUES = {("quality", "quarantine", "value")}  # what a rule refused: m
 # What the patterns read: full-width digits, signs and spaces as ASCII, every space as " ", invisible format
 # characters (zero-width spaces and joiners, BOM, direction marks: Unicode category Cf) dropped.
 # Other numerals (①, ¹, Arabic-Indic digits) are not read as digits.
-_READABLE = str.maketrans({
-    **{chr(0xFF10 + d): str(d) for d in range(10)}, "＊": "*", "－": "-", "．": ".", "／": "/", "＿": "_",
-    "＋": "+", "（": "(", "）": ")",
-    **{chr(c): " " for c in range(0x110000) if unicodedata.category(chr(c)) == "Zs"},
-    **{chr(c): None for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}})
+_READABLE = str.maketrans(
+    {
+        **{chr(0xFF10 + d): str(d) for d in range(10)},
+        "＊": "*",
+        "－": "-",
+        "．": ".",
+        "／": "/",
+        "＿": "_",
+        "＋": "+",
+        "（": "(",
+        "）": ")",
+        **{chr(c): " " for c in range(0x110000) if unicodedata.category(chr(c)) == "Zs"},
+        **{chr(c): None for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"},
+    }
+)
 # One optional separator between the groups of a number: 310101-19850615-7779, 138.1234.5670, 138 1234 5670.
 _SEP = r"[ .\-_/]?"
 # The forms, written once for Python (which masks) and RE2 (DuckDB's pre-test): <B> no digit before, <E> no digit
@@ -79,8 +90,10 @@ _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11,}")
 # boundaries are consumed), or any character the patterns read differently (full-width, invisible, an unusual
 # space). Text failing it is published as it is, without a Python call; house ids and document numbers fail it.
 # (No Unicode classes inside the forms: RE2 falls back to a slow matcher on large Unicode patterns.)
-MAY_HOLD_IDENTIFIERS = (_written("(?:^|[^0-9])", "(?:[^0-9]|$)", "[)）]?")
-                        + r"|[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]")
+MAY_HOLD_IDENTIFIERS = (
+    _written("(?:^|[^0-9])", "(?:[^0-9]|$)", "[)）]?")
+    + r"|[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
+)
 
 
 def _masked(match: re.Match) -> str:
@@ -108,8 +121,9 @@ def mask_rejected(text: str | None) -> str | None:
     if not text:
         return text
     readable = text.translate(_READABLE)
-    masked = _LONG_DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:],
-                              _IDENTIFIER.sub(_masked, readable))
+    masked = _LONG_DIGITS.sub(
+        lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], _IDENTIFIER.sub(_masked, readable)
+    )
     return text if masked == readable else masked
 
 
@@ -138,6 +152,7 @@ class MissingTokenKey(RuntimeError):
 @dataclass(frozen=True)
 class TokenKey:
     """A token key and its id; the id starts every token it makes (``k2…``), so a rotation is visible."""
+
     id: str
     secret: bytes = b""
 
@@ -147,8 +162,9 @@ class TokenKey:
 
 def configured_keys() -> dict[int, str]:
     """The token keys set in the environment, by number (``HOUSEKEY_TOKEN_KEY`` alone counts as key 1)."""
-    keys = {int(m.group(1)): value for name, value in os.environ.items()
-            if (m := _VERSIONED_KEY.fullmatch(name)) and value}
+    keys = {
+        int(m.group(1)): value for name, value in os.environ.items() if (m := _VERSIONED_KEY.fullmatch(name)) and value
+    }
     if plain := os.environ.get(KEY_ENV):
         if keys.get(1, plain) != plain:
             raise MissingTokenKey(f"{KEY_ENV} and {KEY_ENV}_1 are both set and differ: set one of them")
@@ -164,8 +180,10 @@ def require_token_key() -> None:
     """Raise ``MissingTokenKey`` (one line) when this environment must have a key and has none, or a key is weak."""
     keys = configured_keys()
     if not keys and in_production():
-        raise MissingTokenKey(f"{ENVIRONMENT_ENV}={PRODUCTION} and no token key: set {KEY_ENV}_<n> "
-                              f"(at least {MIN_KEY_LENGTH} characters, e.g. `openssl rand -hex 32`); see docs/privacy.md")
+        raise MissingTokenKey(
+            f"{ENVIRONMENT_ENV}={PRODUCTION} and no token key: set {KEY_ENV}_<n> "
+            f"(at least {MIN_KEY_LENGTH} characters, e.g. `openssl rand -hex 32`); see docs/privacy.md"
+        )
     if weak := sorted(n for n, key in keys.items() if len(key) < MIN_KEY_LENGTH):
         raise MissingTokenKey(f"token key {', '.join(map(str, weak))} is shorter than {MIN_KEY_LENGTH} characters")
 

@@ -8,6 +8,7 @@ without seeing them; person names keep the surname (张*), birth dates the year 
 raw layer and ``_extra`` (columns no spec describes, under the sender's own names) stay private. The
 new file replaces the old one with one rename, so a reader sees the old copy or the new, never half.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,16 @@ import duckdb
 import pyarrow as pa
 
 from warehouse import privacy
+from warehouse.database import quote_literal, quote_name
 from warehouse.privacy import (
-    BIRTH_DATE_COLUMNS, ID_NUMBER_COLUMNS, NAME_COLUMNS, PHONE_COLUMNS, PRIVATE_COLUMNS, PRIVATE_SCHEMAS,
+    BIRTH_DATE_COLUMNS,
+    ID_NUMBER_COLUMNS,
+    NAME_COLUMNS,
+    PHONE_COLUMNS,
+    PRIVATE_COLUMNS,
+    PRIVATE_SCHEMAS,
     REJECTED_VALUES,
 )
-from warehouse.database import quote_literal, quote_name
 
 ANALYST_FILE = "analyst.duckdb"
 
@@ -40,6 +46,7 @@ def analyst_path(warehouse: Path) -> Path:
 
 def _vectorised(function: Callable[[str | None], str | None]):
     """A Python function as a DuckDB UDF over Arrow batches: one Python call per vector, not per value."""
+
     def udf(values: pa.Array) -> pa.Array:
         return pa.array([function(v) for v in values.to_pylist()], pa.string())
 
@@ -56,8 +63,15 @@ def _text(expression: str, column: str, rejected: bool = False) -> str:
     """A text value under the rule its column (or struct field) name gives."""
     if column in NAME_COLUMNS:
         return _surname(expression)
-    function = ("privacy_rejected" if rejected else "privacy_id_number" if column in ID_NUMBER_COLUMNS
-                else "privacy_phone" if column in PHONE_COLUMNS else None)
+    function = (
+        "privacy_rejected"
+        if rejected
+        else "privacy_id_number"
+        if column in ID_NUMBER_COLUMNS
+        else "privacy_phone"
+        if column in PHONE_COLUMNS
+        else None
+    )
     if function:
         return f"{function}({expression})"
     # most text holds no seven digits in a row: it skips the Python call
@@ -65,8 +79,9 @@ def _text(expression: str, column: str, rejected: bool = False) -> str:
     return f"CASE WHEN regexp_matches({expression}, {pattern}) THEN privacy_text({expression}) ELSE {expression} END"
 
 
-def _protected(expression: str, column: str, kind: duckdb.typing.DuckDBPyType, depth: int = 0,
-               rejected: bool = False) -> str:
+def _protected(
+    expression: str, column: str, kind: duckdb.typing.DuckDBPyType, depth: int = 0, rejected: bool = False
+) -> str:
     """An expression giving the value of ``expression`` (of type ``kind``) with its text protected, nested
     lists, structs and maps included; values without text as they are."""
     if kind.id == "varchar":
@@ -78,8 +93,10 @@ def _protected(expression: str, column: str, kind: duckdb.typing.DuckDBPyType, d
         inner = _protected(item, column, kind.child, depth + 1)
         return expression if inner == item else f"list_transform({expression}, lambda {item}: {inner})"
     if kind.id == "struct":
-        fields = [(name, _protected(f"{expression}.{quote_name(name)}", name, child, depth + 1))
-                  for name, child in kind.children]
+        fields = [
+            (name, _protected(f"{expression}.{quote_name(name)}", name, child, depth + 1))
+            for name, child in kind.children
+        ]
         if all(inner == f"{expression}.{quote_name(name)}" for name, inner in fields):
             return expression
         packed = ", ".join(f"{quote_name(privacy.mask_text(name))} := {inner}" for name, inner in fields)
@@ -87,8 +104,10 @@ def _protected(expression: str, column: str, kind: duckdb.typing.DuckDBPyType, d
     if kind.id == "map":
         (_, key), (_, value) = kind.children
         entry = f"e{depth}"
-        pair = (f"struct_pack(key := {_protected(f'{entry}.key', column, key, depth + 1)}, "
-                f"value := {_protected(f'{entry}.value', column, value, depth + 1)})")
+        pair = (
+            f"struct_pack(key := {_protected(f'{entry}.key', column, key, depth + 1)}, "
+            f"value := {_protected(f'{entry}.value', column, value, depth + 1)})"
+        )
         return f"map_from_entries(list_transform(map_entries({expression}), lambda {entry}: {pair}))"
     if kind.id in ("union", "array", "enum"):  # not in the warehouse today: refuse rather than publish unread
         raise TypeError(f"publishing does not know how to protect {kind} ({column})")
@@ -108,7 +127,7 @@ def _select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> lis
     """The protected columns of one table, each ``expression AS name`` with the name masked too."""
     relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
     select, taken = [], set()
-    for column, kind in zip(relation.columns, relation.types):
+    for column, kind in zip(relation.columns, relation.types, strict=False):
         if column in PRIVATE_COLUMNS:
             continue
         quoted = quote_name(column)
@@ -116,8 +135,10 @@ def _select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> lis
             select.append(f"year(TRY_CAST({quoted} AS DATE)) AS {quote_name(_unique('birth_year', taken))}")
             continue
         rejected = (schema, table, column) in REJECTED_VALUES
-        select.append(f"{_protected(quoted, column, kind, rejected=rejected)} "
-                      f"AS {quote_name(_unique(privacy.mask_text(column), taken))}")
+        select.append(
+            f"{_protected(quoted, column, kind, rejected=rejected)} "
+            f"AS {quote_name(_unique(privacy.mask_text(column), taken))}"
+        )
         if kind.id == "varchar" and column in ID_NUMBER_COLUMNS | PHONE_COLUMNS:
             select.append(f"person_token({quoted}) AS {quote_name(_unique(f'{column}_token', taken))}")
     return select
@@ -132,20 +153,24 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     key = privacy.token_key(warehouse)
     udfs = {**_FUNCTIONS, "person_token": lambda value: None if value is None else privacy.token(key, value)}
     for name, function in udfs.items():
-        con.create_function(name, _vectorised(function), [str], str, type="arrow", null_handling="special",
-                            side_effects=False)
+        con.create_function(
+            name, _vectorised(function), [str], str, type="arrow", null_handling="special", side_effects=False
+        )
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
     try:
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND NOT temporary ORDER BY 1, 2").fetchall()
+            "AND NOT temporary ORDER BY 1, 2"
+        ).fetchall()
         for schema, table in tables:
             if schema in PRIVATE_SCHEMAS:
                 continue
             select = _select_list(con, schema, table)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")
-            con.execute(f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(privacy.mask_text(table))} AS "
-                        f"SELECT {', '.join(select)} FROM {quote_name(schema)}.{quote_name(table)}")
+            con.execute(
+                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(privacy.mask_text(table))} AS "
+                f"SELECT {', '.join(select)} FROM {quote_name(schema)}.{quote_name(table)}"
+            )
     finally:
         con.execute("DETACH analyst")
         for name in udfs:

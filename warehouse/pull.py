@@ -6,6 +6,7 @@ skipped with a one-line note (``skipped:``) otherwise: the local default server 
 database servers, or every database with ``HOUSEKEY_DATABASES=off`` (connectors/readers/sql.py). Either
 way the cursor stays where it was, so the next run that reads the database lands what was missed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,8 +59,7 @@ def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLan
             con, spec, delivered, file_name, rows_hash, None, f"{spec.name}:{since or 'full'}:{rows_hash[:12]}"
         )
         con.execute(
-            "INSERT OR REPLACE INTO meta.cursors (source, cursor_value, updated_at)"
-            " VALUES (?, ?, current_timestamp)",
+            "INSERT OR REPLACE INTO meta.cursors (source, cursor_value, updated_at) VALUES (?, ?, current_timestamp)",
             [spec.name, new_cursor],
         )
     return SourceLanding(spec.name, (result,))

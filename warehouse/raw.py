@@ -6,6 +6,7 @@ column when a delivery brings a header the table lacks. Every row carries its pr
 one transaction and recorded in ``meta.deliveries``; rows the reader could not read, and files it
 could not read at all, go to ``quality.quarantine`` with the reason.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -50,8 +51,13 @@ def file_delivery_id(source: str, file_hash: str) -> str:
 
 
 def land(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivered: Delivered,
-    file_name: str, file_hash: str, file_bytes: int | None, delivery_id: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    delivered: Delivered,
+    file_name: str,
+    file_hash: str,
+    file_bytes: int | None,
+    delivery_id: str | None = None,
 ) -> LandingResult:
     """Write one delivery into ``raw.<spec.name>`` in one transaction: all of it or none of it.
 
@@ -66,8 +72,13 @@ def land(
 
 
 def write_delivery(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivered: Delivered,
-    file_name: str, file_hash: str, file_bytes: int | None, delivery_id: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    delivered: Delivered,
+    file_name: str,
+    file_hash: str,
+    file_bytes: int | None,
+    delivery_id: str | None = None,
 ) -> LandingResult:
     """``land()`` inside the caller's transaction, for callers that commit more with it (a cursor)."""
     delivery_id = delivery_id or file_delivery_id(spec.name, file_hash)
@@ -79,7 +90,10 @@ def write_delivery(
     ).fetchone()
     if earlier:
         result = LandingResult(
-            spec.name, earlier[0], file_name, "duplicate",
+            spec.name,
+            earlier[0],
+            file_name,
+            "duplicate",
             notes=(f"same content as {earlier[1]} (delivery {earlier[0]}): nothing loaded",),
         )
         _record(con, result, file_hash, file_bytes, delivered.encoding)
@@ -97,8 +111,13 @@ def write_delivery(
         _insert_part(con, spec.name, part, columns, [spec.name, delivery_id, file_name, file_hash, part.sheet])
     _quarantine_rows(con, spec.name, delivery_id, file_name, delivered.unreadable)
     result = LandingResult(
-        spec.name, delivery_id, file_name, "loaded",
-        rows_loaded=delivered.row_count, rows_quarantined=len(delivered.unreadable), notes=tuple(notes),
+        spec.name,
+        delivery_id,
+        file_name,
+        "loaded",
+        rows_loaded=delivered.row_count,
+        rows_quarantined=len(delivered.unreadable),
+        notes=tuple(notes),
     )
     _record(con, result, file_hash, file_bytes, delivered.encoding)
     return result
@@ -112,8 +131,11 @@ def stopped_by_drift(delivered: Delivered, spec: SourceSpec) -> ReadError | None
     if not drifts:
         return None
     where = "; ".join(f"{sheet + ': ' if sheet else ''}{d.describe()}" for sheet, d in drifts)
-    return SchemaDriftError(f"schema drift against the spec ({where}); the contract is stop: update "
-                            f"connectors/sources/{spec.name}.yaml (or set contract: evolve) and run again", drifts)
+    return SchemaDriftError(
+        f"schema drift against the spec ({where}); the contract is stop: update "
+        f"connectors/sources/{spec.name}.yaml (or set contract: evolve) and run again",
+        drifts,
+    )
 
 
 class SchemaDriftError(ReadError):
@@ -125,8 +147,13 @@ class SchemaDriftError(ReadError):
 
 
 def record_failure(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str, file_hash: str | None,
-    file_bytes: int | None, error: ReadError, delivery_id: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    file_name: str,
+    file_hash: str | None,
+    file_bytes: int | None,
+    error: ReadError,
+    delivery_id: str | None = None,
 ) -> LandingResult:
     """Record a delivery that could not be read at all, or was held back by schema drift: status
     'failed' in ``meta.deliveries`` and rule 'unreadable_file' (or 'schema_drift') in
@@ -149,13 +176,28 @@ def record_failure(
     return result
 
 
-def _record_drift(con: duckdb.DuckDBPyConnection, source: str, delivery_id: str, file_name: str,
-                  sheet: str | None, drift: Drift, action: str) -> None:
+def _record_drift(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    delivery_id: str,
+    file_name: str,
+    sheet: str | None,
+    drift: Drift,
+    action: str,
+) -> None:
     con.execute(
         "INSERT INTO meta.schema_drift (source, delivery_id, file_name, sheet, added, missing, renamed, action)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [source, delivery_id, file_name, sheet, list(drift.added), list(drift.missing),
-         [f"{old} → {new}" for old, new in drift.renamed], action],
+        [
+            source,
+            delivery_id,
+            file_name,
+            sheet,
+            list(drift.added),
+            list(drift.missing),
+            [f"{old} → {new}" for old, new in drift.renamed],
+            action,
+        ],
     )
 
 
@@ -220,9 +262,9 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, source: str, columns: l
 def _insert_part(
     con: duckdb.DuckDBPyConnection, source: str, part: Part, columns: list[str], provenance: list[str | None]
 ) -> None:
-    values = list(zip(*part.rows)) if part.rows else [()] * len(columns)
+    values = list(zip(*part.rows, strict=False)) if part.rows else [()] * len(columns)
     batch = pa.table(
-        {name: pa.array(column, pa.string()) for name, column in zip(columns, values)}
+        {name: pa.array(column, pa.string()) for name, column in zip(columns, values, strict=False)}
         | {"_row_number": pa.array(part.row_numbers, pa.int64())}
     )
     con.register("delivered_part", batch)
@@ -242,13 +284,15 @@ def _quarantine_rows(
 ) -> None:
     if not rows:
         return
-    batch = pa.table({
-        "sheet": pa.array([r.sheet for r in rows], pa.string()),
-        "row_number": pa.array([r.row_number for r in rows], pa.int64()),
-        "column_name": pa.array([r.column for r in rows], pa.string()),
-        "value": pa.array([r.raw for r in rows], pa.string()),
-        "reason": pa.array([r.reason for r in rows], pa.string()),
-    })
+    batch = pa.table(
+        {
+            "sheet": pa.array([r.sheet for r in rows], pa.string()),
+            "row_number": pa.array([r.row_number for r in rows], pa.int64()),
+            "column_name": pa.array([r.column for r in rows], pa.string()),
+            "value": pa.array([r.raw for r in rows], pa.string()),
+            "reason": pa.array([r.reason for r in rows], pa.string()),
+        }
+    )
     con.register("unreadable_rows", batch)
     try:
         con.execute(
@@ -261,16 +305,27 @@ def _quarantine_rows(
 
 
 def _record(
-    con: duckdb.DuckDBPyConnection, result: LandingResult, file_hash: str | None, file_bytes: int | None,
+    con: duckdb.DuckDBPyConnection,
+    result: LandingResult,
+    file_hash: str | None,
+    file_bytes: int | None,
     encoding: str | None,
 ) -> None:
     con.execute(
         "INSERT INTO meta.deliveries (delivery_id, source, file_name, file_hash, file_bytes, encoding,"
         " rows_delivered, rows_loaded, rows_quarantined, notes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            result.delivery_id, result.source, result.file_name, file_hash, file_bytes, encoding,
-            result.rows_delivered, result.rows_loaded, result.rows_quarantined,
-            "; ".join(result.notes) or None, result.status,
+            result.delivery_id,
+            result.source,
+            result.file_name,
+            file_hash,
+            file_bytes,
+            encoding,
+            result.rows_delivered,
+            result.rows_loaded,
+            result.rows_quarantined,
+            "; ".join(result.notes) or None,
+            result.status,
         ],
     )
 
@@ -279,8 +334,8 @@ def _forget_failed_attempt(con: duckdb.DuckDBPyConnection, source: str, delivery
     """Drop the record of an earlier failed attempt at this delivery, so it is not counted twice."""
     attempt = [source, delivery_id, file_name]
     con.execute(
-        "DELETE FROM meta.deliveries"
-        " WHERE source = ? AND delivery_id = ? AND file_name = ? AND status = 'failed'", attempt
+        "DELETE FROM meta.deliveries WHERE source = ? AND delivery_id = ? AND file_name = ? AND status = 'failed'",
+        attempt,
     )
     con.execute(
         "DELETE FROM quality.quarantine"

@@ -6,10 +6,10 @@ rows: staged, quarantined, matched to a house), so runs started by ``housekey ru
 nightly schedule are summarised alike. A failure names the source, the file when one is to blame,
 and the step.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -121,8 +121,16 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
     ordered = tuple(by_source[name] for name in sorted(by_source))
     # a source not read fails the run; a failed file is its own named failure and the source was read
     status = "failure" if any(part.unread for part in ordered) else run.status.value.lower()
-    return RunSummary(run_id, _trigger(run.tags), status, started_at, finished_at, ordered,
-                      tuple(failures), run.tags.get("dagster/partition"))
+    return RunSummary(
+        run_id,
+        _trigger(run.tags),
+        status,
+        started_at,
+        finished_at,
+        ordered,
+        tuple(failures),
+        run.tags.get("dagster/partition"),
+    )
 
 
 def _add_outcome(part: SourceRun, metadata, failures: list[Failure]) -> None:
@@ -147,29 +155,61 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         con.execute(
             "INSERT INTO meta.runs (run_id, trigger, status, started_at, finished_at, seconds, sources, rows_landed,"
             " rows_quarantined, failures, failure_messages, subdistrict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [summary.run_id, summary.trigger, summary.status, summary.started_at, summary.finished_at,
-             round(summary.seconds, 3), len(summary.sources),
-             sum(s.rows_landed for s in summary.sources), sum(s.rows_quarantined for s in summary.sources),
-             len(summary.failures), [str(failure) for failure in summary.failures], summary.subdistrict],
+            [
+                summary.run_id,
+                summary.trigger,
+                summary.status,
+                summary.started_at,
+                summary.finished_at,
+                round(summary.seconds, 3),
+                len(summary.sources),
+                sum(s.rows_landed for s in summary.sources),
+                sum(s.rows_quarantined for s in summary.sources),
+                len(summary.failures),
+                [str(failure) for failure in summary.failures],
+                summary.subdistrict,
+            ],
         )
         con.executemany(
             "INSERT INTO meta.run_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[summary.run_id, s.source, s.status, s.files, s.rows_delivered, s.rows_landed, s.rows_quarantined,
-              s.duplicates, s.rows_staged, s.rows_matched, round(s.seconds, 3),
-              s.failures[0].step if s.failures else None, s.failures[0].file_name if s.failures else None,
-              s.failures[0].message if s.failures else s.note, len(s.failures)]
-             for s in summary.sources],
+            [
+                [
+                    summary.run_id,
+                    s.source,
+                    s.status,
+                    s.files,
+                    s.rows_delivered,
+                    s.rows_landed,
+                    s.rows_quarantined,
+                    s.duplicates,
+                    s.rows_staged,
+                    s.rows_matched,
+                    round(s.seconds, 3),
+                    s.failures[0].step if s.failures else None,
+                    s.failures[0].file_name if s.failures else None,
+                    s.failures[0].message if s.failures else s.note,
+                    len(s.failures),
+                ]
+                for s in summary.sources
+            ],
         )
 
 
 def summary_lines(summary: RunSummary) -> list[str]:
     """The summary as plain text lines: one per source, then one per failure."""
-    header = f"{'source':<28}{'files':>6}{'rows':>9}{'landed':>9}{'quar.':>7}{'staged':>9}{'matched':>9}{'s':>7}  status"
+    header = (
+        f"{'source':<28}{'files':>6}{'rows':>9}{'landed':>9}{'quar.':>7}{'staged':>9}{'matched':>9}{'s':>7}  status"
+    )
     where = f" for subdistrict {summary.subdistrict}" if summary.subdistrict else ""
-    lines = [f"run {summary.run_id[:8]} ({summary.trigger}){where}: {summary.status} in {summary.seconds:.1f} s", header]
+    lines = [
+        f"run {summary.run_id[:8]} ({summary.trigger}){where}: {summary.status} in {summary.seconds:.1f} s",
+        header,
+    ]
     for s in summary.sources:
-        lines.append(f"{s.source:<28}{s.files:>6,}{s.rows_delivered:>9,}{s.rows_landed:>9,}{s.rows_quarantined:>7,}"
-                     f"{s.rows_staged:>9,}{s.rows_matched:>9,}{s.seconds:>7.1f}  {s.status}")
+        lines.append(
+            f"{s.source:<28}{s.files:>6,}{s.rows_delivered:>9,}{s.rows_landed:>9,}{s.rows_quarantined:>7,}"
+            f"{s.rows_staged:>9,}{s.rows_matched:>9,}{s.seconds:>7.1f}  {s.status}"
+        )
     lines += [f"✗ {failure}" for failure in summary.failures]
     return lines
 
@@ -186,44 +226,60 @@ def _add_deliveries(con, part: SourceRun, since: dt.datetime, until: dt.datetime
     """The figures of the deliveries the source landed between ``since`` and ``until``; a failed file
     becomes a failure naming it."""
     window = [part.source, since, until + dt.timedelta(seconds=1)]  # a run starts before it lands anything
-    con.execute("CREATE OR REPLACE TEMP TABLE _run_deliveries AS SELECT * FROM meta.deliveries"
-                " WHERE source = ? AND loaded_at BETWEEN ? AND ?", window)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _run_deliveries AS SELECT * FROM meta.deliveries"
+        " WHERE source = ? AND loaded_at BETWEEN ? AND ?",
+        window,
+    )
     part.files, part.rows_delivered, part.rows_landed, part.duplicates = con.execute(
         "SELECT count(*) FILTER (status = 'loaded'), coalesce(sum(rows_delivered) FILTER (status = 'loaded'), 0),"
-        " coalesce(sum(rows_loaded), 0), count(*) FILTER (status = 'duplicate') FROM _run_deliveries").fetchone()
+        " coalesce(sum(rows_loaded), 0), count(*) FILTER (status = 'duplicate') FROM _run_deliveries"
+    ).fetchone()
     part.rows_quarantined = con.execute(
         "SELECT count(*) FROM quality.quarantined_rows q"
         " JOIN _run_deliveries d USING (delivery_id) WHERE q.source = ? AND d.status = 'loaded'",
-        [part.source]).fetchone()[0]
+        [part.source],
+    ).fetchone()[0]
     if _exists(con, "staging", part.source):
-        part.rows_staged = con.execute(f'SELECT count(*) FROM staging."{part.source}"'
-                                       " WHERE _delivery_id IN (SELECT delivery_id FROM _run_deliveries)").fetchone()[0]
+        part.rows_staged = con.execute(
+            f'SELECT count(*) FROM staging."{part.source}"'
+            " WHERE _delivery_id IN (SELECT delivery_id FROM _run_deliveries)"
+        ).fetchone()[0]
     if _exists(con, "core", "address_matches"):
         part.rows_matched = con.execute(
             "SELECT count(*) FROM core.address_matches WHERE source = ? AND house_id IS NOT NULL"
-            " AND _delivery_id IN (SELECT delivery_id FROM _run_deliveries)", [part.source]).fetchone()[0]
-    for file_name, notes in con.execute("SELECT file_name, notes FROM _run_deliveries WHERE status = 'failed'"
-                                        " ORDER BY loaded_at").fetchall():
+            " AND _delivery_id IN (SELECT delivery_id FROM _run_deliveries)",
+            [part.source],
+        ).fetchone()[0]
+    for file_name, notes in con.execute(
+        "SELECT file_name, notes FROM _run_deliveries WHERE status = 'failed' ORDER BY loaded_at"
+    ).fetchall():
         part.status = "failed"
         part.failures.append(Failure(part.source, "raw", _first_line(notes or "unreadable"), file_name))
     con.execute("DROP TABLE _run_deliveries")
 
 
 def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )
 
 
 def _trigger(tags) -> str:
-    for tag, kind in (("dagster/schedule_name", "schedule"), ("dagster/sensor_name", "sensor"),
-                      ("housekey/command", "command")):
+    for tag, kind in (
+        ("dagster/schedule_name", "schedule"),
+        ("dagster/sensor_name", "sensor"),
+        ("housekey/command", "command"),
+    ):
         if tag in tags:
             return f"{kind}:{tags[tag]}"
     return "manual"
 
 
 def _utc(timestamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC)
 
 
 def _root_cause(error) -> str:

@@ -7,6 +7,7 @@ quarantined as a cell (``is_row_kept``) and its row staged with the value NULL. 
 quality gate (quality/gate.py: the source's expectation suite), and a delivery with too many failing
 rows is held whole. Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,9 +43,14 @@ def _literal(text: str) -> str:
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-        "ORDER BY ordinal_position", [source]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [source],
+        ).fetchall()
+    ]
 
 
 def _mapped_value(spec: SourceSpec, column: str) -> str:
@@ -59,6 +65,7 @@ def _mapped_value(spec: SourceSpec, column: str) -> str:
 @dataclass(frozen=True)
 class Check:
     """One way a delivered column can fail: its reason expression, and whether its row is kept."""
+
     column: str
     transform: str
     reason: str
@@ -79,11 +86,15 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
         for name in delivered:
             value, reason, lost = transform_sql(transform, _mapped_value(spec, name), target)
             exprs.append(value)
-            checks += [Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"]
+            checks += [
+                Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"
+            ]
         values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {_quote(target)}")
     known = {n for c, m in spec.columns.items() for n in (c, *m.aliases)}
     extra = [c for c in present if c not in known and c not in LINEAGE]
-    extra_sql = ("json_object(" + ", ".join(f"{_literal(c)}, {_quote(c)}" for c in extra) + ")") if extra else "NULL::JSON"
+    extra_sql = (
+        ("json_object(" + ", ".join(f"{_literal(c)}, {_quote(c)}" for c in extra) + ")") if extra else "NULL::JSON"
+    )
     reasons = [f"{check.reason} AS {_quote('_why_' + str(i))}" for i, check in enumerate(checks)]
     select = ", ".join([*(_quote(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
     return select, checks
@@ -102,8 +113,12 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         return StagingResult(spec.name, 0, 0, 0)
     select, checks = staging_select(spec, present)
     table, raw = f"staging.{_quote(spec.name)}", f"raw.{_quote(spec.name)}"
-    failing = " OR ".join(f"{_quote('_why_' + str(i))} IS NOT NULL"
-                          for i, check in enumerate(checks) if not check.is_row_kept) or "false"
+    failing = (
+        " OR ".join(
+            f"{_quote('_why_' + str(i))} IS NOT NULL" for i, check in enumerate(checks) if not check.is_row_kept
+        )
+        or "false"
+    )
     with transaction(con):
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select} FROM {raw}")
         columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
@@ -116,15 +131,20 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
                 f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, ?, ?, r.{_quote(check.column)}, "
                 f"t.{why}, ? FROM _typed t JOIN {raw} r ON t._delivery_id = r._delivery_id "
                 f"AND t._sheet IS NOT DISTINCT FROM r._sheet AND t._row_number = r._row_number WHERE t.{why} IS NOT NULL",
-                [check.column, STAGING_RULE + check.transform, check.is_row_kept])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(_quote, columns))} "
-                    f"FROM _typed WHERE NOT ({failing})")
+                [check.column, STAGING_RULE + check.transform, check.is_row_kept],
+            )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(_quote, columns))} "
+            f"FROM _typed WHERE NOT ({failing})"
+        )
         held = gate(con, spec, "_candidates")
         # staged: the candidates neither the suite nor a held delivery sent to quarantine
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _candidates c WHERE NOT EXISTS ("
-                    f"SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id "
-                    f"AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept) "
-                    f"ORDER BY _delivery_id, _sheet, _row_number")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _candidates c WHERE NOT EXISTS ("
+            f"SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id "
+            f"AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept) "
+            f"ORDER BY _delivery_id, _sheet, _row_number"
+        )
         rows_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
         rows_staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         con.execute("DROP TABLE _typed; DROP TABLE _candidates")

@@ -6,6 +6,7 @@ many machines. The list is ``$HOUSEKEY_SUBDISTRICTS`` (a YAML file, see docs/ope
 it there is one subdistrict, the sample's 瑞金二路街道, whose landing zone and warehouse are
 ``$HOUSEKEY_LANDING`` and ``$HOUSEKEY_WAREHOUSE`` as before.
 """
+
 from __future__ import annotations
 
 import os
@@ -83,8 +84,13 @@ def read_subdistricts(path: Path) -> dict[str, Subdistrict]:
         warehouse = folder / str(entry.get("warehouse") or f"{code}/warehouse/housekey.duckdb")
         if warehouse.stem in LAYER_SCHEMAS:
             raise SubdistrictsError(f"{where} ({code}): warehouse {warehouse} must not be named like a schema")
-        subdistricts[code] = Subdistrict(code, str(entry["name"]), folder / str(entry.get("landing") or f"{code}/landing"),
-                                         warehouse, None if sources is None else frozenset(sources))
+        subdistricts[code] = Subdistrict(
+            code,
+            str(entry["name"]),
+            folder / str(entry.get("landing") or f"{code}/landing"),
+            warehouse,
+            None if sources is None else frozenset(sources),
+        )
     if len({s.warehouse.resolve() for s in subdistricts.values()}) < len(subdistricts):
         raise SubdistrictsError(f"{path}: two subdistricts share a warehouse file; each needs its own")
     return subdistricts

@@ -17,6 +17,7 @@ resolution, joined by provenance (source, delivery, sheet, row number):
 An event or house record whose address names only a building is repeated for every house of it
 (``is_building_wide``): a waste-sorting check of 1号楼 is about all of 1号楼's households.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -43,18 +44,30 @@ CREATE OR REPLACE TEMP MACRO id18(n) AS CASE
 
 def _union(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
     """Every staged row of the sources, canonical columns by name, with provenance and currency."""
-    staged = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
-    parts = [f"SELECT * EXCLUDE (_file_hash, _extra) FROM staging.\"{s}\"" for s in sources if s in staged]
-    return " UNION ALL BY NAME ".join(parts) if parts else (
-        "SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::VARCHAR AS _file_name, "
-        "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row_number WHERE false")
+    staged = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        ).fetchall()
+    }
+    parts = [f'SELECT * EXCLUDE (_file_hash, _extra) FROM staging."{s}"' for s in sources if s in staged]
+    return (
+        " UNION ALL BY NAME ".join(parts)
+        if parts
+        else (
+            "SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::VARCHAR AS _file_name, "
+            "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row_number WHERE false"
+        )
+    )
 
 
 def _matched(kind_sql: str, building_wide: bool) -> str:
     """Rows with their house (and, if building_wide, one row per house of a building-level match)."""
-    houses = ("CASE WHEN m.match_level = 'building' THEN m.candidates ELSE [m.house_id] END"
-              if building_wide else "[m.house_id]")
+    houses = (
+        "CASE WHEN m.match_level = 'building' THEN m.candidates ELSE [m.house_id] END"
+        if building_wide
+        else "[m.house_id]"
+    )
     return f"""
         SELECT r.* EXCLUDE (_source, _delivery_id, _file_name, _sheet, _row_number),
                r._source AS source, r._delivery_id AS delivery_id, r._file_name AS file_name, r._sheet AS sheet,
@@ -69,8 +82,10 @@ def _matched(kind_sql: str, building_wide: bool) -> str:
 
 def _provenance(alias: str, table: str) -> str:
     """Join condition of a tag input row ``alias`` to an identity table row ``table`` (same source row)."""
-    return (f"{table}._source = {alias}.source AND {table}._delivery_id = {alias}.delivery_id "
-            f"AND {table}._sheet IS NOT DISTINCT FROM {alias}.sheet AND {table}._row_number = {alias}.row_number")
+    return (
+        f"{table}._source = {alias}.source AND {table}._delivery_id = {alias}.delivery_id "
+        f"AND {table}._sheet IS NOT DISTINCT FROM {alias}.sheet AND {table}._row_number = {alias}.row_number"
+    )
 
 
 def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: date | None = None) -> None:
@@ -79,43 +94,49 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
     con.execute("CREATE SCHEMA IF NOT EXISTS tags")
     con.execute(_MACROS)
     mark_current(con, registry, as_of)
-    by_kind = {kind: [n for n, s in registry.items() if s.record_kind == kind]
-               for kind in ("person", "link", "business", "event", "house")}
+    by_kind = {
+        kind: [n for n, s in registry.items() if s.record_kind == kind]
+        for kind in ("person", "link", "business", "event", "house")
+    }
     for kind, sources in by_kind.items():
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(_union(con, sources), kind in ('event', 'house'))}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(_union(con, sources), kind in ('event', 'house'))}"
+        )
     for kind in by_kind:  # rules read every canonical column, whether or not a registered source delivers it
         present = _columns(con, f"_{kind}")
         for name, column in record_kind_columns(kind).items():
             if name not in present:
                 con.execute(f'ALTER TABLE _{kind} ADD COLUMN "{name}" {sql_type(column["type"])}')
-    person = lambda alias: f"""LEFT JOIN core.person_records pr ON {_provenance(alias, 'pr')}
-        LEFT JOIN core.people pp ON pp.person_id = pr.person_id"""  # noqa: E731
+    person = lambda alias: (
+        f"""LEFT JOIN core.person_records pr ON {_provenance(alias, "pr")}
+        LEFT JOIN core.people pp ON pp.person_id = pr.person_id"""
+    )
     con.execute(f"""CREATE OR REPLACE TABLE tags.person_records AS
         SELECT p.* EXCLUDE (birth_date, id_number), pr.person_id,
                coalesce(id18(p.id_number), pp.id_number) AS id_number,
                coalesce(p.birth_date, pp.birth_date,
                         try_strptime(substr(coalesce(id18(p.id_number), pp.id_number), 7, 8), '%Y%m%d')::DATE) AS birth_date
-        FROM _person p {person('p')}""")
+        FROM _person p {person("p")}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.link_records AS
         SELECT l.* EXCLUDE (id_number, counterpart_id_number), pr.person_id,
                coalesce(id18(l.id_number), pp.id_number) AS id_number,
                coalesce(c.person_id, pc.person_id) AS counterpart_person_id,
                id18(l.counterpart_id_number) AS counterpart_id_number
-        FROM _link l {person('l')}
+        FROM _link l {person("l")}
         LEFT JOIN (SELECT id_number, any_value(person_id) AS person_id FROM core.people
                    WHERE id_number IS NOT NULL GROUP BY id_number HAVING count(*) = 1) c
                ON c.id_number = id18(l.counterpart_id_number)
         -- a masked ID number (340104********2899) keys nobody: identity resolution still placed the landlord
-        LEFT JOIN core.person_counterparts pc ON {_provenance('l', 'pc')}""")
+        LEFT JOIN core.person_counterparts pc ON {_provenance("l", "pc")}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.business_records AS
-        SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON {_provenance('b', 'br')}""")
+        SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON {_provenance("b", "br")}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.event_records AS
         SELECT e.* EXCLUDE (id_number, house_id), pr.person_id, coalesce(id18(e.id_number), pp.id_number) AS id_number,
                a.business_id,
                -- attribution also reads the free text ("来电人称雁荡路39号油烟直排") where the address names no house
                CASE WHEN e.is_building_wide THEN e.house_id ELSE coalesce(a.house_id, e.house_id) END AS house_id
-        FROM _event e {person('e')}
-        LEFT JOIN core.event_attributions a ON {_provenance('e', 'a')}""")
+        FROM _event e {person("e")}
+        LEFT JOIN core.event_attributions a ON {_provenance("e", "a")}""")
     con.execute("CREATE OR REPLACE TABLE tags.house_records AS SELECT * FROM _house")
     build_residents(con)
 

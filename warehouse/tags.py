@@ -5,6 +5,7 @@ tag in force and keeps history: a membership the run confirms keeps its row, a n
 (valid_from, opened_by_run), a lost one is closed (valid_to, closed_by_run). A rule that fails is
 reported in tags.evaluations and its history is left as it was: unknown is not "no longer a member".
 """
+
 from __future__ import annotations
 
 import time
@@ -128,8 +129,10 @@ CREATE TABLE IF NOT EXISTS tags.evaluations (
 
 def _history_table(entity: str) -> str:
     key = ENTITY_KEYS[entity]
-    return (f"CREATE TABLE IF NOT EXISTS tags.{entity}_tags (tag_code VARCHAR NOT NULL, {key} VARCHAR NOT NULL, "
-            "valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP, opened_by_run VARCHAR, closed_by_run VARCHAR)")
+    return (
+        f"CREATE TABLE IF NOT EXISTS tags.{entity}_tags (tag_code VARCHAR NOT NULL, {key} VARCHAR NOT NULL, "
+        "valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP, opened_by_run VARCHAR, closed_by_run VARCHAR)"
+    )
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,15 @@ class TagResult:
     error: str | None = None
 
 
-def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition], registry: Mapping,
-                  as_of: date | None = None, run_id: str | None = None,
-                  evaluated_at: datetime | None = None, build_inputs=build_tag_inputs) -> list[TagResult]:
+def evaluate_tags(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: list[TagDefinition],
+    registry: Mapping,
+    as_of: date | None = None,
+    run_id: str | None = None,
+    evaluated_at: datetime | None = None,
+    build_inputs=build_tag_inputs,
+) -> list[TagResult]:
     """Rebuild the tag inputs, evaluate every tag in force on as_of (default the run day) and update history.
 
     History is kept in business time: a membership opens and closes on ``as_of`` (its midnight), with the
@@ -159,8 +168,9 @@ def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]
     build_inputs(con, registry, as_of)
     con.execute("SET VARIABLE as_of = ?", [as_of])
     con.execute("CREATE OR REPLACE TEMP MACRO as_of() AS getvariable('as_of')")  # rules say as_of()
-    con.execute("CREATE OR REPLACE TEMP MACRO years_old(birth) AS "
-                "date_part('year', age(as_of()::TIMESTAMP, birth::TIMESTAMP))")
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO years_old(birth) AS date_part('year', age(as_of()::TIMESTAMP, birth::TIMESTAMP))"
+    )
     write_catalogue(con, catalogue)
     results = []
     for tag in catalogue:
@@ -169,9 +179,21 @@ def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]
             result = _evaluate(con, tag, run_id, business_at)
         else:
             result = _close(con, tag, run_id, business_at, [])
-        con.execute("INSERT INTO tags.evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, evaluated_at, as_of, tag.code, tag.entity, result.members, result.added,
-                     result.removed, time.perf_counter() - started, result.error])
+        con.execute(
+            "INSERT INTO tags.evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                evaluated_at,
+                as_of,
+                tag.code,
+                tag.entity,
+                result.members,
+                result.added,
+                result.removed,
+                time.perf_counter() - started,
+                result.error,
+            ],
+        )
         results.append(result)
     _close_removed(con, {tag.code for tag in catalogue}, run_id, business_at)
     return results
@@ -179,8 +201,10 @@ def evaluate_tags(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]
 
 def _evaluate(con, tag: TagDefinition, run_id: str, at: datetime) -> TagResult:
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _members AS SELECT DISTINCT CAST({tag.key} AS VARCHAR) AS member "
-                    f"FROM ({tag.rule}) WHERE {tag.key} IS NOT NULL")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _members AS SELECT DISTINCT CAST({tag.key} AS VARCHAR) AS member "
+            f"FROM ({tag.rule}) WHERE {tag.key} IS NOT NULL"
+        )
     except duckdb.Error as error:
         return TagResult(tag.code, 0, 0, 0, f"{type(error).__name__}: {error}".splitlines()[0])
     members = [m for (m,) in con.execute("SELECT member FROM _members").fetchall()]
@@ -193,10 +217,13 @@ def _close(con, tag: TagDefinition, run_id: str, at: datetime, members: list[str
     con.execute("CREATE OR REPLACE TEMP TABLE _members AS SELECT unnest(?::VARCHAR[]) AS member", [members])
     removed = con.execute(
         f"UPDATE {table} SET valid_to = ?, closed_by_run = ? WHERE tag_code = ? AND valid_to IS NULL "
-        f"AND {key} NOT IN (SELECT member FROM _members)", [at, run_id, tag.code]).fetchone()[0]
+        f"AND {key} NOT IN (SELECT member FROM _members)",
+        [at, run_id, tag.code],
+    ).fetchone()[0]
     added = con.execute(
         f"INSERT INTO {table} SELECT ?, member, ?, NULL, ?, NULL FROM _members WHERE member NOT IN "
-        f"(SELECT {key} FROM {table} WHERE tag_code = ? AND valid_to IS NULL)", [tag.code, at, run_id, tag.code]
+        f"(SELECT {key} FROM {table} WHERE tag_code = ? AND valid_to IS NULL)",
+        [tag.code, at, run_id, tag.code],
     ).fetchone()[0]
     return TagResult(tag.code, len(members), added, removed)
 
@@ -204,8 +231,11 @@ def _close(con, tag: TagDefinition, run_id: str, at: datetime, members: list[str
 def _close_removed(con, codes: set[str], run_id: str, at: datetime) -> None:
     """A tag taken out of the catalogue no longer holds for anyone."""
     for entity in ENTITY_KEYS:
-        con.execute(f"UPDATE tags.{entity}_tags SET valid_to = ?, closed_by_run = ? WHERE valid_to IS NULL "
-                    "AND tag_code NOT IN (SELECT unnest(?::VARCHAR[]))", [at, run_id, sorted(codes)])
+        con.execute(
+            f"UPDATE tags.{entity}_tags SET valid_to = ?, closed_by_run = ? WHERE valid_to IS NULL "
+            "AND tag_code NOT IN (SELECT unnest(?::VARCHAR[]))",
+            [at, run_id, sorted(codes)],
+        )
 
 
 def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinition]) -> None:
@@ -214,6 +244,21 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinitio
     con.execute("""CREATE OR REPLACE TABLE tags.catalogue (
         tag_code VARCHAR PRIMARY KEY, name_zh VARCHAR, name_en VARCHAR, entity VARCHAR, department VARCHAR,
         sources VARCHAR[], valid_from DATE, valid_until DATE, description VARCHAR, rule VARCHAR)""")
-    con.executemany("INSERT INTO tags.catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        [t.code, t.name_zh, t.name_en, t.entity, t.department, t.sources, t.validity.from_, t.validity.until,
-         t.description, t.rule] for t in catalogue])
+    con.executemany(
+        "INSERT INTO tags.catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                t.code,
+                t.name_zh,
+                t.name_en,
+                t.entity,
+                t.department,
+                t.sources,
+                t.validity.from_,
+                t.validity.until,
+                t.description,
+                t.rule,
+            ]
+            for t in catalogue
+        ],
+    )

@@ -7,16 +7,50 @@ as #N/A, a boolean where a name belongs) has a ``lost`` reason instead: the valu
 goes to quarantine and the row is staged, so the person still counts. Zero-width and bidi control
 characters are removed from every value first (the reader's notes count them per column).
 """
+
 from __future__ import annotations
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S",
-                 "%Y-%m-%dT%H:%M:%S", "%Y年%m月", "%Y-%m", "%Y.%m")
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S",
-                 "%Y-%m-%dT%H:%M:%S.%f", "%Y%m%d%H%M%S", "%Y年%m月%d日 %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d",
-                 "%Y年%m月%d日")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y年%m月%d日",
+    "%Y.%m.%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y年%m月",
+    "%Y-%m",
+    "%Y.%m",
+)
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y%m%d%H%M%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y年%m月%d日",
+)
 # the characters of connectors.readers.INVISIBLE, in RE2's syntax
 _INVISIBLE = r"[\x{00AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]"
-_EXCEL_ERRORS = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+_EXCEL_ERRORS = (
+    "#N/A",
+    "#REF!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 
@@ -67,34 +101,49 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
         value = _timestamp(local, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)
         typed = f"CAST({value} AS DATE)" if transform == "date" else value
         leap = f"WHEN starts_with({v}, '1900-02-29') THEN 'not a {transform}: ' || {v} || ' (Excel''s serial day 60, a day that never was)' "
-        return typed, f"CASE {leap}WHEN {v} IS NOT NULL AND {value} IS NULL THEN 'not a {transform}: ' || {v} END", "NULL"
+        return (
+            typed,
+            f"CASE {leap}WHEN {v} IS NOT NULL AND {value} IS NULL THEN 'not a {transform}: ' || {v} END",
+            "NULL",
+        )
     if transform in ("integer", "number"):
         plain = f"replace({v}, ',', '')"
         # 1.5E+3 is a number; 1e400 and Infinity are not, and the 1 of 1e400 must not pass for one
         scientific = f"regexp_full_match({plain}, '{_NUMBER}[eE][+-]?[0-9]+')"
         digits = f"nullif(regexp_extract({plain}, '{_NUMBER}'), '')"
-        number = _finite(f"CASE WHEN {scientific} THEN TRY_CAST({plain} AS DOUBLE) ELSE TRY_CAST({digits} AS DOUBLE) END")
-        typed = (f"CASE WHEN {scientific} THEN TRY_CAST({number} AS BIGINT) ELSE TRY_CAST({digits} AS BIGINT) END"
-                 if transform == "integer" else number)
+        number = _finite(
+            f"CASE WHEN {scientific} THEN TRY_CAST({plain} AS DOUBLE) ELSE TRY_CAST({digits} AS DOUBLE) END"
+        )
+        typed = (
+            f"CASE WHEN {scientific} THEN TRY_CAST({number} AS BIGINT) ELSE TRY_CAST({digits} AS BIGINT) END"
+            if transform == "integer"
+            else number
+        )
         return typed, f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN 'not a number: ' || {v} END", "NULL"
     if transform == "id_number":
         n = f"upper(replace({v}, ' ', ''))"
         # the digits are gone, yet the row's name, birth date and address still place the person
         mangled = f"regexp_matches({n}, '^[0-9.]+E\\+?[0-9]+$')"
         lost = f"CASE WHEN {mangled} THEN 'ID number mangled by Excel (' || {v} || '): the digits are lost' END"
-        reason = (f"CASE WHEN {v} IS NOT NULL AND NOT {mangled} AND NOT regexp_full_match("
-                  f"{n}, '[0-9]{{17}}[0-9X]|[0-9]{{15}}|[0-9]{{3,6}}\\*+[0-9]{{2,4}}[0-9X]?') "
-                  f"THEN 'not an ID number: ' || {v} END")
+        reason = (
+            f"CASE WHEN {v} IS NOT NULL AND NOT {mangled} AND NOT regexp_full_match("
+            f"{n}, '[0-9]{{17}}[0-9X]|[0-9]{{15}}|[0-9]{{3,6}}\\*+[0-9]{{2,4}}[0-9X]?') "
+            f"THEN 'not an ID number: ' || {v} END"
+        )
         return f"CASE WHEN NOT {mangled} THEN {n} END", reason, lost
     if transform == "credit_code":
         n = f"upper(replace({v}, ' ', ''))"
-        reason = (f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '[0-9A-HJ-NPQRTUWXY]{{2}}[0-9]{{6}}[0-9A-HJ-NPQRTUWXY]{{10}}') "
-                  f"THEN 'not a unified social credit code: ' || {v} END")
+        reason = (
+            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '[0-9A-HJ-NPQRTUWXY]{{2}}[0-9]{{6}}[0-9A-HJ-NPQRTUWXY]{{10}}') "
+            f"THEN 'not a unified social credit code: ' || {v} END"
+        )
         return n, reason, "NULL"
     if transform == "phone":
         digits = f"regexp_replace(regexp_replace({v}, '^(\\+86|0086|86-)\\s*', ''), '[\\s()（）-]', '', 'g')"
         n = f"CASE WHEN regexp_full_match({digits}, '[2-9][0-9]{{7}}') THEN '021' || {digits} ELSE {digits} END"
-        reason = (f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '1[3-9][0-9]{{9}}|[0-9]{{3,4}}\\*{{3,4}}[0-9]{{4}}|0[0-9]{{9,11}}') "
-                  f"THEN 'not a phone number: ' || {v} END")
+        reason = (
+            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '1[3-9][0-9]{{9}}|[0-9]{{3,4}}\\*{{3,4}}[0-9]{{4}}|0[0-9]{{9,11}}') "
+            f"THEN 'not a phone number: ' || {v} END"
+        )
         return n, reason, "NULL"
     raise ValueError(f"unknown transform {transform!r}")

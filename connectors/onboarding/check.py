@@ -5,6 +5,7 @@ staging.stage) in a throwaway DuckDB, and the report says what would load, what 
 quarantined and why, what the readers noted, how the columns drifted from the spec, and how many
 addresses look matchable. Nothing is written to the real warehouse; it is at most read, read-only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,8 +73,12 @@ def pending_files(spec: SourceSpec) -> list[Path]:
     if path.exists():
         try:
             with duckdb.connect(str(path), read_only=True) as con:
-                recorded = set(con.execute("SELECT file_name, file_hash FROM meta.deliveries "
-                                           "WHERE source = ? AND status <> 'failed'", [spec.name]).fetchall())
+                recorded = set(
+                    con.execute(
+                        "SELECT file_name, file_hash FROM meta.deliveries WHERE source = ? AND status <> 'failed'",
+                        [spec.name],
+                    ).fetchall()
+                )
         except duckdb.Error:
             pass  # locked by a running pipeline or not yet set up: treat every file as pending
     return [p for p in delivery_paths(spec) if (p.name, content_hash(p)) not in recorded]
@@ -98,9 +103,13 @@ def _drift(con: duckdb.DuckDBPyConnection) -> list[str]:
     """One line per file and kind of drift; sheets that drifted alike are named together."""
     sheets_by_drift: dict[tuple[str, str], list[str]] = {}
     for file, sheet, added, missing, renamed in con.execute(
-            "SELECT file_name, sheet, added, missing, renamed FROM meta.schema_drift ORDER BY 1, 2").fetchall():
-        what = "; ".join(f"{label} {', '.join(names)}" for label, names in
-                         (("added", added), ("missing", missing), ("renamed", renamed)) if names)
+        "SELECT file_name, sheet, added, missing, renamed FROM meta.schema_drift ORDER BY 1, 2"
+    ).fetchall():
+        what = "; ".join(
+            f"{label} {', '.join(names)}"
+            for label, names in (("added", added), ("missing", missing), ("renamed", renamed))
+            if names
+        )
         sheets_by_drift.setdefault((file, what), []).extend([sheet] if sheet else [])
     return [f"{file}{_sheets(sheets)}: {what}" for (file, what), sheets in sheets_by_drift.items()]
 
@@ -134,7 +143,8 @@ def _land(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, report: 
 def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
     """Rows read, quarantined (distinct rows: one row may fail on two columns) and the reasons."""
     report.rows_read = con.execute(
-        "SELECT coalesce(sum(rows_delivered), 0) FROM meta.deliveries WHERE status = 'loaded'").fetchone()[0]
+        "SELECT coalesce(sum(rows_delivered), 0) FROM meta.deliveries WHERE status = 'loaded'"
+    ).fetchone()[0]
     rows = "FROM quality.quarantine WHERE row_number IS NOT NULL"
     report.rows_quarantined = con.execute("SELECT count(*) FROM quality.quarantined_rows").fetchone()[0]
     report.rows_unreadable = con.execute(f"SELECT count(*) {rows} AND rule = 'unreadable_row'").fetchone()[0]
@@ -143,7 +153,8 @@ def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
         examples = con.execute(
             f"SELECT file_name, sheet, row_number, column_name, value, reason {rows} AND rule = ? "
             "AND column_name IS NOT DISTINCT FROM ? AND is_row_kept = ? ORDER BY file_name, sheet, row_number LIMIT ?",
-            [rule, column, kept, EXAMPLES]).fetchall()
+            [rule, column, kept, EXAMPLES],
+        ).fetchall()
         report.reasons.append(Reason(rule, column, count, examples, kept))
 
 

@@ -1,4 +1,5 @@
 """``housekey source init`` and ``housekey source check``: onboarding a source without Python."""
+
 from __future__ import annotations
 
 import re
@@ -16,17 +17,20 @@ console = Console()
 
 def register(app: typer.Typer) -> None:
     """Add the ``source`` commands to the housekey command line."""
-    source = typer.Typer(help="Onboard a source system: draft its spec from a sample, dry-run a delivery.",
-                         no_args_is_help=True)
+    source = typer.Typer(
+        help="Onboard a source system: draft its spec from a sample, dry-run a delivery.", no_args_is_help=True
+    )
     source.command("init")(init)
     source.command("check")(check)
     app.add_typer(source, name="source")
 
 
-def init(sample: Path = typer.Argument(..., help="A sample export of the system, exactly as it delivers it."),
-         name: str = typer.Option(..., "--name", help="The source's name (lower_case), e.g. elderly_meals."),
-         out: Path = typer.Option(None, "--out", help="Draft file (default connectors/sources/NAME.yaml)."),
-         force: bool = typer.Option(False, "--force", help="Overwrite an existing spec.")) -> None:
+def init(
+    sample: Path = typer.Argument(..., help="A sample export of the system, exactly as it delivers it."),
+    name: str = typer.Option(..., "--name", help="The source's name (lower_case), e.g. elderly_meals."),
+    out: Path = typer.Option(None, "--out", help="Draft file (default connectors/sources/NAME.yaml)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing spec."),
+) -> None:
     """Profile SAMPLE and write a draft spec mapping its columns to the canonical model."""
     from connectors.onboarding.draft import draft_spec, render
     from connectors.onboarding.profile import profile
@@ -43,32 +47,48 @@ def init(sample: Path = typer.Argument(..., help="A sample export of the system,
     except ReadError as error:
         _fail(str(error))
     draft = draft_spec(found, name)
-    layout = {"csv": f"delimiter {found.delimiter!r}", "fixed_width": f"field widths {found.widths}",
-              "json": f"records at {found.records_path or 'the top level'}",
-              "excel": f"sheets {', '.join(found.sheets)}; header at row {found.header_row}"
-                       + (", two merged rows" if found.header_rows == 2 else "")}.get(found.format, "")
-    console.print(f"[bold]{sample.name}[/]: {found.format}, {found.encoding or 'workbook'}, {found.rows:,} rows; "
-                  + layout)
+    layout = {
+        "csv": f"delimiter {found.delimiter!r}",
+        "fixed_width": f"field widths {found.widths}",
+        "json": f"records at {found.records_path or 'the top level'}",
+        "excel": f"sheets {', '.join(found.sheets)}; header at row {found.header_row}"
+        + (", two merged rows" if found.header_rows == 2 else ""),
+    }.get(found.format, "")
+    console.print(
+        f"[bold]{sample.name}[/]: {found.format}, {found.encoding or 'workbook'}, {found.rows:,} rows; " + layout
+    )
     for note in _collapsed(found.notes):
         console.print(Text(f"  {note}", style="dim"))
-    table = Table(title_justify="left", title=f"record kind guessed: {draft.spec['record_kind']}"
-                  f"  ({draft.why['record_kind'].removeprefix('guess: ')})")
+    table = Table(
+        title_justify="left",
+        title=f"record kind guessed: {draft.spec['record_kind']}  ({draft.why['record_kind'].removeprefix('guess: ')})",
+    )
     for heading in ("column", "shape", "filled", "distinct", "maps to", "examples"):
         table.add_column(heading)
     for column in found.columns:
         mapped = draft.spec["columns"].get(column.name, {}).get("to")
         shape = column.shape + (f" ({column.checksum_ok:.0%} check ok)" if column.checksum_ok is not None else "")
-        table.add_row(column.name, shape, f"{column.filled:.0%}", f"{column.distinct:.0%}",
-                      mapped or Text("unmapped", style="yellow"), " | ".join(s[:30] for s in column.samples[:2]))
+        table.add_row(
+            column.name,
+            shape,
+            f"{column.filled:.0%}",
+            f"{column.distinct:.0%}",
+            mapped or Text("unmapped", style="yellow"),
+            " | ".join(s[:30] for s in column.samples[:2]),
+        )
     console.print(table)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render(draft), encoding="utf-8")
-    console.print(f"Draft written to {target}. Review the lines marked guess, check and fill in, "
-                  f"then run: housekey source check {name} {sample}")
+    console.print(
+        f"Draft written to {target}. Review the lines marked guess, check and fill in, "
+        f"then run: housekey source check {name} {sample}"
+    )
 
 
-def check(name: str = typer.Argument(..., help="The source's name (its spec is connectors/sources/NAME.yaml)."),
-          files: list[Path] = typer.Argument(None, help="Files to check (default: pending landing files).")) -> None:
+def check(
+    name: str = typer.Argument(..., help="The source's name (its spec is connectors/sources/NAME.yaml)."),
+    files: list[Path] = typer.Argument(None, help="Files to check (default: pending landing files)."),
+) -> None:
     """Dry run: what would load, what would be quarantined and why, and drift. Writes nothing."""
     from connectors.onboarding.check import check_source
     from connectors.spec import SOURCES_DIR, SpecError, load_spec
@@ -86,8 +106,10 @@ def check(name: str = typer.Argument(..., help="The source's name (its spec is c
     if not report.files:
         console.print(f"{name}: no pending files in its landing folder; name a file to check it.")
         return
-    summary = (f"[bold]{name}[/]: {len(report.files)} file(s), {report.rows_read:,} rows read, "
-               f"{report.rows_staged:,} would load, {report.rows_quarantined:,} would be quarantined")
+    summary = (
+        f"[bold]{name}[/]: {len(report.files)} file(s), {report.rows_read:,} rows read, "
+        f"{report.rows_staged:,} would load, {report.rows_quarantined:,} would be quarantined"
+    )
     if report.rows_unreadable:
         summary += f" ({report.rows_unreadable:,} rows unreadable)"
     console.print(summary + ("" if report.balanced else "  [red](rows do not add up)[/]"))
@@ -106,8 +128,10 @@ def check(name: str = typer.Argument(..., help="The source's name (its spec is c
         console.print(Text(f"  {line}", style="dim"))
     if report.addresses:
         against = "a road of the register" if report.roads_known else "a road (no register in the warehouse yet)"
-        console.print(f"{report.addresses_parseable:,} of {report.addresses:,} addresses "
-                      f"({report.addresses_parseable / report.addresses:.0%}) name {against} and a number.")
+        console.print(
+            f"{report.addresses_parseable:,} of {report.addresses:,} addresses "
+            f"({report.addresses_parseable / report.addresses:.0%}) name {against} and a number."
+        )
     if report.failed:
         raise typer.Exit(1)
 
@@ -116,8 +140,12 @@ def _collapsed(notes: list[str]) -> list[str]:
     """Notes that differ only in the sheet they are about, said once with the number of sheets."""
     general = [re.sub(r"sheet '[^']*'", "sheet …", note) for note in notes]
     counts = Counter(general)
-    return list(dict.fromkeys(note if counts[key] == 1 else f"{key} ({counts[key]} sheets)"
-                              for note, key in zip(notes, general)))
+    return list(
+        dict.fromkeys(
+            note if counts[key] == 1 else f"{key} ({counts[key]} sheets)"
+            for note, key in zip(notes, general, strict=False)
+        )
+    )
 
 
 def _fail(message: str) -> NoReturn:

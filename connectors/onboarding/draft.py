@@ -5,6 +5,7 @@ the header contains); a header that says nothing is mapped by the shape of its v
 kind is the one whose columns take the most headers. The draft is YAML in the committed specs'
 layout, original headers kept, with a comment on every guess and every unmapped column.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,16 @@ from connectors.onboarding.profile import ColumnProfile, Profile
 from schemas import RECORD_KINDS, record_kind_columns
 
 SYNONYMS = Path(__file__).with_name("synonyms.yaml")
-BY_SHAPE = {"id_number": ("id_number",), "phone": ("phone", "contact_phone"), "credit_code": ("credit_code",),
-            "address": ("address",), "name": ("name", "person_name", "contact_name"), "birth_date": ("birth_date",),
-            "date": ("occurred_at", "valid_from", "noted_at"), "datetime": ("occurred_at", "noted_at", "valid_from")}
+BY_SHAPE = {
+    "id_number": ("id_number",),
+    "phone": ("phone", "contact_phone"),
+    "credit_code": ("credit_code",),
+    "address": ("address",),
+    "name": ("name", "person_name", "contact_name"),
+    "birth_date": ("birth_date",),
+    "date": ("occurred_at", "valid_from", "noted_at"),
+    "datetime": ("occurred_at", "noted_at", "valid_from"),
+}
 """Canonical columns a shape can fill when the header says nothing, first free one wins."""
 KEY_TARGETS = ("house_ref", "person_ref", "event_ref", "business_ref", "link_ref", "credit_code", "id_number")
 """Canonical columns whose source column may identify a record, best first."""
@@ -55,8 +63,11 @@ def candidates(header: str, kind: str) -> list[tuple[tuple, str, str]]:
     """
     columns = record_kind_columns(kind)
     words = [(column, word) for column, ws in vocabulary()["columns"].items() if column in columns for word in ws]
-    ranked = sorted(((header == word, len(word), -_kinds_with(column), -i), column, word)
-                    for i, (column, word) in enumerate(words) if word in header)
+    ranked = sorted(
+        ((header == word, len(word), -_kinds_with(column), -i), column, word)
+        for i, (column, word) in enumerate(words)
+        if word in header
+    )
     seen: set[str] = set()
     found = []
     for rank, column, word in reversed(ranked):
@@ -80,8 +91,15 @@ def map_columns(columns: list[ColumnProfile], kind: str) -> tuple[dict[str, tupl
     to a better one stays unmapped, with the reason.
     """
     canonical = record_kind_columns(kind)
-    offers = sorted(((rank, i, c.name, target, why) for i, c in enumerate(columns)
-                     for rank, target, why in candidates(c.name, kind)), key=lambda o: (o[0], -o[1]), reverse=True)
+    offers = sorted(
+        (
+            (rank, i, c.name, target, why)
+            for i, c in enumerate(columns)
+            for rank, target, why in candidates(c.name, kind)
+        ),
+        key=lambda o: (o[0], -o[1]),
+        reverse=True,
+    )
     mapped: dict[str, tuple[str, str]] = {}
     unmapped: dict[str, str] = {}
     for _, _, name, target, why in offers:  # the best offers first: each header takes its best free column
@@ -110,9 +128,11 @@ def map_columns(columns: list[ColumnProfile], kind: str) -> tuple[dict[str, tupl
 def guess_kind(profile: Profile) -> tuple[str, dict[str, int]]:
     """The record kind whose columns take the most headers (kind hints count twice), and every score."""
     hints = vocabulary()["kind_hints"]
-    scores = {kind: len(map_columns(profile.columns, kind)[0])
-              + 2 * sum(any(w in c.name for w in hints.get(kind, ())) for c in profile.columns)
-              for kind in RECORD_KINDS}
+    scores = {
+        kind: len(map_columns(profile.columns, kind)[0])
+        + 2 * sum(any(w in c.name for w in hints.get(kind, ())) for c in profile.columns)
+        for kind in RECORD_KINDS
+    }
     return max(scores, key=lambda k: (scores[k], k == "person")), scores
 
 
@@ -122,16 +142,28 @@ def draft_spec(profile: Profile, name: str) -> Draft:
     draft = Draft({}, profile)
     title = re.split(r"[_\-\s]", profile.path.stem)[0] or name
     spec = draft.spec
-    spec.update(name=name, title=title, owner="待填写：主管部门", level="D", format=profile.format,
-                encoding="detect", files=_files_glob(profile.path), delivery="snapshot", freshness_days=35,
-                record_kind=kind)
-    draft.why.update(title="guess: from the file name", owner="fill in: the owning department",
-                     level="guess: N national, M municipal, D district, S subdistrict or committee",
-                     encoding=f"the sample is {profile.encoding}" if profile.encoding else "",
-                     files="guess: the sample's name with its date as *",
-                     delivery="guess: snapshot (whole list each time), changes (only new rows) or cursor",
-                     record_kind="guess: scores (headers mapped, hint words twice) " + ", ".join(
-                         f"{k} {s}" for k, s in sorted(scores.items(), key=lambda i: -i[1])))
+    spec.update(
+        name=name,
+        title=title,
+        owner="待填写：主管部门",
+        level="D",
+        format=profile.format,
+        encoding="detect",
+        files=_files_glob(profile.path),
+        delivery="snapshot",
+        freshness_days=35,
+        record_kind=kind,
+    )
+    draft.why.update(
+        title="guess: from the file name",
+        owner="fill in: the owning department",
+        level="guess: N national, M municipal, D district, S subdistrict or committee",
+        encoding=f"the sample is {profile.encoding}" if profile.encoding else "",
+        files="guess: the sample's name with its date as *",
+        delivery="guess: snapshot (whole list each time), changes (only new rows) or cursor",
+        record_kind="guess: scores (headers mapped, hint words twice) "
+        + ", ".join(f"{k} {s}" for k, s in sorted(scores.items(), key=lambda i: -i[1])),
+    )
     columns: dict[str, dict] = {}
     mapped, rivals = map_columns(profile.columns, kind)
     for column in profile.columns:
@@ -142,11 +174,21 @@ def draft_spec(profile: Profile, name: str) -> Draft:
         target, why = mapped[column.name]
         columns[column.name] = _column_entry(column, target)
         draft.why[column.name] = why + _warning(column, kind, target)
-    key = next((c for t in KEY_TARGETS for c in profile.columns  # a few repeated rows are common noise
-                if columns.get(c.name, {}).get("to") == t and c.filled >= 0.99 and c.distinct >= 0.98), None)
+    key = next(
+        (
+            c
+            for t in KEY_TARGETS
+            for c in profile.columns  # a few repeated rows are common noise
+            if columns.get(c.name, {}).get("to") == t and c.filled >= 0.99 and c.distinct >= 0.98
+        ),
+        None,
+    )
     spec["record_key"] = [key.name] if key else []
-    draft.why["record_key"] = (f"guess: an identifier, filled in {key.filled:.0%} of rows, {key.distinct:.0%} distinct"
-                               if key else "fill in: no identifier column is unique")
+    draft.why["record_key"] = (
+        f"guess: an identifier, filled in {key.filled:.0%} of rows, {key.distinct:.0%} distinct"
+        if key
+        else "fill in: no identifier column is unique"
+    )
     spec.update(_reader_options(profile))
     spec["columns"], spec["tags"] = columns, []
     return draft
@@ -184,7 +226,7 @@ def _reader_options(profile: Profile) -> dict:
     if profile.format == "json" and profile.records_path:
         return {"json": {"records_path": profile.records_path}}
     if profile.format == "fixed_width":
-        fields = [{"name": c.name, "width": w} for c, w in zip(profile.columns, profile.widths)]
+        fields = [{"name": c.name, "width": w} for c, w in zip(profile.columns, profile.widths, strict=False)]
         return {"fixed_width": {"fields": fields}}
     return {}
 
@@ -195,17 +237,27 @@ def render(draft: Draft) -> str:
     notes = [f"# reader: {n}" for n in p.notes[:NOTES_SHOWN]]
     if len(p.notes) > NOTES_SHOWN:
         notes.append(f"# reader: ... and {len(p.notes) - NOTES_SHOWN} more notes like these")
-    lines = [f"# {draft.spec['title']}: drafted by `housekey source init` from {p.path.name} "
-             f"({p.format}, {p.rows} rows{', sheets ' + ', '.join(p.sheets) if p.sheets else ''}).",
-             "# Review every line marked guess, check or fill in; then run "
-             f"`housekey source check {draft.spec['name']} {p.path.name}`.", *notes]
+    lines = [
+        (
+            f"# {draft.spec['title']}: drafted by `housekey source init` from {p.path.name} "
+            f"({p.format}, {p.rows} rows{', sheets ' + ', '.join(p.sheets) if p.sheets else ''})."
+        ),
+        (
+            "# Review every line marked guess, check or fill in; then run "
+            f"`housekey source check {draft.spec['name']} {p.path.name}`."
+        ),
+        *notes,
+    ]
     for key, value in draft.spec.items():
         if key == "columns":
             lines.append("columns:")
-            lines += [_line(f"  {_yaml(column)}: {_yaml(entry)}", draft.why.get(column))
-                      for column, entry in value.items()]
-            lines += [f"  # unmapped {column}: {what}; map it, or leave it to staging's _extra column"
-                      for column, what in draft.unmapped.items()]
+            lines += [
+                _line(f"  {_yaml(column)}: {_yaml(entry)}", draft.why.get(column)) for column, entry in value.items()
+            ]
+            lines += [
+                f"  # unmapped {column}: {what}; map it, or leave it to staging's _extra column"
+                for column, what in draft.unmapped.items()
+            ]
         elif key == "fixed_width":
             lines += ["fixed_width:  # fill in: names and widths from the department's layout document", "  fields:"]
             lines += [f"    - {_yaml(f)}" for f in value["fields"]]

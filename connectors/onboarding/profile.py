@@ -4,6 +4,7 @@ The shapes (ID number, phone, date, address, name, ...) let ``draft`` map column
 says little, and tell district IT what a column really holds before they write its spec. The file
 is read by the pipeline's own readers, so what the profile shows is what a run will see.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,14 +24,21 @@ SAMPLE_VALUES = 500
 """Values per column looked at for its shape; enough for a stable majority, fast on any export."""
 DELIMITERS = (",", "\t", "|")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-                "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤倪俞殷施郁")
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤倪俞殷施郁"
+)
 _COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "司徒")
 _PLACE_ENDS = set("路街弄号室村苑楼里坊区镇巷园院店厂局站所")
 _DATE = r"(19|20)\d{2}(?P<sep>[-/.])\d{1,2}((?P=sep)\d{1,2})?|(19|20)\d{2}年\d{1,2}月(\d{1,2}日)?"
 _SHAPES = (  # tried in this order; the first full match names the value's shape
-    ("id_number", re.compile(r"\d{6}(19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]|\d{6}\d{2}[01]\d[0-3]\d\d{3}"
-                             r"|(?=.{15}$|.{18}$)\d{1,14}\*{4,}\d{0,4}X?|\d\.\d+E\+1[4-7]")),
+    (
+        "id_number",
+        re.compile(
+            r"\d{6}(19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]|\d{6}\d{2}[01]\d[0-3]\d\d{3}"
+            r"|(?=.{15}$|.{18}$)\d{1,14}\*{4,}\d{0,4}X?|\d\.\d+E\+1[4-7]"
+        ),
+    ),
     ("credit_code", re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")),
     ("phone", re.compile(r"1[3-9]\d{9}|1[3-9]\d\*{4}\d{4}|0?21\d{8}")),
     ("datetime", re.compile(rf"({_DATE})(日)?[ T]\d{{1,2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?([+-]\d{{2}}:?\d{{2}}|Z)?")),
@@ -119,7 +127,7 @@ def shape_of(values: list[str]) -> str:
     shapes = [value_shape(v) for v in looked]
     counts = Counter(shapes)
     if counts["date"] or counts["datetime"]:
-        serials = sum(s == "integer" and int(v) in _EXCEL_SERIAL for s, v in zip(shapes, looked))
+        serials = sum(s == "integer" and int(v) in _EXCEL_SERIAL for s, v in zip(shapes, looked, strict=False))
         counts["date"] += serials
         counts["integer"] -= serials
     if not counts:
@@ -166,8 +174,8 @@ def _widths(lines: list[str]) -> list[int]:
         return end - start > 18 and ids >= 0.9 * len(padded)
 
     ends = [i for i in range(1, width) if (blank[i - 1] and not blank[i]) or turns(i)] + [width]
-    ends = sorted(ends + [s + 18 for s, e in zip([0, *ends], ends) if id_then_more(s, e)])
-    return [end - start for start, end in zip([0, *ends], ends) if end > start]
+    ends = sorted(ends + [s + 18 for s, e in zip([0, *ends], ends, strict=False) if id_then_more(s, e)])
+    return [end - start for start, end in zip([0, *ends], ends, strict=False) if end > start]
 
 
 def _digitish(char: str) -> bool:
@@ -178,8 +186,15 @@ def _records_path(document, path: str | None = None) -> str | None:
     """The dotted path to the longest list of records in a JSON document (None: the document itself)."""
     if isinstance(document, list):
         return path
-    found = [(len(v) if isinstance(v, list) else 0, _records_path(v, f"{path}.{k}" if path else k))
-             for k, v in document.items() if isinstance(v, (dict, list))] if isinstance(document, dict) else []
+    found = (
+        [
+            (len(v) if isinstance(v, list) else 0, _records_path(v, f"{path}.{k}" if path else k))
+            for k, v in document.items()
+            if isinstance(v, (dict, list))
+        ]
+        if isinstance(document, dict)
+        else []
+    )
     return max(found, default=(0, path))[1]
 
 
@@ -198,14 +213,23 @@ def _excel_header(path: Path) -> dict[str, dict]:
     try:
         with CalamineWorkbook.from_path(path) as workbook:
             first = next(m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible)
-            grid = [[cell_text(v) for v in row]
-                    for row in workbook.get_sheet_by_name(first).to_python(skip_empty_area=False, nrows=30)]
+            grid = [
+                [cell_text(v) for v in row]
+                for row in workbook.get_sheet_by_name(first).to_python(skip_empty_area=False, nrows=30)
+            ]
     except (CalamineError, OSError, ValueError, StopIteration):
         return {}  # the real read below names the problem
     widest = max((sum(bool(c and c.strip()) for c in row) for row in grid), default=0)
     for row in grid:
-        labels = [c.strip() for c in row if c and c.strip() and len(c.strip()) <= 30 and not _LABEL_VALUE.fullmatch(c)
-                  and value_shape(c) in ("text", "name", "code", "address")]
+        labels = [
+            c.strip()
+            for c in row
+            if c
+            and c.strip()
+            and len(c.strip()) <= 30
+            and not _LABEL_VALUE.fullmatch(c)
+            and value_shape(c) in ("text", "name", "code", "address")
+        ]
         if len(labels) >= max(2, 0.6 * widest):
             return {label: {"to": "note"} for label in labels}
     return {}
@@ -214,8 +238,18 @@ def _excel_header(path: Path) -> dict[str, dict]:
 def _read(path: Path, fmt: str, options: dict) -> Delivered:
     """Read with a throwaway spec that fixes only the format (and, for workbooks, names the header
     cells found so the reader can locate it); the reader does the rest."""
-    spec = SourceSpec.model_validate({"name": "draft", "title": "draft", "owner": "?", "level": "S", "format": fmt,
-                                      "record_kind": "person", "columns": {}, **options})
+    spec = SourceSpec.model_validate(
+        {
+            "name": "draft",
+            "title": "draft",
+            "owner": "?",
+            "level": "S",
+            "format": fmt,
+            "record_kind": "person",
+            "columns": {},
+            **options,
+        }
+    )
     return read_delivery(path, spec)
 
 
@@ -272,9 +306,13 @@ def profile(path: Path) -> Profile:
 
 def _births_of(delivered: Delivered, dates: str, ids: str) -> bool:
     """Whether a date column repeats the birth dates inside the same rows' ID numbers (digits 7-14)."""
-    pairs = [(re.sub(r"\D", "", row[d] or ""), (row[i] or "").strip())
-             for p in delivered.parts if dates in p.header and ids in p.header
-             for d, i in [(p.header.index(dates), p.header.index(ids))] for row in p.rows]
+    pairs = [
+        (re.sub(r"\D", "", row[d] or ""), (row[i] or "").strip())
+        for p in delivered.parts
+        if dates in p.header and ids in p.header
+        for d, i in [(p.header.index(dates), p.header.index(ids))]
+        for row in p.rows
+    ]
     comparable = [(d, i) for d, i in pairs if len(d) == 8 and len(i) == 18 and i[6:14].isdigit()]
     return bool(comparable) and sum(d == i[6:14] for d, i in comparable) >= 0.9 * len(comparable)
 
@@ -285,5 +323,12 @@ def _column(name: str, values: list[str], rows: int) -> ColumnProfile:
     serials = all(v.isdigit() and int(v) in _EXCEL_SERIAL for v in distinct[:SAMPLE_VALUES])
     if shape == "integer" and serials and _DATE_HEADER.search(name):
         shape = "date"  # a date column whose cells lost their date format: staging reads the serials
-    return ColumnProfile(name, len(values) / max(rows, 1), len(distinct) / max(len(values), 1), shape,
-                         checksum_share(values, shape), distinct[:3], distinct if len(distinct) <= 10 else [])
+    return ColumnProfile(
+        name,
+        len(values) / max(rows, 1),
+        len(distinct) / max(len(values), 1),
+        shape,
+        checksum_share(values, shape),
+        distinct[:3],
+        distinct if len(distinct) <= 10 else [],
+    )

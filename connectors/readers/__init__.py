@@ -5,6 +5,7 @@ exactly as written (strings; None for an empty cell). Rows the reader cannot rea
 CSV lines, undecodable bytes) are returned as ``Unreadable`` with the reason, never dropped.
 A file that cannot be read at all raises ``ReadError`` naming the file (and sheet, row, column).
 """
+
 from __future__ import annotations
 
 import re
@@ -94,11 +95,16 @@ def read_delivery(path: Path, spec: SourceSpec) -> Delivered:
     for part in delivered.parts:
         where = f"file {path}" + (f" sheet {part.sheet!r}" if part.sheet is not None else "")
         if len(part.header) > spec.limits.max_columns:
-            raise ReadError(f"{where}: {len(part.header):,} columns, past the limit of {spec.limits.max_columns:,} "
-                            "(max_columns in the spec's limits); not read")
+            raise ReadError(
+                f"{where}: {len(part.header):,} columns, past the limit of {spec.limits.max_columns:,} "
+                "(max_columns in the spec's limits); not read"
+            )
         header = [_INVISIBLE.sub("", name) if name else name for name in part.header]
-        delivered.notes += [f"{where}: header {raw!r} of column {n}: invisible characters removed"
-                            for n, (raw, name) in enumerate(zip(part.header, header), start=1) if raw != name]
+        delivered.notes += [
+            f"{where}: header {raw!r} of column {n}: invisible characters removed"
+            for n, (raw, name) in enumerate(zip(part.header, header, strict=False), start=1)
+            if raw != name
+        ]
         part.header = unique_header(header)
         overlong, notes = _overlong_rows(part, spec.limits.max_cell_chars, where)
         delivered.unreadable += overlong
@@ -137,26 +143,38 @@ def _overlong_rows(part: Part, limit: int, where: str) -> tuple[list[Unreadable]
     per column holding values with invisible characters (staging removes them). One pass in C over
     the joined rows finds both in the common case, where there is neither."""
     joined = list(map("\x1f".join, map(filter, repeat(None), part.rows)))
-    overlong = [i for i, text in enumerate(joined) if len(text) > limit] if max(map(len, joined), default=0) > limit else []
+    overlong = (
+        [i for i, text in enumerate(joined) if len(text) > limit] if max(map(len, joined), default=0) > limit else []
+    )
     overlong = [i for i in overlong if max(map(len, filter(None, part.rows[i]))) > limit]
     notes = _invisible_values(part, joined, where) if _INVISIBLE.search("\x1e".join(joined)) else []
     unreadable = []
     for i in reversed(overlong):
         row, number = part.rows.pop(i), part.row_numbers.pop(i)
-        column, value = next((c, v) for c, v in zip(part.header, row) if v and len(v) > limit)
+        column, value = next((c, v) for c, v in zip(part.header, row, strict=False) if v and len(v) > limit)
         shortened = "\t".join(v if len(v) <= 1000 else v[:1000] + "…" for v in (v or "" for v in row))
-        unreadable.append(Unreadable(number, f"column {column!r} holds {len(value):,} characters, past the limit of "
-                                             f"{limit:,} (max_cell_chars in the spec's limits)",
-                                     shortened, part.sheet, column))
+        unreadable.append(
+            Unreadable(
+                number,
+                f"column {column!r} holds {len(value):,} characters, past the limit of "
+                f"{limit:,} (max_cell_chars in the spec's limits)",
+                shortened,
+                part.sheet,
+                column,
+            )
+        )
     return unreadable[::-1], notes
 
 
 def _invisible_values(part: Part, joined: list[str], where: str) -> list[str]:
     counts: dict[str, int] = {}
-    for row, text in zip(part.rows, joined):
+    for row, text in zip(part.rows, joined, strict=False):
         if _INVISIBLE.search(text):
-            for column, value in zip(part.header, row):
+            for column, value in zip(part.header, row, strict=False):
                 if value and _INVISIBLE.search(value):
                     counts[column] = counts.get(column, 0) + 1
-    return [f"{where}: column {column!r}: {n} value{'s' if n > 1 else ''} with invisible characters (zero-width or "
-            "bidi controls), removed in staging" for column, n in counts.items()]
+    return [
+        f"{where}: column {column!r}: {n} value{'s' if n > 1 else ''} with invisible characters (zero-width or "
+        "bidi controls), removed in staging"
+        for column, n in counts.items()
+    ]

@@ -8,6 +8,7 @@ Excel's separator hint (a first line "sep=;", whose separator is used unless the
 line longer than the spec's ``limits.max_line_chars`` is Unreadable (the header: the file fails),
 and a header wider than ``limits.max_columns`` fails the file, before any row is parsed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,8 +53,10 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 continue
             if header is None:
                 if len(fields) > spec.limits.max_columns:
-                    raise ReadError(f"file {path} line {start}: the header has {len(fields):,} columns, past the "
-                                    f"limit of {spec.limits.max_columns:,} (max_columns in the spec's limits); not read")
+                    raise ReadError(
+                        f"file {path} line {start}: the header has {len(fields):,} columns, past the "
+                        f"limit of {spec.limits.max_columns:,} (max_columns in the spec's limits); not read"
+                    )
                 header = fields
                 continue
             raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
@@ -83,11 +86,15 @@ def _overlong_lines(lines: list[str], limit: int, path: Path) -> list[Unreadable
     overlong = [i for i, line in enumerate(lines) if len(line) > limit]
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if overlong and overlong[0] == first:
-        raise ReadError(f"file {path} line {first + 1} (the header) has {len(lines[first]):,} characters, past the "
-                        f"limit of {limit:,} (max_line_chars in the spec's limits); not read")
+        raise ReadError(
+            f"file {path} line {first + 1} (the header) has {len(lines[first]):,} characters, past the "
+            f"limit of {limit:,} (max_line_chars in the spec's limits); not read"
+        )
     unreadable = []
     for i in overlong:
-        reason = f"line has {len(lines[i]):,} characters, past the limit of {limit:,} (max_line_chars in the spec's limits)"
+        reason = (
+            f"line has {len(lines[i]):,} characters, past the limit of {limit:,} (max_line_chars in the spec's limits)"
+        )
         unreadable.append(Unreadable(i + 1, reason, lines[i][:1000] + "…"))
         lines[i] = "\n"
     return unreadable

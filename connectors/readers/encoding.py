@@ -9,6 +9,7 @@ characters, or (for the GB codecs) a Chinese text made mostly of rare characters
 were read with the wrong encoding. A few stray NUL bytes in a text file become U+FFFD, so their rows
 are reported as unreadable; many mean a binary file.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -90,8 +91,9 @@ def _refuse_plain_utf8(data: bytes, encoding: str, path: Path) -> None:
     except UnicodeDecodeError:
         return
     if len(_CJK.findall(text[:_SAMPLE_CHARS])) >= 3:
-        raise ReadError(f"file {path} does not read as {encoding}: it is UTF-8 (set the source spec's "
-                        "encoding to utf-8 or detect)")
+        raise ReadError(
+            f"file {path} does not read as {encoding}: it is UTF-8 (set the source spec's encoding to utf-8 or detect)"
+        )
 
 
 def _codec_name(encoding: str, path: Path) -> str:
@@ -108,10 +110,13 @@ def _refuse_binary_signature(data: bytes, path: Path) -> None:
 
 
 def _detect_and_decode(data: bytes, path: Path) -> tuple[str, str]:
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                      (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
-            return data[len(bom):].decode(name.removesuffix("-sig"), errors="replace"), name
+            return data[len(bom) :].decode(name.removesuffix("-sig"), errors="replace"), name
     if b"\x00" in data:
         name = _utf16_by_nul_pattern(data[:4096])
         if name is not None:

@@ -13,6 +13,7 @@ the data are removed and counted in the notes. Values come out as Excel shows th
 60 as 1900-02-29, both noted for staging to quarantine; row numbers are Excel's 1-based row numbers.
 A cell past the spec's ``limits.max_columns`` fails the file before calamine builds its grid.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -20,7 +21,12 @@ from pathlib import Path
 
 from connectors.readers import Delivered, Part, ReadError
 from connectors.readers.excel_cells import (
-    SheetScan, cell_text, column_letter, formulas_without_values, hidden_columns, scan_sheets,
+    SheetScan,
+    cell_text,
+    column_letter,
+    formulas_without_values,
+    hidden_columns,
+    scan_sheets,
 )
 from connectors.spec import ExcelOptions, SourceSpec
 
@@ -53,8 +59,10 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
             names = visible
             hidden = [m.name for m in sheets if m.name not in visible]
             if hidden and not visible:
-                raise ReadError(f"file {path} has only hidden sheets ({', '.join(hidden)}); name the ones "
-                                "to read in the spec's excel.sheets")
+                raise ReadError(
+                    f"file {path} has only hidden sheets ({', '.join(hidden)}); name the ones "
+                    "to read in the spec's excel.sheets"
+                )
             if hidden:
                 notes.append(f"hidden sheets not read: {', '.join(hidden)}")
         else:
@@ -71,28 +79,35 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         for name in names:
             scan = scans.get(name, SheetScan())
             if scan.wide_cell:
-                raise ReadError(f"file {path} sheet {name!r} cell {scan.wide_cell}: past the limit of "
-                                f"{spec.limits.max_columns:,} columns (max_columns in the spec's limits; a stray "
-                                "cell far to the right?); not read")
+                raise ReadError(
+                    f"file {path} sheet {name!r} cell {scan.wide_cell}: past the limit of "
+                    f"{spec.limits.max_columns:,} columns (max_columns in the spec's limits; a stray "
+                    "cell far to the right?); not read"
+                )
             if (cells := scan.last_row * (scan.last_column + 1)) > spec.limits.max_cells:
-                raise ReadError(f"file {path} sheet {name!r}: its grid reaches row {scan.last_row:,} and column "
-                                f"{column_letter(scan.last_column)}, {cells:,} cells, past the limit of "
-                                f"{spec.limits.max_cells:,} (max_cells in the spec's limits; a stray cell far "
-                                "down?); not read")
+                raise ReadError(
+                    f"file {path} sheet {name!r}: its grid reaches row {scan.last_row:,} and column "
+                    f"{column_letter(scan.last_column)}, {cells:,} cells, past the limit of "
+                    f"{spec.limits.max_cells:,} (max_cells in the spec's limits; a stray cell far "
+                    "down?); not read"
+                )
             try:
                 sheet = workbook.get_sheet_by_name(name)
                 if sheet.width > spec.limits.max_columns or sheet.width * sheet.height > spec.limits.max_cells:
-                    raise ReadError(f"file {path} sheet {name!r}: {sheet.height:,} rows by {sheet.width:,} columns, past "
-                                    f"the limit of {spec.limits.max_columns:,} columns or {spec.limits.max_cells:,} "
-                                    "cells (max_columns, max_cells in the spec's limits); not read")
+                    raise ReadError(
+                        f"file {path} sheet {name!r}: {sheet.height:,} rows by {sheet.width:,} columns, past "
+                        f"the limit of {spec.limits.max_columns:,} columns or {spec.limits.max_cells:,} "
+                        "cells (max_columns, max_cells in the spec's limits); not read"
+                    )
                 grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
                 merges = sheet.merged_cell_ranges or []
             except (CalamineError, ValueError) as exc:
                 raise ReadError(f"file {path} sheet {name!r} is not readable: {exc}") from exc
             if formulas := uncomputed.get(name):
                 _put_formulas(grid, formulas)
-                notes.append(f"sheet {name!r}: {len(formulas)} formula cells without a computed value kept as "
-                             "their formula text")
+                notes.append(
+                    f"sheet {name!r}: {len(formulas)} formula cells without a computed value kept as their formula text"
+                )
             notes += _put_scanned(grid, scan, name)
             part = _read_sheet(grid, merges, name, spec, hidden_cols.get(name, []), notes, path)
             if part is not None:
@@ -105,17 +120,20 @@ def _put_scanned(grid: Grid, scan: SheetScan, sheet: str) -> list[str]:
     Excel's serial day 60 as 1900-02-28, into ``grid``; a note for each kind found."""
     errors = {cell: text for cell, text in scan.errors.items() if _cell(grid, cell) is None}
     phantom = [cell for cell in sorted(scan.serial_60) if (_cell(grid, cell) or "").startswith("1900-02-28")]
-    for r, c in errors:
-        grid[r][c] = errors[(r, c)]
+    for (r, c), text in errors.items():
+        grid[r][c] = text
     for r, c in phantom:
         grid[r][c] = grid[r][c].replace("1900-02-28", "1900-02-29")
     notes = []
     if errors:
-        notes.append(f"sheet {sheet!r}: {len(errors)} cells hold an Excel error value, kept as its text: "
-                     f"{_cells(errors)}")
+        notes.append(
+            f"sheet {sheet!r}: {len(errors)} cells hold an Excel error value, kept as its text: {_cells(errors)}"
+        )
     if phantom:
-        notes.append(f"sheet {sheet!r}: {len(phantom)} date cells hold serial day 60, the 1900-02-29 that never was "
-                     f"(Excel's 1900 leap-year bug), kept as 1900-02-29: {_cells(dict.fromkeys(phantom, ''))}")
+        notes.append(
+            f"sheet {sheet!r}: {len(phantom)} date cells hold serial day 60, the 1900-02-29 that never was "
+            f"(Excel's 1900 leap-year bug), kept as 1900-02-29: {_cells(dict.fromkeys(phantom, ''))}"
+        )
     return notes
 
 
@@ -137,12 +155,15 @@ def _refuse_zip_bomb(path: Path) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # an xls, or a broken zip: calamine names the problem
     if unpacked > MAX_UNPACKED_BYTES:
-        raise ReadError(f"file {path} would unpack to {unpacked / 2**30:,.1f} GiB from {path.stat().st_size / 2**20:,.1f} "
-                        f"MiB, past the limit of {MAX_UNPACKED_BYTES / 2**30:g} GiB (a zip bomb?); not read")
+        raise ReadError(
+            f"file {path} would unpack to {unpacked / 2**30:,.1f} GiB from {path.stat().st_size / 2**20:,.1f} "
+            f"MiB, past the limit of {MAX_UNPACKED_BYTES / 2**30:g} GiB (a zip bomb?); not read"
+        )
 
 
-def _read_sheet(grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: list[tuple[int, int]],
-                notes: list[str], path: Path) -> Part | None:
+def _read_sheet(
+    grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: list[tuple[int, int]], notes: list[str], path: Path
+) -> Part | None:
     """One sheet's table (None for an empty sheet); what was skipped or hidden goes to ``notes``."""
     options = spec.excel or ExcelOptions()
     if not any(_filled(row) for row in grid):
@@ -156,15 +177,19 @@ def _read_sheet(grid: Grid, merges: list, sheet: str, spec: SourceSpec, hidden: 
     else:
         top = _find_header(grid, merges, spec, height)
         if top is None:
-            raise ReadError(f"file {path} sheet {sheet!r}: no row among the first {HEADER_SEARCH_ROWS} names at least "
-                            f"half of the spec's columns ({', '.join(spec.columns)}); set excel.header_row in the "
-                            "spec if the header is further down or renamed")
+            raise ReadError(
+                f"file {path} sheet {sheet!r}: no row among the first {HEADER_SEARCH_ROWS} names at least "
+                f"half of the spec's columns ({', '.join(spec.columns)}); set excel.header_row in the "
+                "spec if the header is further down or renamed"
+            )
     if top > 0:
         notes.append(f"sheet {sheet!r}: header at row {top + 1}, rows above it skipped")
     header = [name for name, _ in _flatten(grid, merges, top, height)]
     end, totals, footnotes = _trailing_block(grid, top + height, sum(1 for name in header if name))
     if totals or footnotes:
-        counts = [f"{n} {kind} row{'s' if n > 1 else ''}" for n, kind in ((totals, "totals"), (footnotes, "footnote")) if n]
+        counts = [
+            f"{n} {kind} row{'s' if n > 1 else ''}" for n, kind in ((totals, "totals"), (footnotes, "footnote")) if n
+        ]
         notes.append(f"sheet {sheet!r}: skipped {', '.join(counts)}")
     numbers = [i for i in range(top + height, end) if _filled(grid[i])]
     if not any(name for name in header):
@@ -271,5 +296,3 @@ def _filled(row: list[str | None]) -> bool:
 def _column_span(rows: list[list[str | None]]) -> tuple[int, int]:
     filled = [i for row in rows for i, c in enumerate(row) if c and c.strip()]
     return min(filled), max(filled)
-
-

@@ -2,14 +2,15 @@
 columns of an xlsx sheet are hidden, which formula cells carry no computed value, which cells hold
 an error value or the phantom date 1900-02-29, and whether a stray cell lies far to the right.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 import math
 import re
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -99,8 +100,11 @@ def formulas_without_values(path: Path) -> dict[str, dict[tuple[int, int], str]]
     reads such a cell as empty. {} for xls or an unreadable package."""
     try:
         with zipfile.ZipFile(path) as package:
-            return {name: found for name, part in _sheet_parts(package).items()
-                    if (found := _unvalued_formulas(package.read(part)))}
+            return {
+                name: found
+                for name, part in _sheet_parts(package).items()
+                if (found := _unvalued_formulas(package.read(part)))
+            }
     except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError):
         return {}
 
@@ -160,7 +164,7 @@ def _scan(package: zipfile.ZipFile, part: str, columns: re.Pattern, max_columns:
             if cut < 6 or len(buffer) - cut > _CHUNK:  # no row ends here: scan it all rather than grow
                 cut = len(buffer)
             block, carry = buffer[:cut], buffer[cut:]
-            if rows := _ROW.findall(block[-_CHUNK // 4:]) or _ROW.findall(block):
+            if rows := _ROW.findall(block[-_CHUNK // 4 :]) or _ROW.findall(block):
                 scan.last_row = max(scan.last_row, int(rows[-1]))
             if found := {_column_index(c.decode()) for c in set(columns.findall(block))}:
                 scan.last_column = max(scan.last_column, *found)
@@ -186,8 +190,11 @@ def _cell_at(block: bytes, position: int) -> tuple[tuple[int, int], str | None, 
     ref, kind, value = _REF.search(cell), _TYPE.search(cell, 0, cell.find(b">")), _VALUE.search(cell)
     if ref is None:
         return None
-    return ((int(ref[2]) - 1, _column_index(ref[1].decode())), kind[1].decode() if kind else None,
-            value[1].decode() if value else None)
+    return (
+        (int(ref[2]) - 1, _column_index(ref[1].decode())),
+        kind[1].decode() if kind else None,
+        value[1].decode() if value else None,
+    )
 
 
 def column_letter(index: int) -> str:
@@ -213,9 +220,9 @@ def _unvalued_formulas(sheet: bytes) -> dict[tuple[int, int], str]:
             continue
         children = {_local(child.tag): child for child in cell}
         formula, value = children.get("f"), children.get("v")
-        if formula is not None and formula.text and (value is None or not value.text):
-            if ref := _CELL_REF.fullmatch(cell.get("r") or ""):
-                found[(int(ref[2]) - 1, _column_index(ref[1]))] = "=" + formula.text
+        ref = _CELL_REF.fullmatch(cell.get("r") or "")
+        if formula is not None and formula.text and (value is None or not value.text) and ref:
+            found[(int(ref[2]) - 1, _column_index(ref[1]))] = "=" + formula.text
     return found
 
 

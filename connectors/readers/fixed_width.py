@@ -4,6 +4,7 @@ Widths count characters after decoding, not bytes. Each value is stripped of its
 and ideographic spaces); an all-padding field is None. The header is the layout's field names.
 A line shorter or longer than the layout, or with undecodable bytes, is returned as Unreadable.
 """
+
 from __future__ import annotations
 
 import io
@@ -33,9 +34,14 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         if not line.strip(_PADDING):
             continue
         if len(line) > spec.limits.max_line_chars:
-            unreadable.append(Unreadable(number, f"line has {len(line):,} characters, past the limit of "
-                                                 f"{spec.limits.max_line_chars:,} (max_line_chars in the spec's limits)",
-                                         line[:1000] + "…"))
+            unreadable.append(
+                Unreadable(
+                    number,
+                    f"line has {len(line):,} characters, past the limit of "
+                    f"{spec.limits.max_line_chars:,} (max_line_chars in the spec's limits)",
+                    line[:1000] + "…",
+                )
+            )
         elif decoded.replaced and REPLACEMENT in line:
             unreadable.append(Unreadable(number, decoded.replacement_reason, line))
         elif len(line) != layout:

@@ -9,6 +9,7 @@ record's 1-based position in the list (JSON) or its line number (JSON lines). A 
 longer than the spec's ``limits.max_line_chars`` is Unreadable; records with more distinct keys
 than ``limits.max_columns`` fail the file.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,9 @@ class _Number(str):
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_Number,
-                          object_pairs_hook=_unique_keys)
+        return json.loads(
+            text, parse_int=_Number, parse_float=_Number, parse_constant=_Number, object_pairs_hook=_unique_keys
+        )
     except RecursionError:
         raise ValueError("arrays or objects nested too deeply") from None
 
@@ -51,11 +53,13 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
     else:
         records, numbers, unreadable = _json_document(decoded.text, spec, path)
     header: dict[str, None] = {}
-    for record, number in zip(records, numbers):
+    for record, number in zip(records, numbers, strict=False):
         header.update(dict.fromkeys(record))
         if len(header) > spec.limits.max_columns:
-            raise ReadError(f"file {path} record {number}: the records have more than {spec.limits.max_columns:,} "
-                            "distinct keys (max_columns in the spec's limits); not read")
+            raise ReadError(
+                f"file {path} record {number}: the records have more than {spec.limits.max_columns:,} "
+                "distinct keys (max_columns in the spec's limits); not read"
+            )
     rows = [[_text(record[key]) if key in record else None for key in header] for record in records]
     return Delivered([Part(list(header), rows, numbers)], unreadable, [], decoded.encoding)
 
@@ -67,9 +71,14 @@ def _json_lines(text: str, max_line_chars: int) -> tuple[list[dict], list[int], 
         if not line:
             continue
         if len(line) > max_line_chars:
-            unreadable.append(Unreadable(number, f"line has {len(line):,} characters, past the limit of "
-                                                 f"{max_line_chars:,} (max_line_chars in the spec's limits)",
-                                         line[:1000] + "…"))
+            unreadable.append(
+                Unreadable(
+                    number,
+                    f"line has {len(line):,} characters, past the limit of "
+                    f"{max_line_chars:,} (max_line_chars in the spec's limits)",
+                    line[:1000] + "…",
+                )
+            )
             continue
         try:
             value = _loads(line)

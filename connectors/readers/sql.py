@@ -12,6 +12,7 @@ The connection URL comes from the environment variable the spec names in ``sql.u
 Pulls run in a read-only transaction. No error text carries credentials: every message about a
 connection passes through ``redact`` (a password with ``#``, ``/`` or ``@`` in it included).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -102,9 +103,15 @@ def parse_url(url: str, dialect: str, required: bool = True) -> DatabaseUrl:
     if password:
         secrets |= {password, unquote(password), quote(unquote(password), safe=""), quote_plus(unquote(password))}
     return DatabaseUrl(
-        dialect=dialect, host=host.strip("[]") or "127.0.0.1", port=int(port) if port else DEFAULT_PORTS[dialect],
-        user=unquote(user), password=unquote(password), database=unquote(database),
-        options=tuple(parse_qsl(query)), secrets=tuple(s for s in secrets if s), required=required,
+        dialect=dialect,
+        host=host.strip("[]") or "127.0.0.1",
+        port=int(port) if port else DEFAULT_PORTS[dialect],
+        user=unquote(user),
+        password=unquote(password),
+        database=unquote(database),
+        options=tuple(parse_qsl(query)),
+        secrets=tuple(s for s in secrets if s),
+        required=required,
     )
 
 
@@ -127,20 +134,25 @@ def connect(spec: SourceSpec) -> Iterator[object]:
     target = database_url(spec)
     try:
         connection = open_database(target)
-    except Exception as exc:  # any driver error, a malformed URL option included: never its raw text
-        raise SourceUnavailable(f"source {spec.name}: cannot reach {spec.format} at {target.where}: "
-                                f"{target.redact(_first_line(exc))}", target.required) from None
+    except Exception as exc:  # noqa: BLE001 any driver error, a malformed URL option included: never its raw text
+        raise SourceUnavailable(
+            f"source {spec.name}: cannot reach {spec.format} at {target.where}: {target.redact(_first_line(exc))}",
+            target.required,
+        ) from None
     try:
         yield connection
     except (ReadError, SourceUnavailable):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 a lost connection is known only by its driver's error
         if _is_lost(exc):
-            raise SourceUnavailable(f"source {spec.name}: lost {spec.format} at {target.where}: "
-                                    f"{target.redact(_first_line(exc))}", target.required) from None
+            raise SourceUnavailable(
+                f"source {spec.name}: lost {spec.format} at {target.where}: {target.redact(_first_line(exc))}",
+                target.required,
+            ) from None
         table = spec.sql.table if spec.sql else "?"
-        raise ReadError(f"source {spec.name}: cannot read {spec.format} table {table}: "
-                        f"{target.redact(_first_line(exc))}") from None
+        raise ReadError(
+            f"source {spec.name}: cannot read {spec.format} table {table}: {target.redact(_first_line(exc))}"
+        ) from None
     finally:
         connection.close()
 
@@ -151,13 +163,26 @@ def open_database(target: DatabaseUrl):
     if target.dialect == "postgres":
         import psycopg
 
-        return psycopg.connect(host=target.host, port=target.port, user=target.user or None,
-                               password=target.password or None, dbname=target.database or None,
-                               connect_timeout=CONNECT_TIMEOUT_S, **dict(target.options))
+        return psycopg.connect(
+            host=target.host,
+            port=target.port,
+            user=target.user or None,
+            password=target.password or None,
+            dbname=target.database or None,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            **dict(target.options),
+        )
     import pymysql
 
-    return pymysql.connect(host=target.host, port=target.port, user=target.user or "root", password=target.password,
-                           database=target.database or None, charset="utf8mb4", connect_timeout=CONNECT_TIMEOUT_S)
+    return pymysql.connect(
+        host=target.host,
+        port=target.port,
+        user=target.user or "root",
+        password=target.password,
+        database=target.database or None,
+        charset="utf8mb4",
+        connect_timeout=CONNECT_TIMEOUT_S,
+    )
 
 
 def _is_lost(exc: Exception) -> bool:
@@ -205,8 +230,9 @@ def latest_cursor(spec: SourceSpec) -> str | None:
         if spec.format == "postgres":
             from psycopg import sql
 
-            query = sql.SQL("SELECT max({}) FROM {}").format(sql.Identifier(spec.sql.cursor),
-                                                             sql.Identifier(*spec.sql.table.split(".")))
+            query = sql.SQL("SELECT max({}) FROM {}").format(
+                sql.Identifier(spec.sql.cursor), sql.Identifier(*spec.sql.table.split("."))
+            )
             (value,) = connection.execute(query).fetchone()
         else:
             with connection.cursor() as cursor:

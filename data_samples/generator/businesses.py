@@ -3,6 +3,7 @@
 Residents name a business by its sign ("阿明面馆(进贤路店)"); its licence holds the legal name
 ("上海阿明餐饮管理有限公司") and the unified social credit code.
 """
+
 from __future__ import annotations
 
 import random
@@ -30,9 +31,41 @@ CATEGORIES = {
     "agency": ("房产", "房地产经纪", False, 4),
     "office": ("工作室", "文化传播", False, 0),
 }
-_BRANDS = ("阿明", "小杨", "老街", "弄堂", "梧桐", "思南", "瑞金", "花园", "半岛", "南昌", "金谷",
-           "永兴", "福记", "德兴", "光明", "红宝石", "蓝山", "星光", "月湾", "慢时光", "拾光", "一叶",
-           "三味", "旧时", "初见", "九月", "木子", "禾苗", "小鹿", "橙子", "米粒", "豆子", "青石")
+_BRANDS = (
+    "阿明",
+    "小杨",
+    "老街",
+    "弄堂",
+    "梧桐",
+    "思南",
+    "瑞金",
+    "花园",
+    "半岛",
+    "南昌",
+    "金谷",
+    "永兴",
+    "福记",
+    "德兴",
+    "光明",
+    "红宝石",
+    "蓝山",
+    "星光",
+    "月湾",
+    "慢时光",
+    "拾光",
+    "一叶",
+    "三味",
+    "旧时",
+    "初见",
+    "九月",
+    "木子",
+    "禾苗",
+    "小鹿",
+    "橙子",
+    "米粒",
+    "豆子",
+    "青石",
+)
 
 
 @dataclass(slots=True)
@@ -50,8 +83,13 @@ class Business:
     flags: set[str]
 
 
-def build_businesses(rng: random.Random, premises: list[House], owners: list[Person],
-                     id_prefix: str = "", taken: frozenset[str] = frozenset()) -> list[Business]:
+def build_businesses(
+    rng: random.Random,
+    premises: list[House],
+    owners: list[Person],
+    id_prefix: str = "",
+    taken: frozenset[str] = frozenset(),
+) -> list[Business]:
     """A business in most shops and offices; some cafés pour cocktails at night (日咖夜酒). No credit code is in `taken`."""
     used: set[str] = set(taken)
     businesses = []
@@ -76,13 +114,21 @@ def build_businesses(rng: random.Random, premises: list[House], owners: list[Per
             flags.add("coffee_bar")  # coffee by day, bar by night
         if category in ("cafe", "bar", "restaurant", "tea") and rng.random() < 0.35:
             flags.add("outdoor_seating")
-        businesses.append(Business(
-            business_id=f"B{id_prefix}{len(businesses) + 1:06d}",
-            credit_code=credit_code(rng, DISTRICT_CODE, individual, used),
-            legal_name=legal_name, shop_name=shop_name, category=category, house=house, owner=owner,
-            phone=rng.choice((mobile(rng), f"021{rng.randrange(5000_0000, 6500_0000)}")),
-            opened=AS_OF - timedelta(days=rng.randrange(60, 3650)), is_individual=individual, flags=flags,
-        ))
+        businesses.append(
+            Business(
+                business_id=f"B{id_prefix}{len(businesses) + 1:06d}",
+                credit_code=credit_code(rng, DISTRICT_CODE, individual, used),
+                legal_name=legal_name,
+                shop_name=shop_name,
+                category=category,
+                house=house,
+                owner=owner,
+                phone=rng.choice((mobile(rng), f"021{rng.randrange(5000_0000, 6500_0000)}")),
+                opened=AS_OF - timedelta(days=rng.randrange(60, 3650)),
+                is_individual=individual,
+                flags=flags,
+            )
+        )
     return businesses
 
 

@@ -1,4 +1,5 @@
 """The generator's commands: `housekey generate` and `housekey samples seed-databases`."""
+
 from __future__ import annotations
 
 import time
@@ -20,13 +21,21 @@ def generate(
     out: Path = typer.Option(..., "--out", help="Folder to write landing/, databases/, truth/ and manifest.json into."),
     people: int = typer.Option(3000, "--people", min=1, help="About how many residents the world has."),
     seed: int = typer.Option(20261101, "--seed", help="Same seed, same world, same bytes."),
-    subdistrict: str = typer.Option("310101023", "--subdistrict",
-                                    help="The 黄浦区 subdistrict's 9-digit code (one with a roads file in "
-                                         "data_samples/generator/roads/), e.g. 310101022 淮海中路街道."),
-    beside: list[Path] = typer.Option([], "--beside", help="A world generated before for another subdistrict "
-                                      "(repeatable): no ID number or credit code of it is issued again."),
-    seed_databases: bool = typer.Option(False, "--seed-databases/--no-seed-databases",
-                                        help="Also load the database tables into PostgreSQL and MariaDB."),
+    subdistrict: str = typer.Option(
+        "310101023",
+        "--subdistrict",
+        help="The 黄浦区 subdistrict's 9-digit code (one with a roads file in "
+        "data_samples/generator/roads/), e.g. 310101022 淮海中路街道.",
+    ),
+    beside: list[Path] = typer.Option(
+        [],
+        "--beside",
+        help="A world generated before for another subdistrict "
+        "(repeatable): no ID number or credit code of it is issued again.",
+    ),
+    seed_databases: bool = typer.Option(
+        False, "--seed-databases/--no-seed-databases", help="Also load the database tables into PostgreSQL and MariaDB."
+    ),
 ) -> None:
     """Generate a sample world of about --people residents and every source system's exports of it."""
     from rich.console import Console
@@ -52,16 +61,18 @@ def generate(
     for name, source in manifest["sources"].items():
         table.add_row(name, str(len(source["files"])), f"{source['rows_emitted']:,}")
     console.print(table)
-    console.print(f"{manifest['records']:,} records from {len(manifest['sources'])} sources "
-                  f"in {elapsed:.1f} s, written to {out}")
+    console.print(
+        f"{manifest['records']:,} records from {len(manifest['sources'])} sources in {elapsed:.1f} s, written to {out}"
+    )
     if seed_databases:
         _seed(out, console)
 
 
 @samples_app.command("seed-databases")
 def seed_databases_command(
-    directory: Path = typer.Option(SAMPLES, "--dir", show_default="data_samples",
-                                   help="Sample folder holding databases/*.json."),
+    directory: Path = typer.Option(
+        SAMPLES, "--dir", show_default="data_samples", help="Sample folder holding databases/*.json."
+    ),
 ) -> None:
     """Load the sample's database tables into PostgreSQL and MariaDB (an absent server is skipped)."""
     from rich.console import Console

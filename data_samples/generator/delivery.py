@@ -4,6 +4,7 @@ An exporter (data_samples/generator/sources/<name>.py) gets a ``Deliveries`` for
 calls one method per file it delivers. Rows of a database source are kept as a seed table that
 ``housekey samples seed-databases`` loads into the real server.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,14 +48,28 @@ class Deliveries:
         return self.out / "landing" / self.source / file_name
 
     def _record(self, file_name: str, tables: list[Table], numbers: list[list[int]]) -> None:
-        for table, rows in zip(tables, numbers):
-            for row_number, truth in zip(rows, table.truth):
-                self.truth.append((self.source, file_name, table.sheet or "", row_number, "",
-                                   *(truth.get(k, "") or "" for k in TRUTH_KEYS), truth.get(NAMES, "house"),
-                                   facts_json(truth)))
+        for table, rows in zip(tables, numbers, strict=False):
+            for row_number, truth in zip(rows, table.truth, strict=False):
+                self.truth.append(
+                    (
+                        self.source,
+                        file_name,
+                        table.sheet or "",
+                        row_number,
+                        "",
+                        *(truth.get(k, "") or "" for k in TRUTH_KEYS),
+                        truth.get(NAMES, "house"),
+                        facts_json(truth),
+                    )
+                )
         data = [t for t in tables if not t.hidden]  # a hidden sheet holds instructions, not deliveries
-        self.files.append({"file": file_name, "rows": sum(len(t.rows) for t in data),
-                           "sheets": {t.sheet: len(t.rows) for t in data if t.sheet}})
+        self.files.append(
+            {
+                "file": file_name,
+                "rows": sum(len(t.rows) for t in data),
+                "sheets": {t.sheet: len(t.rows) for t in data if t.sheet},
+            }
+        )
 
     def csv(self, file_name: str, table: Table, encoding: str = "utf-8", delimiter: str = ",") -> None:
         self._record(file_name, [table], [formats.write_csv(self._path(file_name), table, encoding, delimiter)])
@@ -82,16 +97,40 @@ class Deliveries:
         self.files.append({**original, "file": copy_name, "duplicate_of": file_name})
         self.truth.extend([(s, copy_name, *rest) for s, f, *rest in self.truth if f == file_name])
 
-    def database(self, dialect: str, table_name: str, columns: list[tuple[str, str]], rows: list[list],
-                 truth: list[dict], key: str) -> None:
+    def database(
+        self,
+        dialect: str,
+        table_name: str,
+        columns: list[tuple[str, str]],
+        rows: list[list],
+        truth: list[dict],
+        key: str,
+    ) -> None:
         """A live table in a departmental database; `key` is its primary-key column."""
         seed = self.out / "databases" / f"{self.source}.json"
         seed.parent.mkdir(parents=True, exist_ok=True)
-        seed.write_text(json.dumps({"dialect": dialect, "table": table_name, "key": key, "columns": columns,
-                                    "rows": rows}, ensure_ascii=False, default=str, indent=0), encoding="utf-8")
+        seed.write_text(
+            json.dumps(
+                {"dialect": dialect, "table": table_name, "key": key, "columns": columns, "rows": rows},
+                ensure_ascii=False,
+                default=str,
+                indent=0,
+            ),
+            encoding="utf-8",
+        )
         key_at = [c for c, _ in columns].index(key)
-        for row, t in zip(rows, truth):
-            self.truth.append((self.source, f"{dialect}:{table_name}", "", "", str(row[key_at]),
-                               *(t.get(k, "") or "" for k in TRUTH_KEYS), t.get(NAMES, "house"), facts_json(t)))
+        for row, t in zip(rows, truth, strict=False):
+            self.truth.append(
+                (
+                    self.source,
+                    f"{dialect}:{table_name}",
+                    "",
+                    "",
+                    str(row[key_at]),
+                    *(t.get(k, "") or "" for k in TRUTH_KEYS),
+                    t.get(NAMES, "house"),
+                    facts_json(t),
+                )
+            )
         self.files.append({"file": f"{dialect}:{table_name}", "rows": len(rows), "database": True})
         shutil.rmtree(self.out / "landing" / self.source, ignore_errors=True)  # nothing lands as a file

@@ -4,6 +4,7 @@ Complaint texts carry a ``{where}`` placeholder that each export fills with the 
 name as a resident would write it. A few businesses are hotspots: several unrelated-looking
 complaints (noise, litter, wiring) share one source, the "five complaints, one noodle stall" case.
 """
+
 from __future__ import annotations
 
 import random
@@ -85,8 +86,14 @@ class _Events(list):
         return event
 
 
-def build_events(rng: random.Random, houses: list[House], people: list[Person],
-                 businesses: list[Business], volumes: Volumes, id_prefix: str = "") -> list[Event]:
+def build_events(
+    rng: random.Random,
+    houses: list[House],
+    people: list[Person],
+    businesses: list[Business],
+    volumes: Volumes,
+    id_prefix: str = "",
+) -> list[Event]:
     per_k = len(people) / 1000
     residents = [p for p in people if p.home is not None]
     homes = [h for h in houses if h.kind == "home"]
@@ -99,8 +106,15 @@ def build_events(rng: random.Random, houses: list[House], people: list[Person],
         if businesses and rng.random() < 0.45:
             business = rng.choice(hotspots) if rng.random() < 0.5 else rng.choice(businesses)
             category, text = rng.choice(list(_SHOP_COMPLAINTS.items()))
-            events.add("complaint", category, business.house, _moment(rng), description=text,
-                       business=business, person=reporter)
+            events.add(
+                "complaint",
+                category,
+                business.house,
+                _moment(rng),
+                description=text,
+                business=business,
+                person=reporter,
+            )
         else:
             category, text = rng.choice(list(_HOUSE_COMPLAINTS.items()))
             events.add("complaint", category, rng.choice(homes), _moment(rng), description=text, person=reporter)
@@ -109,40 +123,76 @@ def build_events(rng: random.Random, houses: list[House], people: list[Person],
         business = rng.choice(businesses) if businesses and rng.random() < 0.3 else None
         house = business.house if business else rng.choice(homes)
         category = rng.choice(_PATROL)
-        events.add("patrol", category, house, _moment(rng, 180), business=business,
-                   status="无需处置" if category == "无异常" else rng.choice(("已整改", "待整改", "已整改")))
+        events.add(
+            "patrol",
+            category,
+            house,
+            _moment(rng, 180),
+            business=business,
+            status="无需处置" if category == "无异常" else rng.choice(("已整改", "待整改", "已整改")),
+        )
 
     for _ in range(round(volumes.repairs * per_k)):
         person = rng.choice(residents)
-        events.add("repair", rng.choice(_REPAIRS), person.home, _moment(rng), person=person,
-                   status=rng.choice(("已完成", "已完成", "处理中")))
+        events.add(
+            "repair",
+            rng.choice(_REPAIRS),
+            person.home,
+            _moment(rng),
+            person=person,
+            status=rng.choice(("已完成", "已完成", "处理中")),
+        )
 
     for _ in range(round(volumes.urban_cases * per_k)):
         business = rng.choice(businesses) if businesses else None
         if business:
-            events.add("urban_case", rng.choice(_URBAN), business.house, _moment(rng), business=business,
-                       status=rng.choice(("已结案", "已立案", "整改中")))
+            events.add(
+                "urban_case",
+                rng.choice(_URBAN),
+                business.house,
+                _moment(rng),
+                business=business,
+                status=rng.choice(("已结案", "已立案", "整改中")),
+            )
 
     for house in rng.sample(homes, min(len(homes), round(volumes.renovations * per_k))):
         start = _moment(rng, 200)
-        events.add("renovation", rng.choice(("局部装修", "全屋装修", "厨卫改造")), house, start,
-                   closed=start + timedelta(days=rng.randrange(20, 120)), person=rng.choice(residents))
+        events.add(
+            "renovation",
+            rng.choice(("局部装修", "全屋装修", "厨卫改造")),
+            house,
+            start,
+            closed=start + timedelta(days=rng.randrange(20, 120)),
+            person=rng.choice(residents),
+        )
 
     for person in (p for p in residents if "care_visited" in p.flags):
         for month in range(volumes.care_visits_per_person):
             visit = datetime(AS_OF.year, AS_OF.month, 1, 9) - timedelta(days=30 * month + rng.randrange(0, 20))
-            events.add("care_visit", rng.choice(("上门探访", "电话问候", "代购物品", "陪同就医")), person.home, visit,
-                       person=person, status=rng.choice(("身体良好", "身体良好", "需关注", "已转介")))
+            events.add(
+                "care_visit",
+                rng.choice(("上门探访", "电话问候", "代购物品", "陪同就医")),
+                person.home,
+                visit,
+                person=person,
+                status=rng.choice(("身体良好", "身体良好", "需关注", "已转介")),
+            )
         if rng.random() < 0.3:
-            events.add("retrofit", rng.choice(("卫生间扶手", "防滑地面", "紧急呼叫器", "坐便器改造")), person.home,
-                       _moment(rng), person=person)
+            events.add(
+                "retrofit",
+                rng.choice(("卫生间扶手", "防滑地面", "紧急呼叫器", "坐便器改造")),
+                person.home,
+                _moment(rng),
+                person=person,
+            )
 
     sites = {}
     for house in homes:
         sites.setdefault(house.site, house)
     for _ in range(round(volumes.ev_repairs * per_k)):
-        events.add("ev_repair", rng.choice(_EV), rng.choice(list(sites.values())), _moment(rng),
-                   person=rng.choice(residents))
+        events.add(
+            "ev_repair", rng.choice(_EV), rng.choice(list(sites.values())), _moment(rng), person=rng.choice(residents)
+        )
     for house in sites.values():
         for month in range(volumes.waste_checks_per_site):
             when = datetime(AS_OF.year, AS_OF.month, 1, 7) - timedelta(days=30 * month + rng.randrange(0, 25))
@@ -151,13 +201,26 @@ def build_events(rng: random.Random, houses: list[House], people: list[Person],
         for month in range(volumes.inspections_per_shop):
             when = datetime(AS_OF.year, AS_OF.month, 1, 10) - timedelta(days=30 * month + rng.randrange(0, 25))
             category = rng.choice(("门前三包", "消防安全", "食品安全", "店招店牌", "无异常"))
-            events.add("shop_inspection", category, business.house, when, business=business,
-                       status="合格" if category == "无异常" or rng.random() < 0.7 else "限期整改")
+            events.add(
+                "shop_inspection",
+                category,
+                business.house,
+                when,
+                business=business,
+                status="合格" if category == "无异常" or rng.random() < 0.7 else "限期整改",
+            )
     offices = {h.committee.code: h for h in houses if h.kind == "public"}
     for _ in range(round(volumes.activities * per_k)):  # held at the committee's office
         host = rng.choice(residents)
-        neighbours = [p for p in rng.sample(residents, min(len(residents), 40))
-                      if p.home.committee == host.home.committee][:rng.randrange(3, 15)]
-        events.add("activity", rng.choice(_ACTIVITIES), offices[host.home.committee.code], _moment(rng), person=host,
-                   participants=[host, *neighbours])
+        neighbours = [
+            p for p in rng.sample(residents, min(len(residents), 40)) if p.home.committee == host.home.committee
+        ][: rng.randrange(3, 15)]
+        events.add(
+            "activity",
+            rng.choice(_ACTIVITIES),
+            offices[host.home.committee.code],
+            _moment(rng),
+            person=host,
+            participants=[host, *neighbours],
+        )
     return events

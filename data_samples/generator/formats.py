@@ -4,6 +4,7 @@ A ``Table`` is what an exporter hands over: header, rows and, aligned with the r
 what each row refers to. Writers return the 1-based row number (line, Excel row, record index) of
 each data row, so the truth can name the exact row a reader will report.
 """
+
 from __future__ import annotations
 
 import csv
@@ -59,7 +60,7 @@ def write_csv(path: Path, table: Table, encoding: str = "utf-8", delimiter: str 
 
 
 def write_json(path: Path, table: Table, records_path: str | None = None, envelope: dict | None = None) -> list[int]:
-    records = [{k: v for k, v in zip(table.header, row) if v is not None} for row in table.rows]
+    records = [{k: v for k, v in zip(table.header, row, strict=False) if v is not None} for row in table.rows]
     document: object = records
     if records_path:
         document = dict(envelope or {})
@@ -69,15 +70,19 @@ def write_json(path: Path, table: Table, records_path: str | None = None, envelo
 
 
 def write_jsonl(path: Path, table: Table) -> list[int]:
-    lines = [json.dumps({k: v for k, v in zip(table.header, row) if v is not None}, ensure_ascii=False, default=str)
-             for row in table.rows]
+    lines = [
+        json.dumps(
+            {k: v for k, v in zip(table.header, row, strict=False) if v is not None}, ensure_ascii=False, default=str
+        )
+        for row in table.rows
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return list(range(1, len(lines) + 1))
 
 
 def write_fixed_width(path: Path, table: Table, widths: list[int], encoding: str = "gb18030") -> list[int]:
     """No header line: old systems document the layout, not the columns. Widths count characters."""
-    lines = ["".join(_text(v)[:w].ljust(w) for v, w in zip(row, widths)) for row in table.rows]
+    lines = ["".join(_text(v)[:w].ljust(w) for v, w in zip(row, widths, strict=False)) for row in table.rows]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     return list(range(1, len(lines) + 1))
 

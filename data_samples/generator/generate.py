@@ -2,6 +2,7 @@
 
 The pipeline never reads ``truth/`` or ``manifest.json``; tests and benchmarks do.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,15 @@ def source_names() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(sources.__path__))
 
 
-def generate(out: Path, people: int = SAMPLE_PEOPLE, seed: int = DEFAULT_SEED, rates: NoiseRates = NoiseRates(),
-             only: list[str] | None = None, subdistrict: str = SAMPLE_SUBDISTRICT, beside: tuple[Path, ...] = ()) -> dict:
+def generate(
+    out: Path,
+    people: int = SAMPLE_PEOPLE,
+    seed: int = DEFAULT_SEED,
+    rates: NoiseRates = NoiseRates(),
+    only: list[str] | None = None,
+    subdistrict: str = SAMPLE_SUBDISTRICT,
+    beside: tuple[Path, ...] = (),
+) -> dict:
     """Write landing/, databases/, truth/ and manifest.json under `out` for a world of `subdistrict`; return the
     manifest. `beside`: worlds already generated for other subdistricts, whose ID numbers and credit codes this one
     must not reuse (independent draws alone collide now and then from about 20,000 people on)."""
@@ -81,27 +89,134 @@ def _id(obj) -> str:
 
 
 def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
-    _write(folder / "records.csv", ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES, FACTS],
-           records)
-    _write(folder / "houses.csv",
-           ["house_id", "kind", "committee_code", "grid_code", "address", "road", "lane_no", "door_no",
-            "compound", "building_no", "unit_no", "floor_no", "room_no"],
-           ([h.house_id, h.kind, h.committee.code, h.grid_code, h.canonical(), h.road, h.lane_no, h.door_no,
-             h.compound, h.building_no, h.unit_no, h.floor_no, h.room_no] for h in world.houses))
-    _write(folder / "people.csv",
-           ["person_id", "name", "sex", "birth_date", "id_number", "phone", "household_id", "relation",
-            "home_house_id", "registered_house_id", "moved_in", "previous_house_id", "owns", "rents",
-            "landlord_person_id", "flags"],
-           ([p.person_id, p.name, p.sex, p.birth, p.id_number, p.phone, p.household_id, p.relation, _id(p.home),
-             _id(p.registered), p.moved_in, _id(p.previous_home), ";".join(h.house_id for h in p.owns),
-             _id(p.rents), _id(p.landlord), ";".join(sorted(p.flags))] for p in world.people))
-    _write(folder / "businesses.csv",
-           ["business_id", "credit_code", "legal_name", "shop_name", "category", "house_id", "owner_person_id",
-            "phone", "opened", "flags"],
-           ([b.business_id, b.credit_code, b.legal_name, b.shop_name, b.category, b.house.house_id,
-             b.owner.person_id, b.phone, b.opened, ";".join(sorted(b.flags))] for b in world.businesses))
-    _write(folder / "events.csv",
-           ["event_id", "kind", "category", "house_id", "business_id", "person_id", "occurred_at", "closed_at",
-            "status"],
-           ([e.event_id, e.kind, e.category, e.house.house_id, _id(e.business), _id(e.person), e.occurred,
-             e.closed, e.status] for e in world.events))
+    _write(
+        folder / "records.csv",
+        ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES, FACTS],
+        records,
+    )
+    _write(
+        folder / "houses.csv",
+        [
+            "house_id",
+            "kind",
+            "committee_code",
+            "grid_code",
+            "address",
+            "road",
+            "lane_no",
+            "door_no",
+            "compound",
+            "building_no",
+            "unit_no",
+            "floor_no",
+            "room_no",
+        ],
+        (
+            [
+                h.house_id,
+                h.kind,
+                h.committee.code,
+                h.grid_code,
+                h.canonical(),
+                h.road,
+                h.lane_no,
+                h.door_no,
+                h.compound,
+                h.building_no,
+                h.unit_no,
+                h.floor_no,
+                h.room_no,
+            ]
+            for h in world.houses
+        ),
+    )
+    _write(
+        folder / "people.csv",
+        [
+            "person_id",
+            "name",
+            "sex",
+            "birth_date",
+            "id_number",
+            "phone",
+            "household_id",
+            "relation",
+            "home_house_id",
+            "registered_house_id",
+            "moved_in",
+            "previous_house_id",
+            "owns",
+            "rents",
+            "landlord_person_id",
+            "flags",
+        ],
+        (
+            [
+                p.person_id,
+                p.name,
+                p.sex,
+                p.birth,
+                p.id_number,
+                p.phone,
+                p.household_id,
+                p.relation,
+                _id(p.home),
+                _id(p.registered),
+                p.moved_in,
+                _id(p.previous_home),
+                ";".join(h.house_id for h in p.owns),
+                _id(p.rents),
+                _id(p.landlord),
+                ";".join(sorted(p.flags)),
+            ]
+            for p in world.people
+        ),
+    )
+    _write(
+        folder / "businesses.csv",
+        [
+            "business_id",
+            "credit_code",
+            "legal_name",
+            "shop_name",
+            "category",
+            "house_id",
+            "owner_person_id",
+            "phone",
+            "opened",
+            "flags",
+        ],
+        (
+            [
+                b.business_id,
+                b.credit_code,
+                b.legal_name,
+                b.shop_name,
+                b.category,
+                b.house.house_id,
+                b.owner.person_id,
+                b.phone,
+                b.opened,
+                ";".join(sorted(b.flags)),
+            ]
+            for b in world.businesses
+        ),
+    )
+    _write(
+        folder / "events.csv",
+        ["event_id", "kind", "category", "house_id", "business_id", "person_id", "occurred_at", "closed_at", "status"],
+        (
+            [
+                e.event_id,
+                e.kind,
+                e.category,
+                e.house.house_id,
+                _id(e.business),
+                _id(e.person),
+                e.occurred,
+                e.closed,
+                e.status,
+            ]
+            for e in world.events
+        ),
+    )

@@ -5,6 +5,7 @@ can be built: its real committees come from schemas/divisions.csv, its real road
 lanes, door numbers, compounds, buildings and rooms are synthetic. The committed sample is
 瑞金二路街道 (310101023).
 """
+
 from __future__ import annotations
 
 import csv
@@ -91,7 +92,7 @@ class Subdistrict:
     def id_prefix(self) -> str:
         """Put in person, business and event ids so two worlds of one district never share one;
         empty for the sample, whose committed ids predate other subdistricts."""
-        return "" if self.is_sample else self.code[len(DISTRICT_CODE):]
+        return "" if self.is_sample else self.code[len(DISTRICT_CODE) :]
 
 
 def _divisions() -> list[dict]:
@@ -104,22 +105,30 @@ def load_subdistrict(code: str = SAMPLE_SUBDISTRICT) -> Subdistrict:
     rows = _divisions()
     streets = {r["code"]: r["name"] for r in rows if r["level"] == "street" and r["parent_code"] == DISTRICT_CODE}
     if code not in streets:
-        raise ValueError(f"{code} is not a subdistrict of {DISTRICT_NAME} in {DIVISIONS}; those with a roads file: "
-                         + ", ".join(f"{c} {streets[c]}" for c in sorted(streets) if (ROADS / f"{c}.csv").exists()))
+        raise ValueError(
+            f"{code} is not a subdistrict of {DISTRICT_NAME} in {DIVISIONS}; those with a roads file: "
+            + ", ".join(f"{c} {streets[c]}" for c in sorted(streets) if (ROADS / f"{c}.csv").exists())
+        )
     if not (ROADS / f"{code}.csv").exists():
-        raise ValueError(f"no roads file {ROADS / f'{code}.csv'} for {code} {streets[code]}: "
-                         "add one with its real roads (columns road,note)")
+        raise ValueError(
+            f"no roads file {ROADS / f'{code}.csv'} for {code} {streets[code]}: "
+            "add one with its real roads (columns road,note)"
+        )
     with COMPOUNDS.open(encoding="utf-8") as f:
         stems = tuple(r["stem"] for r in csv.DictReader(f) if r["subdistrict"] == code)
     if not stems:
-        raise ValueError(f"no compound name stems for {code} {streets[code]} in {COMPOUNDS}: add a few (锦江, 步高, ...)")
+        raise ValueError(
+            f"no compound name stems for {code} {streets[code]} in {COMPOUNDS}: add a few (锦江, 步高, ...)"
+        )
     return Subdistrict(code, streets[code], tuple(load_committees(code, rows)), tuple(load_roads(code)), stems)
 
 
 def load_committees(subdistrict: str = SAMPLE_SUBDISTRICT, rows: list[dict] | None = None) -> list[Committee]:
     """The subdistrict's real committees, the 40 micro-grids shared out among them (2 or 3 each for 瑞金二路)."""
-    rows = sorted((r for r in rows or _divisions() if r["level"] == "community" and r["parent_code"] == subdistrict),
-                  key=lambda r: r["code"])
+    rows = sorted(
+        (r for r in rows or _divisions() if r["level"] == "community" and r["parent_code"] == subdistrict),
+        key=lambda r: r["code"],
+    )
     if not rows:
         raise ValueError(f"no residents' committees of {subdistrict} in {DIVISIONS}")
     committees, grid = [], 1
@@ -164,8 +173,9 @@ class _Numbering:
         return number
 
 
-def build_register(rng: random.Random, subdistrict: Subdistrict, homes_wanted: int, shops_wanted: int,
-                   sample_seed: int = 20261101) -> list[House]:
+def build_register(
+    rng: random.Random, subdistrict: Subdistrict, homes_wanted: int, shops_wanted: int, sample_seed: int = 20261101
+) -> list[House]:
     """Every house of the subdistrict, homes first by committee, then shops and offices on the roads.
     Outside the sample, roads shared with the sample's world of `sample_seed` get the other side's numbers."""
     committees, roads = list(subdistrict.committees), list(subdistrict.roads)
@@ -198,29 +208,75 @@ def build_register(rng: random.Random, subdistrict: Subdistrict, homes_wanted: i
                 for building in range(1, rng.randrange(3, 4 + int(12 * big))):
                     for floor in range(1, rng.randrange(2, 5)):
                         for r in range(1, rng.randrange(2, 4)):
-                            add(committee, grid, kind="home", road=road, door_no=None, lane_no=lane, building_no=building,
-                                compound=name, unit_no=None, floor_no=floor, room_no=f"{floor}0{r}",
-                                area_m2=round(rng.uniform(12, 60), 1))
+                            add(
+                                committee,
+                                grid,
+                                kind="home",
+                                road=road,
+                                door_no=None,
+                                lane_no=lane,
+                                building_no=building,
+                                compound=name,
+                                unit_no=None,
+                                floor_no=floor,
+                                room_no=f"{floor}0{r}",
+                                area_m2=round(rng.uniform(12, 60), 1),
+                            )
                             made += 1
             else:  # an apartment compound: 复兴中路1200号锦江公寓3号楼2单元502室
                 door, name = numbering.take(road), compound_name()
                 for building in range(1, rng.randrange(2, 3 + int(3 * big))):
                     units = rng.choice((None, 1, 2, 3))
-                    for unit in ([None] if units is None else range(1, units + 1)):
+                    for unit in [None] if units is None else range(1, units + 1):
                         for floor in range(1, rng.randrange(4, 5 + int(14 * big))):
                             for r in range(1, rng.randrange(2, 5)):
-                                add(committee, grid, kind="home", road=road, door_no=door, lane_no=None,
-                                    building_no=building, compound=name, unit_no=unit, floor_no=floor,
-                                    room_no=f"{floor}0{r}", area_m2=round(rng.uniform(35, 140), 1))
+                                add(
+                                    committee,
+                                    grid,
+                                    kind="home",
+                                    road=road,
+                                    door_no=door,
+                                    lane_no=None,
+                                    building_no=building,
+                                    compound=name,
+                                    unit_no=unit,
+                                    floor_no=floor,
+                                    room_no=f"{floor}0{r}",
+                                    area_m2=round(rng.uniform(35, 140), 1),
+                                )
                                 made += 1
     for i in range(shops_wanted):  # street-front shops and offices: one door each on the road
         committee = committees[i % len(committees)]
         road = rng.choice(committee_roads[committee.code])
         kind = "office" if rng.random() < 0.1 else "shop"
-        add(committee, rng.choice(committee.grids), kind=kind, road=road, door_no=numbering.take(road), lane_no=None, building_no=None,
-            compound=None, unit_no=None, floor_no=1, room_no=None, area_m2=round(rng.uniform(15, 200), 1))
+        add(
+            committee,
+            rng.choice(committee.grids),
+            kind=kind,
+            road=road,
+            door_no=numbering.take(road),
+            lane_no=None,
+            building_no=None,
+            compound=None,
+            unit_no=None,
+            floor_no=1,
+            room_no=None,
+            area_m2=round(rng.uniform(15, 200), 1),
+        )
     for committee in committees:  # each committee's own office is a public house
         road = committee_roads[committee.code][0]
-        add(committee, committee.grids[0], kind="public", road=road, door_no=numbering.take(road), lane_no=None, building_no=None,
-            compound=None, unit_no=None, floor_no=1, room_no=None, area_m2=120.0)
+        add(
+            committee,
+            committee.grids[0],
+            kind="public",
+            road=road,
+            door_no=numbering.take(road),
+            lane_no=None,
+            building_no=None,
+            compound=None,
+            unit_no=None,
+            floor_no=1,
+            room_no=None,
+            area_m2=120.0,
+        )
     return houses

@@ -2,6 +2,7 @@
 
 Check characters come from python-stdnum, the same library the pipeline validates with.
 """
+
 from __future__ import annotations
 
 import random

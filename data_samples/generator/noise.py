@@ -3,6 +3,7 @@
 Each export gets a ``Noise`` with its own random stream, so adding one source never changes
 another source's bytes.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,18 @@ from data_samples.generator.geography import CITY_NAME, DISTRICT_NAME, House
 _S2T = opencc.OpenCC("s2t")
 _DIGITS = "〇一二三四五六七八九"
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-HOMOPHONES = {"进贤路": "近贤路", "巨鹿路": "巨禄路", "皋兰路": "高兰路", "嘉善路": "佳善路", "思南路": "斯南路",
-              "雁荡路": "燕荡路", "香山路": "香杉路", "绍兴路": "邵兴路", "永嘉路": "永佳路", "建德路": "建得路"}
+HOMOPHONES = {
+    "进贤路": "近贤路",
+    "巨鹿路": "巨禄路",
+    "皋兰路": "高兰路",
+    "嘉善路": "佳善路",
+    "思南路": "斯南路",
+    "雁荡路": "燕荡路",
+    "香山路": "香杉路",
+    "绍兴路": "邵兴路",
+    "永嘉路": "永佳路",
+    "建德路": "建得路",
+}
 _NEAR = ("（后门）", "（近茂名南路）", "对面", "旁", " 沿街")
 
 
@@ -138,8 +149,14 @@ class Noise:
         if hit(r.phone_format):
             if phone.startswith("021"):
                 return self.rng.choice((f"021-{phone[3:]}", phone[3:], f"(021){phone[3:]}"))
-            return self.rng.choice((f"+86 {phone}", f"86-{phone}", f"{phone[:3]} {phone[3:7]} {phone[7:]}",
-                                    f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"))
+            return self.rng.choice(
+                (
+                    f"+86 {phone}",
+                    f"86-{phone}",
+                    f"{phone[:3]} {phone[3:7]} {phone[7:]}",
+                    f"{phone[:3]}-{phone[3:7]}-{phone[7:]}",
+                )
+            )
         return phone
 
     def name(self, name: str) -> str:

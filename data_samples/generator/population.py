@@ -3,6 +3,7 @@
 Every person has a valid ID number whose birth date and sex agree with the person; the tags a
 department would know them by (low income, disability, veteran, ...) are drawn here as truth.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,16 +15,33 @@ from data_samples.generator.identifiers import id_number, mobile
 
 AS_OF = date(2026, 11, 1)  # the world's "today": exports describe the world as of this date
 
-SURNAMES = ("张王陈李徐沈朱周顾陆吴黄杨刘赵孙胡金钱蒋郁严邵施倪钟姚汪俞曹高范马林郭何唐许袁"
-            "潘丁叶秦宋程魏毛龚方卢戴谢任孔冯董薛韩夏邱石江尹殷")
-GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰凤红梅琴云建国文斌辉晨晓燕婷"
-         "颖佳嘉怡欣雯倩宇浩然俊杰志海鹏飞雪松林峰波宁慧珍萍琳丹荣新春淑贞德福根宝妹菊凤仙"
-         "金龙德兴家乐子轩梓涵一诺思远若曦雨萱浩宇博文天佑承泽依依可馨")
+SURNAMES = (
+    "张王陈李徐沈朱周顾陆吴黄杨刘赵孙胡金钱蒋郁严邵施倪钟姚汪俞曹高范马林郭何唐许袁"
+    "潘丁叶秦宋程魏毛龚方卢戴谢任孔冯董薛韩夏邱石江尹殷"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰凤红梅琴云建国文斌辉晨晓燕婷"
+    "颖佳嘉怡欣雯倩宇浩然俊杰志海鹏飞雪松林峰波宁慧珍萍琳丹荣新春淑贞德福根宝妹菊凤仙"
+    "金龙德兴家乐子轩梓涵一诺思远若曦雨萱浩宇博文天佑承泽依依可馨"
+)
 # Divisions where people were first registered: mostly Shanghai's old inner districts (310103 is
 # 卢湾区's pre-2011 code), plus migrants' home provinces.
-DIVISIONS = (("310101", 30), ("310103", 25), ("310104", 8), ("310106", 5), ("310108", 4),
-             ("320102", 4), ("330102", 4), ("340104", 4), ("360102", 3), ("410102", 3),
-             ("420102", 3), ("510104", 3), ("370102", 2), ("230102", 2))
+DIVISIONS = (
+    ("310101", 30),
+    ("310103", 25),
+    ("310104", 8),
+    ("310106", 5),
+    ("310108", 4),
+    ("320102", 4),
+    ("330102", 4),
+    ("340104", 4),
+    ("360102", 3),
+    ("410102", 3),
+    ("420102", 3),
+    ("510104", 3),
+    ("370102", 2),
+    ("230102", 2),
+)
 LOCAL_PREFIX = "3101"
 
 
@@ -43,7 +61,7 @@ class Person:
     previous_home: House | None = None  # lived there until moved_in
     owns: list[House] = field(default_factory=list)
     rents: House | None = None
-    landlord: "Person | None" = None
+    landlord: Person | None = None
     flags: set[str] = field(default_factory=set)
 
     @property
@@ -71,16 +89,27 @@ class _People:
         elif local is False and division.startswith(LOCAL_PREFIX):
             division = rng.choice(self.div_codes[5:])
         name = (surname or rng.choice(SURNAMES)) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-        person = Person(f"P{self.id_prefix}{len(self.people) + 1:07d}", name, sex, birth,
-                        id_number(rng, division, birth, sex, self.used_ids), mobile(rng))
+        person = Person(
+            f"P{self.id_prefix}{len(self.people) + 1:07d}",
+            name,
+            sex,
+            birth,
+            id_number(rng, division, birth, sex, self.used_ids),
+            mobile(rng),
+        )
         self.people.append(person)
         return person
 
 
 # Household shapes: (weight, member ages as (min, max) ranges, relations)
 _SHAPES = (
-    (9, "elderly_alone"), (8, "elderly_couple"), (28, "family"), (14, "three_generations"),
-    (16, "single"), (20, "couple"), (5, "group_rental"),
+    (9, "elderly_alone"),
+    (8, "elderly_couple"),
+    (28, "family"),
+    (14, "three_generations"),
+    (16, "single"),
+    (20, "couple"),
+    (5, "group_rental"),
 )
 
 
@@ -99,8 +128,9 @@ def _household(factory: _People, shape: str) -> list[Person]:
     members = [head, make(max(22, head.age - rng.randrange(-3, 6)), "F")]
     if shape in ("family", "three_generations"):
         for _ in range(rng.choice((1, 1, 2))):
-            members.append(make(rng.randrange(0, max(1, min(25, head.age - 20))), surname=head.name[0],
-                                local=head.is_local))
+            members.append(
+                make(rng.randrange(0, max(1, min(25, head.age - 20))), surname=head.name[0], local=head.is_local)
+            )
     if shape == "three_generations":
         members.append(make(head.age + rng.randrange(24, 32), rng.choice("MF"), surname=head.name[0], local=True))
     return members
@@ -109,8 +139,9 @@ def _household(factory: _People, shape: str) -> list[Person]:
 _RELATIONS = {0: "户主", 1: "配偶"}
 
 
-def build_population(rng: random.Random, homes: list[House], people_wanted: int, id_prefix: str = "",
-                     taken: frozenset[str] = frozenset()) -> list[Person]:
+def build_population(
+    rng: random.Random, homes: list[House], people_wanted: int, id_prefix: str = "", taken: frozenset[str] = frozenset()
+) -> list[Person]:
     """Fill homes with households until the population reaches people_wanted; no ID number is one of `taken`."""
     factory = _People(rng, id_prefix, taken)
     free = homes[:]
@@ -142,7 +173,9 @@ def _tenure(rng: random.Random, factory: _People, households: list) -> None:
     for shape, house, members in households:
         rented = shape == "group_rental" or (shape in ("single", "couple", "family") and rng.random() < 0.3)
         if rented:
-            landlord = rng.choice(owners) if owners and rng.random() < 0.3 else factory.make(rng.randrange(40, 75), local=True)
+            landlord = (
+                rng.choice(owners) if owners and rng.random() < 0.3 else factory.make(rng.randrange(40, 75), local=True)
+            )
             landlord.owns.append(house)
             for person in members:
                 if person.age >= 18:
@@ -162,7 +195,7 @@ def _days_ago(draw: int) -> int:
 def _registration_and_moves(rng: random.Random, households: list, empty: list[House]) -> None:
     """Locals mostly hold 户籍 at home (some at another house: 人户分离); a few households moved in lately."""
     homes = [house for _, house, _ in households]
-    for shape, house, members in households:
+    for _shape, house, members in households:
         moved = bool(empty) and rng.random() < 0.05
         moved_in = AS_OF - timedelta(days=_days_ago(rng.randrange(30, 700))) if moved else None
         previous = empty.pop() if moved else None

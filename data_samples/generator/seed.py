@@ -4,6 +4,7 @@ Each seed file holds one table: dialect, table, key, columns [[name, sql type]] 
 table is dropped and created afresh. A server that cannot be reached is skipped with a note, so
 the demo runs on a laptop without database servers.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,16 +36,21 @@ def _load_postgres(tables: list[dict]) -> list[str]:
     target = parse_url(os.environ.get("HOUSEKEY_PG_URL", PG_URL), "postgres")
     try:
         connection = open_database(target)
-    except Exception as exc:  # the driver's text only through redact: a password may be in a malformed URL
-        return [f"PostgreSQL not reachable at {target.where}, skipped {_names(tables)}: {target.redact(_first_line(exc))}"]
+    except Exception as exc:  # noqa: BLE001 the driver's text only through redact: a password may be in a malformed URL
+        return [
+            f"PostgreSQL not reachable at {target.where}, skipped {_names(tables)}: {target.redact(_first_line(exc))}"
+        ]
     with connection:
         for seed in tables:
             table, names = sql.Identifier(seed["table"]), [sql.Identifier(c) for c, _ in seed["columns"]]
             types = [sql.SQL(t) for _, t in seed["columns"]]
-            definitions = sql.SQL(", ").join(sql.SQL("{} {}").format(n, t) for n, t in zip(names, types))
+            definitions = sql.SQL(", ").join(sql.SQL("{} {}").format(n, t) for n, t in zip(names, types, strict=False))
             connection.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-            connection.execute(sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY ({}))").format(
-                table, definitions, sql.Identifier(seed["key"])))
+            connection.execute(
+                sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY ({}))").format(
+                    table, definitions, sql.Identifier(seed["key"])
+                )
+            )
             copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(table, sql.SQL(", ").join(names))
             with connection.cursor().copy(copy_in) as copy:
                 for row in seed["rows"]:
@@ -56,7 +62,7 @@ def _load_mariadb(tables: list[dict]) -> list[str]:
     target = parse_url(os.environ.get("HOUSEKEY_MARIADB_URL", MARIADB_URL), "mariadb")
     try:
         connection = open_database(target)
-    except Exception as exc:  # the driver's text only through redact
+    except Exception as exc:  # noqa: BLE001 the driver's text only through redact
         return [f"MariaDB not reachable at {target.where}, skipped {_names(tables)}: {target.redact(_first_line(exc))}"]
     with connection, connection.cursor() as cursor:
         for seed in tables:
@@ -64,8 +70,10 @@ def _load_mariadb(tables: list[dict]) -> list[str]:
             names = ", ".join(f"`{c}`" for c, _ in seed["columns"])
             definitions = ", ".join(f"`{c}` {t}" for c, t in seed["columns"])
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            cursor.execute(f"CREATE TABLE {table} ({definitions}, PRIMARY KEY (`{seed['key']}`)) "
-                           "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+            cursor.execute(
+                f"CREATE TABLE {table} ({definitions}, PRIMARY KEY (`{seed['key']}`)) "
+                "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+            )
             placeholders = ", ".join(["%s"] * len(seed["columns"]))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", seed["rows"])
         connection.commit()

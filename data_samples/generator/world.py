@@ -1,4 +1,5 @@
 """A sample world: one subdistrict with its houses, people, businesses and events, from a seed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,18 +35,26 @@ def world_seed(seed: int, subdistrict: str = SAMPLE_SUBDISTRICT) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{subdistrict}".encode()).digest()[:8], "big")
 
 
-def build_world(people: int, seed: int = 20261101, volumes: Volumes = Volumes(),
-                subdistrict: str = SAMPLE_SUBDISTRICT, taken: frozenset[str] = frozenset()) -> World:
+def build_world(
+    people: int,
+    seed: int = 20261101,
+    volumes: Volumes = Volumes(),
+    subdistrict: str = SAMPLE_SUBDISTRICT,
+    taken: frozenset[str] = frozenset(),
+) -> World:
     """A deterministic world of about `people` residents of `subdistrict`: same seed, same world. ID numbers
     and credit codes in `taken` (issued in other worlds of the district) are not issued again."""
     where = load_subdistrict(subdistrict)
     stream = world_seed(seed, subdistrict)
     rng = random.Random(stream)
-    houses = build_register(rng, where, homes_wanted=int(people / 2.1), shops_wanted=max(40, people // 40),
-                            sample_seed=seed)
+    houses = build_register(
+        rng, where, homes_wanted=int(people / 2.1), shops_wanted=max(40, people // 40), sample_seed=seed
+    )
     homes = [h for h in houses if h.kind == "home"]
     population = build_population(rng, homes, people, where.id_prefix, taken)
     adults = [p for p in population if p.home is not None and 25 <= p.age < 70]
-    businesses = build_businesses(rng, [h for h in houses if h.kind in ("shop", "office")], adults, where.id_prefix, taken)
+    businesses = build_businesses(
+        rng, [h for h in houses if h.kind in ("shop", "office")], adults, where.id_prefix, taken
+    )
     events = build_events(rng, houses, population, businesses, volumes, where.id_prefix)
     return World(stream, houses, population, businesses, events, where)

@@ -8,12 +8,25 @@ by executor.yaml beside this file), and ``nightly_city``, which asks for one suc
 Runs started by the landing sensors keep the project's in-process executor inside their run pod, so a
 delivery reaches the analyst copy within a minute; docs/scale-out.md explains both.
 """
+
 import os
 from pathlib import Path
 
 import yaml
-from dagster import AssetExecutionContext, AssetKey, AssetSelection, DefaultScheduleStatus, Definitions, Failure, \
-    MaterializeResult, RunRequest, ScheduleEvaluationContext, asset, define_asset_job, schedule
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    Failure,
+    MaterializeResult,
+    RunRequest,
+    ScheduleEvaluationContext,
+    asset,
+    define_asset_job,
+    schedule,
+)
 from dagster_duckdb import DuckDBResource
 from dagster_k8s import k8s_job_executor
 
@@ -26,9 +39,14 @@ from warehouse.publish import analyst_path
 EXECUTOR = Path(__file__).with_name("executor.yaml")
 
 
-@asset(key=["city", "parquet"], deps=[AssetKey(["publish", "analyst_copy"])], group_name="city", kinds={"parquet"},
-       partitions_def=subdistrict_partitions(),
-       description="The subdistrict's analyst copy as Parquet under $HOUSEKEY_CITY_PARQUET: its part of the city view.")
+@asset(
+    key=["city", "parquet"],
+    deps=[AssetKey(["publish", "analyst_copy"])],
+    group_name="city",
+    kinds={"parquet"},
+    partitions_def=subdistrict_partitions(),
+    description="The subdistrict's analyst copy as Parquet under $HOUSEKEY_CITY_PARQUET: its part of the city view.",
+)
 def city_parquet(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     if not os.environ.get(CITY_PARQUET_ENV):
         raise Failure(f"set {CITY_PARQUET_ENV} to the shared folder of the city's Parquet files (/city/parquet)")
@@ -40,7 +58,8 @@ def city_parquet(context: AssetExecutionContext, warehouse: DuckDBResource) -> M
 def nightly_job(executor_config: dict):
     """``nightly_k8s`` with this Kubernetes executor config (Dagster validates it against the executor's schema)."""
     return define_asset_job(
-        "nightly_k8s", selection=AssetSelection.all(),  # partitioned like the assets: one subdistrict per run
+        "nightly_k8s",
+        selection=AssetSelection.all(),  # partitioned like the assets: one subdistrict per run
         executor_def=k8s_job_executor.configured(executor_config, name="k8s"),
         description="Every asset of one subdistrict, each step in its own pod, one at a time (one writer).",
     )
@@ -49,9 +68,14 @@ def nightly_job(executor_config: dict):
 nightly_k8s = nightly_job(yaml.safe_load(EXECUTOR.read_text(encoding="utf-8")))
 
 
-@schedule(name="nightly_city", job=nightly_k8s, cron_schedule="0 2 * * *", execution_timezone=TIMEZONE,
-          default_status=DefaultScheduleStatus.STOPPED,
-          description="At 02:00, one nightly_k8s run per subdistrict; the run queue starts them side by side.")
+@schedule(
+    name="nightly_city",
+    job=nightly_k8s,
+    cron_schedule="0 2 * * *",
+    execution_timezone=TIMEZONE,
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="At 02:00, one nightly_k8s run per subdistrict; the run queue starts them side by side.",
+)
 def nightly_city(context: ScheduleEvaluationContext) -> list[RunRequest]:
     from warehouse.subdistricts import load_subdistricts
 
@@ -59,4 +83,6 @@ def nightly_city(context: ScheduleEvaluationContext) -> list[RunRequest]:
     return [RunRequest(run_key=f"nightly_city:{code}:{night}", partition_key=code) for code in load_subdistricts()]
 
 
-defs = Definitions.merge(district.defs, Definitions(assets=[city_parquet], jobs=[nightly_k8s], schedules=[nightly_city]))
+defs = Definitions.merge(
+    district.defs, Definitions(assets=[city_parquet], jobs=[nightly_k8s], schedules=[nightly_city])
+)

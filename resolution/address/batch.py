@@ -4,6 +4,7 @@ million distinct address strings, and one core parses about 20,000 a second.
 Workers are spawned (not forked: the parent holds DuckDB's threads) and each builds its own copy
 of the register and gazetteer once; chunks of strings go out, matches come back in order.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,8 @@ def match_addresses(texts: list[str], register: Register, workers: int | None = 
         gazetteer = _gazetteer(register)
         return [match_house(register, parse(text, gazetteer).components) for text in texts]
     size = -(-len(texts) // (workers * 8))
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
-                             initargs=(register.houses,)) as pool:
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_start, initargs=(register.houses,)
+    ) as pool:
         return [match for chunk in pool.map(_match_chunk, chunks) for match in chunk]

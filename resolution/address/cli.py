@@ -6,6 +6,7 @@
 
 ``start``/``end`` are character offsets into the input line. ``housekey evaluate`` measures it all.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the ``address`` commands to the ``housekey`` command line."""
-    address = typer.Typer(help="Chinese addresses: parse them, review the ambiguous ones, decide.", no_args_is_help=True)
+    address = typer.Typer(
+        help="Chinese addresses: parse them, review the ambiguous ones, decide.", no_args_is_help=True
+    )
 
     @address.command("parse")
     def parse_command(
@@ -29,9 +32,13 @@ def register(app: typer.Typer) -> None:
         for line in sys.stdin:
             text = line.rstrip("\r\n")
             parsed = parse(text)
-            record = {"input": parsed.input, "normalized": parsed.normalized,
-                      "elements": [{"label": e.label, "text": e.text, "start": e.start, "end": e.end}
-                                   for e in parsed.elements]}
+            record = {
+                "input": parsed.input,
+                "normalized": parsed.normalized,
+                "elements": [
+                    {"label": e.label, "text": e.text, "start": e.start, "end": e.end} for e in parsed.elements
+                ],
+            }
             if components:
                 record["components"] = parsed.components
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -42,15 +49,19 @@ def register(app: typer.Typer) -> None:
         from warehouse.database import connect
 
         with connect(read_only=True) as con:
-            rows = con.execute("SELECT address, match_level, match_reason, candidates, records FROM "
-                               "quality.address_review LIMIT ?", [limit]).fetchall()
+            rows = con.execute(
+                "SELECT address, match_level, match_reason, candidates, records FROM quality.address_review LIMIT ?",
+                [limit],
+            ).fetchall()
         for address_text, level, reason, candidates, records in rows:
             typer.echo(f"{records:>5}  {address_text}  [{level}] {reason}; candidates {', '.join(candidates or [])}")
 
     @address.command("decide")
-    def decide_command(address_text: str = typer.Argument(..., help="The address exactly as delivered."),
-                       house_id: str = typer.Argument(..., help="The house it means (a house_id of core.houses)."),
-                       by: str = typer.Option("reviewer", help="Who decided.")) -> None:
+    def decide_command(
+        address_text: str = typer.Argument(..., help="The address exactly as delivered."),
+        house_id: str = typer.Argument(..., help="The house it means (a house_id of core.houses)."),
+        by: str = typer.Option("reviewer", help="Who decided."),
+    ) -> None:
         """Record a reviewer's decision; every later run uses it for this address."""
         from resolution.address.resolve import record_decision
         from warehouse.database import connect
@@ -62,7 +73,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(address, name="address")
 
     @app.command("evaluate")
-    def evaluate_command(as_json: bool = typer.Option(False, "--json", help="One JSON object (keys in benchmarks/address_evaluation.py).")) -> None:
+    def evaluate_command(
+        as_json: bool = typer.Option(
+            False, "--json", help="One JSON object (keys in benchmarks/address_evaluation.py)."
+        ),
+    ) -> None:
         """Measure address resolution: matching against the sample world's truth, parsing against the public corpus, throughput."""
         from benchmarks.address_evaluation import evaluate, print_report
 

@@ -4,6 +4,7 @@ A two-character name the gazetteer knows is usually the head of a longer one (�
 百联|奥特莱斯), and a two-character 苑/园/城/府 completes the name before it (银城|东苑, 金鼎|名城);
 a numbered or lettered section (B区, 二期) stays a part of its own.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,25 +5,59 @@ legacy), subdistricts and committees from ``schemas/divisions.csv``, plus the ro
 names the caller's register holds. A full name (长乐路, 长乐市) always beats an abbreviation, and an
 abbreviation never swallows the suffix of a longer name: that is what keeps 长乐路 a road.
 """
+
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from resolution.address.normalize import LEGACY_DISTRICTS
 
 DIVISIONS = Path(__file__).resolve().parents[2] / "schemas" / "divisions.csv"
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
-PROVINCES = ("河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省 安徽省 福建省 江西省 山东省 "
-             "河南省 湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省 陕西省 甘肃省 青海省 台湾省 内蒙古自治区 "
-             "广西壮族自治区 西藏自治区 宁夏回族自治区 新疆维吾尔自治区 香港特别行政区 澳门特别行政区").split()
+PROVINCES = [
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
+]
 _ADMIN_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "新区", "省", "市", "区", "县")
 ROAD_SUFFIXES = ("大道", "大街", "公路", "路", "街", "巷", "弄")
 # Where two entries spell the same string, the earlier label in this order wins.
-_LABEL_RANK = {label: rank for rank, label in enumerate(
-    ("road", "prov", "city", "district", "devzone", "town", "community", "subroad", "poi", "subpoi"))}
+_LABEL_RANK = {
+    label: rank
+    for rank, label in enumerate(
+        ("road", "prov", "city", "district", "devzone", "town", "community", "subroad", "poi", "subpoi")
+    )
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +139,7 @@ class Gazetteer:
     def _add_road(self, road: str) -> None:
         self._roads.add(road)
         for i in range(len(road) - 1):  # one character off, the suffix kept: 近贤路 for 进贤路
-            key = road[:i] + "\0" + road[i + 1:]
+            key = road[:i] + "\0" + road[i + 1 :]
             self._road_variants[key] = None if self._road_variants.get(key, road) != road else road
 
     def longest(self, text: str, start: int, end: int) -> tuple[int, Entry] | None:
@@ -152,7 +186,7 @@ class Gazetteer:
 
     def _one_off(self, name: str) -> str | None:
         for i in range(len(name) - 1):
-            road = self._road_variants.get(name[:i] + "\0" + name[i + 1:])
+            road = self._road_variants.get(name[:i] + "\0" + name[i + 1 :])
             if road is not None:
                 return road
         return None

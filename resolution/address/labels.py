@@ -4,6 +4,7 @@ Addresses are written from the largest area to the smallest, so the parse walks 
 a ``State``: once a road or a number has been seen, 市/区 words are parts of names (超市, 北四区);
 a 号 after a lane (长乐路372弄5号) is the building in the lane, a 号 right after a road is the door.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,25 @@ from resolution.address.gazetteer import Gazetteer
 from resolution.address.segment import ADMIN_LABELS, RANK
 
 _PARTS = re.compile(r"[A-Z]{0,2}\d+[A-Z]?|[A-Z]")
-_BY_DESIGNATOR = {"号楼": "houseno", "单元": "cellno", "层": "floorno", "楼": "floorno", "室": "roomno", "铺": "roomno",
-                  "区": "subpoi", "期": "subpoi", "支弄": "subroad"}
-_COMPONENT = {"houseno": "building_no", "subroadno": "building_no", "cellno": "unit_no", "floorno": "floor_no",
-              "roomno": "room_no", "subroad": "sub_lane"}
+_BY_DESIGNATOR = {
+    "号楼": "houseno",
+    "单元": "cellno",
+    "层": "floorno",
+    "楼": "floorno",
+    "室": "roomno",
+    "铺": "roomno",
+    "区": "subpoi",
+    "期": "subpoi",
+    "支弄": "subroad",
+}
+_COMPONENT = {
+    "houseno": "building_no",
+    "subroadno": "building_no",
+    "cellno": "unit_no",
+    "floorno": "floor_no",
+    "roomno": "room_no",
+    "subroad": "sub_lane",
+}
 _NAME_COMPONENT = {"district": "district", "town": "town", "community": "community", "road": "road", "poi": "compound"}
 # A number right after a building's name is a room; after a compound's, a building; else a door.
 _BUILDING = re.compile(r"(?:大厦|楼|中心|市场|城|广场|商城)$")
@@ -28,7 +44,7 @@ _AFTER_BUILDING = frozenset(("houseno", "cellno", "floorno", "subroadno"))
 class State:
     """What the parse has seen so far, and the elements and components it has found."""
 
-    __slots__ = ("rank", "seen", "road", "roadno", "subroadno", "poi", "last", "last_name", "found", "components")
+    __slots__ = ("components", "found", "last", "last_name", "poi", "rank", "road", "roadno", "seen", "subroadno")
 
     def __init__(self) -> None:
         self.rank = 0  # the deepest level seen: admin names after a road are parts of names
@@ -51,8 +67,9 @@ def _stem(name: str) -> str:
     return name[:-1] if len(name) > 2 and name[-1] in "省市区县" else name
 
 
-def label_name(state: State, start: int, end: int, label: str, canonical: str, gazetteer: Gazetteer,
-               numbers_follow: bool) -> None:
+def label_name(
+    state: State, start: int, end: int, label: str, canonical: str, gazetteer: Gazetteer, numbers_follow: bool
+) -> None:
     """Emit a name the segmenter proposed as ``label``, correcting the label for its place in the address;
     a road one character off a register road is taken for it only when numbers follow (近贤路12号)."""
     if label in ADMIN_LABELS:
@@ -86,8 +103,12 @@ def label_name(state: State, start: int, end: int, label: str, canonical: str, g
     elif label in ("poi", "subpoi"):
         label = "subpoi" if state.poi else "poi"
         state.poi, state.rank = True, max(state.rank, RANK["road"])
-    if label == "subpoi" and state.last in ("poi", "subpoi") and state.found[-1][2] == start \
-            and one_place(state.last_name, canonical):
+    if (
+        label == "subpoi"
+        and state.last in ("poi", "subpoi")
+        and state.found[-1][2] == start
+        and one_place(state.last_name, canonical)
+    ):
         label, start = state.found.pop()[:2]  # 西城博司: one place, found as two names
         canonical = state.last_name + canonical
         if label == "poi":
@@ -120,7 +141,9 @@ def _door(state: State, value: str, designator: str | None, more: bool) -> str:
         return "subroadno"
     if state.last == "floorno":
         return "roomno"  # 皮草大世界6楼96号
-    if state.last == "houseno" and designator:  # 北沙新城237幢11号三楼, 望春紫薇新村9幢39号: 号 after a building is its unit
+    if (
+        state.last == "houseno" and designator
+    ):  # 北沙新城237幢11号三楼, 望春紫薇新村9幢39号: 号 after a building is its unit
         return "cellno" if more or (designator == "号" and len(value) <= 2) else "roomno"
     if not state.roadno:
         if state.last in _ROAD_LIKE or state.last in ("community", "town") or not state.poi:
@@ -149,9 +172,10 @@ def label_number(state: State, text: str, start: int, end: int, designator: str 
     says whether other numbers follow it."""
     parts = [m.span() for m in _PARTS.finditer(text, start, end - len(designator or ""))]
     state.rank = max(state.rank, RANK["road"])
-    first, last = text[parts[0][0]:parts[0][1]], text[parts[-1][0]:parts[-1][1]]
-    if len(parts) == 2 and (first.isdigit() and last.isdigit() and 0 < int(last) - int(first) <= 20
-                            or state.last == "floorno"):
+    first, last = text[parts[0][0] : parts[0][1]], text[parts[-1][0] : parts[-1][1]]
+    if len(parts) == 2 and (
+        first.isdigit() and last.isdigit() and 0 < int(last) - int(first) <= 20 or state.last == "floorno"
+    ):
         parts = [(parts[0][0], parts[-1][1])]  # 389-399号, 156-160, 5楼26-67: one door, one room
     if len(parts) == 1 and designator is None and len(first) > 1 and first[-1] == "F" and first[:-1].isdigit():
         state.emit("floorno", start, end, "floor_no", first[:-1])  # 12F: the 12th floor
@@ -175,7 +199,7 @@ def label_number(state: State, text: str, start: int, end: int, designator: str 
     if designator in _BY_DESIGNATOR:
         labels[-1] = _BY_DESIGNATOR[designator]  # a7-10楼: the designator names the last part
     previous = None
-    for label, (a, b) in zip(labels, parts):
+    for label, (a, b) in zip(labels, parts, strict=False):
         if previous is not None and previous < a:
             state.emit("redundant", previous, a)
         value = text[a:b]

@@ -8,6 +8,7 @@
    still agrees.
 Every result says why, and how far it stands above the runner-up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -95,11 +96,25 @@ def match_house(register: Register, parts: dict) -> HouseMatch:
         return HouseMatch(best.house_id, "door", 1.0, 1.0, f"{note}{where}: the door is one house")
     if given and best_agree == given:
         ids = tuple(h.house_id for h in fitting)
-        return HouseMatch(None, "building", best_agree / (given + 1), 0.0,
-                          f"{note}{where}: {len(fitting)} houses fit (unit or room missing)", True, ids)
+        return HouseMatch(
+            None,
+            "building",
+            best_agree / (given + 1),
+            0.0,
+            f"{note}{where}: {len(fitting)} houses fit (unit or room missing)",
+            True,
+            ids,
+        )
     building = parts.get("building_no")
     if building and any(h.building_no == building for h in block):
-        return HouseMatch(None, "building", 0.5, 0.0, f"{note}{where}: building {building} found, room not in register",
-                          True)
-    return HouseMatch(None, "door", 0.25, 0.0, f"{note}{where}: found, but not building {building or '?'} "
-                                               f"or room {parts.get('room_no') or '?'}", True)
+        return HouseMatch(
+            None, "building", 0.5, 0.0, f"{note}{where}: building {building} found, room not in register", True
+        )
+    return HouseMatch(
+        None,
+        "door",
+        0.25,
+        0.0,
+        f"{note}{where}: found, but not building {building or '?'} or room {parts.get('room_no') or '?'}",
+        True,
+    )

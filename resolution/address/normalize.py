@@ -5,20 +5,29 @@ every normalised character, which span of the input it came from, so a parser wo
 normalised text can point back into what the user gave it. Every step is a pure function of the
 text; ``normalize(normalize(x)) == normalize(x)``.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import opencc
 
 from resolution.address.numerals import NUMERAL_CHARS, chinese_to_int
 
-LEGACY_DISTRICTS = {"卢湾区": "黄浦区", "南市区": "黄浦区", "闸北区": "静安区", "南汇区": "浦东新区",
-                    "川沙县": "浦东新区", "上海县": "闵行区", "吴淞区": "宝山区"}
+LEGACY_DISTRICTS = {
+    "卢湾区": "黄浦区",
+    "南市区": "黄浦区",
+    "闸北区": "静安区",
+    "南汇区": "浦东新区",
+    "川沙县": "浦东新区",
+    "上海县": "闵行区",
+    "吴淞区": "宝山区",
+}
 # Designators that follow a number: the only places where Chinese numerals become digits.
 NUMBER_DESIGNATORS = "支弄|弄|号楼|号|幢|栋|座|单元|层|楼|室|房|户|期|组"
 
@@ -59,17 +68,21 @@ _TABLE = _char_table()
 Piece = tuple
 # Spaces, bracketed remarks, "near X road", trailing position words and "call first": 5号402室（后门）,
 # 5号对面; brackets around numbers go, the numbers stay.
-_NOISE = re.compile(r"(?:\s|[(\[【][^()\[\]【】\d]*[)\]】]|[()\[\]【】])+"
-                    r"|(?<=[\d室号弄楼])近[\u4e00-\u9fff]{2,8}?[路街](?=$|\s|对面|旁)"
-                    r"|(?:对面|旁边|附近|沿街|门口|旁|电联|提前致电|电话联系|NULL|\s|[(\[【][^()\[\]【】\d]*[)\]】])+$")
+_NOISE = re.compile(
+    r"(?:\s|[(\[【][^()\[\]【】\d]*[)\]】]|[()\[\]【】])+"
+    r"|(?<=[\d室号弄楼])近[\u4e00-\u9fff]{2,8}?[路街](?=$|\s|对面|旁)"
+    r"|(?:对面|旁边|附近|沿街|门口|旁|电联|提前致电|电话联系|NULL|\s|[(\[【][^()\[\]【】\d]*[)\]】])+$"
+)
 _LEGACY = re.compile("|".join(LEGACY_DISTRICTS))
 _NUMERAL = re.compile(f"(?<!\\d)[{NUMERAL_CHARS}]+(?=(?:{NUMBER_DESIGNATORS}|-\\d))")
 _BUILDING = re.compile(r"(?<=[\dA-Z])(?:幢|栋|座)")
 _ROOM = re.compile(r"(?<=[\dA-Z])(?:房间|房|户)(?![\u4e00-\u9fff])")
 # 5-402, 5/402 at the end (not right after a road: 春江路1072-2 is a door): building 5, room 402;
 # 1-302一单元 and the generator's 3-5022单元 are 1-302 then unit 1, 3-502 then unit 2.
-_DASH_ROOM = re.compile(rf"(?<![\d\-/路街巷道])(\d+)[-/](\d{{2,5}})(?=$|[{NUMERAL_CHARS}]{{1,3}}单元$)"
-                        r"|(?<![\d\-/路街巷道])(\d+)[-/](\d{3,4}?)(\d)(单元)$")
+_DASH_ROOM = re.compile(
+    rf"(?<![\d\-/路街巷道])(\d+)[-/](\d{{2,5}})(?=$|[{NUMERAL_CHARS}]{{1,3}}单元$)"
+    r"|(?<![\d\-/路街巷道])(\d+)[-/](\d{3,4}?)(\d)(单元)$"
+)
 # 5号402 at the end: the bare number after a building, unit or floor is the room.
 _BARE_ROOM = re.compile(r"(?:(?<=\d号)(\d{3,5})|(?<=号楼|单元)(\d{2,5})|(?<=\d[层楼])(\d{2,5}))$")
 
@@ -85,9 +98,9 @@ def _rewrite(norm: Normalized, pattern: re.Pattern, replace: Callable[[re.Match]
         pieces = replace(m)
         if pieces is None:
             continue
-        out.append(text[pos:m.start()])
-        new_starts += starts[pos:m.start()]
-        new_ends += ends[pos:m.start()]
+        out.append(text[pos : m.start()])
+        new_starts += starts[pos : m.start()]
+        new_ends += ends[pos : m.start()]
         for piece in pieces:
             if len(piece) == 2:
                 a, b = piece
@@ -125,7 +138,7 @@ def _legacy(m: re.Match) -> list[Piece]:
 def _numeral(m: re.Match) -> list[Piece] | None:
     # The longest tail that is a numeral: 瑞金二八十二号 (road suffix omitted) is 瑞金二 + 82号.
     for i in range(m.start(), m.end()):
-        value = chinese_to_int(m.string[i:m.end()])
+        value = chinese_to_int(m.string[i : m.end()])
         if value is not None:
             return [(m.start(), i), (str(value), i, m.end())]
     return None
@@ -149,8 +162,15 @@ def _bare_room(m: re.Match) -> list[Piece]:
     return [m.span(), ("室", m.end(), m.end())]
 
 
-_STEPS = ((_LEGACY, _legacy), (_NUMERAL, _numeral), (_BUILDING, _building),
-          (_ROOM, _room), (_DASH_ROOM, _dash_room), (_NUMERAL, _numeral), (_BARE_ROOM, _bare_room))
+_STEPS = (
+    (_LEGACY, _legacy),
+    (_NUMERAL, _numeral),
+    (_BUILDING, _building),
+    (_ROOM, _room),
+    (_DASH_ROOM, _dash_room),
+    (_NUMERAL, _numeral),
+    (_BARE_ROOM, _bare_room),
+)
 
 
 def normalize_with_offsets(text: str) -> Normalized:

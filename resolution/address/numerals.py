@@ -1,4 +1,5 @@
 """Chinese numerals as clerks write them in addresses: 三百七十二 -> 372, 十五 -> 15, 二〇二六 -> 2026."""
+
 from __future__ import annotations
 
 DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -5,6 +5,7 @@
 normalised first (resolution.address.normalize); element offsets point into the input as given.
 Names come from a Gazetteer where it knows them, from suffix rules where it does not.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,24 +13,60 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from resolution.address.gazetteer import Gazetteer
-from resolution.address.normalize import Normalized, normalize_with_offsets
 from resolution.address.labels import State, label_name, label_number, label_numbered_road
+from resolution.address.normalize import Normalized, normalize_with_offsets
 from resolution.address.segment import segment_words
 
-LABELS = ("country", "prov", "city", "district", "devzone", "town", "community", "road", "subroad", "roadno",
-          "subroadno", "poi", "subpoi", "houseno", "cellno", "floorno", "roomno", "person", "assist",
-          "redundant", "otherinfo")
+LABELS = (
+    "country",
+    "prov",
+    "city",
+    "district",
+    "devzone",
+    "town",
+    "community",
+    "road",
+    "subroad",
+    "roadno",
+    "subroadno",
+    "poi",
+    "subpoi",
+    "houseno",
+    "cellno",
+    "floorno",
+    "roomno",
+    "person",
+    "assist",
+    "redundant",
+    "otherinfo",
+)
 _SEPARATORS = re.compile(r"[-/_,、.;:?*~#'\"!]")
 # A number: digits with an optional letter (B6, 12A), or a lone letter before a dash or designator (A-762, B区).
 _NUMBER = r"(?:[A-Z]{0,2}\d+[A-Z]?|[A-Z](?=[-/][A-Z]?\d|号|单元|区))(?:[-/][A-Z]{0,2}\d+[A-Z]?)*"
 _WORD_CHAR = r"[^\dA-Z\-/_,、.;:?*~#'\"!]|[A-Z](?![A-Z]?\d|[-/][A-Z]?\d|号|单元|区)"
-_TOKEN = re.compile(r"(?P<numroad>\d+号?(?:大街|大道|国道|省道|路|街|巷))"
-                    rf"|(?P<num>{_NUMBER})(?P<des>支弄|号楼|号|弄|单元|层|楼|室|铺|组|区|期|街|巷)?"
-                    rf"|(?P<word>(?:{_WORD_CHAR})+)|(?P<sep>.)")
-_DROPPED_WORDS = re.compile(r"(?P<assist>(?:斜对面|正对面|对面|交叉口|交汇处|路口|旁边|门口|附近|后面|隔壁|[东西南北]侧|楼下|旁|后门|沿街)+)"
-                            r"|(?:电联|提前致电|电话联系|null|NULL)+")
-COMPONENT_KEYS = ("district", "town", "community", "road", "lane_no", "door_no", "sub_lane", "building_no",
-                  "compound", "unit_no", "floor_no", "room_no")
+_TOKEN = re.compile(
+    r"(?P<numroad>\d+号?(?:大街|大道|国道|省道|路|街|巷))"
+    rf"|(?P<num>{_NUMBER})(?P<des>支弄|号楼|号|弄|单元|层|楼|室|铺|组|区|期|街|巷)?"
+    rf"|(?P<word>(?:{_WORD_CHAR})+)|(?P<sep>.)"
+)
+_DROPPED_WORDS = re.compile(
+    r"(?P<assist>(?:斜对面|正对面|对面|交叉口|交汇处|路口|旁边|门口|附近|后面|隔壁|[东西南北]侧|楼下|旁|后门|沿街)+)"
+    r"|(?:电联|提前致电|电话联系|null|NULL)+"
+)
+COMPONENT_KEYS = (
+    "district",
+    "town",
+    "community",
+    "road",
+    "lane_no",
+    "door_no",
+    "sub_lane",
+    "building_no",
+    "compound",
+    "unit_no",
+    "floor_no",
+    "room_no",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +108,9 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
             label_number(state, t, m.start(), m.end(), m.group("des"), numbers_left > 0)
         elif kind == "word":
             road_may_follow = not state.road and not state.poi and _door_follows(norm, tokens, k)
-            for start, end, label, canonical in segment_words(t, m.start(), m.end(), state.rank, gazetteer,
-                                                              road_may_follow):
+            for start, end, label, canonical in segment_words(
+                t, m.start(), m.end(), state.rank, gazetteer, road_may_follow
+            ):
                 label_name(state, start, end, label, canonical, gazetteer, numbers_left > 0)
         elif kind == "numroad":
             label_numbered_road(state, t, m.start(), m.end())
@@ -103,13 +141,13 @@ def _dropped(text: str, elements: list[Element]) -> list[Element]:
     """Elements for what normalisation dropped: separators (9-1148) and position words (对面, 旁)."""
     covered = [False] * len(text)
     for element in elements:
-        covered[element.start:element.end] = [True] * (element.end - element.start)
+        covered[element.start : element.end] = [True] * (element.end - element.start)
     out = []
     for m in _SEPARATORS.finditer(text):
         if not covered[m.start()]:
             out.append(Element("redundant", m.group(), m.start(), m.end()))
     for m in _DROPPED_WORDS.finditer(text):
-        if not any(covered[m.start():m.end()]):
+        if not any(covered[m.start() : m.end()]):
             out.append(Element("assist" if m.lastgroup == "assist" else "redundant", m.group(), m.start(), m.end()))
     return out
 

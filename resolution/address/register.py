@@ -3,6 +3,7 @@
 Houses come from the standard address register (``staging.address_register``); its 地址编码 is the
 house_id, stable across deliveries because the planning bureau never reuses a code.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -47,7 +48,7 @@ def _digits(value) -> str | None:
     if value is None or value == "":
         return None
     text = str(value)
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 class Register:
@@ -83,7 +84,23 @@ class Register:
 
     @classmethod
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> Register:
-        rows = con.execute("SELECT house_id, road, lane_no, door_no, compound, building_no, unit_no, room_no, "
-                           "house_kind FROM core.houses ORDER BY house_id").fetchall()
-        return cls([RegisteredHouse(r[0], r[1], _digits(r[2]), _digits(r[3]), r[4] or None, _digits(r[5]),
-                                    _digits(r[6]), _digits(r[7]), r[8]) for r in rows])
+        rows = con.execute(
+            "SELECT house_id, road, lane_no, door_no, compound, building_no, unit_no, room_no, "
+            "house_kind FROM core.houses ORDER BY house_id"
+        ).fetchall()
+        return cls(
+            [
+                RegisteredHouse(
+                    r[0],
+                    r[1],
+                    _digits(r[2]),
+                    _digits(r[3]),
+                    r[4] or None,
+                    _digits(r[5]),
+                    _digits(r[6]),
+                    _digits(r[7]),
+                    r[8],
+                )
+                for r in rows
+            ]
+        )

@@ -4,6 +4,7 @@ Each distinct address string is parsed and matched once (sources repeat addresse
 reviewer's decision in ``core.address_decisions`` (address -> house_id) wins over the matcher and is
 reused on every later run; undecided ambiguous matches wait in ``quality.address_review``.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -25,22 +26,33 @@ def record_decision(con: duckdb.DuckDBPyConnection, address: str, house_id: str,
     con.execute(MATCHES_SQL)
     if not con.execute("SELECT count(*) FROM core.houses WHERE house_id = ?", [house_id]).fetchone()[0]:
         raise ValueError(f"{house_id} is not a house_id of core.houses")
-    con.execute("INSERT OR REPLACE INTO core.address_decisions (address, house_id, decided_by) VALUES (?, ?, ?)",
-                [address, house_id, decided_by])
+    con.execute(
+        "INSERT OR REPLACE INTO core.address_decisions (address, house_id, decided_by) VALUES (?, ?, ?)",
+        [address, house_id, decided_by],
+    )
 
 
 def staged_address_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables that carry an address column."""
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'staging' AND column_name = 'address' "
-        "ORDER BY table_name").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'staging' AND column_name = 'address' "
+            "ORDER BY table_name"
+        ).fetchall()
+    ]
 
 
 def _written_address(con: duckdb.DuckDBPyConnection, source: str) -> str:
     """The address as the record gives it: a roster naming the compound in its own column (1号2单元102室
     under 小区名称) is read with the compound in front, unless the address names it already."""
-    columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                         "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
+            [source],
+        ).fetchall()
+    }
     if "compound" not in columns:
         return "address"
     return "CASE WHEN compound IS NULL OR contains(address, compound) THEN address ELSE compound || address END"
@@ -52,20 +64,26 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
         f"SELECT '{s}' AS source, _delivery_id, _file_name, _sheet, _row_number, {_written_address(con, s)} AS address "
-        f"FROM staging.\"{s}\"" for s in sources)
+        f'FROM staging."{s}"'
+        for s in sources
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")
-    distinct = [r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()]
+    distinct = [
+        r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()
+    ]
     results = match_addresses(distinct, register)
-    table = pa.table({
-        "address": distinct,
-        "house_id": [m.house_id for m in results],
-        "match_level": [m.match_level for m in results],
-        "score": pa.array([m.score for m in results], pa.float64()),
-        "margin": pa.array([m.margin for m in results], pa.float64()),
-        "match_reason": [m.match_reason for m in results],
-        "needs_review": [m.needs_review for m in results],
-        "candidates": [list(m.candidates) for m in results],
-    })
+    table = pa.table(
+        {
+            "address": distinct,
+            "house_id": [m.house_id for m in results],
+            "match_level": [m.match_level for m in results],
+            "score": pa.array([m.score for m in results], pa.float64()),
+            "margin": pa.array([m.margin for m in results], pa.float64()),
+            "match_reason": [m.match_reason for m in results],
+            "needs_review": [m.needs_review for m in results],
+            "candidates": [list(m.candidates) for m in results],
+        }
+    )
     con.register("_matched", table)
     con.execute("""
         CREATE OR REPLACE TABLE core.address_matches AS

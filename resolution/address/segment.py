@@ -5,14 +5,26 @@ first suffix that closes one (路, 镇, 小区, ...), unless that suffix is the 
 (白银路街道, 城市花园). An abbreviation from the Gazetteer never takes the name away from a suffix
 that would be left bare: 长乐 before 路 is part of the road 长乐路, not the city 长乐.
 """
+
 from __future__ import annotations
 
 import re
 
 from resolution.address.gazetteer import Entry, Gazetteer
 
-RANK = {"country": 0, "prov": 1, "city": 2, "district": 3, "devzone": 4, "town": 5, "community": 6, "road": 7,
-        "subroad": 8, "poi": 9, "subpoi": 10}
+RANK = {
+    "country": 0,
+    "prov": 1,
+    "city": 2,
+    "district": 3,
+    "devzone": 4,
+    "town": 5,
+    "community": 6,
+    "road": 7,
+    "subroad": 8,
+    "poi": 9,
+    "subpoi": 10,
+}
 ADMIN_LABELS = frozenset(("country", "prov", "city", "district", "devzone", "town", "community"))
 SUFFIXES = {
     "prov": ("省", "自治区", "特别行政区"),
@@ -22,9 +34,46 @@ SUFFIXES = {
     "town": ("街道办事处", "街办事处", "街道办", "街道", "镇", "乡"),
     "community": ("社区", "居委会", "村委会", "居委", "村"),
     "road": ("大道", "大街", "公路", "路", "街", "巷", "弄"),
-    "poi": ("小区", "花园", "公寓", "大厦", "大楼", "广场", "中心", "家园", "新村", "商城", "市场", "公司", "医院", "学校",
-            "大学", "中学", "小学", "酒店", "宾馆", "工业园", "园区", "苑", "城", "园", "府", "厦", "寓", "场", "站", "局",
-            "所", "厂", "店", "馆", "院", "楼", "厅", "坊"),
+    "poi": (
+        "小区",
+        "花园",
+        "公寓",
+        "大厦",
+        "大楼",
+        "广场",
+        "中心",
+        "家园",
+        "新村",
+        "商城",
+        "市场",
+        "公司",
+        "医院",
+        "学校",
+        "大学",
+        "中学",
+        "小学",
+        "酒店",
+        "宾馆",
+        "工业园",
+        "园区",
+        "苑",
+        "城",
+        "园",
+        "府",
+        "厦",
+        "寓",
+        "场",
+        "站",
+        "局",
+        "所",
+        "厂",
+        "店",
+        "馆",
+        "院",
+        "楼",
+        "厅",
+        "坊",
+    ),
 }
 _CLASS = {suffix: label for label, suffixes in SUFFIXES.items() for suffix in suffixes}
 _SUFFIX = re.compile("|".join(sorted(_CLASS, key=len, reverse=True)))
@@ -78,8 +127,9 @@ def _rule(t: str, start: int, end: int, admin_open: bool) -> tuple[int, str, int
     return None
 
 
-def segment_words(t: str, start: int, end: int, rank: int, gazetteer: Gazetteer,
-                  road_before_number: bool) -> list[tuple[int, int, str, str]]:
+def segment_words(
+    t: str, start: int, end: int, rank: int, gazetteer: Gazetteer, road_before_number: bool
+) -> list[tuple[int, int, str, str]]:
     """Names in ``t[start:end]`` as (start, end, label, canonical); ``rank`` is the parse's admin level so
     far and ``road_before_number`` says the run is followed by 号/弄 with no road yet (长乐372弄)."""
     out: list[tuple[int, int, str, str]] = []
@@ -114,8 +164,10 @@ def segment_words(t: str, start: int, end: int, rank: int, gazetteer: Gazetteer,
             rank = max(rank, RANK[label])
             p = stop
             continue
-        stop = next((q for q in range(p + 2, end)
-                     if _known(t, q, end, admin_open, _rule(t, q, end, admin_open), gazetteer)), end)
+        stop = next(
+            (q for q in range(p + 2, end) if _known(t, q, end, admin_open, _rule(t, q, end, admin_open), gazetteer)),
+            end,
+        )
         label = _unknown(rank, admin_open, stop == end)
         out.append((p, stop, label, t[p:stop]))
         rank = max(rank, RANK[label])
@@ -123,8 +175,9 @@ def segment_words(t: str, start: int, end: int, rank: int, gazetteer: Gazetteer,
     return out
 
 
-def _known(t: str, start: int, end: int, admin_open: bool, rule: tuple[int, str, int] | None,
-           gazetteer: Gazetteer) -> tuple[int, Entry] | None:
+def _known(
+    t: str, start: int, end: int, admin_open: bool, rule: tuple[int, str, int] | None, gazetteer: Gazetteer
+) -> tuple[int, Entry] | None:
     """The gazetteer's longest name at ``start``, unless it would leave a suffix bare (长乐|路) or cut
     one in two (朝阳街|道)."""
     known = gazetteer.longest(t, start, end)
@@ -152,4 +205,3 @@ def _unknown(rank: int, admin_open: bool, at_end: bool) -> str:
     if admin_open and rank < RANK["community"] and not at_end:
         return "town" if rank < RANK["town"] else "community"
     return "poi"
-

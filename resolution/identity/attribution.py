@@ -8,6 +8,7 @@ linked in ``core.business_records``); a shop named in the free text ("木子便�
 event's house. ``core.attributed_sources`` groups each source's events by what they are attributed
 to: five unrelated-looking 12345 complaints about one noodle stall are one row with five events.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors.spec import SourceSpec
-from resolution.identity.business_names import SIGN_WORDS, brand, branch, normalize_name
+from resolution.identity.business_names import SIGN_WORDS, branch, brand, normalize_name
 
 _MENTION = re.compile(f"({'|'.join(SIGN_WORDS)})(?:店)?(?:\\(([^()]{{1,12}}?)店\\))?")
 _RELATIVE = ("楼下", "隔壁", "对面", "旁边", "楼下的", "隔壁的", "对面的", "门口的")
@@ -57,10 +58,17 @@ class BusinessIndex:
                 SELECT business_id, shop_name AS name FROM core.business_records
                 UNION ALL SELECT business_id, legal_name FROM core.business_records)
             WHERE name IS NOT NULL""").fetchall()
-        houses = dict(con.execute("SELECT business_id, house_id FROM core.businesses "
-                                  "WHERE house_id IS NOT NULL AND NOT is_deregistered").fetchall())
-        doors = dict(con.execute("SELECT house_id, road || coalesce(lane_no || '弄', '') || coalesce(door_no || '号', '') "
-                                 "FROM core.houses").fetchall())
+        houses = dict(
+            con.execute(
+                "SELECT business_id, house_id FROM core.businesses WHERE house_id IS NOT NULL AND NOT is_deregistered"
+            ).fetchall()
+        )
+        doors = dict(
+            con.execute(
+                "SELECT house_id, road || coalesce(lane_no || '弄', '') || coalesce(door_no || '号', '') "
+                "FROM core.houses"
+            ).fetchall()
+        )
         return cls(names, houses, doors)
 
     def mentioned(self, text: str, house_id: str | None) -> Attribution | None:
@@ -68,7 +76,7 @@ class BusinessIndex:
         text = normalize_name(text)
         for m in _MENTION.finditer(text):
             word, branch_road = m.group(1), m.group(2)
-            before = text[max(0, m.start() - 6):m.start()]
+            before = text[max(0, m.start() - 6) : m.start()]
             k = next((k for k in range(len(before)) if (before[k:], word) in self.by_brand), None)  # longest brand
             if k is None:
                 if before.endswith(_RELATIVE) and house_id:
@@ -77,22 +85,33 @@ class BusinessIndex:
             found, shop = self.by_brand[(before[k:], word)], before[k:] + m.group(0)
             candidates = sorted(found)
             if branch_road and len(candidates) > 1:
-                candidates = [b for b in candidates if any(branch(n) == branch_road for n in self.names[b])
-                              or self.door.get(self.house.get(b, ""), "").startswith(branch_road)] or candidates
+                candidates = [
+                    b
+                    for b in candidates
+                    if any(branch(n) == branch_road for n in self.names[b])
+                    or self.door.get(self.house.get(b, ""), "").startswith(branch_road)
+                ] or candidates
             if len(candidates) > 1 and house_id:
                 candidates = [b for b in candidates if self.house.get(b) == house_id] or candidates
             if len(candidates) == 1:
                 at_house = self.house.get(candidates[0]) == house_id
-                return Attribution(candidates[0], "named_in_text", 0.95 if at_house else 0.9,
-                                   f"text names {shop}" + ("; at the event's house" if at_house else ""))
+                return Attribution(
+                    candidates[0],
+                    "named_in_text",
+                    0.95 if at_house else 0.9,
+                    f"text names {shop}" + ("; at the event's house" if at_house else ""),
+                )
             return Attribution(None, "ambiguous", 0.0, f"text names {shop}: {len(candidates)} businesses")
         return None
 
     def _nearby(self, word: str, house_id: str) -> Attribution | None:
         """楼下面馆: the business of that trade at the event's door."""
         door = self.door.get(house_id)
-        near = [b for b, h in self.house.items() if self.door.get(h) == door
-                and any(re.sub(r"\(.*\)$", "", n).endswith(word) for n in self.names[b])]
+        near = [
+            b
+            for b, h in self.house.items()
+            if self.door.get(h) == door and any(re.sub(r"\(.*\)$", "", n).endswith(word) for n in self.names[b])
+        ]
         if len(near) == 1:
             return Attribution(near[0], "nearby_in_text", 0.8, f"text names the {word} near the event's door")
         return None
@@ -105,8 +124,13 @@ class BusinessIndex:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
-    return {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
+            [source],
+        ).fetchall()
+    }
 
 
 def event_id_sql(spec: SourceSpec) -> str:
@@ -125,12 +149,12 @@ def _stage_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> No
     parts = []
     for spec in specs:
         cols = _columns(con, spec.name)
-        col = lambda c, kind="VARCHAR": f"s.{c}::{kind}" if c in cols else f"NULL::{kind}"  # noqa: E731
+        col = lambda c, kind="VARCHAR", cols=cols: f"s.{c}::{kind}" if c in cols else f"NULL::{kind}"
         parts.append(f"""
             SELECT s._source, s._delivery_id, s._row_number, s._sheet, {event_id_sql(spec)} AS event_id,
-                   {col('category')} AS category, {col('occurred_at', 'TIMESTAMP')} AS occurred_at,
-                   {col('closed_at', 'TIMESTAMP')} AS closed_at, {col('credit_code')} AS credit_code,
-                   {col('description')} AS description, m.house_id AS address_house, m.match_level, br.business_id AS linked
+                   {col("category")} AS category, {col("occurred_at", "TIMESTAMP")} AS occurred_at,
+                   {col("closed_at", "TIMESTAMP")} AS closed_at, {col("credit_code")} AS credit_code,
+                   {col("description")} AS description, m.house_id AS address_house, m.match_level, br.business_id AS linked
             FROM staging."{spec.name}" s
             LEFT JOIN core.address_matches m ON m.source = s._source AND m._delivery_id = s._delivery_id
              AND m._row_number = s._row_number AND m._sheet IS NOT DISTINCT FROM s._sheet
@@ -171,10 +195,17 @@ def _address_part(text: str) -> str:
 def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> dict[str, int]:
     """Rebuild core.event_attributions and the core.attributed_sources view from the staged rows of
     these event sources (those in the warehouse); returns counts per attribution rule."""
-    staged = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
+    staged = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        ).fetchall()
+    }
     _stage_events(con, [spec for spec in specs if spec.name in staged])
     index = BusinessIndex.from_warehouse(con)
-    by_code = dict(con.execute("SELECT credit_code, business_id FROM core.businesses WHERE credit_code IS NOT NULL").fetchall())
+    by_code = dict(
+        con.execute("SELECT credit_code, business_id FROM core.businesses WHERE credit_code IS NOT NULL").fetchall()
+    )
     rows = con.execute("""SELECT _source, _delivery_id, _row_number, _sheet, credit_code, description, address_house,
                                  match_level, linked FROM _events""").fetchall()
     texts = sorted({d for *_, d, house, level, _ in rows if d and (house is None or level not in _LEVELS)})
@@ -187,16 +218,29 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
             house_rule = f"address in text ({text_level})"
         elif house_rule is None:
             house = None
-        found = (Attribution(by_code[code], "credit_code", 1.0, f"credit code {code}") if code in by_code
-                 else Attribution(linked, "shop_name", 0.95, "the event's shop name, linked to the business") if linked
-                 else (index.mentioned(text, house) if text else None) or index.only_at(house)
-                 or Attribution(None, "none", 0.0, "no business named or at the house"))
+        found = (
+            Attribution(by_code[code], "credit_code", 1.0, f"credit code {code}")
+            if code in by_code
+            else Attribution(linked, "shop_name", 0.95, "the event's shop name, linked to the business")
+            if linked
+            else (index.mentioned(text, house) if text else None)
+            or index.only_at(house)
+            or Attribution(None, "none", 0.0, "no business named or at the house")
+        )
         if house is None and found.business_id and found.business_id in index.house:
             house, house_rule = index.house[found.business_id], "the business's house"
-        for key, value in (("_source", source), ("_delivery_id", delivery), ("_row_number", row_number),
-                           ("_sheet", sheet), ("house_id", house), ("house_rule", house_rule or "none"),
-                           ("business_id", found.business_id), ("attribution_rule", found.rule),
-                           ("score", found.score), ("evidence", found.evidence)):
+        for key, value in (
+            ("_source", source),
+            ("_delivery_id", delivery),
+            ("_row_number", row_number),
+            ("_sheet", sheet),
+            ("house_id", house),
+            ("house_rule", house_rule or "none"),
+            ("business_id", found.business_id),
+            ("attribution_rule", found.rule),
+            ("score", found.score),
+            ("evidence", found.evidence),
+        ):
             out[key].append(value)
     con.register("_attributed", pa.table(out))
     con.execute("""

@@ -5,6 +5,7 @@
 NAME HOUSE_ID same|different`` records whether that name is that business (``same``) or a business
 of its own (``different``) in ``core.business_decisions``.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -19,17 +20,24 @@ CREATE TABLE IF NOT EXISTS core.business_decisions (
 """
 
 
-def record_business_decision(con: duckdb.DuckDBPyConnection, name: str, house_id: str, decision: str,
-                             decided_by: str) -> None:
+def record_business_decision(
+    con: duckdb.DuckDBPyConnection, name: str, house_id: str, decision: str, decided_by: str
+) -> None:
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     con.execute(DECISIONS_SQL)
-    con.execute("INSERT OR REPLACE INTO core.business_decisions (name, house_id, decision, decided_by) "
-                "VALUES (?, ?, ?, ?)", [name, house_id, decision, decided_by])
+    con.execute(
+        "INSERT OR REPLACE INTO core.business_decisions (name, house_id, decision, decided_by) VALUES (?, ?, ?, ?)",
+        [name, house_id, decision, decided_by],
+    )
 
 
 def business_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """(name as written, house_id) -> decision."""
     con.execute(DECISIONS_SQL)
-    return {(name, house): decision for name, house, decision in
-            con.execute("SELECT name, house_id, decision FROM core.business_decisions").fetchall()}
+    return {
+        (name, house): decision
+        for name, house, decision in con.execute(
+            "SELECT name, house_id, decision FROM core.business_decisions"
+        ).fetchall()
+    }

@@ -8,6 +8,7 @@ opens the next. The first period starts at the record's own date (成立日期, 
 is earlier, unless it says deregistered (注销: since when is not known, so from the delivery); the last stays open while the source's latest delivery still lists the business, and
 ends the day before the first delivery that no longer did otherwise.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,15 +27,20 @@ def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
     """One row per business, source and delivery observed on or before ``as_of`` with what that delivery said."""
     parts = []
     for source in BUSINESS_HISTORY_SOURCES:
-        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                             "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
+                [source],
+            ).fetchall()
+        }
         if not columns:
             continue
-        staged = lambda c: f"s.{c}" if c in columns else "NULL::VARCHAR"  # noqa: E731
+        staged = lambda c, columns=columns: f"s.{c}" if c in columns else "NULL::VARCHAR"
         parts.append(f"""
             SELECT r.business_id, r._source AS source, r._delivery_id AS delivery_id, {OBSERVED_ON} AS observed_on,
-                   d.loaded_at, r.valid_from AS record_from, r.legal_name, r.shop_name, {staged('entity_type')} AS entity_type,
-                   {staged('category')} AS category, r.status, r.house_id
+                   d.loaded_at, r.valid_from AS record_from, r.legal_name, r.shop_name, {staged("entity_type")} AS entity_type,
+                   {staged("category")} AS category, r.status, r.house_id
             FROM core.business_records r
             JOIN staging."{source}" s ON s._delivery_id = r._delivery_id AND s._row_number = r._row_number
              AND s._sheet IS NOT DISTINCT FROM r._sheet
@@ -45,7 +51,7 @@ def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
     said = ", ".join(f"mode({a} ORDER BY {a}) AS {a}" for a in ATTRIBUTES)  # ties: the same value every run
     return f"""SELECT business_id, source, delivery_id, any_value(observed_on) AS observed_on,
                       any_value(loaded_at) AS loaded_at, min(record_from) AS record_from, {said}
-               FROM ({' UNION ALL '.join(parts)}) GROUP BY business_id, source, delivery_id"""
+               FROM ({" UNION ALL ".join(parts)}) GROUP BY business_id, source, delivery_id"""
 
 
 def build_business_history(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> int:
@@ -63,7 +69,7 @@ def build_business_history(con: duckdb.DuckDBPyConnection, as_of: date | None = 
         numbered AS (SELECT *, sum(is_change::INTEGER) OVER (PARTITION BY business_id, source ORDER BY observed_on, loaded_at)
                                AS period FROM changes),
         periods AS (
-            SELECT n.business_id, n.source, n.period, {', '.join(f'any_value(n.{a}) AS {a}' for a in ATTRIBUTES)},
+            SELECT n.business_id, n.source, n.period, {", ".join(f"any_value(n.{a}) AS {a}" for a in ATTRIBUTES)},
                    min(n.observed_on) AS first_observed_on, max(n.observed_on) AS last_observed_on,
                    CASE WHEN n.period = 1 AND NOT coalesce(any_value(n.status) LIKE '%注销%', false)
                         THEN least(min(n.record_from), min(n.observed_on)) ELSE min(n.observed_on) END AS valid_from,
@@ -73,7 +79,7 @@ def build_business_history(con: duckdb.DuckDBPyConnection, as_of: date | None = 
                CASE WHEN p.in_latest THEN NULL
                     ELSE (coalesce(lead(p.valid_from) OVER (PARTITION BY p.business_id, p.source ORDER BY p.period),
                                    d.next_observed_on) - INTERVAL 1 DAY)::DATE END AS valid_to,
-               {', '.join(f'p.{a}' for a in ATTRIBUTES)}, coalesce(p.status LIKE '%注销%', false) AS is_deregistered,
+               {", ".join(f"p.{a}" for a in ATTRIBUTES)}, coalesce(p.status LIKE '%注销%', false) AS is_deregistered,
                p.first_observed_on, p.last_observed_on, p.deliveries
         FROM periods p JOIN deliveries d ON d.source = p.source AND d.observed_on = p.last_observed_on
         ORDER BY p.business_id, p.source, p.valid_from""")

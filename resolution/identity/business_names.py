@@ -5,6 +5,7 @@ legal-name boilerplate (region, industry, legal form) and the branch suffix, and
 left, the brand ("蓝山"). ``brand`` gives that core, ``branch`` the branch's road, ``names_agree``
 the score used in linking and in finding shops named in free text.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,75 @@ import unicodedata
 from functools import lru_cache
 
 # Longest first, so 餐饮管理 goes before 餐饮; a term is stripped only where the rest keeps a brand.
-_REGIONS = ("上海市", "上海", "黄浦区", "卢湾区", "静安区", "徐汇区", "长宁区", "普陀区", "虹口区", "杨浦区",
-            "浦东新区", "闵行区", "宝山区", "嘉定区", "松江区", "青浦区", "奉贤区", "金山区", "崇明区")
+_REGIONS = (
+    "上海市",
+    "上海",
+    "黄浦区",
+    "卢湾区",
+    "静安区",
+    "徐汇区",
+    "长宁区",
+    "普陀区",
+    "虹口区",
+    "杨浦区",
+    "浦东新区",
+    "闵行区",
+    "宝山区",
+    "嘉定区",
+    "松江区",
+    "青浦区",
+    "奉贤区",
+    "金山区",
+    "崇明区",
+)
 _LEGAL_FORMS = ("有限责任公司", "股份有限公司", "有限公司", "分公司", "个体工商户", "个人独资企业", "合伙企业", "公司")
-_INDUSTRIES = ("餐饮管理", "餐饮服务", "餐饮", "食品", "商贸", "贸易", "美容美发", "美发", "洗涤服务", "园艺",
-               "服饰", "房地产经纪", "文化传播", "电子科技", "科技", "信息技术", "咨询", "实业", "企业管理")
+_INDUSTRIES = (
+    "餐饮管理",
+    "餐饮服务",
+    "餐饮",
+    "食品",
+    "商贸",
+    "贸易",
+    "美容美发",
+    "美发",
+    "洗涤服务",
+    "园艺",
+    "服饰",
+    "房地产经纪",
+    "文化传播",
+    "电子科技",
+    "科技",
+    "信息技术",
+    "咨询",
+    "实业",
+    "企业管理",
+)
 # What a sign says the shop is; kept apart from the brand so 蓝山咖啡 and 蓝山餐厅 share a brand.
-SIGN_WORDS = ("便利店", "工作室", "咖啡", "酒吧", "面馆", "餐厅", "小吃", "烘焙", "茶饮", "美发", "洗衣", "花艺",
-              "服饰", "房产", "超市", "饭店", "酒家", "火锅", "烧烤", "书店", "药房", "水果", "面包")
+SIGN_WORDS = (
+    "便利店",
+    "工作室",
+    "咖啡",
+    "酒吧",
+    "面馆",
+    "餐厅",
+    "小吃",
+    "烘焙",
+    "茶饮",
+    "美发",
+    "洗衣",
+    "花艺",
+    "服饰",
+    "房产",
+    "超市",
+    "饭店",
+    "酒家",
+    "火锅",
+    "烧烤",
+    "书店",
+    "药房",
+    "水果",
+    "面包",
+)
 _BRANCH = re.compile(r"[(]([^()]*?)(?:分)?店[)]$")
 _FORM_SUFFIX = re.compile(r"[(](?:普通合伙|有限合伙|个体工商户)[)]$")
 
@@ -47,7 +109,7 @@ def branch(name: str) -> str | None:
 def _strip(text: str, terms: tuple[str, ...], *, prefix: bool) -> str:
     for term in terms:
         if prefix and text.startswith(term) and len(text) > len(term) + 1:
-            return text[len(term):]
+            return text[len(term) :]
         if not prefix and text.endswith(term) and len(text) > len(term) + 1:
             return text[: -len(term)]
     return text
@@ -70,7 +132,7 @@ def brand(name: str) -> str:
 def sign_word(name: str) -> str | None:
     """What the sign says the shop is (咖啡, 面馆, ...), or None."""
     text = _BRANCH.sub("", normalize_name(name))
-    return next((w for w in SIGN_WORDS if text.endswith(w) or text.endswith(w + "店")), None)
+    return next((w for w in SIGN_WORDS if text.endswith((w, w + "店"))), None)
 
 
 def names_agree(a: str, b: str) -> float:

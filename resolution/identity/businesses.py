@@ -15,6 +15,7 @@ Distinct (code, names, phone, house) signatures are linked, not rows: a shop pat
 one signature. Ids survive re-runs: a business keeps the id most of its earlier records had;
 merges and splits are written to ``core.business_id_history``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,15 @@ from resolution.identity.business_names import branch, brand, names_agree, sign_
 
 NAME_AGREES = 0.9
 RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
-_COLUMNS = {"credit_code": "VARCHAR", "legal_name": "VARCHAR", "shop_name": "VARCHAR", "phone": "VARCHAR",
-            "status": "VARCHAR", "valid_from": "DATE", "valid_to": "DATE"}
+_COLUMNS = {
+    "credit_code": "VARCHAR",
+    "legal_name": "VARCHAR",
+    "shop_name": "VARCHAR",
+    "phone": "VARCHAR",
+    "status": "VARCHAR",
+    "valid_from": "DATE",
+    "valid_to": "DATE",
+}
 
 TABLES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
@@ -44,18 +52,29 @@ CREATE TABLE IF NOT EXISTS core.business_id_history (
 
 def business_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables whose rows can name a business: a credit code, legal name or shop name column."""
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
-        "AND column_name IN ('credit_code', 'legal_name', 'shop_name') ORDER BY table_name").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
+            "AND column_name IN ('credit_code', 'legal_name', 'shop_name') ORDER BY table_name"
+        ).fetchall()
+    ]
 
 
 def _stage_records(con: duckdb.DuckDBPyConnection) -> None:
     """``_business_records``: every business-naming row with its house (room or door level only)."""
     parts = []
     for source in business_sources(con):
-        present = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                             "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
-        cols = ", ".join(f"s.{c}::{kind} AS {c}" if c in present else f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items())
+        present = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
+                [source],
+            ).fetchall()
+        }
+        cols = ", ".join(
+            f"s.{c}::{kind} AS {c}" if c in present else f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items()
+        )
         where = " OR ".join(f"s.{c} IS NOT NULL" for c in ("credit_code", "legal_name", "shop_name") if c in present)
         parts.append(f"""
             SELECT s._source, s._delivery_id, s._row_number, s._sheet, {cols},
@@ -66,8 +85,10 @@ def _stage_records(con: duckdb.DuckDBPyConnection) -> None:
             WHERE {where}""")
     if not parts:  # no source names a business: an empty table of the same shape
         cols = ", ".join(f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items())
-        parts.append("SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::BIGINT AS _row_number, "
-                     f"NULL::VARCHAR AS _sheet, {cols}, NULL::VARCHAR AS house_id WHERE false")
+        parts.append(
+            "SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::BIGINT AS _row_number, "
+            f"NULL::VARCHAR AS _sheet, {cols}, NULL::VARCHAR AS house_id WHERE false"
+        )
     con.execute("CREATE OR REPLACE TEMP TABLE _business_records AS " + " UNION ALL ".join(parts))
 
 
@@ -121,7 +142,7 @@ def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], st
             by_house[house].append(business)
         links[i] = _Link(business, "credit_code", 1.0, f"credit code {code}")
     houseless = []
-    for i, (code, legal, shop, phone, house) in enumerate(signatures):
+    for i, (_code, legal, shop, phone, house) in enumerate(signatures):
         if links[i] is not None:
             continue
         names = [n for n in (legal, shop) if n]
@@ -145,18 +166,22 @@ def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], st
             links[i] = _Link(business, "house_and_name", score, f"same house; name agrees ({score:.2f})")
         elif len(candidates) == 1 and candidates[0].credit_code:
             score, business = scored[0]
-            links[i] = _Link(business, "house", 0.8, f"the only business at the house; name agrees {score:.2f}",
-                             doubtful=score < 0.5)
+            links[i] = _Link(
+                business, "house", 0.8, f"the only business at the house; name agrees {score:.2f}", doubtful=score < 0.5
+            )
         else:
             anchor = f"house:{house}:{brand(names[0]) if names else ''}"
             business = next((b for b in candidates if b.anchor == anchor), None)
             if business is None:
                 business = _Business(anchor=anchor, houses={house})
                 by_house[house].append(business)
-            links[i] = _Link(business, "house_and_name", 0.9, "same house and brand, no credit code",
-                             doubtful=len(candidates) > 1)
+            links[i] = _Link(
+                business, "house_and_name", 0.9, "same house and brand, no credit code", doubtful=len(candidates) > 1
+            )
         if decision == "same" and links[i].doubtful:
-            links[i] = _Link(links[i].business, links[i].rule, links[i].weight, links[i].evidence + "; confirmed by a reviewer")
+            links[i] = _Link(
+                links[i].business, links[i].rule, links[i].weight, links[i].evidence + "; confirmed by a reviewer"
+            )
         links[i].business.names |= set(names)
         links[i].business.phones |= {phone} if phone else set()
     known = [b for bs in by_house.values() for b in bs] + [b for b in by_code.values() if not b.houses]
@@ -168,6 +193,7 @@ def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], st
 
 def _link_without_house(names: list[str], phone: str | None, known: list[_Business]) -> _Link:
     """A record without a house: the one business whose name and branch agree, or whose phone does."""
+
     def branch_fits(b: _Business) -> bool:
         roads = {branch(n) for n in names} - {None}
         return not roads or any(branch(n) in roads for n in b.names)
@@ -179,8 +205,13 @@ def _link_without_house(names: list[str], phone: str | None, known: list[_Busine
     if len(by_phone) == 1:
         return _Link(by_phone[0], "phone", 0.85, "phone agrees; no house")
     anchor = f"name:{brand(names[0]) if names else ''}:{phone or ''}"
-    return _Link(_Business(anchor=anchor, names=set(names)), "alone", 0.0,
-                 f"no house; {len(named)} businesses by name, {len(by_phone)} by phone", doubtful=bool(named))
+    return _Link(
+        _Business(anchor=anchor, names=set(names)),
+        "alone",
+        0.0,
+        f"no house; {len(named)} businesses by name, {len(by_phone)} by phone",
+        doubtful=bool(named),
+    )
 
 
 def _minted_id(anchor: str) -> str:
@@ -192,13 +223,18 @@ def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
     """``_business_ids`` (anchor -> business_id): each cluster keeps the id most of its records had
     before; a second cluster claiming the same id is a split and gets a new one; ids a cluster
     absorbed are merges. Changes are appended to core.business_id_history."""
-    had_ids = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' "
-                          "AND table_name = 'business_records'").fetchone()[0]
-    votes = con.execute("""
+    had_ids = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'business_records'"
+    ).fetchone()[0]
+    votes = (
+        con.execute("""
         SELECT l.anchor, r.business_id, count(*) AS records FROM _business_links l JOIN core.business_records r
           ON r._source = l._source AND r._delivery_id = l._delivery_id AND r._row_number = l._row_number
          AND r._sheet IS NOT DISTINCT FROM l._sheet
-        GROUP BY ALL""").fetchall() if had_ids else []
+        GROUP BY ALL""").fetchall()
+        if had_ids
+        else []
+    )
     sizes = dict(con.execute("SELECT anchor, count(*) FROM _business_links GROUP BY 1").fetchall())
     claims: dict[str, Counter] = defaultdict(Counter)
     for anchor, business_id, records in votes:
@@ -218,11 +254,15 @@ def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _business_ids AS SELECT * FROM _ids")
     con.unregister("_ids")
     if history:
-        change, business_id, from_id, records = (list(column) for column in zip(*history))
-        con.register("_history", pa.table({"change": change, "business_id": business_id,
-                                           "from_business_id": from_id, "records": records}))
-        con.execute("INSERT INTO core.business_id_history (change, business_id, from_business_id, records) "
-                    "SELECT * FROM _history")
+        change, business_id, from_id, records = (list(column) for column in zip(*history, strict=False))
+        con.register(
+            "_history",
+            pa.table({"change": change, "business_id": business_id, "from_business_id": from_id, "records": records}),
+        )
+        con.execute(
+            "INSERT INTO core.business_id_history (change, business_id, from_business_id, records) "
+            "SELECT * FROM _history"
+        )
         con.unregister("_history")
 
 
@@ -230,18 +270,28 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rebuild core.business_records, core.businesses and quality.business_review; returns counts."""
     con.execute(TABLES_SQL)
     _stage_records(con)
-    signatures = con.execute("SELECT DISTINCT credit_code, legal_name, shop_name, phone, house_id "
-                             "FROM _business_records ORDER BY ALL").fetchall()
+    signatures = con.execute(
+        "SELECT DISTINCT credit_code, legal_name, shop_name, phone, house_id FROM _business_records ORDER BY ALL"
+    ).fetchall()
     links = link_signatures(signatures, business_decisions(con))
-    con.register("_links", pa.table({
-        "credit_code": [s[0] for s in signatures], "legal_name": [s[1] for s in signatures],
-        "shop_name": [s[2] for s in signatures], "phone": [s[3] for s in signatures],
-        "house_id": [s[4] for s in signatures],
-        "anchor": [link.business.anchor for link in links], "match_rule": [link.rule for link in links],
-        "match_weight": pa.array([link.weight for link in links], pa.float64()),
-        "evidence": [link.evidence for link in links], "doubtful": [link.doubtful for link in links],
-        "candidate_houses": [sorted(link.business.houses) for link in links],
-    }))
+    con.register(
+        "_links",
+        pa.table(
+            {
+                "credit_code": [s[0] for s in signatures],
+                "legal_name": [s[1] for s in signatures],
+                "shop_name": [s[2] for s in signatures],
+                "phone": [s[3] for s in signatures],
+                "house_id": [s[4] for s in signatures],
+                "anchor": [link.business.anchor for link in links],
+                "match_rule": [link.rule for link in links],
+                "match_weight": pa.array([link.weight for link in links], pa.float64()),
+                "evidence": [link.evidence for link in links],
+                "doubtful": [link.doubtful for link in links],
+                "candidate_houses": [sorted(link.business.houses) for link in links],
+            }
+        ),
+    )
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _business_links AS
         SELECT r.*, l.anchor, l.match_rule, l.match_weight, l.evidence, l.doubtful
@@ -267,10 +317,17 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         WHERE l.doubtful OR (l.credit_code IS NOT NULL AND l.match_rule <> 'credit_code')
         GROUP BY ALL ORDER BY records DESC, name
     """)
-    return dict(zip(("records", "businesses", "review"), (
-        con.execute("SELECT count(*) FROM core.business_records").fetchone()[0],
-        con.execute("SELECT count(*) FROM core.businesses").fetchone()[0],
-        con.execute("SELECT count(*) FROM quality.business_review").fetchone()[0])))
+    return dict(
+        zip(
+            ("records", "businesses", "review"),
+            (
+                con.execute("SELECT count(*) FROM core.business_records").fetchone()[0],
+                con.execute("SELECT count(*) FROM core.businesses").fetchone()[0],
+                con.execute("SELECT count(*) FROM quality.business_review").fetchone()[0],
+            ),
+            strict=False,
+        )
+    )
 
 
 def _write_businesses(con: duckdb.DuckDBPyConnection) -> None:
@@ -289,8 +346,15 @@ def _write_businesses(con: duckdb.DuckDBPyConnection) -> None:
         FROM _business_links l JOIN _business_ids i USING (anchor)
         GROUP BY i.business_id""")
     rows = con.execute("SELECT business_id, sign_name, legal_name FROM _businesses").fetchall()
-    con.register("_trades", pa.table({"business_id": [r[0] for r in rows],
-                                      "category": [sign_word(r[1] or "") or sign_word(r[2] or "") for r in rows]}))
+    con.register(
+        "_trades",
+        pa.table(
+            {
+                "business_id": [r[0] for r in rows],
+                "category": [sign_word(r[1] or "") or sign_word(r[2] or "") for r in rows],
+            }
+        ),
+    )
     con.execute("""
         CREATE OR REPLACE TABLE core.businesses AS
         SELECT b.business_id, b.legal_name, b.sign_name, b.credit_code, b.house_id, t.category, b.sources,

@@ -5,6 +5,7 @@ A value is either usable in full (a checked ID number, a normalised phone), part
 ID number Excel turned into ``3.10101E+17``). Checksums are python-stdnum's; phones are parsed by
 ``phonenumbers``. Facts derived from an ID number (birth date, sex, division) cross-check the ledger.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,7 +65,7 @@ class IdNumber:
         """No visible position disagrees (a masked number agrees with its full form)."""
         if not self.pattern or not other.pattern:
             return True
-        return all(a == b or MASK in (a, b) for a, b in zip(self.pattern, other.pattern))
+        return all(a == b or MASK in (a, b) for a, b in zip(self.pattern, other.pattern, strict=False))
 
 
 def _date(yyyymmdd: str) -> dt.date | None:
@@ -209,7 +210,26 @@ def read_name(written: str | None) -> tuple[str | None, str | None, str | None]:
     return name, surname(name), None
 
 
-_COMPOUND_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 钟离".split())
+_COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+        "钟离",
+    ]
+)
 
 
 def name_sound(name: str | None) -> str | None:

@@ -12,6 +12,7 @@ One row per (link_kind, person, business or event, house): the dates the sources
 - business <-> house (``premises``): a business record at its matched house;
 - event <-> house (``event_house``) and event <-> business (``event_business``): the attributions.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -63,8 +64,12 @@ ORDER BY link_kind, house_id, person_id, business_id, event_id
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
@@ -82,12 +87,17 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     for source, (kind, dated) in PERSON_HOUSE_KINDS.items():
         if not _has_table(con, "staging", source):
             continue
-        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                             "WHERE table_schema = 'staging' AND table_name = ?", [source]).fetchall()}
-        date = lambda c: f"s.{c}" if dated and c in columns else "NULL::DATE"  # noqa: E731
+        columns = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
+                [source],
+            ).fetchall()
+        }
+        date = lambda c, dated=dated, columns=columns: f"s.{c}" if dated and c in columns else "NULL::DATE"
         parts.append(f"""
             SELECT '{kind}' AS link_kind, p.person_id, m.house_id, s._source AS source, s._delivery_id AS delivery_id,
-                   {OBSERVED_ON} AS observed_on, d.loaded_at, {date('valid_from')} AS record_from, {date('valid_to')} AS record_to
+                   {OBSERVED_ON} AS observed_on, d.loaded_at, {date("valid_from")} AS record_from, {date("valid_to")} AS record_to
             FROM staging."{source}" s
             JOIN meta.deliveries d ON d.delivery_id = s._delivery_id
             JOIN core.person_records p ON p._source = s._source AND p._delivery_id = s._delivery_id
@@ -103,7 +113,7 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
                CASE WHEN bool_or(in_latest AND record_to IS NULL) THEN NULL ELSE max(valid_to) END,
                list(DISTINCT source ORDER BY source), sum(records)
         FROM (
-            WITH observed AS ({' UNION ALL '.join(parts)}),
+            WITH observed AS ({" UNION ALL ".join(parts)}),
             {DELIVERY_SEQUENCE},
             ties AS (
                 SELECT link_kind, person_id, house_id, o.source, coalesce(min(record_from), min(observed_on)) AS valid_from,

@@ -10,6 +10,7 @@ evidence first:
    tail; pairs above ``MATCH_PROBABILITY`` join, strongest first, unless the join would give one
    person two different ID numbers or two sexes: those pairs go to ``quality.person_review``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,27 +25,41 @@ from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, 
 MATCH_PROBABILITY = 0.99
 RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
 # (party, name column, ID number column, phone column): where a staged row names a person.
-PARTIES = (("subject", "name", "id_number", "phone"), ("subject", "person_name", "id_number", "phone"),
-           ("counterpart", "counterpart_name", "counterpart_id_number", "counterpart_phone"))
+PARTIES = (
+    ("subject", "name", "id_number", "phone"),
+    ("subject", "person_name", "id_number", "phone"),
+    ("counterpart", "counterpart_name", "counterpart_id_number", "counterpart_phone"),
+)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_schema = 'staging' AND table_name = ?", [table]).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
 
 
 def person_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables with a column that names a person."""
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
-        "AND column_name IN ('name', 'person_name', 'counterpart_name') ORDER BY table_name").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
+            "AND column_name IN ('name', 'person_name', 'counterpart_name') ORDER BY table_name"
+        ).fetchall()
+    ]
 
 
 def _id_number_lost(alias: str) -> str:
     """The row delivered an ID number that staging could not read (3.10101E+17): it names its person all the same."""
-    return (f"EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.is_row_kept AND q.rule = 'transform_id_number' "
-            f"AND q.source = {alias}._source AND q.delivery_id = {alias}._delivery_id "
-            f"AND q.sheet IS NOT DISTINCT FROM {alias}._sheet AND q.row_number = {alias}._row_number)")
+    return (
+        f"EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.is_row_kept AND q.rule = 'transform_id_number' "
+        f"AND q.source = {alias}._source AND q.delivery_id = {alias}._delivery_id "
+        f"AND q.sheet IS NOT DISTINCT FROM {alias}._sheet AND q.row_number = {alias}._row_number)"
+    )
 
 
 def stage_records(con: duckdb.DuckDBPyConnection) -> None:
@@ -55,8 +70,10 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
         for party, name, id_number, phone in PARTIES:
             if name not in present:
                 continue
-            def col(c: str, kind: str = "VARCHAR") -> str:
+
+            def col(c: str, kind: str = "VARCHAR", present: set = present) -> str:
                 return f"s.{c}::{kind}" if c in present else f"NULL::{kind}"
+
             own = party == "subject"
             where = f"s.{name} IS NOT NULL OR {col(id_number)} IS NOT NULL"
             if name == "person_name":  # an event's name alone is the staff member who wrote it down
@@ -64,17 +81,19 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
             parts.append(f"""
                 SELECT s._source, s._delivery_id, s._file_name, s._row_number, s._sheet, '{party}' AS party,
                        s.{name}::VARCHAR AS name, {col(id_number)} AS id_number, {col(phone)} AS phone,
-                       {col('sex') if own else 'NULL::VARCHAR'} AS sex,
-                       {col('birth_date', 'DATE') if own else 'NULL::DATE'} AS birth_date,
-                       {"CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END" if own else 'NULL'}::VARCHAR
+                       {col("sex") if own else "NULL::VARCHAR"} AS sex,
+                       {col("birth_date", "DATE") if own else "NULL::DATE"} AS birth_date,
+                       {"CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END" if own else "NULL"}::VARCHAR
                            AS house_id
                 FROM staging."{source}" s LEFT JOIN core.address_matches m
                   ON m.source = s._source AND m._delivery_id = s._delivery_id AND m._row_number = s._row_number
                  AND m._sheet IS NOT DISTINCT FROM s._sheet
                 WHERE {where}""")
-    con.execute("CREATE OR REPLACE TEMP TABLE _person_rows AS "
-                + " UNION ALL ".join(parts)
-                + " ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number, party")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _person_rows AS "
+        + " UNION ALL ".join(parts)
+        + " ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number, party"
+    )
 
 
 def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -144,8 +163,9 @@ def score_pairs(features: pa.Table) -> pa.Table:
         FROM {predictions.physical_name} ORDER BY match_weight DESC, record_id_l, record_id_r""").to_arrow_table()
 
 
-def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int], str] | None = None
-            ) -> tuple[list[int], list[dict], list[tuple]]:
+def cluster(
+    features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int], str] | None = None
+) -> tuple[list[int], list[dict], list[tuple]]:
     """Records -> clusters (the root record of each), the best link of each record, and review rows.
 
     Records sharing a checked ID number join first; then pairs a reviewer decided ``same``; scored
@@ -183,8 +203,12 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
         if b in apart:
             apart[a] |= apart.pop(b)
 
-    best: list[dict] = [{"rule": "id_number", "weight": None, "evidence": "checked ID number"} if n else
-                        {"rule": "alone", "weight": None, "evidence": "no record agrees enough"} for n in id18]
+    best: list[dict] = [
+        {"rule": "id_number", "weight": None, "evidence": "checked ID number"}
+        if n
+        else {"rule": "alone", "weight": None, "evidence": "no record agrees enough"}
+        for n in id18
+    ]
     review = []
     decided = {"record_id_l": [], "record_id_r": [], "match_probability": [], "match_weight": []}
     for pair, decision in decisions.items():
@@ -193,11 +217,17 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
             decided["record_id_l"].append(left), decided["record_id_r"].append(right)
             decided["match_probability"].append(1.0), decided["match_weight"].append(None)
     weights = ("name", "birth_date", "sex", "phone", "house", "id_number")
-    for row in [*({**dict(zip(decided, values)), "reviewer": True} for values in zip(*decided.values())),
-                *pairs.to_pylist()]:
+    for row in [
+        *(
+            {**dict(zip(decided, values, strict=False)), "reviewer": True}
+            for values in zip(*decided.values(), strict=False)
+        ),
+        *pairs.to_pylist(),
+    ]:
         left, right = row["record_id_l"], row["record_id_r"]
         if decisions.get(frozenset((left, right))) == "different" or (
-                not row.get("reviewer") and decisions.get(frozenset((left, right))) == "same"):
+            not row.get("reviewer") and decisions.get(frozenset((left, right))) == "same"
+        ):
             continue  # a reviewer's answer stands; a decided pair is not scored again
         a, b = root(left), root(right)
         if row.get("reviewer"):
@@ -219,8 +249,9 @@ def cluster(features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int],
                 review.append((left, right, "two different ID numbers", row["match_weight"], evidence))
                 continue
             if kept_apart(a, b):
-                review.append((left, right, "would join records a reviewer decided different", row["match_weight"],
-                               evidence))
+                review.append(
+                    (left, right, "would join records a reviewer decided different", row["match_weight"], evidence)
+                )
                 continue
             join(a, b)
         elif a != b:
@@ -246,11 +277,22 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     for i, r in enumerate(roots):
         first.setdefault(r, i)  # a cluster is named by its first record, so fresh runs number alike
     problems = features.column("id_problem").to_pylist()
-    evidence = [b["evidence"] + (f"; ID number rejected: {p}" if p else "") for b, p in zip(best, problems)]
-    con.register("_links", pa.table({
-        "record_id": features.column("record_id"), "cluster": pa.array([first[r] for r in roots], pa.int64()),
-        "match_rule": [b["rule"] for b in best], "match_weight": pa.array([b["weight"] for b in best], pa.float64()),
-        "evidence": evidence, **{c: features.column(c) for c in _PERSON_FACTS}}))
+    evidence = [
+        b["evidence"] + (f"; ID number rejected: {p}" if p else "") for b, p in zip(best, problems, strict=False)
+    ]
+    con.register(
+        "_links",
+        pa.table(
+            {
+                "record_id": features.column("record_id"),
+                "cluster": pa.array([first[r] for r in roots], pa.int64()),
+                "match_rule": [b["rule"] for b in best],
+                "match_weight": pa.array([b["weight"] for b in best], pa.float64()),
+                "evidence": evidence,
+                **{c: features.column(c) for c in _PERSON_FACTS},
+            }
+        ),
+    )
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _person_links AS
         SELECT r.* EXCLUDE (name, id_number, phone, sex, birth_date, house_id), l.*
@@ -264,8 +306,10 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                         ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number""")
     _write_people(con)
     _write_review(con, review)
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-              for t in ("core.person_records", "core.person_counterparts", "core.people", "quality.person_review")}
+    counts = {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+        for t in ("core.person_records", "core.person_counterparts", "core.people", "quality.person_review")
+    }
     return {**{t.split(".")[1]: n for t, n in counts.items()}, **changes}
 
 
@@ -294,18 +338,34 @@ def _write_review(con: duckdb.DuckDBPyConnection, review: list[tuple]) -> None:
     there, the persons still apart and no reviewer has decided it (a later delivery shifts the model's
     weights a little, and must not move or drop a pair a reviewer may be looking at); else the strongest,
     ties broken by the records' keys (provenance, never positions)."""
-    left, right, reason, weight, evidence = (list(c) for c in zip(*review)) if review else ([], [], [], [], [])
-    con.register("_pairs", pa.table({"record_id": pa.array(left, pa.int64()), "other_record_id": pa.array(right, pa.int64()),
-                                     "reason": pa.array(reason, pa.string()), "match_weight": pa.array(weight, pa.float64()),
-                                     "evidence": pa.array(evidence, pa.string())}))
+    left, right, reason, weight, evidence = (
+        (list(c) for c in zip(*review, strict=False)) if review else ([], [], [], [], [])
+    )
+    con.register(
+        "_pairs",
+        pa.table(
+            {
+                "record_id": pa.array(left, pa.int64()),
+                "other_record_id": pa.array(right, pa.int64()),
+                "reason": pa.array(reason, pa.string()),
+                "match_weight": pa.array(weight, pa.float64()),
+                "evidence": pa.array(evidence, pa.string()),
+            }
+        ),
+    )
     con.execute(DECISIONS_SQL)
     con.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    previous = "SELECT NULL::VARCHAR AS record_key, NULL::VARCHAR AS other_record_key, NULL::VARCHAR AS reason, " \
-               "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS evidence LIMIT 0"
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' AND table_name = 'person_review'"
-                   ).fetchone()[0]:
-        previous = ("SELECT record_key, other_record_key, reason, match_weight, evidence FROM quality.person_review "
-                    "WHERE other_record_key IS NOT NULL")
+    previous = (
+        "SELECT NULL::VARCHAR AS record_key, NULL::VARCHAR AS other_record_key, NULL::VARCHAR AS reason, "
+        "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS evidence LIMIT 0"
+    )
+    if con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' AND table_name = 'person_review'"
+    ).fetchone()[0]:
+        previous = (
+            "SELECT record_key, other_record_key, reason, match_weight, evidence FROM quality.person_review "
+            "WHERE other_record_key IS NOT NULL"
+        )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _previous_review AS {previous}")
     con.execute(f"""
         CREATE OR REPLACE TABLE quality.person_review AS

@@ -5,6 +5,7 @@ Each cluster of this run keeps the id most of its records had before (``core.per
 ``PSN`` and ten digits, counted on from ``core.person_ids``. A second cluster claiming an id is a
 split and gets a new id; ids a cluster absorbed are merges. Both go to ``core.person_id_history``.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -25,14 +26,20 @@ CREATE TABLE IF NOT EXISTS core.person_id_history (
 
 def _previous(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
     """(cluster, earlier person_id, records) for this run's records that had an id last run."""
-    tables = [t for (t,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
-        "AND table_name IN ('person_records', 'person_counterparts')").fetchall()]
+    tables = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
+            "AND table_name IN ('person_records', 'person_counterparts')"
+        ).fetchall()
+    ]
     if not tables:
         return []
     earlier = " UNION ALL ".join(
         f"SELECT _source, _delivery_id, _row_number, _sheet, '{'subject' if t == 'person_records' else 'counterpart'}' "
-        f"AS party, person_id FROM core.{t}" for t in tables)
+        f"AS party, person_id FROM core.{t}"
+        for t in tables
+    )
     return con.execute(f"""
         SELECT l.cluster, e.person_id, count(*) FROM _person_links l JOIN ({earlier}) e
           ON e._source = l._source AND e._delivery_id = l._delivery_id AND e._row_number = l._row_number
@@ -47,7 +54,9 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     claims: dict[int, Counter] = defaultdict(Counter)
     for cluster, person_id, records in _previous(con):
         claims[cluster][person_id] += records
-    last = con.execute(f"SELECT max(TRY_CAST(substr(person_id, {len(PREFIX) + 1}) AS BIGINT)) FROM core.person_ids").fetchall()[0][0]
+    last = con.execute(
+        f"SELECT max(TRY_CAST(substr(person_id, {len(PREFIX) + 1}) AS BIGINT)) FROM core.person_ids"
+    ).fetchall()[0][0]
     counter = last or 0
     taken: dict[str, int] = {}
     minted, history = [], []
@@ -72,11 +81,17 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute("INSERT INTO core.person_ids (person_id) SELECT person_id FROM _minted")
         con.unregister("_minted")
     if history:
-        change, person_id, from_id, records = (list(column) for column in zip(*history))
-        con.register("_history", pa.table({"change": change, "person_id": person_id,
-                                           "from_person_id": from_id, "records": records}))
-        con.execute("INSERT INTO core.person_id_history (change, person_id, from_person_id, records) "
-                    "SELECT * FROM _history")
+        change, person_id, from_id, records = (list(column) for column in zip(*history, strict=False))
+        con.register(
+            "_history",
+            pa.table({"change": change, "person_id": person_id, "from_person_id": from_id, "records": records}),
+        )
+        con.execute(
+            "INSERT INTO core.person_id_history (change, person_id, from_person_id, records) SELECT * FROM _history"
+        )
         con.unregister("_history")
-    return {"minted": len(minted), "merges": sum(h[0] == "merge" for h in history),
-            "splits": sum(h[0] == "split" for h in history)}
+    return {
+        "minted": len(minted),
+        "merges": sum(h[0] == "merge" for h in history),
+        "splits": sum(h[0] == "split" for h in history),
+    }

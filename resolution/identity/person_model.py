@@ -6,13 +6,15 @@ records linked by ID number are too clean to teach how a hotline operator writes
 probabilities are learnt from random pairs of the data itself, and exact names and surnames are
 weighted by their frequency; nothing is downloaded.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 
-def _level(label: str, sql: str, m: float | None = None, *, tf: str | None = None,
-           u: float | None = None) -> dict[str, Any]:
+def _level(
+    label: str, sql: str, m: float | None = None, *, tf: str | None = None, u: float | None = None
+) -> dict[str, Any]:
     level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if m is None:
         return level | {"is_null_level": True}
@@ -35,8 +37,9 @@ COMPARISONS = [
         _level("same name", "name_l = name_r", 0.90, tf="name"),
         _level("one character apart", "surname_l = surname_r AND levenshtein(name_l, name_r) = 1", 0.02),
         _level("same sound", "name_sound_l = name_sound_r", 0.01),  # 章伟 for 张伟: typed by ear
-        _level("surname only written", "surname_l = surname_r AND (name_l IS NULL OR name_r IS NULL)", 0.06,
-               tf="surname"),
+        _level(
+            "surname only written", "surname_l = surname_r AND (name_l IS NULL OR name_r IS NULL)", 0.06, tf="surname"
+        ),
         _level("same surname", "surname_l = surname_r", 0.01),
         otherwise=0.01,
     ),
@@ -58,8 +61,12 @@ COMPARISONS = [
         "phone",
         _level("no phone", "phone_tail_l IS NULL OR phone_tail_r IS NULL"),
         _level("same phone", "phone_l = phone_r", 0.85),
-        _level("masked phone fits", "(phone_l IS NULL OR phone_r IS NULL) AND phone_head_l = phone_head_r "
-                                    "AND phone_tail_l = phone_tail_r", 0.03, u=3e-7),
+        _level(
+            "masked phone fits",
+            "(phone_l IS NULL OR phone_r IS NULL) AND phone_head_l = phone_head_r AND phone_tail_l = phone_tail_r",
+            0.03,
+            u=3e-7,
+        ),
         otherwise=0.12,
     ),
     _comparison(  # owners live elsewhere and callers complain about other houses
@@ -72,8 +79,13 @@ COMPARISONS = [
         "id_number",
         _level("no ID number", "id_tail_l IS NULL OR id_tail_r IS NULL"),
         _level("same ID number", "id18_l = id18_r", 0.97),
-        _level("masked ID number fits", "(id18_l IS NULL OR id18_r IS NULL) AND id_tail_l = id_tail_r "
-                                        "AND id_division_l IS NOT DISTINCT FROM id_division_r", 0.03, u=1e-6),
+        _level(
+            "masked ID number fits",
+            "(id18_l IS NULL OR id18_r IS NULL) AND id_tail_l = id_tail_r "
+            "AND id_division_l IS NOT DISTINCT FROM id_division_r",
+            0.03,
+            u=1e-6,
+        ),
         otherwise=0.0001,
     ),
 ]

@@ -1,6 +1,7 @@
 """Builders of the corpus's files: valid rows of the default person ledger, and the workbooks,
 texts and links that spoil them. Everything is made in memory from code, so the corpus needs no
 committed binaries and every byte of a hostile file can be read here."""
+
 from __future__ import annotations
 
 import io
@@ -34,11 +35,11 @@ def csv_text(rows: list[list[str | None]], header: list[str] = HEADER, sep: str 
 
 
 def jsonl_text(rows: list[list[str | None]], header: list[str] = HEADER) -> str:
-    return "".join(json.dumps(dict(zip(header, row)), ensure_ascii=False) + "\n" for row in rows)
+    return "".join(json.dumps(dict(zip(header, row, strict=False)), ensure_ascii=False) + "\n" for row in rows)
 
 
 def fixed_width_text(rows: list[list[str | None]], widths: list[int]) -> str:
-    return "".join("".join((v or "").ljust(w) for v, w in zip(row, widths)) + "\n" for row in rows)
+    return "".join("".join((v or "").ljust(w) for v, w in zip(row, widths, strict=False)) + "\n" for row in rows)
 
 
 def random_bytes(size: int, seed: int = 5) -> bytes:
@@ -46,6 +47,7 @@ def random_bytes(size: int, seed: int = 5) -> bytes:
 
 
 # --- workbooks ---
+
 
 def xlsx(rows: list[list[object]], header: list[str] = HEADER, sheet: str = "名册", **openpyxl_sheet) -> bytes:
     """An xlsx workbook written by openpyxl (formulas are stored without a computed value)."""
@@ -83,10 +85,14 @@ def xlsx_with_cached_formulas() -> bytes:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     ws = book.add_worksheet("名册")
     ws.write_row(0, 0, HEADER)
-    for r, (row, (formula, shown)) in enumerate(zip(
-        [person("张三"), person("李四", serial=456), person("王五", serial=789)],
-        [("=1+1", 2), ('=HYPERLINK("http://x.example/a","点此")', "点此"), ("=cmd|' /C calc'!A0", 0)],
-    ), start=1):
+    for r, (row, (formula, shown)) in enumerate(
+        zip(
+            [person("张三"), person("李四", serial=456), person("王五", serial=789)],
+            [("=1+1", 2), ('=HYPERLINK("http://x.example/a","点此")', "点此"), ("=cmd|' /C calc'!A0", 0)],
+            strict=False,
+        ),
+        start=1,
+    ):
         ws.write_row(r, 0, row[:3])
         ws.write_formula(r, 3, formula, None, shown)
     book.close()
@@ -141,8 +147,10 @@ def xls(rows: list[list[str | None]]) -> bytes:
 def rezipped(workbook: bytes, change: dict[str, bytes], level: int = 6) -> bytes:
     """The workbook's package with some parts replaced."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
-                                                                         compresslevel=level) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as target,
+    ):
         for item in source.infolist():
             target.writestr(item.filename, change.get(item.filename, source.read(item.filename)))
     return out.getvalue()
@@ -241,8 +249,12 @@ class Serial:
     day: int
 
 
-def xlsx_typed(rows: list[list[object]], header: list[str | None] = HEADER, above: list[list[object]] = (),
-               far: tuple[int, int, str] | None = None) -> bytes:
+def xlsx_typed(
+    rows: list[list[object]],
+    header: list[str | None] = HEADER,
+    above: list[list[object]] = (),
+    far: tuple[int, int, str] | None = None,
+) -> bytes:
     """An xlsx workbook written by xlsxwriter with typed cells (bool, number, ``Cached``, ``Serial``),
     ``above`` rows before the header, and optionally one stray cell ``far`` = (row, column, text)."""
     import xlsxwriter

@@ -6,6 +6,7 @@ reasons, or as a file not read (ignored or waiting) named in the landing's note:
 never a lost row, and the good delivery beside it always lands. Landing everything a second time
 changes nothing (a re-run is a no-op; staging is rebuilt from raw on every run). That a source's failure
 leaves the other assets of a Dagster run going is tested in tests/pipelines/test_bad_deliveries.py."""
+
 from __future__ import annotations
 
 import os
@@ -15,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
-from connectors.spec import load_registry
 from corpus import CASES, GOOD_FILES, WIDTHS, Case
 from hostile_files import HEADER, Folder, Fresh, Link, Pipe, csv_text, person
+
+from connectors.spec import load_registry
 from warehouse.accounting import row_accounts
 from warehouse.database import create_bookkeeping
 from warehouse.intake import land_source
@@ -32,15 +33,22 @@ def source_name(case: Case) -> str:
 
 
 def hostile_file(case: Case) -> str:
-    (name, *markers) = case.files()  # a case may add a completion marker after its file
+    (name, *_markers) = case.files()  # a case may add a completion marker after its file
     return name
 
 
 def _spec(case: Case) -> dict:
-    spec = {"name": source_name(case), "title": "台账", "owner": "居委会", "level": "S", "format": case.format,
-            "record_kind": "person", "columns": {column: {"to": to} for column, to in COLUMNS.items()}}
+    spec = {
+        "name": source_name(case),
+        "title": "台账",
+        "owner": "居委会",
+        "level": "S",
+        "format": case.format,
+        "record_kind": "person",
+        "columns": {column: {"to": to} for column, to in COLUMNS.items()},
+    }
     if case.format == "fixed_width":
-        spec["fixed_width"] = {"fields": [{"name": n, "width": w} for n, w in zip(HEADER, WIDTHS)]}
+        spec["fixed_width"] = {"fields": [{"name": n, "width": w} for n, w in zip(HEADER, WIDTHS, strict=False)]}
     return spec | case.spec
 
 
@@ -82,8 +90,11 @@ def _held(con: duckdb.DuckDBPyConnection, source: str) -> tuple:
         "WHERE source = $1), (SELECT count(*) FROM quality.quarantine WHERE source = $1), "
         "(SELECT list((file_name, rule, row_number, column_name, reason) ORDER BY file_name, rule, row_number, column_name, reason) "
         "FROM quality.quarantine "
-        "WHERE source = $1)", [source]).fetchone() + tuple(
-        con.execute(f"SELECT count(*) FROM {layer}.{source}").fetchone()[0] for layer in ("raw", "staging"))
+        "WHERE source = $1)",
+        [source],
+    ).fetchone() + tuple(
+        con.execute(f"SELECT count(*) FROM {layer}.{source}").fetchone()[0] for layer in ("raw", "staging")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +123,7 @@ def run(tmp_path_factory) -> Run:
                 first = _held(con, name)
                 land_source(con, spec, now=CLOCK)  # staging rebuilds from raw: the same raw stages the same
                 reruns[name] = (first, _held(con, name))
-            except Exception as error:  # noqa: BLE001 - a crash is what the corpus looks for
+            except Exception as error:
                 crashed[name] = f"{type(error).__name__}: {error}"
     return Run(root / "wh.duckdb", crashed, notes, reruns)
 
@@ -128,22 +139,29 @@ def test_bad_input(run: Run, case: Case):
     first, again = run.reruns[source]
     assert first == again, "a second run changed what the source holds"
     with duckdb.connect(str(run.warehouse), read_only=True) as con:
-        deliveries = {name: (status, delivered) for name, status, delivered in con.execute(
-            "SELECT file_name, status, rows_delivered FROM meta.deliveries WHERE source = ?", [source]).fetchall()}
+        deliveries = {
+            name: (status, delivered)
+            for name, status, delivered in con.execute(
+                "SELECT file_name, status, rows_delivered FROM meta.deliveries WHERE source = ?", [source]
+            ).fetchall()
+        }
         good_name, _ = GOOD_FILES[case.format]
         assert deliveries.pop(good_name) == ("loaded", 2)
         assert _staged(con, source, good_name) == 2
         if case.outcome in ("ignored", "waiting"):
             assert deliveries == {}
-            assert f"{case.outcome}: {file_name}: " in run.notes[source] and case.reason in run.notes[source], \
+            assert f"{case.outcome}: {file_name}: " in run.notes[source] and case.reason in run.notes[source], (
                 run.notes[source]
+            )
             return
         assert list(deliveries) == [file_name]
         status, delivered = deliveries[file_name]
         if case.outcome == "failed":
             assert status == "failed"
-            (reason,) = con.execute("SELECT reason FROM quality.quarantine WHERE source = ? AND file_name = ? "
-                                    "AND rule = 'unreadable_file'", [source, file_name]).fetchone()
+            (reason,) = con.execute(
+                "SELECT reason FROM quality.quarantine WHERE source = ? AND file_name = ? AND rule = 'unreadable_file'",
+                [source, file_name],
+            ).fetchone()
             assert file_name in reason and case.reason in reason, reason
         else:
             assert (status, delivered) == ("loaded", case.rows)
@@ -151,21 +169,28 @@ def test_bad_input(run: Run, case: Case):
                 quarantined = con.execute(
                     "SELECT row_number, bool_or(contains(reason, ?)) FROM quality.quarantine WHERE source = ? "
                     "AND file_name = ? AND is_row_kept = ? GROUP BY sheet, row_number",
-                    [case.row_reason if case.row_reason and not kept else case.reason, source, file_name, kept]).fetchall()
+                    [case.row_reason if case.row_reason and not kept else case.reason, source, file_name, kept],
+                ).fetchall()
                 assert len(quarantined) == expected, quarantined
                 assert all(row_number is not None and why for row_number, why in quarantined), quarantined
             assert _staged(con, source, file_name) == case.rows - case.quarantined
             if case.notes:
-                (notes,) = con.execute("SELECT notes FROM meta.deliveries WHERE source = ? AND file_name = ?",
-                                       [source, file_name]).fetchone()
+                (notes,) = con.execute(
+                    "SELECT notes FROM meta.deliveries WHERE source = ? AND file_name = ?", [source, file_name]
+                ).fetchone()
                 assert case.notes in (notes or ""), notes
             for column, values in case.staged.items():
-                kept = con.execute(f"SELECT {column}::VARCHAR FROM staging.{source} WHERE _file_name = ? "
-                                   "ORDER BY _sheet, _row_number", [file_name]).fetchall()
+                kept = con.execute(
+                    f"SELECT {column}::VARCHAR FROM staging.{source} WHERE _file_name = ? ORDER BY _sheet, _row_number",
+                    [file_name],
+                ).fetchall()
                 assert [v for (v,) in kept] == values
             for column, values in case.raw.items():
-                kept = con.execute(f'SELECT "{column.replace(chr(34), chr(34) * 2)}" FROM raw.{source} '
-                                   "WHERE _file_name = ? ORDER BY _sheet, _row_number", [file_name]).fetchall()
+                kept = con.execute(
+                    f'SELECT "{column.replace(chr(34), chr(34) * 2)}" FROM raw.{source} '
+                    "WHERE _file_name = ? ORDER BY _sheet, _row_number",
+                    [file_name],
+                ).fetchall()
                 assert [v for (v,) in kept] == values
         (account,) = row_accounts(con, [source])
         assert account.balanced, account

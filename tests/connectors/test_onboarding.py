@@ -2,6 +2,7 @@
 
 Run with -s to see the agreement per source (the issue's acceptance figure).
 """
+
 from itertools import accumulate
 from pathlib import Path
 
@@ -35,12 +36,15 @@ def no_warehouse(tmp_path, monkeypatch) -> Path:
 
 def _file_sources(world: Path) -> dict[str, SourceSpec]:
     """File sources whose exporter wrote a delivery (a source still being added has none yet)."""
-    return {name: spec for name, spec in load_registry().items()
-            if not spec.is_database and any((world / "landing" / name).glob("*"))}
+    return {
+        name: spec
+        for name, spec in load_registry().items()
+        if not spec.is_database and any((world / "landing" / name).glob("*"))
+    }
 
 
 def _first_delivery(world: Path, name: str) -> Path:
-    return sorted((world / "landing" / name).iterdir())[0]
+    return min((world / "landing" / name).iterdir())
 
 
 def _draft_header(spec: SourceSpec, draft: dict) -> dict[str, str]:
@@ -48,9 +52,15 @@ def _draft_header(spec: SourceSpec, draft: dict) -> dict[str, str]:
     field that starts at the same character."""
     if spec.format != "fixed_width":
         return {c: next((h for h in (c, *m.aliases) if h in draft["columns"]), c) for c, m in spec.columns.items()}
-    starts = {s: f["name"] for s, f in zip(accumulate([0] + [f["width"] for f in draft["fixed_width"]["fields"]]),
-                                           draft["fixed_width"]["fields"])}
-    committed = zip(accumulate([0] + [f.width for f in spec.fixed_width.fields]), spec.fixed_width.fields)
+    starts = {
+        s: f["name"]
+        for s, f in zip(
+            accumulate([0] + [f["width"] for f in draft["fixed_width"]["fields"]]),
+            draft["fixed_width"]["fields"],
+            strict=False,
+        )
+    }
+    committed = zip(accumulate([0] + [f.width for f in spec.fixed_width.fields]), spec.fixed_width.fields, strict=False)
     return {f.name: starts.get(start, f.name) for start, f in committed}
 
 
@@ -85,9 +95,16 @@ def test_profile_finds_layout_encoding_and_header(world):
     tab = profile(_first_delivery(world, "disability_register"))
     assert (tab.format, tab.encoding, tab.delimiter) == ("csv", "utf-16-le", "\t")
     shapes = {c.name: c.shape for c in tab.columns}
-    assert (shapes["身份证号"], shapes["联系电话"], shapes["发证日期"], shapes["姓名"]) == ("id_number", "phone", "date", "name")
+    assert (shapes["身份证号"], shapes["联系电话"], shapes["发证日期"], shapes["姓名"]) == (
+        "id_number",
+        "phone",
+        "date",
+        "name",
+    )
     merged = profile(_first_delivery(world, "elderly_care_visits"))
-    assert merged.header_rows == 2 and "本月走访/走访日期" in [c.name for c in merged.columns] and len(merged.sheets) > 1
+    assert (
+        merged.header_rows == 2 and "本月走访/走访日期" in [c.name for c in merged.columns] and len(merged.sheets) > 1
+    )
     titled = profile(_first_delivery(world, "property_ownership"))
     assert titled.header_row > 1 and titled.columns[0].name == "不动产权证号"
     assert profile(_first_delivery(world, "market_entities")).records_path == "data"
@@ -115,14 +132,33 @@ def test_a_notes_row_above_the_header_is_skipped_and_serial_dates_are_dates(tmp_
     assert {c.name: c.shape for c in found.columns}["申领日期"] == "date"
 
 
-@pytest.mark.parametrize("value, shape", [
-    ("310101195908037126", "id_number"), ("310101********123X", "id_number"), ("3.10101E+17", "id_number"),
-    ("310101590803712", "id_number"), ("91310101MA1FL5XY1X", "credit_code"), ("13812345678", "phone"),
-    ("138****5678", "phone"), ("+86 138 1234 5678", "phone"), ("021-64371234", "phone"), ("2026年3月5日", "date"),
-    ("20260305", "date"), ("2026.3.5", "date"), ("2026-03-05 14:30", "datetime"), ("2026年3月5日 14:30", "datetime"),
-    ("12", "integer"), ("35.5㎡", "number"), ("长乐路372弄5号402室", "address"), ("欧阳娜娜", "name"), ("王小明", "name"),
-    ("黄陂路", "address"), ("JY0000001", "code"), ("上门探访，身体良好", "text"),
-])
+@pytest.mark.parametrize(
+    "value, shape",
+    [
+        ("310101195908037126", "id_number"),
+        ("310101********123X", "id_number"),
+        ("3.10101E+17", "id_number"),
+        ("310101590803712", "id_number"),
+        ("91310101MA1FL5XY1X", "credit_code"),
+        ("13812345678", "phone"),
+        ("138****5678", "phone"),
+        ("+86 138 1234 5678", "phone"),
+        ("021-64371234", "phone"),
+        ("2026年3月5日", "date"),
+        ("20260305", "date"),
+        ("2026.3.5", "date"),
+        ("2026-03-05 14:30", "datetime"),
+        ("2026年3月5日 14:30", "datetime"),
+        ("12", "integer"),
+        ("35.5㎡", "number"),
+        ("长乐路372弄5号402室", "address"),
+        ("欧阳娜娜", "name"),
+        ("王小明", "name"),
+        ("黄陂路", "address"),
+        ("JY0000001", "code"),
+        ("上门探访，身体良好", "text"),
+    ],
+)
 def test_value_shapes(value, shape):
     assert value_shape(value) == shape
 
@@ -152,8 +188,10 @@ def _drifted_volunteers(world: Path, tmp_path: Path) -> Path:
     """The volunteers delivery with 手机 renamed to 手机号 and a column 民族 added."""
     lines = decode_file(_first_delivery(world, "volunteers")).text.splitlines()
     drifted = tmp_path / "志愿者及社区能人_drifted.csv"
-    drifted.write_text("\n".join([lines[0].replace("手机", "手机号") + ",民族", *(f"{line},汉" for line in lines[1:])]),
-                       encoding="utf-8")
+    drifted.write_text(
+        "\n".join([lines[0].replace("手机", "手机号") + ",民族", *(f"{line},汉" for line in lines[1:])]),
+        encoding="utf-8",
+    )
     return drifted
 
 

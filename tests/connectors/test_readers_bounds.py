@@ -1,5 +1,6 @@
 """Readers stay bounded: a stray cell in column XFD and a 50 MB single-line file fail with a named
 reason in seconds and under a fixed memory ceiling, and headers de-duplicate in linear time."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,10 +20,18 @@ MEMORY_CEILING = 1 * 2**30  # the unbounded readers needed more than 8 GiB for t
 
 
 def _spec(fmt: str, **extra) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "volunteers", "title": "志愿者", "owner": "居委会", "level": "S", "format": fmt,
-        "record_kind": "person", "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}}, **extra,
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "volunteers",
+            "title": "志愿者",
+            "owner": "居委会",
+            "level": "S",
+            "format": fmt,
+            "record_kind": "person",
+            "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}},
+            **extra,
+        }
+    )
 
 
 def _read_capped(path: Path, fmt: str) -> str:
@@ -40,8 +49,9 @@ def _read_capped(path: Path, fmt: str) -> str:
         except ReadError as error:
             print(error)
     """)
-    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -73,8 +83,9 @@ def test_a_50_mb_single_line_file_fails_fast_in_bounded_memory(tmp_path):
 
 def test_limits_are_set_in_the_spec(tmp_path):
     path = tmp_path / "名册.csv"
-    path.write_text("姓名,身份证号,备注\n张三,310101198001011234,短\n李四,310101198001011234," + "长" * 50 + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "姓名,身份证号,备注\n张三,310101198001011234,短\n李四,310101198001011234," + "长" * 50 + "\n", encoding="utf-8"
+    )
     delivered = read_delivery(path, _spec("csv", limits={"max_cell_chars": 20}))
     assert delivered.parts[0].rows == [["张三", "310101198001011234", "短"]]
     (row,) = delivered.unreadable
@@ -93,8 +104,9 @@ def test_header_de_duplication_is_linear():
 
 def test_invisible_characters_leave_headers_and_are_counted_in_values(tmp_path):
     path = tmp_path / "名册.csv"
-    path.write_text("姓名,身份\u200b证号\n张\u200b三,310101198001011234\n\u202e李四,310101198001011234\n",
-                    encoding="utf-8")
+    path.write_text(
+        "姓名,身份\u200b证号\n张\u200b三,310101198001011234\n\u202e李四,310101198001011234\n", encoding="utf-8"
+    )
     delivered = read_delivery(path, _spec("csv"))
     assert delivered.parts[0].header == ["姓名", "身份证号"]
     assert delivered.parts[0].rows[0][0] == "张\u200b三"  # raw keeps what was delivered; staging cleans

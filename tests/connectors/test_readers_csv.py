@@ -1,4 +1,5 @@
 """The CSV reader on real files: encodings, quoted newlines, ragged rows, blank lines, edge files."""
+
 from __future__ import annotations
 
 import codecs
@@ -11,11 +12,18 @@ from connectors.spec import SourceSpec
 
 
 def _spec(**extra) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "residents", "title": "实有人口", "owner": "公安", "level": "M", "format": "csv",
-        "record_kind": "person", "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}},
-        **extra,
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "residents",
+            "title": "实有人口",
+            "owner": "公安",
+            "level": "M",
+            "format": "csv",
+            "record_kind": "person",
+            "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}},
+            **extra,
+        }
+    )
 
 
 def test_gbk_csv_values_kept_as_written(tmp_path):
@@ -33,9 +41,7 @@ def test_gbk_csv_values_kept_as_written(tmp_path):
 
 def test_quoted_newlines_and_blank_lines_keep_physical_line_numbers(tmp_path):
     path = tmp_path / "hotline.csv"
-    path.write_text(
-        '姓名,诉求\n\n张三,"楼上漏水\n已报物业"\n,\n李四,"噪音,""深夜"""\n\n', encoding="utf-8"
-    )
+    path.write_text('姓名,诉求\n\n张三,"楼上漏水\n已报物业"\n,\n李四,"噪音,""深夜"""\n\n', encoding="utf-8")
     part = read(path, _spec()).parts[0]
     assert part.rows == [["张三", "楼上漏水\n已报物业"], ["李四", '噪音,"深夜"']]
     assert part.row_numbers == [3, 6]
@@ -73,7 +79,7 @@ def test_utf16_unicode_text_is_tab_separated(tmp_path):
 
 def test_utf8_bom_does_not_stick_to_the_first_header(tmp_path):
     path = tmp_path / "jobs.csv"
-    path.write_bytes(codecs.BOM_UTF8 + "姓名,身份证号\n张三,1\n".encode("utf-8"))
+    path.write_bytes(codecs.BOM_UTF8 + "姓名,身份证号\n张三,1\n".encode())
     delivered = read(path, _spec())
     assert (delivered.encoding, delivered.parts[0].header) == ("utf-8-sig", ["姓名", "身份证号"])
 

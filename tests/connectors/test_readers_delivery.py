@@ -1,4 +1,5 @@
 """read_delivery: dispatch on the spec's format, and headers every column can be addressed by."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,15 +9,29 @@ from connectors.spec import SourceSpec
 
 
 def _spec(fmt: str, **extra) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "volunteers", "title": "志愿者", "owner": "居委会", "level": "S", "format": fmt,
-        "record_kind": "person", "columns": {"姓名": {"to": "name"}}, **extra,
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "volunteers",
+            "title": "志愿者",
+            "owner": "居委会",
+            "level": "S",
+            "format": fmt,
+            "record_kind": "person",
+            "columns": {"姓名": {"to": "name"}},
+            **extra,
+        }
+    )
 
 
 def test_unique_header_names_empty_and_repeated_columns():
     assert unique_header([" 姓名 ", "", "电话", "电话", None, "电话_2", "电话"]) == [
-        "姓名", "列2", "电话", "电话_2", "列5", "电话_2_2", "电话_3"
+        "姓名",
+        "列2",
+        "电话",
+        "电话_2",
+        "列5",
+        "电话_2_2",
+        "电话_3",
     ]
 
 

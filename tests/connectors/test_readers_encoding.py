@@ -1,4 +1,5 @@
 """Encoding detection on real files: BOMs, GBK, GB18030, UTF-16 without BOM, mojibake, binary."""
+
 from __future__ import annotations
 
 import codecs

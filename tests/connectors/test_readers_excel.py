@@ -1,4 +1,5 @@
 """The Excel reader on real workbooks written with xlsxwriter (xlsx) and xlwt (legacy xls)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +15,19 @@ from connectors.spec import SourceSpec
 
 
 def _spec(excel: dict | None = None, columns: dict | None = None) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "elderly_care", "title": "独居老人关爱台账", "owner": "居委会", "level": "S",
-        "format": "excel", "record_kind": "person",
-        "columns": columns or {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}, "家属/电话": {"to": "phone"}},
-        **({"excel": excel} if excel else {}),
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "elderly_care",
+            "title": "独居老人关爱台账",
+            "owner": "居委会",
+            "level": "S",
+            "format": "excel",
+            "record_kind": "person",
+            "columns": columns
+            or {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}, "家属/电话": {"to": "phone"}},
+            **({"excel": excel} if excel else {}),
+        }
+    )
 
 
 @pytest.fixture
@@ -114,7 +122,11 @@ def test_every_visible_sheet_is_a_part_with_values_as_excel_shows_them(monthly):
         ["李四", "310101195001011234", "0012", "0.3", "12345678901", "FALSE", None],
     ]
     assert january.row_numbers == [2, 3]
-    assert (february.sheet, february.header, february.rows) == ("2月", ["姓名", "身份证号", "门牌"], [["王五", "31010119800101123X", "5号"]])
+    assert (february.sheet, february.header, february.rows) == (
+        "2月",
+        ["姓名", "身份证号", "门牌"],
+        [["王五", "31010119800101123X", "5号"]],
+    )
     assert february.row_numbers == [4]
     assert delivered.notes == [
         "sheet '2月': header at row 3, rows above it skipped",
@@ -213,10 +225,20 @@ def test_empty_workbook_file(tmp_path):
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
-        (12.0, "12"), (-12.5, "-12.5"), (0.1 + 0.2, "0.3"), (3.14159265358979, "3.141592654"),
-        (1234567.891234, "1234567.891"), (12345678901.0, "12345678901"), (123456789012.0, "1.23457E+11"),
-        (310101195001011234.0, "3.10101E+17"), (1e12, "1E+12"), (0.00001, "0.00001"),
-        (0.0000123456789, "1.23457E-05"), (1e-10, "1E-10"), (0.000123456789, "0.000123457"), (0.0, "0"),
+        (12.0, "12"),
+        (-12.5, "-12.5"),
+        (0.1 + 0.2, "0.3"),
+        (3.14159265358979, "3.141592654"),
+        (1234567.891234, "1234567.891"),
+        (12345678901.0, "12345678901"),
+        (123456789012.0, "1.23457E+11"),
+        (310101195001011234.0, "3.10101E+17"),
+        (1e12, "1E+12"),
+        (0.00001, "0.00001"),
+        (0.0000123456789, "1.23457E-05"),
+        (1e-10, "1E-10"),
+        (0.000123456789, "0.000123457"),
+        (0.0, "0"),
     ],
 )
 def test_general_number_format(value, shown):
@@ -225,7 +247,7 @@ def test_general_number_format(value, shown):
 
 def test_a_workbook_that_would_unpack_past_the_limit_is_refused_unread(tmp_path, monkeypatch):
     """A zip bomb is refused from the zip's own directory: sizes are read, nothing is unpacked."""
-    import connectors.readers.excel as excel
+    from connectors.readers import excel
 
     path = tmp_path / "bomb.xlsx"
     book = xlsxwriter.Workbook(path)
@@ -248,11 +270,14 @@ def test_what_calamine_reads_as_empty_or_wrong_comes_back_as_excel_shows_it(tmp_
     for row in range(3):
         sheet.write_row(row, 0, [f"说明{row}", "见附件"])  # notes with two cells above the header
     sheet.write_row(3, 0, ["姓名", "身份证号", "登记日期", "备注"])
-    for row, (name, id_number, day, note) in enumerate([
-        ("张三", 310101800101123, 59, ("=NA()", "#N/A")),
-        (True, "310101198001011234", 60, ("=1/0", "#DIV/0!")),
-        ("李四", "310101198001011234", 61, ("=A1+", "#REF!")),
-    ], start=4):
+    for row, (name, id_number, day, note) in enumerate(
+        [
+            ("张三", 310101800101123, 59, ("=NA()", "#N/A")),
+            (True, "310101198001011234", 60, ("=1/0", "#DIV/0!")),
+            ("李四", "310101198001011234", 61, ("=A1+", "#REF!")),
+        ],
+        start=4,
+    ):
         sheet.write(row, 0, name)
         sheet.write(row, 1, id_number)
         sheet.write_number(row, 2, day, date)
@@ -261,8 +286,13 @@ def test_what_calamine_reads_as_empty_or_wrong_comes_back_as_excel_shows_it(tmp_
     delivered = read(path, _spec())
     (part,) = delivered.parts
     assert part.row_numbers == [5, 6, 7]
-    assert part.rows == [["张三", "310101800101123", "1900-02-28", "#N/A"],
-                         ["TRUE", "310101198001011234", "1900-02-29", "#DIV/0!"],
-                         ["李四", "310101198001011234", "1900-03-01", "#REF!"]]
-    assert "sheet '名册': 3 cells hold an Excel error value, kept as its text: D5 #N/A, D6 #DIV/0!, D7 #REF!" in delivered.notes
+    assert part.rows == [
+        ["张三", "310101800101123", "1900-02-28", "#N/A"],
+        ["TRUE", "310101198001011234", "1900-02-29", "#DIV/0!"],
+        ["李四", "310101198001011234", "1900-03-01", "#REF!"],
+    ]
+    assert (
+        "sheet '名册': 3 cells hold an Excel error value, kept as its text: D5 #N/A, D6 #DIV/0!, D7 #REF!"
+        in delivered.notes
+    )
     assert any("1 date cells hold serial day 60" in note and "C6" in note for note in delivered.notes)

@@ -1,4 +1,5 @@
 """The fixed-width reader on a real GB18030 household-registration extract."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,15 +10,26 @@ from connectors.spec import SourceSpec
 
 
 def _spec(encoding: str = "detect") -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "household_registration", "title": "户籍人口", "owner": "公安", "level": "N",
-        "format": "fixed_width", "encoding": encoding, "record_kind": "person",
-        "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}, "户号": {"to": "household_ref"}},
-        "fixed_width": {"fields": [
-            {"name": "户号", "width": 6}, {"name": "姓名", "width": 4},
-            {"name": "身份证号", "width": 18}, {"name": "地址", "width": 8},
-        ]},
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "household_registration",
+            "title": "户籍人口",
+            "owner": "公安",
+            "level": "N",
+            "format": "fixed_width",
+            "encoding": encoding,
+            "record_kind": "person",
+            "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}, "户号": {"to": "household_ref"}},
+            "fixed_width": {
+                "fields": [
+                    {"name": "户号", "width": 6},
+                    {"name": "姓名", "width": 4},
+                    {"name": "身份证号", "width": 18},
+                    {"name": "地址", "width": 8},
+                ]
+            },
+        }
+    )
 
 
 def test_gb18030_layout_counts_characters_not_bytes(tmp_path):

@@ -1,4 +1,5 @@
 """The JSON and JSON lines reader on real files."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,11 +10,18 @@ from connectors.spec import SourceSpec
 
 
 def _spec(fmt: str = "json", **extra) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "market_entities", "title": "市场主体登记", "owner": "市场监管局", "level": "M",
-        "format": fmt, "record_kind": "business",
-        "columns": {"统一社会信用代码": {"to": "credit_code"}, "名称": {"to": "legal_name"}}, **extra,
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "market_entities",
+            "title": "市场主体登记",
+            "owner": "市场监管局",
+            "level": "M",
+            "format": fmt,
+            "record_kind": "business",
+            "columns": {"统一社会信用代码": {"to": "credit_code"}, "名称": {"to": "legal_name"}},
+            **extra,
+        }
+    )
 
 
 def test_records_at_a_dotted_path_with_nested_values_kept_as_json_text(tmp_path):
@@ -29,10 +37,29 @@ def test_records_at_a_dotted_path_with_nested_values_kept_as_json_text(tmp_path)
     )
     delivered = read(path, _spec(json={"records_path": "data.items"}))
     [part] = delivered.parts
-    assert part.header == ["统一社会信用代码", "名称", "注册资本", "法人证件", "经营范围", "地址", "个体", "注销日期", "备注"]
+    assert part.header == [
+        "统一社会信用代码",
+        "名称",
+        "注册资本",
+        "法人证件",
+        "经营范围",
+        "地址",
+        "个体",
+        "注销日期",
+        "备注",
+    ]
     assert part.rows == [
-        ["91310101MA1FPX1234", "老王面馆", "1.10", "310101195001011234", '["餐饮","食品销售"]',
-         '{"区":"黄浦区","路":"长乐路"}', None, None, None],
+        [
+            "91310101MA1FPX1234",
+            "老王面馆",
+            "1.10",
+            "310101195001011234",
+            '["餐饮","食品销售"]',
+            '{"区":"黄浦区","路":"长乐路"}',
+            None,
+            None,
+            None,
+        ],
         ["92310101MA1FPX5678", "小李咖啡", None, None, None, None, "true", None, None],
     ]
     assert part.row_numbers == [1, 3]
@@ -43,7 +70,11 @@ def test_a_top_level_list(tmp_path):
     path = tmp_path / "list.json"
     path.write_text('[{"名称": "甲"}, {"名称": "乙", "电话": "021-12345678"}]', encoding="utf-8")
     part = read(path, _spec()).parts[0]
-    assert (part.header, part.rows, part.row_numbers) == (["名称", "电话"], [["甲", None], ["乙", "021-12345678"]], [1, 2])
+    assert (part.header, part.rows, part.row_numbers) == (
+        ["名称", "电话"],
+        [["甲", None], ["乙", "021-12345678"]],
+        [1, 2],
+    )
 
 
 def test_missing_records_path_names_file_and_path(tmp_path):

@@ -1,6 +1,7 @@
 """The landing folder: every entry is a delivery, or named as ignored or waiting with its reason;
 a file still being written waits (settle time on the clock passed in, or a missing completion
 marker) and is offered again on a later run; links that loop are refused, never followed."""
+
 from __future__ import annotations
 
 import os
@@ -17,10 +18,19 @@ NOW = 1_790_000_000.0
 
 
 def _spec(fmt: str = "csv", files: str = "*.csv", **extra) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "volunteers", "title": "志愿者", "owner": "居委会", "level": "S", "format": fmt, "files": files,
-        "record_kind": "person", "columns": {"姓名": {"to": "name"}}, **extra,
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "volunteers",
+            "title": "志愿者",
+            "owner": "居委会",
+            "level": "S",
+            "format": fmt,
+            "files": files,
+            "record_kind": "person",
+            "columns": {"姓名": {"to": "name"}},
+            **extra,
+        }
+    )
 
 
 def _file(folder: Path, name: str, age_s: float = 3600, text: str = "姓名\n张三\n") -> Path:
@@ -77,8 +87,11 @@ def test_a_delivery_waits_for_its_completion_marker(tmp_path):
 
 def test_workbooks_of_every_extension_belong_to_a_workbook_glob():
     workbook = _spec("excel", "名册_*.xlsx")
-    assert [name for name in ("名册_11.xlsx", "名册_11.xlsm", "名册_11.XLS", "名册_11.ods", "名册_11.csv", "其他_11.xlsm")
-            if matches(workbook, name)] == ["名册_11.xlsx", "名册_11.xlsm", "名册_11.XLS", "名册_11.ods"]
+    assert [
+        name
+        for name in ("名册_11.xlsx", "名册_11.xlsm", "名册_11.XLS", "名册_11.ods", "名册_11.csv", "其他_11.xlsm")
+        if matches(workbook, name)
+    ] == ["名册_11.xlsx", "名册_11.xlsm", "名册_11.XLS", "名册_11.ods"]
     assert not matches(_spec("csv", "*.xlsx"), "名册.xlsm")  # only a workbook source reads workbooks
 
 
@@ -90,9 +103,11 @@ def test_a_waiting_file_lands_on_a_later_run_and_the_note_says_why_until_then(tm
         create_bookkeeping(con)
         first = land_source(con, _spec(), tmp_path, now=NOW)
         assert first.deliveries == ()
-        assert first.note == ("no new deliveries; waiting: 名册.csv: modified 10 s ago, less than the 60 s a delivery "
-                              "must rest (settle_seconds); maybe still being written: offered again on the next run; "
-                              "ignored: 说明.docx: does not match the source's files pattern '*.csv': not read")
+        assert first.note == (
+            "no new deliveries; waiting: 名册.csv: modified 10 s ago, less than the 60 s a delivery "
+            "must rest (settle_seconds); maybe still being written: offered again on the next run; "
+            "ignored: 说明.docx: does not match the source's files pattern '*.csv': not read"
+        )
         later = land_source(con, _spec(), tmp_path, now=NOW + 3600)
         assert [(r.file_name, r.status, r.rows_loaded) for r in later.deliveries] == [("名册.csv", "loaded", 1)]
         assert later.note == "ignored: 说明.docx: does not match the source's files pattern '*.csv': not read"

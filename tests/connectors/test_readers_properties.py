@@ -3,6 +3,7 @@
 Any table of text cells written as CSV in any of the encodings departments use reads back identical;
 any cell text written to an xlsx sheet reads back as written (IDs with leading zeros and long digit
 strings stay text); a fixed-width file cut by its layout gives back its values."""
+
 import csv
 import io
 
@@ -25,9 +26,17 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 def _spec(**fields) -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "ledger", "title": "台账", "owner": "居委会", "level": "S", "record_kind": "person",
-        "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}, "备注": {"to": "note"}}, **fields})
+    return SourceSpec.model_validate(
+        {
+            "name": "ledger",
+            "title": "台账",
+            "owner": "居委会",
+            "level": "S",
+            "record_kind": "person",
+            "columns": {"姓名": {"to": "name"}, "身份证号": {"to": "id_number"}, "备注": {"to": "note"}},
+            **fields,
+        }
+    )
 
 
 @PROPERTY
@@ -78,13 +87,16 @@ fixed_cell = st.text(st.sampled_from(_CHINESE + _DIGITS + "abc-"), min_size=1)
 
 
 @PROPERTY
-@given(rows=st.lists(st.tuples(*(fixed_cell.filter(lambda v, w=w: len(v) <= w) for w in WIDTHS)).map(list),
-                     min_size=1, max_size=15))
+@given(
+    rows=st.lists(
+        st.tuples(*(fixed_cell.filter(lambda v, w=w: len(v) <= w) for w in WIDTHS)).map(list), min_size=1, max_size=15
+    )
+)
 def test_fixed_width_round_trip(tmp_path, rows):
     path = tmp_path / "ledger.txt"
-    lines = ("".join(v.ljust(w) for v, w in zip(r, WIDTHS)) for r in rows)
+    lines = ("".join(v.ljust(w) for v, w in zip(r, WIDTHS, strict=False)) for r in rows)
     path.write_bytes("\r\n".join(lines).encode("gb18030"))
-    layout = [{"name": n, "width": w} for n, w in zip(HEADER, WIDTHS)]
+    layout = [{"name": n, "width": w} for n, w in zip(HEADER, WIDTHS, strict=False)]
     delivered = read_delivery(path, _spec(format="fixed_width", encoding="gb18030", fixed_width={"fields": layout}))
     assert delivered.unreadable == []
     assert delivered.parts[0].rows == rows

@@ -3,6 +3,7 @@
 Each test creates its own uniquely named table (with a space and Chinese in the name, so quoting
 is exercised) and drops it afterwards.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -13,19 +14,33 @@ import pymysql
 import pytest
 
 from connectors.readers import ReadError
-from connectors.readers.sql import (DATABASES_ENV, DEFAULT_URLS, SourceUnavailable, database_url, databases_mode,
-                                    parse_url, pull)
+from connectors.readers.sql import (
+    DATABASES_ENV,
+    DEFAULT_URLS,
+    SourceUnavailable,
+    database_url,
+    databases_mode,
+    parse_url,
+    pull,
+)
 from connectors.spec import SourceSpec
 
 URL_ENV = "HOUSEKEY_TEST_READERS_SQL_URL"
 
 
 def _spec(fmt: str, table: str, cursor: str | None = "updated_at") -> SourceSpec:
-    return SourceSpec.model_validate({
-        "name": "cases", "title": "城管执法", "owner": "城管", "level": "D", "format": fmt,
-        "record_kind": "event", "columns": {"案件编号": {"to": "event_ref"}},
-        "sql": {"table": table, "cursor": cursor, "url_env": URL_ENV},
-    })
+    return SourceSpec.model_validate(
+        {
+            "name": "cases",
+            "title": "城管执法",
+            "owner": "城管",
+            "level": "D",
+            "format": fmt,
+            "record_kind": "event",
+            "columns": {"案件编号": {"to": "event_ref"}},
+            "sql": {"table": table, "cursor": cursor, "url_env": URL_ENV},
+        }
+    )
 
 
 @pytest.fixture
@@ -59,13 +74,17 @@ def test_postgres_full_then_incremental_pull(postgres_table):
     ]
     assert (part.row_numbers, cursor) == ([1, 2, 3], "2026-03-03 10:15:00.500000")
 
-    connection.execute(f"""UPDATE "{table}" SET 已结案 = true, updated_at = '2026-03-04 11:00:00' WHERE 案件编号 = 'C2'""")
+    connection.execute(
+        f"""UPDATE "{table}" SET 已结案 = true, updated_at = '2026-03-04 11:00:00' WHERE 案件编号 = 'C2'"""
+    )
     connection.execute(f"""INSERT INTO "{table}" VALUES ('C4', 80, false, '夜间施工', '2026-03-05 20:00:00')""")
     delivered, cursor = pull(_spec("postgres", table), cursor)
     assert [row[0] for row in delivered.parts[0].rows] == ["C2", "C4"]
     assert delivered.parts[0].row_numbers == [1, 2]
     assert cursor == "2026-03-05 20:00:00"
-    assert delivered.notes == [f"pulled 2 rows from postgres table {table} where updated_at > 2026-03-03 10:15:00.500000"]
+    assert delivered.notes == [
+        f"pulled 2 rows from postgres table {table} where updated_at > 2026-03-03 10:15:00.500000"
+    ]
 
     delivered, unchanged = pull(_spec("postgres", table), cursor)
     assert (delivered.row_count, unchanged) == (0, cursor)
@@ -87,8 +106,9 @@ def test_postgres_missing_table_is_a_read_error(postgres_table):
 def mariadb_table(monkeypatch):
     monkeypatch.setenv(URL_ENV, DEFAULT_URLS["mariadb"])
     table = f"hk repairs 报修 {uuid.uuid4().hex[:8]}"
-    connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", database="test",
-                                 charset="utf8mb4", autocommit=True)
+    connection = pymysql.connect(
+        host="127.0.0.1", port=3306, user="root", database="test", charset="utf8mb4", autocommit=True
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE `{table}` (工单号 varchar(20), 报修内容 text, 费用 decimal(8,2),"
@@ -118,7 +138,10 @@ def test_mariadb_full_then_incremental_pull(mariadb_table):
     with connection.cursor() as db:
         db.execute(f"UPDATE `{table}` SET 费用 = 30, updated_at = '2026-03-03 10:00:00' WHERE 工单号 = 'R1'")
     delivered, cursor = pull(_spec("mariadb", table), cursor)
-    assert (delivered.parts[0].rows, cursor) == ([["R1", "楼道灯坏", "30.00", "2026-03-03 10:00:00"]], "2026-03-03 10:00:00")
+    assert (delivered.parts[0].rows, cursor) == (
+        [["R1", "楼道灯坏", "30.00", "2026-03-03 10:00:00"]],
+        "2026-03-03 10:00:00",
+    )
 
     delivered, unchanged = pull(_spec("mariadb", table), cursor)
     assert (delivered.row_count, unchanged) == (0, "2026-03-03 10:00:00")
@@ -161,7 +184,9 @@ def mariadb_user():
     connection.close()
 
 
-def test_a_password_with_url_characters_connects_as_written_or_percent_encoded(monkeypatch, mariadb_table, mariadb_user):
+def test_a_password_with_url_characters_connects_as_written_or_percent_encoded(
+    monkeypatch, mariadb_table, mariadb_user
+):
     table, _ = mariadb_table
     for written in (SECRET, quote(SECRET, safe="")):
         monkeypatch.setenv(URL_ENV, f"mysql://{mariadb_user}:{written}@127.0.0.1:3306/test")
@@ -182,8 +207,15 @@ def test_a_wrong_password_never_reaches_the_error_text(monkeypatch, mariadb_tabl
     assert error.value.__cause__ is None and error.value.__suppress_context__  # no driver error printed beneath it
 
 
-@pytest.mark.parametrize(("fmt", "where"), [("postgres", "127.0.0.1:5432/no_such_db_hk"), ("postgres", "127.0.0.1:1/test"),
-                                             ("mariadb", "127.0.0.1:3306/no_such_db_hk"), ("mariadb", "127.0.0.1:1/test")])
+@pytest.mark.parametrize(
+    ("fmt", "where"),
+    [
+        ("postgres", "127.0.0.1:5432/no_such_db_hk"),
+        ("postgres", "127.0.0.1:1/test"),
+        ("mariadb", "127.0.0.1:3306/no_such_db_hk"),
+        ("mariadb", "127.0.0.1:1/test"),
+    ],
+)
 def test_postgres_and_mariadb_errors_hide_a_password_with_url_characters(monkeypatch, fmt, where):
     scheme = "postgresql" if fmt == "postgres" else "mysql"
     user = "postgres" if fmt == "postgres" else "root"
@@ -196,7 +228,12 @@ def test_postgres_and_mariadb_errors_hide_a_password_with_url_characters(monkeyp
 def test_redact_hides_every_form_of_the_credentials():
     target = parse_url(f"mysql://hk:{SECRET}@db.example:3307/案件?charset=utf8", "mariadb")
     assert (target.user, target.password, target.host, target.port, target.database) == (
-        "hk", SECRET, "db.example", 3307, "案件")
+        "hk",
+        SECRET,
+        "db.example",
+        3307,
+        "案件",
+    )
     for text in (SECRET, quote(SECRET, safe=""), f"mysql://hk:{SECRET}@db.example:3307/案件"):
         redacted = target.redact(f"error: {text}!")
         assert "***" in redacted and not [piece for piece in _pieces(SECRET) if piece in redacted], redacted

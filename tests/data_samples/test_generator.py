@@ -1,4 +1,5 @@
 """The sample world generator: deterministic, coherent, and the committed sample is its output."""
+
 import filecmp
 from pathlib import Path
 
@@ -13,7 +14,9 @@ EXPORTS = ("landing", "databases", "truth")
 
 
 def _files(root: Path) -> dict[str, Path]:
-    return {str(p.relative_to(root)): p for folder in EXPORTS for p in sorted((root / folder).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p for folder in EXPORTS for p in sorted((root / folder).rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_byte_identical_exports(tmp_path):

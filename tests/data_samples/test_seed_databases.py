@@ -2,6 +2,7 @@
 
 Tables get a unique name per test run, so the real sample tables (and parallel tests) are left alone.
 """
+
 import json
 import os
 import uuid
@@ -41,8 +42,14 @@ def _seeds(samples: Path) -> dict[str, dict]:
 
 def _mariadb():
     url = urlsplit(os.environ.get("HOUSEKEY_MARIADB_URL", MARIADB_URL))
-    return pymysql.connect(host=url.hostname, port=url.port or 3306, user=url.username or "root",
-                           password=url.password or "", database=url.path.lstrip("/"), charset="utf8mb4")
+    return pymysql.connect(
+        host=url.hostname,
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        database=url.path.lstrip("/"),
+        charset="utf8mb4",
+    )
 
 
 def _pg():
@@ -66,7 +73,7 @@ def test_every_seed_row_lands_in_the_real_servers(scratch):
         assert connection.execute(f'SELECT count(*) FROM "{pg["table"]}"').fetchone()[0] == len(pg["rows"]) > 0
         query = f'SELECT case_no, shop_name, updated_at FROM "{pg["table"]}" ORDER BY case_no'
         first = connection.execute(query).fetchone()
-        assert (first[0], first[1], str(first[2])) == tuple(sorted(pg["rows"])[0][i] for i in (0, 1, 9))
+        assert (first[0], first[1], str(first[2])) == tuple(min(pg["rows"])[i] for i in (0, 1, 9))
     with _mariadb() as connection, connection.cursor() as cursor:
         maria = seeds["mariadb"]
         cursor.execute(f"SELECT count(*) FROM `{maria['table']}`")

@@ -1,5 +1,6 @@
 """A world for another subdistrict of 黄浦区, 淮海中路街道: its own committees, roads and people, and the real
 pipeline matches its addresses as well as the sample's."""
+
 import csv
 import filecmp
 import os
@@ -34,8 +35,11 @@ def _files(root: Path) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("huaihai") / "world"
-    subprocess.run([*HOUSEKEY, "generate", "--people", "300", "--out", str(out), "--subdistrict", CODE],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*HOUSEKEY, "generate", "--people", "300", "--out", str(out), "--subdistrict", CODE],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
@@ -44,8 +48,11 @@ def warehouse(world, tmp_path_factory) -> Path:
     """`housekey run` on the world's file sources (the database servers hold the committed sample's tables)."""
     run = tmp_path_factory.mktemp("huaihai-run")
     env = {k: v for k, v in os.environ.items() if k != "HOUSEKEY_SUBDISTRICTS"}
-    env.update(HOUSEKEY_LANDING=str(world / "landing"), HOUSEKEY_WAREHOUSE=str(run / "housekey.duckdb"),
-               DAGSTER_HOME=str(run / "dagster"))
+    env.update(
+        HOUSEKEY_LANDING=str(world / "landing"),
+        HOUSEKEY_WAREHOUSE=str(run / "housekey.duckdb"),
+        DAGSTER_HOME=str(run / "dagster"),
+    )
     files = [arg for name, spec in load_registry().items() if not spec.is_database for arg in ("--source", name)]
     result = subprocess.run([*HOUSEKEY, "run", *files], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -60,7 +67,9 @@ def con(warehouse):
 
 def _real_committees() -> dict[str, str]:
     with DIVISIONS.open(encoding="utf-8") as f:
-        return {r["code"]: r["name"] for r in csv.DictReader(f) if r["level"] == "community" and r["parent_code"] == CODE}
+        return {
+            r["code"]: r["name"] for r in csv.DictReader(f) if r["level"] == "community" and r["parent_code"] == CODE
+        }
 
 
 def test_the_houses_are_the_subdistricts(con, world):
@@ -86,7 +95,9 @@ def test_no_division_code_is_quarantined(con):
 
 
 def test_address_matching_is_as_good_as_on_the_sample(con, world):
-    con.execute(f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{world / 'truth' / 'records.csv'}', all_varchar=true)")
+    con.execute(
+        f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{world / 'truth' / 'records.csv'}', all_varchar=true)"
+    )
     assigned, correct, houses, found, _, _, records = con.execute(SCORE_SQL.format(group="", group_by="")).fetchone()
     assert records > 3000
     assert correct / assigned == 1.0
@@ -94,9 +105,12 @@ def test_address_matching_is_as_good_as_on_the_sample(con, world):
 
 
 def test_its_people_and_businesses_are_not_the_samples(world):
-    for name, columns in (("people.csv", ("person_id", "id_number", "household_id")),
-                          ("businesses.csv", ("business_id", "credit_code")),
-                          ("houses.csv", ("house_id", "address")), ("events.csv", ("event_id",))):
+    for name, columns in (
+        ("people.csv", ("person_id", "id_number", "household_id")),
+        ("businesses.csv", ("business_id", "credit_code")),
+        ("houses.csv", ("house_id", "address")),
+        ("events.csv", ("event_id",)),
+    ):
         ours, sample = _truth(world, name), _truth(SAMPLES, name)
         for column in columns:
             assert not {r[column] for r in ours} & {r[column] for r in sample} - {""}, (name, column)
@@ -133,7 +147,9 @@ def test_same_seed_same_bytes_and_the_files_are_named_by_the_subdistrict(world, 
 
 
 def test_a_subdistrict_without_roads_fails_clearly(tmp_path):
-    result = CliRunner().invoke(app, ["generate", "--people", "30", "--out", str(tmp_path), "--subdistrict", "310101013"])
+    result = CliRunner().invoke(
+        app, ["generate", "--people", "30", "--out", str(tmp_path), "--subdistrict", "310101013"]
+    )
     assert result.exit_code == 1
     assert "roads" in result.output and "外滩街道" in result.output
     assert not (tmp_path / "landing").exists()

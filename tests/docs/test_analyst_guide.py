@@ -1,5 +1,6 @@
 """Every question in docs/analyst-guide.md runs on the sample world and returns the answer the guide shows;
 where the generator's truth knows the answer, the guide's answer is checked against it too."""
+
 import re
 from pathlib import Path
 
@@ -10,14 +11,18 @@ from data_samples.generator.generate import SAMPLES
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md"
 TRUTH = SAMPLES / "truth"
-QUESTION = re.compile(r"```sql\n-- question: (\w+)\n(.*?)```\s*\nAnswer on the sample world:\n\n((?:\|[^\n]*\|\n?)+)", re.S)
+QUESTION = re.compile(
+    r"```sql\n-- question: (\w+)\n(.*?)```\s*\nAnswer on the sample world:\n\n((?:\|[^\n]*\|\n?)+)", re.DOTALL
+)
 
 
 def questions() -> dict[str, tuple[str, list[str], list[list[str]]]]:
     """Question id -> (SQL, the answer's columns, its rows as text)."""
     found = {}
     for name, sql, table in QUESTION.findall(GUIDE.read_text(encoding="utf-8")):
-        header, _, *rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in table.strip().splitlines()]
+        header, _, *rows = [
+            [cell.strip() for cell in line.strip().strip("|").split("|")] for line in table.strip().splitlines()
+        ]
         found[name] = (sql, header, rows)
     return found
 
@@ -30,7 +35,9 @@ def as_text(value) -> str:
 def con(full_warehouse: Path):
     connection = duckdb.connect(str(full_warehouse), read_only=True)
     for name in ("people", "events", "houses", "businesses"):
-        connection.execute(f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)")
+        connection.execute(
+            f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)"
+        )
     yield connection
     connection.close()
 
@@ -62,7 +69,7 @@ def test_elderly_alone_repairs_are_the_truths(con):
 
 
 def test_business_most_complained_about_is_the_truths(con):
-    (credit_code, complaints), = con.execute("""
+    ((credit_code, complaints),) = con.execute("""
         SELECT b.credit_code, count(*) AS n FROM truth_events e JOIN truth_businesses b USING (business_id)
         JOIN truth_houses h ON h.house_id = e.house_id
         WHERE e.kind = 'complaint' AND h.committee_code = '310101023014' GROUP BY 1 ORDER BY n DESC LIMIT 1""").fetchall()
@@ -79,7 +86,7 @@ def test_pareto_vital_few_are_the_truths(con):
         if running / total < 0.8:
             vital.append(category)
         running += n
-    _, header, rows = questions()["pareto_committee"]
+    _, _header, rows = questions()["pareto_committee"]
     assert [row[1] for row in rows if row[3] == "True"] == vital
     assert [(row[1], int(row[2])) for row in rows] == counts
 
@@ -92,9 +99,11 @@ def test_who_lived_there_is_the_truth(con):
 
 
 def test_elderly_alone_per_committee_is_the_truths(con):
-    truth = dict(con.execute("""SELECT h.committee_code, count(*) FROM truth_people p JOIN truth_houses h
-                                ON h.house_id = p.home_house_id WHERE p.flags LIKE '%elderly_alone%' GROUP BY 1""").fetchall())
-    _, header, rows = questions()["elderly_alone_per_committee"]
+    truth = dict(
+        con.execute("""SELECT h.committee_code, count(*) FROM truth_people p JOIN truth_houses h
+                                ON h.house_id = p.home_house_id WHERE p.flags LIKE '%elderly_alone%' GROUP BY 1""").fetchall()
+    )
+    _, _header, rows = questions()["elderly_alone_per_committee"]
     assert {row[0]: int(row[2]) for row in rows if row[2] != "0"} == truth
 
 
@@ -102,15 +111,21 @@ def test_who_lived_there_on_the_day_is_the_truth(con):
     """Both houses of a move: on the day exactly those the truth puts there are marked, now exactly those living there."""
     houses, day = ("310101023002000088", "310101023001000073"), "2026-10-15"
     address = dict(con.execute("SELECT house_id, address FROM truth_houses").fetchall())
-    then = con.execute("""SELECT home_house_id, id_number FROM truth_people
+    then = con.execute(
+        """SELECT home_house_id, id_number FROM truth_people
         WHERE home_house_id IN $h AND (moved_in IS NULL OR moved_in::DATE <= $d::DATE) UNION ALL
         SELECT previous_house_id, id_number FROM truth_people
-        WHERE previous_house_id IN $h AND moved_in::DATE > $d::DATE""", {"h": houses, "d": day}).fetchall()
-    now = con.execute("SELECT home_house_id, id_number FROM truth_people WHERE home_house_id IN $h", {"h": houses}).fetchall()
+        WHERE previous_house_id IN $h AND moved_in::DATE > $d::DATE""",
+        {"h": houses, "d": day},
+    ).fetchall()
+    now = con.execute(
+        "SELECT home_house_id, id_number FROM truth_people WHERE home_house_id IN $h", {"h": houses}
+    ).fetchall()
     _, header, rows = questions()["lived_at_house_on_day"]
 
     def marked(column: str) -> set[tuple[str, str]]:
         return {(row[0], row[2]) for row in rows if row[header.index(column)] == "True"}
+
     assert marked("lived_there_on_day") == {(address[h], i) for h, i in then} != set()
     assert marked("lives_there_now") == {(address[h], i) for h, i in now} != set()
 
@@ -127,8 +142,17 @@ def test_business_profile_complaints_are_the_truths(con):
         WHERE e.kind = 'complaint' AND h.committee_code = '310101023014'
           AND e.occurred_at::TIMESTAMP::DATE BETWEEN DATE '2026-11-01' - INTERVAL 364 DAY AND DATE '2026-11-01'
         GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
-    assert list(zip(shown("business_profiles_complained", "credit_code"),
-                    shown("business_profiles_complained", "complaints_365d"))) == truth != []
+    assert (
+        list(
+            zip(
+                shown("business_profiles_complained", "credit_code"),
+                shown("business_profiles_complained", "complaints_365d"),
+                strict=False,
+            )
+        )
+        == truth
+        != []
+    )
 
 
 def test_person_profile_is_the_truths(con):
@@ -136,5 +160,8 @@ def test_person_profile_is_the_truths(con):
         FROM truth_people p JOIN truth_houses h ON h.house_id = p.home_house_id
         JOIN truth_houses r ON r.house_id = p.registered_house_id WHERE p.id_number = '310101197412276350'""").fetchone()
     name = "person_profile_of_a_resident"
-    assert (shown(name, "home_address"), shown(name, "registered_address"), shown(name, "houses_owned")) == \
-        ([home], [registered], [owns])
+    assert (shown(name, "home_address"), shown(name, "registered_address"), shown(name, "houses_owned")) == (
+        [home],
+        [registered],
+        [owns],
+    )

@@ -1,4 +1,5 @@
 """A bad delivery fails alone: the run goes on, other files and sources land, the failure names the file."""
+
 import io
 import textwrap
 import zipfile
@@ -37,8 +38,12 @@ def test_bad_files_fail_alone(tmp_path, monkeypatch):
     sources.mkdir()
     files = {
         ("ledger", "excel", "*.xlsx"): {"2026-11.xlsx": _truncated_xlsx()},
-        ("contacts", "csv", "*.csv"): {"a.csv": b"\x00\x01\x02PK\x03\x04" * 50, "b.csv": "姓名\n张三\n".encode("gbk"),
-                                        "c.csv": b"", "d.csv": "姓名\n".encode()},
+        ("contacts", "csv", "*.csv"): {
+            "a.csv": b"\x00\x01\x02PK\x03\x04" * 50,
+            "b.csv": "姓名\n张三\n".encode("gbk"),
+            "c.csv": b"",
+            "d.csv": "姓名\n".encode(),
+        },
         ("visits", "jsonl", "*.jsonl"): {"v.jsonl": '{"姓名": "王五"}\n'.encode()},
     }
     for (name, fmt, glob), deliveries in files.items():
@@ -48,13 +53,20 @@ def test_bad_files_fail_alone(tmp_path, monkeypatch):
         for file_name, content in deliveries.items():
             (folder / file_name).write_bytes(content)
 
-    result = materialize(source_assets(load_registry(sources)), resources=warehouse_resources(),
-                         instance=DagsterInstance.ephemeral())
+    result = materialize(
+        source_assets(load_registry(sources)), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+    )
     assert result.success
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
         statuses = dict(con.execute("SELECT file_name, status FROM meta.deliveries").fetchall())
-        assert statuses == {"2026-11.xlsx": "failed", "a.csv": "failed", "b.csv": "loaded", "c.csv": "failed",
-                            "d.csv": "loaded", "v.jsonl": "loaded"}
+        assert statuses == {
+            "2026-11.xlsx": "failed",
+            "a.csv": "failed",
+            "b.csv": "loaded",
+            "c.csv": "failed",
+            "d.csv": "loaded",
+            "v.jsonl": "loaded",
+        }
         reasons = dict(con.execute("SELECT file_name, reason FROM quality.quarantine").fetchall())
         assert all(name in reasons[name] for name in ("2026-11.xlsx", "a.csv", "c.csv"))
         assert "binary" in reasons["a.csv"] and "empty" in reasons["c.csv"]

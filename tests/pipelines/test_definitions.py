@@ -1,4 +1,5 @@
 """Dagster definitions built from a source registry: a raw and a staging asset per source, materialised in-process."""
+
 import textwrap
 
 import duckdb
@@ -28,7 +29,10 @@ def registry(tmp_path, monkeypatch):
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     sources = tmp_path / "sources"
     sources.mkdir()
-    deliveries = {("low_income", "低保", "csv"): "姓名\n张三\n李四\n", ("elderly", "高龄", "jsonl"): '{"姓名": "王五"}\n'}
+    deliveries = {
+        ("low_income", "低保", "csv"): "姓名\n张三\n李四\n",
+        ("elderly", "高龄", "jsonl"): '{"姓名": "王五"}\n',
+    }
     for (name, title, fmt), content in deliveries.items():
         (sources / f"{name}.yaml").write_text(textwrap.dedent(SPEC.format(name=name, title=title, format=fmt)))
         folder = tmp_path / "landing" / name
@@ -39,14 +43,17 @@ def registry(tmp_path, monkeypatch):
 
 def test_one_raw_and_one_staging_asset_per_source(registry):
     specs = {spec.key: spec for spec in build_definitions(registry).resolve_all_asset_specs()}
-    assert set(specs) == {AssetKey([layer, name]) for layer in ("raw", "staging") for name in ("elderly", "low_income")} | {
-        AssetKey(["publish", "analyst_copy"])}  # no address register among these sources: no core assets
+    assert set(specs) == {
+        AssetKey([layer, name]) for layer in ("raw", "staging") for name in ("elderly", "low_income")
+    } | {AssetKey(["publish", "analyst_copy"])}  # no address register among these sources: no core assets
     assert {dep.asset_key for dep in specs[AssetKey(["staging", "elderly"])].deps} == {AssetKey(["raw", "elderly"])}
     low_income = specs[AssetKey(["raw", "low_income"])]
     assert low_income.group_name == "raw"
     assert "低保" in low_income.description and "民政科" in low_income.description
     assert {k: low_income.metadata[k] for k in ("format", "owner", "level")} == {
-        "format": "csv", "owner": "民政科", "level": "S",
+        "format": "csv",
+        "owner": "民政科",
+        "level": "S",
     }
 
 
@@ -78,7 +85,9 @@ def test_staging_maps_to_canonical_columns(registry, tmp_path):
     assert result.success
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT name, _row_number FROM staging.low_income ORDER BY _row_number").fetchall() == [
-            ("张三", 2), ("李四", 3)]
+            ("张三", 2),
+            ("李四", 3),
+        ]
 
 
 def test_every_committed_source_spec_produces_its_assets():
@@ -87,17 +96,33 @@ def test_every_committed_source_spec_produces_its_assets():
     assert len(registry) >= 24
     per_source = {AssetKey([layer, name]) for layer in ("raw", "staging") for name in registry}
     assert per_source <= keys
-    assert {AssetKey(key.split("/")) for key in (
-        "core/houses", "core/address_matches", "core/people", "core/businesses", "core/event_attributions",
-        "core/links", "tags/catalogue", "marts/house_profiles", "marts/hotspots", "marts/complaint_pareto",
-        "marts/source_freshness", "publish/analyst_copy")} <= keys - per_source
+    assert {
+        AssetKey(key.split("/"))
+        for key in (
+            "core/houses",
+            "core/address_matches",
+            "core/people",
+            "core/businesses",
+            "core/event_attributions",
+            "core/links",
+            "tags/catalogue",
+            "marts/house_profiles",
+            "marts/hotspots",
+            "marts/complaint_pareto",
+            "marts/source_freshness",
+            "publish/analyst_copy",
+        )
+    } <= keys - per_source
 
 
 def test_row_accounting_is_a_blocking_check_on_every_staging_asset(registry):
     from pipelines.definitions import source_checks
 
-    result = materialize([*source_assets(registry), *source_checks(registry)], resources=warehouse_resources(),
-                         instance=DagsterInstance.ephemeral())
+    result = materialize(
+        [*source_assets(registry), *source_checks(registry)],
+        resources=warehouse_resources(),
+        instance=DagsterInstance.ephemeral(),
+    )
     evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
     assert set(evaluations) == {"elderly", "low_income"}
     assert all(e.passed for e in evaluations.values())
@@ -109,15 +134,20 @@ def test_a_held_delivery_holds_its_source_and_the_analyst_copy_says_so(registry,
     copy is still published, with low_income's new rows, and meta.held_sources names elderly and why."""
     from pipelines.definitions import publish_asset, source_checks
 
-    (tmp_path / "landing" / "elderly" / "2026-04.jsonl").write_text('{"姓名": null}\n' * 4 + '{"姓名": "赵六"}\n',
-                                                                   encoding="utf-8")
+    (tmp_path / "landing" / "elderly" / "2026-04.jsonl").write_text(
+        '{"姓名": null}\n' * 4 + '{"姓名": "赵六"}\n', encoding="utf-8"
+    )
     (tmp_path / "landing" / "low_income" / "2026-04.csv").write_text("姓名\n钱七\n", encoding="utf-8")
     upstream = source_assets(registry)
-    result = materialize([*upstream, publish_asset(upstream, registry), *source_checks(registry)],
-                         resources=warehouse_resources(), instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    result = materialize(
+        [*upstream, publish_asset(upstream, registry), *source_checks(registry)],
+        resources=warehouse_resources(),
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     assert ("publish", "analyst_copy") in {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     with duckdb.connect(str(tmp_path / "analyst.duckdb"), read_only=True) as con:
-        (source, reason), = con.execute("SELECT source, reason FROM meta.held_sources").fetchall()
+        ((source, reason),) = con.execute("SELECT source, reason FROM meta.held_sources").fetchall()
         assert source == "elderly" and "2026-04.jsonl held, not staged" in reason
         assert con.execute("SELECT count(*) FROM staging.low_income").fetchone() == (3,)
         assert con.execute("SELECT count(*) FROM staging.elderly").fetchone() == (1,)  # the earlier delivery only

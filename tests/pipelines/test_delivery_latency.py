@@ -1,6 +1,7 @@
 """A new delivery through the sensor path, end to end: the landing sensor sees the file, its run request is
 executed as the daemon would (the sensor's own job, partition, tags and run config), and the analyst copy
 then holds every row of the delivery. Timing belongs to benchmarks/delivery_latency.py, not here."""
+
 import os
 import shutil
 import time
@@ -44,8 +45,12 @@ def execute(repository, instance: DagsterInstance, request):
     """Run a sensor's run request the way the daemon launches it: the sensor's job with the request's
     partition, tags and run config."""
     job = repository.get_job(repository.get_sensor_def(SENSOR).job_name)
-    return job.execute_in_process(instance=instance, partition_key=request.partition_key, run_config=request.run_config,
-                                  tags={**request.tags, "dagster/sensor_name": SENSOR})
+    return job.execute_in_process(
+        instance=instance,
+        partition_key=request.partition_key,
+        run_config=request.run_config,
+        tags={**request.tags, "dagster/sensor_name": SENSOR},
+    )
 
 
 def test_a_new_delivery_reaches_the_analyst_copy_through_its_landing_sensor(district, tmp_path):
@@ -67,8 +72,10 @@ def test_a_new_delivery_reaches_the_analyst_copy_through_its_landing_sensor(dist
     assert visible_records(analyst, delivery.name) == RECORDS
     with duckdb.connect(str(analyst), read_only=True) as con:
         rows = con.execute(f"SELECT _row_number FROM staging.{SOURCE} WHERE _file_name = ?", [delivery.name]).fetchall()
-        matched = con.execute("SELECT count(*) FROM core.address_matches WHERE source = ? AND _file_name = ? "
-                              "AND house_id IS NOT NULL", [SOURCE, delivery.name]).fetchone()[0]
+        matched = con.execute(
+            "SELECT count(*) FROM core.address_matches WHERE source = ? AND _file_name = ? AND house_id IS NOT NULL",
+            [SOURCE, delivery.name],
+        ).fetchone()[0]
     assert sorted(row for (row,) in rows) == list(range(1, RECORDS + 1))  # every line of the file, once
     assert matched >= RECORDS * 0.9  # the generator's addresses are the register's houses, with noise
     steps = {event.step_key.split("__")[0] for event in run.get_step_success_events()}

@@ -1,5 +1,6 @@
 """The Dagster instances: SQLite by default, and the production configuration in deploy/postgres/
 loaded against the real PostgreSQL server, with a run written and read back."""
+
 import shutil
 import uuid
 from pathlib import Path
@@ -8,8 +9,13 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, asset, materialize
 
 REPO = Path(__file__).resolve().parents[2]
-PG_ENV = {"HOUSEKEY_DAGSTER_PG_HOST": "127.0.0.1", "HOUSEKEY_DAGSTER_PG_PORT": "5432", "HOUSEKEY_DAGSTER_PG_DB": "test",
-          "HOUSEKEY_DAGSTER_PG_USER": "postgres", "HOUSEKEY_DAGSTER_PG_PASSWORD": ""}
+PG_ENV = {
+    "HOUSEKEY_DAGSTER_PG_HOST": "127.0.0.1",
+    "HOUSEKEY_DAGSTER_PG_PORT": "5432",
+    "HOUSEKEY_DAGSTER_PG_DB": "test",
+    "HOUSEKEY_DAGSTER_PG_USER": "postgres",
+    "HOUSEKEY_DAGSTER_PG_PASSWORD": "",
+}
 
 
 def instance_at(home: Path, config: Path) -> DagsterInstance:
@@ -24,8 +30,11 @@ def test_the_default_instance_keeps_everything_in_sqlite(tmp_path):
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
         # two subdistricts write their own files side by side; one run per subdistrict (decision 4)
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 2
-        assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
-            instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        assert {
+            "key": "dagster/partition",
+            "value": {"applyLimitPerUniqueValue": True},
+            "limit": 1,
+        } in instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
 
 
 @pytest.fixture
@@ -44,8 +53,11 @@ def test_the_production_instance_queues_runs_within_limits(production):
         queue = concurrency.run_queue_config
         assert queue.max_concurrent_runs == 4
         # one run per subdistrict: its DuckDB file has one writer (decision 4)
-        assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
-            queue.tag_concurrency_limits
+        assert {
+            "key": "dagster/partition",
+            "value": {"applyLimitPerUniqueValue": True},
+            "limit": 1,
+        } in queue.tag_concurrency_limits
         assert concurrency.pool_config.default_pool_limit == 4  # warehouse writers at once, one per subdistrict
         assert instance.get_settings("telemetry") == {"enabled": False}
         assert instance.get_settings("retention")["sensor"]["purge_after_days"]["skipped"] == 7
@@ -59,9 +71,10 @@ def test_the_production_instance_keeps_runs_events_and_schedules_in_postgres(pro
         return 1
 
     with production() as instance:
-        assert {type(storage).__name__ for storage in
-                (instance.run_storage, instance.event_log_storage, instance.schedule_storage)} == {
-            "PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"}
+        assert {
+            type(storage).__name__
+            for storage in (instance.run_storage, instance.event_log_storage, instance.schedule_storage)
+        } == {"PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"}
         run_id = materialize([heartbeat], instance=instance, tags={"housekey/test": marker}).run_id
     try:
         with production() as again:  # a second process (webserver, daemon) sees the same history

@@ -2,6 +2,7 @@
 MariaDB: the run that cannot read it fails visibly (its source failed with the reason, the run failed, the
 command's exit code non-zero) while the other sources land; the next run lands the rows it missed, from the
 warehouse's own cursor. The URL's password holds '#', '/' and '@' and is never written anywhere."""
+
 from __future__ import annotations
 
 import os
@@ -116,8 +117,10 @@ def world(tmp_path, monkeypatch):
     admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", database="test", autocommit=True)
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {table} (repair_id VARCHAR(10), status VARCHAR(10), updated_at DATETIME)")
-        cursor.execute(f"INSERT INTO {table} VALUES ('R1', '待处理', '2026-03-01 08:00:00'),"
-                       " ('R2', '待处理', '2026-03-02 09:00:00')")
+        cursor.execute(
+            f"INSERT INTO {table} VALUES ('R1', '待处理', '2026-03-01 08:00:00'),"
+            " ('R2', '待处理', '2026-03-02 09:00:00')"
+        )
         for host in ("%", "localhost"):
             cursor.execute(f"CREATE USER '{user}'@%s IDENTIFIED BY %s", (host, SECRET))
             cursor.execute(f"GRANT SELECT ON test.* TO '{user}'@%s", (host,))
@@ -154,9 +157,13 @@ def run(registry, instance) -> tuple[bool, dict[str, tuple]]:
     ok = _run_subdistrict(instance, registry, registry, place, heading=False)
     with duckdb.connect(str(place.warehouse), read_only=True) as con:
         (run_id,) = con.execute("SELECT run_id FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone()
-        rows = {row[0]: row[1:] for row in con.execute(
-            "SELECT source, status, files, rows_landed, failed_step, message FROM meta.run_sources WHERE run_id = ?",
-            [run_id]).fetchall()}
+        rows = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "SELECT source, status, files, rows_landed, failed_step, message FROM meta.run_sources WHERE run_id = ?",
+                [run_id],
+            ).fetchall()
+        }
     return ok, rows
 
 
@@ -168,7 +175,9 @@ def test_an_outage_fails_the_run_visibly_and_the_next_run_lands_the_missed_rows(
         assert ok and first["repairs"][:3] == ("ok", 1, 2) and first["low_income"][:3] == ("ok", 1, 1)
 
         with admin.cursor() as cursor:  # while the server is out of reach: R1 closed, R3 reported
-            cursor.execute(f"UPDATE {table} SET status = '已完成', updated_at = '2026-03-03 10:00:00' WHERE repair_id = 'R1'")
+            cursor.execute(
+                f"UPDATE {table} SET status = '已完成', updated_at = '2026-03-03 10:00:00' WHERE repair_id = 'R1'"
+            )
             cursor.execute(f"INSERT INTO {table} VALUES ('R3', '待处理', '2026-03-04 11:00:00')")
         proxy.stop()
         deliver(root, "2026-04.csv", "姓名\n李四\n")
@@ -182,21 +191,31 @@ def test_an_outage_fails_the_run_visibly_and_the_next_run_lands_the_missed_rows(
         assert down["low_income"][:3] == ("ok", 1, 1)  # every other source still runs
         warehouse = Path(os.environ["HOUSEKEY_WAREHOUSE"])
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            assert con.execute("SELECT status FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone() == ("failure",)
+            assert con.execute("SELECT status FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone() == (
+                "failure",
+            )
             assert con.execute("SELECT cursor_value FROM meta.cursors").fetchall() == [("2026-03-02 09:00:00",)]
 
         proxy.start()
         ok, back = run(registry, instance)
         assert ok and back["repairs"][:3] == ("ok", 1, 2)  # R1 closed and R3: the rows the outage held back
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            assert con.execute("SELECT event_ref, status FROM staging.repairs ORDER BY _delivery_id, _row_number"
-                               ).fetchall() in ([("R1", "待处理"), ("R2", "待处理"), ("R1", "已完成"), ("R3", "待处理")],
-                                                [("R1", "已完成"), ("R3", "待处理"), ("R1", "待处理"), ("R2", "待处理")])
+            assert con.execute(
+                "SELECT event_ref, status FROM staging.repairs ORDER BY _delivery_id, _row_number"
+            ).fetchall() in (
+                [("R1", "待处理"), ("R2", "待处理"), ("R1", "已完成"), ("R3", "待处理")],
+                [("R1", "已完成"), ("R3", "待处理"), ("R1", "待处理"), ("R2", "待处理")],
+            )
             assert con.execute("SELECT cursor_value FROM meta.cursors").fetchall() == [("2026-03-04 11:00:00",)]
             written = _every_text(con)
-        logs = [entry.message or "" for run_record in instance.get_runs() for entry in instance.all_logs(run_record.run_id)]
-        logs += [str(entry.dagster_event.event_specific_data) for run_record in instance.get_runs()
-                 for entry in instance.all_logs(run_record.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)]
+        logs = [
+            entry.message or "" for run_record in instance.get_runs() for entry in instance.all_logs(run_record.run_id)
+        ]
+        logs += [
+            str(entry.dagster_event.event_specific_data)
+            for run_record in instance.get_runs()
+            for entry in instance.all_logs(run_record.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        ]
     with duckdb.connect(str(warehouse.with_name("analyst.duckdb")), read_only=True) as con:
         written += _every_text(con)
     leaks = [piece for piece in PIECES for text in written + logs if piece in text]
@@ -208,5 +227,9 @@ def test_an_outage_fails_the_run_visibly_and_the_next_run_lands_the_missed_rows(
 def _every_text(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every value of every table, as text."""
     tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
-    return [str(value) for schema, table in tables
-            for row in con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall() for value in row]
+    return [
+        str(value)
+        for schema, table in tables
+        for row in con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
+        for value in row
+    ]

@@ -1,6 +1,7 @@
 """Subdistrict partitions: two subdistricts run side by side (multiprocess executor, one Dagster instance)
 give the same warehouses as the two run one after the other; the run queue and the CLI keep one run per
 subdistrict at a time. Real generated worlds for 瑞金二路街道 and 淮海中路街道, real files, real runs."""
+
 import shutil
 import subprocess
 import sys
@@ -18,8 +19,17 @@ from warehouse.subdistricts import SubdistrictsError, load_subdistricts, read_su
 
 REPO = Path(__file__).resolve().parents[2]
 # file sources only: the database sources are one table per department, not one per subdistrict
-SOURCES = ["address_register", "household_registration", "hotline_12345", "market_entities", "minimum_income",
-           "grid_patrols", "food_licences", "shopfront_inspections", "outdoor_seating"]
+SOURCES = [
+    "address_register",
+    "household_registration",
+    "hotline_12345",
+    "market_entities",
+    "minimum_income",
+    "grid_patrols",
+    "food_licences",
+    "shopfront_inspections",
+    "outdoor_seating",
+]
 WORLDS = {"310101023": "瑞金二路街道", "310101022": "淮海中路街道"}
 COMPARED_SCHEMAS = ("core", "tags", "marts")
 
@@ -41,8 +51,10 @@ def district(tmp_path_factory) -> Path:
 def configure(district: Path, folder: Path, monkeypatch) -> None:
     """A subdistricts file in ``folder``: the district's landing zones, warehouses of its own."""
     folder.mkdir()
-    entries = "".join(f"  - {{code: '{code}', name: {name}, landing: {district / 'worlds' / code / 'landing'}}}\n"
-                      for code, name in WORLDS.items())
+    entries = "".join(
+        f"  - {{code: '{code}', name: {name}, landing: {district / 'worlds' / code / 'landing'}}}\n"
+        for code, name in WORLDS.items()
+    )
     (folder / "subdistricts.yaml").write_text(f"subdistricts:\n{entries}", encoding="utf-8")
     monkeypatch.setenv("HOUSEKEY_SUBDISTRICTS", str(folder / "subdistricts.yaml"))
     monkeypatch.setenv("HOUSEKEY_AS_OF", "2026-11-01")
@@ -71,8 +83,13 @@ sys.exit(0 if result.success else 1)
 
 def launch(home: Path, district: Path, code: str) -> subprocess.Popen:
     """A run of one subdistrict's partition in a process of its own, as a worker machine would start it."""
-    return subprocess.Popen([sys.executable, "-c", RUNNER, str(home), str(district / "sources"), code], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUNNER, str(home), str(district / "sources"), code],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finished(process: subprocess.Popen, code: str) -> str:
@@ -86,17 +103,25 @@ def contents(warehouse: Path) -> dict[str, list[tuple]]:
     """Every core, tags and marts table and the quarantine, rows sorted, without what says when or by which run
     a row was written rather than what was found: timestamps (also inside lists and structs), run ids, seconds."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN"
-                             f" {COMPARED_SCHEMAS} OR (schema_name, table_name) = ('quality', 'quarantine')"
-                             " ORDER BY ALL").fetchall()
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN"
+            f" {COMPARED_SCHEMAS} OR (schema_name, table_name) = ('quality', 'quarantine')"
+            " ORDER BY ALL"
+        ).fetchall()
         found = {}
         for schema, table in tables:
-            columns = [f'"{name}"' for name, kind in con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?"
-                " ORDER BY column_index", [schema, table]).fetchall()
-                       if "TIMESTAMP" not in kind and "run" not in name.split("_") and name != "seconds"]
+            columns = [
+                f'"{name}"'
+                for name, kind in con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?"
+                    " ORDER BY column_index",
+                    [schema, table],
+                ).fetchall()
+                if "TIMESTAMP" not in kind and "run" not in name.split("_") and name != "seconds"
+            ]
             found[f"{schema}.{table}"] = con.execute(
-                f'SELECT {", ".join(columns)} FROM {schema}."{table}" ORDER BY ALL').fetchall()
+                f'SELECT {", ".join(columns)} FROM {schema}."{table}" ORDER BY ALL'
+            ).fetchall()
     return found
 
 
@@ -128,8 +153,9 @@ def test_two_subdistricts_in_parallel_equal_the_two_one_by_one(district, tmp_pat
     a, b = windows.values()
     overlapping = sum(1 for start, end in a for other_start, other_end in b if start < other_end and other_start < end)
     assert overlapping >= 3, "the two subdistricts' steps never ran at the same time"
-    assert all(sum(1 for s, e in steps for s2, e2 in steps if s < e2 and s2 < e) == len(steps)
-               for steps in windows.values()), "two steps of one subdistrict ran at once on its DuckDB file"
+    assert all(
+        sum(1 for s, e in steps for s2, e2 in steps if s < e2 and s2 < e) == len(steps) for steps in windows.values()
+    ), "two steps of one subdistrict ran at once on its DuckDB file"
 
     configure(district, tmp_path / "one_by_one", monkeypatch)
     home = instance_home(tmp_path / "one_by_one_dagster")
@@ -137,8 +163,10 @@ def test_two_subdistricts_in_parallel_equal_the_two_one_by_one(district, tmp_pat
     for code in WORLDS:
         finished(launch(home, district, code), code)
     one_after_the_other = time.perf_counter() - started
-    print(f"\ntwo subdistricts side by side {side_by_side:.1f} s, one after the other {one_after_the_other:.1f} s:"
-          f" ratio {one_after_the_other / side_by_side:.2f}")
+    print(
+        f"\ntwo subdistricts side by side {side_by_side:.1f} s, one after the other {one_after_the_other:.1f} s:"
+        f" ratio {one_after_the_other / side_by_side:.2f}"
+    )
     one_by_one = {code: contents(place.warehouse) for code, place in load_subdistricts().items()}
 
     for code in WORLDS:
@@ -151,7 +179,9 @@ def test_two_subdistricts_in_parallel_equal_the_two_one_by_one(district, tmp_pat
     assert first["core.people"] and second["core.people"] and first["core.people"] != second["core.people"]
     assert set(parallel["310101023"]["quality.quarantine"]) != set(parallel["310101022"]["quality.quarantine"])
     with duckdb.connect(str(load_subdistricts()["310101022"].warehouse), read_only=True) as con:
-        assert con.execute("SELECT DISTINCT source FROM meta.deliveries ORDER BY 1").fetchall() == [(s,) for s in sorted(SOURCES)]
+        assert con.execute("SELECT DISTINCT source FROM meta.deliveries ORDER BY 1").fetchall() == [
+            (s,) for s in sorted(SOURCES)
+        ]
 
 
 def test_the_subdistricts_file_defaults_and_refusals(tmp_path, monkeypatch):
@@ -163,22 +193,34 @@ def test_the_subdistricts_file_defaults_and_refusals(tmp_path, monkeypatch):
     assert subdistrict_partitions().get_partition_keys() == ["310101023"]
 
     path = tmp_path / "subdistricts.yaml"
-    path.write_text("subdistricts:\n  - {code: '310101022', name: 淮海中路街道, sources: [hotline_12345]}\n"
-                    "  - {code: '310101023', name: 瑞金二路街道, warehouse: /data/rj/warehouse.duckdb}\n", encoding="utf-8")
+    path.write_text(
+        "subdistricts:\n  - {code: '310101022', name: 淮海中路街道, sources: [hotline_12345]}\n"
+        "  - {code: '310101023', name: 瑞金二路街道, warehouse: /data/rj/warehouse.duckdb}\n",
+        encoding="utf-8",
+    )
     huaihai, ruijin = read_subdistricts(path).values()
     assert huaihai.landing == tmp_path / "310101022" / "landing"
     assert huaihai.warehouse == tmp_path / "310101022" / "warehouse" / "housekey.duckdb"
     assert huaihai.delivers("hotline_12345") and not huaihai.delivers("minimum_income") and ruijin.delivers("x")
     assert ruijin.warehouse == Path("/data/rj/warehouse.duckdb")
 
-    for text, reason in [("subdistricts: []\n", "at least one"),
-                         ("subdistricts:\n  - {code: '3101', name: x}\n", "subdistrict 1: code '3101'"),
-                         ("subdistricts:\n  - {code: '310101022', name: a}\n  - {code: '310101022', name: b}\n",
-                          "subdistrict 2: code 310101022 appears twice"),
-                         ("subdistricts:\n  - {code: '310101022', name: a, landng: x}\n", "unknown key landng"),
-                         ("subdistricts:\n  - {code: '310101022', name: a, warehouse: x.duckdb}\n"
-                          "  - {code: '310101023', name: b, warehouse: x.duckdb}\n", "share a warehouse file"),
-                         ("subdistricts:\n  - {code: '310101022', name: a, warehouse: raw.duckdb}\n", "named like a schema")]:
+    for text, reason in [
+        ("subdistricts: []\n", "at least one"),
+        ("subdistricts:\n  - {code: '3101', name: x}\n", "subdistrict 1: code '3101'"),
+        (
+            "subdistricts:\n  - {code: '310101022', name: a}\n  - {code: '310101022', name: b}\n",
+            "subdistrict 2: code 310101022 appears twice",
+        ),
+        ("subdistricts:\n  - {code: '310101022', name: a, landng: x}\n", "unknown key landng"),
+        (
+            (
+                "subdistricts:\n  - {code: '310101022', name: a, warehouse: x.duckdb}\n"
+                "  - {code: '310101023', name: b, warehouse: x.duckdb}\n"
+            ),
+            "share a warehouse file",
+        ),
+        ("subdistricts:\n  - {code: '310101022', name: a, warehouse: raw.duckdb}\n", "named like a schema"),
+    ]:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         with pytest.raises(SubdistrictsError, match=reason) as error:
             read_subdistricts(path)
@@ -197,12 +239,19 @@ def test_a_partition_lands_only_its_subdistricts_files_in_its_own_warehouse(tmp_
         shutil.copy(REPO / "connectors" / "sources" / f"{name}.yaml", sources)
     registry = load_registry(sources)
     for code in WORLDS:
-        shutil.copytree(REPO / "data_samples" / "landing" / "minimum_income", tmp_path / code / "landing" / "minimum_income")
+        shutil.copytree(
+            REPO / "data_samples" / "landing" / "minimum_income", tmp_path / code / "landing" / "minimum_income"
+        )
     (tmp_path / "310101022" / "landing" / "minimum_income" / "低保对象_202611.csv").write_bytes(
-        (REPO / "data_samples" / "landing" / "minimum_income" / "低保对象_202611.csv").read_bytes()[:2000].rsplit(b"\n", 1)[0])
+        (REPO / "data_samples" / "landing" / "minimum_income" / "低保对象_202611.csv")
+        .read_bytes()[:2000]
+        .rsplit(b"\n", 1)[0]
+    )
     (tmp_path / "subdistricts.yaml").write_text(
         "subdistricts:\n  - {code: '310101023', name: 瑞金二路街道}\n"
-        "  - {code: '310101022', name: 淮海中路街道, sources: [minimum_income]}\n", encoding="utf-8")
+        "  - {code: '310101022', name: 淮海中路街道, sources: [minimum_income]}\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("HOUSEKEY_SUBDISTRICTS", str(tmp_path / "subdistricts.yaml"))
     partitions = subdistrict_partitions()
     assets = [a for a in pipeline_assets(registry, partitions=partitions) if a.key.path[0] in ("raw", "staging")]
@@ -211,13 +260,20 @@ def test_a_partition_lands_only_its_subdistricts_files_in_its_own_warehouse(tmp_
 
     rows = {}
     for code in WORLDS:
-        result = materialize([*assets, *source_checks(registry)], resources=warehouse_resources(), partition_key=code,
-                             instance=DagsterInstance.ephemeral())
+        result = materialize(
+            [*assets, *source_checks(registry)],
+            resources=warehouse_resources(),
+            partition_key=code,
+            instance=DagsterInstance.ephemeral(),
+        )
         assert result.success
         with duckdb.connect(str(tmp_path / code / "warehouse" / "housekey.duckdb"), read_only=True) as con:
             rows[code] = con.execute("SELECT count(*) FROM raw.minimum_income").fetchone()[0]
-        notes = {e.asset_key.path[-1]: e.materialization.metadata.get("note")
-                 for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "raw"}
+        notes = {
+            e.asset_key.path[-1]: e.materialization.metadata.get("note")
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.path[0] == "raw"
+        }
         if code == "310101022":
             assert notes["hotline_12345"].value == "not a source of subdistrict 310101022"
     assert 0 < rows["310101022"] < rows["310101023"]
@@ -235,7 +291,8 @@ def test_a_new_file_in_one_subdistrict_requests_a_run_of_that_partition_only(tmp
     shutil.copy(REPO / "connectors" / "sources" / "minimum_income.yaml", tmp_path / "sources")
     (tmp_path / "subdistricts.yaml").write_text(
         "subdistricts:\n  - {code: '310101023', name: 瑞金二路街道}\n  - {code: '310101022', name: 淮海中路街道}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.setenv("HOUSEKEY_SUBDISTRICTS", str(tmp_path / "subdistricts.yaml"))
     repository = build_definitions(load_registry(tmp_path / "sources")).get_repository_def()
     sensor = repository.get_sensor_def("landing_minimum_income")
@@ -247,6 +304,7 @@ def test_a_new_file_in_one_subdistrict_requests_a_run_of_that_partition_only(tmp
         result = sensor.evaluate_tick(build_sensor_context(instance=instance, repository_def=repository))
         (request,) = result.run_requests
         assert request.partition_key == "310101022" and request.run_key.startswith("minimum_income:310101022:")
-        again = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=result.cursor,
-                                                          repository_def=repository))
+        again = sensor.evaluate_tick(
+            build_sensor_context(instance=instance, cursor=result.cursor, repository_def=repository)
+        )
     assert again.run_requests == []

@@ -2,6 +2,7 @@
 partitioned assets with the executor config of executor.yaml (checked against the Kubernetes executor's
 schema), and dagster.yaml against the instance and K8sRunLauncher schemas. No cluster is needed; a
 broken file fails."""
+
 import datetime as dt
 import importlib.util
 import os
@@ -13,8 +14,15 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from dagster import DagsterInstance, DagsterInvalidConfigError, Definitions, build_schedule_context, \
-    instance_for_test, materialize, validate_run_config
+from dagster import (
+    DagsterInstance,
+    DagsterInvalidConfigError,
+    Definitions,
+    build_schedule_context,
+    instance_for_test,
+    materialize,
+    validate_run_config,
+)
 from dagster._config import process_config
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.run_coordinator import QueuedRunCoordinator
@@ -48,9 +56,12 @@ def city(module):
 
 def test_dagster_loads_the_code_location(tmp_path):
     """As ``dagster code-server start -f deploy/k8s/definitions.py`` would: one Definitions object."""
-    done = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-f",
-                           str(K8S / "definitions.py")], capture_output=True, text=True,
-                          env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-f", str(K8S / "definitions.py")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
 
@@ -69,8 +80,9 @@ def test_dagster_accepts_the_executor_config_one_step_at_a_time(city):
     assert resolved["max_concurrent"] == 1  # a subdistrict's DuckDB file has one writer
     assert resolved["step_k8s_config"]["container_config"]["resources"]["limits"]["memory"] == "4Gi"
     steps = {node.name for node in job.graph.node_defs}
-    assert resolved["per_step_k8s_config"] and set(resolved["per_step_k8s_config"]) <= steps, \
+    assert resolved["per_step_k8s_config"] and set(resolved["per_step_k8s_config"]) <= steps, (
         "per-step settings name steps of the job"
+    )
 
 
 def test_the_city_schedule_asks_for_one_run_per_subdistrict(city):
@@ -78,20 +90,27 @@ def test_the_city_schedule_asks_for_one_run_per_subdistrict(city):
     assert schedule.job_name == "nightly_k8s"
     with instance_for_test() as instance:
         night = dt.datetime(2026, 3, 5, 2, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-        requests = schedule.evaluate_tick(build_schedule_context(instance, scheduled_execution_time=night, repository_def=city)).run_requests
+        requests = schedule.evaluate_tick(
+            build_schedule_context(instance, scheduled_execution_time=night, repository_def=city)
+        ).run_requests
     assert sorted(r.partition_key for r in requests) == sorted(load_subdistricts())
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda c: c.update(max_concurent=1),  # misspelt
-    lambda c: c.update(max_concurrent="one"),
-    lambda c: c["step_k8s_config"].update(container=[]),
-    lambda c: c["per_step_k8s_config"].update(core__people=[]),
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda c: c.update(max_concurent=1),  # misspelt
+        lambda c: c.update(max_concurrent="one"),
+        lambda c: c["step_k8s_config"].update(container=[]),
+        lambda c: c["per_step_k8s_config"].update(core__people=[]),
+    ],
+)
 def test_a_broken_executor_config_is_refused(module, breakage):
     broken = yaml.safe_load((K8S / "executor.yaml").read_text(encoding="utf-8"))
     breakage(broken)
-    repository = Definitions.merge(module.district.defs, Definitions(jobs=[module.nightly_job(broken)])).get_repository_def()
+    repository = Definitions.merge(
+        module.district.defs, Definitions(jobs=[module.nightly_job(broken)])
+    ).get_repository_def()
     with pytest.raises(DagsterInvalidConfigError):
         validate_run_config(repository.get_job("nightly_k8s"), {})
 
@@ -125,8 +144,13 @@ def test_the_city_parquet_asset_exports_its_subdistricts_analyst_copy(module, fu
     (code,) = load_subdistricts()
 
     def export():
-        return materialize([module.city_parquet], partition_key=code, resources=warehouse_resources(),
-                           instance=DagsterInstance.ephemeral(), raise_on_error=False)
+        return materialize(
+            [module.city_parquet],
+            partition_key=code,
+            resources=warehouse_resources(),
+            instance=DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
 
     failed = export()
     assert not failed.success and CITY_PARQUET_ENV in str(failed.get_step_failure_events()[0].step_failure_data.error)

@@ -1,4 +1,5 @@
 """Schedules, sensors, run keys, retries and run retention, on real folders and the real databases."""
+
 import datetime as dt
 import os
 import shutil
@@ -88,15 +89,19 @@ def sensor_of(registry, name: str):
 def tick(sensor, cursor=None):
     sensor_def, repository = sensor
     with instance_for_test() as instance:
-        return sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor,
-                                                             repository_def=repository))
+        return sensor_def.evaluate_tick(
+            build_sensor_context(instance=instance, cursor=cursor, repository_def=repository)
+        )
 
 
 def test_a_landing_sensor_targets_its_source_and_what_depends_on_it(registry):
     repository = build_definitions(registry).get_repository_def()
     selected = targeted_assets(repository, repository.get_sensor_def("landing_low_income"))
-    assert {AssetKey(["raw", "low_income"]), AssetKey(["staging", "low_income"]),
-            AssetKey(["publish", "analyst_copy"])} <= selected
+    assert {
+        AssetKey(["raw", "low_income"]),
+        AssetKey(["staging", "low_income"]),
+        AssetKey(["publish", "analyst_copy"]),
+    } <= selected
     assert not any("elderly" in key.path for key in selected)
 
 
@@ -147,7 +152,8 @@ def database(request, tmp_path, monkeypatch):
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     (tmp_path / "db_sources").mkdir()
     (tmp_path / "db_sources" / "repairs.yaml").write_text(
-        textwrap.dedent(DB_SPEC.format(dialect=dialect, table=table)), encoding="utf-8")
+        textwrap.dedent(DB_SPEC.format(dialect=dialect, table=table)), encoding="utf-8"
+    )
     server = _Server(dialect)
     server.run(f"CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(20), updated_at TIMESTAMP)")
     try:
@@ -209,7 +215,7 @@ def test_the_nightly_schedule_runs_every_asset_at_two_in_shanghai(registry):
 
 def test_a_database_sensor_asks_nothing_while_a_run_holds_the_warehouse(database, tmp_path):
     """A lock hides the warehouse's cursor: the tick cannot know whether rows are new, so it asks nothing."""
-    spec, table, server = database
+    _spec, table, server = database
     server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00')")
     assert "1 run" in tick_elsewhere(tmp_path / "db_sources")  # no warehouse yet: the rows are new
     with connect() as con:  # a run in this process holds the file; the daemon ticks in another process
@@ -268,8 +274,12 @@ def test_retries_wait_exactly_15_30_and_60_seconds():
 
 def test_a_retry_that_reaches_the_database_stops_waiting():
     waits = []
-    answers = iter([SourceLanding("repairs", note="failed: source repairs: cannot reach postgres"),
-                    SourceLanding("repairs", note="no changes since 2026-03-01")])
+    answers = iter(
+        [
+            SourceLanding("repairs", note="failed: source repairs: cannot reach postgres"),
+            SourceLanding("repairs", note="no changes since 2026-03-01"),
+        ]
+    )
     assert land_with_retries(lambda: next(answers), sleep=waits.append).note == "no changes since 2026-03-01"
     assert waits == [15]
     skipped = SourceLanding("repairs", note="skipped: source repairs: cannot reach postgres")  # the laptop default
@@ -289,13 +299,17 @@ def test_the_command_line_fails_a_down_database_at_once(database, monkeypatch):
     monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
     started = time.perf_counter()
     with instance_for_test() as instance:
-        result = materialize([raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN, instance=instance)
+        result = materialize(
+            [raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN, instance=instance
+        )
         with connect() as con:
             summary = summarise_run(instance, result.run_id, [spec.name], con)
     assert time.perf_counter() - started < RETRY_DELAYS_S[0]
     (part,) = summary.sources
     assert (summary.status, part.status) == ("failure", "failed")
-    assert str(summary.failures[0]).startswith(f"repairs, step raw: source repairs: cannot reach {spec.format} at 127.0.0.1:1/test")
+    assert str(summary.failures[0]).startswith(
+        f"repairs, step raw: source repairs: cannot reach {spec.format} at 127.0.0.1:1/test"
+    )
 
 
 def test_run_retention_deletes_finished_runs_older_than_the_period():
@@ -305,7 +319,7 @@ def test_run_retention_deletes_finished_runs_older_than_the_period():
 
     with instance_for_test() as instance:
         runs = [materialize([one], instance=instance).run_id for _ in range(2)]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         assert prune_runs(instance, keep_days=90, now=now + dt.timedelta(days=30)) == []
         assert sorted(prune_runs(instance, keep_days=90, now=now + dt.timedelta(days=91))) == sorted(runs)
         assert instance.get_runs() == []
@@ -316,20 +330,31 @@ def test_a_finished_run_started_by_a_sensor_leaves_its_summary(registry):
     deliver("low_income", "2026-03.csv", "姓名\n张三\n李四\n")
     warehouse = Path(os.environ["HOUSEKEY_WAREHOUSE"])
     with instance_for_test() as instance:
-        result = materialize(source_assets(registry), resources=warehouse_resources(), instance=instance,
-                             tags={"dagster/sensor_name": "landing_low_income"})
+        result = materialize(
+            source_assets(registry),
+            resources=warehouse_resources(),
+            instance=instance,
+            tags={"dagster/sensor_name": "landing_low_income"},
+        )
         (finished,) = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)
         success, _ = run_summary_sensors(registry)
         written = warehouse.stat().st_mtime_ns
-        request = success(build_run_status_sensor_context("run_summary_success", finished.dagster_event, instance,
-                                                          instance.get_run_by_id(result.run_id)))
+        request = success(
+            build_run_status_sensor_context(
+                "run_summary_success", finished.dagster_event, instance, instance.get_run_by_id(result.run_id)
+            )
+        )
         assert warehouse.stat().st_mtime_ns == written  # the sensor wrote nothing
         assert request.run_key == f"summary:{result.run_id}"
         assert run_summary_job(registry).execute_in_process(run_config=request.run_config, instance=instance).success
     with connect(read_only=True) as con:
-        assert con.execute("SELECT trigger, status FROM meta.runs").fetchall() == [("sensor:landing_low_income", "success")]
+        assert con.execute("SELECT trigger, status FROM meta.runs").fetchall() == [
+            ("sensor:landing_low_income", "success")
+        ]
         assert con.execute("SELECT source, rows_landed FROM meta.run_sources ORDER BY source").fetchall() == [
-            ("elderly", 0), ("low_income", 2)]
+            ("elderly", 0),
+            ("low_income", 2),
+        ]
 
 
 def test_the_summary_sensors_target_the_summary_job(registry):
@@ -349,8 +374,9 @@ class _Server:
         else:
             import pymysql
 
-            self.connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", database="test",
-                                              charset="utf8mb4", autocommit=True)
+            self.connection = pymysql.connect(
+                host="127.0.0.1", port=3306, user="root", database="test", charset="utf8mb4", autocommit=True
+            )
 
     def run(self, sql: str) -> None:
         with self.connection.cursor() as cursor:
@@ -370,11 +396,15 @@ def test_a_laptop_without_database_servers_skips_them_with_a_note(database, monk
     monkeypatch.delenv("HOUSEKEY_TEST_DB_URL")  # no URL configured: the local default server
     monkeypatch.delenv("HOUSEKEY_ENV", raising=False)
     if setting == "laptop":
-        monkeypatch.setitem(sql.DEFAULT_URLS, spec.format, URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
+        monkeypatch.setitem(
+            sql.DEFAULT_URLS, spec.format, URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1")
+        )
     else:
         monkeypatch.setenv("HOUSEKEY_DATABASES", "off")
     with instance_for_test() as instance:
-        result = materialize([raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN, instance=instance)
+        result = materialize(
+            [raw_asset(spec)], resources=warehouse_resources(), run_config=QUIET_RUN, instance=instance
+        )
         with connect() as con:
             summary = summarise_run(instance, result.run_id, [spec.name], con)
             record_run(con, summary)

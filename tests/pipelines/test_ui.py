@@ -1,4 +1,5 @@
 """`housekey ui` serves the asset graph on 127.0.0.1 and stops cleanly on SIGTERM, as a real process."""
+
 import json
 import os
 import signal
@@ -22,8 +23,9 @@ def free_port() -> int:
 
 def asset_keys(port: int) -> set[tuple[str, ...]] | None:
     """The asset graph the UI serves, or None while it is not up yet."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=GRAPH_QUERY.encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=GRAPH_QUERY.encode(), headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             nodes = json.load(response)["data"]["assetNodes"]
@@ -64,8 +66,14 @@ def test_housekey_ui_serves_the_asset_graph_and_stops_on_sigterm(tmp_path):
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster"), "HOUSEKEY_WAREHOUSE": str(tmp_path / "w.duckdb")}
     # started as a background job is: SIGINT ignored, which `housekey ui` must undo
-    ui = subprocess.Popen([str(HOUSEKEY), "ui", "--port", str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    ui = subprocess.Popen(
+        [str(HOUSEKEY), "ui", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     try:
         deadline, keys = time.monotonic() + 120, None
         while keys is None and time.monotonic() < deadline and ui.poll() is None:

@@ -1,9 +1,9 @@
 """The quality gate as a Dagster asset check: a held delivery fails it and holds its own rows only; what
 depends on the sources still runs (so the analyst copy refreshes for every other source)."""
+
 import textwrap
 
 import duckdb
-
 from dagster import AssetKey, DagsterInstance, asset, materialize
 from stdnum.cn import ric
 
@@ -46,15 +46,24 @@ def test_a_held_delivery_fails_the_check_and_holds_only_its_own_rows(tmp_path, m
         (tmp_path / "landing" / name / "2026-11.csv").write_text("姓名,身份证号\n" + rows, encoding="utf-8")
     registry = load_registry(sources)
 
-    result = materialize([*source_assets(registry), *source_checks(registry), *map(_downstream, registry)],
-                         resources=warehouse_resources(), instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    result = materialize(
+        [*source_assets(registry), *source_checks(registry), *map(_downstream, registry)],
+        resources=warehouse_resources(),
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
 
-    gates = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == "passes_quality_gate"}
+    gates = {
+        e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == "passes_quality_gate"
+    }
     assert gates["low_income"].passed and not gates["elderly"].passed
-    assert gates["elderly"].description == ("elderly: delivery 2026-11.csv held, not staged: 5 of 10 rows (50%) failed, "
-                                            "above the threshold of 20%")
+    assert gates["elderly"].description == (
+        "elderly: delivery 2026-11.csv held, not staged: 5 of 10 rows (50%) failed, above the threshold of 20%"
+    )
     assert gates["elderly"].metadata["failing_id_number_checksum"].value == 5
-    accounts = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations() if e.check_name == "rows_add_up"}
+    accounts = {
+        e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations() if e.check_name == "rows_add_up"
+    }
     assert accounts == {"low_income": True, "elderly": True}  # held rows are counted, not lost
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert {("core", "low_income"), ("core", "elderly"), ("staging", "elderly")} <= materialized

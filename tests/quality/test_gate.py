@@ -1,5 +1,6 @@
 """The quality gate on real files and the real warehouse: failing rows quarantined with their rule,
 good rows staged, a delivery above the threshold held whole, results kept per delivery."""
+
 import textwrap
 
 import pytest
@@ -53,30 +54,58 @@ def warehouse(tmp_path, monkeypatch):
 
 
 def _quarantine(con):
-    return con.execute("SELECT file_name, row_number, column_name, rule, value, reason FROM quality.quarantine "
-                       "ORDER BY file_name, row_number, rule").fetchall()
+    return con.execute(
+        "SELECT file_name, row_number, column_name, rule, value, reason FROM quality.quarantine "
+        "ORDER BY file_name, row_number, rule"
+    ).fetchall()
 
 
 def test_failing_rows_go_to_quarantine_with_their_rule_and_the_rest_are_staged(warehouse):
     spec, deliver, con = warehouse
-    rows = [("张三", GOOD[0], "1980-01-01"), ("李四", GOOD[1], "1980-01-01"), ("王五", GOOD[2], "1980-01-01"),
-            ("赵六", GOOD[3], "1980-01-01"), ("孙七", GOOD[4], "1980-01-01"), ("周八", GOOD[5], "1980-01-01"),
-            ("吴九", GOOD[6], "2999-01-01"),  # born in the future
-            ("郑十", WRONG_CHECK, "1980-01-01"),
-            ("", GOOD[7], "1980-01-01"),      # no name
-            ("张三", GOOD[0], "1980-01-01"),  # the same person keyed in twice
-            ("钱一", GOOD[8], "1980-01-01"), ("冯二", GOOD[8][:6] + "********" + GOOD[8][14:], "1980-01-01")]
+    rows = [
+        ("张三", GOOD[0], "1980-01-01"),
+        ("李四", GOOD[1], "1980-01-01"),
+        ("王五", GOOD[2], "1980-01-01"),
+        ("赵六", GOOD[3], "1980-01-01"),
+        ("孙七", GOOD[4], "1980-01-01"),
+        ("周八", GOOD[5], "1980-01-01"),
+        ("吴九", GOOD[6], "2999-01-01"),  # born in the future
+        ("郑十", WRONG_CHECK, "1980-01-01"),
+        ("", GOOD[7], "1980-01-01"),  # no name
+        ("张三", GOOD[0], "1980-01-01"),  # the same person keyed in twice
+        ("钱一", GOOD[8], "1980-01-01"),
+        ("冯二", GOOD[8][:6] + "********" + GOOD[8][14:], "1980-01-01"),
+    ]
     rows += [(f"人{i}", GOOD[i], "1980-01-01") for i in range(9, 19)]  # 4 of 22 rows fail: 18%, under 20%
     deliver("2026-11.csv", rows)
     land_source(con, spec)
     result = stage(con, spec)
     assert _quarantine(con) == [
-        ("2026-11.csv", 8, "birth_date", "suite:person.birth_date_range", "2999-01-01", "birth date before 1900 or in the future"),
-        ("2026-11.csv", 9, "id_number", "suite:person.id_number_checksum", WRONG_CHECK,
-         "the ID number's check character or birth date is wrong"),
+        (
+            "2026-11.csv",
+            8,
+            "birth_date",
+            "suite:person.birth_date_range",
+            "2999-01-01",
+            "birth date before 1900 or in the future",
+        ),
+        (
+            "2026-11.csv",
+            9,
+            "id_number",
+            "suite:person.id_number_checksum",
+            WRONG_CHECK,
+            "the ID number's check character or birth date is wrong",
+        ),
         ("2026-11.csv", 10, "name", "suite:person.name_required", None, "name is required and empty"),
-        ("2026-11.csv", 11, "id_number", "suite:person.record_key_unique", GOOD[0],
-         "the same record key appears earlier in this delivery (row 2)"),
+        (
+            "2026-11.csv",
+            11,
+            "id_number",
+            "suite:person.record_key_unique",
+            GOOD[0],
+            "the same record key appears earlier in this delivery (row 2)",
+        ),
     ]
     assert (result.rows_raw, result.rows_staged, result.rows_quarantined, result.held) == (22, 18, 4, ())
     staged = {n for (n,) in con.execute("SELECT name FROM staging.residents WHERE _row_number <= 13").fetchall()}
@@ -87,18 +116,30 @@ def test_failing_rows_go_to_quarantine_with_their_rule_and_the_rest_are_staged(w
 
 def test_results_are_kept_per_delivery_and_a_second_run_changes_nothing(warehouse):
     spec, deliver, con = warehouse
-    deliver("2026-10.csv", [("张三", GOOD[0], "1980-01-01"), ("李四", GOOD[1], "1980-01-01")] * 1
-            + [(f"人{i}", GOOD[i], "1980-01-01") for i in range(2, 9)])
-    deliver("2026-11.csv", [("张三", GOOD[0], "1980-01-01"), ("吴九", GOOD[6], "2999-01-01")]
-            + [(f"人{i}", GOOD[i], "1980-01-01") for i in range(2, 6)])
+    deliver(
+        "2026-10.csv",
+        [("张三", GOOD[0], "1980-01-01"), ("李四", GOOD[1], "1980-01-01")] * 1
+        + [(f"人{i}", GOOD[i], "1980-01-01") for i in range(2, 9)],
+    )
+    deliver(
+        "2026-11.csv",
+        [("张三", GOOD[0], "1980-01-01"), ("吴九", GOOD[6], "2999-01-01")]
+        + [(f"人{i}", GOOD[i], "1980-01-01") for i in range(2, 6)],
+    )
     land_source(con, spec)
     stage(con, spec)
-    query = ("SELECT d.file_name, v.rule, v.success, v.element_count, v.unexpected_count FROM meta.validations v "
-             "JOIN meta.deliveries d USING (delivery_id) WHERE v.rule IN ('birth_date_range', 'delivery_threshold') "
-             "ORDER BY 1, 2")
+    query = (
+        "SELECT d.file_name, v.rule, v.success, v.element_count, v.unexpected_count FROM meta.validations v "
+        "JOIN meta.deliveries d USING (delivery_id) WHERE v.rule IN ('birth_date_range', 'delivery_threshold') "
+        "ORDER BY 1, 2"
+    )
     first = con.execute(query).fetchall()
-    assert first == [("2026-10.csv", "birth_date_range", True, 9, 0), ("2026-10.csv", "delivery_threshold", True, 9, 0),
-                     ("2026-11.csv", "birth_date_range", False, 6, 1), ("2026-11.csv", "delivery_threshold", True, 6, 1)]
+    assert first == [
+        ("2026-10.csv", "birth_date_range", True, 9, 0),
+        ("2026-10.csv", "delivery_threshold", True, 9, 0),
+        ("2026-11.csv", "birth_date_range", False, 6, 1),
+        ("2026-11.csv", "delivery_threshold", True, 6, 1),
+    ]
     quarantined = _quarantine(con)
     stage(con, spec)
     assert con.execute(query).fetchall() == first and _quarantine(con) == quarantined
@@ -108,13 +149,17 @@ def test_a_delivery_above_the_threshold_is_held_whole_and_the_others_go_on(wareh
     spec, deliver, con = warehouse
     deliver("2026-10.csv", [(f"人{i}", GOOD[i], "1980-01-01") for i in range(9)])
     # 3 of 9 rows fail (33%): above the 20% threshold
-    deliver("2026-11.csv", [(f"人{i}", GOOD[i], "1980-01-01") for i in range(6)]
-            + [("坏1", WRONG_CHECK, "1980-01-01"), ("坏2", GOOD[7], "2999-01-01"), ("坏3", GOOD[8], "1899-12-31")])
+    deliver(
+        "2026-11.csv",
+        [(f"人{i}", GOOD[i], "1980-01-01") for i in range(6)]
+        + [("坏1", WRONG_CHECK, "1980-01-01"), ("坏2", GOOD[7], "2999-01-01"), ("坏3", GOOD[8], "1899-12-31")],
+    )
     land_source(con, spec)
     result = stage(con, spec)
     (held,) = result.held
-    assert held.message == ("residents: delivery 2026-11.csv held, not staged: 3 of 9 rows (33%) failed, "
-                            "above the threshold of 20%")
+    assert held.message == (
+        "residents: delivery 2026-11.csv held, not staged: 3 of 9 rows (33%) failed, above the threshold of 20%"
+    )
     assert con.execute("SELECT DISTINCT _file_name FROM staging.residents").fetchall() == [("2026-10.csv",)]
     rules = dict(con.execute("SELECT rule, count(*) FROM quality.quarantine GROUP BY rule").fetchall())
     assert rules == {"suite:delivery_held": 6, "suite:person.id_number_checksum": 1, "suite:person.birth_date_range": 2}
@@ -126,8 +171,11 @@ def test_a_required_column_the_spec_does_not_map_holds_every_delivery(tmp_path, 
     monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
     (tmp_path / "landing" / "shops").mkdir(parents=True)
     code = "91310101MA1FL0000"
-    (tmp_path / "landing" / "shops" / "a.csv").write_text(f"代码\n{code + uscc.calc_check_digit(code)}\n", encoding="utf-8")
-    (tmp_path / "shops.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "landing" / "shops" / "a.csv").write_text(
+        f"代码\n{code + uscc.calc_check_digit(code)}\n", encoding="utf-8"
+    )
+    (tmp_path / "shops.yaml").write_text(
+        textwrap.dedent("""
         name: shops
         title: 商铺
         owner: 市场监管所
@@ -136,7 +184,9 @@ def test_a_required_column_the_spec_does_not_map_holds_every_delivery(tmp_path, 
         record_kind: business
         columns:
           代码: {to: credit_code}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     spec = load_spec(tmp_path / "shops.yaml")
     with connect(tmp_path / "wh.duckdb") as con:
         land_source(con, spec)

@@ -1,4 +1,5 @@
 """Every file source of the committed sample world through its suite; what is quarantined checked against truth."""
+
 import csv
 import re
 
@@ -36,23 +37,30 @@ def con(warehouse):
 
 def _truth() -> dict[tuple[str, str, str, int], dict]:
     with (SAMPLES / "truth" / "records.csv").open(encoding="utf-8") as f:
-        return {(r["source"], r["file"], r["sheet"], int(r["row_number"])): r for r in csv.DictReader(f) if r["row_number"]}
+        return {
+            (r["source"], r["file"], r["sheet"], int(r["row_number"])): r for r in csv.DictReader(f) if r["row_number"]
+        }
 
 
 def test_every_delivery_of_every_file_source_was_validated(con):
     file_sources = [name for name, spec in load_registry().items() if not spec.is_database]
     loaded = set(con.execute("SELECT source, delivery_id FROM meta.deliveries WHERE status = 'loaded'").fetchall())
-    validated = set(con.execute("SELECT source, delivery_id FROM meta.validations WHERE rule = 'delivery_threshold'").fetchall())
+    validated = set(
+        con.execute("SELECT source, delivery_id FROM meta.validations WHERE rule = 'delivery_threshold'").fetchall()
+    )
     assert {s for s, _ in loaded} == set(file_sources)
     assert validated == loaded
-    assert con.execute("SELECT count(*) FROM meta.validations WHERE rule = 'delivery_threshold' AND NOT success"
-                       ).fetchone() == (0,), "no sample delivery is bad enough to be held"
+    assert con.execute(
+        "SELECT count(*) FROM meta.validations WHERE rule = 'delivery_threshold' AND NOT success"
+    ).fetchone() == (0,), "no sample delivery is bad enough to be held"
 
 
 def test_rows_keyed_in_twice_are_quarantined_and_are_the_same_record_as_the_row_they_repeat(con):
     truth = _truth()
-    rows = con.execute("SELECT source, file_name, coalesce(sheet, ''), row_number, reason FROM quality.quarantine "
-                       "WHERE rule LIKE 'suite:%.record_key_unique'").fetchall()
+    rows = con.execute(
+        "SELECT source, file_name, coalesce(sheet, ''), row_number, reason FROM quality.quarantine "
+        "WHERE rule LIKE 'suite:%.record_key_unique'"
+    ).fetchall()
     by_source = {}
     for source, file_name, sheet, row, reason in rows:
         named = re.search(r"\((?:sheet (.*), )?row (\d+)\)$", reason)
@@ -68,11 +76,15 @@ def test_rows_keyed_in_twice_are_quarantined_and_are_the_same_record_as_the_row_
 
 
 def test_every_quarantined_row_carries_source_delivery_file_row_rule_and_reason(con):
-    missing = con.execute("SELECT count(*) FROM quality.quarantine WHERE source IS NULL OR delivery_id IS NULL "
-                          "OR file_name IS NULL OR row_number IS NULL OR rule IS NULL OR reason IS NULL").fetchone()[0]
+    missing = con.execute(
+        "SELECT count(*) FROM quality.quarantine WHERE source IS NULL OR delivery_id IS NULL "
+        "OR file_name IS NULL OR row_number IS NULL OR rule IS NULL OR reason IS NULL"
+    ).fetchone()[0]
     assert missing == 0
-    assert con.execute("SELECT count(*) FROM quality.quarantine WHERE rule LIKE 'suite:%' AND column_name IS NULL "
-                       "AND rule <> 'suite:delivery_held'").fetchone() == (0,)
+    assert con.execute(
+        "SELECT count(*) FROM quality.quarantine WHERE rule LIKE 'suite:%' AND column_name IS NULL "
+        "AND rule <> 'suite:delivery_held'"
+    ).fetchone() == (0,)
 
 
 def test_row_accounting_holds_for_every_sample_file_source(con):
@@ -106,5 +118,5 @@ def test_freshness_is_judged_against_each_spec_schedule(con):
     html = render(con, registry, now=later)
     # 35-day sources are late by 65 days then, the yearly owners' committee roster is not
     assert f"late by {100 - registry['food_licences'].freshness_days} days" in html
-    section = html[html.index('id="owners_committee"'):html.index('id="property_ownership"')]
+    section = html[html.index('id="owners_committee"') : html.index('id="property_ownership"')]
     assert "on time" in section and "late by" not in section

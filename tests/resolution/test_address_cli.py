@@ -1,4 +1,5 @@
 """`housekey address parse`: one address per line in, one JSON object per line out."""
+
 import json
 
 import typer
@@ -29,7 +30,7 @@ def test_one_json_object_per_input_line():
     for record in records:
         assert set(record) == {"input", "normalized", "elements"}
         for element in record["elements"]:
-            assert record["input"][element["start"]:element["end"]] == element["text"]
+            assert record["input"][element["start"] : element["end"]] == element["text"]
     assert records[2]["elements"] == []
 
 
@@ -40,5 +41,9 @@ def test_output_keeps_chinese_characters_unescaped():
 
 def test_components_on_request():
     result = CliRunner().invoke(_app(), ["address", "parse", "--components"], input="长乐路372弄5号402室\n")
-    assert json.loads(result.output)["components"] == {"road": "长乐路", "lane_no": "372", "building_no": "5",
-                                                       "room_no": "402"}
+    assert json.loads(result.output)["components"] == {
+        "road": "长乐路",
+        "lane_no": "372",
+        "building_no": "5",
+        "room_no": "402",
+    }

@@ -1,4 +1,5 @@
 """The gazetteer: longest match, full names before abbreviations, legacy districts, register roads."""
+
 from resolution.address.gazetteer import Gazetteer
 
 

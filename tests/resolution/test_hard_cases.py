@@ -1,4 +1,5 @@
 """The hard-case file: real-looking addresses the parser must get right, run on every change."""
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """The matching cascade on a small register: exact rooms, coarser levels, typos, and the review queue."""
+
 import pytest
 
 from resolution.address.match import match_house
@@ -11,14 +12,16 @@ def _house(house_id, road, lane=None, door=None, compound=None, building=None, u
 
 @pytest.fixture(scope="module")
 def register():
-    return Register([
-        _house("L1", "长乐路", lane="372", building="5", room="402"),
-        _house("L2", "长乐路", lane="372", building="5", room="302"),
-        _house("L3", "长乐路", lane="372", building="6", room="402"),
-        _house("C1", "复兴中路", door="1200", compound="锦江公寓", building="3", unit="1", room="502"),
-        _house("C2", "复兴中路", door="1200", compound="锦江公寓", building="3", unit="2", room="502"),
-        _house("S1", "进贤路", door="101", kind="shop"),
-    ])
+    return Register(
+        [
+            _house("L1", "长乐路", lane="372", building="5", room="402"),
+            _house("L2", "长乐路", lane="372", building="5", room="302"),
+            _house("L3", "长乐路", lane="372", building="6", room="402"),
+            _house("C1", "复兴中路", door="1200", compound="锦江公寓", building="3", unit="1", room="502"),
+            _house("C2", "复兴中路", door="1200", compound="锦江公寓", building="3", unit="2", room="502"),
+            _house("S1", "进贤路", door="101", kind="shop"),
+        ]
+    )
 
 
 def test_a_room_in_a_lane(register):
@@ -73,13 +76,21 @@ def test_a_reviewers_decision_is_reused(tmp_path):
 
     con = duckdb.connect(str(tmp_path / "wh.duckdb"))
     con.execute("CREATE SCHEMA staging; CREATE SCHEMA quality; CREATE SCHEMA core")
-    con.execute("CREATE TABLE core.houses AS SELECT * FROM (VALUES ('C1', '复兴中路', '1200', '锦江公寓', '3', '1', '502'), "
-                "('C2', '复兴中路', '1200', '锦江公寓', '3', '2', '502')) t(house_id, road, door_no, compound, building_no, "
-                "unit_no, room_no)")
-    con.execute("CREATE TABLE staging.repairs AS SELECT 'd1' AS _delivery_id, 'f.csv' AS _file_name, NULL AS _sheet, "
-                "2 AS _row_number, '复兴中路1200号锦江公寓3号楼502室' AS address")
-    register = Register([RegisteredHouse(h, r, None, d, c, b, u, room, "home") for h, r, d, c, b, u, room in
-                         con.execute("SELECT * FROM core.houses").fetchall()])
+    con.execute(
+        "CREATE TABLE core.houses AS SELECT * FROM (VALUES ('C1', '复兴中路', '1200', '锦江公寓', '3', '1', '502'), "
+        "('C2', '复兴中路', '1200', '锦江公寓', '3', '2', '502')) t(house_id, road, door_no, compound, building_no, "
+        "unit_no, room_no)"
+    )
+    con.execute(
+        "CREATE TABLE staging.repairs AS SELECT 'd1' AS _delivery_id, 'f.csv' AS _file_name, NULL AS _sheet, "
+        "2 AS _row_number, '复兴中路1200号锦江公寓3号楼502室' AS address"
+    )
+    register = Register(
+        [
+            RegisteredHouse(h, r, None, d, c, b, u, room, "home")
+            for h, r, d, c, b, u, room in con.execute("SELECT * FROM core.houses").fetchall()
+        ]
+    )
     resolve_addresses(con, register)
     assert con.execute("SELECT house_id, needs_review FROM core.address_matches").fetchall() == [(None, True)]
     assert con.execute("SELECT records FROM quality.address_review").fetchall() == [(1,)]
@@ -87,8 +98,9 @@ def test_a_reviewers_decision_is_reused(tmp_path):
     with pytest.raises(ValueError):
         record_decision(con, "复兴中路1200号锦江公寓3号楼502室", "C9", "nobody")
     resolve_addresses(con, register)
-    assert con.execute("SELECT house_id, match_level, match_reason, needs_review FROM core.address_matches").fetchall() == [
-        ("C2", "room", "decided by 延中居委会 张社工", False)]
+    assert con.execute(
+        "SELECT house_id, match_level, match_reason, needs_review FROM core.address_matches"
+    ).fetchall() == [("C2", "room", "decided by 延中居委会 张社工", False)]
     assert con.execute("SELECT count(*) FROM quality.address_review").fetchone() == (0,)
 
 

@@ -1,5 +1,6 @@
 """Private files are owner-only (the warehouse, its WAL and folder, the quality report), whatever the umask;
 a production run without a token key stops at once with one line; make demo sets its key explicitly."""
+
 import os
 import stat
 import subprocess
@@ -57,8 +58,14 @@ def test_the_quality_report_is_owner_only(tmp_path, open_umask):
 def test_a_production_run_without_a_token_key_stops_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUSEKEY_TOKEN_KEY")}
     env.update(HOUSEKEY_ENV="production", HOUSEKEY_WAREHOUSE=str(tmp_path / "housekey.duckdb"))
-    run = subprocess.run([sys.executable, "-c", "from pipelines.cli import app; app()", "run"], cwd=REPO, env=env, capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", "from pipelines.cli import app; app()", "run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode != 0
     assert run.stderr.strip().count("\n") == 0 and "HOUSEKEY_TOKEN_KEY_<n>" in run.stderr
     assert not (tmp_path / "housekey.duckdb").exists()  # nothing was done
@@ -66,7 +73,8 @@ def test_a_production_run_without_a_token_key_stops_with_one_line(tmp_path):
 
 def test_make_demo_sets_its_key_explicitly():
     # --no-print-directory: under `make test` a nested make would print "Entering/Leaving directory" lines
-    demo = subprocess.run(["make", "-n", "--no-print-directory", "demo"], cwd=REPO, capture_output=True, text=True,
-                          timeout=60).stdout
+    demo = subprocess.run(
+        ["make", "-n", "--no-print-directory", "demo"], cwd=REPO, capture_output=True, text=True, timeout=60
+    ).stdout
     (run,) = [line for line in demo.splitlines() if "housekey run" in line]
     assert "HOUSEKEY_TOKEN_KEY_1=" in run

@@ -1,4 +1,5 @@
 """The tag tests read the session's full run of the sample world (tests/conftest.py), tags as of its day."""
+
 import pytest
 
 

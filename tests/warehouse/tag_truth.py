@@ -9,6 +9,7 @@ true ID number, so rules that read it work as on the pipeline; members are given
 The pipeline's members are mapped to truth ids by provenance: every tag input row names its source,
 file, sheet and row; the truth id a pipeline id stands for is the one most of its rows have in truth.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,14 +25,24 @@ from warehouse.tag_inputs import ENTITY_KEYS, build_residents
 from warehouse.tags import evaluate_tags, load_catalogue
 
 _KINDS = ("person", "link", "business", "event", "house")
-_EXTRA = {"source": "VARCHAR", "delivery_id": "VARCHAR", "file_name": "VARCHAR", "sheet": "VARCHAR",
-          "row_number": "BIGINT", "is_current": "BOOLEAN", "house_id": "VARCHAR", "match_level": "VARCHAR",
-          "is_building_wide": "BOOLEAN"}
-_KEYS = {"person": {"person_id": "VARCHAR", "birth_date": "DATE"},
-         "link": {"person_id": "VARCHAR", "counterpart_person_id": "VARCHAR"},
-         "business": {"business_id": "VARCHAR"},
-         "event": {"person_id": "VARCHAR", "business_id": "VARCHAR"},
-         "house": {}}
+_EXTRA = {
+    "source": "VARCHAR",
+    "delivery_id": "VARCHAR",
+    "file_name": "VARCHAR",
+    "sheet": "VARCHAR",
+    "row_number": "BIGINT",
+    "is_current": "BOOLEAN",
+    "house_id": "VARCHAR",
+    "match_level": "VARCHAR",
+    "is_building_wide": "BOOLEAN",
+}
+_KEYS = {
+    "person": {"person_id": "VARCHAR", "birth_date": "DATE"},
+    "link": {"person_id": "VARCHAR", "counterpart_person_id": "VARCHAR"},
+    "business": {"business_id": "VARCHAR"},
+    "event": {"person_id": "VARCHAR", "business_id": "VARCHAR"},
+    "house": {},
+}
 _BUILDING = ["road", "lane_no", "door_no", "compound", "building_no"]
 
 
@@ -47,9 +58,13 @@ def _row_id(record) -> str:
 
 def _distinct(records: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     """The rows of perfect data: a file delivered again and a row keyed in twice are there once."""
-    copies = {(source, f["file"]) for source, entry in manifest["sources"].items() for f in entry["files"]
-              if f.get("duplicate_of")}
-    records = records[[(s, f) not in copies for s, f in zip(records["source"], records["file"])]]
+    copies = {
+        (source, f["file"])
+        for source, entry in manifest["sources"].items()
+        for f in entry["files"]
+        if f.get("duplicate_of")
+    }
+    records = records[[(s, f) not in copies for s, f in zip(records["source"], records["file"], strict=False)]]
     same = ["source", "file", "sheet", "house_id", "person_id", "business_id", "event_id", "names"]
     return records[~records[same].assign(facts=records["facts"].map(json.dumps)).duplicated()]
 
@@ -88,11 +103,18 @@ def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
         facts = record.facts
         wide = record.names == "building" and kind in ("event", "house")
         house_ids = building_houses[building_of[record.house_id]] if wide else [record.house_id or None]
-        row = {**facts, "source": record.source, "delivery_id": record.file, "file_name": record.file,
-               "sheet": record.sheet or None, "row_number": record.row_number or None,
-               "is_current": (record.source, record.file) in current,
-               "match_level": "building" if wide else ("room" if house_ids[0] else "none"),
-               "is_building_wide": wide, f"{kind}_ref": record.record_key or None}
+        row = {
+            **facts,
+            "source": record.source,
+            "delivery_id": record.file,
+            "file_name": record.file,
+            "sheet": record.sheet or None,
+            "row_number": record.row_number or None,
+            "is_current": (record.source, record.file) in current,
+            "match_level": "building" if wide else ("room" if house_ids[0] else "none"),
+            "is_building_wide": wide,
+            f"{kind}_ref": record.record_key or None,
+        }
         person = record.person_id or None
         if kind in ("person", "link", "event"):
             row["person_id"] = row["id_number"] = id_number.get(person) if person else None
@@ -115,8 +137,9 @@ def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
         frame = pd.DataFrame(rows[kind], columns=list(columns)).astype(object).where(lambda f: f.notna(), None)
         frame = frame.map(lambda v: v if v is None or isinstance(v, bool) else str(v))
         con.register("_frame", frame)
-        casts = ", ".join(f'TRY_CAST("{c}" AS {t}) AS "{c}"' if t != "BOOLEAN" else f'"{c}"'
-                          for c, t in columns.items())
+        casts = ", ".join(
+            f'TRY_CAST("{c}" AS {t}) AS "{c}"' if t != "BOOLEAN" else f'"{c}"' for c, t in columns.items()
+        )
         con.execute(f"CREATE OR REPLACE TABLE tags.{kind}_records AS SELECT {casts} FROM _frame")
         con.unregister("_frame")
     con.register("_houses", houses)
@@ -135,26 +158,39 @@ def oracle_members(samples: Path, as_of: date, path: Path) -> dict[str, set[str]
     catalogue = load_catalogue()
     people = pd.read_csv(samples / "truth" / "people.csv", dtype=str).set_index("id_number")["person_id"]
     with duckdb.connect(str(path)) as con:
-        results = evaluate_tags(con, catalogue, load_registry(), as_of=as_of, run_id="truth",
-                                build_inputs=lambda c, _registry, _as_of: build_oracle(c, samples))
+        results = evaluate_tags(
+            con,
+            catalogue,
+            load_registry(),
+            as_of=as_of,
+            run_id="truth",
+            build_inputs=lambda c, _registry, _as_of: build_oracle(c, samples),
+        )
         failed = {r.code: r.error for r in results if r.error}
         assert not failed, f"rules that fail on the truth: {failed}"
         members = {t.code: set() for t in catalogue}
         for entity, key in ENTITY_KEYS.items():
-            for code, member in con.execute(f"SELECT tag_code, {key} FROM tags.{entity}_tags WHERE valid_to IS NULL"
-                                            ).fetchall():
+            for code, member in con.execute(
+                f"SELECT tag_code, {key} FROM tags.{entity}_tags WHERE valid_to IS NULL"
+            ).fetchall():
                 members[code].add(people.get(member, f"?{member}") if entity == "person" else member)
     return members
 
 
 def pipeline_to_truth(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> dict[str, dict[str, str]]:
     """entity -> {pipeline id: truth id}, by the truth of the rows each pipeline id was read from."""
-    flat = records.assign(counterpart=records["facts"].map(lambda f: f.get("counterpart_person_id", "")),
-                          business_or_row=[r.business_id or _row_id(r) for r in records.itertuples(index=False)])
+    flat = records.assign(
+        counterpart=records["facts"].map(lambda f: f.get("counterpart_person_id", "")),
+        business_or_row=[r.business_id or _row_id(r) for r in records.itertuples(index=False)],
+    )
     con.register("_truth", flat.drop(columns=["facts"]))
     rows = []
-    for kind, ref in (("person", "person_ref"), ("link", "link_ref"), ("event", "event_ref"),
-                      ("business", "business_ref")):
+    for kind, ref in (
+        ("person", "person_ref"),
+        ("link", "link_ref"),
+        ("event", "event_ref"),
+        ("business", "business_ref"),
+    ):
         keys = [("person_id", "person_id")] if kind in ("person", "link", "event") else []
         keys += [("counterpart_person_id", "counterpart")] if kind == "link" else []
         keys += [("business_id", "business_id")] if kind == "event" else []
@@ -167,7 +203,7 @@ def pipeline_to_truth(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> 
                      AND t.sheet = coalesce(r.sheet, '')
                      AND (t.row_number = CAST(r.row_number AS VARCHAR) OR t.row_number = '' AND t.record_key = r.{ref})
                 WHERE r.{pipeline_key} IS NOT NULL AND t.{truth_key} <> ''""")
-    votes = con.execute(f"""SELECT entity, pipeline_id, mode(truth_id) FROM ({' UNION ALL '.join(rows)})
+    votes = con.execute(f"""SELECT entity, pipeline_id, mode(truth_id) FROM ({" UNION ALL ".join(rows)})
                             GROUP BY ALL""").fetchall()
     con.unregister("_truth")
     mapping: dict[str, dict[str, str]] = {"person": {}, "business": {}}
@@ -183,7 +219,8 @@ def pipeline_members(con: duckdb.DuckDBPyConnection, mapping: dict[str, dict[str
         members[code] = set()
     for entity, key in ENTITY_KEYS.items():
         ids = mapping.get(entity)
-        for code, member in con.execute(f"SELECT tag_code, {key} FROM tags.{entity}_tags WHERE valid_to IS NULL"
-                                        ).fetchall():
+        for code, member in con.execute(
+            f"SELECT tag_code, {key} FROM tags.{entity}_tags WHERE valid_to IS NULL"
+        ).fetchall():
             members[code].add(ids.get(member, f"?{member}") if ids is not None else member)
     return members

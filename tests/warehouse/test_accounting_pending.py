@@ -1,5 +1,6 @@
 """After a kill between landing and staging, the landed rows are pending, not lost: the accounting still
 balances, and the next run stages them."""
+
 import textwrap
 
 from connectors.spec import load_registry
@@ -33,8 +34,9 @@ def test_rows_landed_but_not_staged_are_pending_until_the_next_run_stages_them(t
     with connect(tmp_path / "wh.duckdb") as con:
         land_source(con, spec, tmp_path / "landing")
         stage(con, spec)
-        (folder / "b.csv").write_text("姓名,出生日期\n王五,1990-03-04\n赵六,1991-05-06\n钱七,1992-07-08\n",
-                                      encoding="utf-8")
+        (folder / "b.csv").write_text(
+            "姓名,出生日期\n王五,1990-03-04\n赵六,1991-05-06\n钱七,1992-07-08\n", encoding="utf-8"
+        )
         land_source(con, spec, tmp_path / "landing")  # ... and the run is killed here, before staging
         (account,) = row_accounts(con, ["residents"])
         assert (account.delivered, account.staged, account.quarantined, account.pending) == (9, 5, 1, 3)

@@ -1,5 +1,6 @@
 """Business time: every delivery gets the day it describes (``observed_on``); "current" is the latest observed
 accepted snapshot on the run day, not the latest loaded; freshness counts from the business date."""
+
 import os
 import textwrap
 from datetime import date
@@ -33,16 +34,27 @@ SPEC = """
       出生日期: {to: birth_date}
       统计日期: {to: valid_from}
 """
-PEOPLE = [(f"人{i}", body + ric.calc_check_digit(body + "0"), "1980-01-01")
-          for i, body in enumerate(f"31010119800101{i:03d}" for i in range(1, 41))]
+PEOPLE = [
+    (f"人{i}", body + ric.calc_check_digit(body + "0"), "1980-01-01")
+    for i, body in enumerate(f"31010119800101{i:03d}" for i in range(1, 41))
+]
 SETTLED = 1_700_000_000  # a modification time long past: the file is complete
 
 
-@pytest.mark.parametrize("file_name, day", [
-    ("实有人口_202610.csv", date(2026, 10, 1)), ("HJRK_20261101.txt", date(2026, 11, 1)),
-    ("patrol_2026-05-04.jsonl", date(2026, 5, 4)), ("食品经营许可_202611_重发.csv", date(2026, 11, 1)),
-    ("12345工单_瑞金二路街道_202511.xlsx", date(2025, 11, 1)), ("2026-10.csv", date(2026, 10, 1)),
-    ("适老化改造申请_瑞金二路街道_2026.xlsx", None), ("名单_20260231.csv", None), ("批次1202611999.csv", None)])
+@pytest.mark.parametrize(
+    "file_name, day",
+    [
+        ("实有人口_202610.csv", date(2026, 10, 1)),
+        ("HJRK_20261101.txt", date(2026, 11, 1)),
+        ("patrol_2026-05-04.jsonl", date(2026, 5, 4)),
+        ("食品经营许可_202611_重发.csv", date(2026, 11, 1)),
+        ("12345工单_瑞金二路街道_202511.xlsx", date(2025, 11, 1)),
+        ("2026-10.csv", date(2026, 10, 1)),
+        ("适老化改造申请_瑞金二路街道_2026.xlsx", None),
+        ("名单_20260231.csv", None),
+        ("批次1202611999.csv", None),
+    ],
+)
 def test_the_day_a_file_name_gives(file_name, day):
     assert date_in_name(file_name) == day
 
@@ -78,8 +90,10 @@ def observed(con) -> dict[str, date]:
 
 def current(con, spec, as_of: date | None = None) -> str:
     mark_current(con, {"residents": spec}, as_of)
-    return con.execute("SELECT d.file_name FROM current_deliveries JOIN meta.deliveries d USING (delivery_id) "
-                       "WHERE d.status = 'loaded'").fetchone()[0]
+    return con.execute(
+        "SELECT d.file_name FROM current_deliveries JOIN meta.deliveries d USING (delivery_id) "
+        "WHERE d.status = 'loaded'"
+    ).fetchone()[0]
 
 
 def test_a_late_old_snapshot_fills_history_and_leaves_the_current_one(residents):
@@ -114,10 +128,10 @@ def test_the_business_date_comes_from_a_column_when_the_spec_names_one(residents
 
 
 def test_without_a_date_the_business_date_is_the_load_day_bounded_by_the_run_day_with_a_note(residents):
-    deliver, run, con, spec = residents
+    deliver, run, con, _spec = residents
     deliver("实有人口.csv", PEOPLE[:30])
     run()
-    (day, notes, loaded), = con.execute("SELECT observed_on, notes, loaded_at::DATE FROM meta.deliveries").fetchall()
+    ((day, notes, loaded),) = con.execute("SELECT observed_on, notes, loaded_at::DATE FROM meta.deliveries").fetchall()
     assert day == min(loaded, date(2026, 11, 1))  # a run pinned to 2026-11-01 lands as of its day
     assert "business date: no date in the file name; observed_on is the day it was loaded" in notes
 
@@ -128,10 +142,14 @@ def test_freshness_is_the_run_day_minus_the_latest_business_date_in_the_mart_and
     deliver("实有人口_202610.csv", PEOPLE[:31])
     deliver("实有人口_202611.csv", PEOPLE[:3])  # held: it cannot make the source look fresh
     run()
-    con.execute("CREATE SCHEMA IF NOT EXISTS core; CREATE TABLE core.address_matches "
-                "(source VARCHAR, house_id VARCHAR, match_level VARCHAR)")
+    con.execute(
+        "CREATE SCHEMA IF NOT EXISTS core; CREATE TABLE core.address_matches "
+        "(source VARCHAR, house_id VARCHAR, match_level VARCHAR)"
+    )
     build_source_freshness(con, {"residents": spec()})
-    (last, age, stale), = con.execute("SELECT last_observed_on, age_days, is_stale FROM marts.source_freshness").fetchall()
+    ((last, age, stale),) = con.execute(
+        "SELECT last_observed_on, age_days, is_stale FROM marts.source_freshness"
+    ).fetchall()
     assert (last, age, stale) == (date(2026, 10, 1), 31, False)  # loaded today, but it describes October
     assert last_observed(con) == {"residents": last}
     assert Freshness(last, 35).describe(date(2026, 11, 1)) == ("on time (last 31 days ago, expected every 35)", "ok")
@@ -140,7 +158,7 @@ def test_freshness_is_the_run_day_minus_the_latest_business_date_in_the_mart_and
 
 
 def test_a_warehouse_made_before_business_dates_gets_them(tmp_path, residents):
-    deliver, run, _, spec = residents
+    _deliver, _run, _, spec = residents
     path = tmp_path / "old.duckdb"
     with duckdb.connect(str(path)) as old:  # meta.deliveries as it was, without observed_on
         old.execute("""CREATE SCHEMA meta; CREATE TABLE meta.deliveries (delivery_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
@@ -153,7 +171,9 @@ def test_a_warehouse_made_before_business_dates_gets_them(tmp_path, residents):
     with connect(path) as con:  # the upgrade adds the column; the next landing fills it
         assert fill_observed_on(con, spec()) == 2
         assert dict(con.execute("SELECT file_name, observed_on FROM meta.deliveries").fetchall()) == {
-            "实有人口_202610.csv": date(2026, 10, 1), "实有人口.csv": date(2026, 10, 25)}
+            "实有人口_202610.csv": date(2026, 10, 1),
+            "实有人口.csv": date(2026, 10, 25),
+        }
 
 
 # The acceptance: the sample's 实有人口 with identity, links and tags, run by the real pipeline.
@@ -183,10 +203,15 @@ def _figures(path) -> dict:
     with duckdb.connect(str(path), read_only=True) as con:
         return {
             "residents": set(con.execute("SELECT person_id, house_id FROM tags.residents").fetchall()),
-            "tagged": set(con.execute("SELECT person_id, valid_from FROM tags.person_tags "
-                                      "WHERE tag_code = 'actual_resident' AND valid_to IS NULL").fetchall()),
-            "closed": con.execute("SELECT count(*) FROM tags.person_tags WHERE tag_code = 'actual_resident' "
-                                  "AND valid_to IS NOT NULL").fetchone()[0],
+            "tagged": set(
+                con.execute(
+                    "SELECT person_id, valid_from FROM tags.person_tags "
+                    "WHERE tag_code = 'actual_resident' AND valid_to IS NULL"
+                ).fetchall()
+            ),
+            "closed": con.execute(
+                "SELECT count(*) FROM tags.person_tags WHERE tag_code = 'actual_resident' AND valid_to IS NOT NULL"
+            ).fetchone()[0],
             "left": con.execute("""SELECT p.name, l.valid_to FROM core.links l JOIN core.people p USING (person_id)
                                    WHERE l.link_kind = 'living' AND p.name LIKE '离开%' ORDER BY 1""").fetchall(),
             "september": con.execute("""SELECT count(*), count(*) FILTER (is_current) FROM tags.person_records
@@ -219,8 +244,9 @@ def late_september(tmp_path_factory):
             env.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
             env.setenv("HOUSEKEY_AS_OF", "2026-11-01")
             assets = [a for a in pipeline_assets(registry) if not any(key.path[0] == "publish" for key in a.keys)]
-            assert materialize(assets, selection=wanted, resources=warehouse_resources(),
-                               instance=DagsterInstance.ephemeral()).success
+            assert materialize(
+                assets, selection=wanted, resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+            ).success
         return _figures(warehouse)
 
     before = run()
@@ -241,8 +267,10 @@ def _part_written(landing) -> None:
 
 def test_a_late_september_snapshot_leaves_current_residents_and_tags_unchanged(late_september):
     before, after, _ = late_september
-    print(f"residents {len(before['residents']):,} -> {len(after['residents']):,}; open actual_resident tags "
-          f"{len(before['tagged']):,} -> {len(after['tagged']):,}; September rows {after['september']}")
+    print(
+        f"residents {len(before['residents']):,} -> {len(after['residents']):,}; open actual_resident tags "
+        f"{len(before['tagged']):,} -> {len(after['tagged']):,}; September rows {after['september']}"
+    )
     assert len(before["residents"]) > 2500
     assert after["residents"] == before["residents"]
     assert after["tagged"] == before["tagged"] and after["closed"] == before["closed"] == 0  # no membership moved
@@ -253,7 +281,9 @@ def test_a_late_september_snapshot_leaves_current_residents_and_tags_unchanged(l
 
 def test_a_snapshot_picked_up_part_written_changes_no_resident_and_no_tag(late_september):
     before, _, part_written = late_september
-    print(f"after a 40%-written snapshot: residents {len(part_written['residents']):,}, open actual_resident tags "
-          f"{len(part_written['tagged']):,}")
+    print(
+        f"after a 40%-written snapshot: residents {len(part_written['residents']):,}, open actual_resident tags "
+        f"{len(part_written['tagged']):,}"
+    )
     assert part_written["residents"] == before["residents"] and part_written["tagged"] == before["tagged"]
     assert part_written["held"] == [("实有人口_202611_重发.csv",)]

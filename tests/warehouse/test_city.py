@@ -1,5 +1,6 @@
 """The city view over subdistricts' analyst copies exported to Parquet (warehouse/city.py), on the sample
 world's real warehouse: every table, both subdistricts, masked, and a re-export that replaces."""
+
 import shutil
 
 import duckdb
@@ -25,8 +26,10 @@ def test_the_city_view_reads_every_subdistrict_as_one_table(analyst, tmp_path):
     for code in CODES:
         written = export_analyst_copy(analyst, code, root)
     with duckdb.connect(str(analyst), read_only=True) as source:
-        tables = source.execute("SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables() "
-                                "WHERE schema_name IN ('core', 'marts', 'tags', 'meta')").fetchall()
+        tables = source.execute(
+            "SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables() "
+            "WHERE schema_name IN ('core', 'marts', 'tags', 'meta')"
+        ).fetchall()
         profiles = source.execute("SELECT count(*) FROM marts.house_profiles").fetchone()[0]
         people = source.execute("SELECT count(*) FROM core.people").fetchone()[0]
     assert len(written) == len(tables) and profiles > 1000
@@ -38,8 +41,13 @@ def test_the_city_view_reads_every_subdistrict_as_one_table(analyst, tmp_path):
         assert by_code == {code: profiles for code in CODES}
         assert city.execute("SELECT count(*) FROM core.people").fetchone()[0] == 2 * people
         # masked as in the analyst copy: no full 18-digit ID number anywhere in the people table
-        assert city.execute("SELECT count(*) FROM core.people WHERE regexp_matches(CAST(core.people AS VARCHAR), "
-                            "'[1-9][0-9]{5}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx]')").fetchone()[0] == 0
+        assert (
+            city.execute(
+                "SELECT count(*) FROM core.people WHERE regexp_matches(CAST(core.people AS VARCHAR), "
+                "'[1-9][0-9]{5}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx]')"
+            ).fetchone()[0]
+            == 0
+        )
 
     export_analyst_copy(analyst, CODES[1], root)  # the next night: replaced, not added
     with duckdb.connect() as city:

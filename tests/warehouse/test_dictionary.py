@@ -1,9 +1,10 @@
 """The data dictionary covers every table and column of core and marts, in DuckDB and in docs/warehouse.md."""
+
 from pathlib import Path
 
 import duckdb
 
-from warehouse.dictionary import DICTIONARY_DOC, DESCRIBED_SCHEMAS, apply_comments, undescribed, write_dictionary
+from warehouse.dictionary import DESCRIBED_SCHEMAS, DICTIONARY_DOC, apply_comments, undescribed, write_dictionary
 
 
 def test_every_core_and_marts_table_and_column_is_described(full_warehouse: Path):
@@ -13,11 +14,17 @@ def test_every_core_and_marts_table_and_column_is_described(full_warehouse: Path
 
 def test_the_run_puts_the_descriptions_in_duckdb(full_warehouse: Path):
     with duckdb.connect(str(full_warehouse), read_only=True) as con:
-        uncommented = con.execute("""
+        uncommented = con.execute(
+            """
             SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns()
-            WHERE schema_name IN (SELECT unnest(?::VARCHAR[])) AND comment IS NULL""", [list(DESCRIBED_SCHEMAS)]).fetchall()
-        tables = con.execute("""SELECT count(*), count(comment) FROM duckdb_tables()
-                                WHERE schema_name IN (SELECT unnest(?::VARCHAR[]))""", [list(DESCRIBED_SCHEMAS)]).fetchone()
+            WHERE schema_name IN (SELECT unnest(?::VARCHAR[])) AND comment IS NULL""",
+            [list(DESCRIBED_SCHEMAS)],
+        ).fetchall()
+        tables = con.execute(
+            """SELECT count(*), count(comment) FROM duckdb_tables()
+                                WHERE schema_name IN (SELECT unnest(?::VARCHAR[]))""",
+            [list(DESCRIBED_SCHEMAS)],
+        ).fetchone()
     assert uncommented == []
     assert tables[0] == tables[1] > 10
 
@@ -27,7 +34,11 @@ def test_a_table_nobody_described_is_reported_and_left_uncommented():
     con.execute("CREATE SCHEMA marts; CREATE TABLE marts.mystery (house_id VARCHAR, wobble INTEGER)")
     assert undescribed(con) == ["marts.mystery", "marts.mystery.wobble"]  # house_id has a common description
     assert apply_comments(con) == 1
-    assert con.execute("SELECT comment FROM duckdb_columns() WHERE column_name = 'house_id'").fetchone()[0].startswith("The house")
+    assert (
+        con.execute("SELECT comment FROM duckdb_columns() WHERE column_name = 'house_id'")
+        .fetchone()[0]
+        .startswith("The house")
+    )
 
 
 def test_the_markdown_has_a_section_per_table_and_a_row_per_column(full_warehouse: Path, tmp_path: Path):
@@ -40,4 +51,6 @@ def test_the_markdown_has_a_section_per_table_and_a_row_per_column(full_warehous
         assert section.count("\n| `") == count, table
     assert "**undescribed**" not in text
     committed = DICTIONARY_DOC.read_text(encoding="utf-8")
-    assert all(f"## {table}\n" in committed for table, _ in columns), "docs/warehouse.md is stale: run `housekey dictionary`"
+    assert all(f"## {table}\n" in committed for table, _ in columns), (
+        "docs/warehouse.md is stale: run `housekey dictionary`"
+    )

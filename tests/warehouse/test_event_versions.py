@@ -1,5 +1,6 @@
 """A work order pulled twice by a cursor source (open, then closed) is one event in marts.events, its
 current version, with both versions kept in marts.event_versions."""
+
 import duckdb
 
 from warehouse.database import create_bookkeeping
@@ -32,9 +33,12 @@ def test_a_changed_event_is_one_current_row_with_its_history():
             ('property_repairs', 'd2', NULL, 1, 'R1', '漏水', '已完成', NULL, NULL, '2026-02-28 09:00', '2026-03-01 16:00', false, 'H1', NULL);
     """)
     assert build_events(con) == 2
-    assert con.execute("SELECT event_id, status, closed_at IS NOT NULL FROM marts.events ORDER BY event_id").fetchall() == [
-        ("property_repairs:R1", "已完成", True), ("property_repairs:R2", "待处理", False)]
-    versions = con.execute("SELECT status, delivery_id, is_current, valid_to::VARCHAR FROM marts.event_versions "
-                           "WHERE event_id = 'property_repairs:R1' ORDER BY valid_from").fetchall()
+    assert con.execute(
+        "SELECT event_id, status, closed_at IS NOT NULL FROM marts.events ORDER BY event_id"
+    ).fetchall() == [("property_repairs:R1", "已完成", True), ("property_repairs:R2", "待处理", False)]
+    versions = con.execute(
+        "SELECT status, delivery_id, is_current, valid_to::VARCHAR FROM marts.event_versions "
+        "WHERE event_id = 'property_repairs:R1' ORDER BY valid_from"
+    ).fetchall()
     assert [v[:3] for v in versions] == [("待处理", "d1", False), ("已完成", "d2", True)]
     assert versions[0][3].startswith("2026-03-02") and versions[1][3] is None

@@ -6,6 +6,7 @@ The committed sample's two snapshots (October and November 2026) show only the m
 each person who moved in after 2025-05-01 at the house they lived in before (truth previous_house_id).
 The real pipeline runs on the address register, the three 实有人口 files and two small sources.
 """
+
 import csv
 import shutil
 from datetime import date, timedelta
@@ -30,9 +31,12 @@ def _earlier_snapshot(landing: Path) -> pd.DataFrame:
     houses = pd.read_csv(TRUTH / "houses.csv", dtype=str).set_index("house_id")["address"]
     records = pd.read_csv(TRUTH / "records.csv", dtype=str)
     rows = records[(records["source"] == "actual_residents") & (records["file"] == "实有人口_202611.csv")]
-    person_of_row = dict(zip(rows["row_number"].astype(int), rows["person_id"]))
-    movers = people[people["moved_in"].notna() & (pd.to_datetime(people["moved_in"]) > pd.Timestamp("2025-05-01"))
-                    & people["previous_house_id"].notna()].set_index("person_id")
+    person_of_row = dict(zip(rows["row_number"].astype(int), rows["person_id"], strict=False))
+    movers = people[
+        people["moved_in"].notna()
+        & (pd.to_datetime(people["moved_in"]) > pd.Timestamp("2025-05-01"))
+        & people["previous_house_id"].notna()
+    ].set_index("person_id")
     with open(landing / "actual_residents" / "实有人口_202611.csv", encoding="gbk", newline="") as f:
         table = list(csv.reader(f))
     header, body = table[0], table[1:]
@@ -66,8 +70,9 @@ def moved(tmp_path_factory):
         env.setenv("HOUSEKEY_AS_OF", "2026-11-01")
         assets = [a for a in pipeline_assets(registry) if not any(key.path[0] == "publish" for key in a.keys)]
         links = AssetSelection.assets(AssetKey(["core", "links"])).upstream()  # tags and marts want every source
-        assert materialize(assets, selection=links, resources=warehouse_resources(),
-                           instance=DagsterInstance.ephemeral()).success
+        assert materialize(
+            assets, selection=links, resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+        ).success
     with duckdb.connect(str(root / "housekey.duckdb"), read_only=True) as con:
         links = con.execute("""SELECT p.id_number, l.house_id, l.valid_from, l.valid_to FROM core.links l
                                JOIN core.people p USING (person_id) WHERE l.link_kind = 'living'""").df()
@@ -77,7 +82,7 @@ def moved(tmp_path_factory):
 def _moves_right(movers: pd.DataFrame, links: pd.DataFrame) -> tuple[int, int]:
     """How many movers' old home closed the day before they moved in, and new home opened that day."""
     right_old = right_new = 0
-    for person, mover in movers.iterrows():
+    for _person, mover in movers.iterrows():
         moved_in = date.fromisoformat(mover["moved_in"])
         mine = links[links["id_number"] == mover["id_number"]]
         old = mine[mine["house_id"] == mover["previous_house_id"]]
@@ -115,8 +120,13 @@ def test_who_lived_there_on_the_day_is_the_truth(moved):
     people = people[pd.to_datetime(people["birth_date"]) <= day]  # the born since lived nowhere then
     agree = 0
     for house in movers["previous_house_id"].unique():
-        truth = people[((people["home_house_id"] == house) & (people["moved_in"].isna() | (pd.to_datetime(people["moved_in"]) <= day)))
-                       | ((people["previous_house_id"] == house) & (pd.to_datetime(people["moved_in"]) > day))]
+        truth = people[
+            (
+                (people["home_house_id"] == house)
+                & (people["moved_in"].isna() | (pd.to_datetime(people["moved_in"]) <= day))
+            )
+            | ((people["previous_house_id"] == house) & (pd.to_datetime(people["moved_in"]) > day))
+        ]
         agree += set(there.loc[there["house_id"] == house, "id_number"]) == set(truth["id_number"])
     houses = len(movers["previous_house_id"].unique())
     print(f"who lived there on {DAY}: the truth's answer at {agree} of {houses} houses movers left")

@@ -1,4 +1,5 @@
 """marts.house_profiles (一房一档) on the sample world: one row per house, facts that agree with the truth."""
+
 import duckdb
 import pandas as pd
 import pytest
@@ -14,7 +15,8 @@ def con(tagged_warehouse):
 
 def test_one_row_per_house_of_the_register(con):
     houses, profiles, distinct = con.execute(
-        "SELECT (SELECT count(*) FROM core.houses), count(*), count(DISTINCT house_id) FROM marts.house_profiles").fetchone()
+        "SELECT (SELECT count(*) FROM core.houses), count(*), count(DISTINCT house_id) FROM marts.house_profiles"
+    ).fetchone()
     assert houses == profiles == distinct == 1601
 
 
@@ -36,8 +38,9 @@ def test_a_profile_holds_tags_history_sources_and_businesses(con):
     assert by_source["elderly_care_visits"] >= 1 and by_source["actual_residents"] >= 1
     assert people_linked >= 1
     shops = pd.read_csv(SAMPLES / "truth" / "businesses.csv", dtype=str)
-    with_business = {h for (h,) in con.execute(
-        "SELECT house_id FROM marts.house_profiles WHERE len(businesses) > 0").fetchall()}
+    with_business = {
+        h for (h,) in con.execute("SELECT house_id FROM marts.house_profiles WHERE len(businesses) > 0").fetchall()
+    }
     assert with_business == set(shops["house_id"])
 
 

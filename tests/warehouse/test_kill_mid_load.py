@@ -1,4 +1,5 @@
 """A run killed mid-load leaves the warehouse and the analyst copy consistent, and the next run completes."""
+
 import os
 import signal
 import subprocess
@@ -16,17 +17,25 @@ RUN_TIMEOUT = 300  # a run that waits for a dead run's slot would hang: fail ins
 
 
 def _env(tmp_path, name):
-    return {**os.environ, "HOUSEKEY_WAREHOUSE": str(tmp_path / name / "housekey.duckdb"),
-            "DAGSTER_HOME": str(tmp_path / name / "dagster"), "COLUMNS": "200"}
+    return {
+        **os.environ,
+        "HOUSEKEY_WAREHOUSE": str(tmp_path / name / "housekey.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / name / "dagster"),
+        "COLUMNS": "200",
+    }
 
 
 def _consistent(path) -> dict[str, int]:
     """Every loaded delivery has exactly its rows in raw, and raw has no rows of any other delivery."""
     with duckdb.connect(str(path), read_only=True) as con:
-        loaded = dict(con.execute("SELECT delivery_id, rows_loaded FROM meta.deliveries WHERE status = 'loaded'").fetchall())
+        loaded = dict(
+            con.execute("SELECT delivery_id, rows_loaded FROM meta.deliveries WHERE status = 'loaded'").fetchall()
+        )
         landed: dict[str, int] = {}
         for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall():
-            for delivery, rows in con.execute(f'SELECT _delivery_id, count(*) FROM raw."{table}" GROUP BY 1').fetchall():
+            for delivery, rows in con.execute(
+                f'SELECT _delivery_id, count(*) FROM raw."{table}" GROUP BY 1'
+            ).fetchall():
                 landed[delivery] = landed.get(delivery, 0) + rows
     assert landed == {d: n for d, n in loaded.items() if n}, "raw rows and recorded deliveries disagree"
     return landed
@@ -70,4 +79,6 @@ def test_killed_run_leaves_consistent_state_and_the_next_run_completes(tmp_path,
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert all(account.balanced for account in row_accounts(con, list(load_registry())))
     with duckdb.connect(str(analyst), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM meta.deliveries WHERE status = 'loaded'").fetchone()[0] == len(after_kill)
+        assert con.execute("SELECT count(*) FROM meta.deliveries WHERE status = 'loaded'").fetchone()[0] == len(
+            after_kill
+        )

@@ -1,5 +1,6 @@
 """Filling the sample department templates: the written files are read back and checked against the
 warehouse and the generator's truth."""
+
 from pathlib import Path
 
 import duckdb
@@ -19,7 +20,9 @@ COMMITTEE = "310101023005"  # 南昌居委会: ten elderly people living alone, 
 def con(full_warehouse: Path):
     connection = duckdb.connect(str(full_warehouse), read_only=True)
     for name in ("people", "houses", "businesses"):
-        connection.execute(f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)")
+        connection.execute(
+            f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)"
+        )
     yield connection
     connection.close()
 
@@ -29,7 +32,7 @@ def written(con, template: str, tmp_path: Path) -> tuple[list[tuple], list[dict]
     filled = fill_ledger(con, TEMPLATES / f"{template}.xlsx", COMMITTEE, tmp_path / f"{template}.xlsx")
     rows = list(load_workbook(filled.path).worksheets[0].iter_rows(values_only=True))
     header_at = next(i for i, row in enumerate(rows) if row[0] == "序号")
-    records = [dict(zip(rows[header_at], row)) for row in rows[header_at + 1:]]
+    records = [dict(zip(rows[header_at], row, strict=False)) for row in rows[header_at + 1 :]]
     assert len(records) == filled.rows > 0
     assert [r["序号"] for r in records] == list(range(1, filled.rows + 1))
     return rows[: header_at + 1], records
@@ -39,9 +42,15 @@ def test_elderly_living_alone_ledger_lists_the_truths_people(con, tmp_path):
     top, records = written(con, "独居老人关爱台账", tmp_path)
     assert top[0][0] == "瑞金二路街道南昌居委会独居老人关爱台账"  # 【居委会】 filled in
     assert "张三（示例）" not in {r["姓名"] for r in records}  # the template's example row is gone
-    truth = {row[0]: row[1:] for row in con.execute("""
+    truth = {
+        row[0]: row[1:]
+        for row in con.execute(
+            """
         SELECT p.id_number, p.name, p.phone FROM truth_people p JOIN truth_houses h ON h.house_id = p.home_house_id
-        WHERE p.flags LIKE '%elderly_alone%' AND h.committee_code = ?""", [COMMITTEE]).fetchall()}
+        WHERE p.flags LIKE '%elderly_alone%' AND h.committee_code = ?""",
+            [COMMITTEE],
+        ).fetchall()
+    }
     assert {r["身份证号码"] for r in records} == set(truth)
     for record in records:
         assert isinstance(record["身份证号码"], str)  # text, never 3.10101E+17
@@ -52,11 +61,14 @@ def test_elderly_living_alone_ledger_lists_the_truths_people(con, tmp_path):
 
 def test_rental_ledger_names_the_truths_landlords_and_tenants(con, tmp_path):
     _, records = written(con, "出租房屋登记台账", tmp_path)
-    truth = con.execute("""
+    truth = con.execute(
+        """
         SELECT h.address, list(DISTINCT t.name ORDER BY t.name), any_value(l.id_number)
         FROM truth_people t JOIN truth_houses h ON h.house_id = t.rents
         LEFT JOIN truth_people l ON l.person_id = t.landlord_person_id
-        WHERE h.committee_code = ? GROUP BY h.address""", [COMMITTEE]).fetchall()
+        WHERE h.committee_code = ? GROUP BY h.address""",
+        [COMMITTEE],
+    ).fetchall()
     truth = {address: (tenants, landlord) for address, tenants, landlord in truth}
     for record in records:
         tenants, landlord = truth[record["房屋坐落"]]
@@ -69,9 +81,15 @@ def test_rental_ledger_names_the_truths_landlords_and_tenants(con, tmp_path):
 
 def test_shop_ledger_lists_the_committees_trading_businesses(con, tmp_path):
     _, records = written(con, "沿街商铺台账", tmp_path)
-    expected = {row[0] for row in con.execute("""
+    expected = {
+        row[0]
+        for row in con.execute(
+            """
         SELECT b.credit_code FROM core.businesses b JOIN core.houses h USING (house_id)
-        WHERE h.committee_code = ? AND NOT b.is_deregistered""", [COMMITTEE]).fetchall()}
+        WHERE h.committee_code = ? AND NOT b.is_deregistered""",
+            [COMMITTEE],
+        ).fetchall()
+    }
     assert {r["社会信用代码"] for r in records} == expected
     truth = dict(con.execute("SELECT credit_code, legal_name FROM truth_businesses").fetchall())
     for record in records:
@@ -94,8 +112,9 @@ def test_housekey_export_ledger_writes_the_file(full_warehouse, tmp_path, monkey
 
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(full_warehouse))
     out = tmp_path / "ledger.xlsx"
-    result = CliRunner().invoke(app, ["export", "ledger", str(TEMPLATES / "独居老人关爱台账.xlsx"),
-                                      "--committee", COMMITTEE, "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["export", "ledger", str(TEMPLATES / "独居老人关爱台账.xlsx"), "--committee", COMMITTEE, "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "独居老人关爱台账: 10 rows" in result.output and "备注" in result.output
     assert load_workbook(out).worksheets[0].max_row == 3 + 10
@@ -111,13 +130,22 @@ def test_values_that_look_like_formulas_are_written_as_text(full_warehouse, tmp_
     warehouse = tmp_path / "housekey.duckdb"
     shutil.copyfile(full_warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        ids = [b for (b,) in con.execute("SELECT business_id FROM core.businesses JOIN core.houses USING (house_id) "
-                                         "WHERE committee_code = ? AND NOT is_deregistered ORDER BY 1", [COMMITTEE]).fetchall()]
+        ids = [
+            b
+            for (b,) in con.execute(
+                "SELECT business_id FROM core.businesses JOIN core.houses USING (house_id) "
+                "WHERE committee_code = ? AND NOT is_deregistered ORDER BY 1",
+                [COMMITTEE],
+            ).fetchall()
+        ]
         for number, business_id in enumerate(ids):  # two columns each, so that every form is written
-            con.execute("UPDATE core.businesses SET sign_name = ?, category = ? WHERE business_id = ?",
-                        [FORMULAS[number % len(FORMULAS)], FORMULAS[-1 - number % len(FORMULAS)], business_id])
-        con.execute("UPDATE core.houses SET committee_name = '=HYPERLINK(\"http://x\")' WHERE committee_code = ?",
-                    [COMMITTEE])
+            con.execute(
+                "UPDATE core.businesses SET sign_name = ?, category = ? WHERE business_id = ?",
+                [FORMULAS[number % len(FORMULAS)], FORMULAS[-1 - number % len(FORMULAS)], business_id],
+            )
+        con.execute(
+            "UPDATE core.houses SET committee_name = '=HYPERLINK(\"http://x\")' WHERE committee_code = ?", [COMMITTEE]
+        )
         filled = fill_ledger(con, TEMPLATES / "沿街商铺台账.xlsx", COMMITTEE, tmp_path / "out.xlsx")
     assert 2 * len(ids) >= len(FORMULAS)
     cells = [cell for row in load_workbook(filled.path).worksheets[0].iter_rows() for cell in row]

@@ -1,4 +1,5 @@
 """The analyst marts on the sample world, checked against the generator's truth where it knows the answer."""
+
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,9 @@ TRUTH = SAMPLES / "truth"
 def con(full_warehouse: Path):
     connection = duckdb.connect(str(full_warehouse), read_only=True)
     for name in ("people", "events", "houses", "businesses"):
-        connection.execute(f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)")
+        connection.execute(
+            f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)"
+        )
     yield connection
     connection.close()
 
@@ -28,16 +31,27 @@ def test_every_attributed_event_is_in_the_events_mart_once(con):
 
 
 def test_severity_follows_the_declared_rules(con):
-    graded = dict(con.execute("""SELECT source || '/' || coalesce(severity, '-'), count(*) FROM marts.events
-                                 WHERE source IN ('urban_management_cases', 'hotline_12345') GROUP BY 1""").fetchall())
+    graded = dict(
+        con.execute("""SELECT source || '/' || coalesce(severity, '-'), count(*) FROM marts.events
+                                 WHERE source IN ('urban_management_cases', 'hotline_12345') GROUP BY 1""").fetchall()
+    )
     truth_complaints = con.execute("SELECT count(*) FROM truth_events WHERE kind = 'complaint'").fetchone()[0]
-    assert graded["urban_management_cases/serious"] == con.execute(
-        "SELECT count(*) FROM truth_events WHERE kind = 'urban_case'").fetchone()[0]
+    assert (
+        graded["urban_management_cases/serious"]
+        == con.execute("SELECT count(*) FROM truth_events WHERE kind = 'urban_case'").fetchone()[0]
+    )
     assert graded["hotline_12345/serious"] + graded["hotline_12345/minor"] == truth_complaints
-    verified = con.execute("SELECT count(*) FROM marts.events WHERE source = 'hotline_12345' AND result LIKE '%情况属实%'").fetchone()[0]
+    verified = con.execute(
+        "SELECT count(*) FROM marts.events WHERE source = 'hotline_12345' AND result LIKE '%情况属实%'"
+    ).fetchone()[0]
     assert graded["hotline_12345/serious"] == verified > 0
     # a patrol that found nothing is no incident
-    assert con.execute("SELECT count(*) FROM marts.events WHERE category = '无异常' AND severity IS NOT NULL").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM marts.events WHERE category = '无异常' AND severity IS NOT NULL").fetchone()[
+            0
+        ]
+        == 0
+    )
 
 
 def test_complaint_pareto_of_the_subdistrict_counts_the_truths_complaints(con):
@@ -49,19 +63,32 @@ def test_complaint_pareto_of_the_subdistrict_counts_the_truths_complaints(con):
 
 
 def test_every_pareto_adds_up_and_its_vital_few_reach_eighty_percent(con):
-    for scope, code, shares, vital in con.execute("""SELECT scope, scope_code, list(cumulative_share ORDER BY category_rank),
+    for (
+        scope,
+        code,
+        shares,
+        vital,
+    ) in con.execute("""SELECT scope, scope_code, list(cumulative_share ORDER BY category_rank),
                                                             list(is_vital_few ORDER BY category_rank)
                                                      FROM marts.complaint_pareto GROUP BY ALL""").fetchall():
         assert shares[-1] == pytest.approx(1.0), (scope, code)
         last_vital = max(i for i, v in enumerate(vital) if v)
-        assert shares[last_vital] >= 0.8 and all(vital[: last_vital + 1]) and not any(vital[last_vital + 1:]), (scope, code)
+        assert shares[last_vital] >= 0.8 and all(vital[: last_vital + 1]) and not any(vital[last_vital + 1 :]), (
+            scope,
+            code,
+        )
     assert {r[0] for r in con.execute("SELECT DISTINCT scope FROM marts.complaint_pareto").fetchall()} == {
-        "subdistrict", "committee", "grid"}
+        "subdistrict",
+        "committee",
+        "grid",
+    }
 
 
 def test_the_pareto_chart_has_the_subdistrict_and_every_committee(full_warehouse, con):
     chart = (full_warehouse.parent / "complaint_pareto.html").read_text(encoding="utf-8")
-    committees = con.execute("SELECT count(DISTINCT scope_code) FROM marts.complaint_pareto WHERE scope = 'committee'").fetchone()[0]
+    committees = con.execute(
+        "SELECT count(DISTINCT scope_code) FROM marts.complaint_pareto WHERE scope = 'committee'"
+    ).fetchone()[0]
     assert chart.count("<svg") == committees + 1
     assert "违规用电: 38" in chart  # the subdistrict's largest cause, as the truth counts it
 
@@ -90,18 +117,28 @@ def test_early_warning_means_minor_events_piling_up_and_no_serious_one_yet(con):
     warned = con.execute("""SELECT count(*), min(minor_last_window), max(serious_last_window) FROM marts.hotspots
                             WHERE is_early_warning""").fetchone()
     assert warned[0] > 0 and warned[1] >= threshold and warned[2] == 0
-    missed = con.execute("""SELECT count(*) FROM marts.hotspots WHERE NOT is_early_warning
-                            AND minor_last_window >= ? AND serious_last_window = 0""", [threshold]).fetchone()[0]
+    missed = con.execute(
+        """SELECT count(*) FROM marts.hotspots WHERE NOT is_early_warning
+                            AND minor_last_window >= ? AND serious_last_window = 0""",
+        [threshold],
+    ).fetchone()[0]
     assert missed == 0
     # Heinrich's base: minor events before the first serious one never exceed all minor events
-    assert con.execute("SELECT count(*) FROM marts.hotspots WHERE minor_before_first_serious > minor_events").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM marts.hotspots WHERE minor_before_first_serious > minor_events").fetchone()[0]
+        == 0
+    )
 
 
 def test_committee_statistics_agree_with_the_truth(con):
-    stats = con.execute("SELECT committee_code, houses, elderly_living_alone FROM marts.committee_stats ORDER BY 1").fetchall()
+    stats = con.execute(
+        "SELECT committee_code, houses, elderly_living_alone FROM marts.committee_stats ORDER BY 1"
+    ).fetchall()
     houses = dict(con.execute("SELECT committee_code, count(*) FROM truth_houses GROUP BY 1").fetchall())
-    alone = dict(con.execute("""SELECT h.committee_code, count(*) FROM truth_people p JOIN truth_houses h
-                                ON h.house_id = p.home_house_id WHERE p.flags LIKE '%elderly_alone%' GROUP BY 1""").fetchall())
+    alone = dict(
+        con.execute("""SELECT h.committee_code, count(*) FROM truth_people p JOIN truth_houses h
+                                ON h.house_id = p.home_house_id WHERE p.flags LIKE '%elderly_alone%' GROUP BY 1""").fetchall()
+    )
     assert [(code, n) for code, n, _ in stats] == sorted(houses.items())
     assert {code: n for code, _, n in stats if n} == alone
     residents = con.execute("SELECT sum(residents) FROM marts.committee_stats").fetchone()[0]
@@ -113,18 +150,22 @@ def test_the_lists_hold_what_their_tags_hold_now(con):
         listed = dict(con.execute(f"SELECT tag_code, count(*) FROM marts.{name}_list GROUP BY 1").fetchall())
         assert set(listed) <= set(codes), name
         assert sum(listed.values()) > 0, name
-    alone = con.execute("SELECT count(*), count(committee_code) FROM marts.need_list WHERE tag_code = 'elderly_living_alone'").fetchone()
+    alone = con.execute(
+        "SELECT count(*), count(committee_code) FROM marts.need_list WHERE tag_code = 'elderly_living_alone'"
+    ).fetchone()
     truth = con.execute("SELECT count(*) FROM truth_people WHERE flags LIKE '%elderly_alone%'").fetchone()[0]
     assert alone == (truth, truth)  # every elderly person living alone is listed, with the committee that cares
 
 
 def test_freshness_and_coverage_per_source(con):
-    rows = con.execute("SELECT source, rows_staged, records_matched, match_share, is_stale FROM marts.source_freshness").fetchall()
+    rows = con.execute(
+        "SELECT source, rows_staged, records_matched, match_share, is_stale FROM marts.source_freshness"
+    ).fetchall()
     registry = load_registry()
     assert [r[0] for r in rows] == sorted(registry)
     for source, staged, matched, share, is_stale in rows:
         assert staged == con.execute(f'SELECT count(*) FROM staging."{source}"').fetchone()[0]
         assert share == pytest.approx(matched / staged, abs=1e-4) and 0 <= share <= 1
         assert not is_stale  # the test just delivered everything
-    shares = dict((r[0], r[3]) for r in rows)
+    shares = {r[0]: r[3] for r in rows}
     assert shares["actual_residents"] == 1.0 and shares["waste_sorting"] < 0.5  # checks name buildings, not rooms

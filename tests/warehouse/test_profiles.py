@@ -3,6 +3,7 @@
 A pipeline person stands for the truth person all of its records are (records joined to
 truth/records.csv by source, file, sheet and row); people whose records disagree are left out.
 """
+
 from pathlib import Path
 
 import duckdb
@@ -21,7 +22,9 @@ def con(full_warehouse: Path):
         records = pd.read_csv(TRUTH / "records.csv", dtype=str, keep_default_na=False).drop(columns=["facts"])
         connection.register("truth_records", records)
         for name in ("people", "houses", "businesses", "events"):
-            connection.execute(f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)")
+            connection.execute(
+                f"CREATE TEMP VIEW truth_{name} AS SELECT * FROM read_csv('{TRUTH / name}.csv', all_varchar=true)"
+            )
         yield connection
 
 
@@ -42,10 +45,14 @@ def people(con) -> pd.DataFrame:
 
 
 def test_one_profile_per_person_and_business(con):
-    assert con.execute("SELECT count(*), count(DISTINCT person_id) FROM marts.person_profiles").fetchone() == \
-        con.execute("SELECT count(*), count(*) FROM core.people").fetchone()
-    assert con.execute("SELECT count(*), count(DISTINCT business_id) FROM marts.business_profiles").fetchone() == \
-        con.execute("SELECT count(*), count(*) FROM core.businesses").fetchone()
+    assert (
+        con.execute("SELECT count(*), count(DISTINCT person_id) FROM marts.person_profiles").fetchone()
+        == con.execute("SELECT count(*), count(*) FROM core.people").fetchone()
+    )
+    assert (
+        con.execute("SELECT count(*), count(DISTINCT business_id) FROM marts.business_profiles").fetchone()
+        == con.execute("SELECT count(*), count(*) FROM core.businesses").fetchone()
+    )
 
 
 def test_people_live_where_the_truth_says(people):
@@ -66,10 +73,14 @@ def test_a_profile_shows_the_tags_its_person_holds(con):
     mismatched = con.execute("""
         SELECT count(*) FROM marts.person_profiles p
         WHERE list_sort(p.tag_codes) <> coalesce((SELECT list_sort(list(tag_code)) FROM tags.person_tags t
-                                                  WHERE t.person_id = p.person_id AND t.valid_to IS NULL), [])""").fetchone()[0]
+                                                  WHERE t.person_id = p.person_id AND t.valid_to IS NULL), [])""").fetchone()[
+        0
+    ]
     assert mismatched == 0
-    names = con.execute("SELECT tag_names[1] FROM marts.person_profiles WHERE list_contains(tag_codes, 'actual_resident') "
-                        "AND tag_codes[1] = 'actual_resident' LIMIT 1").fetchone()[0]
+    names = con.execute(
+        "SELECT tag_names[1] FROM marts.person_profiles WHERE list_contains(tag_codes, 'actual_resident') "
+        "AND tag_codes[1] = 'actual_resident' LIMIT 1"
+    ).fetchone()[0]
     assert names == "实有人口"
 
 
@@ -93,10 +104,14 @@ def test_businesses_trade_where_and_as_the_truth_says(con):
 def test_licences_are_in_force_on_the_day(con):
     wrong = con.execute("""SELECT count(*) FROM marts.business_profiles
         WHERE has_food_licence <> coalesce(food_licence_from <= DATE '2026-11-01'
-                                           AND coalesce(food_licence_to >= DATE '2026-11-01', true), false)""").fetchone()[0]
+                                           AND coalesce(food_licence_to >= DATE '2026-11-01', true), false)""").fetchone()[
+        0
+    ]
     assert wrong == 0
-    licensed = con.execute("SELECT count(*) FILTER (has_food_licence), count(*) FILTER (has_outdoor_seating_permit) "
-                           "FROM marts.business_profiles").fetchone()
+    licensed = con.execute(
+        "SELECT count(*) FILTER (has_food_licence), count(*) FILTER (has_outdoor_seating_permit) "
+        "FROM marts.business_profiles"
+    ).fetchone()
     tagged = con.execute("""SELECT count(*) FILTER (tag_code = 'food_licensed'), count(*) FILTER (tag_code = 'outdoor_seating')
                             FROM tags.business_tags WHERE valid_to IS NULL""").fetchone()
     assert licensed == tagged

@@ -1,5 +1,6 @@
 """The analyst copy: identifiers masked wherever they appear (values, column names, lists, structs, JSON),
 names and birth dates reduced, keyed tokens, the raw layer left out, hostile names kept inert."""
+
 import duckdb
 import pyarrow as pa
 import pytest
@@ -10,29 +11,35 @@ from warehouse.publish import _vectorised, publish
 KEY = privacy.TokenKey("7", b"test-key-for-publish-tests")
 
 
-@pytest.mark.parametrize(("text", "masked"), [
-    ("310101195707267232", "310101************"),
-    ("来电人身份证310101195707267232，手机13857291234", "来电人身份证310101************，手机138****1234"),
-    ("残疾证号31010119570726723211", "残疾证号310101************11"),
-    ("310101570726723", "310101************"),  # 15 digits, the first generation
-    ("联系 138 5729 1234 或 021-64752518", "联系 138****1234 或 021****2518"),
-    ("13812345678,13912345678", "138****5678,139****5678"),  # one right after the other
-    ("巡查编号XC202605060002312", "巡查编号XC202605060002312"),  # a document number, not an ID
-    ("陕西南路8弄1号101室", "陕西南路8弄1号101室"),
-    ("2026-09-24 16:58", "2026-09-24 16:58"),
-    ("房屋 310101023001000046", "房屋 310101023001000046"),  # a house id
-    ("91310101A6TPKHJCGU", "91310101A6TPKHJCGU"),  # a credit code
-])
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("310101195707267232", "310101************"),
+        ("来电人身份证310101195707267232，手机13857291234", "来电人身份证310101************，手机138****1234"),
+        ("残疾证号31010119570726723211", "残疾证号310101************11"),
+        ("310101570726723", "310101************"),  # 15 digits, the first generation
+        ("联系 138 5729 1234 或 021-64752518", "联系 138****1234 或 021****2518"),
+        ("13812345678,13912345678", "138****5678,139****5678"),  # one right after the other
+        ("巡查编号XC202605060002312", "巡查编号XC202605060002312"),  # a document number, not an ID
+        ("陕西南路8弄1号101室", "陕西南路8弄1号101室"),
+        ("2026-09-24 16:58", "2026-09-24 16:58"),
+        ("房屋 310101023001000046", "房屋 310101023001000046"),  # a house id
+        ("91310101A6TPKHJCGU", "91310101A6TPKHJCGU"),  # a credit code
+    ],
+)
 def test_identifiers_are_masked_and_nothing_else(text, masked):
     assert privacy.mask_text(text) == masked
     with duckdb.connect() as con:  # the SQL pre-test never skips a text the mask would change
-        assert con.execute("SELECT regexp_matches(?, ?)", [text, privacy.MAY_HOLD_IDENTIFIERS]).fetchone()[0] \
+        assert (
+            con.execute("SELECT regexp_matches(?, ?)", [text, privacy.MAY_HOLD_IDENTIFIERS]).fetchone()[0]
             or masked == text
+        )
 
 
 def test_tokens_are_keyed_versioned_and_equal_per_value():
     tokens = _vectorised(lambda v: None if v is None else privacy.token(KEY, v))(
-        pa.array(["310101195707267232", None, "310101195707267232", "13857291234"])).to_pylist()
+        pa.array(["310101195707267232", None, "310101195707267232", "13857291234"])
+    ).to_pylist()
     assert tokens[0] == tokens[2] == privacy.token(KEY, "310101195707267232") and tokens[1] is None
     assert tokens[0] != tokens[3] and tokens[0].startswith("k7") and tokens[0][2:].isalpha() and len(tokens[0]) == 22
     assert privacy.token(privacy.TokenKey("7", b"another-key-entirely"), "310101195707267232") != tokens[0]
@@ -47,29 +54,48 @@ def keyed(monkeypatch):
 def test_publish_masks_values_names_lists_and_reduces_quasi_identifiers(tmp_path, keyed):
     warehouse = tmp_path / "housekey.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("CREATE SCHEMA staging; CREATE TABLE staging.people AS SELECT * FROM (VALUES "
-                    "('310101195707267232', '张三 13857291234', 'PSN0001', '张三丰', DATE '1957-07-26', "
-                    " ['tel13857291234', 'ok'], [{'person_id': 'PSN0001', 'name': '张三丰'}], '{\"a\": \"sfz310101195707267232\"}'),"
-                    "(NULL, NULL, 'PSN0002', NULL, NULL, NULL, NULL, NULL)"
-                    ") t(id_number, note, person_id, name, birth_date, notes, people, _extra)")
-        con.execute('CREATE TABLE staging.headless (id_number VARCHAR, "13857291234" VARCHAR, "310101195707267232" VARCHAR)')
+        con.execute(
+            "CREATE SCHEMA staging; CREATE TABLE staging.people AS SELECT * FROM (VALUES "
+            "('310101195707267232', '张三 13857291234', 'PSN0001', '张三丰', DATE '1957-07-26', "
+            " ['tel13857291234', 'ok'], [{'person_id': 'PSN0001', 'name': '张三丰'}], '{\"a\": \"sfz310101195707267232\"}'),"
+            "(NULL, NULL, 'PSN0002', NULL, NULL, NULL, NULL, NULL)"
+            ") t(id_number, note, person_id, name, birth_date, notes, people, _extra)"
+        )
+        con.execute(
+            'CREATE TABLE staging.headless (id_number VARCHAR, "13857291234" VARCHAR, "310101195707267232" VARCHAR)'
+        )
         con.execute("CREATE SCHEMA raw; CREATE TABLE raw.people AS SELECT '310101195707267232' AS v")
         copy = publish(con, warehouse)
     with duckdb.connect(str(copy), read_only=True) as con:
-        rows = con.execute("SELECT id_number, id_number_token, note, person_id, name, birth_year, notes, people "
-                           "FROM staging.people ORDER BY person_id").fetchall()
-        columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'headless'").fetchall()}
+        rows = con.execute(
+            "SELECT id_number, id_number_token, note, person_id, name, birth_year, notes, people "
+            "FROM staging.people ORDER BY person_id"
+        ).fetchall()
+        columns = {
+            c
+            for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'headless'").fetchall()
+        }
         schemas = {s for (s,) in con.execute("SELECT schema_name FROM duckdb_tables()").fetchall()}
-        people_columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'people'").fetchall()}
-    assert rows[0] == ("310101************", privacy.token(keyed, "310101195707267232"), "张三 138****1234", "PSN0001",
-                       "张*", 1957, ["tel138****1234", "ok"], [{"person_id": "PSN0001", "name": "张*"}])
+        people_columns = {
+            c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'people'").fetchall()
+        }
+    assert rows[0] == (
+        "310101************",
+        privacy.token(keyed, "310101195707267232"),
+        "张三 138****1234",
+        "PSN0001",
+        "张*",
+        1957,
+        ["tel138****1234", "ok"],
+        [{"person_id": "PSN0001", "name": "张*"}],
+    )
     assert rows[1] == (None, None, None, "PSN0002", None, None, None, None)
     assert columns == {"id_number", "id_number_token", "138****1234", "310101************"}
     assert "raw" not in schemas and "_extra" not in people_columns and "birth_date" not in people_columns
 
 
 def test_a_hostile_column_name_is_one_odd_name_not_sql(tmp_path, keyed):
-    hostile = '姓名" , (SELECT string_agg(id_number, \',\') FROM staging.people) AS leak, "姓名'
+    hostile = "姓名\" , (SELECT string_agg(id_number, ',') FROM staging.people) AS leak, \"姓名"
     warehouse = tmp_path / "housekey.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE SCHEMA staging; CREATE TABLE staging.people AS SELECT '310101195707267232' AS id_number")
@@ -77,8 +103,12 @@ def test_a_hostile_column_name_is_one_odd_name_not_sql(tmp_path, keyed):
         con.execute("INSERT INTO staging.employment VALUES ('x')")
         copy = publish(con, warehouse)
     with duckdb.connect(str(copy), read_only=True) as con:
-        assert [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'employment'")
-                .fetchall()] == [hostile]
+        assert [
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'employment'"
+            ).fetchall()
+        ] == [hostile]
         assert con.execute("SELECT * FROM staging.employment").fetchall() == [("x",)]
 
 

@@ -1,5 +1,6 @@
 """Landing deliveries in the raw layer: provenance, re-deliveries, schema drift, quarantine,
 failed files, all-or-nothing transactions, and database pulls."""
+
 import os
 import shutil
 import textwrap
@@ -80,8 +81,10 @@ def test_csv_rows_land_as_text_with_provenance(world):
         ("李四", None, *provenance, 3),
         ("王五", "007", *provenance, 4),
     ]
-    types = con.execute("SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name = 'residents'"
-                        " AND column_name NOT LIKE '\\_%' ESCAPE '\\'").fetchall()
+    types = con.execute(
+        "SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name = 'residents'"
+        " AND column_name NOT LIKE '\\_%' ESCAPE '\\'"
+    ).fetchall()
     assert types == [("VARCHAR",)]
     assert con.execute("SELECT status, rows_delivered, file_bytes FROM meta.deliveries").fetchall() == [
         ("loaded", 3, path.stat().st_size)
@@ -114,9 +117,12 @@ def test_the_same_content_twice_loads_nothing_the_second_time(world):
     assert [(r.file_name, r.status) for r in redelivery.deliveries] == [("c.csv", "duplicate")]
     assert land_source(con, spec).note == "no new deliveries"
     assert con.execute("SELECT count(*) FROM raw.residents").fetchone() == (2,)
-    assert con.execute(
-        "SELECT count(*) FROM meta.deliveries WHERE status = 'loaded' GROUP BY file_hash HAVING count(*) > 1"
-    ).fetchall() == []
+    assert (
+        con.execute(
+            "SELECT count(*) FROM meta.deliveries WHERE status = 'loaded' GROUP BY file_hash HAVING count(*) > 1"
+        ).fetchall()
+        == []
+    )
 
 
 def test_a_new_header_adds_a_column_without_losing_data(world):
@@ -181,8 +187,9 @@ def test_a_database_pull_lands_only_rows_changed_since_the_cursor(world, monkeyp
     """Against the real servers: a first full pull, then only the row updated since the cursor."""
     specs, con = world
     table = f"hk_test_people_{os.getpid()}_{dialect}"
-    spec = specs["disabled"].model_copy(update={
-        "format": dialect, "sql": specs["disabled"].sql.model_copy(update={"table": table})})
+    spec = specs["disabled"].model_copy(
+        update={"format": dialect, "sql": specs["disabled"].sql.model_copy(update={"table": table})}
+    )
     monkeypatch.delenv("HOUSEKEY_TEST_PG_URL", raising=False)  # the local server, by default
     server = _server(dialect)
     try:
@@ -196,7 +203,9 @@ def test_a_database_pull_lands_only_rows_changed_since_the_cursor(world, monkeyp
         server.run(f"UPDATE {table} SET name = '李四光', updated_at = '2026-03-05 08:00:00' WHERE id = 2")
         (second,) = land_source(con, spec).deliveries
         assert second.rows_loaded == 1
-        assert sorted(con.execute("SELECT name FROM raw.disabled").fetchall()) == sorted([("张三",), ("李四",), ("李四光",)])
+        assert sorted(con.execute("SELECT name FROM raw.disabled").fetchall()) == sorted(
+            [("张三",), ("李四",), ("李四光",)]
+        )
         assert con.execute("SELECT cursor_value FROM meta.cursors").fetchall() == [("2026-03-05 08:00:00",)]
     finally:
         server.run(f"DROP TABLE IF EXISTS {table}")
@@ -214,8 +223,9 @@ class _server:
         else:
             import pymysql
 
-            self.connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", database="test",
-                                              charset="utf8mb4", autocommit=True)
+            self.connection = pymysql.connect(
+                host="127.0.0.1", port=3306, user="root", database="test", charset="utf8mb4", autocommit=True
+            )
 
     def run(self, sql: str) -> None:
         with self.connection.cursor() as cursor:

@@ -1,5 +1,6 @@
 """A changes file re-sent under its name with more lines adds only the new lines: the sample's real October
 12345 export, exported again with three more work orders (and once with an earlier order changed)."""
+
 import os
 import shutil
 
@@ -54,7 +55,7 @@ def staged(con) -> tuple[int, int]:
 def test_a_resent_changes_file_lands_only_its_new_rows(hotline):
     run, resend, con = hotline
     run()
-    before, = con.execute("SELECT rows_delivered FROM meta.deliveries").fetchone()
+    (before,) = con.execute("SELECT rows_delivered FROM meta.deliveries").fetchone()
     assert staged(con) == (before, before)
     resend(three_more)
     run()
@@ -62,8 +63,10 @@ def test_a_resent_changes_file_lands_only_its_new_rows(hotline):
     assert [r[:2] for r in rows] == [(before, 0), (3, before)]
     assert f"{before:,} rows already loaded there, not landed again" in rows[1][2]
     assert staged(con) == (before + 3, before + 3)  # no work order twice
-    landed = con.execute("SELECT _row_number FROM raw.hotline_12345 WHERE _delivery_id = "
-                         "(SELECT delivery_id FROM meta.deliveries ORDER BY loaded_at DESC LIMIT 1) ORDER BY 1").fetchall()
+    landed = con.execute(
+        "SELECT _row_number FROM raw.hotline_12345 WHERE _delivery_id = "
+        "(SELECT delivery_id FROM meta.deliveries ORDER BY loaded_at DESC LIMIT 1) ORDER BY 1"
+    ).fetchall()
     assert landed == [(before + 2,), (before + 3,), (before + 4,)]  # the file's own rows, after the header
     (account,) = row_accounts(con, ["hotline_12345"])
     assert account.balanced and (account.delivered, account.resent) == (before + 3, before)
@@ -72,7 +75,7 @@ def test_a_resent_changes_file_lands_only_its_new_rows(hotline):
 def test_a_changed_earlier_row_of_a_resent_file_is_quarantined_not_loaded_twice(hotline):
     run, resend, con = hotline
     run()
-    before, = con.execute("SELECT rows_delivered FROM meta.deliveries").fetchone()
+    (before,) = con.execute("SELECT rows_delivered FROM meta.deliveries").fetchone()
 
     def changed_and_more(sheet) -> None:
         sheet.cell(row=3, column=10).value = "重新处理：已办结。"  # row 3's 处理结果 rewritten
@@ -80,12 +83,14 @@ def test_a_changed_earlier_row_of_a_resent_file_is_quarantined_not_loaded_twice(
 
     resend(changed_and_more)
     run()
-    (row, column, rule, reason), = con.execute(
-        "SELECT row_number, column_name, rule, reason FROM quality.quarantine WHERE rule = 'resent_row_changed'").fetchall()
+    ((row, column, rule, reason),) = con.execute(
+        "SELECT row_number, column_name, rule, reason FROM quality.quarantine WHERE rule = 'resent_row_changed'"
+    ).fetchall()
     assert (row, column, rule) == (3, "处理结果", "resent_row_changed")
     assert reason.startswith(f"row 3 of the re-sent {OCTOBER} differs from the row delivery hotline_12345:")
     assert staged(con) == (before + 3, before + 3)
-    assert con.execute("SELECT rows_delivered, rows_quarantined, rows_resent FROM meta.deliveries "
-                       "ORDER BY loaded_at DESC LIMIT 1").fetchone() == (4, 1, before - 1)
+    assert con.execute(
+        "SELECT rows_delivered, rows_quarantined, rows_resent FROM meta.deliveries ORDER BY loaded_at DESC LIMIT 1"
+    ).fetchone() == (4, 1, before - 1)
     (account,) = row_accounts(con, ["hotline_12345"])
     assert account.balanced

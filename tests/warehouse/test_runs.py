@@ -1,4 +1,5 @@
 """Run summaries in meta.runs and meta.run_sources, from real runs on real files."""
+
 import textwrap
 
 import pytest
@@ -31,7 +32,10 @@ def world(tmp_path, monkeypatch):
     sources = tmp_path / "sources"
     sources.mkdir()
     deliveries = {
-        "contacts": {"a.csv": ("姓名,公民身份号码\n" + "张三,\n" * 5 + "李四,身份证遗失\n").encode(), "b.csv": b"\x00\x01\x02PK\x03\x04" * 50},
+        "contacts": {
+            "a.csv": ("姓名,公民身份号码\n" + "张三,\n" * 5 + "李四,身份证遗失\n").encode(),
+            "b.csv": b"\x00\x01\x02PK\x03\x04" * 50,
+        },
         "visits": {"v.csv": "姓名,公民身份号码\n王五,\n".encode()},
     }
     for name, files in deliveries.items():
@@ -45,8 +49,13 @@ def world(tmp_path, monkeypatch):
 
 
 def run_and_record(registry, instance, assets=None):
-    result = materialize(assets or source_assets(registry), resources=warehouse_resources(), instance=instance,
-                         tags={"housekey/command": "run"}, raise_on_error=False)
+    result = materialize(
+        assets or source_assets(registry),
+        resources=warehouse_resources(),
+        instance=instance,
+        tags={"housekey/command": "run"},
+        raise_on_error=False,
+    )
     with connect() as con:
         summary = summarise_run(instance, result.run_id, registry, con)
         record_run(con, summary)
@@ -58,15 +67,30 @@ def test_a_run_records_its_figures_per_source(world):
     summary = run_and_record(registry, instance)
     assert (summary.trigger, summary.status) == ("command:run", "success")
     with connect(read_only=True) as con:
-        rows = {row[0]: row[1:] for row in con.execute(
-            "SELECT source, status, files, rows_delivered, rows_landed, rows_quarantined, rows_staged, failed_step,"
-            " failed_file FROM meta.run_sources WHERE run_id = ?", [summary.run_id]).fetchall()}
+        rows = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "SELECT source, status, files, rows_delivered, rows_landed, rows_quarantined, rows_staged, failed_step,"
+                " failed_file FROM meta.run_sources WHERE run_id = ?",
+                [summary.run_id],
+            ).fetchall()
+        }
         assert rows == {
-            "contacts": ("failed", 1, 6, 6, 1, 5, "raw", "b.csv"),  # a row with no ID number in its ID number: quarantined
+            "contacts": (
+                "failed",
+                1,
+                6,
+                6,
+                1,
+                5,
+                "raw",
+                "b.csv",
+            ),  # a row with no ID number in its ID number: quarantined
             "visits": ("ok", 1, 1, 1, 0, 1, None, None),
         }
-        run = con.execute("SELECT trigger, status, sources, rows_landed, rows_quarantined, failures, failure_messages"
-                          " FROM meta.runs").fetchall()
+        run = con.execute(
+            "SELECT trigger, status, sources, rows_landed, rows_quarantined, failures, failure_messages FROM meta.runs"
+        ).fetchall()
         assert run == [("command:run", "success", 2, 7, 1, 1, [str(summary.failures[0])])]
     assert str(summary.failures[0]).startswith("contacts, file b.csv, step raw: ")
     assert all(part.seconds > 0 for part in summary.sources)
@@ -106,7 +130,9 @@ def test_a_crashed_step_names_its_source_and_step_and_what_waited(world):
     summary = run_and_record(registry, instance, [crashing, waiting])
     (visits,) = summary.sources
     assert (summary.status, visits.status) == ("failure", "failed")
-    assert [str(failure) for failure in summary.failures] == ["visits, step raw__visits: OSError: disk full while landing"]
+    assert [str(failure) for failure in summary.failures] == [
+        "visits, step raw__visits: OSError: disk full while landing"
+    ]
     lines = summary_lines(summary)
     assert lines[0].startswith(f"run {summary.run_id[:8]} (command:run): failure")
     assert lines[-1] == "✗ visits, step raw__visits: OSError: disk full while landing"

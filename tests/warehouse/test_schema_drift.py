@@ -1,4 +1,5 @@
 """Schema drift: a delivery whose columns were added, removed or renamed against its spec."""
+
 import json
 import textwrap
 from pathlib import Path

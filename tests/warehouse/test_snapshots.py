@@ -3,6 +3,7 @@ reason and never becomes current; the snapshot before it stays current until a c
 
 Real files through the real landing, staging and quality gate; "current" is what tags and links read
 (warehouse/business_time.py mark_current)."""
+
 import os
 import textwrap
 
@@ -33,8 +34,10 @@ SPEC = """
       出生日期: {to: birth_date}
 """
 HEADER = "姓名,身份证号,出生日期"
-PEOPLE = [(f"人{i}", body + ric.calc_check_digit(body + "0"), "1980-01-01")
-          for i, body in enumerate(f"31010119800101{i:03d}" for i in range(1, 41))]
+PEOPLE = [
+    (f"人{i}", body + ric.calc_check_digit(body + "0"), "1980-01-01")
+    for i, body in enumerate(f"31010119800101{i:03d}" for i in range(1, 41))
+]
 SETTLED = 1_700_000_000  # a modification time long past: the file is complete, not still being written
 
 
@@ -76,8 +79,10 @@ def current(con, spec) -> tuple[str, int]:
 
 
 def held(con) -> dict[str, str]:
-    return dict(con.execute("""SELECT d.file_name, v.note FROM meta.validations v JOIN meta.deliveries d USING (delivery_id)
-                               WHERE v.rule = 'delivery_threshold' AND NOT v.success""").fetchall())
+    return dict(
+        con.execute("""SELECT d.file_name, v.note FROM meta.validations v JOIN meta.deliveries d USING (delivery_id)
+                               WHERE v.rule = 'delivery_threshold' AND NOT v.success""").fetchall()
+    )
 
 
 def balanced(con) -> bool:
@@ -92,8 +97,10 @@ def test_a_header_only_snapshot_is_held_and_the_one_before_stays_current(residen
     assert current(con, spec()) == ("实有人口_202610.csv", 30)
     deliver("实有人口_202611.csv", HEADER + "\n")
     run()
-    assert held(con) == {"实有人口_202611.csv": "residents: delivery 实有人口_202611.csv held, not staged: an empty snapshot "
-                                               "(a header only, or nothing); the current snapshot stays"}
+    assert held(con) == {
+        "实有人口_202611.csv": "residents: delivery 实有人口_202611.csv held, not staged: an empty snapshot "
+        "(a header only, or nothing); the current snapshot stays"
+    }
     assert current(con, spec()) == ("实有人口_202610.csv", 30)
     assert stopped_deliveries(con, spec()) == list(held(con).values())  # the source says it is held
     assert balanced(con)
@@ -104,7 +111,7 @@ def test_an_empty_file_never_becomes_current(residents):
     deliver("实有人口_202610.csv", rows(PEOPLE[:30]))
     deliver("实有人口_202611.csv", "")
     run()
-    status, = con.execute("SELECT status FROM meta.deliveries WHERE file_name = '实有人口_202611.csv'").fetchone()
+    (status,) = con.execute("SELECT status FROM meta.deliveries WHERE file_name = '实有人口_202611.csv'").fetchone()
     assert status == "failed" or "实有人口_202611.csv" in held(con)  # unreadable or held: named either way
     assert current(con, spec()) == ("实有人口_202610.csv", 30)
 
@@ -140,9 +147,11 @@ def test_a_snapshot_picked_up_part_written_is_held_until_the_complete_file_repla
     run()
     deliver("实有人口_202611.csv", rows(PEOPLE[:12]))  # 40% of it written when the run took it
     run()
-    assert held(con) == {"实有人口_202611.csv": "residents: delivery 实有人口_202611.csv held, not staged: 12 rows, under "
-                                               "50% of the 30 of the current snapshot 实有人口_202610.csv (cut short, "
-                                               "or still being written?); the current snapshot stays"}
+    assert held(con) == {
+        "实有人口_202611.csv": "residents: delivery 实有人口_202611.csv held, not staged: 12 rows, under "
+        "50% of the 30 of the current snapshot 实有人口_202610.csv (cut short, "
+        "or still being written?); the current snapshot stays"
+    }
     assert current(con, spec()) == ("实有人口_202610.csv", 30)
     assert len(stopped_deliveries(con, spec())) == 1
     deliver("实有人口_202611.csv", rows(PEOPLE[:31]))  # the completed file, under the same name
@@ -158,12 +167,15 @@ def test_an_operator_can_release_a_held_snapshot_or_lower_the_share(residents):
     run()
     deliver("实有人口_202611.csv", rows(PEOPLE[:12]))  # the subdistrict really did shrink
     run()
-    (delivery_id,) = con.execute("SELECT delivery_id FROM meta.deliveries WHERE file_name = '实有人口_202611.csv'").fetchone()
+    (delivery_id,) = con.execute(
+        "SELECT delivery_id FROM meta.deliveries WHERE file_name = '实有人口_202611.csv'"
+    ).fetchone()
     released = spec(f"evidence: {{released: ['{delivery_id}']}}\n")
     run(released)
     assert current(con, released) == ("实有人口_202611.csv", 12) and held(con) == {}
-    note, = con.execute("SELECT note FROM meta.validations WHERE delivery_id = ? AND rule = 'delivery_threshold'",
-                        [delivery_id]).fetchone()
+    (note,) = con.execute(
+        "SELECT note FROM meta.validations WHERE delivery_id = ? AND rule = 'delivery_threshold'", [delivery_id]
+    ).fetchone()
     assert note.startswith("released by the operator (evidence.released in the spec): 12 rows, under 50%")
     trusting = spec("evidence: {min_share_of_current: 0.3}\n")
     run(trusting)

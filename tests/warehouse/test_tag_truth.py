@@ -4,6 +4,7 @@ The truth of a tag is its rule run on tag inputs built from data_samples/truth (
 members are mapped to truth ids by the provenance of the rows behind them. `pytest tests/warehouse/test_tag_truth.py -s`
 prints precision and recall per tag.
 """
+
 from datetime import date
 
 import duckdb
@@ -36,8 +37,10 @@ def _figures(members: set[str], expected: set[str]) -> tuple[float, float]:
 @pytest.mark.parametrize("code", CODES)
 def test_tag_members_equal_the_truth(code, truth, found):
     members, expected = found[code], truth[code]
-    assert members == expected, (f"{code}: {len(members - expected)} not in truth {sorted(members - expected)[:5]}, "
-                                 f"{len(expected - members)} missed {sorted(expected - members)[:5]}")
+    assert members == expected, (
+        f"{code}: {len(members - expected)} not in truth {sorted(members - expected)[:5]}, "
+        f"{len(expected - members)} missed {sorted(expected - members)[:5]}"
+    )
 
 
 def test_truth_covers_the_catalogue(truth, found):

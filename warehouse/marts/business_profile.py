@@ -6,6 +6,7 @@ and outdoor-seating licences with their validity; the tags it holds now; and the
 it (marts.events): complaints, patrol findings and urban management cases in the last 90 and 365 days
 before the day, and the cases still open.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -79,6 +80,10 @@ ORDER BY b.business_id
 def build_business_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """Rebuild marts.business_profiles for the day ``as_of`` (windows, licences in force); returns the businesses."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(PROFILE_SQL.format(registration=REGISTRATION_SOURCE, food=LICENCE_SOURCES["food"],
-                                   outdoor=LICENCE_SOURCES["outdoor_seating"]), {"as_of": as_of})
+    con.execute(
+        PROFILE_SQL.format(
+            registration=REGISTRATION_SOURCE, food=LICENCE_SOURCES["food"], outdoor=LICENCE_SOURCES["outdoor_seating"]
+        ),
+        {"as_of": as_of},
+    )
     return con.execute("SELECT count(*) FROM marts.business_profiles").fetchone()[0]

@@ -4,6 +4,7 @@
 Residents are today's (tags.residents, from the latest 实有人口); group counts are the members of a tag
 now (tags.person_tags / house_tags), so a new tag in the catalogue can be added here by one line.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -24,8 +25,9 @@ AREAS = {"committee_stats": ("committee_code", "committee_name"), "grid_stats": 
 
 def _tag_counts() -> str:
     """One count column per TAG_COUNTS entry, over the area's current tag holders."""
-    return ",\n".join(f"count(DISTINCT t.member_id) FILTER (t.column_name = '{column}') AS {column}"
-                      for column in TAG_COUNTS)
+    return ",\n".join(
+        f"count(DISTINCT t.member_id) FILTER (t.column_name = '{column}') AS {column}" for column in TAG_COUNTS
+    )
 
 
 def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -35,10 +37,13 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         f"t.{entity}_id AS member_id FROM tags.{entity}_tags t "
         + ("JOIN tags.residents r USING (person_id) " if entity == "person" else "")
         + f"WHERE t.tag_code = '{code}' AND t.valid_to IS NULL"
-        for column, (entity, code) in TAG_COUNTS.items())
-    businesses = ("SELECT business_id, house_id FROM core.businesses WHERE NOT coalesce(is_deregistered, false)"
-                  if has_table(con, "core", "businesses") else
-                  "SELECT DISTINCT business_id, house_id FROM tags.business_records WHERE coalesce(status, '') NOT LIKE '%注销%'")
+        for column, (entity, code) in TAG_COUNTS.items()
+    )
+    businesses = (
+        "SELECT business_id, house_id FROM core.businesses WHERE NOT coalesce(is_deregistered, false)"
+        if has_table(con, "core", "businesses")
+        else "SELECT DISTINCT business_id, house_id FROM tags.business_records WHERE coalesce(status, '') NOT LIKE '%注销%'"
+    )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     counts = {}
     for table, (area, area_name) in AREAS.items():
@@ -59,14 +64,14 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                    FROM marts.events WHERE {area} IS NOT NULL GROUP BY ALL),
         warnings AS (SELECT {area} AS area, count(*) AS early_warnings FROM marts.hotspots
                      WHERE is_early_warning AND {area} IS NOT NULL GROUP BY ALL)
-        SELECT h.area AS {area}, {f'any_value(c.{area_name}) AS {area_name}, ' if area_name else ''}
+        SELECT h.area AS {area}, {f"any_value(c.{area_name}) AS {area_name}, " if area_name else ""}
                count(*) AS houses, coalesce(any_value(r.occupied_houses), 0) AS occupied_houses,
                coalesce(any_value(r.residents), 0) AS residents,
-               {', '.join(f'coalesce(any_value(t.{c}), 0) AS {c}' for c in TAG_COUNTS)},
+               {", ".join(f"coalesce(any_value(t.{c}), 0) AS {c}" for c in TAG_COUNTS)},
                coalesce(any_value(b.businesses), 0) AS businesses,
-               {', '.join(f'coalesce(any_value(e.{c}), 0) AS {c}' for c in ('complaints', 'patrol_findings', 'repairs', 'serious_events', 'open_problems'))},
+               {", ".join(f"coalesce(any_value(e.{c}), 0) AS {c}" for c in ("complaints", "patrol_findings", "repairs", "serious_events", "open_problems"))},
                coalesce(any_value(w.early_warnings), 0) AS early_warnings
-        FROM houses h {f'JOIN core.houses c USING (house_id)' if area_name else ''}
+        FROM houses h {"JOIN core.houses c USING (house_id)" if area_name else ""}
         LEFT JOIN residents r USING (area) LEFT JOIN tagged t USING (area) LEFT JOIN businesses b USING (area)
         LEFT JOIN events e USING (area) LEFT JOIN warnings w USING (area)
         WHERE h.area IS NOT NULL GROUP BY h.area ORDER BY h.area""")

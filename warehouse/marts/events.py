@@ -5,6 +5,7 @@ Severity is declared in schemas/event_severity.yaml. Attribution comes from core
 when identity resolution has built it, else from the event's own address (tags.event_records).
 The hotspot, Pareto and statistics marts all read this table.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,15 +46,23 @@ VERSIONS = """
 
 def severity_sql(rules: list[dict]) -> str:
     """A CASE expression over an event row giving (severity, why) from the declared rules."""
+
     def when(rule: dict) -> str:
-        condition = f"source = '{rule['source']}'" + (f" AND coalesce(({rule['where']}), false)" if rule.get("where") else "")
+        condition = f"source = '{rule['source']}'" + (
+            f" AND coalesce(({rule['where']}), false)" if rule.get("where") else ""
+        )
         return f"WHEN {condition} THEN {{'severity': '{rule['severity']}', 'why': '{rule['why']}'}}"
+
     return "CASE " + " ".join(when(r) for r in rules) + " END"
 
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def build_events(con: duckdb.DuckDBPyConnection) -> int:
@@ -72,7 +81,7 @@ def build_events(con: duckdb.DuckDBPyConnection) -> int:
         WITH records AS ({EVENT_COLUMNS}),
         events AS ({base}),
         versions AS ({VERSIONS}),
-        graded AS (SELECT *, {severity_sql(declared['rules'])} AS graded FROM versions)
+        graded AS (SELECT *, {severity_sql(declared["rules"])} AS graded FROM versions)
         SELECT {columns}, e.valid_from, e.valid_to, e.is_current, e.delivery_id
         FROM graded e LEFT JOIN core.houses h USING (house_id)
         ORDER BY e.occurred_at, e.event_id, e.valid_from""")

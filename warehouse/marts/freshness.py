@@ -6,6 +6,7 @@ Age is business time (warehouse/business_time.py): the run day minus the latest 
 held) deliveries describe, the same definition the quality report shows; when they were loaded is kept
 beside it for bookkeeping.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -51,14 +52,29 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
     """(Re)build marts.source_freshness for the registry's sources; returns its row count."""
     import pyarrow as pa
 
-    specs = pa.table({
-        "source": list(registry), "title": [s.title for s in registry.values()],
-        "owner": [s.owner for s in registry.values()], "delivery": [s.delivery for s in registry.values()],
-        "freshness_days": [s.freshness_days for s in registry.values()]})
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
-    staged = " UNION ALL ".join(f"SELECT '{name}' AS source, count(*) AS rows_staged FROM staging.\"{name}\""
-                                for name in registry if name in tables) or "SELECT NULL AS source, 0 AS rows_staged"
+    specs = pa.table(
+        {
+            "source": list(registry),
+            "title": [s.title for s in registry.values()],
+            "owner": [s.owner for s in registry.values()],
+            "delivery": [s.delivery for s in registry.values()],
+            "freshness_days": [s.freshness_days for s in registry.values()],
+        }
+    )
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        ).fetchall()
+    }
+    staged = (
+        " UNION ALL ".join(
+            f"SELECT '{name}' AS source, count(*) AS rows_staged FROM staging.\"{name}\""
+            for name in registry
+            if name in tables
+        )
+        or "SELECT NULL AS source, 0 AS rows_staged"
+    )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.register("specs", specs)
     con.execute(FRESHNESS_SQL.format(staged=staged, last_observed=LAST_OBSERVED_SQL), {"as_of": today or run_day()})

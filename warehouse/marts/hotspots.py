@@ -6,6 +6,7 @@ says many minor events come before a serious one, so each target carries its min
 over time windows, the minor events before its first serious one, and ``is_early_warning`` when minor
 events pile up in the window (schemas/event_severity.yaml) with no serious event yet.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -65,6 +66,7 @@ def build_hotspots(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     with_businesses = has_table(con, "core", "businesses")
     sql = HOTSPOTS_SQL.format(
         business_name="coalesce(b.sign_name, b.legal_name)" if with_businesses else "NULL",
-        business_join="LEFT JOIN core.businesses b USING (business_id)" if with_businesses else "")
+        business_join="LEFT JOIN core.businesses b USING (business_id)" if with_businesses else "",
+    )
     con.execute(sql, {"as_of": as_of, "window": warning["window_days"], "threshold": warning["minor_events"]})
     return con.execute("SELECT count(*) FROM marts.hotspots").fetchone()[0]

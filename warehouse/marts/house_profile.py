@@ -5,6 +5,7 @@ valid_to); how many records each source holds about it; the people, businesses a
 it. People come from core.links and core.people once identity resolution provides them, else from the
 staged person records matched to the house (tags.person_records).
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -92,10 +93,19 @@ ORDER BY h.house_id
 
 def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
     """core.links and core.people with the columns the profile reads (the identity layer's tables)."""
-    columns = {(t, c) for t, c in con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'core'").fetchall()}
-    return {("links", "house_id"), ("links", "person_id"), ("links", "valid_to"),
-            ("people", "person_id"), ("people", "name")} <= columns
+    columns = {
+        (t, c)
+        for t, c in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'core'"
+        ).fetchall()
+    }
+    return {
+        ("links", "house_id"),
+        ("links", "person_id"),
+        ("links", "valid_to"),
+        ("people", "person_id"),
+        ("people", "name"),
+    } <= columns
 
 
 def build_house_profiles(con: duckdb.DuckDBPyConnection) -> int:

@@ -2,6 +2,7 @@
 business holding, now, a tag that schemas/community_lists.yaml puts on the list, with the house it
 hangs off (a person's home from tags.residents) and the committee and grid that look after it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,12 +42,15 @@ def build_lists(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     counts = {}
     for name, codes in load_lists().items():
-        con.execute(f"""CREATE OR REPLACE TABLE marts.{name}_list AS
+        con.execute(
+            f"""CREATE OR REPLACE TABLE marts.{name}_list AS
             SELECT m.entity, m.member_id, m.person_id, m.business_id, m.house_id, m.name, h.canonical_address AS address,
                    h.committee_code, h.committee_name, h.grid_code, m.tag_code, c.name_zh AS item,
                    c.department, m.valid_from::DATE AS listed_since
             FROM ({HOLDERS}) m JOIN tags.catalogue c USING (tag_code) LEFT JOIN core.houses h USING (house_id)
             WHERE m.tag_code IN (SELECT unnest(?::VARCHAR[]))
-            ORDER BY h.committee_code, m.tag_code, m.member_id""", [codes])
+            ORDER BY h.committee_code, m.tag_code, m.member_id""",
+            [codes],
+        )
         counts[f"{name}_list"] = con.execute(f"SELECT count(*) FROM marts.{name}_list").fetchone()[0]
     return counts

@@ -4,6 +4,7 @@ and a chart file (HTML with inline SVG, no dependency) to find "the vital few".
 A cause is the work order's category. The vital few are the causes, largest first, that together
 make up the first 80% of complaints (the cause that crosses 80% is one of them).
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -57,22 +58,31 @@ def pareto_svg(title: str, rows: list[tuple[str, int, float, bool]], width: int 
     plot_w, plot_h = width - left - right, height - top - bottom
     most = max(n for _, n, _, _ in rows)
     step = plot_w / len(rows)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
-             f'<text x="{left}" y="16" font-size="13">{escape(title)}</text>',
-             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
+        f'<text x="{left}" y="16" font-size="13">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>',
+    ]
     points = []
     for i, (category, n, cumulative, vital) in enumerate(rows):
         x, bar_h = left + i * step, plot_h * n / most
-        parts.append(f'<rect x="{x + step * 0.1:.1f}" y="{top + plot_h - bar_h:.1f}" width="{step * 0.8:.1f}" '
-                     f'height="{bar_h:.1f}" fill="{"#c0392b" if vital else "#95a5a6"}"><title>{escape(category)}: {n}</title></rect>')
-        parts.append(f'<text x="{x + step / 2:.1f}" y="{top + plot_h + 14}" text-anchor="end" '
-                     f'transform="rotate(-40 {x + step / 2:.1f} {top + plot_h + 14})">{escape(category)}</text>')
+        parts.append(
+            f'<rect x="{x + step * 0.1:.1f}" y="{top + plot_h - bar_h:.1f}" width="{step * 0.8:.1f}" '
+            f'height="{bar_h:.1f}" fill="{"#c0392b" if vital else "#95a5a6"}"><title>{escape(category)}: {n}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + step / 2:.1f}" y="{top + plot_h + 14}" text-anchor="end" '
+            f'transform="rotate(-40 {x + step / 2:.1f} {top + plot_h + 14})">{escape(category)}</text>'
+        )
         points.append(f"{x + step / 2:.1f},{top + plot_h * (1 - cumulative):.1f}")
     vital_y = top + plot_h * (1 - VITAL_SHARE)
-    parts += [f'<polyline points="{" ".join(points)}" fill="none" stroke="#2c3e50" stroke-width="2"/>',
-              f'<line x1="{left}" y1="{vital_y:.1f}" x2="{left + plot_w}" y2="{vital_y:.1f}" stroke="#2c3e50" stroke-dasharray="4 3"/>',
-              f'<text x="{left + plot_w + 4}" y="{vital_y + 4:.1f}">80%</text>',
-              f'<text x="4" y="{top + 8}">{most}</text>', "</svg>"]
+    parts += [
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="#2c3e50" stroke-width="2"/>',
+        f'<line x1="{left}" y1="{vital_y:.1f}" x2="{left + plot_w}" y2="{vital_y:.1f}" stroke="#2c3e50" stroke-dasharray="4 3"/>',
+        f'<text x="{left + plot_w + 4}" y="{vital_y + 4:.1f}">80%</text>',
+        f'<text x="4" y="{top + 8}">{most}</text>',
+        "</svg>",
+    ]
     return "\n".join(parts)
 
 
@@ -86,7 +96,11 @@ def write_pareto_chart(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
         scopes.setdefault((code, name if code == "all" else f"{name}（{code}）"), []).append(bar)
     charts = [f"<section>{pareto_svg(title, bars)}</section>" for (_, title), bars in scopes.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("<!doctype html>\n<html lang=\"zh\"><meta charset=\"utf-8\"><title>投诉原因帕累托图</title>\n"
-                    "<h1>12345投诉原因帕累托图</h1>\n<p>深色为关键少数：按件数从多到少累计达到80%的原因。</p>\n"
-                    + "\n".join(charts) + "\n</html>\n", encoding="utf-8")
+    path.write_text(
+        '<!doctype html>\n<html lang="zh"><meta charset="utf-8"><title>投诉原因帕累托图</title>\n'
+        "<h1>12345投诉原因帕累托图</h1>\n<p>深色为关键少数：按件数从多到少累计达到80%的原因。</p>\n"
+        + "\n".join(charts)
+        + "\n</html>\n",
+        encoding="utf-8",
+    )
     return path

@@ -6,6 +6,7 @@ snapshot, tags.residents, else the open ``living`` link of core.links), where th
 the houses they own and rent (open links on the day), the tags they hold now, the sources and
 deliveries they were seen in, and the events that name them.
 """
+
 from __future__ import annotations
 
 from datetime import date

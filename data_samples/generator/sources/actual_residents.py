@@ -3,6 +3,7 @@
 The October snapshot calls the phone column 联系电话; November renamed it 手机号码 (schema drift).
 Movers appear at their previous home in October and at their new home in November.
 """
+
 from datetime import date
 
 from data_samples.generator.formats import Table
@@ -22,9 +23,19 @@ def export(world, deliveries):
             reason = next((r for flag, r in _REASONS.items() if flag in person.flags), _REASONS["default"])
             settled = date(max(person.birth.year, 2005), person.birth.month, min(person.birth.day, 28))
             registered_on = person.moved_in if person.moved_in and not before_move else settled
-            rows.append([len(rows) + 1, noise.name(person.name), "男" if person.sex == "M" else "女",
-                         noise.id_number(person.id_number), person.birth.strftime("%Y%m%d"), noise.address(home),
-                         reason, registered_on.strftime("%Y-%m-%d"), noise.phone(person.phone)])
+            rows.append(
+                [
+                    len(rows) + 1,
+                    noise.name(person.name),
+                    "男" if person.sex == "M" else "女",
+                    noise.id_number(person.id_number),
+                    person.birth.strftime("%Y%m%d"),
+                    noise.address(home),
+                    reason,
+                    registered_on.strftime("%Y-%m-%d"),
+                    noise.phone(person.phone),
+                ]
+            )
             facts = {"sex": person.sex, "birth_date": person.birth, "status": reason, "valid_from": registered_on}
             truth.append({"facts": facts, "house_id": home.house_id, "person_id": person.person_id})
             if noise.hit(noise.rates.duplicate_row):  # the same person keyed in twice

@@ -3,6 +3,7 @@
 The ID column went through Excel: a few numbers were typed as numbers and now read 3.10101E+17,
 their digits lost; staging must quarantine them rather than guess.
 """
+
 from data_samples.generator.formats import Table
 from data_samples.generator.population import AS_OF
 
@@ -19,10 +20,18 @@ def export(world, deliveries):
         number = noise.id_number(p.id_number, excel=True)
         if "E+" in str(number):  # typed as a number: a number cell that shows 3.10101E+17
             number = float(number)
-        rows.append([noise.name(p.name), number,
-                     rng.choice(("高中", "大专", "本科", "本科在读")), registered, noise.address(p.home, prefix=False),
-                     noise.phone(p.phone), AS_OF.replace(month=rng.randrange(1, 7), day=rng.randrange(1, 28)),
-                     rng.choice(("合格", "合格", "不合格", "待复检"))])
+        rows.append(
+            [
+                noise.name(p.name),
+                number,
+                rng.choice(("高中", "大专", "本科", "本科在读")),
+                registered,
+                noise.address(p.home, prefix=False),
+                noise.phone(p.phone),
+                AS_OF.replace(month=rng.randrange(1, 7), day=rng.randrange(1, 28)),
+                rng.choice(("合格", "合格", "不合格", "待复检")),
+            ]
+        )
         facts = {"category": rows[-1][2], "status": rows[-1][7]}
         truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.xlsx(f"征兵登记_{AS_OF:%Y}.xlsx", [Table(HEADER, rows, truth, sheet="兵役登记")])

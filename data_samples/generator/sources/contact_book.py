@@ -4,6 +4,7 @@ Every household's head and about half the other adults; the 身份证号 column 
 and typed into Excel (a few are 3.10101E+17). Phones typed as numbers are number cells; the door is
 written without city or district. The committee notes its 楼组长 (building leaders) in 备注.
 """
+
 from data_samples.generator.formats import Table
 
 HEADER = ["序号", "门牌", "姓名", "与户主关系", "联系电话", "身份证号", "备注"]
@@ -29,13 +30,23 @@ def export(world, deliveries):
             leaders.add(person.home.site)
             note = "楼组长"
         rows, truth = sheets.setdefault(person.home.committee.name, ([], []))
-        rows.append([len(rows) + 1, noise.address(person.home, prefix=False), noise.name(person.name), person.relation,
-                     phone_cell(person.phone), id_cell(person.id_number), note])
+        rows.append(
+            [
+                len(rows) + 1,
+                noise.address(person.home, prefix=False),
+                noise.name(person.name),
+                person.relation,
+                phone_cell(person.phone),
+                id_cell(person.id_number),
+                note,
+            ]
+        )
         facts = {"note": note}
         truth.append({"facts": facts, "house_id": person.home.house_id, "person_id": person.person_id})
         if noise.hit(noise.rates.duplicate_row):  # copied in twice when the book was merged
             rows.append([len(rows) + 1, *rows[-1][1:]])
             truth.append(truth[-1])
-    tables = [Table(HEADER, rows, truth, sheet=name, hidden_columns=[5])
-              for name, (rows, truth) in sorted(sheets.items())]
+    tables = [
+        Table(HEADER, rows, truth, sheet=name, hidden_columns=[5]) for name, (rows, truth) in sorted(sheets.items())
+    ]
     deliveries.xlsx(f"居民通讯录_{world.subdistrict.name}_2026.xlsx", tables)

@@ -3,6 +3,7 @@
 That is what Excel's "Save as Unicode text" writes, the format this federation's system exports.
 The 20-character 残疾证号 is the ID number followed by the category and grade digits.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
@@ -20,9 +21,19 @@ def export(world, deliveries):
             continue
         kind, grade = rng.randrange(len(_KINDS)), rng.randrange(4)
         issued = AS_OF - timedelta(days=rng.randrange(30, 3650))
-        rows.append([f"{p.id_number}{kind + 1}{grade + 1}", noise.name(p.name), "男" if p.sex == "M" else "女",
-                     noise.id_number(p.id_number), _KINDS[kind], f"{'一二三四'[grade]}级", noise.address(p.home),
-                     noise.phone(p.phone), f"{issued:%Y-%m-%d}"])
+        rows.append(
+            [
+                f"{p.id_number}{kind + 1}{grade + 1}",
+                noise.name(p.name),
+                "男" if p.sex == "M" else "女",
+                noise.id_number(p.id_number),
+                _KINDS[kind],
+                f"{'一二三四'[grade]}级",
+                noise.address(p.home),
+                noise.phone(p.phone),
+                f"{issued:%Y-%m-%d}",
+            ]
+        )
         facts = {"sex": p.sex, "category": _KINDS[kind], "status": f"{'一二三四'[grade]}级", "valid_from": issued}
         truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.csv(f"残疾人名册_{AS_OF:%Y%m}.txt", Table(HEADER, rows, truth), encoding="utf-16", delimiter="\t")

@@ -3,6 +3,7 @@
 The BOM is what the municipal system writes so that Excel opens the file in the right encoding;
 失业 rows have no employer; a few registrations were keyed in twice.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
@@ -20,9 +21,17 @@ def export(world, deliveries):
         if kind is None:
             continue
         on = AS_OF - timedelta(days=rng.randrange(10, 900))
-        rows.append([noise.name(p.name), noise.id_number(p.id_number), kind,
-                     rng.choice(employers) if kind == "就业" else None, f"{on:%Y/%m/%d}", noise.phone(p.phone),
-                     noise.address(p.home)])
+        rows.append(
+            [
+                noise.name(p.name),
+                noise.id_number(p.id_number),
+                kind,
+                rng.choice(employers) if kind == "就业" else None,
+                f"{on:%Y/%m/%d}",
+                noise.phone(p.phone),
+                noise.address(p.home),
+            ]
+        )
         facts = {"status": kind, "note": rows[-1][3], "valid_from": on}
         truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
         if noise.hit(noise.rates.duplicate_row):  # registered again at another service window, same day

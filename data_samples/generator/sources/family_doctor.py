@@ -2,6 +2,7 @@
 
 Contracts run one year and are renewed; the signing doctor is one of the centre's teams.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
@@ -18,11 +19,25 @@ def export(world, deliveries):
         if "family_doctor" not in p.flags:
             continue
         signed = AS_OF - timedelta(days=rng.randrange(1, 365))
-        rows.append([f"JY{len(rows) + 1:07d}", noise.name(p.name), noise.id_number(p.id_number), noise.phone(p.phone),
-                     noise.address(p.home), rng.choice(doctors), f"{world.subdistrict.name}社区卫生服务中心", f"{signed:%Y%m%d}",
-                     f"{signed + timedelta(days=365):%Y%m%d}"])
-        facts = {"note": rows[-1][5], "category": rows[-1][6], "valid_from": signed,
-                 "valid_to": signed + timedelta(days=365)}
+        rows.append(
+            [
+                f"JY{len(rows) + 1:07d}",
+                noise.name(p.name),
+                noise.id_number(p.id_number),
+                noise.phone(p.phone),
+                noise.address(p.home),
+                rng.choice(doctors),
+                f"{world.subdistrict.name}社区卫生服务中心",
+                f"{signed:%Y%m%d}",
+                f"{signed + timedelta(days=365):%Y%m%d}",
+            ]
+        )
+        facts = {
+            "note": rows[-1][5],
+            "category": rows[-1][6],
+            "valid_from": signed,
+            "valid_to": signed + timedelta(days=365),
+        }
         truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
         if noise.hit(noise.rates.duplicate_row):  # listed twice by the export's join with health records
             rows.append(rows[-1])

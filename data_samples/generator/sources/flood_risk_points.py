@@ -4,6 +4,7 @@ About 1.5% of residential buildings: 低洼积水 names a ground-floor home (roo
 hazards name the building only (no room), so they can match no finer than the building. The
 responsible person is a committee cadre, or the property manager of a compound.
 """
+
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -13,16 +14,22 @@ from data_samples.generator.population import GIVEN, SURNAMES
 
 HEADER = ["隐患点编号", "所属居委", "隐患点位置", "隐患类型", "责任人", "联系电话", "排查日期", "整改措施"]
 _HAZARDS = {"lane": ("低洼积水", "危旧房屋", "高空坠物"), "compound": ("低洼积水", "地下空间", "高空坠物")}
-_MEASURES = {"低洼积水": "备足沙袋、挡水板，暴雨期间安排专人值守", "危旧房屋": "已报房管办排危修缮，台风期间组织人员临时转移",
-             "高空坠物": "清理阳台外花盆杂物，加固空调外机支架", "地下空间": "配备移动抽水泵，出入口设置挡水板"}
+_MEASURES = {
+    "低洼积水": "备足沙袋、挡水板，暴雨期间安排专人值守",
+    "危旧房屋": "已报房管办排危修缮，台风期间组织人员临时转移",
+    "高空坠物": "清理阳台外花盆杂物，加固空调外机支架",
+    "地下空间": "配备移动抽水泵，出入口设置挡水板",
+}
 
 
 def export(world, deliveries):
     noise, rng = deliveries.noise, deliveries.rng
     ground = {}  # per building, its lowest room: the home a low-lying flood reaches first
     for house in world.houses:
-        if house.kind == "home" and (house.site not in ground or (house.floor_no, house.room_no) <
-                                     (ground[house.site].floor_no, ground[house.site].room_no)):
+        if house.kind == "home" and (
+            house.site not in ground
+            or (house.floor_no, house.room_no) < (ground[house.site].floor_no, ground[house.site].room_no)
+        ):
             ground[house.site] = house
     chosen = rng.sample(list(ground.values()), max(3, round(len(ground) * 0.015)))
     cadres = {}  # one flood-duty cadre per committee
@@ -37,9 +44,23 @@ def export(world, deliveries):
             manager = f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}（{house.compound}物业）"
             person = (manager, f"021{rng.randrange(5000_0000, 6500_0000)}")
         surveyed = date(2026, 4, 15) + timedelta(days=rng.randrange(0, 40))
-        rows.append([f"RJ-FX-2026-{len(rows) + 1:03d}", house.committee.name, noise.address(where), hazard, person[0],
-                     noise.phone(person[1]), surveyed, _MEASURES[hazard]])
+        rows.append(
+            [
+                f"RJ-FX-2026-{len(rows) + 1:03d}",
+                house.committee.name,
+                noise.address(where),
+                hazard,
+                person[0],
+                noise.phone(person[1]),
+                surveyed,
+                _MEASURES[hazard],
+            ]
+        )
         facts = {"risk_type": hazard, "note": _MEASURES[hazard]}
-        truth.append({"facts": facts, "house_id": house.house_id, "names": "house" if hazard == "低洼积水" else "building"})
-    table = Table(HEADER, rows, truth, sheet="隐患点清单", title=f"{world.subdistrict.name}2026年汛前防汛防台隐患点排查清单")
+        truth.append(
+            {"facts": facts, "house_id": house.house_id, "names": "house" if hazard == "低洼积水" else "building"}
+        )
+    table = Table(
+        HEADER, rows, truth, sheet="隐患点清单", title=f"{world.subdistrict.name}2026年汛前防汛防台隐患点排查清单"
+    )
     deliveries.xlsx(f"防汛防台隐患点_{world.subdistrict.name}_2026.xlsx", [table])

@@ -3,6 +3,7 @@
 Keys as the app emits them (camelCase English); a business's sign name when the finding is at a
 shop; photos as a nested list; the stream delivers at least once, so a few events come twice.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
@@ -26,12 +27,28 @@ def export(world, deliveries):
             event_no = f"XC{moment[:10].replace('-', '')}{e.event_id[1:]}"
             shots = rng.randrange(0, 3) + (e.status != "无需处置")  # a finding has at least one photo
             photos = [_PHOTO.format(event_no, n) for n in range(1, shots + 1)]
-            rows.append([event_no, e.house.grid_code, moment + "+08:00",
-                         noise.address(e.house, prefix=False), e.business.shop_name if e.business else None,
-                         e.category, e.status, photos, rng.choice(inspectors[e.house.grid_code])])
+            rows.append(
+                [
+                    event_no,
+                    e.house.grid_code,
+                    moment + "+08:00",
+                    noise.address(e.house, prefix=False),
+                    e.business.shop_name if e.business else None,
+                    e.category,
+                    e.status,
+                    photos,
+                    rng.choice(inspectors[e.house.grid_code]),
+                ]
+            )
             facts = {"occurred_at": e.occurred, "category": e.category, "status": e.status}
-            truth.append({"facts": facts, "event_id": e.event_id, "house_id": e.house.house_id,
-                          "business_id": e.business.business_id if e.business else None})
+            truth.append(
+                {
+                    "facts": facts,
+                    "event_id": e.event_id,
+                    "house_id": e.house.house_id,
+                    "business_id": e.business.business_id if e.business else None,
+                }
+            )
             if noise.hit(noise.rates.duplicate_row):  # at-least-once delivery: the same event again
                 rows.append(rows[-1])
                 truth.append(truth[-1])

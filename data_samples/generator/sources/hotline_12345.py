@@ -4,19 +4,43 @@
 caller said it: an address, the shop sign (with or without its branch), or both. Callers are often
 only "张先生"; orders still open have no 办结时间 and no 处理结果.
 """
+
 import re
 from datetime import datetime
 
 from data_samples.generator.formats import Table
 from data_samples.generator.population import AS_OF
 
-HEADER = ["工单编号", "来电时间", "来电人", "来电号码", "诉求地址", "诉求内容", "诉求分类", "承办单位", "办结时间", "处理结果"]
-_OFFICE = {"噪音扰民": "{subdistrict}城管中队", "占道经营": "{subdistrict}城管中队", "垃圾乱堆": "{subdistrict}城管中队",
-           "油烟扰民": "黄浦区生态环境局", "违规排污": "黄浦区水务局", "违规用电": "{subdistrict}平安办",
-           "楼上漏水": "{subdistrict}房管办", "装修扰民": "{subdistrict}房管办", "群租": "{subdistrict}房管办",
-           "楼道堆物": "{subdistrict}平安办"}
-_OUTCOMES = ("经现场核查，情况属实，已责令整改，来电人表示认可。", "已联系来电人说明情况，并约谈相关方，后续加强巡查。",
-             "经核实，现场未发现所述情况，已向来电人解释。", "已协调双方达成一致，问题已解决。")
+HEADER = [
+    "工单编号",
+    "来电时间",
+    "来电人",
+    "来电号码",
+    "诉求地址",
+    "诉求内容",
+    "诉求分类",
+    "承办单位",
+    "办结时间",
+    "处理结果",
+]
+_OFFICE = {
+    "噪音扰民": "{subdistrict}城管中队",
+    "占道经营": "{subdistrict}城管中队",
+    "垃圾乱堆": "{subdistrict}城管中队",
+    "油烟扰民": "黄浦区生态环境局",
+    "违规排污": "黄浦区水务局",
+    "违规用电": "{subdistrict}平安办",
+    "楼上漏水": "{subdistrict}房管办",
+    "装修扰民": "{subdistrict}房管办",
+    "群租": "{subdistrict}房管办",
+    "楼道堆物": "{subdistrict}平安办",
+}
+_OUTCOMES = (
+    "经现场核查，情况属实，已责令整改，来电人表示认可。",
+    "已联系来电人说明情况，并约谈相关方，后续加强巡查。",
+    "经核实，现场未发现所述情况，已向来电人解释。",
+    "已协调双方达成一致，问题已解决。",
+)
 _NOW = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
 
 
@@ -56,13 +80,38 @@ def export(world, deliveries):
         address, names = _address(noise, rng, house)
         closed = event.closed if event.closed <= _NOW else None
         rows, truth = months.setdefault(f"{event.occurred:%Y%m}", ([], []))
-        rows.append([f"{event.occurred:%y%m%d}{len(rows) + 1:05d}", event.occurred, _caller(noise, rng, caller),
-                     noise.phone(caller.phone), address, event.description.format(where=_where(noise, rng, event)),
-                     event.category, _OFFICE[event.category].format(subdistrict=world.subdistrict.name), closed, rng.choice(_OUTCOMES) if closed else None])
-        facts = {"occurred_at": event.occurred, "category": event.category, "status": _OFFICE[event.category].format(subdistrict=world.subdistrict.name),
-                 "closed_at": closed, "result": rows[-1][9]}
-        truth.append({"event_id": event.event_id, "house_id": house.house_id, "person_id": caller.person_id,
-                      "business_id": event.business.business_id if event.business else None, "names": names,
-                      "facts": facts})
+        rows.append(
+            [
+                f"{event.occurred:%y%m%d}{len(rows) + 1:05d}",
+                event.occurred,
+                _caller(noise, rng, caller),
+                noise.phone(caller.phone),
+                address,
+                event.description.format(where=_where(noise, rng, event)),
+                event.category,
+                _OFFICE[event.category].format(subdistrict=world.subdistrict.name),
+                closed,
+                rng.choice(_OUTCOMES) if closed else None,
+            ]
+        )
+        facts = {
+            "occurred_at": event.occurred,
+            "category": event.category,
+            "status": _OFFICE[event.category].format(subdistrict=world.subdistrict.name),
+            "closed_at": closed,
+            "result": rows[-1][9],
+        }
+        truth.append(
+            {
+                "event_id": event.event_id,
+                "house_id": house.house_id,
+                "person_id": caller.person_id,
+                "business_id": event.business.business_id if event.business else None,
+                "names": names,
+                "facts": facts,
+            }
+        )
     for month, (rows, truth) in sorted(months.items()):
-        deliveries.xlsx(f"12345工单_{world.subdistrict.name}_{month}.xlsx", [Table(HEADER, rows, truth, sheet="工单明细")])
+        deliveries.xlsx(
+            f"12345工单_{world.subdistrict.name}_{month}.xlsx", [Table(HEADER, rows, truth, sheet="工单明细")]
+        )

@@ -3,6 +3,7 @@
 Each permit names the applicant (legal name), the shop sign and the pavement it may use, with
 hours as "10:00-22:00" and dates as "2026年3月5日"; not every applicant gave a credit code.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
@@ -19,9 +20,18 @@ def export(world, deliveries):
         start = AS_OF - timedelta(days=rng.randrange(10, 360))  # yearly permits
         end = start + timedelta(days=364)
         hours = rng.choice(("10:00-22:00", "08:00-21:00", "11:00-23:00", "07:30-20:00"))
-        rows.append([b.legal_name, b.shop_name, b.credit_code if noise.hit(0.9) else None,
-                     noise.address(b.house, prefix=False) + rng.choice(_PLACES), rng.choice((4, 6, 8, 10, 12, 15)),
-                     hours, _cn(start), _cn(end)])
+        rows.append(
+            [
+                b.legal_name,
+                b.shop_name,
+                b.credit_code if noise.hit(0.9) else None,
+                noise.address(b.house, prefix=False) + rng.choice(_PLACES),
+                rng.choice((4, 6, 8, 10, 12, 15)),
+                hours,
+                _cn(start),
+                _cn(end),
+            ]
+        )
         facts = {"area_m2": rows[-1][4], "hours": hours, "valid_from": start, "valid_to": end}
         truth.append({"facts": facts, "business_id": b.business_id, "house_id": b.house.house_id})
     deliveries.csv(f"外摆位许可_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth), encoding="gb18030")

@@ -3,6 +3,7 @@
 Members write their home as building and room only ("5号402室"): the compound is in its own column,
 so the address alone does not name the house. One committee per compound: 主任, 副主任, then 委员.
 """
+
 from datetime import date
 
 from data_samples.generator.formats import Table
@@ -37,10 +38,29 @@ def export(world, deliveries):
     for compound in sorted(committees):
         start = date(AS_OF.year - rng.randrange(0, 5), rng.randrange(1, 13), 1)  # the committee's term
         for i, p in enumerate(committees[compound]):
-            rows.append([compound, ("主任", "副主任")[i] if i < 2 else "委员", noise.name(p.name), _room(p.home),
-                         noise.phone(p.phone), start, start.replace(year=start.year + 5)])
+            rows.append(
+                [
+                    compound,
+                    ("主任", "副主任")[i] if i < 2 else "委员",
+                    noise.name(p.name),
+                    _room(p.home),
+                    noise.phone(p.phone),
+                    start,
+                    start.replace(year=start.year + 5),
+                ]
+            )
             facts = {"role": rows[-1][1], "valid_from": start, "valid_to": rows[-1][6]}
             truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
-    deliveries.xlsx(f"业委会成员名册_{AS_OF:%Y%m}.xlsx",
-                    [Table(HEADER, rows, truth, sheet="名册", title=f"{world.subdistrict.name}业主委员会成员名册",
-                           footnotes=["填表人：街道房办", f"填表日期：{AS_OF:%Y年%m月%d日}"])])
+    deliveries.xlsx(
+        f"业委会成员名册_{AS_OF:%Y%m}.xlsx",
+        [
+            Table(
+                HEADER,
+                rows,
+                truth,
+                sheet="名册",
+                title=f"{world.subdistrict.name}业主委员会成员名册",
+                footnotes=["填表人：街道房办", f"填表日期：{AS_OF:%Y年%m月%d日}"],
+            )
+        ],
+    )

@@ -3,6 +3,7 @@
 Owners who live elsewhere (absentee landlords) are here too. Titles registered before 2016 keep
 their old 房地产权证 numbers (沪房地卢字 before 卢湾 merged into 黄浦 in 2011).
 """
+
 from datetime import date, timedelta
 
 from data_samples.generator.formats import Table
@@ -29,10 +30,24 @@ def export(world, deliveries):
             else:
                 registered = date(1996, 1, 1) + timedelta(days=rng.randrange(0, 29 * 365))
             shared = "共同共有" if lives_here and owner.household_id in with_spouse else "单独所有"
-            rows.append([_certificate(registered, len(rows) + 1), noise.address(house), noise.name(owner.name),
-                         noise.id_number(owner.id_number), shared, house.area_m2, registered])
-            facts = {"role": "co-owner" if shared == "共同共有" else "owner", "area_m2": house.area_m2,
-                         "valid_from": registered}
+            rows.append(
+                [
+                    _certificate(registered, len(rows) + 1),
+                    noise.address(house),
+                    noise.name(owner.name),
+                    noise.id_number(owner.id_number),
+                    shared,
+                    house.area_m2,
+                    registered,
+                ]
+            )
+            facts = {
+                "role": "co-owner" if shared == "共同共有" else "owner",
+                "area_m2": house.area_m2,
+                "valid_from": registered,
+            }
             truth.append({"facts": facts, "house_id": house.house_id, "person_id": owner.person_id})
-    table = Table(HEADER, rows, truth, sheet="Sheet1", title="黄浦区不动产登记信息（住宅）", notes=["导出时间：2026-11-01"])
+    table = Table(
+        HEADER, rows, truth, sheet="Sheet1", title="黄浦区不动产登记信息（住宅）", notes=["导出时间：2026-11-01"]
+    )
     deliveries.xlsx(f"不动产登记信息_黄浦区_{world.subdistrict.name}_20261101.xlsx", [table])

@@ -4,13 +4,25 @@ the contracts registered in the last twelve months.
 One row per adult tenant, so a group rental (群租) shows 5-8 tenants under one contract at one
 address. IDs went through Excel: a few are 3.10101E+17 number cells; some contracts are keyed twice.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
 from data_samples.generator.population import AS_OF
 
-HEADER = ["合同编号", "房屋地址", "出租人姓名", "出租人身份证号", "承租人姓名", "承租人身份证号", "承租人电话",
-          "租赁面积", "月租金", "起租日期", "到期日期"]
+HEADER = [
+    "合同编号",
+    "房屋地址",
+    "出租人姓名",
+    "出租人身份证号",
+    "承租人姓名",
+    "承租人身份证号",
+    "承租人电话",
+    "租赁面积",
+    "月租金",
+    "起租日期",
+    "到期日期",
+]
 
 
 def export(world, deliveries):
@@ -25,8 +37,10 @@ def export(world, deliveries):
         if person.rents is not None:
             contracts.setdefault(person.rents.house_id, []).append(person)
     # registered within the last year; numbered 黄租备<year><seq> in registration order
-    dated = sorted(((AS_OF - timedelta(days=rng.randrange(1, 366)), tenants) for tenants in contracts.values()),
-                   key=lambda d: (d[0], d[1][0].person_id))
+    dated = sorted(
+        ((AS_OF - timedelta(days=rng.randrange(1, 366)), tenants) for tenants in contracts.values()),
+        key=lambda d: (d[0], d[1][0].person_id),
+    )
     months, seq = {}, {}
     for registered, tenants in dated:
         house, landlord = tenants[0].rents, tenants[0].landlord
@@ -37,15 +51,33 @@ def export(world, deliveries):
         number, address = f"黄租备{registered.year}{seq[registered.year]:06d}", noise.address(house)
         rows, truth = months.setdefault((registered.year, registered.month), ([], []))
         for tenant in tenants:
-            rows.append([number, address, noise.name(landlord.name), id_cell(landlord.id_number),
-                         noise.name(tenant.name), id_cell(tenant.id_number), noise.phone(tenant.phone),
-                         house.area_m2, rent, start, end])
-            facts = {"area_m2": house.area_m2, "valid_from": start, "valid_to": end,
-                         "counterpart_person_id": landlord.person_id}
+            rows.append(
+                [
+                    number,
+                    address,
+                    noise.name(landlord.name),
+                    id_cell(landlord.id_number),
+                    noise.name(tenant.name),
+                    id_cell(tenant.id_number),
+                    noise.phone(tenant.phone),
+                    house.area_m2,
+                    rent,
+                    start,
+                    end,
+                ]
+            )
+            facts = {
+                "area_m2": house.area_m2,
+                "valid_from": start,
+                "valid_to": end,
+                "counterpart_person_id": landlord.person_id,
+            }
             truth.append({"facts": facts, "house_id": house.house_id, "person_id": tenant.person_id})
             if noise.hit(noise.rates.duplicate_row):  # the clerk saved the same tenant twice
                 rows.append(list(rows[-1]))
                 truth.append(truth[-1])
-    tables = [Table(HEADER, rows, truth, sheet=f"{year}年{month}月")
-              for (year, month), (rows, truth) in sorted(months.items())]
+    tables = [
+        Table(HEADER, rows, truth, sheet=f"{year}年{month}月")
+        for (year, month), (rows, truth) in sorted(months.items())
+    ]
     deliveries.xlsx(f"房屋租赁登记_{world.subdistrict.name}_2026.xlsx", tables)

@@ -2,6 +2,7 @@
 
 Committees record no ID numbers here: only the name, birth month, mobile and address.
 """
+
 from datetime import timedelta
 
 from data_samples.generator.formats import Table
@@ -17,11 +18,26 @@ def export(world, deliveries):
     for p in world.residents:
         kinds = [k for flag, k in (("volunteer", "志愿者"), ("talent", "社区能人")) if flag in p.flags]
         for kind in kinds:
-            rows.append([noise.name(p.name), "男" if p.sex == "M" else "女", f"{p.birth:%Y.%m}", noise.phone(p.phone),
-                         noise.address(p.home, prefix=False), kind, rng.choice(_SKILLS) if kind == "社区能人" else None,
-                         rng.randrange(0, 300) if kind == "志愿者" else None,
-                         f"{AS_OF - timedelta(days=rng.randrange(30, 2000)):%Y-%m-%d}"])
-            facts = {"sex": p.sex, "birth_date": p.birth, "category": kind, "note": rows[-1][6], "status": rows[-1][7],
-                         "valid_from": rows[-1][8]}
+            rows.append(
+                [
+                    noise.name(p.name),
+                    "男" if p.sex == "M" else "女",
+                    f"{p.birth:%Y.%m}",
+                    noise.phone(p.phone),
+                    noise.address(p.home, prefix=False),
+                    kind,
+                    rng.choice(_SKILLS) if kind == "社区能人" else None,
+                    rng.randrange(0, 300) if kind == "志愿者" else None,
+                    f"{AS_OF - timedelta(days=rng.randrange(30, 2000)):%Y-%m-%d}",
+                ]
+            )
+            facts = {
+                "sex": p.sex,
+                "birth_date": p.birth,
+                "category": kind,
+                "note": rows[-1][6],
+                "status": rows[-1][7],
+                "valid_from": rows[-1][8],
+            }
             truth.append({"facts": facts, "person_id": p.person_id, "house_id": p.home.house_id})
     deliveries.csv(f"志愿者及社区能人_{AS_OF:%Y%m}.csv", Table(HEADER, rows, truth))

@@ -1,5 +1,6 @@
 """Work orders and other events attributed to their house and business: the text reader, and the
 whole sample world against truth."""
+
 import os
 from pathlib import Path
 
@@ -21,8 +22,14 @@ def warehouse(full_warehouse) -> Path:
 
 @pytest.fixture
 def index() -> BusinessIndex:
-    names = [("B1", "上海蓝山餐饮管理有限公司"), ("B1", "蓝山咖啡(长乐路店)"), ("B2", "上海蓝山餐饮管理有限公司"),
-             ("B2", "蓝山咖啡"), ("B3", "一叶面馆"), ("B4", "木子便利店(雁荡路店)")]
+    names = [
+        ("B1", "上海蓝山餐饮管理有限公司"),
+        ("B1", "蓝山咖啡(长乐路店)"),
+        ("B2", "上海蓝山餐饮管理有限公司"),
+        ("B2", "蓝山咖啡"),
+        ("B3", "一叶面馆"),
+        ("B4", "木子便利店(雁荡路店)"),
+    ]
     houses = {"B1": "H1", "B2": "H2", "B3": "H3", "B4": "H4"}
     doors = {"H1": "长乐路80号", "H2": "进贤路119号", "H3": "嘉善路86号", "H4": "雁荡路39号", "H5": "嘉善路86号"}
     return BusinessIndex(names, houses, doors)
@@ -64,11 +71,14 @@ def test_work_orders_reach_the_true_house_and_business(warehouse):
 
 def test_attributed_sources_show_complaints_about_one_shop_together(warehouse):
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        top = con.execute("SELECT business_id, events, categories FROM core.attributed_sources "
-                          "WHERE source = 'hotline_12345' AND business_id IS NOT NULL ORDER BY events DESC LIMIT 1").fetchone()
-        ids = con.execute("SELECT count(*), count(DISTINCT event_id) FROM core.event_attributions "
-                          "WHERE _source = 'hotline_12345'").fetchone()
-    business_id, events, categories = top
+        top = con.execute(
+            "SELECT business_id, events, categories FROM core.attributed_sources "
+            "WHERE source = 'hotline_12345' AND business_id IS NOT NULL ORDER BY events DESC LIMIT 1"
+        ).fetchone()
+        ids = con.execute(
+            "SELECT count(*), count(DISTINCT event_id) FROM core.event_attributions WHERE _source = 'hotline_12345'"
+        ).fetchone()
+    _business_id, events, categories = top
     assert events >= 5 and categories >= 3  # the hotspot: several kinds of complaint, one source
     assert ids[0] == ids[1]
 
@@ -76,10 +86,14 @@ def test_attributed_sources_show_complaints_about_one_shop_together(warehouse):
 def test_links_hold_businesses_and_events_with_dates(warehouse):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kinds = dict(con.execute("SELECT link_kind, count(*) FROM core.links GROUP BY 1").fetchall())
-        undated = con.execute("SELECT count(*) FROM core.links WHERE link_kind LIKE 'event%' AND valid_from IS NULL "
-                              "AND 'shopfront_inspections' NOT IN sources").fetchone()[0]
-        people = con.execute("SELECT count(*) FROM information_schema.tables "
-                             "WHERE table_schema = 'core' AND table_name = 'person_records'").fetchone()[0]
+        undated = con.execute(
+            "SELECT count(*) FROM core.links WHERE link_kind LIKE 'event%' AND valid_from IS NULL "
+            "AND 'shopfront_inspections' NOT IN sources"
+        ).fetchone()[0]
+        people = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'core' AND table_name = 'person_records'"
+        ).fetchone()[0]
     assert kinds["premises"] >= 60 and kinds["event_business"] > 4000 and kinds["event_house"] > 10_000
     assert undated < 100
     if people:

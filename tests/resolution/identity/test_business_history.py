@@ -1,4 +1,5 @@
 """core.business_history: periods of what the register said about a business, delivery by delivery."""
+
 from datetime import date
 
 import duckdb
@@ -37,11 +38,13 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
         rows = con.execute("""SELECT business_id, valid_from::VARCHAR, valid_to::VARCHAR, legal_name, house_id,
                                      is_deregistered, len(deliveries)
                               FROM core.business_history ORDER BY business_id, valid_from""").fetchall()
-        assert rows == [("B1", "2019-03-01", "2025-10-31", "老王面馆", "H1", False, 2),
-                        ("B1", "2025-11-01", None, "王记面馆", "H2", False, 1),
-                        ("B2", "2015-01-01", "2025-10-31", "黄浦区阿三小吃店", "H5", False, 2),
-                        ("B2", "2025-11-01", None, "黄浦区阿三小吃店", "H5", True, 1),
-                        ("B3", "2016-01-01", "2025-05-31", "上海某某贸易有限公司", "H6", False, 1)]
+        assert rows == [
+            ("B1", "2019-03-01", "2025-10-31", "老王面馆", "H1", False, 2),
+            ("B1", "2025-11-01", None, "王记面馆", "H2", False, 1),
+            ("B2", "2015-01-01", "2025-10-31", "黄浦区阿三小吃店", "H5", False, 2),
+            ("B2", "2025-11-01", None, "黄浦区阿三小吃店", "H5", True, 1),
+            ("B3", "2016-01-01", "2025-05-31", "上海某某贸易有限公司", "H6", False, 1),
+        ]
         # what the register said on a day: B1's name and premises on 2025-06-15, and on 2025-12-01
         on = """SELECT legal_name, house_id FROM core.business_history WHERE business_id = 'B1'
                 AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)"""
@@ -49,5 +52,6 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
         assert con.execute(on, [date(2025, 12, 1)] * 2).fetchall() == [("王记面馆", "H2")]
         # a run describing 2025-10-01: November's register is not history yet, B1 is still 老王面馆 at H1
         assert build_business_history(con, as_of=date(2025, 10, 1)) == 3
-        assert con.execute("SELECT legal_name, house_id, valid_to FROM core.business_history WHERE business_id = 'B1'"
-                           ).fetchall() == [("老王面馆", "H1", None)]
+        assert con.execute(
+            "SELECT legal_name, house_id, valid_to FROM core.business_history WHERE business_id = 'B1'"
+        ).fetchall() == [("老王面馆", "H1", None)]

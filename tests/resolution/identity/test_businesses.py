@@ -1,5 +1,6 @@
 """Businesses on the sample world against truth, name normalisation, and ids that survive re-runs and
 new deliveries."""
+
 import os
 from pathlib import Path
 
@@ -16,8 +17,14 @@ from resolution.identity.businesses import link_signatures, resolve_businesses
 SAMPLE_ROOT = Path(os.environ.get("HOUSEKEY_TEST_SAMPLES", SAMPLES))
 # Businesses are named by licences and registers, and by the events that name the shop (the file
 # sources: the database ones are seeded by the end-to-end and attribution tests, not twice at once).
-SOURCES = ("address_register", "market_entities", "food_licences", "outdoor_seating", "shopfront_inspections",
-           "grid_patrols")
+SOURCES = (
+    "address_register",
+    "market_entities",
+    "food_licences",
+    "outdoor_seating",
+    "shopfront_inspections",
+    "grid_patrols",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,22 +37,28 @@ def warehouse(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
         env.setenv("HOUSEKEY_WAREHOUSE", str(path))
-        assert materialize([*source_assets(registry), *resolution_assets(registry)], resources=warehouse_resources(),
-                           instance=DagsterInstance.ephemeral()).success
+        assert materialize(
+            [*source_assets(registry), *resolution_assets(registry)],
+            resources=warehouse_resources(),
+            instance=DagsterInstance.ephemeral(),
+        ).success
     with duckdb.connect(str(path)) as con:
         resolve_businesses(con)
     return path
 
 
-@pytest.mark.parametrize("name, expected_brand, expected_branch, expected_word", [
-    ("上海蓝山餐饮管理有限公司", "蓝山", None, None),
-    ("蓝山咖啡(长乐路店)", "蓝山", "长乐路", "咖啡"),
-    ("思南服饰（復興中路店）", "思南", "复兴中路", "服饰"),  # full-width brackets, traditional characters
-    ("上海市黄浦区小鹿商贸有限公司", "小鹿", None, None),
-    ("黄浦区金军建小吃店", "金军建", None, "小吃"),  # 个体工商户: district + owner + trade + 店
-    ("小鹿便利店", "小鹿", None, "便利店"),
-    ("上海金谷房地产经纪有限公司", "金谷", None, None),
-])
+@pytest.mark.parametrize(
+    "name, expected_brand, expected_branch, expected_word",
+    [
+        ("上海蓝山餐饮管理有限公司", "蓝山", None, None),
+        ("蓝山咖啡(长乐路店)", "蓝山", "长乐路", "咖啡"),
+        ("思南服饰（復興中路店）", "思南", "复兴中路", "服饰"),  # full-width brackets, traditional characters
+        ("上海市黄浦区小鹿商贸有限公司", "小鹿", None, None),
+        ("黄浦区金军建小吃店", "金军建", None, "小吃"),  # 个体工商户: district + owner + trade + 店
+        ("小鹿便利店", "小鹿", None, "便利店"),
+        ("上海金谷房地产经纪有限公司", "金谷", None, None),
+    ],
+)
 def test_brand_sees_past_boilerplate_and_branch(name, expected_brand, expected_branch, expected_word):
     assert brand(name) == expected_brand
     assert branch(name) == expected_branch
@@ -61,15 +74,17 @@ def test_names_agree_across_legal_and_sign_names_but_not_across_branches():
 
 def test_cascade_never_merges_two_credit_codes_and_uses_the_house():
     a, b = "91310101N6WRNKQPX1", "91310101GWX4CE5PGL"  # two valid codes, one legal name (上海蓝山餐饮管理有限公司)
-    links = link_signatures([
-        (a, "上海蓝山餐饮管理有限公司", None, None, "H1"),
-        (b, "上海蓝山餐饮管理有限公司", None, None, "H2"),
-        (None, None, "蓝山咖啡(长乐路店)", None, "H1"),
-        (None, None, "蓝山咖啡", None, "H2"),
-        (None, None, "木子小吃", None, "H3"),
-        (None, None, "木子小吃", None, "H3"),
-        ("91310101N6WRNKQPX9", None, "三味面馆", None, None),  # a bad check character: no code at all
-    ])
+    links = link_signatures(
+        [
+            (a, "上海蓝山餐饮管理有限公司", None, None, "H1"),
+            (b, "上海蓝山餐饮管理有限公司", None, None, "H2"),
+            (None, None, "蓝山咖啡(长乐路店)", None, "H1"),
+            (None, None, "蓝山咖啡", None, "H2"),
+            (None, None, "木子小吃", None, "H3"),
+            (None, None, "木子小吃", None, "H3"),
+            ("91310101N6WRNKQPX9", None, "三味面馆", None, None),  # a bad check character: no code at all
+        ]
+    )
     anchors = [link.business.anchor for link in links]
     assert anchors[0] != anchors[1]
     assert anchors[2] == anchors[0] and anchors[3] == anchors[1]
@@ -100,18 +115,27 @@ def test_ids_survive_a_rerun_and_a_new_delivery(warehouse, tmp_path):
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(warehouse.read_bytes())
     with duckdb.connect(str(copy)) as con:
-        con.execute("DROP TABLE core.business_records; DROP TABLE core.businesses; DELETE FROM core.business_id_history")
+        con.execute(
+            "DROP TABLE core.business_records; DROP TABLE core.businesses; DELETE FROM core.business_id_history"
+        )
         held = ("grid_patrols", "food_licences")
-        latest = [r[0] for r in con.execute(
-            "SELECT max(_delivery_id) FROM (SELECT _source, _delivery_id FROM staging.grid_patrols "
-            "UNION ALL SELECT _source, _delivery_id FROM staging.food_licences) GROUP BY _source").fetchall()]
+        latest = [
+            r[0]
+            for r in con.execute(
+                "SELECT max(_delivery_id) FROM (SELECT _source, _delivery_id FROM staging.grid_patrols "
+                "UNION ALL SELECT _source, _delivery_id FROM staging.food_licences) GROUP BY _source"
+            ).fetchall()
+        ]
         for source in held:
-            con.execute(f"CREATE TEMP TABLE held_{source} AS SELECT * FROM staging.{source} WHERE _delivery_id IN ?", [latest])
+            con.execute(
+                f"CREATE TEMP TABLE held_{source} AS SELECT * FROM staging.{source} WHERE _delivery_id IN ?", [latest]
+            )
             con.execute(f"DELETE FROM staging.{source} WHERE _delivery_id IN ?", [latest])
         resolve_businesses(con)
         before = dict(con.execute("SELECT credit_code, business_id FROM core.businesses").fetchall())
-        records_before = con.execute("SELECT _source, _delivery_id, _row_number, business_id FROM core.business_records "
-                                     "ORDER BY ALL").fetchall()
+        records_before = con.execute(
+            "SELECT _source, _delivery_id, _row_number, business_id FROM core.business_records ORDER BY ALL"
+        ).fetchall()
         for source in held:
             con.execute(f"INSERT INTO staging.{source} SELECT * FROM held_{source}")
         resolve_businesses(con)
@@ -119,8 +143,9 @@ def test_ids_survive_a_rerun_and_a_new_delivery(warehouse, tmp_path):
         kept = sum(after.get(code) == business_id for code, business_id in before.items())
         assert kept / len(before) >= 0.999
         resolve_businesses(con)
-        records_again = set(con.execute("SELECT _source, _delivery_id, _row_number, business_id "
-                                        "FROM core.business_records").fetchall())
+        records_again = set(
+            con.execute("SELECT _source, _delivery_id, _row_number, business_id FROM core.business_records").fetchall()
+        )
         assert set(records_before) <= records_again
 
 

@@ -1,10 +1,16 @@
 """ID numbers, phones, credit codes and names read as evidence: checked, upgraded, masked, rejected."""
+
 import datetime as dt
 
 import pytest
 
 from resolution.identity.identifiers import (
-    check_character, read_id_number, read_name, read_phone, upgrade_15, valid_credit_code,
+    check_character,
+    read_id_number,
+    read_name,
+    read_phone,
+    upgrade_15,
+    valid_credit_code,
 )
 
 
@@ -30,14 +36,17 @@ def test_15_digit_numbers_become_18_with_their_check_character():
     assert read_id_number("310101660226287").number == "310101196602262879"
 
 
-@pytest.mark.parametrize("written, reason", [
-    ("3.10101E+17", "mangled by Excel"),
-    ("310101195908037127.0", "mangled by Excel"),
-    ("31010119680828343", "trailing X lost"),
-    ("310101195908037128", "check character"),
-    ("310101195902307127", "check character"),
-    ("ABC", "not an ID number"),
-])
+@pytest.mark.parametrize(
+    "written, reason",
+    [
+        ("3.10101E+17", "mangled by Excel"),
+        ("310101195908037127.0", "mangled by Excel"),
+        ("31010119680828343", "trailing X lost"),
+        ("310101195908037128", "check character"),
+        ("310101195902307127", "check character"),
+        ("ABC", "not an ID number"),
+    ],
+)
 def test_unusable_numbers_are_rejected_with_the_reason(written, reason):
     idn = read_id_number(written)
     assert idn.number is None and idn.pattern is None and reason in idn.problem

@@ -1,4 +1,5 @@
 """core.links from resolved records: kinds, validity dates and sources, with and without people."""
+
 from datetime import date
 
 import duckdb
@@ -42,11 +43,14 @@ def con(tmp_path):
 
 def test_business_and_event_links_carry_dates_and_sources(con):
     assert build_links(con) == {"event_business": 1, "event_house": 1, "premises": 1}
-    premises = con.execute("SELECT business_id, house_id, valid_from, sources, records FROM core.links "
-                           "WHERE link_kind = 'premises'").fetchone()
+    premises = con.execute(
+        "SELECT business_id, house_id, valid_from, sources, records FROM core.links WHERE link_kind = 'premises'"
+    ).fetchone()
     assert premises == ("B1", "H1", date(2019, 3, 1), ["food_licences", "market_entities"], 2)
-    about = con.execute("SELECT event_id, business_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
-                        "WHERE link_kind = 'event_business'").fetchone()
+    about = con.execute(
+        "SELECT event_id, business_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
+        "WHERE link_kind = 'event_business'"
+    ).fetchone()
     assert about == ("hotline_12345:1", "B1", "H1", "2026-05-01", "2026-05-03")
 
 
@@ -55,8 +59,10 @@ def test_a_tenant_with_two_leases_is_one_link_spanning_both(con):
                     INSERT INTO core.person_records VALUES ('rental_registration', 'r:1', 2, '2025-01', 'P1'),
                                                            ('rental_registration', 'r:2', 2, '2026-01', 'P1')""")
     assert build_links(con)["tenant"] == 1
-    tenant = con.execute("SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR, sources, records "
-                         "FROM core.links WHERE link_kind = 'tenant'").fetchone()
+    tenant = con.execute(
+        "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR, sources, records "
+        "FROM core.links WHERE link_kind = 'tenant'"
+    ).fetchone()
     assert tenant == ("P1", "H2", "2025-01-01", "2026-12-31", ["rental_registration"], 2)
 
 
@@ -76,12 +82,19 @@ def test_a_mover_lives_at_the_old_house_until_the_day_before_the_move(con):
         INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
             ('actual_residents', 'a:5', 3, NULL, 'H3', 'room'), ('actual_residents', 'a:11', 2, NULL, 'H4', 'door')""")
     assert build_links(con)["living"] == 3
-    living = con.execute("SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
-                         "WHERE link_kind = 'living' ORDER BY person_id, house_id").fetchall()
-    assert living == [("P2", "H3", "2010-03-01", "2025-08-09"), ("P2", "H4", "2025-08-10", None),
-                      ("P3", "H3", "2012-01-01", "2025-10-31")]
-    on = "SELECT person_id FROM core.links WHERE link_kind = 'living' AND house_id = ? AND valid_from <= ? " \
-         "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY 1"
+    living = con.execute(
+        "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
+        "WHERE link_kind = 'living' ORDER BY person_id, house_id"
+    ).fetchall()
+    assert living == [
+        ("P2", "H3", "2010-03-01", "2025-08-09"),
+        ("P2", "H4", "2025-08-10", None),
+        ("P3", "H3", "2012-01-01", "2025-10-31"),
+    ]
+    on = (
+        "SELECT person_id FROM core.links WHERE link_kind = 'living' AND house_id = ? AND valid_from <= ? "
+        "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY 1"
+    )
     assert con.execute(on, ["H3", date(2025, 6, 1), date(2025, 6, 1)]).fetchall() == [("P2",), ("P3",)]
     assert con.execute(on, ["H3", date(2025, 9, 1), date(2025, 9, 1)]).fetchall() == [("P3",)]
     assert con.execute(on, ["H4", date(2025, 9, 1), date(2025, 9, 1)]).fetchall() == [("P2",)]
@@ -107,10 +120,18 @@ def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
         INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
             ('actual_residents', 'a:11', 2, NULL, 'H4', 'room'), ('actual_residents', 'a:8', 2, NULL, 'H3', 'room'),
             ('actual_residents', 'a:8', 3, NULL, 'H3', 'room'), ('actual_residents', 'a:12', 2, NULL, 'H5', 'room')""")
-    living = "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links " \
-             "WHERE link_kind = 'living' ORDER BY person_id, house_id"
+    living = (
+        "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
+        "WHERE link_kind = 'living' ORDER BY person_id, house_id"
+    )
     build_links(con, as_of=date(2026, 11, 1))
-    assert con.execute(living).fetchall() == [("P2", "H3", "2010-03-01", "2025-08-09"), ("P2", "H4", "2025-08-10", None),
-                                              ("P4", "H3", "2020-01-01", "2025-10-31")]
+    assert con.execute(living).fetchall() == [
+        ("P2", "H3", "2010-03-01", "2025-08-09"),
+        ("P2", "H4", "2025-08-10", None),
+        ("P4", "H3", "2020-01-01", "2025-10-31"),
+    ]
     build_links(con, as_of=date(2026, 12, 1))
-    assert con.execute(living).fetchall()[1:3] == [("P2", "H4", "2025-08-10", "2026-11-19"), ("P2", "H5", "2026-11-20", None)]
+    assert con.execute(living).fetchall()[1:3] == [
+        ("P2", "H4", "2025-08-10", "2026-11-19"),
+        ("P2", "H5", "2026-11-20", None),
+    ]

@@ -25,7 +25,18 @@ from schemas.clock import run_day
 RULE_PREFIX = "suite:"
 HELD_RULE = RULE_PREFIX + "delivery_held"
 THRESHOLD_RULE = "delivery_threshold"
-_QUARANTINE = ["source", "delivery_id", "file_name", "sheet", "row_number", "column_name", "rule", "value", "reason"]
+_QUARANTINE = [
+    "source",
+    "delivery_id",
+    "file_name",
+    "sheet",
+    "row_number",
+    "record_id",
+    "column_name",
+    "rule",
+    "value",
+    "reason",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ def _quarantine_rows(frame: pd.DataFrame, outcomes: list[RuleOutcome]) -> pd.Dat
                     row["_file_name"],
                     row["_sheet"],
                     row["_row_number"],
+                    row["_record_id"],
                     columns[0],
                     f"{RULE_PREFIX}{rule.suite}.{rule.name}",
                     value,
@@ -192,11 +204,10 @@ def _hold(
     for delivery in held:
         con.execute(
             f"""
-            INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, rule, reason)
-            SELECT c._source, c._delivery_id, c._file_name, c._sheet, c._row_number, ?, ?
+            INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, record_id, rule, reason)
+            SELECT c._source, c._delivery_id, c._file_name, c._sheet, c._row_number, c._record_id, ?, ?
             FROM {candidates} c WHERE c._delivery_id = ? AND NOT EXISTS (
-                SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id
-                AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept)""",
+                SELECT 1 FROM quality.quarantine q WHERE q.record_id = c._record_id AND NOT q.is_row_kept)""",
             [HELD_RULE, delivery.message, delivery.delivery_id],
         )
     return held

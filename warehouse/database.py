@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS quality.quarantine (
     value          VARCHAR,
     reason         VARCHAR,
     quarantined_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
-    is_row_kept    BOOLEAN NOT NULL DEFAULT false  -- only the value is quarantined: the row is staged with it NULL
+    is_row_kept    BOOLEAN NOT NULL DEFAULT false, -- only the value is quarantined: the row is staged with it NULL
+    record_id      VARCHAR  -- the row's key (warehouse/raw.py record_id_sql); NULL for a whole file
 );
 
 CREATE TABLE IF NOT EXISTS meta.schema_drift (

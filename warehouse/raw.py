@@ -2,7 +2,8 @@
 
 ``raw.<source>`` keeps the delivered (Chinese) headers as column names, all VARCHAR, and grows a
 column when a delivery brings a header the table lacks. Every row carries its provenance:
-``_source, _delivery_id, _file_name, _file_hash, _sheet, _row_number``. Each delivery is written in
+``_source, _delivery_id, _file_name, _file_hash, _sheet, _row_number``, and its key ``_record_id``
+(``record_id_sql``), which every later layer joins on. Each delivery is written in
 one transaction and recorded in ``meta.deliveries``; rows the reader could not read, and files it
 could not read at all, go to ``quality.quarantine`` with the reason.
 """
@@ -24,6 +25,7 @@ from warehouse.database import quote_name, transaction
 PROVENANCE = {
     **dict.fromkeys(("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet"), "VARCHAR"),
     "_row_number": "BIGINT",
+    "_record_id": "VARCHAR",
 }
 Status = Literal["loaded", "duplicate", "failed"]
 
@@ -43,6 +45,13 @@ class LandingResult:
     @property
     def rows_delivered(self) -> int:
         return self.rows_loaded + self.rows_quarantined
+
+
+def record_id_sql(delivery_id: str = "_delivery_id", sheet: str = "_sheet", row_number: str = "_row_number") -> str:
+    """SQL for a row's key from its provenance columns: ``<delivery_id>#<row>``, or ``<delivery_id>#<sheet>!<row>``
+    for a workbook's sheet. Readable, the same whenever the same row of the same delivery is keyed (a delivery
+    id holds no ``#``, a row number no ``!``), and computed in bulk; NULL for a whole-file quarantine row."""
+    return f"{delivery_id} || '#' || coalesce({sheet} || '!', '') || {row_number}"
 
 
 def file_delivery_id(source: str, file_hash: str) -> str:
@@ -270,9 +279,9 @@ def _insert_part(
     con.register("delivered_part", batch)
     try:
         con.execute(
-            f"INSERT INTO raw.{quote_name(source)} BY NAME SELECT *, ?::VARCHAR AS _source,"
-            " ?::VARCHAR AS _delivery_id, ?::VARCHAR AS _file_name, ?::VARCHAR AS _file_hash,"
-            " ?::VARCHAR AS _sheet FROM delivered_part",
+            f"INSERT INTO raw.{quote_name(source)} BY NAME SELECT *, {record_id_sql()} AS _record_id FROM ("
+            "SELECT *, ?::VARCHAR AS _source, ?::VARCHAR AS _delivery_id, ?::VARCHAR AS _file_name,"
+            " ?::VARCHAR AS _file_hash, ?::VARCHAR AS _sheet FROM delivered_part)",
             provenance,
         )
     finally:
@@ -296,8 +305,9 @@ def _quarantine_rows(
     con.register("unreadable_rows", batch)
     try:
         con.execute(
-            "INSERT INTO quality.quarantine BY NAME SELECT *, ? AS source, ? AS delivery_id,"
-            " ? AS file_name, 'unreadable_row' AS rule FROM unreadable_rows",
+            "INSERT INTO quality.quarantine BY NAME SELECT *, "
+            f"{record_id_sql('delivery_id', 'sheet', 'row_number')} AS record_id FROM (SELECT *, ? AS source,"
+            " ? AS delivery_id, ? AS file_name, 'unreadable_row' AS rule FROM unreadable_rows)",
             [source, delivery_id, file_name],
         )
     finally:

@@ -21,7 +21,7 @@ import pyarrow as pa
 from connectors.readers import Delivered, Part, Unreadable
 from connectors.spec import SourceSpec
 from quality.gate import THRESHOLD_RULE
-from warehouse.raw import LandingResult, _column_names
+from warehouse.raw import LandingResult, _column_names, record_id_sql
 
 CHANGED_RULE = "resent_row_changed"
 
@@ -153,8 +153,9 @@ def record_resent(con: duckdb.DuckDBPyConnection, result: LandingResult, resent:
         )
         try:
             con.execute(
-                "INSERT INTO quality.quarantine BY NAME SELECT *, ? AS source, ? AS delivery_id, ? AS file_name, "
-                "? AS rule FROM changed_rows",
+                "INSERT INTO quality.quarantine BY NAME SELECT *, "
+                f"{record_id_sql('delivery_id', 'sheet', 'row_number')} AS record_id FROM (SELECT *, ? AS source, "
+                "? AS delivery_id, ? AS file_name, ? AS rule FROM changed_rows)",
                 [result.source, result.delivery_id, result.file_name, CHANGED_RULE],
             )
         finally:

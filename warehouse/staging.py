@@ -5,7 +5,8 @@ whose value cannot be read (a date that is no date) goes to ``quality.quarantine
 value and reason instead. A value lost on its own (an ID number Excel turned into 3.10101E+17) is
 quarantined as a cell (``is_row_kept``) and its row staged with the value NULL. The rest pass the
 quality gate (quality/gate.py: the source's expectation suite), and a delivery with too many failing
-rows is held whole. Every staged row keeps its raw row's lineage: _source, _delivery_id, _sheet, _row_number.
+rows is held whole. Every staged row keeps its raw row's lineage (_source, _delivery_id, _sheet, _row_number)
+and key ``_record_id``; quarantine rows carry it as ``record_id``, and staging and the gate join on it alone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from schemas import record_kind_columns
 from warehouse.database import transaction
 from warehouse.transforms import transform_sql
 
-LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number")
+LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number", "_record_id")
 STAGING_RULE = "transform_"
 
 
@@ -126,11 +127,11 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         for i, check in enumerate(checks):
             why = _quote("_why_" + str(i))
             con.execute(
-                f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, column_name, rule, "
-                f"value, reason, is_row_kept) "
-                f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, ?, ?, r.{_quote(check.column)}, "
-                f"t.{why}, ? FROM _typed t JOIN {raw} r ON t._delivery_id = r._delivery_id "
-                f"AND t._sheet IS NOT DISTINCT FROM r._sheet AND t._row_number = r._row_number WHERE t.{why} IS NOT NULL",
+                f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, record_id, "
+                f"column_name, rule, value, reason, is_row_kept) "
+                f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, t._record_id, ?, ?, "
+                f"r.{_quote(check.column)}, t.{why}, ? FROM _typed t JOIN {raw} r USING (_record_id) "
+                f"WHERE t.{why} IS NOT NULL",
                 [check.column, STAGING_RULE + check.transform, check.is_row_kept],
             )
         con.execute(
@@ -141,8 +142,7 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         # staged: the candidates neither the suite nor a held delivery sent to quarantine
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _candidates c WHERE NOT EXISTS ("
-            f"SELECT 1 FROM quality.quarantine q WHERE q.source = c._source AND q.delivery_id = c._delivery_id "
-            f"AND q.sheet IS NOT DISTINCT FROM c._sheet AND q.row_number = c._row_number AND NOT q.is_row_kept) "
+            f"SELECT 1 FROM quality.quarantine q WHERE q.record_id = c._record_id AND NOT q.is_row_kept) "
             f"ORDER BY _delivery_id, _sheet, _row_number"
         )
         rows_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]

@@ -108,6 +108,9 @@ def test_failing_rows_go_to_quarantine_with_their_rule_and_the_rest_are_staged(w
         ),
     ]
     assert (result.rows_raw, result.rows_staged, result.rows_quarantined, result.held) == (22, 18, 4, ())
+    keyed = "SELECT count(*) FROM {} WHERE {} = {}delivery_id || '#' || {}row_number"
+    assert con.execute(keyed.format("quality.quarantine", "record_id", "", "")).fetchone() == (4,)
+    assert con.execute(keyed.format("staging.residents", "_record_id", "_", "_")).fetchone() == (18,)
     staged = {n for (n,) in con.execute("SELECT name FROM staging.residents WHERE _row_number <= 13").fetchall()}
     assert staged == {"张三", "李四", "王五", "赵六", "孙七", "周八", "钱一", "冯二"}  # the masked number passes
     (account,) = row_accounts(con, ["residents"])

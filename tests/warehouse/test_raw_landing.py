@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from connectors.landing import content_hash
-from connectors.readers import Delivered, Part
+from connectors.readers import Delivered, Part, Unreadable
 from connectors.spec import SourceSpec, load_registry
 from warehouse.database import connect
 from warehouse.intake import land_source
@@ -148,6 +148,23 @@ def test_a_ragged_row_is_quarantined_and_counted(world):
     ).fetchall()
     assert (file_name, row_number, rule, value) == ("a.csv", 3, "unreadable_row", "李四,120,多余")
     assert "fields" in reason
+
+
+def test_every_row_is_keyed_by_its_delivery_sheet_and_row_also_in_quarantine(world):
+    specs, con = world
+    spec = specs["residents"]
+    delivered = Delivered(
+        [Part(["姓名"], [["张三"], ["李四"]], [2, 3], sheet="雁荡"), Part(["姓名"], [["王五"]], [2])],
+        unreadable=[Unreadable(4, "too many fields", "赵六,多余", "雁荡")],
+    )
+    land(con, spec, delivered, "a.xlsx", "e" * 64, 10)
+    delivery = f"residents:{'e' * 12}"
+    assert con.execute("SELECT _record_id FROM raw.residents ORDER BY _sheet, _row_number").fetchall() == [
+        (f"{delivery}#雁荡!2",),
+        (f"{delivery}#雁荡!3",),
+        (f"{delivery}#2",),
+    ]
+    assert con.execute("SELECT record_id FROM quality.quarantine").fetchall() == [(f"{delivery}#雁荡!4",)]
 
 
 def test_an_unreadable_file_fails_alone_and_is_retried_once_per_run(world):

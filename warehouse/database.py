@@ -7,6 +7,7 @@ the repository. DuckDB has one writer at a time (decision 3): writers go through
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from schemas.clock import wall_clock
+from warehouse.migrations import Migration, latest_version, migrations
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE_ENV = "HOUSEKEY_WAREHOUSE"
 # A file named like one of its schemas (raw.duckdb) makes queries fail as ambiguous.
@@ -22,7 +26,7 @@ LAYER_SCHEMAS = ("raw", "staging", "quality", "core", "tags", "marts", "meta")
 VAR_FOLDER = REPO_ROOT / "var"
 PRIVATE_UMASK = 0o077  # the warehouse holds ID numbers in clear: nobody but its owner reads its files
 
-_BOOKKEEPING = """
+BOOKKEEPING = """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS quality;
 CREATE SCHEMA IF NOT EXISTS meta;
@@ -39,7 +43,9 @@ CREATE TABLE IF NOT EXISTS meta.deliveries (
     rows_quarantined BIGINT NOT NULL DEFAULT 0,
     notes            VARCHAR,
     status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'duplicate', 'failed')),
-    loaded_at        TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+    loaded_at        TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+    observed_on      DATE,  -- the day the delivery describes (warehouse/business_time.py)
+    rows_resent      BIGINT DEFAULT 0  -- rows of a re-sent changes file an earlier delivery of its name loaded
 );
 
 CREATE TABLE IF NOT EXISTS quality.quarantine (
@@ -105,15 +111,6 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     failure_messages VARCHAR[],
     subdistrict      VARCHAR
 );
--- warehouses made before deliveries carried the day they describe (warehouse/business_time.py): the
--- next landing of each source fills it from the spec's rule (file name, date column, else the load day)
-ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS observed_on DATE;
--- rows of a changes file re-sent under its name that an earlier delivery of that name already loaded
-ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS rows_resent BIGINT DEFAULT 0;
--- warehouses made before runs were partitioned by subdistrict
-ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS subdistrict VARCHAR;
--- warehouses made before a lost value could be quarantined without its row
-ALTER TABLE quality.quarantine ADD COLUMN IF NOT EXISTS is_row_kept BOOLEAN DEFAULT false;
 -- the delivered rows quarantined whole, once each: a row failing twice is one row, a value quarantined alone none
 CREATE VIEW IF NOT EXISTS quality.quarantined_rows AS
 SELECT DISTINCT source, delivery_id, sheet, row_number FROM quality.quarantine
@@ -137,6 +134,16 @@ CREATE TABLE IF NOT EXISTS meta.run_sources (
     failures         INTEGER NOT NULL,
     PRIMARY KEY (run_id, source)
 );
+"""
+
+
+# warehouse/migrations/__init__.py: which steps of the warehouse's structure this file has taken
+_VERSIONS = """
+CREATE TABLE IF NOT EXISTS meta.schema_migrations (
+    version    INTEGER PRIMARY KEY,  -- the step's number, warehouse/migrations/NNNN_<name>.py
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL  -- the wall clock (schemas/clock.py), for bookkeeping only
+)
 """
 
 
@@ -173,20 +180,84 @@ def _not_named_like_a_schema(path: Path) -> Path:
     return path
 
 
+class WarehouseOutOfDate(RuntimeError):
+    """The warehouse's structure is at another version than this code's; the message says what to run."""
+
+
 def create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw, quality and meta schemas and their tables if missing (idempotent); the warehouse's
-    files become owner-only (``keep_private``)."""
+    """Make a new warehouse's raw, quality and meta schemas and bookkeeping tables, at the latest version;
+    refuse (``WarehouseOutOfDate``) a warehouse at an older or newer version. Its files become owner-only."""
     (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     if path:
         keep_private(Path(path))
-    con.execute(_BOOKKEEPING)
+    version = schema_version(con)
+    if version is None:
+        con.execute(BOOKKEEPING)
+        con.execute(_VERSIONS)
+        for step in migrations():  # created by today's statements, so already where every step leads
+            _record_step(con, step)
+    elif version != latest_version():
+        raise out_of_date(path, version)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The warehouse's version: its last step applied; 0 if it was made before versions; None if it is new."""
+    tables = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'meta'"
+        ).fetchall()
+    }
+    if "schema_migrations" in tables:
+        return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_migrations").fetchone()[0]
+    return 0 if "deliveries" in tables else None
+
+
+def applied_steps(con: duckdb.DuckDBPyConnection) -> dict[int, dt.datetime]:
+    """When each step was applied, by version (empty for a warehouse made before versions)."""
+    if not schema_version(con):
+        return {}
+    return dict(con.execute("SELECT version, applied_at FROM meta.schema_migrations ORDER BY version").fetchall())
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Migration]:
+    """Apply the steps the warehouse lacks, in order, each in one transaction with its row in
+    ``meta.schema_migrations``, yielding each once committed (a new warehouse is made at the latest)."""
+    version = schema_version(con)
+    if version is None or version > latest_version():
+        create_bookkeeping(con)  # makes a new warehouse, refuses a newer one
+        return
+    for step in migrations()[version:]:
+        with transaction(con):
+            con.execute(_VERSIONS)
+            step.migrate(con)
+            _record_step(con, step)
+        yield step
+
+
+def out_of_date(path: str | None, version: int) -> WarehouseOutOfDate:
+    where, latest = f"the warehouse {path}" if path else "the warehouse", latest_version()
+    if version > latest:
+        return WarehouseOutOfDate(
+            f"{where} is at version {version}, newer than this housekey's {latest}: run the release that upgraded it"
+        )
+    state = "was made before versions (release 14eba33 or older)" if version == 0 else f"is at version {version}"
+    return WarehouseOutOfDate(
+        f"{where} {state}; this housekey needs version {latest}. Copy the file as a backup, then run "
+        "`housekey migrate` to upgrade it (`housekey migrate --dry-run` lists the steps)"
+    )
+
+
+def _record_step(con: duckdb.DuckDBPyConnection, step: Migration) -> None:
+    con.execute("INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [step.version, step.name, wall_clock()])
 
 
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (default: ``warehouse_path()``).
 
-    A writable connection creates the file, its folder and the bookkeeping tables if missing.
-    A read-only connection needs the file to exist.
+    A writable connection creates the file, its folder and the bookkeeping tables if missing, and refuses
+    a warehouse at another version than the code's (``WarehouseOutOfDate``: ``housekey migrate`` upgrades it).
+    A read-only connection needs the file to exist, at any version.
     """
     path = _not_named_like_a_schema(Path(path)) if path is not None else warehouse_path()
     if read_only:

@@ -12,7 +12,7 @@ from stdnum.cn import ric
 from connectors.spec import load_spec
 from quality.report import Freshness
 from warehouse.business_time import date_in_name, fill_observed_on, last_observed, mark_current
-from warehouse.database import connect
+from warehouse.database import apply_migrations, connect
 from warehouse.intake import land_source
 from warehouse.marts.freshness import build_source_freshness
 from warehouse.staging import stage
@@ -168,7 +168,8 @@ def test_a_warehouse_made_before_business_dates_gets_them(tmp_path, residents):
             INSERT INTO meta.deliveries (delivery_id, source, file_name, status, loaded_at) VALUES
                 ('residents:a', 'residents', '实有人口_202610.csv', 'loaded', TIMESTAMPTZ '2026-10-20 09:00:00+08'),
                 ('residents:b', 'residents', '实有人口.csv', 'loaded', TIMESTAMPTZ '2026-10-25 09:00:00+08')""")
-    with connect(path) as con:  # the upgrade adds the column; the next landing fills it
+        list(apply_migrations(old))  # `housekey migrate` adds the column
+    with connect(path) as con:  # the next landing fills it
         assert fill_observed_on(con, spec()) == 2
         assert dict(con.execute("SELECT file_name, observed_on FROM meta.deliveries").fetchall()) == {
             "实有人口_202610.csv": date(2026, 10, 1),

@@ -25,6 +25,7 @@ import duckdb
 
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
+from warehouse import catalogue
 
 WORK_ORDERS = "hotline_12345"
 
@@ -36,12 +37,7 @@ def load_truth(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
         f"CREATE OR REPLACE TEMP TABLE _truth_csv AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)"
     )
     registry = load_registry()
-    present = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
-        ).fetchall()
-    }
+    present = set(catalogue.tables(con, "staging"))
     parts = []
     for name, spec in registry.items():
         if name not in present:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from quality.gate import RULE_PREFIX
+from warehouse import catalogue
 from warehouse.staging import STAGING_RULE
 
 
@@ -39,17 +40,13 @@ class SourceAccount:
 
 
 def _staged(con: duckdb.DuckDBPyConnection, source: str) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = ?", [source]
-    ).fetchone()[0]
+    exists = catalogue.table_exists(con, "staging", source)
     return con.execute(f'SELECT count(*) FROM staging."{source}"').fetchone()[0] if exists else 0
 
 
 def _pending(con: duckdb.DuckDBPyConnection, source: str) -> int:
     """Rows of the source's loaded deliveries that staging has not seen: none of their rows staged or typed."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = ?", [source]
-    ).fetchone()[0]
+    exists = catalogue.table_exists(con, "staging", source)
     staged = f'SELECT _delivery_id FROM staging."{source}"' if exists else "SELECT NULL"
     return con.execute(
         f"""

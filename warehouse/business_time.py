@@ -27,6 +27,7 @@ import duckdb
 from connectors.spec import SourceSpec
 from quality.gate import THRESHOLD_RULE
 from schemas.clock import run_day
+from warehouse import catalogue
 from warehouse.transforms import transform_sql
 
 _DAY = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12][0-9]|3[01])(?![0-9])")
@@ -58,14 +59,7 @@ def date_in_name(file_name: str) -> date | None:
 
 def _column_date(con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivery_id: str) -> date | None:
     """The latest date the spec's business_date_column holds in the delivery's raw rows (None: no such column)."""
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
-            [spec.name],
-        ).fetchall()
-    }
-    if spec.business_date_column not in columns:
+    if spec.business_date_column not in catalogue.columns(con, "raw", spec.name):
         return None
     value, _, _ = transform_sql("date", '"' + spec.business_date_column.replace('"', '""') + '"')
     return con.execute(f'SELECT max({value}) FROM raw."{spec.name}" WHERE _delivery_id = ?', [delivery_id]).fetchone()[

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name
 
 CITY_PARQUET_ENV = "HOUSEKEY_CITY_PARQUET"
@@ -32,19 +33,8 @@ def export_analyst_copy(
         raise ValueError(f"subdistrict {subdistrict!r} is not a 9-digit code such as 310101023")
     written = []
     with duckdb.connect(str(analyst), read_only=True) as con:
-        tables = con.execute(
-            f"SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ({', '.join('?' * len(schemas))}) "
-            "ORDER BY 1, 2",
-            list(schemas),
-        ).fetchall()
-        for schema, table in tables:
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]
-                ).fetchall()
-            ]
-            if PARTITION in columns:
+        for schema, table in catalogue.base_tables(con, schemas):
+            if PARTITION in catalogue.columns(con, schema, table):
                 raise ValueError(
                     f"{analyst}: table {schema}.{table} has a column {PARTITION!r}, the city view's partition column"
                 )

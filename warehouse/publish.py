@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse import privacy
+from warehouse import catalogue, privacy
 from warehouse.database import quote_literal, quote_name
 from warehouse.privacy import (
     BIRTH_DATE_COLUMNS,
@@ -158,11 +158,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
         )
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
     try:
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND NOT temporary ORDER BY 1, 2"
-        ).fetchall()
-        for schema, table in tables:
+        for schema, table in catalogue.base_tables(con):
             if schema in PRIVATE_SCHEMAS:
                 continue
             select = _select_list(con, schema, table)

@@ -20,6 +20,7 @@ import pyarrow as pa
 from connectors.drift import Drift, detect_drift
 from connectors.readers import Delivered, Part, ReadError, Unreadable
 from connectors.spec import SourceSpec
+from warehouse import catalogue
 from warehouse.database import quote_name, transaction
 
 PROVENANCE = {
@@ -250,14 +251,7 @@ def _shown(name: str) -> str:
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> None:
     """Create ``raw.<source>`` or add the columns it lacks; existing columns are never dropped."""
-    existing = {
-        name.lower()
-        for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns()"
-            " WHERE database_name = current_database() AND schema_name = 'raw' AND table_name = ?",
-            [source],
-        ).fetchall()
-    }
+    existing = {name.lower() for name in catalogue.columns(con, "raw", source)}
     table = f"raw.{quote_name(source)}"
     if not existing:
         definitions = [f"{quote_name(c)} VARCHAR" for c in columns] + [f"{p} {t}" for p, t in PROVENANCE.items()]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from warehouse.catalogue import table_exists
 from warehouse.database import transaction
 
 SOURCE_LAYERS = ("raw", "staging")
@@ -240,12 +241,12 @@ def _add_deliveries(con, part: SourceRun, since: dt.datetime, until: dt.datetime
         " JOIN _run_deliveries d USING (delivery_id) WHERE q.source = ? AND d.status = 'loaded'",
         [part.source],
     ).fetchone()[0]
-    if _exists(con, "staging", part.source):
+    if table_exists(con, "staging", part.source):
         part.rows_staged = con.execute(
             f'SELECT count(*) FROM staging."{part.source}"'
             " WHERE _delivery_id IN (SELECT delivery_id FROM _run_deliveries)"
         ).fetchone()[0]
-    if _exists(con, "core", "address_matches"):
+    if table_exists(con, "core", "address_matches"):
         part.rows_matched = con.execute(
             "SELECT count(*) FROM core.address_matches WHERE source = ? AND house_id IS NOT NULL"
             " AND _delivery_id IN (SELECT delivery_id FROM _run_deliveries)",
@@ -257,14 +258,6 @@ def _add_deliveries(con, part: SourceRun, since: dt.datetime, until: dt.datetime
         part.status = "failed"
         part.failures.append(Failure(part.source, "raw", _first_line(notes or "unreadable"), file_name))
     con.execute("DROP TABLE _run_deliveries")
-
-
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0]
-    )
 
 
 def _trigger(tags) -> str:

@@ -18,6 +18,7 @@ import duckdb
 from connectors.spec import SourceSpec
 from quality.gate import HeldDelivery, gate
 from schemas import record_kind_columns
+from warehouse import catalogue
 from warehouse.database import transaction
 from warehouse.transforms import transform_sql
 
@@ -41,17 +42,6 @@ def _quote(name: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-            "ORDER BY ordinal_position",
-            [source],
-        ).fetchall()
-    ]
 
 
 def _mapped_value(spec: SourceSpec, column: str) -> str:
@@ -108,7 +98,7 @@ def spec_column(spec: SourceSpec, name: str) -> str:
 
 def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
     """Rebuild staging.<source> and its quarantine rows in one transaction."""
-    present = raw_columns(con, spec.name)
+    present = catalogue.columns(con, "raw", spec.name)
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     if not present:
         return StagingResult(spec.name, 0, 0, 0)

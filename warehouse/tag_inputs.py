@@ -26,6 +26,7 @@ from datetime import date
 import duckdb
 
 from schemas import record_kind_columns, sql_type
+from warehouse import catalogue
 from warehouse.business_time import mark_current
 
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
@@ -44,12 +45,7 @@ CREATE OR REPLACE TEMP MACRO id18(n) AS CASE
 
 def _union(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
     """Every staged row of the sources, canonical columns by name, with provenance and currency."""
-    staged = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
-        ).fetchall()
-    }
+    staged = set(catalogue.tables(con, "staging"))
     parts = [f'SELECT * EXCLUDE (_file_hash, _extra) FROM staging."{s}"' for s in sources if s in staged]
     return (
         " UNION ALL BY NAME ".join(parts)
@@ -103,7 +99,7 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
             f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(_union(con, sources), kind in ('event', 'house'))}"
         )
     for kind in by_kind:  # rules read every canonical column, whether or not a registered source delivers it
-        present = _columns(con, f"_{kind}")
+        present = set(con.table(f"_{kind}").columns)
         for name, column in record_kind_columns(kind).items():
             if name not in present:
                 con.execute(f'ALTER TABLE _{kind} ADD COLUMN "{name}" {sql_type(column["type"])}')
@@ -139,10 +135,6 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
         LEFT JOIN core.event_attributions a ON {_provenance("e", "a")}""")
     con.execute("CREATE OR REPLACE TABLE tags.house_records AS SELECT * FROM _house")
     build_residents(con)
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
 RESIDENTS_SOURCE = "actual_residents"

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from resolution.address.batch import match_addresses
 from resolution.address.register import Register
+from warehouse import catalogue
 
 MATCHES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
@@ -34,26 +35,13 @@ def record_decision(con: duckdb.DuckDBPyConnection, address: str, house_id: str,
 
 def staged_address_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables that carry an address column."""
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'staging' AND column_name = 'address' "
-            "ORDER BY table_name"
-        ).fetchall()
-    ]
+    return catalogue.tables_with_column(con, "staging", ("address",))
 
 
 def _written_address(con: duckdb.DuckDBPyConnection, source: str) -> str:
     """The address as the record gives it: a roster naming the compound in its own column (1号2单元102室
     under 小区名称) is read with the compound in front, unless the address names it already."""
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
-            [source],
-        ).fetchall()
-    }
-    if "compound" not in columns:
+    if "compound" not in catalogue.columns(con, "staging", source):
         return "address"
     return "CASE WHEN compound IS NULL OR contains(address, compound) THEN address ELSE compound || address END"
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from connectors.spec import SourceSpec
 from resolution.identity.business_names import SIGN_WORDS, branch, brand, normalize_name
+from warehouse import catalogue
 
 _MENTION = re.compile(f"({'|'.join(SIGN_WORDS)})(?:店)?(?:\\(([^()]{{1,12}}?)店\\))?")
 _RELATIVE = ("楼下", "隔壁", "对面", "旁边", "楼下的", "隔壁的", "对面的", "门口的")
@@ -123,16 +124,6 @@ class BusinessIndex:
         return None
 
 
-def _columns(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
-            [source],
-        ).fetchall()
-    }
-
-
 def event_id_sql(spec: SourceSpec) -> str:
     """The SQL for an event's id: the source's own key where it has one (hashed when it is several
     columns, which may hold a name), else the row's place in its delivery."""
@@ -148,7 +139,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> No
     """``_events``: every event row with its id, text, credit code, address match and linked business."""
     parts = []
     for spec in specs:
-        cols = _columns(con, spec.name)
+        cols = set(catalogue.columns(con, "staging", spec.name))
         col = lambda c, kind="VARCHAR", cols=cols: f"s.{c}::{kind}" if c in cols else f"NULL::{kind}"
         parts.append(f"""
             SELECT s._source, s._delivery_id, s._row_number, s._sheet, {event_id_sql(spec)} AS event_id,
@@ -195,12 +186,7 @@ def _address_part(text: str) -> str:
 def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> dict[str, int]:
     """Rebuild core.event_attributions and the core.attributed_sources view from the staged rows of
     these event sources (those in the warehouse); returns counts per attribution rule."""
-    staged = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
-        ).fetchall()
-    }
+    staged = set(catalogue.tables(con, "staging"))
     _stage_events(con, [spec for spec in specs if spec.name in staged])
     index = BusinessIndex.from_warehouse(con)
     by_code = dict(

@@ -17,6 +17,7 @@ import duckdb
 
 from resolution.identity.links import DELIVERY_SEQUENCE, OBSERVED_ON
 from schemas.clock import run_day
+from warehouse import catalogue
 
 # Sources whose records describe the business itself (events about it are in core.links).
 BUSINESS_HISTORY_SOURCES = ("market_entities", "food_licences", "outdoor_seating")
@@ -27,13 +28,7 @@ def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
     """One row per business, source and delivery observed on or before ``as_of`` with what that delivery said."""
     parts = []
     for source in BUSINESS_HISTORY_SOURCES:
-        columns = {
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
-                [source],
-            ).fetchall()
-        }
+        columns = set(catalogue.columns(con, "staging", source))
         if not columns:
             continue
         staged = lambda c, columns=columns: f"s.{c}" if c in columns else "NULL::VARCHAR"

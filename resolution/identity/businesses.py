@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from resolution.identity.business_decisions import business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
+from warehouse import catalogue
 
 NAME_AGREES = 0.9
 RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
@@ -52,26 +53,14 @@ CREATE TABLE IF NOT EXISTS core.business_id_history (
 
 def business_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables whose rows can name a business: a credit code, legal name or shop name column."""
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
-            "AND column_name IN ('credit_code', 'legal_name', 'shop_name') ORDER BY table_name"
-        ).fetchall()
-    ]
+    return catalogue.tables_with_column(con, "staging", ("credit_code", "legal_name", "shop_name"))
 
 
 def _stage_records(con: duckdb.DuckDBPyConnection) -> None:
     """``_business_records``: every business-naming row with its house (room or door level only)."""
     parts = []
     for source in business_sources(con):
-        present = {
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
-                [source],
-            ).fetchall()
-        }
+        present = set(catalogue.columns(con, "staging", source))
         cols = ", ".join(
             f"s.{c}::{kind} AS {c}" if c in present else f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items()
         )
@@ -223,9 +212,7 @@ def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
     """``_business_ids`` (anchor -> business_id): each cluster keeps the id most of its records had
     before; a second cluster claiming the same id is a split and gets a new one; ids a cluster
     absorbed are merges. Changes are appended to core.business_id_history."""
-    had_ids = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'business_records'"
-    ).fetchone()[0]
+    had_ids = catalogue.table_exists(con, "core", "business_records")
     votes = (
         con.execute("""
         SELECT l.anchor, r.business_id, count(*) AS records FROM _business_links l JOIN core.business_records r

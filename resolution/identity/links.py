@@ -20,6 +20,7 @@ from datetime import date
 import duckdb
 
 from schemas.clock import run_day
+from warehouse import catalogue
 
 # What a record of each source says about the person and the house at its address, and whether the
 # record's valid_from / valid_to are the dates of that tie (登记日期, a lease) or of something else (a
@@ -63,15 +64,6 @@ ORDER BY link_kind, house_id, person_id, business_id, event_id
 """
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return (
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     """The person <-> house part of LINKS_SQL, with history.
 
@@ -81,19 +73,13 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     tie of that kind in that source began (a move-in date), else the day before the first delivery
     that no longer showed it. Across sources a tie is open if any source still says so. Deliveries
     observed after ``as_of`` are not yet history: a later run takes them."""
-    if not _has_table(con, "core", "person_records"):
+    if not catalogue.table_exists(con, "core", "person_records"):
         return ""
     parts = []
     for source, (kind, dated) in PERSON_HOUSE_KINDS.items():
-        if not _has_table(con, "staging", source):
+        if not catalogue.table_exists(con, "staging", source):
             continue
-        columns = {
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
-                [source],
-            ).fetchall()
-        }
+        columns = set(catalogue.columns(con, "staging", source))
         date = lambda c, dated=dated, columns=columns: f"s.{c}" if dated and c in columns else "NULL::DATE"
         parts.append(f"""
             SELECT '{kind}' AS link_kind, p.person_id, m.house_id, s._source AS source, s._delivery_id AS delivery_id,

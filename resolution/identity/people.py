@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phone
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
+from warehouse import catalogue
 
 MATCH_PROBABILITY = 0.99
 RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
@@ -32,25 +33,9 @@ PARTIES = (
 )
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = ?",
-            [table],
-        ).fetchall()
-    }
-
-
 def person_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables with a column that names a person."""
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'staging' "
-            "AND column_name IN ('name', 'person_name', 'counterpart_name') ORDER BY table_name"
-        ).fetchall()
-    ]
+    return catalogue.tables_with_column(con, "staging", ("name", "person_name", "counterpart_name"))
 
 
 def _id_number_lost(alias: str) -> str:
@@ -66,7 +51,7 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
     """``_person_rows``: every person a staged row names, as written, with its house (room or door)."""
     parts = []
     for source in person_sources(con):
-        present = _columns(con, source)
+        present = set(catalogue.columns(con, "staging", source))
         for party, name, id_number, phone in PARTIES:
             if name not in present:
                 continue
@@ -359,9 +344,7 @@ def _write_review(con: duckdb.DuckDBPyConnection, review: list[tuple]) -> None:
         "SELECT NULL::VARCHAR AS record_key, NULL::VARCHAR AS other_record_key, NULL::VARCHAR AS reason, "
         "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS evidence LIMIT 0"
     )
-    if con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' AND table_name = 'person_review'"
-    ).fetchone()[0]:
+    if catalogue.table_exists(con, "quality", "person_review"):
         previous = (
             "SELECT record_key, other_record_key, reason, match_weight, evidence FROM quality.person_review "
             "WHERE other_record_key IS NOT NULL"

@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 import duckdb
 import pyarrow as pa
 
+from warehouse.catalogue import table_exists
+
 PREFIX = "PSN"
 TABLES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
@@ -26,13 +28,7 @@ CREATE TABLE IF NOT EXISTS core.person_id_history (
 
 def _previous(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
     """(cluster, earlier person_id, records) for this run's records that had an id last run."""
-    tables = [
-        t
-        for (t,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
-            "AND table_name IN ('person_records', 'person_counterparts')"
-        ).fetchall()
-    ]
+    tables = [t for t in ("person_records", "person_counterparts") if table_exists(con, "core", t)]
     if not tables:
         return []
     earlier = " UNION ALL ".join(

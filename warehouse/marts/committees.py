@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.marts.events import has_table
+from warehouse.catalogue import table_exists
 
 # column of the statistics -> (entity, tag code): people of the area holding the tag now, or its houses
 TAG_COUNTS = {
@@ -41,7 +41,7 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     )
     businesses = (
         "SELECT business_id, house_id FROM core.businesses WHERE NOT coalesce(is_deregistered, false)"
-        if has_table(con, "core", "businesses")
+        if table_exists(con, "core", "businesses")
         else "SELECT DISTINCT business_id, house_id FROM tags.business_records WHERE coalesce(status, '') NOT LIKE '%注销%'"
     )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")

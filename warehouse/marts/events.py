@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from warehouse.catalogue import table_exists
+
 SEVERITY_FILE = Path(__file__).resolve().parents[2] / "schemas" / "event_severity.yaml"
 
 # One row per staged event with the columns severity rules read (building-wide rows repeat per house).
@@ -56,21 +58,12 @@ def severity_sql(rules: list[dict]) -> str:
     return "CASE " + " ".join(when(r) for r in rules) + " END"
 
 
-def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return (
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def build_events(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build marts.events, one row per event (its current version), and marts.event_versions, every
     version delivered with ``valid_from``/``valid_to`` (delivery times) and ``is_current``; returns the events."""
     declared = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))
     closed = ", ".join(f"'{s}'" for s in declared["closed_statuses"])
-    base = FROM_ATTRIBUTIONS if has_table(con, "core", "event_attributions") else FROM_RECORDS
+    base = FROM_ATTRIBUTIONS if table_exists(con, "core", "event_attributions") else FROM_RECORDS
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     columns = f"""e.event_id, e.source, e.category, e.occurred_at, e.closed_at, e.status, e.result,
                e.graded.severity AS severity, e.graded.why AS severity_reason,

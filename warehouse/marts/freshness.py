@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 
 from schemas.clock import run_day
+from warehouse import catalogue
 from warehouse.business_time import LAST_OBSERVED_SQL
 
 FRESHNESS_SQL = """
@@ -61,12 +62,7 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
             "freshness_days": [s.freshness_days for s in registry.values()],
         }
     )
-    tables = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
-        ).fetchall()
-    }
+    tables = set(catalogue.tables(con, "staging"))
     staged = (
         " UNION ALL ".join(
             f"SELECT '{name}' AS source, count(*) AS rows_staged FROM staging.\"{name}\""

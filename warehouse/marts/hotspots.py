@@ -14,7 +14,8 @@ from datetime import date
 import duckdb
 import yaml
 
-from warehouse.marts.events import SEVERITY_FILE, has_table
+from warehouse.catalogue import table_exists
+from warehouse.marts.events import SEVERITY_FILE
 
 HOTSPOTS_SQL = """
 CREATE OR REPLACE TABLE marts.hotspots AS
@@ -63,7 +64,7 @@ ORDER BY hotspot_rank, c.target_id
 def build_hotspots(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """(Re)build marts.hotspots from marts.events as of a day; returns the number of targets."""
     warning = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))["early_warning"]
-    with_businesses = has_table(con, "core", "businesses")
+    with_businesses = table_exists(con, "core", "businesses")
     sql = HOTSPOTS_SQL.format(
         business_name="coalesce(b.sign_name, b.legal_name)" if with_businesses else "NULL",
         business_join="LEFT JOIN core.businesses b USING (business_id)" if with_businesses else "",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse import catalogue
+
 PEOPLE_FROM_LINKS = """
     SELECT l.house_id, l.person_id, p.name
     FROM core.links l LEFT JOIN core.people p USING (person_id)
@@ -93,19 +95,10 @@ ORDER BY h.house_id
 
 def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
     """core.links and core.people with the columns the profile reads (the identity layer's tables)."""
-    columns = {
-        (t, c)
-        for t, c in con.execute(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'core'"
-        ).fetchall()
-    }
-    return {
-        ("links", "house_id"),
-        ("links", "person_id"),
-        ("links", "valid_to"),
-        ("people", "person_id"),
-        ("people", "name"),
-    } <= columns
+    return {"house_id", "person_id", "valid_to"} <= set(catalogue.columns(con, "core", "links")) and {
+        "person_id",
+        "name",
+    } <= set(catalogue.columns(con, "core", "people"))
 
 
 def build_house_profiles(con: duckdb.DuckDBPyConnection) -> int:

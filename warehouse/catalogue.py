@@ -1,0 +1,69 @@
+"""What the open warehouse holds: its tables and their columns, as DuckDB's catalogue lists them.
+
+Every question is asked of the open database only (``current_database()``): a copy attached beside it
+(publishing attaches the analyst copy) has tables of the same names that must not answer for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+
+def tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The tables and views of a schema, by name."""
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = ? ORDER BY table_name",
+            [schema],
+        ).fetchall()
+    ]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` is a table or view of the open database."""
+    return (
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """The columns of ``schema.table`` in their order; none when there is no such table."""
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
+
+
+def tables_with_column(con: duckdb.DuckDBPyConnection, schema: str, names: Iterable[str]) -> list[str]:
+    """The tables of a schema with at least one of these columns, by name."""
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_catalog = current_database() "
+            "AND table_schema = ? AND column_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name",
+            [schema, list(names)],
+        ).fetchall()
+    ]
+
+
+def base_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(schema, table) of every table holding rows (no views, no temporary tables), of these schemas or all."""
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND NOT temporary ORDER BY 1, 2"
+    ).fetchall()
+    wanted = None if schemas is None else set(schemas)
+    return [row for row in rows if wanted is None or row[0] in wanted]

@@ -39,6 +39,7 @@ from dagster import (
 
 from connectors.landing import content_hash, delivery_paths
 from connectors.spec import SourceSpec
+from pipelines.resources import WAREHOUSE_POOL
 
 SETTLE_SECONDS = 5
 """A file modified more recently than this may still be being copied in: it waits for the next tick."""
@@ -212,7 +213,6 @@ def run_summary_job(registry: Mapping[str, SourceSpec]) -> JobDefinition:
     """``record_run_summary``: writes one finished run's summary (``run_id`` in its config) to its subdistrict's
     ``meta.runs`` and ``meta.run_sources``. A run of its own, in the ``warehouse`` pool, so no sensor writes a
     warehouse; a warehouse another run holds is tried again every 15 s for a while."""
-    from pipelines.definitions import WAREHOUSE_POOL
 
     @op(
         name=SUMMARY_OP,

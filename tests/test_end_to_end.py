@@ -171,7 +171,7 @@ def test_a_second_run_lands_nothing(warehouse, monkeypatch):
 
 
 def test_housekey_run_prints_a_readable_summary(tmp_path, monkeypatch, manifest):
-    from pipelines.cli import app
+    from commands.housekey import app
 
     monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "wh.duckdb"))

@@ -31,7 +31,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_k8s import k8s_job_executor
 
 from pipelines import definitions as district  # the module, not its defs: one Definitions at module scope
-from pipelines.definitions import subdistrict_partitions
+from pipelines.partitions import subdistrict_partitions
 from pipelines.schedules import TIMEZONE
 from warehouse.city import CITY_PARQUET_ENV, export_analyst_copy
 from warehouse.publish import analyst_path

@@ -10,12 +10,12 @@ import pytest
 from stdnum.cn import ric
 from typer.testing import CliRunner
 
-from connectors.onboarding.check import check_source
 from connectors.onboarding.draft import draft_spec, render
 from connectors.onboarding.profile import checksum_share, profile, shape_of, value_shape
 from connectors.readers.encoding import decode_file
 from connectors.spec import SourceSpec, load_registry, load_spec
 from data_samples.generator.generate import generate
+from pipelines.dry_run import check_source
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_a_broken_file_is_named_and_fails_the_command(world, tmp_path):
     broken.write_bytes(_first_delivery(world, "conscription").read_bytes()[:2000])
     report = check_source(load_registry()["conscription"], [broken])
     assert len(report.failed) == 1 and str(broken) in report.failed[0]
-    from pipelines.cli import app
+    from commands.housekey import app
 
     result = CliRunner().invoke(app, ["source", "check", "conscription", str(broken)])
     assert result.exit_code == 1 and "征兵登记_truncated.xlsx" in result.output.replace("\n", "")
@@ -219,7 +219,7 @@ def test_a_broken_file_is_named_and_fails_the_command(world, tmp_path):
 
 
 def test_the_cli_drafts_refuses_to_overwrite_and_checks(world, tmp_path):
-    from pipelines.cli import app
+    from commands.housekey import app
 
     out = tmp_path / "family.yaml"
     sample = _first_delivery(world, "family_doctor")

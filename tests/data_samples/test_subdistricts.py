@@ -13,14 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks.address_matching import SCORE_SQL
+from commands.housekey import app
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 from data_samples.generator.geography import DIVISIONS, load_roads
 from data_samples.generator.world import build_world
-from pipelines.cli import app
 
 CODE, NAME = "310101022", "淮海中路街道"
-HOUSEKEY = [sys.executable, "-c", "from pipelines.cli import app; app()"]
+HOUSEKEY = [sys.executable, "-c", "from commands.housekey import app; app()"]
 
 
 def _truth(world: Path, name: str) -> list[dict]:

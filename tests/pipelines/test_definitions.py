@@ -7,7 +7,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from connectors.spec import load_registry
-from pipelines.definitions import build_definitions, raw_assets, source_assets, warehouse_resources
+from pipelines.definitions import build_definitions, source_assets, warehouse_resources
+from pipelines.sources import raw_assets
 
 SPEC = """
     name: {name}

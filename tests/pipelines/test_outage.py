@@ -18,8 +18,8 @@ import pymysql
 import pytest
 from dagster import DagsterEventType, instance_for_test
 
+from commands.run import _run_subdistrict
 from connectors.spec import load_registry
-from pipelines.cli import _run_subdistrict
 from warehouse.subdistricts import load_subdistricts
 
 SECRET = "p#ss/w@rd?x"

@@ -20,10 +20,11 @@ from dagster import (
 )
 
 from connectors.spec import load_registry
-from pipelines.definitions import build_definitions, raw_asset, source_assets, warehouse_resources
+from pipelines.definitions import build_definitions, source_assets, warehouse_resources
 from pipelines.retries import RETRY_DELAYS_S, land_with_retries, retry_delays
 from pipelines.schedules import prune_runs
 from pipelines.sensors import SETTLE_SECONDS, run_summary_job, run_summary_sensors, source_sensors
+from pipelines.sources import raw_asset
 from warehouse.database import connect
 from warehouse.intake import SourceLanding
 from warehouse.runs import record_run, summarise_run
@@ -287,13 +288,13 @@ def test_a_retry_that_reaches_the_database_stops_waiting():
 
 
 def test_the_command_line_does_not_wait_and_scheduled_runs_do():
-    from pipelines.cli import QUIET_RUN
+    from commands.run import QUIET_RUN
 
     assert retry_delays(QUIET_RUN) == () and retry_delays({}) == (15, 30, 60)
 
 
 def test_the_command_line_fails_a_down_database_at_once(database, monkeypatch):
-    from pipelines.cli import QUIET_RUN
+    from commands.run import QUIET_RUN
 
     spec, _, _ = database
     monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
@@ -389,8 +390,8 @@ class _Server:
 @pytest.mark.parametrize("setting", ["laptop", "off"])
 def test_a_laptop_without_database_servers_skips_them_with_a_note(database, monkeypatch, setting):
     """`make demo` with no server at the local default (or HOUSEKEY_DATABASES=off): skipped, the run succeeds."""
+    from commands.run import QUIET_RUN
     from connectors.readers import sql
-    from pipelines.cli import QUIET_RUN
 
     spec, _, _ = database
     monkeypatch.delenv("HOUSEKEY_TEST_DB_URL")  # no URL configured: the local default server

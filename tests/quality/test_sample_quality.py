@@ -93,7 +93,7 @@ def test_row_accounting_holds_for_every_sample_file_source(con):
 
 
 def test_the_report_names_every_source_and_masks_id_numbers(warehouse, tmp_path, monkeypatch):
-    from pipelines.cli import app
+    from commands.housekey import app
 
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
     out = tmp_path / "report.html"

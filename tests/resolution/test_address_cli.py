@@ -5,7 +5,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from resolution.address.cli import register
+from commands.address import register
 
 
 def _app() -> typer.Typer:

@@ -59,7 +59,7 @@ def test_a_production_run_without_a_token_key_stops_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUSEKEY_TOKEN_KEY")}
     env.update(HOUSEKEY_ENV="production", HOUSEKEY_WAREHOUSE=str(tmp_path / "housekey.duckdb"))
     run = subprocess.run(
-        [sys.executable, "-c", "from pipelines.cli import app; app()", "run"],
+        [sys.executable, "-c", "from commands.housekey import app; app()", "run"],
         cwd=REPO,
         env=env,
         capture_output=True,

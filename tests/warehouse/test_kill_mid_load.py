@@ -12,7 +12,7 @@ import pytest
 from connectors.spec import load_registry
 from warehouse.accounting import row_accounts
 
-RUN = [sys.executable, "-c", "from pipelines.cli import app; app()", "run"]
+RUN = [sys.executable, "-c", "from commands.housekey import app; app()", "run"]
 RUN_TIMEOUT = 300  # a run that waits for a dead run's slot would hang: fail instead
 
 

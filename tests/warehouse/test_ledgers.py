@@ -108,7 +108,7 @@ def test_a_template_no_ledger_declares_is_refused(con, tmp_path):
 
 
 def test_housekey_export_ledger_writes_the_file(full_warehouse, tmp_path, monkeypatch):
-    from pipelines.cli import app
+    from commands.housekey import app
 
     monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(full_warehouse))
     out = tmp_path / "ledger.xlsx"

@@ -30,7 +30,8 @@ SOURCES = (
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     """The sample's business and shop-naming file sources landed, staged and address-matched, then businesses resolved."""
-    from pipelines.definitions import resolution_assets, source_assets, warehouse_resources
+    from pipelines.address import address_assets
+    from pipelines.definitions import source_assets, warehouse_resources
 
     path = tmp_path_factory.mktemp("businesses") / "housekey.duckdb"
     registry = {name: spec for name, spec in load_registry().items() if name in SOURCES}
@@ -38,7 +39,7 @@ def warehouse(tmp_path_factory) -> Path:
         env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
         env.setenv("HOUSEKEY_WAREHOUSE", str(path))
         assert materialize(
-            [*source_assets(registry), *resolution_assets(registry)],
+            [*source_assets(registry), *address_assets(registry)],
             resources=warehouse_resources(),
             instance=DagsterInstance.ephemeral(),
         ).success

@@ -1,17 +1,14 @@
-"""The ``housekey`` command: run the pipeline, query the warehouse, open the Dagster UI.
+"""``housekey run``: the pipeline for every subdistrict, with its progress and a summary of what landed.
 
-Dagster and DuckDB are imported inside the commands, so ``housekey --help`` answers at once.
+Dagster and DuckDB are imported inside the command, so ``housekey --help`` answers at once.
 Runs are recorded in the Dagster instance at ``$DAGSTER_HOME`` (default ``var/dagster``), so
 ``housekey ui`` shows the runs ``housekey run`` made.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import signal
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,12 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from connectors.onboarding.cli import register as register_onboarding
-from pipelines.export_cli import register as register_export
-from quality.cli import register as register_quality
-from quality.cli import run_report as quality_lines
-from resolution.address.cli import register as register_address
-from resolution.identity.cli import register as register_identity
+from commands.quality import run_report as quality_lines
 
 if TYPE_CHECKING:
     from warehouse.intake import SourceLanding
@@ -41,11 +33,6 @@ QUIET_RUN = {
     "execution": {"config": {"retries": {"disabled": {}}}},
 }
 
-app = typer.Typer(
-    help="以房管人: merge departmental exports into the house-keyed warehouse.",
-    no_args_is_help=True,
-    add_completion=False,
-)
 console = Console()
 errors = Console(stderr=True)
 
@@ -60,7 +47,11 @@ def dagster_home() -> Path:
     return home
 
 
-@app.command()
+def register(app: typer.Typer) -> None:
+    """Add ``run`` to the ``housekey`` command line."""
+    app.command()(run)
+
+
 def run(
     source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
     subdistrict: list[str] = typer.Option(
@@ -83,6 +74,7 @@ def run(
 
         from connectors.spec import load_registry
         from pipelines.recovery import reclaim_dead_runs
+        from warehouse.database import WarehouseOutOfDate, check_version
         from warehouse.subdistricts import SubdistrictsError, load_subdistricts
 
     registry = load_registry()
@@ -107,6 +99,12 @@ def run(
             Text(f"run {run_id} was killed before it finished: marked failed, its slot freed", style="yellow")
         )
     codes = [code for code in configured if not subdistrict or code in subdistrict]
+    try:  # an older warehouse is upgraded on purpose, by `housekey migrate`, never half by a run
+        for code in codes:
+            check_version(configured[code].warehouse)
+    except WarehouseOutOfDate as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
     results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1) for code in codes]
     raise typer.Exit(0 if all(results) else 1)
 
@@ -115,8 +113,11 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded."""
     from dagster import materialize
 
-    from pipelines.definitions import pipeline_assets, source_checks, subdistrict_partitions, warehouse_resources
+    from pipelines.definitions import pipeline_assets
+    from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
+    from pipelines.resources import warehouse_resources
+    from pipelines.sources import source_checks
     from warehouse.accounting import row_accounts
     from warehouse.database import connect
     from warehouse.runs import record_run, summarise_run
@@ -179,46 +180,6 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
     console.print(Text('Open it with `housekey query "SELECT * FROM meta.deliveries"`, or any DuckDB client.'))
     return result.success and summary.status != "failure"  # a database not read fails the run
-
-
-@app.command()
-def query(
-    sql: str = typer.Argument(..., help='SQL to run, e.g. "SELECT * FROM meta.deliveries".'),
-    limit: int = typer.Option(50, help="Show at most this many rows."),
-) -> None:
-    """Run SQL on the warehouse (read-only) and print the result as a table."""
-    import duckdb
-
-    from warehouse.database import connect
-
-    try:
-        con = connect(read_only=True)
-        cursor = con.execute(sql)
-        rows = cursor.fetchmany(limit + 1) if cursor.description else []
-    except (FileNotFoundError, duckdb.Error) as error:
-        errors.print(Text(str(error), style="red"))
-        raise typer.Exit(1) from error
-    if not cursor.description:
-        console.print("done")
-        return
-    table = Table(show_lines=False)
-    for name, *_ in cursor.description:
-        table.add_column(Text(name))
-    for row in rows[:limit]:
-        table.add_row(*(Text("NULL", style="dim") if value is None else Text(str(value)) for value in row))
-    console.print(table)
-    if len(rows) > limit:
-        console.print(f"first {limit} rows shown; raise --limit to see more")
-
-
-@app.command()
-def ui(port: int = typer.Option(3000, help="Port of the web UI.")) -> None:
-    """Open the Dagster UI on http://127.0.0.1:PORT (stop it with Ctrl-C)."""
-    dagster_home()
-    # dagster dev ignores SIGINT (and so SIGTERM) when started from a script that did
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    command = ["dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
-    os.execv(sys.executable, [sys.executable, "-m", *command])
 
 
 def _progress_line(landing: SourceLanding) -> Text:
@@ -316,23 +277,3 @@ def _matching_line(con) -> Text | None:
     return Text(
         f"Addresses matched to the house register: {shown}; {review:,} addresses wait in quality.address_review."
     )
-
-
-def _add_sample_commands(cli: typer.Typer) -> None:
-    """``housekey generate`` and ``housekey samples …``, from the sample generator when it is present."""
-    try:
-        if importlib.util.find_spec("data_samples.generator.cli") is None:
-            return
-        from data_samples.generator.cli import register
-    except ImportError as error:
-        errors.print(Text(f"sample commands unavailable: {error}", style="yellow"))
-        return
-    register(cli)
-
-
-_add_sample_commands(app)
-register_onboarding(app)
-register_address(app)
-register_quality(app)
-register_export(app)
-register_identity(app)

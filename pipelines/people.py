@@ -1,4 +1,4 @@
-"""Dagster asset ``core/people``: every person record linked to a stable person_id, after address resolution."""
+"""Identity resolution's asset for people: ``core/people``, every person record linked to a stable person_id."""
 
 from collections.abc import Mapping
 
@@ -6,22 +6,22 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
+from pipelines.address import ADDRESS_MATCHES, has_houses
+from pipelines.resources import WAREHOUSE_POOL
+from pipelines.sources import staged
 
-WAREHOUSE_POOL = "warehouse"
-REGISTER_SOURCE = "address_register"
-PERSON_KINDS = ("person", "link", "event")  # the record kinds whose rows can name a person
+PEOPLE = AssetKey(["core", "people"])
 
 
 def people_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
-    """``core/people`` after ``core/address_matches`` and the staging assets of person-naming sources;
-    empty when the registry has no address register (no address matches to read)."""
-    if REGISTER_SOURCE not in registry:
+    """``core/people`` after the address matches and every staging asset (any staged table with a person's name
+    column names people, and its quarantine says which ID numbers staging blanked); empty without houses."""
+    if not has_houses(registry):
         return []
-    staged = [AssetKey(["staging", name]) for name, spec in registry.items() if spec.record_kind in PERSON_KINDS]
 
     @asset(
-        key=["core", "people"],
-        deps=[AssetKey(["core", "address_matches"]), *staged],
+        key=PEOPLE,
+        deps=[ADDRESS_MATCHES, *staged(registry)],
         group_name="core",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},

@@ -1,7 +1,7 @@
-"""The tag catalogue's asset (``tags/catalogue``) and the house profile mart (``marts/house_profiles``).
+"""The tag catalogue's asset, ``tags/catalogue``: every tag of schemas/tags/ evaluated, with history.
 
 Tags read staging, the address matches and identity resolution (people, businesses, event attribution);
-they are evaluated on every run with history, for the run day (``schemas.clock.run_day``): rules with windows ("in the
+they are evaluated on every run for the run day (``schemas.clock.run_day``): rules with windows ("in the
 last 90 days") count back from it.
 """
 
@@ -11,21 +11,24 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.definitions import REGISTER_SOURCE, WAREHOUSE_POOL
+from pipelines.address import ADDRESS_MATCHES, has_houses
+from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS
+from pipelines.people import PEOPLE
+from pipelines.resources import WAREHOUSE_POOL
+from pipelines.sources import staged
 from schemas.clock import run_day, wall_clock
+
+TAGS = AssetKey(["tags", "catalogue"])
 
 
 def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
-    """``tags/catalogue`` then ``marts/house_profiles``; empty without the address register (no houses)."""
-    if REGISTER_SOURCE not in registry:
+    """``tags/catalogue``; empty without houses. Tag inputs key people and businesses by identity's ids."""
+    if not has_houses(registry):
         return []
 
-    # tag inputs key people and businesses by identity resolution's ids
-    identity = [AssetKey(["core", name]) for name in ("people", "businesses", "event_attributions")]
-
     @asset(
-        key=["tags", "catalogue"],
-        deps=[AssetKey(["core", "address_matches"]), *identity, *(AssetKey(["staging", name]) for name in registry)],
+        key=TAGS,
+        deps=[ADDRESS_MATCHES, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS, *staged(registry)],
         group_name="tags",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
@@ -55,19 +58,4 @@ def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
             }
         )
 
-    @asset(
-        key=["marts", "house_profiles"],
-        deps=[catalogue.key],
-        group_name="marts",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="一房一档: one row per house with its register facts, tags now and over "
-        "time, records per source, and the people, businesses and events linked.",
-    )
-    def house_profiles(warehouse: DuckDBResource) -> MaterializeResult:
-        from warehouse.marts.house_profile import build_house_profiles
-
-        with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"houses": build_house_profiles(con)})
-
-    return [catalogue, house_profiles]
+    return [catalogue]

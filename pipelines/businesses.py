@@ -1,32 +1,31 @@
-"""Dagster assets for businesses, event attribution and links: ``core/businesses``,
-``core/event_attributions`` and ``core/links``, after address resolution (and people, when resolved)."""
+"""Identity resolution's assets for businesses and events: ``core/businesses``, ``core/event_attributions`` and
+``core/links`` (people, businesses and events at houses over time, and businesses' history)."""
 
 from collections.abc import Mapping
-from importlib.util import find_spec
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
+from pipelines.address import ADDRESS_MATCHES, HOUSES, has_houses
+from pipelines.people import PEOPLE
+from pipelines.resources import WAREHOUSE_POOL
+from pipelines.sources import staged
 
-WAREHOUSE_POOL = "warehouse"
-REGISTER_SOURCE = "address_register"
-
-
-def _people() -> list[AssetKey]:
-    """``core/people`` when this build resolves people (its assets module is present)."""
-    return [AssetKey(["core", "people"])] if find_spec("resolution.identity.people_assets") else []
+BUSINESSES = AssetKey(["core", "businesses"])
+EVENT_ATTRIBUTIONS = AssetKey(["core", "event_attributions"])
+LINKS = AssetKey(["core", "links"])
 
 
 def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
-    """The three assets; empty when the registry has no address register (no houses to link to)."""
-    if REGISTER_SOURCE not in registry:
+    """The three assets; empty without houses to link to. Each reads the staged tables that carry its columns."""
+    if not has_houses(registry):
         return []
-    event_specs = [spec for spec in registry.values() if spec.record_kind == "event"]
+    event_sources = {name: spec for name, spec in registry.items() if spec.record_kind == "event"}
 
     @asset(
-        key=["core", "businesses"],
-        deps=[AssetKey(["core", "address_matches"])],
+        key=BUSINESSES,
+        deps=[ADDRESS_MATCHES, *staged(registry)],
         group_name="core",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
@@ -46,8 +45,8 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
         return MaterializeResult(metadata=counts)
 
     @asset(
-        key=["core", "event_attributions"],
-        deps=[AssetKey(["core", "businesses"])],
+        key=EVENT_ATTRIBUTIONS,
+        deps=[BUSINESSES, HOUSES, ADDRESS_MATCHES, *staged(event_sources)],
         group_name="core",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
@@ -58,13 +57,13 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
         from resolution.identity.attribution import attribute_events
 
         with warehouse.get_connection() as con:
-            rules = attribute_events(con, event_specs)
+            rules = attribute_events(con, list(event_sources.values()))
         context.log.info(f"business attribution by rule: {rules}")
         return MaterializeResult(metadata={f"events_{rule}": n for rule, n in rules.items()})
 
     @asset(
-        key=["core", "links"],
-        deps=[AssetKey(["core", "event_attributions"]), *_people()],
+        key=LINKS,
+        deps=[EVENT_ATTRIBUTIONS, PEOPLE, BUSINESSES, ADDRESS_MATCHES, *staged(registry)],
         group_name="core",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},

@@ -1,7 +1,8 @@
-"""The analyst marts as Dagster assets (``marts/<name>``), after the tags and identity resolution.
+"""The analyst marts as Dagster assets (``marts/<name>``), and the data dictionary set on them (``meta/dictionary``).
 
-``marts/events`` grades every event; hotspots, the complaint Pareto and the area statistics read it.
-The Pareto chart is written next to the warehouse file (``complaint_pareto.html``).
+Each mart declares every asset whose tables it reads. ``marts/events`` grades every event; hotspots, the
+complaint Pareto and the area statistics read it. The Pareto chart is written next to the warehouse file
+(``complaint_pareto.html``).
 """
 
 from collections.abc import Mapping
@@ -11,37 +12,51 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
+from pipelines.address import ADDRESS_MATCHES, HOUSES, has_houses
+from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS, LINKS
+from pipelines.people import PEOPLE
+from pipelines.resources import WAREHOUSE_POOL
+from pipelines.sources import staged
+from pipelines.tags import TAGS
+from schemas.clock import run_day
 
-# identity resolution's tables, read when present (the marts fall back to the tags' records without them)
-UPSTREAM = [AssetKey(["tags", "catalogue"]), AssetKey(["core", "businesses"]), AssetKey(["core", "event_attributions"])]
 PARETO_CHART = "complaint_pareto.html"
+EVENTS = AssetKey(["marts", "events"])
+
+
+def _mart(name: str, description: str, deps: list[AssetKey]):
+    return asset(
+        key=["marts", name],
+        deps=deps,
+        group_name="marts",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=description,
+    )
 
 
 def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
-    """Every mart of warehouse/marts/ but the house profile; empty without the address register (no houses)."""
-    from pipelines.definitions import REGISTER_SOURCE, WAREHOUSE_POOL  # it imports this module: late, to avoid a cycle
-    from schemas.clock import run_day
-
-    if REGISTER_SOURCE not in registry:
+    """Every mart of warehouse/marts/, then the dictionary; empty without the address register (no houses)."""
+    if not has_houses(registry):
         return []
 
-    def _mart(name: str, description: str, deps: list[AssetKey]):
-        return asset(
-            key=["marts", name],
-            deps=deps,
-            group_name="marts",
-            pool=WAREHOUSE_POOL,
-            kinds={"duckdb"},
-            description=description,
-        )
+    @_mart(
+        "house_profiles",
+        "一房一档: one row per house with its register facts, tags now and over "
+        "time, records per source, and the people, businesses and events linked.",
+        [TAGS, HOUSES, ADDRESS_MATCHES, PEOPLE, LINKS],
+    )
+    def house_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.marts.house_profile import build_house_profiles
 
-    events_key = AssetKey(["marts", "events"])
+        with warehouse.get_connection() as con:
+            return MaterializeResult(metadata={"houses": build_house_profiles(con)})
 
     @_mart(
         "events",
         "Every event graded minor or serious (schemas/event_severity.yaml), with its house, business, "
         "committee and grid.",
-        UPSTREAM,
+        [TAGS, EVENT_ATTRIBUTIONS, HOUSES],
     )
     def events(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.events import build_events
@@ -53,7 +68,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         "hotspots",
         "Hotspot attribution: minor and serious events per attributed business or house over time "
         "windows, with Heinrich's early warning.",
-        [events_key],
+        [EVENTS, BUSINESSES, HOUSES],
     )
     def hotspots(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.hotspots import build_hotspots
@@ -64,7 +79,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     @_mart(
         "complaint_pareto",
         "Pareto of complaint causes for the subdistrict, each committee and each grid, and its chart.",
-        [events_key],
+        [EVENTS],
     )
     def complaint_pareto(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.pareto import build_complaint_pareto, write_pareto_chart
@@ -77,7 +92,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     @_mart(
         "area_stats",
         "Per-committee and per-grid statistics: houses, residents, groups, businesses, events.",
-        [events_key, hotspots.key],
+        [EVENTS, hotspots.key, TAGS, BUSINESSES, HOUSES],
     )
     def area_stats(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.committees import build_area_stats
@@ -85,7 +100,11 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         with warehouse.get_connection() as con:
             return MaterializeResult(metadata=build_area_stats(con))
 
-    @_mart("community_lists", "The problem, need and service lists (schemas/community_lists.yaml).", UPSTREAM[:1])
+    @_mart(
+        "community_lists",
+        "The problem, need and service lists (schemas/community_lists.yaml).",
+        [TAGS, HOUSES],
+    )
     def community_lists(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.lists import build_lists
 
@@ -96,7 +115,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         "source_freshness",
         "Freshness and coverage per source: last delivery against the spec's freshness_days, "
         "rows staged and quarantined, records matched to a house.",
-        [AssetKey(["core", "address_matches"])],
+        [ADDRESS_MATCHES, *staged(registry)],
     )
     def source_freshness(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.freshness import build_source_freshness
@@ -108,7 +127,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         "person_profiles",
         "一人一档: one row per person with their home, registration, houses owned and rented, "
         "tags, sources and events.",
-        [UPSTREAM[0], AssetKey(["core", "people"]), AssetKey(["core", "links"])],
+        [TAGS, PEOPLE, LINKS, HOUSES],
     )
     def person_profiles(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.person_profile import build_person_profiles
@@ -120,7 +139,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         "business_profiles",
         "一企一档: one row per business with its names, premises, licences, tags and the "
         "complaints, findings and cases attributed to it.",
-        [events_key, *UPSTREAM[:2]],
+        [EVENTS, TAGS, BUSINESSES, HOUSES],
     )
     def business_profiles(warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.marts.business_profile import build_business_profiles
@@ -129,6 +148,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
             return MaterializeResult(metadata={"businesses": build_business_profiles(con, run_day())})
 
     marts = [
+        house_profiles,
         events,
         hotspots,
         complaint_pareto,
@@ -139,10 +159,12 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         business_profiles,
     ]
     described = [
-        AssetKey(["marts", "house_profiles"]),
-        *UPSTREAM[1:],
-        AssetKey(["core", "people"]),
-        AssetKey(["core", "links"]),
+        HOUSES,
+        ADDRESS_MATCHES,
+        PEOPLE,
+        BUSINESSES,
+        EVENT_ATTRIBUTIONS,
+        LINKS,
         *(key for mart in marts for key in mart.keys),
     ]
 

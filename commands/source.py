@@ -90,8 +90,8 @@ def check(
     files: list[Path] = typer.Argument(None, help="Files to check (default: pending landing files)."),
 ) -> None:
     """Dry run: what would load, what would be quarantined and why, and drift. Writes nothing."""
-    from connectors.onboarding.check import check_source
     from connectors.spec import SOURCES_DIR, SpecError, load_spec
+    from pipelines.dry_run import check_source
 
     path = SOURCES_DIR / f"{name}.yaml"
     if not path.exists():

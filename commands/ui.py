@@ -1,0 +1,23 @@
+"""``housekey ui``: the Dagster UI, on the same instance as ``housekey run`` (so it shows its runs)."""
+
+import os
+import signal
+import sys
+
+import typer
+
+from commands.run import dagster_home
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ui`` to the ``housekey`` command line."""
+    app.command()(ui)
+
+
+def ui(port: int = typer.Option(3000, help="Port of the web UI.")) -> None:
+    """Open the Dagster UI on http://127.0.0.1:PORT (stop it with Ctrl-C)."""
+    dagster_home()
+    # dagster dev ignores SIGINT (and so SIGTERM) when started from a script that did
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    command = ["dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    os.execv(sys.executable, [sys.executable, "-m", *command])

@@ -1,0 +1,49 @@
+"""Publishing's asset, ``publish/analyst_copy``: the protected copy analysts read, swapped in after everything else."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
+from dagster_duckdb import DuckDBResource
+
+from connectors.spec import SourceSpec
+from pipelines.resources import WAREHOUSE_POOL
+
+
+def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, SourceSpec]) -> AssetsDefinition:
+    """``publish/analyst_copy`` after every ``upstream`` asset, since it copies all their tables. A held
+    delivery holds its own source only (none of its rows staged): the copy still refreshes, and
+    ``meta.held_sources`` in it names every source held and why."""
+
+    @asset(
+        key=["publish", "analyst_copy"],
+        deps=[key for a in upstream for key in a.keys],
+        group_name="publish",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description="The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.",
+    )
+    def analyst_copy(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        from warehouse.publish import publish
+
+        with warehouse.get_connection() as con:
+            held = record_held_sources(con, registry)
+            path = publish(con, Path(warehouse.database))
+        for _source, reason in held:
+            context.log.warning(f"held, not refreshed: {reason}")
+        return MaterializeResult(metadata={"path": str(path), "held_sources": len({source for source, _ in held})})
+
+    return analyst_copy
+
+
+def record_held_sources(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> list[tuple[str, str]]:
+    """Rewrite ``meta.held_sources`` (source, reason): every delivery the quality gate holds that still stops
+    its source (quality/gate.py); returns its rows."""
+    from quality.gate import stopped_deliveries
+
+    held = [(name, reason) for name, spec in registry.items() for reason in stopped_deliveries(con, spec)]
+    con.execute("CREATE OR REPLACE TABLE meta.held_sources (source VARCHAR NOT NULL, reason VARCHAR NOT NULL)")
+    if held:
+        con.executemany("INSERT INTO meta.held_sources VALUES (?, ?)", held)
+    return held

@@ -1,0 +1,63 @@
+"""The warehouse resource every asset writes through, and the pool that caps how many steps write at once.
+
+A partition's steps read its landing zone and write its own DuckDB file, one step at a time
+(docs/decisions/0004). The ``warehouse`` pool caps how many steps write a warehouse at once across
+runs, so how many subdistricts run side by side.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import InitResourceContext
+from dagster_duckdb import DuckDBResource
+
+from warehouse.database import keep_private, warehouse_path
+from warehouse.subdistricts import subdistrict
+
+WAREHOUSE_POOL = "warehouse"
+
+
+class SubdistrictWarehouse(DuckDBResource):
+    """The warehouse a step writes: in a run of a subdistrict partition that subdistrict's file and landing
+    zone (looked up in ``load_subdistricts()`` from the run's ``dagster/partition`` tag), else ``database``."""
+
+    landing: str = ""
+    """The landing root; empty for ``$HOUSEKEY_LANDING``."""
+    subdistrict: str = ""
+    sources: list[str] | None = None
+    """The sources delivered in this subdistrict; None for all."""
+
+    def delivers(self, source: str) -> bool:
+        return self.sources is None or source in self.sources
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # DuckDBResource leaves the connection open when the step fails, and a later connect() in this
+        # process (the run's summary) is then refused for a different configuration
+        keep_private(Path(self.database))  # owner-only files (WAL too) whichever step opens the warehouse first
+        with super().get_connection() as connection:
+            try:
+                yield connection
+            finally:
+                connection.close()
+
+    def create_resource(self, context: InitResourceContext) -> "SubdistrictWarehouse":
+        code = context.run.tags.get("dagster/partition") if context.run else None
+        if not code:
+            return self
+        chosen = subdistrict(code)
+        return SubdistrictWarehouse(
+            database=str(chosen.warehouse),
+            landing=str(chosen.landing),
+            subdistrict=code,
+            sources=None if chosen.sources is None else sorted(chosen.sources),
+            connection_config=self.connection_config,
+        )
+
+
+def warehouse_resources() -> dict[str, DuckDBResource]:
+    """The resources the assets need: the warehouse of the run's subdistrict partition, or for an unpartitioned
+    run the file ``$HOUSEKEY_WAREHOUSE`` (read now)."""
+    return {"warehouse": SubdistrictWarehouse(database=str(warehouse_path()))}

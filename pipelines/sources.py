@@ -1,0 +1,193 @@
+"""Every source's assets, built from its spec: ``raw/<source>`` lands its deliveries, ``staging/<source>`` types
+them; two checks on each staging asset: rows add up, and the quality gate holds no delivery.
+
+Onboarding a source (a new YAML file in connectors/sources/) adds its assets without Python.
+"""
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
+from dagster_duckdb import DuckDBResource
+
+from connectors.spec import SourceSpec
+from pipelines.resources import WAREHOUSE_POOL, SubdistrictWarehouse
+from pipelines.retries import land_with_retries, retry_delays
+from warehouse.database import create_bookkeeping
+from warehouse.intake import SourceLanding, land_source
+from warehouse.pull import not_read
+from warehouse.staging import stage
+
+OnLanded = Callable[[SourceLanding], None]
+"""Called in the asset's process after a source has landed (the CLI's progress display)."""
+
+
+def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefinition:
+    """The asset ``raw/<source>``: lands every pending delivery of the source into ``raw.<source>``."""
+
+    @asset(
+        key=["raw", spec.name],
+        group_name="raw",
+        description=f"{spec.title}（{spec.owner}）: every delivery as delivered, every value text.",
+        metadata={"format": spec.format, "owner": spec.owner, "level": spec.level, "table": f"raw.{spec.name}"},
+        kinds={"duckdb", spec.format},
+        pool=WAREHOUSE_POOL,
+    )
+    def _land(context: AssetExecutionContext, warehouse: SubdistrictWarehouse) -> MaterializeResult:
+        Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
+
+        def land_once() -> SourceLanding:
+            with warehouse.get_connection() as con:  # closed while a retry waits
+                create_bookkeeping(con)
+                if warehouse.delivers(spec.name):
+                    return land_source(con, spec, Path(warehouse.landing) if warehouse.landing else None)
+                return SourceLanding(spec.name, note=f"not a source of subdistrict {warehouse.subdistrict}")
+
+        delays = retry_delays(context.run.run_config) if spec.is_database else ()
+        landing = land_with_retries(land_once, delays, log=context.log.warning)
+        for result in landing.deliveries:
+            context.log.info(
+                f"{result.file_name}: {result.status}, {result.rows_loaded} rows landed, "
+                f"{result.rows_quarantined} quarantined"
+            )
+        if landing.note:
+            failed = (not_read(landing) or ("",))[0] == "failed"
+            (context.log.error if failed else context.log.info)(landing.note)
+        if on_landed is not None:
+            on_landed(landing)
+        return MaterializeResult(metadata=landing_metadata(landing))
+
+    return _land
+
+
+def landing_metadata(landing: SourceLanding) -> dict[str, int | str]:
+    """The figures a raw asset's materialisation reports."""
+    metadata: dict[str, int | str] = {
+        "deliveries": landing.count("loaded"),
+        "rows_delivered": landing.rows_delivered,
+        "rows_landed": landing.rows_loaded,
+        "rows_quarantined": landing.rows_quarantined,
+        "duplicates_skipped": landing.count("duplicate"),
+        "failed_deliveries": landing.count("failed"),
+    }
+    if landing.note:
+        metadata["note"] = landing.note
+    if unread := not_read(landing):  # the run summary reads these (warehouse/runs.py)
+        metadata["outcome"], metadata["reason"] = unread
+    return metadata
+
+
+def staging_asset(spec: SourceSpec) -> AssetsDefinition:
+    """The asset ``staging/<source>``: canonical, typed columns; unreadable values to quarantine."""
+
+    @asset(
+        key=["staging", spec.name],
+        deps=[AssetKey(["raw", spec.name])],
+        group_name="staging",
+        description=f"{spec.title}: mapped to the {spec.record_kind} record kind, typed and normalised.",
+        metadata={"record_kind": spec.record_kind, "table": f"staging.{spec.name}"},
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+    )
+    def _stage(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        with warehouse.get_connection() as con:
+            create_bookkeeping(con)
+            result = stage(con, spec)
+        context.log.info(f"{result.rows_staged} rows staged, {result.rows_quarantined} quarantined")
+        return MaterializeResult(
+            metadata={
+                "rows_raw": result.rows_raw,
+                "rows_staged": result.rows_staged,
+                "rows_quarantined": result.rows_quarantined,
+            }
+        )
+
+    return _stage
+
+
+def staged(registry: Mapping[str, SourceSpec]) -> list[AssetKey]:
+    """The staging assets of the registry's sources: what a stage reading ``staging.*`` depends on."""
+    return [AssetKey(["staging", name]) for name in registry]
+
+
+def raw_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
+    """One raw asset per source of the registry, in the registry's order."""
+    return [raw_asset(spec, on_landed) for spec in registry.values()]
+
+
+def source_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
+    """Every asset of every source: raw, then staging."""
+    return [*raw_assets(registry, on_landed), *(staging_asset(spec) for spec in registry.values())]
+
+
+def row_accounting_check(spec: SourceSpec) -> AssetChecksDefinition:
+    """A blocking check on ``staging/<source>``: rows delivered = rows staged + rows quarantined."""
+
+    @asset_check(
+        asset=AssetKey(["staging", spec.name]),
+        name="rows_add_up",
+        blocking=True,
+        description="Every delivered row is either staged or quarantined with a reason: none lost.",
+    )
+    def rows_add_up(warehouse: DuckDBResource) -> AssetCheckResult:
+        from warehouse.accounting import row_accounts
+
+        with warehouse.get_connection() as con:
+            (account,) = row_accounts(con, [spec.name])
+        # right after staging nothing may be pending
+        return AssetCheckResult(
+            passed=account.balanced and not account.pending,
+            metadata={
+                "delivered": account.delivered,
+                "staged": account.staged,
+                "quarantined": account.quarantined,
+                "held": account.held,
+                "pending": account.pending,
+            },
+        )
+
+    return rows_add_up
+
+
+def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:
+    """A check on ``staging/<source>``: no delivery of the source is held by its expectation suite
+    (quality/expectations/). Rows that broke a rule are quarantined and do not fail it; a held delivery
+    does. It does not block: a held delivery's rows are not staged, so it holds its own source and the
+    rest of the pipeline (and the analyst copy, which lists it in meta.held_sources) goes on."""
+
+    @asset_check(
+        asset=AssetKey(["staging", spec.name]),
+        name="passes_quality_gate",
+        blocking=False,
+        description="No delivery held by the expectation suite; failing rows per rule in the metadata.",
+    )
+    def passes_quality_gate(warehouse: DuckDBResource) -> AssetCheckResult:
+        from quality.gate import stopped_deliveries
+
+        with warehouse.get_connection() as con:
+            stopped = stopped_deliveries(con, spec)
+            failing = con.execute(
+                "SELECT rule, sum(unexpected_count) FROM meta.validations WHERE source = ? GROUP BY rule ORDER BY rule",
+                [spec.name],
+            ).fetchall()
+        return AssetCheckResult(
+            passed=not stopped,
+            description="; ".join(stopped) or None,
+            metadata={"held_deliveries": len(stopped), **{f"failing_{r}": int(n) for r, n in failing}},
+        )
+
+    return passes_quality_gate
+
+
+def source_checks(registry: Mapping[str, SourceSpec]) -> list[AssetChecksDefinition]:
+    """The checks every source's staging asset must pass: rows add up, and the quality gate."""
+    return [check for spec in registry.values() for check in (row_accounting_check(spec), quality_gate_check(spec))]

@@ -6,6 +6,7 @@ columns map onto a canonical record kind (schemas/record_kinds.yaml). No source 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -94,6 +95,43 @@ class DeliveryEvidence(_Strict):
     """Delivery ids (``source:hash``, in meta.validations) an operator accepts despite a hold (docs/operations.md)."""
 
 
+class SourceRoles(_Strict):
+    """What the marts and identity resolution read a source as; a source plays none, one or a few roles."""
+
+    events: Literal["complaints", "patrols", "repairs", "care_visits", "urban_cases"] | None = None
+    """The class of its events, counted in the marts' column of that name (complaints also in the Pareto)."""
+    no_finding: str | None = None
+    """The category a patrol records when it found nothing (无异常): not counted as a finding."""
+    house_register: bool = False
+    """The standard address register: its houses are core.houses, its codes the house ids (one source only)."""
+    business: Literal["registration", "food_licence", "outdoor_seating_permit"] | None = None
+    """Its records describe the business itself (core.business_history): the market register or a licence."""
+    person_house: Literal["registered", "living", "owner", "tenant"] | None = None
+    """A record ties its person to the house at its address as this link (core.links)."""
+    tie_dates: bool = False
+    """The record's valid_from / valid_to are the dates of that tie (登记日期, a lease), not of something else."""
+    residents: bool = False
+    """The list of who lives where now (实有人口): the latest delivery is tags.residents, people's homes."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourceRoles:
+        if self.no_finding is not None and self.events != "patrols":
+            raise ValueError("no_finding is the category of a patrol (events: patrols)")
+        if self.tie_dates and self.person_house is None:
+            raise ValueError("tie_dates needs person_house")
+        return self
+
+
+# the record kinds a role is about: an event class only for events, a house register only for houses ...
+ROLE_KINDS = {
+    "events": {"event"},
+    "house_register": {"house"},
+    "business": {"business"},
+    "person_house": {"person", "link"},
+    "residents": {"person"},
+}
+
+
 class ColumnMap(_Strict):
     to: str
     """Canonical column of the record kind this source column fills."""
@@ -144,6 +182,8 @@ class SourceSpec(_Strict):
     """Source column (as written, in Chinese) -> canonical column."""
     tags: list[str] = []
     """Codes of the tags this source contributes to."""
+    roles: SourceRoles = SourceRoles()
+    """What the marts and identity resolution read it as (docs/onboarding.md); none by default."""
     csv: CsvOptions | None = None
     excel: ExcelOptions | None = None
     fixed_width: FixedWidthOptions | None = None
@@ -178,6 +218,11 @@ class SourceSpec(_Strict):
             raise ValueError(f"format {self.format} needs sql options (table, url_env)")
         if self.delivery == "cursor" and (self.sql is None or self.sql.cursor is None):
             raise ValueError("delivery cursor needs sql.cursor")
+        for role, kinds in ROLE_KINDS.items():
+            if getattr(self.roles, role) and self.record_kind not in kinds:
+                raise ValueError(
+                    f"roles.{role} is for record kind {' or '.join(sorted(kinds))}, not {self.record_kind}"
+                )
         return self
 
     @property
@@ -212,7 +257,26 @@ def load_spec(path: Path) -> SourceSpec:
     return spec
 
 
+def load_registry(directory: Path | None = None) -> dict[str, SourceSpec]:
+    """Every source spec in the registry folder (default ``SOURCES_DIR``, looked up at each call), by name."""
+    return _load_registry(directory or SOURCES_DIR)
+
+
 @cache
-def load_registry(directory: Path = SOURCES_DIR) -> dict[str, SourceSpec]:
-    """Every source spec in the registry folder, by name."""
-    return {path.stem: load_spec(path) for path in sorted(directory.glob("*.yaml"))}
+def _load_registry(directory: Path) -> dict[str, SourceSpec]:
+    registry = {path.stem: load_spec(path) for path in sorted(directory.glob("*.yaml"))}
+    if len(registers := [name for name, spec in registry.items() if spec.roles.house_register]) > 1:
+        raise SpecError(f"{directory}: only one source can be the house register, not {', '.join(registers)}")
+    return registry
+
+
+def sources_with(registry: Mapping[str, SourceSpec] | None = None, **roles) -> list[str]:
+    """Names of the sources whose roles have these values, e.g. ``sources_with(events="complaints")``
+    (default registry: ``load_registry()``)."""
+    registry = load_registry() if registry is None else registry
+    return [name for name, spec in registry.items() if all(getattr(spec.roles, r) == v for r, v in roles.items())]
+
+
+def register_source(registry: Mapping[str, SourceSpec] | None = None) -> str | None:
+    """The source with the house register role (the standard address register), or None without one."""
+    return next(iter(sources_with(registry, house_register=True)), None)

@@ -148,13 +148,14 @@ def resolve_identity(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 def _build_warehouse(samples: Path, warehouse: Path) -> None:
     from dagster import DagsterInstance, materialize
 
-    from pipelines.definitions import resolution_assets, source_assets, warehouse_resources
+    from pipelines.address import address_assets
+    from pipelines.definitions import source_assets, warehouse_resources
 
     os.environ["HOUSEKEY_LANDING"] = str(samples / "landing")
     os.environ["HOUSEKEY_WAREHOUSE"] = str(warehouse)
     registry = load_registry()
     assert materialize(
-        [*source_assets(registry), *resolution_assets(registry)],
+        [*source_assets(registry), *address_assets(registry)],
         resources=warehouse_resources(),
         instance=DagsterInstance.ephemeral(),
     ).success

@@ -135,7 +135,7 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
 
 
 def _add_outcome(part: SourceRun, metadata, failures: list[Failure]) -> None:
-    """A raw step's ``outcome`` (pipelines/definitions.py landing_metadata): its database not read."""
+    """A raw step's ``outcome`` (pipelines/sources.py landing_metadata): its database not read."""
     outcome, reason = metadata.get("outcome"), metadata.get("reason")
     if outcome is None:
         return

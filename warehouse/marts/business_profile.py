@@ -13,26 +13,30 @@ from datetime import date
 
 import duckdb
 
-REGISTRATION_SOURCE = "market_entities"
-LICENCE_SOURCES = {"food": "food_licences", "outdoor_seating": "outdoor_seating"}
+from connectors.spec import sources_with
+from warehouse.marts.roles import PATROL_FINDING, event_sources
 
-PROFILE_SQL = """
+PROFILE_SQL = f"""
 CREATE OR REPLACE TABLE marts.business_profiles AS
 WITH
 registration AS (
     SELECT business_id, arg_max(entity_type, row_number) AS entity_type, arg_max(legal_person, row_number) AS legal_person,
            arg_max(status, row_number) AS status, arg_max(phone, row_number) AS phone
-    FROM tags.business_records WHERE source = '{registration}' AND is_current AND business_id IS NOT NULL
+    FROM tags.business_records
+    WHERE list_contains($registration::VARCHAR[], source) AND is_current AND business_id IS NOT NULL
     GROUP BY business_id
 ),
 -- the current delivery's licence that runs longest (its start and end); whether it is valid on the day is below
 licences AS (
     SELECT business_id,
-           arg_max(valid_from, coalesce(valid_to, DATE '9999-12-31')) FILTER (source = '{food}') AS food_licence_from,
-           max(valid_to) FILTER (source = '{food}') AS food_licence_to,
-           arg_max(valid_from, coalesce(valid_to, DATE '9999-12-31')) FILTER (source = '{outdoor}') AS outdoor_seating_from,
-           max(valid_to) FILTER (source = '{outdoor}') AS outdoor_seating_to
-    FROM tags.business_records WHERE source IN ('{food}', '{outdoor}') AND is_current AND business_id IS NOT NULL
+           arg_max(valid_from, coalesce(valid_to, DATE '9999-12-31')) FILTER (list_contains($food::VARCHAR[], source))
+               AS food_licence_from,
+           max(valid_to) FILTER (list_contains($food::VARCHAR[], source)) AS food_licence_to,
+           arg_max(valid_from, coalesce(valid_to, DATE '9999-12-31')) FILTER (list_contains($outdoor::VARCHAR[], source))
+               AS outdoor_seating_from,
+           max(valid_to) FILTER (list_contains($outdoor::VARCHAR[], source)) AS outdoor_seating_to
+    FROM tags.business_records
+    WHERE list_contains($food::VARCHAR[] || $outdoor::VARCHAR[], source) AND is_current AND business_id IS NOT NULL
     GROUP BY business_id
 ),
 current_tags AS (
@@ -42,14 +46,16 @@ current_tags AS (
 ),
 events AS (
     SELECT business_id,
-           count(*) FILTER (source = 'hotline_12345' AND occurred_at::DATE > $as_of - INTERVAL 90 DAY) AS complaints_90d,
-           count(*) FILTER (source = 'hotline_12345' AND occurred_at::DATE > $as_of - INTERVAL 365 DAY) AS complaints_365d,
-           count(*) FILTER (source = 'grid_patrols' AND category <> '无异常'
-                            AND occurred_at::DATE > $as_of - INTERVAL 90 DAY) AS patrol_findings_90d,
-           count(*) FILTER (source = 'grid_patrols' AND category <> '无异常'
-                            AND occurred_at::DATE > $as_of - INTERVAL 365 DAY) AS patrol_findings_365d,
-           count(*) FILTER (source = 'urban_management_cases' AND occurred_at::DATE > $as_of - INTERVAL 90 DAY) AS urban_cases_90d,
-           count(*) FILTER (source = 'urban_management_cases' AND occurred_at::DATE > $as_of - INTERVAL 365 DAY) AS urban_cases_365d,
+           count(*) FILTER (list_contains($complaints::VARCHAR[], source) AND occurred_at::DATE > $as_of - INTERVAL 90 DAY)
+               AS complaints_90d,
+           count(*) FILTER (list_contains($complaints::VARCHAR[], source) AND occurred_at::DATE > $as_of - INTERVAL 365 DAY)
+               AS complaints_365d,
+           count(*) FILTER ({PATROL_FINDING} AND occurred_at::DATE > $as_of - INTERVAL 90 DAY) AS patrol_findings_90d,
+           count(*) FILTER ({PATROL_FINDING} AND occurred_at::DATE > $as_of - INTERVAL 365 DAY) AS patrol_findings_365d,
+           count(*) FILTER (list_contains($urban_cases::VARCHAR[], source) AND occurred_at::DATE > $as_of - INTERVAL 90 DAY)
+               AS urban_cases_90d,
+           count(*) FILTER (list_contains($urban_cases::VARCHAR[], source) AND occurred_at::DATE > $as_of - INTERVAL 365 DAY)
+               AS urban_cases_365d,
            count(*) FILTER (is_open) AS open_cases, max(occurred_at) AS last_event_at
     FROM marts.events WHERE business_id IS NOT NULL AND occurred_at::DATE <= $as_of GROUP BY business_id
 )
@@ -80,10 +86,10 @@ ORDER BY b.business_id
 def build_business_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """Rebuild marts.business_profiles for the day ``as_of`` (windows, licences in force); returns the businesses."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(
-        PROFILE_SQL.format(
-            registration=REGISTRATION_SOURCE, food=LICENCE_SOURCES["food"], outdoor=LICENCE_SOURCES["outdoor_seating"]
-        ),
-        {"as_of": as_of},
-    )
+    described = {
+        "registration": sources_with(business="registration"),
+        "food": sources_with(business="food_licence"),
+        "outdoor": sources_with(business="outdoor_seating_permit"),
+    }
+    con.execute(PROFILE_SQL, {"as_of": as_of, **described, **event_sources("complaints", "patrols", "urban_cases")})
     return con.execute("SELECT count(*) FROM marts.business_profiles").fetchone()[0]

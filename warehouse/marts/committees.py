@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse.catalogue import table_exists
+from warehouse.marts.roles import PATROL_FINDING, event_sources
 
 # column of the statistics -> (entity, tag code): people of the area holding the tag now, or its houses
 TAG_COUNTS = {
@@ -47,7 +48,8 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     counts = {}
     for table, (area, area_name) in AREAS.items():
-        con.execute(f"""CREATE OR REPLACE TABLE marts.{table} AS
+        con.execute(
+            f"""CREATE OR REPLACE TABLE marts.{table} AS
         WITH
         houses AS (SELECT house_id, {area} AS area FROM core.houses),
         residents AS (SELECT h.area, count(*) AS residents, count(DISTINCT r.house_id) AS occupied_houses
@@ -56,9 +58,9 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         businesses AS (SELECT h.area, count(DISTINCT b.business_id) AS businesses
                        FROM ({businesses}) b JOIN houses h USING (house_id) GROUP BY h.area),
         events AS (SELECT {area} AS area,
-                          count(*) FILTER (source = 'hotline_12345') AS complaints,
-                          count(*) FILTER (source = 'grid_patrols' AND severity IS NOT NULL) AS patrol_findings,
-                          count(*) FILTER (source = 'property_repairs') AS repairs,
+                          count(*) FILTER (list_contains($complaints::VARCHAR[], source)) AS complaints,
+                          count(*) FILTER ({PATROL_FINDING}) AS patrol_findings,
+                          count(*) FILTER (list_contains($repairs::VARCHAR[], source)) AS repairs,
                           count(*) FILTER (severity = 'serious') AS serious_events,
                           count(*) FILTER (is_open) AS open_problems
                    FROM marts.events WHERE {area} IS NOT NULL GROUP BY ALL),
@@ -74,6 +76,8 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         FROM houses h {"JOIN core.houses c USING (house_id)" if area_name else ""}
         LEFT JOIN residents r USING (area) LEFT JOIN tagged t USING (area) LEFT JOIN businesses b USING (area)
         LEFT JOIN events e USING (area) LEFT JOIN warnings w USING (area)
-        WHERE h.area IS NOT NULL GROUP BY h.area ORDER BY h.area""")
+        WHERE h.area IS NOT NULL GROUP BY h.area ORDER BY h.area""",
+            event_sources("complaints", "patrols", "repairs"),
+        )
         counts[table] = con.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0]
     return counts

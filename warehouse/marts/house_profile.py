@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import duckdb
 
+from connectors.spec import sources_with
 from warehouse import catalogue
+from warehouse.marts.roles import PATROL_FINDING, event_sources
 
 PEOPLE_FROM_LINKS = """
     SELECT l.house_id, l.person_id, p.name
@@ -43,7 +45,7 @@ source_counts AS (
     SELECT house_id, map_from_entries(list({{'k': source, 'v': records}} ORDER BY source)) AS records_by_source,
            sum(records)::BIGINT AS records
     FROM (SELECT house_id, source, count(*) AS records FROM core.address_matches
-          WHERE house_id IS NOT NULL AND source <> 'address_register' GROUP BY ALL)
+          WHERE house_id IS NOT NULL AND NOT list_contains($register::VARCHAR[], source) GROUP BY ALL)
     GROUP BY house_id
 ),
 -- people linked to the house, and who lives there now
@@ -65,9 +67,9 @@ businesses AS (
 -- events at the house itself (not building-wide checks)
 events AS (
     SELECT house_id, count(*) AS events,
-           count(*) FILTER (source = 'hotline_12345') AS complaints,
-           count(*) FILTER (source = 'property_repairs') AS repairs,
-           count(*) FILTER (source = 'grid_patrols' AND category <> '无异常') AS patrol_findings,
+           count(*) FILTER (list_contains($complaints::VARCHAR[], source)) AS complaints,
+           count(*) FILTER (list_contains($repairs::VARCHAR[], source)) AS repairs,
+           count(*) FILTER ({patrol_finding}) AS patrol_findings,
            max(occurred_at) AS last_event_at
     FROM tags.event_records WHERE house_id IS NOT NULL AND NOT is_building_wide GROUP BY house_id
 )
@@ -104,5 +106,8 @@ def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
 def build_house_profiles(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild marts.house_profiles (after the tags are evaluated); returns the number of houses."""
     people = PEOPLE_FROM_LINKS if _has_links(con) else PEOPLE_FROM_RECORDS
-    con.execute(PROFILE_SQL.format(people=people))
+    con.execute(
+        PROFILE_SQL.format(people=people, patrol_finding=PATROL_FINDING),
+        {"register": sources_with(house_register=True), **event_sources("complaints", "repairs", "patrols")},
+    )
     return con.execute("SELECT count(*) FROM marts.house_profiles").fetchone()[0]

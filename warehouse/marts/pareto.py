@@ -12,15 +12,17 @@ from pathlib import Path
 
 import duckdb
 
-COMPLAINT_SOURCE = "hotline_12345"  # citizens' complaints; patrols and checks are the city looking
+from warehouse.marts.roles import event_sources
+
 VITAL_SHARE = 0.8
 
 PARETO_SQL = f"""
 CREATE OR REPLACE TABLE marts.complaint_pareto AS
 WITH
+-- citizens' complaints (every complaint channel of the registry); patrols and checks are the city looking
 complaints AS (
     SELECT category, committee_code, committee_name, grid_code FROM marts.events
-    WHERE source = '{COMPLAINT_SOURCE}' AND category IS NOT NULL
+    WHERE list_contains($complaints::VARCHAR[], source) AND category IS NOT NULL
 ),
 -- the same complaints counted in each scope they fall in
 scoped AS (
@@ -48,7 +50,7 @@ FROM ranked ORDER BY scope, scope_code, category_rank
 
 def build_complaint_pareto(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build marts.complaint_pareto from marts.events; returns its row count."""
-    con.execute(PARETO_SQL)
+    con.execute(PARETO_SQL, event_sources("complaints"))
     return con.execute("SELECT count(*) FROM marts.complaint_pareto").fetchone()[0]
 
 
@@ -98,7 +100,7 @@ def write_pareto_chart(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         '<!doctype html>\n<html lang="zh"><meta charset="utf-8"><title>投诉原因帕累托图</title>\n'
-        "<h1>12345投诉原因帕累托图</h1>\n<p>深色为关键少数：按件数从多到少累计达到80%的原因。</p>\n"
+        "<h1>投诉原因帕累托图</h1>\n<p>深色为关键少数：按件数从多到少累计达到80%的原因。</p>\n"
         + "\n".join(charts)
         + "\n</html>\n",
         encoding="utf-8",

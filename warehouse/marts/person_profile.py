@@ -13,6 +13,8 @@ from datetime import date
 
 import duckdb
 
+from warehouse.marts.roles import event_sources
+
 PROFILE_SQL = """
 CREATE OR REPLACE TABLE marts.person_profiles AS
 WITH
@@ -45,9 +47,9 @@ seen AS (
 ),
 -- events naming the person, once each however many houses a building-wide row covers
 events AS (
-    SELECT person_id, count(*) AS events, count(*) FILTER (source = 'hotline_12345') AS complaints,
-           count(*) FILTER (source = 'elderly_care_visits') AS care_visits,
-           count(*) FILTER (source = 'property_repairs') AS repairs, max(occurred_at) AS last_event_at
+    SELECT person_id, count(*) AS events, count(*) FILTER (list_contains($complaints::VARCHAR[], source)) AS complaints,
+           count(*) FILTER (list_contains($care_visits::VARCHAR[], source)) AS care_visits,
+           count(*) FILTER (list_contains($repairs::VARCHAR[], source)) AS repairs, max(occurred_at) AS last_event_at
     FROM (SELECT DISTINCT person_id, source, delivery_id, sheet, row_number, occurred_at FROM tags.event_records
           WHERE person_id IS NOT NULL)
     GROUP BY person_id
@@ -80,5 +82,5 @@ ORDER BY p.person_id
 def build_person_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """Rebuild marts.person_profiles for the day ``as_of`` (ages, links in force); returns the number of people."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(PROFILE_SQL, {"as_of": as_of})
+    con.execute(PROFILE_SQL, {"as_of": as_of, **event_sources("complaints", "care_visits", "repairs")})
     return con.execute("SELECT count(*) FROM marts.person_profiles").fetchone()[0]

@@ -25,6 +25,7 @@ from datetime import date
 
 import duckdb
 
+from connectors.spec import sources_with
 from schemas import record_kind_columns, sql_type
 from warehouse import catalogue
 from warehouse.business_time import mark_current
@@ -134,17 +135,19 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
         FROM _event e {person("e")}
         LEFT JOIN core.event_attributions a ON {_provenance("e", "a")}""")
     con.execute("CREATE OR REPLACE TABLE tags.house_records AS SELECT * FROM _house")
-    build_residents(con)
+    build_residents(con, registry)
 
 
-RESIDENTS_SOURCE = "actual_residents"
-
-
-def build_residents(con: duckdb.DuckDBPyConnection) -> None:
-    """tags.residents: who lives where now, from the current 实有人口 snapshot, one row per person."""
-    con.execute(f"""CREATE OR REPLACE TABLE tags.residents AS
+def build_residents(con: duckdb.DuckDBPyConnection, registry: Mapping | None = None) -> None:
+    """tags.residents: who lives where now, from the current snapshot of the residents list (实有人口, the
+    source with the ``residents`` role), one row per person."""
+    con.execute(
+        """CREATE OR REPLACE TABLE tags.residents AS
         SELECT person_id, mode(house_id) AS house_id, any_value(birth_date) AS birth_date, mode(sex) AS sex,
                mode(status) AS residence_reason, any_value(name) AS name, mode(id_number) AS id_number
         FROM tags.person_records
-        WHERE source = '{RESIDENTS_SOURCE}' AND is_current AND person_id IS NOT NULL AND house_id IS NOT NULL
-        GROUP BY person_id""")
+        WHERE list_contains($residents::VARCHAR[], source) AND is_current AND person_id IS NOT NULL
+          AND house_id IS NOT NULL
+        GROUP BY person_id""",
+        {"residents": sources_with(registry, residents=True)},
+    )

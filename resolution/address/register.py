@@ -1,7 +1,8 @@
 """The house register: canonical houses with stable ``house_id``s, indexed for matching.
 
-Houses come from the standard address register (``staging.address_register``); its 地址编码 is the
-house_id, stable across deliveries because the planning bureau never reuses a code.
+Houses come from the standard address register (the source whose spec has ``roles: {house_register: true}``,
+staged as ``staging.<its name>``); its 地址编码 is the house_id, stable across deliveries because the planning
+bureau never reuses a code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from connectors.spec import SpecError, register_source
+from warehouse.database import quote_name
+
 CORE_HOUSES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE OR REPLACE TABLE core.houses AS
@@ -18,7 +22,7 @@ SELECT DISTINCT ON (house_ref)
     house_ref AS house_id, address AS canonical_address, district, town, committee_code, committee_name,
     grid_code, road, lane_no, door_no, compound, building_no, unit_no, floor_no, room_no,
     coalesce(house_kind, 'home') AS house_kind, area_m2, _delivery_id AS source_delivery_id
-FROM staging.address_register
+FROM staging.{register}
 WHERE house_ref IS NOT NULL
 ORDER BY house_ref, _delivery_id DESC;
 """
@@ -26,7 +30,10 @@ ORDER BY house_ref, _delivery_id DESC;
 
 def build_core_houses(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild ``core.houses`` from the staged register; returns the number of houses."""
-    con.execute(CORE_HOUSES_SQL)
+    register = register_source()
+    if register is None:
+        raise SpecError("no source spec is the house register (roles: {house_register: true})")
+    con.execute(CORE_HOUSES_SQL.format(register=quote_name(register)))
     return con.execute("SELECT count(*) FROM core.houses").fetchone()[0]
 
 

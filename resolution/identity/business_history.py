@@ -15,19 +15,20 @@ from datetime import date
 
 import duckdb
 
+from connectors.spec import load_registry
 from resolution.identity.links import DELIVERY_SEQUENCE, OBSERVED_ON
 from schemas.clock import run_day
 from warehouse import catalogue
+from warehouse.database import quote_literal, quote_name
 
-# Sources whose records describe the business itself (events about it are in core.links).
-BUSINESS_HISTORY_SOURCES = ("market_entities", "food_licences", "outdoor_seating")
 ATTRIBUTES = ("legal_name", "shop_name", "entity_type", "category", "status", "house_id")
 
 
 def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
-    """One row per business, source and delivery observed on or before ``as_of`` with what that delivery said."""
+    """One row per business, source and delivery observed on or before ``as_of`` with what that delivery said,
+    of the sources whose records describe the business itself (``roles.business``; events about it are in core.links)."""
     parts = []
-    for source in BUSINESS_HISTORY_SOURCES:
+    for source in [name for name, spec in load_registry().items() if spec.roles.business]:
         columns = set(catalogue.columns(con, "staging", source))
         if not columns:
             continue
@@ -37,10 +38,10 @@ def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
                    d.loaded_at, r.valid_from AS record_from, r.legal_name, r.shop_name, {staged("entity_type")} AS entity_type,
                    {staged("category")} AS category, r.status, r.house_id
             FROM core.business_records r
-            JOIN staging."{source}" s ON s._delivery_id = r._delivery_id AND s._row_number = r._row_number
+            JOIN staging.{quote_name(source)} s ON s._delivery_id = r._delivery_id AND s._row_number = r._row_number
              AND s._sheet IS NOT DISTINCT FROM r._sheet
             JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
-            WHERE r._source = '{source}' AND r.business_id IS NOT NULL AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
+            WHERE r._source = {quote_literal(source)} AND r.business_id IS NOT NULL AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
     if not parts:
         return None
     said = ", ".join(f"mode({a} ORDER BY {a}) AS {a}" for a in ATTRIBUTES)  # ties: the same value every run

@@ -19,20 +19,10 @@ from datetime import date
 
 import duckdb
 
+from connectors.spec import load_registry
 from schemas.clock import run_day
 from warehouse import catalogue
-
-# What a record of each source says about the person and the house at its address, and whether the
-# record's valid_from / valid_to are the dates of that tie (登记日期, a lease) or of something else (a
-# family doctor's contract). Each source delivers full snapshots.
-PERSON_HOUSE_KINDS = {
-    "household_registration": ("registered", True),
-    "actual_residents": ("living", True),
-    "contact_book": ("living", False),
-    "family_doctor": ("living", False),
-    "property_ownership": ("owner", True),
-    "rental_registration": ("tenant", True),
-}
+from warehouse.database import quote_literal, quote_name
 
 # The day a delivery describes, its business date (warehouse/business_time.py), over meta.deliveries ``d``.
 OBSERVED_ON = "d.observed_on"
@@ -72,19 +62,24 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     has one). A tie the latest delivery no longer shows has ended: the day before the person's next
     tie of that kind in that source began (a move-in date), else the day before the first delivery
     that no longer showed it. Across sources a tie is open if any source still says so. Deliveries
-    observed after ``as_of`` are not yet history: a later run takes them."""
+    observed after ``as_of`` are not yet history: a later run takes them.
+
+    What a record says about its person and the house at its address is its source's ``person_house`` role,
+    and ``tie_dates`` whether its valid_from / valid_to are the dates of that tie (登记日期, a lease) or of
+    something else (a family doctor's contract); each such source delivers full snapshots."""
     if not catalogue.table_exists(con, "core", "person_records"):
         return ""
     parts = []
-    for source, (kind, dated) in PERSON_HOUSE_KINDS.items():
-        if not catalogue.table_exists(con, "staging", source):
+    for source, spec in load_registry().items():
+        kind, dated = spec.roles.person_house, spec.roles.tie_dates
+        if kind is None or not catalogue.table_exists(con, "staging", source):
             continue
         columns = set(catalogue.columns(con, "staging", source))
         date = lambda c, dated=dated, columns=columns: f"s.{c}" if dated and c in columns else "NULL::DATE"
         parts.append(f"""
-            SELECT '{kind}' AS link_kind, p.person_id, m.house_id, s._source AS source, s._delivery_id AS delivery_id,
+            SELECT {quote_literal(kind)} AS link_kind, p.person_id, m.house_id, s._source AS source, s._delivery_id AS delivery_id,
                    {OBSERVED_ON} AS observed_on, d.loaded_at, {date("valid_from")} AS record_from, {date("valid_to")} AS record_to
-            FROM staging."{source}" s
+            FROM staging.{quote_name(source)} s
             JOIN meta.deliveries d ON d.delivery_id = s._delivery_id
             JOIN core.person_records p ON p._source = s._source AND p._delivery_id = s._delivery_id
              AND p._row_number = s._row_number AND p._sheet IS NOT DISTINCT FROM s._sheet

@@ -23,11 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.spec import load_registry
+from connectors.spec import load_registry, sources_with
 from data_samples.generator.generate import SAMPLES
 from warehouse import catalogue
-
-WORK_ORDERS = "hotline_12345"
 
 
 def load_truth(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
@@ -93,10 +91,10 @@ def business_figures(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-def attribution_figures(con: duckdb.DuckDBPyConnection, source: str | None = None) -> dict:
-    """House and business attribution accuracy of core.event_attributions (a predicted business
-    counts as right when most of its records belong to the true business)."""
-    where = f"WHERE r._source = '{source}'" if source else ""
+def attribution_figures(con: duckdb.DuckDBPyConnection, sources: list[str] | None = None) -> dict:
+    """House and business attribution accuracy of core.event_attributions, of the events of ``sources`` (default
+    all; a predicted business counts as right when most of its records belong to the true business)."""
+    where = "WHERE list_contains($sources::VARCHAR[], r._source)" if sources is not None else ""
     return dict(
         zip(
             (
@@ -107,7 +105,8 @@ def attribution_figures(con: duckdb.DuckDBPyConnection, source: str | None = Non
                 "business_accuracy",
                 "business_false_rate",
             ),
-            con.execute(f"""
+            con.execute(
+                f"""
         WITH truth_of AS (
             SELECT b.business_id, mode(t.business_id) AS true_business FROM {_join("core.business_records", "b")}
             GROUP BY 1)
@@ -120,7 +119,9 @@ def attribution_figures(con: duckdb.DuckDBPyConnection, source: str | None = Non
                      / greatest(count(*) FILTER (WHERE t.business_id IS NOT NULL), 1), 4),
                round(count(*) FILTER (WHERE t.business_id IS NULL AND r.business_id IS NOT NULL)
                      / greatest(count(*) FILTER (WHERE t.business_id IS NULL), 1), 4)
-        FROM {_join("core.event_attributions")} LEFT JOIN truth_of o ON o.business_id = r.business_id {where}""").fetchone(),
+        FROM {_join("core.event_attributions")} LEFT JOIN truth_of o ON o.business_id = r.business_id {where}""",
+                {"sources": sources} if sources is not None else None,
+            ).fetchone(),
             strict=False,
         )
     )
@@ -171,7 +172,7 @@ def measure(samples: Path, warehouse: Path | None = None) -> dict:
         load_truth(con, samples)
         report = {
             "businesses": business_figures(con),
-            "work_orders": attribution_figures(con, WORK_ORDERS),
+            "work_orders": attribution_figures(con, sources_with(events="complaints")),
             "all_events": attribution_figures(con),
             "seconds": seconds,
         }

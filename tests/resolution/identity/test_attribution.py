@@ -61,7 +61,7 @@ def test_the_address_a_caller_opens_with():
 def test_work_orders_reach_the_true_house_and_business(warehouse):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         load_truth(con, SAMPLE_ROOT)
-        orders = attribution_figures(con, "hotline_12345")
+        orders = attribution_figures(con, ["hotline_12345"])
         events = attribution_figures(con)
     assert orders["house_accuracy"] >= 0.97
     assert orders["business_accuracy"] >= 0.95 and orders["business_events"] > 50

@@ -27,7 +27,9 @@ The convention for a step, for everyone who changes a table that outlives a run:
   a delivery or the id registries recorded. Tables a run rebuilds from scratch (``CREATE OR REPLACE``:
   most of ``staging``, ``core``, ``marts``) need no step; the ones that outlive a run do: ``raw.*``,
   ``meta.*``, ``quality.quarantine``, ``core.person_ids``, ``core.*_id_history``, ``core.*_decisions``,
-  ``tags.evaluations``, ``tags.*_tags``.
+  ``tags.evaluations``, ``tags.*_tags``, and the rebuilt tables the next run reads before rebuilding
+  them: ``core.person_records``, ``core.person_counterparts`` and ``core.business_records`` (a record keeps
+  the id it had through them) and ``quality.person_review``.
 - A step is frozen: it holds its own SQL and imports nothing that may change later (not the current
   ``CREATE`` statements, not a stage's helpers), only ``warehouse.database.quote_name``/``quote_literal``.
   The one exception is ``0001_baseline``, which makes the bookkeeping tables an old warehouse lacks

@@ -22,7 +22,7 @@ from rich.text import Text
 from commands.quality import run_report as quality_lines
 
 if TYPE_CHECKING:
-    from warehouse.intake import SourceLanding
+    from warehouse.raw import SourceLanding
     from warehouse.runs import RunSummary
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from warehouse.intake import SourceLanding
 from warehouse.pull import not_read
+from warehouse.raw import SourceLanding
 
 RETRY_DELAYS_S = (15, 30, 60)
 """Seconds to wait before each further attempt at a database that was not reached."""

@@ -23,8 +23,9 @@ from connectors.spec import SourceSpec
 from pipelines.resources import WAREHOUSE_POOL, SubdistrictWarehouse
 from pipelines.retries import land_with_retries, retry_delays
 from warehouse.database import create_bookkeeping
-from warehouse.intake import SourceLanding, land_source
+from warehouse.intake import land_source
 from warehouse.pull import not_read
+from warehouse.raw import SourceLanding
 from warehouse.staging import stage
 
 OnLanded = Callable[[SourceLanding], None]

@@ -5,7 +5,6 @@ only the rows not loaded before (warehouse/resent.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,34 +14,8 @@ from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.business_time import fill_observed_on
 from warehouse.database import transaction
-from warehouse.raw import LandingResult, Status, record_failure, stopped_by_drift, write_delivery
+from warehouse.raw import SourceLanding, record_failure, stopped_by_drift, write_delivery
 from warehouse.resent import record_resent, split_resent
-
-
-@dataclass(frozen=True)
-class SourceLanding:
-    """What one run landed for one source."""
-
-    source: str
-    deliveries: tuple[LandingResult, ...] = ()
-    note: str | None = None
-    """Why nothing was landed, when nothing was (no new files, database unreachable, no changes)."""
-
-    @property
-    def rows_delivered(self) -> int:
-        return sum(result.rows_delivered for result in self.deliveries)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(result.rows_loaded for result in self.deliveries)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(result.rows_quarantined for result in self.deliveries)
-
-    def count(self, status: Status) -> int:
-        """How many deliveries ended with this status."""
-        return sum(result.status == status for result in self.deliveries)
 
 
 def land_source(

@@ -17,8 +17,7 @@ import duckdb
 from connectors.readers import Delivered, ReadError
 from connectors.spec import SourceSpec
 from warehouse.database import transaction
-from warehouse.intake import SourceLanding
-from warehouse.raw import record_failure, write_delivery
+from warehouse.raw import SourceLanding, record_failure, write_delivery
 
 FAILED, SKIPPED = "failed: ", "skipped: "
 """How a SourceLanding's note starts when the source was not read."""

@@ -48,6 +48,32 @@ class LandingResult:
         return self.rows_loaded + self.rows_quarantined
 
 
+@dataclass(frozen=True)
+class SourceLanding:
+    """What one run landed for one source."""
+
+    source: str
+    deliveries: tuple[LandingResult, ...] = ()
+    note: str | None = None
+    """Why nothing was landed, when nothing was (no new files, database unreachable, no changes)."""
+
+    @property
+    def rows_delivered(self) -> int:
+        return sum(result.rows_delivered for result in self.deliveries)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(result.rows_loaded for result in self.deliveries)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(result.rows_quarantined for result in self.deliveries)
+
+    def count(self, status: Status) -> int:
+        """How many deliveries ended with this status."""
+        return sum(result.status == status for result in self.deliveries)
+
+
 def record_id_sql(delivery_id: str = "_delivery_id", sheet: str = "_sheet", row_number: str = "_row_number") -> str:
     """SQL for a row's key from its provenance columns: ``<delivery_id>#<row>``, or ``<delivery_id>#<sheet>!<row>``
     for a workbook's sheet. Readable, the same whenever the same row of the same delivery is keyed (a delivery

@@ -26,7 +26,7 @@ from pipelines.schedules import prune_runs
 from pipelines.sensors import SETTLE_SECONDS, run_summary_job, run_summary_sensors, source_sensors
 from pipelines.sources import raw_asset
 from warehouse.database import connect
-from warehouse.intake import SourceLanding
+from warehouse.raw import SourceLanding
 from warehouse.runs import record_run, summarise_run
 
 FILE_SPEC = """

@@ -200,6 +200,20 @@ def create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
         raise out_of_date(path, version)
 
 
+def check_version(path: Path) -> None:
+    """Refuse (``WarehouseOutOfDate``) the warehouse file at ``path`` if it is at another version than the code's;
+    a file not made yet passes (it will be made at the latest), and so does one a run is writing (it says so)."""
+    if not path.exists():
+        return
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            version = schema_version(con)
+    except duckdb.IOException:
+        return
+    if version is not None and version != latest_version():
+        raise out_of_date(str(path), version)
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The warehouse's version: its last step applied; 0 if it was made before versions; None if it is new."""
     tables = {

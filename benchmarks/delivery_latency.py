@@ -26,9 +26,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 
-SOURCE = "grid_patrols"
+from connectors.spec import sources_with
+
+SOURCE = sources_with(events="patrols")[0]  # the grid patrols, whose exporter the sample generator has
 SENSOR = f"landing_{SOURCE}"
 DELIVERY_WEEK = datetime(2026, 11, 2, 8)  # the Monday after the sample world's AS_OF: every record key is new
 RUN_DAY = "2026-11-09"  # the runs describe the day after that week, so its records are not in the future
@@ -42,7 +45,6 @@ def write_patrol_delivery(folder: Path, records: int, people: int = 3000, seed: 
     from data_samples.generator.delivery import Deliveries
     from data_samples.generator.events import Volumes, build_events
     from data_samples.generator.noise import NoiseRates
-    from data_samples.generator.sources import grid_patrols
     from data_samples.generator.world import World, build_world
 
     nothing = Volumes(
@@ -67,7 +69,7 @@ def write_patrol_delivery(folder: Path, records: int, people: int = 3000, seed: 
         event.occurred = DELIVERY_WEEK + timedelta(minutes=n * 7 * 12 * 60 // records)
     out = folder / "generated"
     deliveries = Deliveries.open(SOURCE, out, seed, NoiseRates(duplicate_row=0))  # exactly `records` lines
-    grid_patrols.export(
+    import_module(f"data_samples.generator.sources.{SOURCE}").export(
         World(seed, world.houses, world.people, world.businesses, events, world.subdistrict), deliveries
     )
     (written,) = deliveries.files

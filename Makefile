@@ -24,6 +24,7 @@ demo: $(STAMP)  ## the main job on the bundled sample subdistrict, as of the sam
 test: $(STAMP)  ## lint, then every test, against the real PostgreSQL and MariaDB servers
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2
 
 bench: $(STAMP)  ## reproducible speed, memory and accuracy measurements

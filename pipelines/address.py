@@ -3,11 +3,11 @@ every staged address resolved to a house. Without the register there are no hous
 
 from collections.abc import Mapping
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.resources import WAREHOUSE_POOL
+from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
 
 REGISTER_SOURCE = "address_register"
@@ -25,13 +25,10 @@ def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]
     if not has_houses(registry):
         return []
 
-    @asset(
-        key=HOUSES,
-        deps=[AssetKey(["staging", REGISTER_SOURCE])],
-        group_name="core",
-        pool=WAREHOUSE_POOL,
-        description="The house register: canonical houses with stable house_id and their hierarchy.",
-        kinds={"duckdb"},
+    @warehouse_asset(
+        HOUSES,
+        [AssetKey(["staging", REGISTER_SOURCE])],
+        "The house register: canonical houses with stable house_id and their hierarchy.",
     )
     def houses(warehouse: DuckDBResource) -> MaterializeResult:
         from resolution.address.register import build_core_houses
@@ -39,13 +36,10 @@ def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]
         with warehouse.get_connection() as con:
             return MaterializeResult(metadata={"houses": build_core_houses(con)})
 
-    @asset(
-        key=ADDRESS_MATCHES,
-        deps=[HOUSES, *staged(registry)],
-        group_name="core",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="Every staged address matched to a house: house_id, match_level, score, margin, reason.",
+    @warehouse_asset(
+        ADDRESS_MATCHES,
+        [HOUSES, *staged(registry)],
+        "Every staged address matched to a house: house_id, match_level, score, margin, reason.",
     )
     def address_matches(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         from resolution.address.register import Register

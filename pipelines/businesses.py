@@ -3,13 +3,13 @@
 
 from collections.abc import Mapping
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
 from pipelines.address import ADDRESS_MATCHES, HOUSES, has_houses
 from pipelines.people import PEOPLE
-from pipelines.resources import WAREHOUSE_POOL
+from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
 
 BUSINESSES = AssetKey(["core", "businesses"])
@@ -23,13 +23,10 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
         return []
     event_sources = {name: spec for name, spec in registry.items() if spec.record_kind == "event"}
 
-    @asset(
-        key=BUSINESSES,
-        deps=[ADDRESS_MATCHES, *staged(registry)],
-        group_name="core",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="Businesses linked across sources (credit code, names, house, phone) with stable business_id; "
+    @warehouse_asset(
+        BUSINESSES,
+        [ADDRESS_MATCHES, *staged(registry)],
+        "Businesses linked across sources (credit code, names, house, phone) with stable business_id; "
         "core.business_records says which record is which business and why; doubtful pairs in "
         "quality.business_review.",
     )
@@ -44,13 +41,10 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
         )
         return MaterializeResult(metadata=counts)
 
-    @asset(
-        key=EVENT_ATTRIBUTIONS,
-        deps=[BUSINESSES, HOUSES, ADDRESS_MATCHES, *staged(event_sources)],
-        group_name="core",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="Every event (12345 work orders, patrols, cases, ...) attributed to its house and, where one "
+    @warehouse_asset(
+        EVENT_ATTRIBUTIONS,
+        [BUSINESSES, HOUSES, ADDRESS_MATCHES, *staged(event_sources)],
+        "Every event (12345 work orders, patrols, cases, ...) attributed to its house and, where one "
         "is meant, its business; core.attributed_sources groups them.",
     )
     def event_attributions(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
@@ -61,13 +55,10 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
         context.log.info(f"business attribution by rule: {rules}")
         return MaterializeResult(metadata={f"events_{rule}": n for rule, n in rules.items()})
 
-    @asset(
-        key=LINKS,
-        deps=[EVENT_ATTRIBUTIONS, PEOPLE, BUSINESSES, ADDRESS_MATCHES, *staged(registry)],
-        group_name="core",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="Links with time: person, business and event <-> house, event <-> business, with validity "
+    @warehouse_asset(
+        LINKS,
+        [EVENT_ATTRIBUTIONS, PEOPLE, BUSINESSES, ADDRESS_MATCHES, *staged(registry)],
+        "Links with time: person, business and event <-> house, event <-> business, with validity "
         "dates, sources and record counts; core.business_history: businesses' attributes over time.",
     )
     def links(warehouse: DuckDBResource) -> MaterializeResult:

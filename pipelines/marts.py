@@ -8,14 +8,14 @@ complaint Pareto and the area statistics read it. The Pareto chart is written ne
 from collections.abc import Mapping
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
 from pipelines.address import ADDRESS_MATCHES, HOUSES, has_houses
 from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS, LINKS
 from pipelines.people import PEOPLE
-from pipelines.resources import WAREHOUSE_POOL
+from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
 from pipelines.tags import TAGS
 from schemas.clock import run_day
@@ -25,14 +25,7 @@ EVENTS = AssetKey(["marts", "events"])
 
 
 def _mart(name: str, description: str, deps: list[AssetKey]):
-    return asset(
-        key=["marts", name],
-        deps=deps,
-        group_name="marts",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description=description,
-    )
+    return warehouse_asset(AssetKey(["marts", name]), deps, description)
 
 
 def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
@@ -168,14 +161,12 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         *(key for mart in marts for key in mart.keys),
     ]
 
-    @asset(
-        key=["meta", "dictionary"],
-        deps=described,
-        group_name="marts",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="The data dictionary as COMMENTs on every core and marts table and column "
+    @warehouse_asset(
+        AssetKey(["meta", "dictionary"]),
+        described,
+        "The data dictionary as COMMENTs on every core and marts table and column "
         "(schemas/warehouse_dictionary.yaml); rebuilt tables lose them, so every run sets them again.",
+        group="marts",
     )
     def dictionary(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.dictionary import apply_comments, undescribed

@@ -2,12 +2,12 @@
 
 from collections.abc import Mapping
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
 from pipelines.address import ADDRESS_MATCHES, has_houses
-from pipelines.resources import WAREHOUSE_POOL
+from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
 
 PEOPLE = AssetKey(["core", "people"])
@@ -19,13 +19,10 @@ def people_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     if not has_houses(registry):
         return []
 
-    @asset(
-        key=PEOPLE,
-        deps=[ADDRESS_MATCHES, *staged(registry)],
-        group_name="core",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="People linked across sources (checked ID numbers, then a Splink model) with stable person_id; "
+    @warehouse_asset(
+        PEOPLE,
+        [ADDRESS_MATCHES, *staged(registry)],
+        "People linked across sources (checked ID numbers, then a Splink model) with stable person_id; "
         "core.person_records says which record is which person and why; doubtful pairs in "
         "quality.person_review; merges and splits in core.person_id_history.",
     )

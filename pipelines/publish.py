@@ -4,11 +4,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.resources import WAREHOUSE_POOL
+from pipelines.resources import warehouse_asset
 
 
 def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, SourceSpec]) -> AssetsDefinition:
@@ -16,13 +16,10 @@ def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, Sourc
     delivery holds its own source only (none of its rows staged): the copy still refreshes, and
     ``meta.held_sources`` in it names every source held and why."""
 
-    @asset(
-        key=["publish", "analyst_copy"],
-        deps=[key for a in upstream for key in a.keys],
-        group_name="publish",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.",
+    @warehouse_asset(
+        AssetKey(["publish", "analyst_copy"]),
+        [key for a in upstream for key in a.keys],
+        "The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.",
     )
     def analyst_copy(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         from warehouse.publish import publish

@@ -5,18 +5,31 @@ A partition's steps read its landing zone and write its own DuckDB file, one ste
 runs, so how many subdistricts run side by side.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import InitResourceContext
+from dagster import AssetKey, InitResourceContext, asset
 from dagster_duckdb import DuckDBResource
 
-from warehouse.database import keep_private, warehouse_path
+from warehouse.database import create_bookkeeping, keep_private, warehouse_path
 from warehouse.subdistricts import subdistrict
 
 WAREHOUSE_POOL = "warehouse"
+
+
+def warehouse_asset(key: AssetKey, deps: Sequence[AssetKey], description: str, group: str | None = None):
+    """The decorator of an asset that a stage builds inside the warehouse: a DuckDB step in the warehouse pool,
+    in the group of its layer (the key's first part) unless ``group`` says otherwise."""
+    return asset(
+        key=key,
+        deps=deps,
+        group_name=group or key.path[0],
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=description,
+    )
 
 
 class SubdistrictWarehouse(DuckDBResource):
@@ -39,6 +52,7 @@ class SubdistrictWarehouse(DuckDBResource):
         keep_private(Path(self.database))  # owner-only files (WAL too) whichever step opens the warehouse first
         with super().get_connection() as connection:
             try:
+                create_bookkeeping(connection)  # a new warehouse made at the latest version, an older one refused
                 yield connection
             finally:
                 connection.close()

@@ -7,14 +7,14 @@ last 90 days") count back from it.
 
 from collections.abc import Mapping
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
 from pipelines.address import ADDRESS_MATCHES, has_houses
 from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS
 from pipelines.people import PEOPLE
-from pipelines.resources import WAREHOUSE_POOL
+from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
 from schemas.clock import run_day, wall_clock
 
@@ -26,13 +26,10 @@ def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     if not has_houses(registry):
         return []
 
-    @asset(
-        key=TAGS,
-        deps=[ADDRESS_MATCHES, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS, *staged(registry)],
-        group_name="tags",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="Every tag of schemas/tags/ evaluated into tags.house_tags, person_tags and business_tags, "
+    @warehouse_asset(
+        TAGS,
+        [ADDRESS_MATCHES, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS, *staged(registry)],
+        "Every tag of schemas/tags/ evaluated into tags.house_tags, person_tags and business_tags, "
         "with history (valid_from, valid_to, the run).",
     )
     def catalogue(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:

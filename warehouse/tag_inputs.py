@@ -53,7 +53,7 @@ def _union(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
         if parts
         else (
             "SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::VARCHAR AS _file_name, "
-            "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row_number WHERE false"
+            "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row_number, NULL::VARCHAR AS _record_id WHERE false"
         )
     )
 
@@ -66,15 +66,14 @@ def _matched(kind_sql: str, building_wide: bool) -> str:
         else "[m.house_id]"
     )
     return f"""
-        SELECT r.* EXCLUDE (_source, _delivery_id, _file_name, _sheet, _row_number),
+        SELECT r.* EXCLUDE (_source, _delivery_id, _file_name, _sheet, _row_number, _record_id), r._record_id AS record_id,
                r._source AS source, r._delivery_id AS delivery_id, r._file_name AS file_name, r._sheet AS sheet,
                r._row_number AS row_number, r._delivery_id IN (SELECT delivery_id FROM current_deliveries) AS is_current,
                unnest(CASE WHEN len({houses}) = 0 THEN [NULL] ELSE {houses} END) AS house_id,
                coalesce(m.match_level, 'none') AS match_level,
                coalesce(m.match_level = 'building', false) AS is_building_wide
         FROM ({kind_sql}) r
-        LEFT JOIN core.address_matches m ON m.source = r._source AND m._delivery_id = r._delivery_id
-             AND m._sheet IS NOT DISTINCT FROM r._sheet AND m._row_number = r._row_number"""
+        LEFT JOIN core.address_matches m ON m.record_id = r._record_id"""
 
 
 def _provenance(alias: str, table: str) -> str:

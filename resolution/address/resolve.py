@@ -1,4 +1,5 @@
-"""Resolve every staged address to a house: ``core.address_matches`` and the review queue.
+"""Resolve every staged address to a house: ``core.address_matches`` (keyed by the staged row's record_id)
+and the review queue.
 
 Each distinct address string is parsed and matched once (sources repeat addresses a lot). A
 reviewer's decision in ``core.address_decisions`` (address -> house_id) wins over the matcher and is
@@ -51,7 +52,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
     con.execute(MATCHES_SQL)
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
-        f"SELECT '{s}' AS source, _delivery_id, _file_name, _sheet, _row_number, {_written_address(con, s)} AS address "
+        f"SELECT '{s}' AS source, _record_id, _delivery_id, _file_name, _sheet, _row_number, "
+        f"{_written_address(con, s)} AS address "
         f'FROM staging."{s}"'
         for s in sources
     )
@@ -75,7 +77,7 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
     con.register("_matched", table)
     con.execute("""
         CREATE OR REPLACE TABLE core.address_matches AS
-        SELECT a.source, a._delivery_id, a._file_name, a._sheet, a._row_number, a.address,
+        SELECT a._record_id AS record_id, a.source, a._delivery_id, a._file_name, a._sheet, a._row_number, a.address,
                coalesce(d.house_id, m.house_id) AS house_id,
                CASE WHEN d.house_id IS NOT NULL THEN 'room' ELSE coalesce(m.match_level, 'none') END AS match_level,
                CASE WHEN d.house_id IS NOT NULL THEN 1.0 ELSE coalesce(m.score, 0) END AS score,

@@ -147,8 +147,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> No
                    {col("closed_at", "TIMESTAMP")} AS closed_at, {col("credit_code")} AS credit_code,
                    {col("description")} AS description, m.house_id AS address_house, m.match_level, br.business_id AS linked
             FROM staging."{spec.name}" s
-            LEFT JOIN core.address_matches m ON m.source = s._source AND m._delivery_id = s._delivery_id
-             AND m._row_number = s._row_number AND m._sheet IS NOT DISTINCT FROM s._sheet
+            LEFT JOIN core.address_matches m ON m.record_id = s._record_id
             LEFT JOIN core.business_records br ON br._source = s._source AND br._delivery_id = s._delivery_id
              AND br._row_number = s._row_number AND br._sheet IS NOT DISTINCT FROM s._sheet""")
     con.execute("CREATE OR REPLACE TEMP TABLE _events AS " + " UNION ALL ".join(parts))

@@ -68,9 +68,7 @@ def _stage_records(con: duckdb.DuckDBPyConnection) -> None:
         parts.append(f"""
             SELECT s._source, s._delivery_id, s._row_number, s._sheet, {cols},
                    CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END AS house_id
-            FROM staging."{source}" s LEFT JOIN core.address_matches m
-              ON m.source = s._source AND m._delivery_id = s._delivery_id AND m._row_number = s._row_number
-             AND m._sheet IS NOT DISTINCT FROM s._sheet
+            FROM staging."{source}" s LEFT JOIN core.address_matches m ON m.record_id = s._record_id
             WHERE {where}""")
     if not parts:  # no source names a business: an empty table of the same shape
         cols = ", ".join(f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items())

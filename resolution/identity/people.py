@@ -70,9 +70,7 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
                        {col("birth_date", "DATE") if own else "NULL::DATE"} AS birth_date,
                        {"CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END" if own else "NULL"}::VARCHAR
                            AS house_id
-                FROM staging."{source}" s LEFT JOIN core.address_matches m
-                  ON m.source = s._source AND m._delivery_id = s._delivery_id AND m._row_number = s._row_number
-                 AND m._sheet IS NOT DISTINCT FROM s._sheet
+                FROM staging."{source}" s LEFT JOIN core.address_matches m ON m.record_id = s._record_id
                 WHERE {where}""")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _person_rows AS "

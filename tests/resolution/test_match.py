@@ -83,7 +83,7 @@ def test_a_reviewers_decision_is_reused(tmp_path):
     )
     con.execute(
         "CREATE TABLE staging.repairs AS SELECT 'd1' AS _delivery_id, 'f.csv' AS _file_name, NULL AS _sheet, "
-        "2 AS _row_number, '复兴中路1200号锦江公寓3号楼502室' AS address"
+        "2 AS _row_number, 'd1#2' AS _record_id, '复兴中路1200号锦江公寓3号楼502室' AS address"
     )
     register = Register(
         [

@@ -6,8 +6,12 @@ import duckdb
 import pytest
 
 from resolution.identity.links import build_links
+from warehouse.raw import record_id_sql
 
-RECORD = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
+RECORD = (
+    "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR, "
+    f"_record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"
+)
 
 
 @pytest.fixture
@@ -33,7 +37,8 @@ def con(tmp_path):
                 ('rental_registration', 'r:1', 2, '2025-01', DATE '2025-01-01', DATE '2025-12-31'),
                 ('rental_registration', 'r:2', 2, '2026-01', DATE '2026-01-01', DATE '2026-12-31');
             CREATE TABLE core.address_matches (source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR,
-                                               house_id VARCHAR, match_level VARCHAR);
+                                               house_id VARCHAR, match_level VARCHAR,
+                                               record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()}));
             INSERT INTO core.address_matches VALUES
                 ('rental_registration', 'r:1', 2, '2025-01', 'H2', 'room'),
                 ('rental_registration', 'r:2', 2, '2026-01', 'H2', 'room');

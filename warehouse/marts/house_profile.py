@@ -2,8 +2,7 @@
 
 Register facts from core.houses; the tags it holds now and every tag it ever held (with valid_from and
 valid_to); how many records each source holds about it; the people, businesses and events linked to
-it. People come from core.links and core.people once identity resolution provides them, else from the
-staged person records matched to the house (tags.person_records).
+it. People come from core.links and core.people, which the asset declares as its dependencies.
 """
 
 from __future__ import annotations
@@ -11,18 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from connectors.spec import sources_with
-from warehouse import catalogue
 from warehouse.marts.roles import PATROL_FINDING, event_sources
-
-PEOPLE_FROM_LINKS = """
-    SELECT l.house_id, l.person_id, p.name
-    FROM core.links l LEFT JOIN core.people p USING (person_id)
-    WHERE l.house_id IS NOT NULL AND l.person_id IS NOT NULL AND l.valid_to IS NULL
-"""
-PEOPLE_FROM_RECORDS = """
-    SELECT house_id, person_id, mode(name ORDER BY name) AS name FROM tags.person_records
-    WHERE is_current AND house_id IS NOT NULL AND person_id IS NOT NULL GROUP BY ALL
-"""
 
 PROFILE_SQL = """
 CREATE SCHEMA IF NOT EXISTS marts;
@@ -52,7 +40,9 @@ source_counts AS (
 people AS (
     SELECT house_id, count(DISTINCT person_id) AS people_linked,
            list(DISTINCT {{'person_id': person_id, 'name': name}} ORDER BY {{'person_id': person_id, 'name': name}}) AS people
-    FROM ({people}) GROUP BY house_id
+    FROM (SELECT l.house_id, l.person_id, p.name FROM core.links l LEFT JOIN core.people p USING (person_id)
+          WHERE l.house_id IS NOT NULL AND l.person_id IS NOT NULL AND l.valid_to IS NULL)
+    GROUP BY house_id
 ),
 residents AS (
     SELECT house_id, count(*) AS residents FROM tags.residents GROUP BY house_id
@@ -95,19 +85,10 @@ ORDER BY h.house_id
 """
 
 
-def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
-    """core.links and core.people with the columns the profile reads (the identity layer's tables)."""
-    return {"house_id", "person_id", "valid_to"} <= set(catalogue.columns(con, "core", "links")) and {
-        "person_id",
-        "name",
-    } <= set(catalogue.columns(con, "core", "people"))
-
-
 def build_house_profiles(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild marts.house_profiles (after the tags are evaluated); returns the number of houses."""
-    people = PEOPLE_FROM_LINKS if _has_links(con) else PEOPLE_FROM_RECORDS
+    """Rebuild marts.house_profiles (after the tags and the links); returns the number of houses."""
     con.execute(
-        PROFILE_SQL.format(people=people, patrol_finding=PATROL_FINDING),
+        PROFILE_SQL.format(patrol_finding=PATROL_FINDING),
         {"register": sources_with(house_register=True), **event_sources("complaints", "repairs", "patrols")},
     )
     return con.execute("SELECT count(*) FROM marts.house_profiles").fetchone()[0]

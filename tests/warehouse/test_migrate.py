@@ -1,0 +1,158 @@
+"""Upgrades keep data: ``housekey migrate`` brings a warehouse release 14eba33 made to this code's structure, and
+the next run on the same sources keeps its person, business and house ids, reviewers' decisions, tag history
+and quarantine.
+
+The old warehouse is ``fixtures/warehouse_14eba33/`` (``EXPORT DATABASE`` of the release's own run on six
+sample sources with a reviewer's decisions, made by ``fixtures/build_old_warehouse.py``; rebuild it when the
+sample world changes).
+"""
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, materialize
+from typer.testing import CliRunner
+
+from commands.housekey import app
+from connectors.spec import load_registry
+from data_samples.generator.generate import SAMPLES
+from pipelines.definitions import pipeline_assets
+from pipelines.resources import warehouse_resources
+from warehouse.database import WarehouseOutOfDate, connect, quote_literal, quote_name, schema_version
+from warehouse.migrations import latest_version, migrations
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).parent / "fixtures" / "warehouse_14eba33"
+LAST_RUN_DAY = "2026-12-01"  # the old warehouse's last run; the run after the upgrade describes the same day
+
+# What must survive, each as rows that compare equal before and after (timestamps of re-made rows left out).
+KEPT = {
+    "people": "SELECT person_id, id_number, name, sex, birth_date FROM core.people",
+    "businesses": "SELECT business_id, credit_code, legal_name, sign_name, house_id FROM core.businesses",
+    "houses": "SELECT house_id, canonical_address FROM core.houses",
+    "person decisions": "SELECT decision, decided_by, decided_at FROM core.person_decisions",
+    "business decisions": "SELECT name, house_id, decision, decided_by, decided_at FROM core.business_decisions",
+    "person ids minted": "SELECT person_id, minted_at FROM core.person_ids",
+    "person tags": "SELECT tag_code, person_id, valid_from, valid_to, opened_by_run, closed_by_run FROM tags.person_tags",
+    "house tags": "SELECT tag_code, house_id, valid_from, valid_to, opened_by_run, closed_by_run FROM tags.house_tags",
+    "business tags": "SELECT tag_code, business_id, valid_from, valid_to, opened_by_run, closed_by_run "
+    "FROM tags.business_tags",
+    "quarantine": "SELECT source, delivery_id, sheet, row_number, column_name, rule, value, reason, is_row_kept "
+    "FROM quality.quarantine",
+    "deliveries landed": "SELECT delivery_id, source, file_name, file_hash, rows_delivered, rows_loaded, "
+    "rows_quarantined, observed_on FROM meta.deliveries WHERE status = 'loaded'",  # the same files again land as duplicates
+}
+ADDED_BY_THE_RUN = {"tag evaluations": "SELECT run_id, as_of, tag_code, entity, members FROM tags.evaluations"}
+
+
+@pytest.fixture
+def old_warehouse(tmp_path, monkeypatch) -> Path:
+    """The 14eba33 warehouse imported into a file of its own, which ``$HOUSEKEY_WAREHOUSE`` names."""
+    path = tmp_path / "housekey.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"IMPORT DATABASE {quote_literal(str(FIXTURE))}")
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(path))
+    monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    return path
+
+
+def housekey(*arguments: str):
+    return CliRunner().invoke(app, list(arguments))
+
+
+def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(old_warehouse, tmp_path, monkeypatch):
+    with duckdb.connect(str(old_warehouse), read_only=True) as con:
+        assert schema_version(con) == 0  # the release had no versions
+        before = {
+            name: sorted(con.execute(sql).fetchall(), key=repr) for name, sql in {**KEPT, **ADDED_BY_THE_RUN}.items()
+        }
+        sources = [name for (name,) in con.execute("SELECT DISTINCT source FROM meta.deliveries").fetchall()]
+    assert all(before[name] for name in KEPT), [name for name in KEPT if not before[name]]  # the fixture holds each
+
+    upgraded = housekey("migrate")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert [line.split()[1:3] for line in upgraded.output.splitlines() if "applied" in line] == [
+        [f"{step.version:04d}", f"{step.name}:"] for step in migrations()
+    ]
+    assert upgraded.output.splitlines()[-1] == f"now at version {latest_version()}"
+
+    (tmp_path / "sources").mkdir()
+    for name in sources:
+        shutil.copy(REPO / "connectors" / "sources" / f"{name}.yaml", tmp_path / "sources")
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
+    monkeypatch.setenv("HOUSEKEY_AS_OF", LAST_RUN_DAY)
+    assets = [
+        a for a in pipeline_assets(load_registry(tmp_path / "sources")) if "publish" not in {k.path[0] for k in a.keys}
+    ]
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(assets, resources=warehouse_resources(), instance=instance, raise_on_error=False)
+    assert result.success, [event.step_key for event in result.all_events if event.is_step_failure]
+
+    with duckdb.connect(str(old_warehouse), read_only=True) as con:
+        after = {
+            name: sorted(con.execute(sql).fetchall(), key=repr) for name, sql in {**KEPT, **ADDED_BY_THE_RUN}.items()
+        }
+    for name in KEPT:
+        assert after[name] == before[name], name
+    for name in ADDED_BY_THE_RUN:
+        assert set(before[name]) < set(after[name]), name
+
+
+def test_a_warehouse_not_migrated_is_refused_with_the_command_to_run(old_warehouse):
+    refused = housekey("run")
+    assert refused.exit_code == 2
+    assert "made before versions" in refused.output and "`housekey migrate`" in refused.output
+    with pytest.raises(WarehouseOutOfDate, match="housekey migrate"):
+        connect(old_warehouse)
+    with duckdb.connect(str(old_warehouse), read_only=True) as con:
+        assert schema_version(con) == 0  # refusing changed nothing
+
+
+def test_migrate_twice_changes_nothing_and_dry_run_changes_nothing(old_warehouse):
+    listed = housekey("migrate", "--dry-run")
+    assert listed.exit_code == 0 and f"{len(migrations())} pending" in listed.output
+    assert _state(old_warehouse)[0] == []  # no version table yet
+    assert housekey("migrate").exit_code == 0
+    first = _state(old_warehouse)
+    again = housekey("migrate")
+    assert again.exit_code == 0 and again.output.splitlines()[-1] == "nothing to do"
+    assert _state(old_warehouse) == first
+    assert "up to date" in housekey("migrate", "--dry-run").output
+
+
+def test_a_migrated_warehouse_has_the_bookkeeping_a_new_one_is_made_with(old_warehouse, tmp_path):
+    assert housekey("migrate").exit_code == 0
+    with connect(tmp_path / "new.duckdb") as new:
+        assert schema_version(new) == latest_version()
+        made = _bookkeeping_columns(new)
+    with connect(old_warehouse) as migrated:  # opens without refusal now
+        assert _bookkeeping_columns(migrated) == made
+
+
+def _state(path: Path) -> tuple[list, list, int]:
+    """The versions applied, every column of every table, and the rows of every table."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        versions = (
+            con.execute("SELECT * FROM meta.schema_migrations ORDER BY version").fetchall()
+            if schema_version(con)
+            else []
+        )
+        columns = con.execute(
+            "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() ORDER BY ALL"
+        ).fetchall()
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+        rows = sum(
+            con.execute(f"SELECT count(*) FROM {quote_name(s)}.{quote_name(t)}").fetchone()[0] for s, t in tables
+        )
+    return versions, columns, rows
+
+
+def _bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The columns of the bookkeeping tables (meta, quality.quarantine), in order."""
+    return con.execute(
+        "SELECT schema_name, table_name, column_index, column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'meta' OR (schema_name = 'quality' AND table_name = 'quarantine') ORDER BY ALL"
+    ).fetchall()

@@ -1,5 +1,5 @@
 """Source roles: what the marts count a source as is declared in its spec, so a second complaint channel
-is onboarded by a YAML file alone and counted wherever complaints are."""
+is onboarded by a YAML file alone, graded and counted wherever complaints are."""
 
 import csv
 import shutil
@@ -102,9 +102,13 @@ def test_a_second_complaint_source_is_counted_by_its_spec_alone(tmp_path, monkey
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         letters = con.execute(
-            "SELECT house_id, committee_code FROM marts.events WHERE source = 'mayor_mailbox' ORDER BY event_id"
+            "SELECT house_id, committee_code, severity FROM marts.events WHERE source = 'mayor_mailbox' ORDER BY event_id"
         ).fetchall()
-        assert [house for house, _ in letters] == [house_a, house_a, house_b]
+        assert [(house, severity) for house, _, severity in letters] == [
+            (house_a, "minor"),
+            (house_a, "minor"),
+            (house_b, "minor"),
+        ]
         committee = letters[0][1]
 
         def hotline(where: str, *values, table: str = "marts.events") -> int:

@@ -13,7 +13,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from connectors.spec import sources_with
 from warehouse.catalogue import table_exists
+from warehouse.database import quote_literal
 
 SEVERITY_FILE = Path(__file__).resolve().parents[2] / "schemas" / "event_severity.yaml"
 
@@ -47,10 +49,12 @@ VERSIONS = """
 
 
 def severity_sql(rules: list[dict]) -> str:
-    """A CASE expression over an event row giving (severity, why) from the declared rules."""
+    """A CASE expression over an event row giving (severity, why) from the declared rules; a rule names a
+    source, or a class of events (``events: complaints``: every source whose spec declares that role)."""
 
     def when(rule: dict) -> str:
-        condition = f"source = '{rule['source']}'" + (
+        sources = sources_with(events=rule["events"]) if "events" in rule else [rule["source"]]
+        condition = f"list_contains([{', '.join(map(quote_literal, sources))}]::VARCHAR[], source)" + (
             f" AND coalesce(({rule['where']}), false)" if rule.get("where") else ""
         )
         return f"WHEN {condition} THEN {{'severity': '{rule['severity']}', 'why': '{rule['why']}'}}"

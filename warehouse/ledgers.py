@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from connectors.spec import sources_with
 from schemas.clock import run_day
+from warehouse.marts.roles import event_sources
 
 LEDGERS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ledger_fields.yaml"
 SEQUENCE = "序号"
@@ -76,7 +78,14 @@ def fill_ledger(
     ).fetchone()[0]
     if committee is None:
         raise ValueError(f"no residents' committee {committee_code} in core.houses")
-    parameters = {"committee": committee_code, "as_of": as_of or run_day()}
+    parameters = {
+        "committee": committee_code,
+        "as_of": as_of or run_day(),
+        # the sources a ledger reads, by the roles their specs declare
+        "registration": sources_with(business="registration"),
+        "tenancies": sources_with(person_house="tenant"),
+        **event_sources("complaints", "urban_cases", "care_visits"),
+    }
     cursor = con.execute(ledger["rows"], {k: v for k, v in parameters.items() if f"${k}" in ledger["rows"]})
     fields = [d[0] for d in cursor.description]
     records = [dict(zip(fields, row, strict=False)) for row in cursor.fetchall()]

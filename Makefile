@@ -19,6 +19,7 @@ DEMO_TOKEN_KEY := housekey-demo-key-not-secret
 
 demo: $(STAMP)  ## the main job on the bundled sample subdistrict, as of the sample world's day, with the demo key
 	$(BIN)/housekey samples seed-databases
+	$(BIN)/housekey migrate
 	HOUSEKEY_AS_OF=2026-11-01 HOUSEKEY_TOKEN_KEY_1=$(DEMO_TOKEN_KEY) $(BIN)/housekey run
 
 test: $(STAMP)  ## lint, then every test, against the real PostgreSQL and MariaDB servers

@@ -7,8 +7,6 @@ this module registers them with GX (and imports GX: import it lazily).
 from __future__ import annotations
 
 import csv
-import re
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import ClassVar
@@ -17,33 +15,18 @@ import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
-from stdnum.cn import ric, uscc
 
 import schemas
-from schemas.clock import run_day
+from schemas.identifiers import id_number_problem, valid_credit_code
 
 DIVISIONS_FILE = Path(schemas.__file__).with_name("divisions.csv")
-_FULL = re.compile(r"[0-9]{17}[0-9X]")
-_SHORT = re.compile(r"[0-9]{15}")
 
 
 def is_resident_id_number(number: str) -> bool:
-    """Check character and birth date right; 15-digit and masked numbers carry no check, so they pass
-    on their shape (staging already refused every other shape). Division codes are not checked: ID
-    numbers from retired divisions (310103 卢湾区) and every province are real."""
-    if "*" in number:
-        return True
-    try:
-        if _SHORT.fullmatch(number):
-            return date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])) <= run_day()
-        # calc_check_digit reads the 17-digit body of a full-length number, check slot included
-        return (
-            bool(_FULL.fullmatch(number))
-            and ric.calc_check_digit(number) == number[17]
-            and (date(1900, 1, 1) <= ric.get_birth_date(number) <= run_day())
-        )
-    except ValueError:  # an impossible birth date (month 13, 30 February)
-        return False
+    """The rules of schemas/identifiers.py: check character and birth date right; 15-digit and masked numbers
+    carry no check. Division codes are not checked: ID numbers from retired divisions (310103 卢湾区) and
+    every province are real."""
+    return id_number_problem(number) is None
 
 
 @cache
@@ -72,7 +55,7 @@ class ColumnValuesCreditCode(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs) -> pd.Series:
-        return column.map(uscc.is_valid).astype(bool)
+        return column.map(lambda code: valid_credit_code(code) is not None).astype(bool)
 
 
 class ExpectColumnValuesToBeCreditCodes(ColumnMapExpectation):

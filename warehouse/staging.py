@@ -18,6 +18,7 @@ import duckdb
 from connectors.spec import SourceSpec
 from quality.gate import HeldDelivery, gate
 from schemas import record_kind_columns
+from schemas.identifiers import identifier_macros
 from warehouse import catalogue
 from warehouse.database import transaction
 from warehouse.transforms import transform_sql
@@ -103,6 +104,7 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
     if not present:
         return StagingResult(spec.name, 0, 0, 0)
     select, checks = staging_select(spec, present)
+    con.execute(identifier_macros())  # the ID number transform reads the rules' macros
     table, raw = f"staging.{_quote(spec.name)}", f"raw.{_quote(spec.name)}"
     failing = (
         " OR ".join(

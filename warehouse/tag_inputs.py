@@ -27,21 +27,11 @@ import duckdb
 
 from connectors.spec import sources_with
 from schemas import record_kind_columns, sql_type
+from schemas.identifiers import identifier_macros
 from warehouse import catalogue
 from warehouse.business_time import mark_current
 
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
-
-# The 18th character of a resident ID number (GB 11643): weights of the first 17 digits, mod 11.
-_MACROS = """
-CREATE OR REPLACE TEMP MACRO id_check(body) AS substr('10X98765432', (list_sum(list_transform(range(17),
-    lambda i: CAST(substr(body, i + 1, 1) AS INTEGER) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11)::BIGINT + 1, 1);
-CREATE OR REPLACE TEMP MACRO id18(n) AS CASE
-    WHEN regexp_full_match(n, '[0-9]{17}[0-9X]') AND id_check(substr(n, 1, 17)) = substr(n, 18, 1) THEN n
-    WHEN regexp_full_match(n, '[0-9]{15}') THEN substr(n, 1, 6) || '19' || substr(n, 7, 9)
-        || id_check(substr(n, 1, 6) || '19' || substr(n, 7, 9))
-    END;
-"""
 
 
 def _union(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
@@ -88,7 +78,7 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
     """(Re)build the tags.*_records tables from staging, core.address_matches and identity resolution;
     ``is_current`` as of ``as_of`` (default the run day)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS tags")
-    con.execute(_MACROS)
+    con.execute(identifier_macros(as_of))  # id18: the row's ID number checked and lifted to 18 characters
     mark_current(con, registry, as_of)
     by_kind = {
         kind: [n for n, s in registry.items() if s.record_kind == kind]

@@ -10,6 +10,8 @@ characters are removed from every value first (the reader's notes count them per
 
 from __future__ import annotations
 
+from schemas import identifiers
+
 _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",
@@ -120,30 +122,28 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
             else number
         )
         return typed, f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN 'not a number: ' || {v} END", "NULL"
-    if transform == "id_number":
-        n = f"upper(replace({v}, ' ', ''))"
+    if transform == "id_number":  # the shape here; the check character and birth date are the gate's
+        problem = f"id_number_problem({v})"
         # the digits are gone, yet the row's name, birth date and address still place the person
-        mangled = f"regexp_matches({n}, '^[0-9.]+E\\+?[0-9]+$')"
+        mangled = f"{problem} = {_literal(identifiers.MANGLED_PROBLEM)}"
         lost = f"CASE WHEN {mangled} THEN 'ID number mangled by Excel (' || {v} || '): the digits are lost' END"
-        reason = (
-            f"CASE WHEN {v} IS NOT NULL AND NOT {mangled} AND NOT regexp_full_match("
-            f"{n}, '[0-9]{{17}}[0-9X]|[0-9]{{15}}|[0-9]{{3,6}}\\*+[0-9]{{2,4}}[0-9X]?') "
-            f"THEN 'not an ID number: ' || {v} END"
-        )
-        return f"CASE WHEN NOT {mangled} THEN {n} END", reason, lost
+        unshaped = ", ".join(map(_literal, (identifiers.NOT_AN_ID_NUMBER, identifiers.MASKED_BEYOND_USE)))
+        reason = f"CASE WHEN {problem} IN ({unshaped}) THEN 'not an ID number: ' || {v} END"
+        return f"CASE WHEN {mangled} IS NOT TRUE THEN id_number_text({v}) END", reason, lost
     if transform == "credit_code":
         n = f"upper(replace({v}, ' ', ''))"
         reason = (
-            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '[0-9A-HJ-NPQRTUWXY]{{2}}[0-9]{{6}}[0-9A-HJ-NPQRTUWXY]{{10}}') "
+            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, {_literal(identifiers.CREDIT_CODE)}) "
             f"THEN 'not a unified social credit code: ' || {v} END"
         )
         return n, reason, "NULL"
     if transform == "phone":
         digits = f"regexp_replace(regexp_replace({v}, '^(\\+86|0086|86-)\\s*', ''), '[\\s()（）-]', '', 'g')"
-        n = f"CASE WHEN regexp_full_match({digits}, '[2-9][0-9]{{7}}') THEN '021' || {digits} ELSE {digits} END"
+        local = _literal(identifiers.SHANGHAI_LOCAL)
+        n = f"CASE WHEN regexp_full_match({digits}, {local}) THEN '021' || {digits} ELSE {digits} END"
+        phone = _literal(f"{identifiers.MOBILE}|{identifiers.MASKED_PHONE}|{identifiers.LANDLINE}")
         reason = (
-            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, '1[3-9][0-9]{{9}}|[0-9]{{3,4}}\\*{{3,4}}[0-9]{{4}}|0[0-9]{{9,11}}') "
-            f"THEN 'not a phone number: ' || {v} END"
+            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, {phone}) THEN 'not a phone number: ' || {v} END"
         )
         return n, reason, "NULL"
     raise ValueError(f"unknown transform {transform!r}")

@@ -2,8 +2,10 @@
 
 A value is either usable in full (a checked ID number, a normalised phone), partial evidence (a masked
 ``310101********1234`` still gives the division and the last digits) or rejected with the reason (an
-ID number Excel turned into ``3.10101E+17``). Checksums are python-stdnum's; phones are parsed by
-``phonenumbers``. Facts derived from an ID number (birth date, sex, division) cross-check the ledger.
+ID number Excel turned into ``3.10101E+17``). What makes an ID number, phone or credit code well formed is
+schemas/identifiers.py's, the rules staging and the quality gate apply too; as evidence an ID number's
+division must also exist. Phones are parsed by ``phonenumbers``. Facts derived from an ID number (birth
+date, sex, division) cross-check the ledger.
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from schemas.clock import run_day
+from schemas.identifiers import (
+    MOBILE,
+    NOT_AN_ID_NUMBER,
+    SHANGHAI_LOCAL,
+    birth_date,
+    check_character,
+    id_number_problem,
+    id_number_text,
+    upgrade_15,
+)
 
 DIVISIONS = Path(__file__).resolve().parents[2] / "schemas" / "divisions.csv"
 MASK = "*"
-_MANGLED = re.compile(r"^[0-9.]+E\+?[0-9]+$|^[0-9]+\.[0-9]*$")  # scientific notation, or a float's ".0"
 _NO_NAME = frozenset({"匿名", "无", "不详", "未知", "保密", "市民", "来电人"})
 _HONORIFIC = re.compile(r"^(.)(先生|女士|小姐|阿姨|师傅|老师|大爷|阿婆)$")
 
@@ -43,7 +53,7 @@ class IdNumber:
     def birth_date(self) -> dt.date | None:
         if not self.pattern or MASK in self.pattern[6:14]:
             return None
-        return _date(self.pattern[6:14])
+        return birth_date(self.pattern[6:14])
 
     @property
     def birth_year(self) -> int | None:
@@ -68,14 +78,6 @@ class IdNumber:
         return all(a == b or MASK in (a, b) for a, b in zip(self.pattern, other.pattern, strict=False))
 
 
-def _date(yyyymmdd: str) -> dt.date | None:
-    try:
-        born = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
-    except ValueError:
-        return None
-    return born if dt.date(1880, 1, 1) <= born <= run_day() else None
-
-
 @cache
 def _shanghai_divisions() -> frozenset[str]:
     with DIVISIONS.open(encoding="utf-8") as f:
@@ -94,55 +96,32 @@ def is_division(code: str) -> bool:
     return "county" in found
 
 
-def check_character(body17: str) -> str:
-    """The 18th character for a 17-digit body (stdnum wants the number with its check slot)."""
-    from stdnum.cn import ric
-
-    return ric.calc_check_digit(body17 + "0")
-
-
-def upgrade_15(number15: str) -> str:
-    """The 18-digit form of a pre-1999 15-digit number: century 19 inserted, check character added."""
-    body = number15[:6] + "19" + number15[6:]
-    return body + check_character(body)
-
-
 def read_id_number(written: str | None) -> IdNumber | None:
     """Read an ID number as a ledger holds it; None for an empty value."""
     if written is None or not str(written).strip():
         return None
     text = str(written).strip()
-    value = re.sub(r"[\s-]", "", text).upper().lstrip("'")
-    if _MANGLED.match(value):
-        return IdNumber(text, problem="mangled by Excel: the last digits are lost")
-    if re.fullmatch(r"[0-9]{15}", value):
-        value = upgrade_15(value)
-    if re.fullmatch(r"[0-9]{17}", value):
-        hint = " (a trailing X lost?)" if check_character(value) == "X" else ""
-        return IdNumber(text, problem=f"17 characters{hint}")
+    value = id_number_text(text)
+    if problem := id_number_problem(value):
+        if problem == NOT_AN_ID_NUMBER and re.fullmatch("[0-9]{17}", value):
+            hint = " (a trailing X lost?)" if check_character(value) == "X" else ""
+            return IdNumber(text, problem=f"17 characters{hint}")
+        return IdNumber(text, problem=problem)
     if MASK in value:
         return _read_masked(text, value)
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
-        return IdNumber(text, problem="not an ID number")
-    if value[-1] != check_character(value[:17]):
-        return IdNumber(text, problem="check character does not fit")
-    if _date(value[6:14]) is None:
-        return IdNumber(text, problem="no real birth date")
-    if not is_division(value[:6]):
-        return IdNumber(text, problem=f"no division {value[:6]}")
-    return IdNumber(text, number=value, pattern=value)
+    number = upgrade_15(value) if len(value) == 15 else value
+    if not is_division(number[:6]):
+        return IdNumber(text, problem=f"no division {number[:6]}")
+    return IdNumber(text, number=number, pattern=number)
 
 
 def _read_masked(text: str, value: str) -> IdNumber:
     """A masked number: visible head and tail placed on 18 positions, the rest unknown."""
-    m = re.fullmatch(r"([0-9]*)\*+([0-9]*X?)", value)
-    if not m or len(m.group(1)) + len(m.group(2)) > 17 or len(m.group(1)) + len(m.group(2)) < 4:
-        return IdNumber(text, problem="masked beyond use")
-    head, tail = m.groups()
+    head, tail = re.fullmatch(r"([0-9]*)\*+([0-9]*X?)", value).groups()
     pattern = head + MASK * (18 - len(head) - len(tail)) + tail
     if len(head) >= 6 and not is_division(head[:6]):
         return IdNumber(text, problem=f"no division {head[:6]}")
-    if len(head) >= 14 and _date(head[6:14]) is None:
+    if len(head) >= 14 and birth_date(head[6:14]) is None:
         return IdNumber(text, problem="no real birth date")
     return IdNumber(text, pattern=pattern)
 
@@ -170,7 +149,7 @@ def read_phone(written: str | None) -> Phone | None:
         return Phone(text, kind="mobile", head=m.group(1), tail=m.group(2))
     import phonenumbers
 
-    if re.fullmatch(r"[2-9][0-9]{7}", compact):  # an 8-digit Shanghai landline written without 021
+    if re.fullmatch(SHANGHAI_LOCAL, compact):
         compact = "021" + compact
     try:
         parsed = phonenumbers.parse(compact, "CN")
@@ -179,22 +158,12 @@ def read_phone(written: str | None) -> Phone | None:
     national = str(parsed.national_number)
     if parsed.country_code != 86 or not phonenumbers.is_possible_number(parsed):
         return Phone(text, problem="not a phone number")
-    if re.fullmatch(r"1[3-9][0-9]{9}", national):
+    if re.fullmatch(MOBILE, national):
         return Phone(text, number=national, kind="mobile", head=national[:3], tail=national[-4:])
     if national.startswith("1"):
         return Phone(text, problem="not a phone number")
     number = "0" + national
     return Phone(text, number=number, kind="landline", head=number[:3], tail=number[-4:])
-
-
-def valid_credit_code(code: str | None) -> str | None:
-    """The unified social credit code in canonical form when its check character fits, else None."""
-    from stdnum.cn import uscc
-
-    if not code:
-        return None
-    compact = uscc.compact(code)
-    return compact if uscc.is_valid(compact) else None
 
 
 def read_name(written: str | None) -> tuple[str | None, str | None, str | None]:

@@ -10,8 +10,8 @@ from resolution.identity.identifiers import (
     read_name,
     read_phone,
     upgrade_15,
-    valid_credit_code,
 )
+from schemas.identifiers import valid_credit_code
 
 
 def test_a_checked_number_gives_birth_date_sex_and_division():

@@ -1,0 +1,132 @@
+"""What makes a resident ID number (GB 11643), a credit code (GB 32100) and a phone well formed: the rules, once.
+
+Staging reads them as SQL (the DuckDB macros of ``identifier_macros``), the quality gate and identity
+resolution as Python; both are made from the constants below, so the three cannot disagree. An ID number
+is written as 18 characters (17 digits and a check character), as the 15 digits of a number issued
+before 1999 (no century, no check), or masked (``310101********1234``). The check character's weights
+are the standard's 2^(17-i) mod 11; the tests hold them to python-stdnum's. A value Excel wrote in
+scientific notation (``3.10101E+17``) or as a float (``...0093.0``) has lost digits: no rule can read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from schemas.clock import run_day
+
+CHECK_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+CHECK_CHARACTERS = "10X98765432"  # the check character for each weighted sum mod 11
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+FULL = "[0-9]{17}[0-9X]"
+OLD = "[0-9]{15}"
+MASKED = "[0-9]*\\*+[0-9]*X?"
+MASKED_VISIBLE = (4, 17)  # a mask leaving fewer characters names nobody
+MANGLED = "[0-9.]+E\\+?[0-9]+|[0-9]+\\.[0-9]*"
+
+MANGLED_PROBLEM = "mangled by Excel: the last digits are lost"
+NOT_AN_ID_NUMBER = "not an ID number"
+MASKED_BEYOND_USE = "masked beyond use"
+WRONG_CHECK = "check character does not fit"
+NO_BIRTH_DATE = "no real birth date"
+
+CREDIT_CODE = "[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"  # the shape; the check is stdnum's
+MOBILE = "1[3-9][0-9]{9}"
+SHANGHAI_LOCAL = "[2-9][0-9]{7}"  # a Shanghai landline written without its area code 021
+LANDLINE = "0[0-9]{9,11}"
+MASKED_PHONE = "[0-9]{3,4}\\*{3,4}[0-9]{4}"
+
+
+def id_number_text(written: str) -> str:
+    """The form the rules read: trimmed, without Excel's leading apostrophe or spaces, a lowercase x raised."""
+    return written.strip().lstrip("'").replace(" ", "").upper()
+
+
+def check_character(body: str) -> str:
+    """The 18th character for the first 17 digits."""
+    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(body, CHECK_WEIGHTS, strict=True)) % 11]
+
+
+def birth_date(yyyymmdd: str, as_of: dt.date | None = None) -> dt.date | None:
+    """The birth date 8 digits give when it is a real day between 1900 and the run day, else None."""
+    try:
+        born = dt.datetime.strptime(yyyymmdd, "%Y%m%d").date()
+    except ValueError:
+        return None
+    return born if len(yyyymmdd) == 8 and EARLIEST_BIRTH <= born <= (as_of or run_day()) else None
+
+
+def upgrade_15(number: str) -> str:
+    """The 18-character form of a 15-digit number: century 19 inserted, check character added."""
+    body = number[:6] + "19" + number[6:]
+    return body + check_character(body)
+
+
+def id_number_problem(written: str, as_of: dt.date | None = None) -> str | None:
+    """Why the written value is no usable ID number, or None when it is one (a masked one included)."""
+    n = id_number_text(written)
+    if re.fullmatch(MANGLED, n):
+        return MANGLED_PROBLEM
+    if re.fullmatch(OLD, n):
+        return None if birth_date("19" + n[6:12], as_of) else NO_BIRTH_DATE
+    if re.fullmatch(MASKED, n):
+        visible = len(n.replace("*", ""))
+        return None if MASKED_VISIBLE[0] <= visible <= MASKED_VISIBLE[1] else MASKED_BEYOND_USE
+    if not re.fullmatch(FULL, n):
+        return NOT_AN_ID_NUMBER
+    if n[17] != check_character(n[:17]):
+        return WRONG_CHECK
+    return None if birth_date(n[6:14], as_of) else NO_BIRTH_DATE
+
+
+def id18(written: str, as_of: dt.date | None = None) -> str | None:
+    """The 18-character number a usable, unmasked ID number stands for (a 15-digit one upgraded), else None."""
+    n = id_number_text(written)
+    if "*" in n or id_number_problem(n, as_of):
+        return None
+    return upgrade_15(n) if len(n) == 15 else n
+
+
+def valid_credit_code(code: str | None) -> str | None:
+    """The unified social credit code in canonical form when its check character fits, else None."""
+    from stdnum.cn import uscc
+
+    if not code:
+        return None
+    compact = uscc.compact(code)
+    return compact if re.fullmatch(CREDIT_CODE, compact) and uscc.is_valid(compact) else None
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def identifier_macros(as_of: dt.date | None = None) -> str:
+    """DuckDB macros applying the rules above to SQL text: ``id_number_text(v)``, ``id_number_problem(v)`` (NULL
+    for a usable number, else the reason ``id_number_problem`` gives) and ``id18(v)``; births end on the run day."""
+    latest = (as_of or run_day()).isoformat()
+    weights = ", ".join(map(str, CHECK_WEIGHTS))
+    low, high = MASKED_VISIBLE
+    return f"""
+CREATE OR REPLACE TEMP MACRO id_number_text(v) AS upper(replace(ltrim(trim(v), ''''), ' ', ''));
+CREATE OR REPLACE TEMP MACRO id_check(body) AS substr({_sql_text(CHECK_CHARACTERS)}, (list_sum(list_transform(
+    range(17), lambda i: CAST(substr(body, i + 1, 1) AS INTEGER) * [{weights}][i + 1])) % 11)::BIGINT + 1, 1);
+CREATE OR REPLACE TEMP MACRO id_birth_ok(yyyymmdd) AS coalesce(
+    try_strptime(yyyymmdd, '%Y%m%d')::DATE BETWEEN DATE '{EARLIEST_BIRTH}' AND DATE '{latest}', false);
+CREATE OR REPLACE TEMP MACRO id_text_problem(n) AS CASE
+    WHEN regexp_full_match(n, {_sql_text(MANGLED)}) THEN {_sql_text(MANGLED_PROBLEM)}
+    WHEN regexp_full_match(n, {_sql_text(OLD)}) THEN
+        CASE WHEN NOT id_birth_ok('19' || substr(n, 7, 6)) THEN {_sql_text(NO_BIRTH_DATE)} END
+    WHEN regexp_full_match(n, {_sql_text(MASKED)}) THEN
+        CASE WHEN length(replace(n, '*', '')) NOT BETWEEN {low} AND {high} THEN {_sql_text(MASKED_BEYOND_USE)} END
+    WHEN NOT regexp_full_match(n, {_sql_text(FULL)}) THEN {_sql_text(NOT_AN_ID_NUMBER)}
+    WHEN id_check(substr(n, 1, 17)) <> substr(n, 18, 1) THEN {_sql_text(WRONG_CHECK)}
+    WHEN NOT id_birth_ok(substr(n, 7, 8)) THEN {_sql_text(NO_BIRTH_DATE)}
+    END;
+CREATE OR REPLACE TEMP MACRO id_number_problem(v) AS id_text_problem(id_number_text(v));
+CREATE OR REPLACE TEMP MACRO id_text_18(n) AS CASE
+    WHEN contains(n, '*') OR id_text_problem(n) IS NOT NULL THEN NULL
+    WHEN length(n) = 15 THEN substr(n, 1, 6) || '19' || substr(n, 7) || id_check(substr(n, 1, 6) || '19' || substr(n, 7))
+    ELSE n END;
+CREATE OR REPLACE TEMP MACRO id18(v) AS id_text_18(id_number_text(v));
+"""

@@ -1,0 +1,80 @@
+"""One rule for ID numbers (schemas/identifiers.py): Python, the DuckDB macros and the gate's GX expectation agree."""
+
+import datetime as dt
+import random
+
+import duckdb
+import pandas as pd
+import pytest
+from stdnum.cn import ric
+
+from quality.suites import Rule, Suite
+from quality.validate import validate
+from schemas.clock import run_day
+from schemas.identifiers import check_character, id18, id_number_problem, identifier_macros
+
+
+def _with_check(body: str) -> str:
+    return body + check_character(body)
+
+
+HARD_CASES = {
+    "11010519491231002X": None,  # the standard's own example: X check character
+    "11010519491231002x": None,  # a lowercase x is the same number
+    " '310101195908037127": None,  # Excel's text marker and stray spaces
+    "110105194912310021": "check character does not fit",
+    "31010119680828343": "not an ID number",  # 17 characters: a trailing X lost
+    _with_check("31010119800230123"): "no real birth date",  # 30 February
+    _with_check("31010118991231123"): "no real birth date",  # before 1900
+    _with_check("31010120261102123"): "no real birth date",  # after the run day
+    "310101500101123": None,  # 15 digits, born 1950-01-01
+    "310101501301123": "no real birth date",  # 15 digits, month 13
+    "3.10101E+17": "mangled by Excel: the last digits are lost",
+    "310101195908037127.0": "mangled by Excel: the last digits are lost",
+    "３１０１０１１９５９０８０３７１２７": "not an ID number",  # full-width digits
+    "310101********123X": None,
+    "3101011950****123X": None,
+    "31*4": "masked beyond use",
+    "310101-195908037127": "not an ID number",
+    "ABC": "not an ID number",
+}
+
+
+@pytest.fixture(scope="module")
+def con():
+    with duckdb.connect() as connection:
+        connection.execute(identifier_macros(run_day()))
+        yield connection
+
+
+def test_python_and_sql_give_the_same_verdict_and_number(con):
+    for written, problem in HARD_CASES.items():
+        assert id_number_problem(written) == problem, written
+        assert con.execute("SELECT id_number_problem(?), id18(?)", [written, written]).fetchone() == (
+            problem,
+            id18(written),
+        ), written
+    assert id18("310101500101123") == "310101195001011236"
+    assert id18("11010519491231002x") == "11010519491231002X"
+
+
+def test_the_gate_accepts_exactly_the_usable_numbers():
+    rule = Rule("id_number_checksum", "column_values_to_be_resident_id_numbers", {"column": "id_number"}, "", "t")
+    numbers = list(HARD_CASES)
+    frame = pd.DataFrame(
+        {"id_number": numbers, "_delivery_id": "d", "_sheet": None, "_row_number": range(len(numbers))}
+    )
+    (outcome,) = validate(frame, Suite("t", "person", 1.0, [rule]), run_day())
+    assert [numbers[i] for i in outcome.failing] == [n for n, problem in HARD_CASES.items() if problem]
+
+
+def test_the_check_character_is_python_stdnums():
+    rng = random.Random(11643)
+    bodies = ["".join(rng.choice("0123456789") for _ in range(17)) for _ in range(2000)]
+    assert all(check_character(b) == ric.calc_check_digit(b + "0") for b in bodies)
+
+
+def test_a_birth_date_ends_on_the_run_day_given():
+    born_today = _with_check("31010120261101123")
+    assert id_number_problem(born_today, dt.date(2026, 11, 1)) is None
+    assert id_number_problem(born_today, dt.date(2026, 10, 31)) == "no real birth date"

@@ -111,6 +111,19 @@ def test_a_warehouse_not_migrated_is_refused_with_the_command_to_run(old_warehou
         assert schema_version(con) == 0  # refusing changed nothing
 
 
+def test_a_new_warehouse_is_made_at_the_latest_version_and_a_newer_one_is_refused(tmp_path):
+    with connect(tmp_path / "new.duckdb") as con:
+        assert [version for version, *_ in con.execute("SELECT * FROM meta.schema_migrations").fetchall()] == [
+            step.version for step in migrations()
+        ]
+        con.execute(
+            "INSERT INTO meta.schema_migrations VALUES (?, 'from_a_later_release', TIMESTAMP '2027-06-01 09:00')",
+            [latest_version() + 1],
+        )
+    with pytest.raises(WarehouseOutOfDate, match="newer than this housekey"):
+        connect(tmp_path / "new.duckdb")
+
+
 def test_migrate_twice_changes_nothing_and_dry_run_changes_nothing(old_warehouse):
     listed = housekey("migrate", "--dry-run")
     assert listed.exit_code == 0 and f"{len(migrations())} pending" in listed.output

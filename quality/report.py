@@ -1,9 +1,9 @@
 """The quality report: one HTML page per run, for the people who answer for the data.
 
 For each source: its deliveries with pass rates (and which were held), freshness against the
-spec's ``freshness_days``, and the rules that failed most with example values, ID numbers and
-phones masked by warehouse/privacy.py (the analyst copy's rules). Written owner-only to
-``quality_report.html`` next to the warehouse on every ``housekey run``.
+spec's ``freshness_days``, and the rules that failed most with example values, masked by
+warehouse/privacy.py as the analyst copy masks them (ID numbers, phones, names, birth dates; dates
+stay readable). Written owner-only to ``quality_report.html`` next to the warehouse on every ``housekey run``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import duckdb
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
 from schemas.clock import run_day
-from warehouse.privacy import mask_rejected, mask_text
+from warehouse.privacy import mask_quarantined, mask_rejected, mask_text
 
 REPORT_FILE = "quality_report.html"
 EXAMPLES = 3
@@ -90,7 +90,7 @@ def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple
     top = []
     for rule, column, count, reason, examples in rules[:5]:
         shown = "; ".join(
-            f"{escape(mask_rejected(e['value']) or '')} <span class='where'>({escape(mask_text(e['file_name']) or '')}"
+            f"{escape(mask_quarantined(rule, column, e['value']) or '')} <span class='where'>({escape(mask_text(e['file_name']) or '')}"
             f"{', ' + escape(mask_text(e['sheet'])) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
             for e in examples
         )
@@ -145,7 +145,7 @@ def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], n
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>
 <style>{_STYLE}</style></head><body>
-<h1>Quality report</h1><p>Run day {now:%Y-%m-%d}. ID numbers and phones are masked.</p>
+<h1>Quality report</h1><p>Run day {now:%Y-%m-%d}. ID numbers, phones, names and birth dates are masked.</p>
 <table><tr><th>source</th><th>deliveries</th><th>held</th><th>rows quarantined by a rule</th><th>freshness</th></tr>
 {"".join(overview)}</table>{sections}</body></html>"""
 

@@ -7,9 +7,11 @@ rule changes in one place; docs/privacy.md explains each choice and how to rotat
   (prefixed ``sfz``/``tel``/``身份证``, split by spaces, dots or dashes, full-width digits, invisible
   characters between digits, ``+86``/``0086``/``86-`` phones, IDs a source already half-masked). An ID
   number keeps only its region (``310101************``): its birth date and sequence never show.
-- ``mask_rejected``: the same, and any run of 11 or more digits, for values a rule rejected (a
-  mistyped ID number is still someone's ID number).
-- ``mask_id_number``, ``mask_phone``: the values of ID number and phone columns.
+- ``mask_rejected``: the same, and any run of 11 or more digits that is no date or time, for values a rule
+  rejected (a mistyped ID number is still someone's ID number; ``20260924165800`` is a time and stays).
+- ``mask_id_number``, ``mask_phone``, ``mask_name`` (``name_sql``), ``birth_year``: the values of those columns.
+- ``mask_field``: a value under its column's rule; ``mask_quarantined``: a value a rule refused, under the
+  rule of the column (or record-key columns) it came from. The quality report shows values only through these.
 - ``token``: a keyed HMAC of an identifier; the key comes from ``HOUSEKEY_TOKEN_KEY_<n>`` (the highest
   ``n`` is current and names the tokens: ``k2…``), never from the code.
 - The column rules below: what the analyst copy leaves out, and which columns hold names, birth dates,
@@ -43,7 +45,8 @@ ID_NUMBER_COLUMNS = {"id_number", "counterpart_id_number"}  # region only, and a
 PHONE_COLUMNS = {"phone", "counterpart_phone", "contact_phone"}  # 138****5678, and a token
 NAME_COLUMNS = {"name", "other_name", "counterpart_name", "contact_name", "person_name", "legal_person"}  # 张*
 BIRTH_DATE_COLUMNS = {"birth_date"}  # the year only, as birth_year
-REJECTED_VALUES = {("quality", "quarantine", "value")}  # what a rule refused: mask_rejected
+QUARANTINED_VALUE = ("quality", "quarantine", "value")  # what a rule refused: mask_quarantined
+REJECTED_VALUES = {("quality", "quarantine", "reason")}  # a reason quotes the refused value: mask_rejected
 
 # What the patterns read: full-width digits, signs and spaces as ASCII, every space as " ", invisible format
 # characters (zero-width spaces and joiners, BOM, direction marks: Unicode category Cf) dropped.
@@ -86,6 +89,9 @@ def _written(before: str, after: str, parenthesis: str) -> str:
 
 _IDENTIFIER = re.compile(_written("(?<![0-9])", "(?![0-9])", r"\)?"))
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11,}")
+# 12 or 14 digits from 19xx or 20xx are a time written compactly (20260924165800), right or wrong: no region code
+# starts 19 or 20, and a phone has 11 digits
+_COMPACT_TIME = re.compile(r"(?:19|20)[0-9]{10}(?:[0-9]{2})?")
 # The RE2 (DuckDB) test that a text may hold an identifier: a form above in ASCII (RE2 has no look-around: the
 # boundaries are consumed), or any character the patterns read differently (full-width, invisible, an unusual
 # space). Text failing it is published as it is, without a Python call; house ids and document numbers fail it.
@@ -121,10 +127,13 @@ def mask_rejected(text: str | None) -> str | None:
     if not text:
         return text
     readable = text.translate(_READABLE)
-    masked = _LONG_DIGITS.sub(
-        lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], _IDENTIFIER.sub(_masked, readable)
-    )
+    masked = _LONG_DIGITS.sub(_masked_digits, _IDENTIFIER.sub(_masked, readable))
     return text if masked == readable else masked
+
+
+def _masked_digits(match: re.Match) -> str:
+    digits = match.group(0)
+    return digits if _COMPACT_TIME.fullmatch(digits) else digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
 
 
 def mask_id_number(value: str | None) -> str | None:
@@ -143,6 +152,55 @@ def mask_phone(value: str | None) -> str | None:
     if len(digits) >= 11:
         return digits[-11:-8] + "****" + digits[-4:]
     return "*" * max(len(digits) - 2, 0) + digits[-2:]
+
+
+def name_sql(expression: str) -> str:
+    """``mask_name`` in SQL (publishing masks every name without a Python call)."""
+    return f"CASE WHEN trim({expression}) = '' THEN {expression} ELSE left(trim({expression}), 1) || '*' END"
+
+
+def mask_name(value: str | None) -> str | None:
+    """A person's name: the first character (the surname, or the first of 欧阳) and one ``*``: 张三丰 -> 张*."""
+    return value if value is None or not value.strip() else value.strip()[0] + "*"
+
+
+def birth_year(value: str | None) -> str | None:
+    """A birth date: its year only (a quasi-identifier: name, birth date and house single out almost everyone)."""
+    year = re.match(r"\s*((?:18|19|20)[0-9]{2})", value or "")
+    return year.group(1) if year else None
+
+
+_FIELD_MASKS = {
+    **dict.fromkeys(ID_NUMBER_COLUMNS, mask_id_number),
+    **dict.fromkeys(PHONE_COLUMNS, mask_phone),
+    **dict.fromkeys(NAME_COLUMNS, mask_name),
+    **dict.fromkeys(BIRTH_DATE_COLUMNS, birth_year),
+}
+# staging's rules name the transform, their column the delivered header: the transform says what the value is
+_TRANSFORM_FIELDS = {"transform_id_number": "id_number", "transform_phone": "phone"}
+_KEY_PART = re.compile(r"(?:^|, )([a-z_][a-z0-9_]*)=")  # the gate writes a record key as "name=张三, birth_date=…"
+
+
+def mask_field(column: str, value: str | None, rejected: bool = False) -> str | None:
+    """A text value under the rule its column gives (ID number, phone, name, birth date); other text
+    ``mask_rejected`` when a rule refused it, else ``mask_text``."""
+    mask = _FIELD_MASKS.get(column) or (mask_rejected if rejected else mask_text)
+    return mask(value)
+
+
+def mask_quarantined(rule: str, column: str | None, value: str | None) -> str | None:
+    """A value ``rule`` refused (quality.quarantine.value), under the rule of the column it came from; a record
+    key's columns each under its own."""
+    if value is None:
+        return None
+    parts = list(_KEY_PART.finditer(value))
+    if len(parts) > 1 and parts[0].start() == 0:
+        ends = [p.start() for p in parts[1:]] + [len(value)]
+        return ", ".join(
+            f"{p.group(1)}={mask_field(p.group(1), value[p.end() : end], rejected=True)}"
+            for p, end in zip(parts, ends, strict=True)
+        )
+    return mask_field(_TRANSFORM_FIELDS.get(rule, column or ""), value, rejected=True)
 
 
 class MissingTokenKey(RuntimeError):

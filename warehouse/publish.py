@@ -27,6 +27,7 @@ from warehouse.privacy import (
     PHONE_COLUMNS,
     PRIVATE_COLUMNS,
     PRIVATE_SCHEMAS,
+    QUARANTINED_VALUE,
     REJECTED_VALUES,
 )
 
@@ -53,16 +54,16 @@ def _vectorised(function: Callable[[str | None], str | None]):
     return udf
 
 
-def _surname(expression: str) -> str:
-    """A person's name as the analyst copy shows it, in SQL (no Python call per name): the first character
-    (the surname, or the first of 欧阳) and one ``*``: 张三丰 -> 张*."""
-    return f"CASE WHEN trim({expression}) = '' THEN {expression} ELSE left(trim({expression}), 1) || '*' END"
+def _quarantined(rules: pa.Array, columns: pa.Array, values: pa.Array) -> pa.Array:
+    """``privacy.mask_quarantined`` as a DuckDB UDF over Arrow batches."""
+    rows = zip(rules.to_pylist(), columns.to_pylist(), values.to_pylist(), strict=True)
+    return pa.array([privacy.mask_quarantined(*row) for row in rows], pa.string())
 
 
 def _text(expression: str, column: str, rejected: bool = False) -> str:
     """A text value under the rule its column (or struct field) name gives."""
     if column in NAME_COLUMNS:
-        return _surname(expression)
+        return privacy.name_sql(expression)
     function = (
         "privacy_rejected"
         if rejected
@@ -134,6 +135,9 @@ def _select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> lis
         if column in BIRTH_DATE_COLUMNS:
             select.append(f"year(TRY_CAST({quoted} AS DATE)) AS {quote_name(_unique('birth_year', taken))}")
             continue
+        if (schema, table, column) == QUARANTINED_VALUE:  # masked under the rule of the column it came from
+            select.append(f"privacy_quarantined(rule, column_name, {quoted}) AS {quote_name(_unique(column, taken))}")
+            continue
         rejected = (schema, table, column) in REJECTED_VALUES
         select.append(
             f"{_protected(quoted, column, kind, rejected=rejected)} "
@@ -156,6 +160,9 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
         con.create_function(
             name, _vectorised(function), [str], str, type="arrow", null_handling="special", side_effects=False
         )
+    con.create_function(
+        "privacy_quarantined", _quarantined, [str] * 3, str, type="arrow", null_handling="special", side_effects=False
+    )
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
     try:
         for schema, table in catalogue.base_tables(con):
@@ -169,7 +176,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
             )
     finally:
         con.execute("DETACH analyst")
-        for name in udfs:
+        for name in [*udfs, "privacy_quarantined"]:
             con.remove_function(name)
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one
     return target

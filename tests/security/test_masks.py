@@ -1,12 +1,22 @@
 """The free-text masks on every form an identifier escaped them in (issue 14, S4), on rejected values and on
 identifier columns; and the SQL pre-test publishing uses never lets such a text skip the mask."""
 
+from html import escape
+
 import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warehouse.privacy import MAY_HOLD_IDENTIFIERS, mask_id_number, mask_phone, mask_rejected, mask_text
+from warehouse.privacy import (
+    MAY_HOLD_IDENTIFIERS,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_rejected,
+    mask_text,
+    name_sql,
+)
 
 ID, PHONE = "310101198506157779", "13812345670"
 ZW = "\u200b"
@@ -116,3 +126,62 @@ def test_codes_and_times_skip_the_python_masks(code):
     with duckdb.connect() as con:
         assert not con.execute("SELECT regexp_matches(?, ?)", [code, MAY_HOLD_IDENTIFIERS]).fetchone()[0]
     assert mask_text(code) == code
+
+
+def test_a_rejected_time_stays_readable():
+    assert mask_rejected("20260924165800") == "20260924165800"
+    assert mask_rejected("受理时间202613011658") == "受理时间202613011658"  # a wrong time is still no identifier
+    assert mask_rejected("1381234567801") == "138********01"
+
+
+QUARANTINED = [  # (rule, column, value, as the report and the analyst copy show it)
+    ("transform_id_number", "身份证号", "3101011985061577", "310101************"),
+    ("suite:person.id_number_checksum", "id_number", "310101198506157770", "310101************"),
+    ("transform_phone", "联系电话", "1381234567", "********67"),
+    ("suite:person.record_key_unique", "name", "name=张三丰, birth_date=1985-06-15", "name=张*, birth_date=1985"),
+    (
+        "suite:event.record_key_unique",
+        "person_name",
+        "person_name=李四, occurred_at=2026-09-24 16:58:00",
+        "person_name=李*, occurred_at=2026-09-24 16:58:00",
+    ),
+    ("transform_datetime", "受理时间", "20261301165800", "20261301165800"),
+    ("transform_date", "出生日期", "1985-13-45", "1985-13-45"),
+    ("suite:event.occurred_not_in_future", "occurred_at", "2027-01-01 09:00:00", "2027-01-01 09:00:00"),
+]
+
+
+def test_the_report_masks_refused_values_as_the_analyst_copy_does(tmp_path, monkeypatch):
+    from connectors.spec import load_registry
+    from quality.report import render
+    from warehouse.database import connect
+    from warehouse.publish import publish
+
+    monkeypatch.setenv("HOUSEKEY_TOKEN_KEY_1", "key-for-the-report-and-publish-test")
+    warehouse = tmp_path / "housekey.duckdb"
+    sources = ("actual_residents", "contact_book")
+    with connect(warehouse) as con:
+        for i, (rule, column, value, _) in enumerate(QUARANTINED):
+            con.execute(
+                "INSERT INTO quality.quarantine (source, delivery_id, file_name, row_number, column_name, rule, value) "
+                "VALUES (?, ?, 'f.csv', ?, ?, ?, ?)",
+                [sources[i % 2], f"d{i % 2}", i, column, rule, value],  # the report shows five rules per source
+            )
+        html = render(con, {s: load_registry()[s] for s in sources})
+        publish(con, warehouse)
+    with duckdb.connect(str(tmp_path / "analyst.duckdb"), read_only=True) as analyst:
+        published = [
+            v for (v,) in analyst.execute("SELECT value FROM quality.quarantine ORDER BY row_number").fetchall()
+        ]
+    assert published == [shown for *_, shown in QUARANTINED]
+    for *_, shown in QUARANTINED:
+        assert escape(shown) in html
+    for _, _, value, shown in QUARANTINED:
+        assert value == shown or escape(value) not in html
+
+
+def test_a_name_is_masked_alike_in_python_and_in_sql():
+    with duckdb.connect() as con:
+        for name in ["张三丰", " 欧阳娜娜 ", "李", "", "  "]:
+            sql = con.execute(f"SELECT {name_sql('n')} FROM (SELECT ?::VARCHAR AS n)", [name]).fetchone()[0]
+            assert sql == mask_name(name), name

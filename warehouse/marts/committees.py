@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.catalogue import table_exists
 from warehouse.marts.roles import PATROL_FINDING, event_sources
 
 # column of the statistics -> (entity, tag code): people of the area holding the tag now, or its houses
@@ -40,11 +39,7 @@ def build_area_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         + f"WHERE t.tag_code = '{code}' AND t.valid_to IS NULL"
         for column, (entity, code) in TAG_COUNTS.items()
     )
-    businesses = (
-        "SELECT business_id, house_id FROM core.businesses WHERE NOT coalesce(is_deregistered, false)"
-        if table_exists(con, "core", "businesses")
-        else "SELECT DISTINCT business_id, house_id FROM tags.business_records WHERE coalesce(status, '') NOT LIKE '%注销%'"
-    )
+    businesses = "SELECT business_id, house_id FROM core.businesses WHERE NOT coalesce(is_deregistered, false)"
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     counts = {}
     for table, (area, area_name) in AREAS.items():

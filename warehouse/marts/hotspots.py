@@ -14,7 +14,6 @@ from datetime import date
 import duckdb
 import yaml
 
-from warehouse.catalogue import table_exists
 from warehouse.marts.events import SEVERITY_FILE
 
 HOTSPOTS_SQL = """
@@ -48,7 +47,7 @@ counted AS (
     GROUP BY g.target_kind, g.target_id
 )
 SELECT c.target_kind, c.target_id, c.business_id, c.house_id,
-       coalesce({business_name}, h.canonical_address) AS target_name,
+       coalesce(b.sign_name, b.legal_name, h.canonical_address) AS target_name,
        h.committee_code, h.grid_code,
        c.events, c.minor_events, c.serious_events,
        c.minor_in_window AS minor_last_window, c.serious_in_window AS serious_last_window,
@@ -56,7 +55,7 @@ SELECT c.target_kind, c.target_id, c.business_id, c.house_id,
        c.first_serious_at, c.last_serious_at, c.last_event_at, c.categories, c.sources,
        c.minor_in_window >= $threshold AND c.serious_in_window = 0 AS is_early_warning,
        rank() OVER (ORDER BY c.serious_events DESC, c.minor_events DESC) AS hotspot_rank
-FROM counted c LEFT JOIN core.houses h USING (house_id) {business_join}
+FROM counted c LEFT JOIN core.houses h USING (house_id) LEFT JOIN core.businesses b USING (business_id)
 ORDER BY hotspot_rank, c.target_id
 """
 
@@ -64,10 +63,5 @@ ORDER BY hotspot_rank, c.target_id
 def build_hotspots(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """(Re)build marts.hotspots from marts.events as of a day; returns the number of targets."""
     warning = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))["early_warning"]
-    with_businesses = table_exists(con, "core", "businesses")
-    sql = HOTSPOTS_SQL.format(
-        business_name="coalesce(b.sign_name, b.legal_name)" if with_businesses else "NULL",
-        business_join="LEFT JOIN core.businesses b USING (business_id)" if with_businesses else "",
-    )
-    con.execute(sql, {"as_of": as_of, "window": warning["window_days"], "threshold": warning["minor_events"]})
+    con.execute(HOTSPOTS_SQL, {"as_of": as_of, "window": warning["window_days"], "threshold": warning["minor_events"]})
     return con.execute("SELECT count(*) FROM marts.hotspots").fetchone()[0]

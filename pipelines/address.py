@@ -42,11 +42,13 @@ def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]
         "Every staged address matched to a house: house_id, match_level, score, margin, reason.",
     )
     def address_matches(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        from resolution.address.records import build_records
         from resolution.address.register import Register
         from resolution.address.resolve import resolve_addresses
 
         with warehouse.get_connection() as con:
             levels = resolve_addresses(con, Register.from_warehouse(con))
+            build_records(con, registry)  # the record backbone (core.<kind>_rows) every later stage reads
             review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
         context.log.info(f"match levels {levels}; {review} addresses wait for review")
         return MaterializeResult(metadata={**{f"records_{k}": v for k, v in levels.items()}, "review_queue": review})

@@ -1,7 +1,8 @@
 """The data dictionary of the layers analysts read (core and marts): every table and column described.
 
 Descriptions are declared in schemas/warehouse_dictionary.yaml: a table's own ``columns`` first, then
-the ``common`` descriptions of columns that mean the same everywhere (house_id, committee_code…).
+the ``common`` descriptions of columns that mean the same everywhere (house_id, committee_code…); the
+canonical columns of a record backbone table (core.<kind>_rows) are described by schemas/record_kinds.yaml.
 They go into DuckDB as COMMENT ON TABLE / COLUMN (so any client shows them) and into docs/warehouse.md.
 """
 
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import duckdb
 import yaml
+
+from resolution.address.records import KINDS, records_table
+from schemas import record_kind_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 DICTIONARY_FILE = ROOT / "schemas" / "warehouse_dictionary.yaml"
@@ -36,6 +40,7 @@ def catalogue(con: duckdb.DuckDBPyConnection) -> list[Column]:
     """Every table of the described schemas, then its columns, with their declared description (or None)."""
     declared = load_dictionary()
     tables, common = declared["tables"], declared.get("common", {})
+    canonical = {records_table(kind): record_kind_columns(kind) for kind in KINDS}
     rows = con.execute(
         """
         SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
@@ -50,9 +55,9 @@ def catalogue(con: duckdb.DuckDBPyConnection) -> list[Column]:
         if (schema, table) not in seen:
             seen.add((schema, table))
             entries.append(Column(schema, table, None, "table", entry.get("description")))
-        entries.append(
-            Column(schema, table, column, data_type, (entry.get("columns") or {}).get(column) or common.get(column))
-        )
+        described = (entry.get("columns") or {}).get(column) or common.get(column)
+        kind_column = canonical.get(f"{schema}.{table}", {}).get(column) or {}
+        entries.append(Column(schema, table, column, data_type, described or kind_column.get("description")))
     return entries
 
 

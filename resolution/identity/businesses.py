@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
+from resolution.address.records import KINDS, records_table
 from resolution.identity.business_decisions import business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
+from schemas import record_kind_columns
 from warehouse import catalogue
 
 NAME_AGREES = 0.9
-RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
 _COLUMNS = {
     "credit_code": "VARCHAR",
     "legal_name": "VARCHAR",
@@ -51,32 +52,28 @@ CREATE TABLE IF NOT EXISTS core.business_id_history (
 """
 
 
-def business_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Staging tables whose rows can name a business: a credit code, legal name or shop name column."""
-    return catalogue.tables_with_column(con, "staging", ("credit_code", "legal_name", "shop_name"))
-
-
 def _stage_records(con: duckdb.DuckDBPyConnection) -> None:
-    """``_business_records``: every business-naming row with its house (room or door level only)."""
+    """``_business_records``: every business-naming record with its house (room or door level only), read from
+    the record backbone of each kind with a credit code, legal name or shop name column."""
     parts = []
-    for source in business_sources(con):
-        present = set(catalogue.columns(con, "staging", source))
+    for kind in KINDS:
+        present = set(record_kind_columns(kind))
+        naming = [c for c in ("credit_code", "legal_name", "shop_name") if c in present]
+        if not naming:
+            continue
         cols = ", ".join(
-            f"s.{c}::{kind} AS {c}" if c in present else f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items()
+            f"s.{c}::{type_} AS {c}" if c in present else f"NULL::{type_} AS {c}" for c, type_ in _COLUMNS.items()
         )
-        where = " OR ".join(f"s.{c} IS NOT NULL" for c in ("credit_code", "legal_name", "shop_name") if c in present)
         parts.append(f"""
-            SELECT s._source, s._delivery_id, s._row_number, s._sheet, {cols},
-                   CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END AS house_id
-            FROM staging."{source}" s LEFT JOIN core.address_matches m ON m.record_id = s._record_id
-            WHERE {where}""")
-    if not parts:  # no source names a business: an empty table of the same shape
-        cols = ", ".join(f"NULL::{kind} AS {c}" for c, kind in _COLUMNS.items())
-        parts.append(
-            "SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::BIGINT AS _row_number, "
-            f"NULL::VARCHAR AS _sheet, {cols}, NULL::VARCHAR AS house_id WHERE false"
-        )
-    con.execute("CREATE OR REPLACE TEMP TABLE _business_records AS " + " UNION ALL ".join(parts))
+            SELECT s.record_id, s.source AS _source, s.delivery_id AS _delivery_id, s.row_number AS _row_number,
+                   s.sheet AS _sheet, {cols}, CASE WHEN s.match_level IN ('room', 'door') THEN s.house_id END AS house_id
+            FROM {records_table(kind)} s
+            WHERE {" OR ".join(f"s.{c} IS NOT NULL" for c in naming)}""")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _business_records AS "
+        + " UNION ALL ".join(parts)
+        + " ORDER BY _source, _delivery_id, _sheet, _row_number"
+    )
 
 
 @dataclass
@@ -214,8 +211,7 @@ def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
     votes = (
         con.execute("""
         SELECT l.anchor, r.business_id, count(*) AS records FROM _business_links l JOIN core.business_records r
-          ON r._source = l._source AND r._delivery_id = l._delivery_id AND r._row_number = l._row_number
-         AND r._sheet IS NOT DISTINCT FROM l._sheet
+          USING (record_id)
         GROUP BY ALL""").fetchall()
         if had_ids
         else []
@@ -288,7 +284,8 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     _keep_ids(con)
     con.execute("""
         CREATE OR REPLACE TABLE core.business_records AS
-        SELECT l._source, l._delivery_id, l._row_number, l._sheet, i.business_id, l.match_rule, l.match_weight,
+        SELECT l.record_id, l._source, l._delivery_id, l._row_number, l._sheet, i.business_id, l.match_rule,
+               l.match_weight,
                l.evidence, l.legal_name, l.shop_name, l.house_id, l.valid_from, l.valid_to, l.status
         FROM _business_links l JOIN _business_ids i USING (anchor)
         ORDER BY i.business_id, l._source, l._row_number

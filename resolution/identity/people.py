@@ -19,12 +19,13 @@ from collections import Counter, defaultdict
 import duckdb
 import pyarrow as pa
 
+from resolution.address.records import KINDS, records_table
 from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phone
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
+from schemas import record_kind_columns
 from warehouse import catalogue
 
 MATCH_PROBABILITY = 0.99
-RECORD_KEY = ("_source", "_delivery_id", "_row_number", "_sheet")
 # (party, name column, ID number column, phone column): where a staged row names a person.
 PARTIES = (
     ("subject", "name", "id_number", "phone"),
@@ -33,25 +34,12 @@ PARTIES = (
 )
 
 
-def person_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Staging tables with a column that names a person."""
-    return catalogue.tables_with_column(con, "staging", ("name", "person_name", "counterpart_name"))
-
-
-def _id_number_lost(alias: str) -> str:
-    """The row delivered an ID number that staging could not read (3.10101E+17): it names its person all the same."""
-    return (
-        f"EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.is_row_kept AND q.rule = 'transform_id_number' "
-        f"AND q.source = {alias}._source AND q.delivery_id = {alias}._delivery_id "
-        f"AND q.sheet IS NOT DISTINCT FROM {alias}._sheet AND q.row_number = {alias}._row_number)"
-    )
-
-
 def stage_records(con: duckdb.DuckDBPyConnection) -> None:
-    """``_person_rows``: every person a staged row names, as written, with its house (room or door)."""
+    """``_person_rows``: every person a record names, as written, with its house (room or door); read from the
+    record backbone of each kind with a column that names a person."""
     parts = []
-    for source in person_sources(con):
-        present = set(catalogue.columns(con, "staging", source))
+    for kind in KINDS:
+        present = set(record_kind_columns(kind))
         for party, name, id_number, phone in PARTIES:
             if name not in present:
                 continue
@@ -62,15 +50,17 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
             own = party == "subject"
             where = f"s.{name} IS NOT NULL OR {col(id_number)} IS NOT NULL"
             if name == "person_name":  # an event's name alone is the staff member who wrote it down
-                where = f"{col(id_number)} IS NOT NULL OR {col(phone)} IS NOT NULL OR {_id_number_lost('s')}"
+                lost = "list_contains(s.blanked, 'id_number')"  # an ID number staging could not read (3.10101E+17)
+                where = f"{col(id_number)} IS NOT NULL OR {col(phone)} IS NOT NULL OR {lost}"
             parts.append(f"""
-                SELECT s._source, s._delivery_id, s._file_name, s._row_number, s._sheet, '{party}' AS party,
+                SELECT s.record_id AS _record_id, s.source AS _source, s.delivery_id AS _delivery_id,
+                       s.file_name AS _file_name, s.row_number AS _row_number, s.sheet AS _sheet, '{party}' AS party,
                        s.{name}::VARCHAR AS name, {col(id_number)} AS id_number, {col(phone)} AS phone,
                        {col("sex") if own else "NULL::VARCHAR"} AS sex,
                        {col("birth_date", "DATE") if own else "NULL::DATE"} AS birth_date,
-                       {"CASE WHEN m.match_level IN ('room', 'door') THEN m.house_id END" if own else "NULL"}::VARCHAR
+                       {"CASE WHEN s.match_level IN ('room', 'door') THEN s.house_id END" if own else "NULL"}::VARCHAR
                            AS house_id
-                FROM staging."{source}" s LEFT JOIN core.address_matches m ON m.record_id = s._record_id
+                FROM {records_table(kind)} s
                 WHERE {where}""")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _person_rows AS "
@@ -282,7 +272,10 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         FROM (SELECT row_number() OVER () - 1 AS record_id, * FROM _person_rows) r JOIN _links l USING (record_id)""")
     con.unregister("_links")
     changes = assign_person_ids(con)
-    columns = "_source, _delivery_id, _row_number, _sheet, person_id, match_rule, match_weight, evidence"
+    columns = (
+        "_record_id AS record_id, _source, _delivery_id, _row_number, _sheet, person_id, match_rule, match_weight, "
+        "evidence"
+    )
     for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
         con.execute(f"""CREATE OR REPLACE TABLE core.{table} AS SELECT {columns}
                         FROM _person_links JOIN _person_ids USING (cluster) WHERE party = '{party}'

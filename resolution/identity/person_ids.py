@@ -32,14 +32,12 @@ def _previous(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
     if not tables:
         return []
     earlier = " UNION ALL ".join(
-        f"SELECT _source, _delivery_id, _row_number, _sheet, '{'subject' if t == 'person_records' else 'counterpart'}' "
-        f"AS party, person_id FROM core.{t}"
+        f"SELECT record_id, '{'subject' if t == 'person_records' else 'counterpart'}' AS party, person_id FROM core.{t}"
         for t in tables
     )
     return con.execute(f"""
         SELECT l.cluster, e.person_id, count(*) FROM _person_links l JOIN ({earlier}) e
-          ON e._source = l._source AND e._delivery_id = l._delivery_id AND e._row_number = l._row_number
-         AND e._sheet IS NOT DISTINCT FROM l._sheet AND e.party = l.party
+          ON e.record_id = l._record_id AND e.party = l.party
         GROUP BY ALL""").fetchall()
 
 

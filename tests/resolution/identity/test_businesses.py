@@ -11,6 +11,7 @@ from dagster import DagsterInstance, materialize
 from benchmarks.business_linking import business_figures, load_truth
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
+from resolution.address.records import build_records
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
 from resolution.identity.businesses import link_signatures, resolve_businesses
 
@@ -25,6 +26,7 @@ SOURCES = (
     "shopfront_inspections",
     "grid_patrols",
 )
+REGISTRY = {name: spec for name, spec in load_registry().items() if name in SOURCES}
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +36,11 @@ def warehouse(tmp_path_factory) -> Path:
     from pipelines.definitions import source_assets, warehouse_resources
 
     path = tmp_path_factory.mktemp("businesses") / "housekey.duckdb"
-    registry = {name: spec for name, spec in load_registry().items() if name in SOURCES}
     with pytest.MonkeyPatch.context() as env:
         env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
         env.setenv("HOUSEKEY_WAREHOUSE", str(path))
         assert materialize(
-            [*source_assets(registry), *address_assets(registry)],
+            [*source_assets(REGISTRY), *address_assets(REGISTRY)],
             resources=warehouse_resources(),
             instance=DagsterInstance.ephemeral(),
         ).success
@@ -132,6 +133,7 @@ def test_ids_survive_a_rerun_and_a_new_delivery(warehouse, tmp_path):
                 f"CREATE TEMP TABLE held_{source} AS SELECT * FROM staging.{source} WHERE _delivery_id IN ?", [latest]
             )
             con.execute(f"DELETE FROM staging.{source} WHERE _delivery_id IN ?", [latest])
+        build_records(con, REGISTRY)  # the record backbone, as a run builds it after staging changed
         resolve_businesses(con)
         before = dict(con.execute("SELECT credit_code, business_id FROM core.businesses").fetchall())
         records_before = con.execute(
@@ -139,6 +141,7 @@ def test_ids_survive_a_rerun_and_a_new_delivery(warehouse, tmp_path):
         ).fetchall()
         for source in held:
             con.execute(f"INSERT INTO staging.{source} SELECT * FROM held_{source}")
+        build_records(con, REGISTRY)
         resolve_businesses(con)
         after = dict(con.execute("SELECT credit_code, business_id FROM core.businesses").fetchall())
         kept = sum(after.get(code) == business_id for code, business_id in before.items())

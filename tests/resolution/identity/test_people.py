@@ -6,6 +6,8 @@ import duckdb
 import pytest
 
 from benchmarks.person_linking import score
+from connectors.spec import load_registry
+from resolution.address.records import build_records
 from resolution.identity.people import resolve_people
 from resolution.identity.person_decisions import RECORD_KEY_SQL as RECORD_KEY
 
@@ -23,6 +25,12 @@ def copy(warehouse, tmp_path):
     shutil.copy(warehouse, path)
     with duckdb.connect(str(path)) as con:
         yield con
+
+
+def resolve_again(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Link people again after a test staged rows of its own: the record backbone first, as a run builds it."""
+    build_records(con, load_registry())
+    return resolve_people(con)
 
 
 def test_people_are_linked_as_the_truth_says(warehouse):
@@ -68,7 +76,7 @@ def test_a_new_delivery_attaches_to_existing_people(copy):
     """A later volunteers list: a known volunteer again, and someone never seen before."""
     known_id, name, phone = copy.execute("""
         SELECT p.person_id, s.name, s.phone FROM staging.volunteers s JOIN core.person_records p
-          ON p._source = s._source AND p._delivery_id = s._delivery_id AND p._row_number = s._row_number
+          ON p.record_id = s._record_id
         WHERE s.phone IS NOT NULL ORDER BY s._row_number LIMIT 1""").fetchall()[0]
     before = dict(
         copy.execute(
@@ -77,12 +85,12 @@ def test_a_new_delivery_attaches_to_existing_people(copy):
     )
     copy.execute(
         """
-        INSERT INTO staging.volunteers (_source, _delivery_id, _file_name, _row_number, name, sex, phone)
-        VALUES ('volunteers', 'volunteers:next', 'next.csv', 1, ?, NULL, ?),
-               ('volunteers', 'volunteers:next', 'next.csv', 2, '司马相如', 'M', '13900000001')""",
+        INSERT INTO staging.volunteers (_source, _delivery_id, _file_name, _row_number, _record_id, name, sex, phone)
+        VALUES ('volunteers', 'volunteers:next', 'next.csv', 1, 'volunteers:next#1', ?, NULL, ?),
+               ('volunteers', 'volunteers:next', 'next.csv', 2, 'volunteers:next#2', '司马相如', 'M', '13900000001')""",
         [name, phone],
     )
-    counts = resolve_people(copy)
+    counts = resolve_again(copy)
     after = dict(
         copy.execute(
             "SELECT _source || _delivery_id || _row_number || coalesce(_sheet, ''), person_id FROM core.person_records"
@@ -102,8 +110,7 @@ def test_two_id_numbers_never_make_one_person(copy):
     """A ledger row with a known person's name, phone and birth date but another valid ID number."""
     name, sex, born, phone, id_number, person_id = copy.execute("""
         SELECT s.name, s.sex, s.birth_date, s.phone, s.id_number, p.person_id FROM staging.actual_residents s
-        JOIN core.person_records p ON p._source = s._source AND p._delivery_id = s._delivery_id
-         AND p._row_number = s._row_number
+        JOIN core.person_records p ON p.record_id = s._record_id
         WHERE s.phone IS NOT NULL AND length(s.id_number) = 18 AND s.id_number NOT LIKE '%*%'
         ORDER BY s._row_number LIMIT 1""").fetchall()[0]
     from resolution.identity.identifiers import check_character
@@ -111,12 +118,12 @@ def test_two_id_numbers_never_make_one_person(copy):
     body = id_number[:14] + ("999" if id_number[14:17] != "999" else "997")
     other = body + check_character(body)
     copy.execute(
-        """INSERT INTO staging.actual_residents (_source, _delivery_id, _file_name, _row_number, name, sex,
+        """INSERT INTO staging.actual_residents (_source, _delivery_id, _file_name, _row_number, _record_id, name, sex,
                     birth_date, phone, id_number) VALUES ('actual_residents', 'actual_residents:next', 'next.csv', 1,
-                    ?, ?, ?, ?, ?)""",
+                    'actual_residents:next#1', ?, ?, ?, ?, ?)""",
         [name, sex, born, phone, other],
     )
-    resolve_people(copy)
+    resolve_again(copy)
     new_id = copy.execute(
         "SELECT person_id FROM core.person_records WHERE _delivery_id = 'actual_residents:next'"
     ).fetchall()[0][0]
@@ -232,9 +239,9 @@ def test_a_delivery_of_another_source_keeps_every_review_pair_and_its_keys(copy)
         [a, far[0]],
     )
     copy.execute("""
-        INSERT INTO staging.volunteers (_source, _delivery_id, _file_name, _row_number, name, sex, phone)
-        VALUES ('volunteers', 'volunteers:next', 'next.csv', 1, '司马相如', 'M', '13900000001')""")
-    resolve_people(copy)
+        INSERT INTO staging.volunteers (_source, _delivery_id, _file_name, _row_number, _record_id, name, sex, phone)
+        VALUES ('volunteers', 'volunteers:next', 'next.csv', 1, 'volunteers:next#1', '司马相如', 'M', '13900000001')""")
+    resolve_again(copy)
     after = set(copy.execute(PAIRS).fetchall())
     assert before <= after
     assert [(r[3], r[4]) for r in after - before] == [(a, far[0])]

@@ -48,8 +48,8 @@ def _migrate(path: Path, dry_run: bool, heading: str) -> bool:
     """Upgrade (or with ``dry_run`` describe) one warehouse file; whether it is, or could be, at the latest version."""
     import duckdb
 
-    from warehouse.database import WarehouseOutOfDate, apply_migrations, keep_private, schema_version
-    from warehouse.migrations import latest_version
+    from warehouse.database import WarehouseOutOfDate, keep_private, latest_version, schema_version
+    from warehouse.migrations import apply_migrations
 
     latest = latest_version()
     if not path.exists():
@@ -91,8 +91,7 @@ def _timed(steps):
 
 
 def _list_steps(con) -> None:
-    from warehouse.database import applied_steps
-    from warehouse.migrations import migrations
+    from warehouse.migrations import applied_steps, migrations
 
     applied = applied_steps(con)
     pending = [step for step in migrations() if step.version not in applied]

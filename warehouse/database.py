@@ -7,8 +7,8 @@ the repository. DuckDB has one writer at a time (decision 3): writers go through
 
 from __future__ import annotations
 
-import datetime as dt
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +17,14 @@ from pathlib import Path
 import duckdb
 
 from schemas.clock import wall_clock
-from warehouse.migrations import Migration, latest_version, migrations
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE_ENV = "HOUSEKEY_WAREHOUSE"
 # A file named like one of its schemas (raw.duckdb) makes queries fail as ambiguous.
 LAYER_SCHEMAS = ("raw", "staging", "quality", "core", "tags", "marts", "meta")
 VAR_FOLDER = REPO_ROOT / "var"
+MIGRATIONS_FOLDER = Path(__file__).resolve().parent / "migrations"
+_STEP_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.py$")
 PRIVATE_UMASK = 0o077  # the warehouse holds ID numbers in clear: nobody but its owner reads its files
 
 BOOKKEEPING = """
@@ -193,9 +194,8 @@ def create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
     version = schema_version(con)
     if version is None:
         con.execute(BOOKKEEPING)
-        con.execute(_VERSIONS)
-        for step in migrations():  # created by today's statements, so already where every step leads
-            _record_step(con, step)
+        for version, name in migration_steps():  # made by today's statements: where every step leads
+            record_step(con, version, name)
     elif version != latest_version():
         raise out_of_date(path, version)
 
@@ -227,28 +227,6 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return 0 if "deliveries" in tables else None
 
 
-def applied_steps(con: duckdb.DuckDBPyConnection) -> dict[int, dt.datetime]:
-    """When each step was applied, by version (empty for a warehouse made before versions)."""
-    if not schema_version(con):
-        return {}
-    return dict(con.execute("SELECT version, applied_at FROM meta.schema_migrations ORDER BY version").fetchall())
-
-
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Migration]:
-    """Apply the steps the warehouse lacks, in order, each in one transaction with its row in
-    ``meta.schema_migrations``, yielding each once committed (a new warehouse is made at the latest)."""
-    version = schema_version(con)
-    if version is None or version > latest_version():
-        create_bookkeeping(con)  # makes a new warehouse, refuses a newer one
-        return
-    for step in migrations()[version:]:
-        with transaction(con):
-            con.execute(_VERSIONS)
-            step.migrate(con)
-            _record_step(con, step)
-        yield step
-
-
 def out_of_date(path: str | None, version: int) -> WarehouseOutOfDate:
     where, latest = f"the warehouse {path}" if path else "the warehouse", latest_version()
     if version > latest:
@@ -262,8 +240,28 @@ def out_of_date(path: str | None, version: int) -> WarehouseOutOfDate:
     )
 
 
-def _record_step(con: duckdb.DuckDBPyConnection, step: Migration) -> None:
-    con.execute("INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [step.version, step.name, wall_clock()])
+def record_step(con: duckdb.DuckDBPyConnection, version: int, name: str) -> None:
+    """Record a step as applied (inside its transaction: ``warehouse.migrations.apply_migrations``)."""
+    con.execute(_VERSIONS)
+    con.execute("INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, name, wall_clock()])
+
+
+def migration_steps() -> list[tuple[int, str]]:
+    """(version, name) of every step, from the file names in ``warehouse/migrations/`` (the steps import this
+    module, so it reads their names and never imports them), numbered 1, 2, 3… without a gap or a repeat."""
+    steps = []
+    for path in sorted(MIGRATIONS_FOLDER.glob("[0-9]*.py")):
+        if not (found := _STEP_FILE.match(path.name)):
+            raise ValueError(f"{path}: a migration step is named NNNN_<what_changes>.py")
+        steps.append((int(found[1]), found[2]))
+    if [version for version, _ in steps] != list(range(1, len(steps) + 1)):
+        raise ValueError(f"migration steps must be numbered 1, 2, 3… once each: {[v for v, _ in steps]}")
+    return steps
+
+
+def latest_version() -> int:
+    """The version this code expects a warehouse at: its last step's."""
+    return len(migration_steps())
 
 
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:

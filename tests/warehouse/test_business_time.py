@@ -10,11 +10,13 @@ import pytest
 from stdnum.cn import ric
 
 from connectors.spec import load_spec
-from quality.report import Freshness
+from quality.report import describe
 from warehouse.business_time import date_in_name, fill_observed_on, last_observed, mark_current
-from warehouse.database import apply_migrations, connect
+from warehouse.database import connect
+from warehouse.freshness import source_freshness
 from warehouse.intake import land_source
 from warehouse.marts.freshness import build_source_freshness
+from warehouse.migrations import apply_migrations
 from warehouse.staging import stage
 
 SPEC = """
@@ -152,9 +154,14 @@ def test_freshness_is_the_run_day_minus_the_latest_business_date_in_the_mart_and
     ).fetchall()
     assert (last, age, stale) == (date(2026, 10, 1), 31, False)  # loaded today, but it describes October
     assert last_observed(con) == {"residents": last}
-    assert Freshness(last, 35).describe(date(2026, 11, 1)) == ("on time (last 31 days ago, expected every 35)", "ok")
+    assert describe(source_freshness(con, {"residents": spec()})["residents"]) == (
+        "on time (last 31 days ago, expected every 35)",
+        "ok",
+    )
     build_source_freshness(con, {"residents": spec()}, today=date(2026, 12, 1))
     assert con.execute("SELECT age_days, is_stale FROM marts.source_freshness").fetchone() == (61, True)
+    later = source_freshness(con, {"residents": spec()}, date(2026, 12, 1))["residents"]
+    assert describe(later) == ("late by 26 days (last 61 days ago, expected every 35)", "bad") and later.is_stale
 
 
 def test_a_warehouse_made_before_business_dates_gets_them(tmp_path, residents):

@@ -8,6 +8,7 @@ sample world changes).
 """
 
 import shutil
+from fnmatch import fnmatch
 from pathlib import Path
 
 import duckdb
@@ -20,13 +21,19 @@ from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import pipeline_assets
 from pipelines.resources import warehouse_resources
-from warehouse.database import WarehouseOutOfDate, connect, quote_literal, quote_name, schema_version
-from warehouse.migrations import latest_version, migrations
+from warehouse.database import WarehouseOutOfDate, connect, latest_version, quote_literal, quote_name, schema_version
+from warehouse.migrations import migrations
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "warehouse_14eba33"
 LAST_RUN_DAY = "2026-12-01"  # the old warehouse's last run; the run after the upgrade describes the same day
 
+# the tables that outlive a run, as the convention lists them (warehouse/migrations/__init__.py)
+OUTLIVE_A_RUN = (
+    *("raw.*", "meta.*", "quality.quarantine", "quality.person_review", "tags.evaluations", "tags.*_tags"),
+    *("core.person_ids", "core.*_id_history", "core.*_decisions", "core.person_records", "core.person_counterparts"),
+    "core.business_records",
+)
 # What must survive, each as rows that compare equal before and after (timestamps of re-made rows left out).
 KEPT = {
     "people": "SELECT person_id, id_number, name, sex, birth_date FROM core.people",
@@ -63,7 +70,9 @@ def housekey(*arguments: str):
     return CliRunner().invoke(app, list(arguments))
 
 
-def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(old_warehouse, tmp_path, monkeypatch):
+def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(
+    old_warehouse, full_warehouse, tmp_path, monkeypatch
+):
     with duckdb.connect(str(old_warehouse), read_only=True) as con:
         assert schema_version(con) == 0  # the release had no versions
         before = {
@@ -99,6 +108,16 @@ def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(old_war
         assert after[name] == before[name], name
     for name in ADDED_BY_THE_RUN:
         assert set(before[name]) < set(after[name]), name
+    # and every table that outlives a run ends with the structure a new warehouse's has (the session's sample run)
+    with (
+        duckdb.connect(str(old_warehouse), read_only=True) as migrated,
+        duckdb.connect(str(full_warehouse), read_only=True) as new,
+    ):
+        migrated_columns, new_columns = _columns(migrated), _columns(new)
+    kept = sorted(table for table in set(migrated_columns) & set(new_columns) if _outlives_a_run(*table))
+    assert len(kept) > 20, kept
+    for table in kept:
+        assert migrated_columns[table] == new_columns[table], table
 
 
 def test_a_warehouse_not_migrated_is_refused_with_the_command_to_run(old_warehouse):
@@ -169,3 +188,18 @@ def _bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         "SELECT schema_name, table_name, column_index, column_name, data_type FROM duckdb_columns() "
         "WHERE schema_name = 'meta' OR (schema_name = 'quality' AND table_name = 'quarantine') ORDER BY ALL"
     ).fetchall()
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Every table's columns (name, type) in order, by (schema, table)."""
+    columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, kind in con.execute(
+        "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index"
+    ).fetchall():
+        columns.setdefault((schema, table), []).append((column, kind))
+    return columns
+
+
+def _outlives_a_run(schema: str, table: str) -> bool:
+    return any(fnmatch(f"{schema}.{table}", pattern) for pattern in OUTLIVE_A_RUN)

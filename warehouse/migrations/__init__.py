@@ -4,7 +4,8 @@ A warehouse records the steps it has taken in ``meta.schema_migrations`` (versio
 Its version is the highest applied; a warehouse made before versions (release 14eba33 and older) has
 no such table and is at version 0. The code expects the latest version: ``housekey run``, the Dagster
 assets and every command that writes refuse an older warehouse and name the command that upgrades it
-(``warehouse/database.py``, ``create_bookkeeping``); nothing upgrades a warehouse on the side.
+(``warehouse/database.py``, ``create_bookkeeping``); nothing upgrades a warehouse on the side. That
+module reads the steps' numbers from their file names and never imports them, since the steps import it.
 
 A new warehouse is created at the latest version directly: the code's own ``CREATE TABLE`` statements
 make its tables, and every step is recorded as applied without running (alembic's "create, then stamp").
@@ -45,15 +46,21 @@ The convention for a step, for everyone who changes a table that outlives a run:
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
-_STEP_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.py$")
+from warehouse.database import (
+    create_bookkeeping,
+    latest_version,
+    migration_steps,
+    record_step,
+    schema_version,
+    transaction,
+)
 
 
 @dataclass(frozen=True)
@@ -66,22 +73,33 @@ class Migration:
 
 
 def migrations() -> list[Migration]:
-    """Every step in this folder, in order; their numbers run 1, 2, 3… without a gap or a repeat."""
+    """Every step in this folder, in order."""
     steps = []
-    for path in sorted(Path(__file__).parent.glob("[0-9]*.py")):
-        found = _STEP_FILE.match(path.name)
-        if not found:
-            raise ValueError(f"{path}: a migration step is named NNNN_<what_changes>.py")
-        module = importlib.import_module(f"{__name__}.{path.stem}")
+    for version, name in migration_steps():
+        module = importlib.import_module(f"{__name__}.{version:04d}_{name}")
         summary = (module.__doc__ or "").strip().splitlines()
         if not summary or not callable(getattr(module, "migrate", None)):
-            raise ValueError(f"{path}: a migration step has a docstring and a migrate(con) function")
-        steps.append(Migration(int(found[1]), found[2], summary[0], module.migrate))
-    if [step.version for step in steps] != list(range(1, len(steps) + 1)):
-        raise ValueError(f"migration steps must be numbered 1, 2, 3… once each: {[s.version for s in steps]}")
+            raise ValueError(f"{module.__file__}: a migration step has a docstring and a migrate(con) function")
+        steps.append(Migration(version, name, summary[0], module.migrate))
     return steps
 
 
-def latest_version() -> int:
-    """The version this code expects a warehouse at."""
-    return len(migrations())
+def applied_steps(con: duckdb.DuckDBPyConnection) -> dict[int, dt.datetime]:
+    """When each step was applied, by version (empty for a warehouse made before versions)."""
+    if not schema_version(con):
+        return {}
+    return dict(con.execute("SELECT version, applied_at FROM meta.schema_migrations ORDER BY version").fetchall())
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Migration]:
+    """Apply the steps the warehouse lacks, in order, each in one transaction with its row in
+    ``meta.schema_migrations``, yielding each once committed (a new warehouse is made at the latest)."""
+    version = schema_version(con)
+    if version is None or version > latest_version():
+        create_bookkeeping(con)  # makes a new warehouse, refuses a newer one
+        return
+    for step in migrations()[version:]:
+        with transaction(con):
+            step.migrate(con)
+            record_step(con, step.version, step.name)
+        yield step

@@ -26,7 +26,7 @@ test: $(STAMP)  ## lint, then every test, against the real PostgreSQL and MariaD
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder  # tests/conftest.py: which modules start first
 
 bench: $(STAMP)  ## reproducible speed, memory and accuracy measurements
 	$(BIN)/python -m benchmarks.run

@@ -1,7 +1,10 @@
-"""The sample world run through the whole pipeline (all but publishing), built once per test session and
-shared by the xdist workers: the marts, ledger, dictionary and analyst-guide tests read it."""
+"""The sample world run through the whole pipeline (database sources and publishing included), built once per
+test session and shared by the xdist workers: the end-to-end, marts, ledger, dictionary, privacy and analyst-guide
+tests read it; tests that write take a copy (``warehouse_copy``)."""
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,30 +15,41 @@ WORLD_AS_OF = "2026-11-01"  # the sample world's "today" (data_samples/generator
 os.environ.setdefault("HOUSEKEY_AS_OF", WORLD_AS_OF)
 # the analyst copy's token key, set explicitly as a deployment would (warehouse/privacy.py has none built in)
 os.environ.setdefault("HOUSEKEY_TOKEN_KEY_1", "housekey-test-key-not-secret")
+SEEDING_NOTES = "seeding_notes.json"  # beside the session's warehouse: what seeding the database servers said
+
+
+def sample_root() -> Path:
+    """The world the session runs: the committed sample, or the one $HOUSEKEY_TEST_SAMPLES names."""
+    from data_samples.generator.generate import SAMPLES
+
+    return Path(os.environ.get("HOUSEKEY_TEST_SAMPLES", SAMPLES))
 
 
 def _build(path: Path) -> None:
+    """Seed the database servers with the world's tables, then run every asset; the seeding notes are kept beside
+    the warehouse (``seeding_notes``)."""
     from dagster import DagsterInstance, materialize
 
     from connectors.spec import load_registry
-    from data_samples.generator.generate import SAMPLES
     from data_samples.generator.seed import seed_databases
     from pipelines.definitions import pipeline_assets, warehouse_resources
 
-    seed_databases(SAMPLES)
-    registry = load_registry()
+    notes = seed_databases(sample_root())
+    path.with_name(SEEDING_NOTES).write_text(json.dumps(notes, ensure_ascii=False), encoding="utf-8")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
+        env.setenv("HOUSEKEY_LANDING", str(sample_root() / "landing"))
         env.setenv("HOUSEKEY_WAREHOUSE", str(path))
         env.setenv("HOUSEKEY_AS_OF", WORLD_AS_OF)
-        assets = [a for a in pipeline_assets(registry) if not any(key.path[0] == "publish" for key in a.keys)]
-        result = materialize(assets, resources=warehouse_resources(), instance=DagsterInstance.ephemeral())
+        result = materialize(
+            pipeline_assets(load_registry()), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
+        )
     assert result.success
 
 
 @pytest.fixture(scope="session")
 def full_warehouse(tmp_path_factory, worker_id) -> Path:
-    """The warehouse file after a full run on the sample world, tags and marts as of its day. Open it read-only."""
+    """The warehouse file after a full run on the sample world, tags and marts as of its day; its analyst copy
+    (``analyst.duckdb``) and charts lie beside it. Open them read-only."""
     root = tmp_path_factory.getbasetemp()
     if worker_id != "master":  # every xdist worker shares the one built by whichever comes first
         root = root.parent
@@ -48,6 +62,53 @@ def full_warehouse(tmp_path_factory, worker_id) -> Path:
             _build(building)
             building.rename(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def seeding_notes(full_warehouse) -> list[str]:
+    """One line per database table the session's run seeded, or per server it skipped."""
+    return json.loads(full_warehouse.with_name(SEEDING_NOTES).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def warehouse_copy(full_warehouse, tmp_path) -> Path:
+    """A copy of the session's warehouse and its analyst copy in the test's own folder, for a test that writes."""
+    from warehouse.publish import ANALYST_FILE
+
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    for name in (full_warehouse.name, ANALYST_FILE):
+        shutil.copyfile(full_warehouse.with_name(name), folder / name)
+    return folder / full_warehouse.name
+
+
+# How `make test` spreads the suite over its two workers (--dist loadfile --no-loadscope-reorder): a module stays on
+# one worker, so a module-scoped pipeline run is made once, not once per worker (loadgroup would allow finer groups,
+# but xdist 3.8 loses them under pytest 9: pytest-dev/pytest-xdist#1386). These modules start first, longest first
+# (their seconds under --durations), so both workers finish together; the end-to-end module comes early because it
+# builds the session warehouse that most later tests read.
+LONGEST_FIRST = (
+    "tests/pipelines/test_partitions.py",
+    "tests/test_end_to_end.py",
+    "tests/warehouse/test_kill_mid_load.py",
+    "tests/data_samples/test_subdistricts.py",
+    "tests/warehouse/test_business_time.py",
+    "tests/pipelines/test_schedules_sensors.py",
+    "tests/pipelines/test_delivery_latency.py",
+    "tests/bad_inputs/test_corpus.py",
+    "tests/security/test_injection.py",
+    "tests/quality/test_sample_quality.py",
+    "tests/warehouse/test_history.py",
+    "tests/resolution/identity/test_businesses.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: every other module keeps its place, and every module its tests' order
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
-from data_samples.generator.seed import seed_databases
 from pipelines.definitions import pipeline_assets, warehouse_resources
 from warehouse.accounting import row_accounts
 
@@ -27,19 +26,10 @@ def manifest() -> dict:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    """The sample world run once through the whole pipeline, databases included."""
-    path = tmp_path_factory.mktemp("e2e") / "housekey.duckdb"
-    notes = seed_databases(SAMPLE_ROOT)
-    assert not any("skipped" in note or "unreachable" in note for note in notes), notes
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
-        env.setenv("HOUSEKEY_WAREHOUSE", str(path))
-        result = materialize(
-            pipeline_assets(load_registry()), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
-        )
-    assert result.success
-    return path
+def warehouse(full_warehouse, seeding_notes) -> Path:
+    """The sample world run once through the whole pipeline, databases and publishing included (the session's)."""
+    assert not any("skipped" in note or "unreachable" in note for note in seeding_notes), seeding_notes
+    return full_warehouse
 
 
 @pytest.fixture
@@ -153,17 +143,18 @@ def test_a_mangled_id_number_is_quarantined_alone_and_its_person_still_placed(co
         ), (source, sheet, row_number)
 
 
-def test_a_second_run_lands_nothing(warehouse, monkeypatch):
+def test_a_second_run_lands_nothing(warehouse_copy, monkeypatch):
+    """On a copy of the first run's warehouse."""
     monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLE_ROOT / "landing"))
-    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
-    with duckdb.connect(str(warehouse), read_only=True) as before:
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse_copy))
+    with duckdb.connect(str(warehouse_copy), read_only=True) as before:
         counts = before.execute(
             "SELECT count(*), sum(rows_loaded) FROM meta.deliveries WHERE status = 'loaded'"
         ).fetchone()
     assert materialize(
         pipeline_assets(load_registry()), resources=warehouse_resources(), instance=DagsterInstance.ephemeral()
     ).success
-    with duckdb.connect(str(warehouse), read_only=True) as after:
+    with duckdb.connect(str(warehouse_copy), read_only=True) as after:
         assert (
             after.execute("SELECT count(*), sum(rows_loaded) FROM meta.deliveries WHERE status = 'loaded'").fetchone()
             == counts

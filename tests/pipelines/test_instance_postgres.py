@@ -44,6 +44,7 @@ def production(tmp_path, monkeypatch):
     return lambda: instance_at(tmp_path / "home", REPO / "deploy" / "postgres" / "dagster.yaml")
 
 
+@pytest.mark.system
 def test_the_production_instance_queues_runs_within_limits(production):
     from dagster._core.run_coordinator import QueuedRunCoordinator
 
@@ -63,6 +64,7 @@ def test_the_production_instance_queues_runs_within_limits(production):
         assert instance.get_settings("retention")["sensor"]["purge_after_days"]["skipped"] == 7
 
 
+@pytest.mark.system
 def test_the_production_instance_keeps_runs_events_and_schedules_in_postgres(production):
     marker = uuid.uuid4().hex
 

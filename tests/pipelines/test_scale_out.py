@@ -6,7 +6,6 @@ broken file fails."""
 import datetime as dt
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,6 @@ from dagster_k8s import K8sRunLauncher
 
 from pipelines.definitions import warehouse_resources
 from warehouse.city import CITY_PARQUET_ENV, city_views
-from warehouse.publish import publish
 from warehouse.subdistricts import load_subdistricts
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
@@ -54,6 +52,7 @@ def city(module):
     return module.defs.get_repository_def()
 
 
+@pytest.mark.system
 def test_dagster_loads_the_code_location(tmp_path):
     """As ``dagster code-server start -f deploy/k8s/definitions.py`` would: one Definitions object."""
     done = subprocess.run(
@@ -132,13 +131,8 @@ def test_the_instance_launches_each_run_in_its_own_pod(monkeypatch):
     assert not process_config(K8sRunLauncher.config_type(), broken).success
 
 
-def test_the_city_parquet_asset_exports_its_subdistricts_analyst_copy(module, full_warehouse, tmp_path, monkeypatch):
-    warehouse = tmp_path / "warehouse" / "housekey.duckdb"
-    warehouse.parent.mkdir()
-    shutil.copyfile(full_warehouse, warehouse)
-    with duckdb.connect(str(warehouse)) as con:
-        publish(con, warehouse)
-    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
+def test_the_city_parquet_asset_exports_its_subdistricts_analyst_copy(module, warehouse_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse_copy))
     monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
     monkeypatch.delenv(CITY_PARQUET_ENV, raising=False)
     (code,) = load_subdistricts()

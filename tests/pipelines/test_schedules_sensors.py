@@ -214,6 +214,7 @@ def test_the_nightly_schedule_runs_every_asset_at_two_in_shanghai(registry):
     assert request.tags["dagster/schedule_name"] == "nightly" and request.partition_key == "310101023"
 
 
+@pytest.mark.system
 def test_a_database_sensor_asks_nothing_while_a_run_holds_the_warehouse(database, tmp_path):
     """A lock hides the warehouse's cursor: the tick cannot know whether rows are new, so it asks nothing."""
     _spec, table, server = database

@@ -10,9 +10,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 HOUSEKEY = Path(sys.executable).with_name("housekey")
 GRAPH_QUERY = '{"query": "{ assetNodes { assetKey { path } } }"}'
+pytestmark = pytest.mark.system
 
 
 def free_port() -> int:

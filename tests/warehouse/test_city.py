@@ -1,24 +1,19 @@
 """The city view over subdistricts' analyst copies exported to Parquet (warehouse/city.py), on the sample
 world's real warehouse: every table, both subdistricts, masked, and a re-export that replaces."""
 
-import shutil
-
 import duckdb
 import pytest
 
 from warehouse.city import city_views, export_analyst_copy
-from warehouse.publish import publish
+from warehouse.publish import ANALYST_FILE
 
 CODES = ("310101023", "310101099")  # the sample, and the same data exported as a second subdistrict
 
 
 @pytest.fixture(scope="module")
-def analyst(full_warehouse, tmp_path_factory):
-    """The sample world's analyst copy, published from a copy of the shared warehouse."""
-    warehouse = tmp_path_factory.mktemp("city") / "housekey.duckdb"
-    shutil.copyfile(full_warehouse, warehouse)
-    with duckdb.connect(str(warehouse)) as con:
-        return publish(con, warehouse)
+def analyst(full_warehouse):
+    """The sample world's analyst copy, published by the session's run (read only)."""
+    return full_warehouse.with_name(ANALYST_FILE)
 
 
 def test_the_city_view_reads_every_subdistrict_as_one_table(analyst, tmp_path):

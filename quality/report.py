@@ -9,7 +9,6 @@ stay readable). Written owner-only to ``quality_report.html`` next to the wareho
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -19,32 +18,21 @@ import duckdb
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
 from schemas.clock import run_day
+from warehouse.freshness import Freshness, source_freshness
 from warehouse.privacy import mask_quarantined, mask_rejected, mask_text
 
 REPORT_FILE = "quality_report.html"
 EXAMPLES = 3
 
 
-@dataclass(frozen=True)
-class Freshness:
-    last: date | None
-    """The latest day the source's accepted deliveries describe (warehouse/business_time.py last_observed)."""
-    expected_days: int
-
-    def late_by(self, now: date) -> int | None:
-        """Days past the expected schedule (None: on time)."""
-        if self.last is None:
-            return None
-        late = (now - self.last).days - self.expected_days
-        return late if late > 0 else None
-
-    def describe(self, now: date) -> tuple[str, str]:
-        if self.last is None:
-            return "never delivered", "bad"
-        age = (now - self.last).days
-        if late := self.late_by(now):
-            return f"late by {late} days (last {age} days ago, expected every {self.expected_days})", "bad"
-        return f"on time (last {age} days ago, expected every {self.expected_days})", "ok"
+def describe(freshness: Freshness) -> tuple[str, str]:
+    """The source's freshness in words, and the page's class for it."""
+    if freshness.last_observed_on is None:
+        return "never delivered", "bad"
+    age, expected = freshness.age_days, freshness.freshness_days
+    if late := freshness.late_by:
+        return f"late by {late} days (last {age} days ago, expected every {expected})", "bad"
+    return f"on time (last {age} days ago, expected every {expected})", "ok"
 
 
 def _deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -75,8 +63,8 @@ def _failing_rules(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return by_source
 
 
-def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], last: date | None, now: date) -> str:
-    fresh, fresh_class = Freshness(last, spec.freshness_days).describe(now)
+def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], freshness: Freshness) -> str:
+    fresh, fresh_class = describe(freshness)
     body = []
     for file_name, loaded_at, status, delivered, quarantined, held in deliveries:
         staged = 0 if held else delivered - quarantined
@@ -125,14 +113,12 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}t
 
 def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], now: date | None = None) -> str:
     """The report's HTML, freshness as of ``now`` (default the run day)."""
-    from warehouse.business_time import last_observed
-
     now = now or run_day()
-    deliveries, rules, observed = _deliveries(con), _failing_rules(con), last_observed(con, now)
+    deliveries, rules, freshness = _deliveries(con), _failing_rules(con), source_freshness(con, registry, now)
     overview = []
-    for name, spec in registry.items():
+    for name in registry:
         mine = deliveries.get(name, [])
-        fresh, fresh_class = Freshness(observed.get(name), spec.freshness_days).describe(now)
+        fresh, fresh_class = describe(freshness[name])
         held = sum(1 for d in mine if d[5])
         overview.append(
             f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
@@ -140,7 +126,7 @@ def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], n
             f"<td>{sum(r[2] for r in rules.get(name, [])):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>"
         )
     sections = "".join(
-        _source_section(spec, deliveries.get(name, []), rules.get(name, []), observed.get(name), now)
+        _source_section(spec, deliveries.get(name, []), rules.get(name, []), freshness[name])
         for name, spec in registry.items()
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>

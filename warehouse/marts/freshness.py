@@ -2,8 +2,8 @@
 freshness its spec promises (``freshness_days``), how many rows it delivered, staged and quarantined,
 and how many of its staged records were matched to a house (coverage).
 
-Age is business time (warehouse/business_time.py): the run day minus the latest day its accepted (not
-held) deliveries describe, the same definition the quality report shows; when they were loaded is kept
+Age and staleness are warehouse/freshness.py's (business time: the run day minus the latest day its
+accepted, not held, deliveries describe), the same the quality report shows; when they were loaded is kept
 beside it for bookkeeping.
 """
 
@@ -14,9 +14,8 @@ from datetime import date
 
 import duckdb
 
-from schemas.clock import run_day
 from warehouse import catalogue
-from warehouse.business_time import LAST_OBSERVED_SQL
+from warehouse.freshness import source_freshness
 
 FRESHNESS_SQL = """
 CREATE OR REPLACE TABLE marts.source_freshness AS
@@ -26,7 +25,6 @@ deliveries AS (
            sum(rows_delivered) FILTER (status = 'loaded') AS rows_delivered
     FROM meta.deliveries GROUP BY source
 ),
-observed AS ({last_observed}),
 matches AS (
     SELECT source, count(*) AS records_with_address, count(house_id) AS records_matched,
            count(*) FILTER (match_level = 'room') AS records_matched_to_room
@@ -34,14 +32,13 @@ matches AS (
 ),
 staged AS ({staged})
 SELECT s.source, s.title, s.owner, s.delivery, s.freshness_days, coalesce(d.deliveries, 0) AS deliveries,
-       d.last_delivery_at, o.last_observed_on, ($as_of - o.last_observed_on) AS age_days,
-       o.last_observed_on IS NULL OR $as_of - o.last_observed_on > s.freshness_days AS is_stale,
+       d.last_delivery_at, s.last_observed_on, s.age_days, s.is_stale,
        coalesce(d.rows_delivered, 0) AS rows_delivered, coalesce(st.rows_staged, 0) AS rows_staged,
        coalesce(q.rows_quarantined, 0) AS rows_quarantined, coalesce(v.values_quarantined, 0) AS values_quarantined,
        coalesce(m.records_with_address, 0) AS records_with_address, coalesce(m.records_matched, 0) AS records_matched,
        round(m.records_matched / nullif(st.rows_staged, 0), 4) AS match_share,
        round(m.records_matched_to_room / nullif(st.rows_staged, 0), 4) AS room_match_share
-FROM specs s LEFT JOIN deliveries d USING (source) LEFT JOIN observed o USING (source) LEFT JOIN matches m USING (source) LEFT JOIN staged st USING (source)
+FROM specs s LEFT JOIN deliveries d USING (source) LEFT JOIN matches m USING (source) LEFT JOIN staged st USING (source)
 LEFT JOIN (SELECT source, count(*) AS rows_quarantined FROM quality.quarantined_rows GROUP BY source) q USING (source)
 LEFT JOIN (SELECT source, count(*) AS values_quarantined FROM quality.quarantine WHERE is_row_kept GROUP BY source) v
        USING (source)
@@ -53,6 +50,7 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
     """(Re)build marts.source_freshness for the registry's sources; returns its row count."""
     import pyarrow as pa
 
+    freshness = source_freshness(con, registry, today).values()
     specs = pa.table(
         {
             "source": list(registry),
@@ -60,6 +58,9 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
             "owner": [s.owner for s in registry.values()],
             "delivery": [s.delivery for s in registry.values()],
             "freshness_days": [s.freshness_days for s in registry.values()],
+            "last_observed_on": pa.array([f.last_observed_on for f in freshness], pa.date32()),
+            "age_days": pa.array([f.age_days for f in freshness], pa.int64()),
+            "is_stale": [f.is_stale for f in freshness],
         }
     )
     tables = set(catalogue.tables(con, "staging"))
@@ -73,6 +74,6 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
     )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.register("specs", specs)
-    con.execute(FRESHNESS_SQL.format(staged=staged, last_observed=LAST_OBSERVED_SQL), {"as_of": today or run_day()})
+    con.execute(FRESHNESS_SQL.format(staged=staged))
     con.unregister("specs")
     return con.execute("SELECT count(*) FROM marts.source_freshness").fetchone()[0]

@@ -42,14 +42,16 @@ KEPT = {
     "person decisions": "SELECT decision, decided_by, decided_at FROM core.person_decisions",
     "business decisions": "SELECT name, house_id, decision, decided_by, decided_at FROM core.business_decisions",
     "person ids minted": "SELECT person_id, minted_at FROM core.person_ids",
-    "person tags": "SELECT tag_code, person_id, valid_from, valid_to, opened_by_run, closed_by_run FROM tags.person_tags",
+    "person tags": "SELECT tag_code, person_id, valid_from, valid_to, opened_by_run, closed_by_run "
+    "FROM tags.person_tags",
     "house tags": "SELECT tag_code, house_id, valid_from, valid_to, opened_by_run, closed_by_run FROM tags.house_tags",
     "business tags": "SELECT tag_code, business_id, valid_from, valid_to, opened_by_run, closed_by_run "
     "FROM tags.business_tags",
     "quarantine": "SELECT source, delivery_id, sheet, row_number, column_name, rule, value, reason, is_row_kept "
     "FROM quality.quarantine",
+    # the same files delivered again land as duplicates
     "deliveries landed": "SELECT delivery_id, source, file_name, file_hash, rows_delivered, rows_loaded, "
-    "rows_quarantined, observed_on FROM meta.deliveries WHERE status = 'loaded'",  # the same files again land as duplicates
+    "rows_quarantined, observed_on FROM meta.deliveries WHERE status = 'loaded'",
 }
 ADDED_BY_THE_RUN = {"tag evaluations": "SELECT run_id, as_of, tag_code, entity, members FROM tags.evaluations"}
 

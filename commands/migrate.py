@@ -48,8 +48,9 @@ def _migrate(path: Path, dry_run: bool, heading: str) -> bool:
     """Upgrade (or with ``dry_run`` describe) one warehouse file; whether it is, or could be, at the latest version."""
     import duckdb
 
-    from warehouse.database import WarehouseOutOfDate, keep_private, latest_version, schema_version
+    from warehouse.database import keep_private
     from warehouse.migrations import apply_migrations
+    from warehouse.versions import WarehouseOutOfDate, latest_version, schema_version
 
     latest = latest_version()
     if not path.exists():

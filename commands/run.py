@@ -74,8 +74,8 @@ def run(
 
         from connectors.spec import load_registry
         from pipelines.recovery import reclaim_dead_runs
-        from warehouse.database import WarehouseOutOfDate, check_version
         from warehouse.subdistricts import SubdistrictsError, load_subdistricts
+        from warehouse.versions import WarehouseOutOfDate, check_version
 
     registry = load_registry()
     if unknown := sorted(set(source or ()) - set(registry)):

@@ -222,9 +222,10 @@ def run_summary_job(registry: Mapping[str, SourceSpec]) -> JobDefinition:
         retry_policy=RetryPolicy(max_retries=20, delay=15),
     )
     def record(context) -> None:  # unannotated: Dagster cannot read a postponed annotation
-        from warehouse.database import WarehouseOutOfDate, connect
+        from warehouse.database import connect
         from warehouse.runs import record_run, summarise_run, summary_lines
         from warehouse.subdistricts import subdistrict
+        from warehouse.versions import WarehouseOutOfDate
 
         run_id = context.op_config["run_id"]
         code = context.instance.get_run_by_id(run_id).tags.get("dagster/partition")

@@ -21,8 +21,9 @@ from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import pipeline_assets
 from pipelines.resources import warehouse_resources
-from warehouse.database import WarehouseOutOfDate, connect, latest_version, quote_literal, quote_name, schema_version
+from warehouse.database import connect, quote_literal, quote_name
 from warehouse.migrations import migrations
+from warehouse.versions import WarehouseOutOfDate, latest_version, schema_version
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "warehouse_14eba33"

@@ -4,8 +4,8 @@ A warehouse records the steps it has taken in ``meta.schema_migrations`` (versio
 Its version is the highest applied; a warehouse made before versions (release 14eba33 and older) has
 no such table and is at version 0. The code expects the latest version: ``housekey run``, the Dagster
 assets and every command that writes refuse an older warehouse and name the command that upgrades it
-(``warehouse/database.py``, ``create_bookkeeping``); nothing upgrades a warehouse on the side. That
-module reads the steps' numbers from their file names and never imports them, since the steps import it.
+(``warehouse/database.py``, ``create_bookkeeping``, asking ``warehouse/versions.py``, which reads the
+steps' numbers from their file names); nothing upgrades a warehouse on the side.
 
 A new warehouse is created at the latest version directly: the code's own ``CREATE TABLE`` statements
 make its tables, and every step is recorded as applied without running (alembic's "create, then stamp").
@@ -53,14 +53,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.database import (
-    create_bookkeeping,
-    latest_version,
-    migration_steps,
-    record_step,
-    schema_version,
-    transaction,
-)
+from warehouse.database import create_bookkeeping, transaction
+from warehouse.versions import latest_version, migration_steps, record_step, schema_version
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,24 @@ COMMANDS = (
     "identity",
 )
 
-app = typer.Typer(
+
+class Housekey(typer.Typer):
+    """A warehouse at another version than the code's ends any command in one line naming the command to run
+    (``warehouse/versions.py``), not in a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as error:
+            from warehouse.versions import WarehouseOutOfDate  # here: DuckDB stays out of `housekey --help`
+
+            if not isinstance(error, WarehouseOutOfDate):
+                raise
+            typer.echo(str(error), err=True)
+            raise SystemExit(2) from error
+
+
+app = Housekey(
     help="以房管人: merge departmental exports into the house-keyed warehouse.",
     no_args_is_help=True,
     add_completion=False,

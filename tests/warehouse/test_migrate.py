@@ -8,6 +8,8 @@ sample world changes).
 """
 
 import shutil
+import subprocess
+import sys
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -129,6 +131,9 @@ def test_a_warehouse_not_migrated_is_refused_with_the_command_to_run(old_warehou
     assert "made before versions" in refused.output and "`housekey migrate`" in refused.output
     with pytest.raises(WarehouseOutOfDate, match="housekey migrate"):
         connect(old_warehouse)
+    decide = [sys.executable, "-c", "from commands.housekey import app; app()", "identity", "decide", "a", "b", "same"]
+    refused = subprocess.run(decide, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "`housekey migrate`" in refused.stderr
     with duckdb.connect(str(old_warehouse), read_only=True) as con:
         assert schema_version(con) == 0  # refusing changed nothing
 

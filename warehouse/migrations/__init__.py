@@ -62,7 +62,7 @@ class Migration:
     version: int
     name: str
     summary: str
-    """The first line of the step's docstring: what it changes."""
+    """The first line of the step's docstring, as plain text: what it changes."""
     migrate: Callable[[duckdb.DuckDBPyConnection], None]
 
 
@@ -74,7 +74,7 @@ def migrations() -> list[Migration]:
         summary = (module.__doc__ or "").strip().splitlines()
         if not summary or not callable(getattr(module, "migrate", None)):
             raise ValueError(f"{module.__file__}: a migration step has a docstring and a migrate(con) function")
-        steps.append(Migration(version, name, summary[0], module.migrate))
+        steps.append(Migration(version, name, summary[0].replace("``", ""), module.migrate))
     return steps
 
 

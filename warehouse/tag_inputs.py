@@ -2,10 +2,10 @@
 
 tags.person_records, link_records, business_records, event_records and house_records hold every
 staged row of that record kind (all sources, canonical columns, NULL where a source has none) plus
-``house_id`` and ``match_level`` from core.address_matches and ``is_current`` (the row is in a delivery
+``house_id`` and ``match_level`` from address matching and ``is_current`` (the row is in a delivery
 current on the run day: the latest observed, not held, snapshot of a snapshot source, or any accepted
-delivery of a changes source; warehouse/business_time.py). Keys come from identity
-resolution, joined by provenance (source, delivery, sheet, row number):
+delivery of a changes source; warehouse/business_time.py). They are read from the record backbone
+(core.<kind>_rows, resolution/address/records.py). Keys come from identity resolution, joined on record_id:
 
 - ``person_id``: the person core.person_records gives the row (``PSN...``); ``id_number`` is the row's
   ID number checked and lifted to 18 digits, else that person's (rules that read its digits use it);
@@ -26,75 +26,38 @@ from datetime import date
 import duckdb
 
 from connectors.spec import sources_with
-from schemas import record_kind_columns, sql_type
+from resolution.address.records import KINDS, records_table
 from schemas.identifiers import identifier_macros
-from warehouse import catalogue
 from warehouse.business_time import mark_current
 
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
 
 
-def _union(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
-    """Every staged row of the sources, canonical columns by name, with provenance and currency."""
-    staged = set(catalogue.tables(con, "staging"))
-    parts = [f'SELECT * EXCLUDE (_file_hash, _extra) FROM staging."{s}"' for s in sources if s in staged]
-    return (
-        " UNION ALL BY NAME ".join(parts)
-        if parts
-        else (
-            "SELECT NULL::VARCHAR AS _source, NULL::VARCHAR AS _delivery_id, NULL::VARCHAR AS _file_name, "
-            "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row_number, NULL::VARCHAR AS _record_id WHERE false"
-        )
-    )
-
-
-def _matched(kind_sql: str, building_wide: bool) -> str:
-    """Rows with their house (and, if building_wide, one row per house of a building-level match)."""
-    houses = (
-        "CASE WHEN m.match_level = 'building' THEN m.candidates ELSE [m.house_id] END"
-        if building_wide
-        else "[m.house_id]"
-    )
+def _matched(kind: str) -> str:
+    """The kind's records (core.<kind>_rows) of the sources given as parameter, with their currency and house;
+    an event or house record matched to a building only is one row per house of it."""
+    houses = "[r.house_id]"
+    if kind in ("event", "house"):
+        houses = "CASE WHEN r.match_level = 'building' THEN r.candidates ELSE [r.house_id] END"
     return f"""
-        SELECT r.* EXCLUDE (_source, _delivery_id, _file_name, _sheet, _row_number, _record_id), r._record_id AS record_id,
-               r._source AS source, r._delivery_id AS delivery_id, r._file_name AS file_name, r._sheet AS sheet,
-               r._row_number AS row_number, r._delivery_id IN (SELECT delivery_id FROM current_deliveries) AS is_current,
+        SELECT r.* EXCLUDE (house_id, match_level, candidates, blanked),
+               r.delivery_id IN (SELECT delivery_id FROM current_deliveries) AS is_current,
                unnest(CASE WHEN len({houses}) = 0 THEN [NULL] ELSE {houses} END) AS house_id,
-               coalesce(m.match_level, 'none') AS match_level,
-               coalesce(m.match_level = 'building', false) AS is_building_wide
-        FROM ({kind_sql}) r
-        LEFT JOIN core.address_matches m ON m.record_id = r._record_id"""
-
-
-def _provenance(alias: str, table: str) -> str:
-    """Join condition of a tag input row ``alias`` to an identity table row ``table`` (same source row)."""
-    return (
-        f"{table}._source = {alias}.source AND {table}._delivery_id = {alias}.delivery_id "
-        f"AND {table}._sheet IS NOT DISTINCT FROM {alias}.sheet AND {table}._row_number = {alias}.row_number"
-    )
+               r.match_level, r.match_level = 'building' AS is_building_wide
+        FROM {records_table(kind)} r WHERE list_contains(?::VARCHAR[], r.source)"""
 
 
 def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: date | None = None) -> None:
-    """(Re)build the tags.*_records tables from staging, core.address_matches and identity resolution;
+    """(Re)build the tags.*_records tables from the record backbone and identity resolution;
     ``is_current`` as of ``as_of`` (default the run day)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS tags")
     con.execute(identifier_macros(as_of))  # id18: the row's ID number checked and lifted to 18 characters
     mark_current(con, registry, as_of)
-    by_kind = {
-        kind: [n for n, s in registry.items() if s.record_kind == kind]
-        for kind in ("person", "link", "business", "event", "house")
-    }
-    for kind, sources in by_kind.items():
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(_union(con, sources), kind in ('event', 'house'))}"
-        )
-    for kind in by_kind:  # rules read every canonical column, whether or not a registered source delivers it
-        present = set(con.table(f"_{kind}").columns)
-        for name, column in record_kind_columns(kind).items():
-            if name not in present:
-                con.execute(f'ALTER TABLE _{kind} ADD COLUMN "{name}" {sql_type(column["type"])}')
+    for kind in KINDS:
+        sources = [name for name, spec in registry.items() if spec.record_kind == kind]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(kind)}", [sources])
     person = lambda alias: (
-        f"""LEFT JOIN core.person_records pr ON {_provenance(alias, "pr")}
+        f"""LEFT JOIN core.person_records pr ON pr.record_id = {alias}.record_id
         LEFT JOIN core.people pp ON pp.person_id = pr.person_id"""
     )
     con.execute(f"""CREATE OR REPLACE TABLE tags.person_records AS
@@ -113,16 +76,16 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
                    WHERE id_number IS NOT NULL GROUP BY id_number HAVING count(*) = 1) c
                ON c.id_number = id18(l.counterpart_id_number)
         -- a masked ID number (340104********2899) keys nobody: identity resolution still placed the landlord
-        LEFT JOIN core.person_counterparts pc ON {_provenance("l", "pc")}""")
-    con.execute(f"""CREATE OR REPLACE TABLE tags.business_records AS
-        SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON {_provenance("b", "br")}""")
+        LEFT JOIN core.person_counterparts pc ON pc.record_id = l.record_id""")
+    con.execute("""CREATE OR REPLACE TABLE tags.business_records AS
+        SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON br.record_id = b.record_id""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.event_records AS
         SELECT e.* EXCLUDE (id_number, house_id), pr.person_id, coalesce(id18(e.id_number), pp.id_number) AS id_number,
                a.business_id,
                -- attribution also reads the free text ("来电人称雁荡路39号油烟直排") where the address names no house
                CASE WHEN e.is_building_wide THEN e.house_id ELSE coalesce(a.house_id, e.house_id) END AS house_id
         FROM _event e {person("e")}
-        LEFT JOIN core.event_attributions a ON {_provenance("e", "a")}""")
+        LEFT JOIN core.event_attributions a ON a.record_id = e.record_id""")
     con.execute("CREATE OR REPLACE TABLE tags.house_records AS SELECT * FROM _house")
     build_residents(con, registry)
 

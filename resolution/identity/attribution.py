@@ -19,8 +19,11 @@ import duckdb
 import pyarrow as pa
 
 from connectors.spec import SourceSpec
+from resolution.address.batch import match_addresses
+from resolution.address.records import records_table
+from resolution.address.register import Register
 from resolution.identity.business_names import SIGN_WORDS, branch, brand, normalize_name
-from warehouse import catalogue
+from warehouse.database import quote_literal
 
 _MENTION = re.compile(f"({'|'.join(SIGN_WORDS)})(?:店)?(?:\\(([^()]{{1,12}}?)店\\))?")
 _RELATIVE = ("楼下", "隔壁", "对面", "旁边", "楼下的", "隔壁的", "对面的", "门口的")
@@ -132,45 +135,40 @@ def event_id_sql(spec: SourceSpec) -> str:
         return f"'{spec.name}:' || s.event_ref"
     if keys:
         return f"'{spec.name}:' || md5(concat_ws('|', {', '.join(f's.{k}::VARCHAR' for k in keys)}))[:16]"
-    return "s._delivery_id || ':' || coalesce(s._sheet || ':', '') || s._row_number"
+    return "s.delivery_id || ':' || coalesce(s.sheet || ':', '') || s.row_number"
 
 
 def _stage_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> None:
-    """``_events``: every event row with its id, text, credit code, address match and linked business."""
-    parts = []
-    for spec in specs:
-        cols = set(catalogue.columns(con, "staging", spec.name))
-        col = lambda c, kind="VARCHAR", cols=cols: f"s.{c}::{kind}" if c in cols else f"NULL::{kind}"
-        parts.append(f"""
-            SELECT s._source, s._delivery_id, s._row_number, s._sheet, {event_id_sql(spec)} AS event_id,
-                   {col("category")} AS category, {col("occurred_at", "TIMESTAMP")} AS occurred_at,
-                   {col("closed_at", "TIMESTAMP")} AS closed_at, {col("credit_code")} AS credit_code,
-                   {col("description")} AS description, m.house_id AS address_house, m.match_level, br.business_id AS linked
-            FROM staging."{spec.name}" s
-            LEFT JOIN core.address_matches m ON m.record_id = s._record_id
-            LEFT JOIN core.business_records br ON br._source = s._source AND br._delivery_id = s._delivery_id
-             AND br._row_number = s._row_number AND br._sheet IS NOT DISTINCT FROM s._sheet""")
-    con.execute("CREATE OR REPLACE TEMP TABLE _events AS " + " UNION ALL ".join(parts))
+    """``_events``: every event record of these sources (core.event_rows) with its id, text, credit code,
+    address match and linked business."""
+    event_id = "CASE " + " ".join(f"WHEN s.source = {quote_literal(s.name)} THEN {event_id_sql(s)}" for s in specs)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _events AS
+        SELECT s.record_id, s.source AS _source, s.delivery_id AS _delivery_id, s.row_number AS _row_number,
+               s.sheet AS _sheet, {event_id + " END" if specs else "NULL::VARCHAR"} AS event_id, s.category,
+               s.occurred_at::TIMESTAMP AS occurred_at, s.closed_at::TIMESTAMP AS closed_at, s.credit_code,
+               s.description, s.house_id AS address_house, s.match_level, br.business_id AS linked
+        FROM {records_table("event")} s LEFT JOIN core.business_records br USING (record_id)
+        WHERE list_contains(?::VARCHAR[], s.source)
+        ORDER BY s.source, s.delivery_id, s.sheet, s.row_number""",
+        [[spec.name for spec in specs]],
+    )
 
 
 def _house_from_text(con: duckdb.DuckDBPyConnection, texts: list[str]) -> dict[str, tuple[str, str]]:
-    """The house an address written inside free text names (room or door level only)."""
-    from resolution.address.gazetteer import Gazetteer
-    from resolution.address.match import match_house
-    from resolution.address.parse import parse
-    from resolution.address.register import Register
-
+    """The house an address written inside free text names (room or door level only): the address its
+    sentence opens with, else the whole text, matched as address resolution matches a staged address."""
     if not texts:
         return {}
     register = Register.from_warehouse(con)
-    gazetteer = Gazetteer.shanghai(register.roads, register.compounds)
-    found = {}
-    for text in texts:
-        for written in dict.fromkeys((_address_part(text), text)):
-            match = match_house(register, parse(written, gazetteer).components)
+    opening = {text: _address_part(text) for text in texts}
+    found: dict[str, tuple[str, str]] = {}
+    for written in (opening, {text: text for text in texts if opening[text] != text}):
+        left = [text for text in written if text not in found]
+        for text, match in zip(left, match_addresses([written[text] for text in left], register), strict=True):
             if match.house_id and match.match_level in _LEVELS and not match.needs_review:
                 found[text] = (match.house_id, match.match_level)
-                break
     return found
 
 
@@ -185,18 +183,18 @@ def _address_part(text: str) -> str:
 def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> dict[str, int]:
     """Rebuild core.event_attributions and the core.attributed_sources view from the staged rows of
     these event sources (those in the warehouse); returns counts per attribution rule."""
-    staged = set(catalogue.tables(con, "staging"))
-    _stage_events(con, [spec for spec in specs if spec.name in staged])
+    _stage_events(con, specs)
     index = BusinessIndex.from_warehouse(con)
     by_code = dict(
         con.execute("SELECT credit_code, business_id FROM core.businesses WHERE credit_code IS NOT NULL").fetchall()
     )
-    rows = con.execute("""SELECT _source, _delivery_id, _row_number, _sheet, credit_code, description, address_house,
-                                 match_level, linked FROM _events""").fetchall()
+    rows = con.execute(
+        "SELECT record_id, credit_code, description, address_house, match_level, linked FROM _events"
+    ).fetchall()
     texts = sorted({d for *_, d, house, level, _ in rows if d and (house is None or level not in _LEVELS)})
     from_text = _house_from_text(con, texts)
     out = defaultdict(list)
-    for source, delivery, row_number, sheet, code, text, house, level, linked in rows:
+    for record_id, code, text, house, level, linked in rows:
         house_rule = f"address ({level})" if level in _LEVELS and house else None
         if house_rule is None and text in from_text:
             house, text_level = from_text[text]
@@ -215,10 +213,7 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
         if house is None and found.business_id and found.business_id in index.house:
             house, house_rule = index.house[found.business_id], "the business's house"
         for key, value in (
-            ("_source", source),
-            ("_delivery_id", delivery),
-            ("_row_number", row_number),
-            ("_sheet", sheet),
+            ("record_id", record_id),
             ("house_id", house),
             ("house_rule", house_rule or "none"),
             ("business_id", found.business_id),
@@ -230,10 +225,9 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
     con.register("_attributed", pa.table(out))
     con.execute("""
         CREATE OR REPLACE TABLE core.event_attributions AS
-        SELECT e.event_id, e._source, e._delivery_id, e._row_number, e._sheet, e.category, e.occurred_at, e.closed_at,
-               a.house_id, a.house_rule, a.business_id, a.attribution_rule, a.score, a.evidence
-        FROM _events e JOIN _attributed a ON a._source = e._source AND a._delivery_id = e._delivery_id
-         AND a._row_number = e._row_number AND a._sheet IS NOT DISTINCT FROM e._sheet
+        SELECT e.event_id, e.record_id, e._source, e._delivery_id, e._row_number, e._sheet, e.category, e.occurred_at,
+               e.closed_at, a.house_id, a.house_rule, a.business_id, a.attribution_rule, a.score, a.evidence
+        FROM _events e JOIN _attributed a USING (record_id)
         ORDER BY e._source, e._delivery_id, e._sheet, e._row_number""")
     con.unregister("_attributed")
     con.execute(ATTRIBUTED_SOURCES_SQL)

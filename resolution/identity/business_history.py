@@ -38,8 +38,7 @@ def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
                    d.loaded_at, r.valid_from AS record_from, r.legal_name, r.shop_name, {staged("entity_type")} AS entity_type,
                    {staged("category")} AS category, r.status, r.house_id
             FROM core.business_records r
-            JOIN staging.{quote_name(source)} s ON s._delivery_id = r._delivery_id AND s._row_number = r._row_number
-             AND s._sheet IS NOT DISTINCT FROM r._sheet
+            JOIN staging.{quote_name(source)} s ON s._record_id = r.record_id
             JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
             WHERE r._source = {quote_literal(source)} AND r.business_id IS NOT NULL AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
     if not parts:

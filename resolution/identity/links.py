@@ -81,8 +81,7 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
                    {OBSERVED_ON} AS observed_on, d.loaded_at, {date("valid_from")} AS record_from, {date("valid_to")} AS record_to
             FROM staging.{quote_name(source)} s
             JOIN meta.deliveries d ON d.delivery_id = s._delivery_id
-            JOIN core.person_records p ON p._source = s._source AND p._delivery_id = s._delivery_id
-             AND p._row_number = s._row_number AND p._sheet IS NOT DISTINCT FROM s._sheet
+            JOIN core.person_records p ON p.record_id = s._record_id
             JOIN core.address_matches m ON m.record_id = s._record_id
             WHERE p.person_id IS NOT NULL AND m.house_id IS NOT NULL AND m.match_level IN ('room', 'door')
               AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")

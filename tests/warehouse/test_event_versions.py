@@ -5,21 +5,23 @@ import duckdb
 
 from warehouse.database import create_bookkeeping
 from warehouse.marts.events import build_events
+from warehouse.raw import record_id_sql
 
 
 def test_a_changed_event_is_one_current_row_with_its_history():
     con = duckdb.connect()
     create_bookkeeping(con)
-    con.execute("""
+    con.execute(f"""
         CREATE SCHEMA core; CREATE SCHEMA tags;
         CREATE TABLE core.houses (house_id VARCHAR, committee_code VARCHAR, committee_name VARCHAR, grid_code VARCHAR);
         INSERT INTO core.houses VALUES ('H1', '310101023001', '一居', 'G1');
         CREATE TABLE core.event_attributions (event_id VARCHAR, _source VARCHAR, _delivery_id VARCHAR, _sheet VARCHAR,
             _row_number BIGINT, category VARCHAR, occurred_at TIMESTAMP, closed_at TIMESTAMP, house_id VARCHAR,
-            business_id VARCHAR);
+            business_id VARCHAR, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()}));
         CREATE TABLE tags.event_records (source VARCHAR, delivery_id VARCHAR, sheet VARCHAR, row_number BIGINT,
             event_ref VARCHAR, category VARCHAR, status VARCHAR, result VARCHAR, grid_code VARCHAR,
-            occurred_at TIMESTAMP, closed_at TIMESTAMP, is_building_wide BOOLEAN, house_id VARCHAR, business_id VARCHAR);
+            occurred_at TIMESTAMP, closed_at TIMESTAMP, is_building_wide BOOLEAN, house_id VARCHAR, business_id VARCHAR,
+            record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql("delivery_id", "sheet", "row_number")}));
         INSERT INTO meta.deliveries (delivery_id, source, file_name, status, loaded_at) VALUES
             ('d1', 'property_repairs', 'mariadb:property_repairs', 'loaded', '2026-03-01 02:00:00+00'),
             ('d2', 'property_repairs', 'mariadb:property_repairs', 'loaded', '2026-03-02 02:00:00+00');

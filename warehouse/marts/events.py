@@ -21,18 +21,18 @@ SEVERITY_FILE = Path(__file__).resolve().parents[2] / "schemas" / "event_severit
 
 # One row per staged event with the columns severity rules read (building-wide rows repeat per house).
 EVENT_COLUMNS = """
-    SELECT source, delivery_id, sheet, row_number, any_value(event_ref) AS event_ref, any_value(category) AS category,
+    SELECT record_id, any_value(source) AS source, any_value(delivery_id) AS delivery_id,
+           any_value(row_number) AS row_number, any_value(event_ref) AS event_ref, any_value(category) AS category,
            any_value(status) AS status, any_value(result) AS result, any_value(grid_code) AS grid_code,
            any_value(occurred_at) AS occurred_at, any_value(closed_at) AS closed_at,
            CASE WHEN bool_or(is_building_wide) THEN NULL ELSE any_value(house_id) END AS house_id,
            any_value(business_id) AS business_id
-    FROM tags.event_records GROUP BY source, delivery_id, sheet, row_number
+    FROM tags.event_records GROUP BY record_id
 """
 FROM_ATTRIBUTIONS = """
     SELECT a.event_id, a._source AS source, a._delivery_id AS delivery_id, a._row_number AS row_number, a.category, a.occurred_at, a.closed_at, r.status, r.result,
            a.house_id, a.business_id, r.grid_code
-    FROM core.event_attributions a LEFT JOIN records r ON r.source = a._source AND r.delivery_id = a._delivery_id
-         AND r.sheet IS NOT DISTINCT FROM a._sheet AND r.row_number = a._row_number
+    FROM core.event_attributions a LEFT JOIN records r USING (record_id)
 """
 FROM_RECORDS = """
     SELECT source || ':' || coalesce(event_ref, delivery_id || '#' || row_number) AS event_id, source, category,

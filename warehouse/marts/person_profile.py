@@ -50,7 +50,7 @@ events AS (
     SELECT person_id, count(*) AS events, count(*) FILTER (list_contains($complaints::VARCHAR[], source)) AS complaints,
            count(*) FILTER (list_contains($care_visits::VARCHAR[], source)) AS care_visits,
            count(*) FILTER (list_contains($repairs::VARCHAR[], source)) AS repairs, max(occurred_at) AS last_event_at
-    FROM (SELECT DISTINCT person_id, source, delivery_id, sheet, row_number, occurred_at FROM tags.event_records
+    FROM (SELECT DISTINCT person_id, record_id, source, occurred_at FROM tags.event_records
           WHERE person_id IS NOT NULL)
     GROUP BY person_id
 )

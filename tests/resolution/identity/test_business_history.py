@@ -5,8 +5,11 @@ from datetime import date
 import duckdb
 
 from resolution.identity.business_history import build_business_history
+from warehouse.raw import record_id_sql
 
-RECORD = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
+PROVENANCE = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
+STAGED = f"{PROVENANCE}, _record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # a staging table's rows
+RESOLVED = f"{PROVENANCE}, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # an identity table's
 
 
 def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
@@ -20,8 +23,8 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
             INSERT INTO meta.deliveries VALUES ('m:5', 'market_entities', '市场主体登记_20250501.json', '2026-11-01 08:00', '2025-05-01'),
                 ('m:6', 'market_entities', '市场主体登记_20250601.json', '2026-11-01 08:01', '2025-06-01'),
                 ('m:11', 'market_entities', '市场主体登记_20251101.json', '2026-11-01 08:02', '2025-11-01');
-            CREATE TABLE staging.market_entities ({RECORD}, entity_type VARCHAR);
-            CREATE TABLE core.business_records ({RECORD}, business_id VARCHAR, legal_name VARCHAR, shop_name VARCHAR,
+            CREATE TABLE staging.market_entities ({STAGED}, entity_type VARCHAR);
+            CREATE TABLE core.business_records ({RESOLVED}, business_id VARCHAR, legal_name VARCHAR, shop_name VARCHAR,
                                                 house_id VARCHAR, valid_from DATE, status VARCHAR);
             INSERT INTO core.business_records VALUES
                 ('market_entities', 'm:5', 1, NULL, 'B1', '老王面馆', NULL, 'H1', DATE '2019-03-01', '存续'),

@@ -8,10 +8,9 @@ import pytest
 from resolution.identity.links import build_links
 from warehouse.raw import record_id_sql
 
-RECORD = (
-    "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR, "
-    f"_record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"
-)
+PROVENANCE = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
+STAGED = f"{PROVENANCE}, _record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # a staging table's rows
+RESOLVED = f"{PROVENANCE}, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # an identity table's
 
 
 @pytest.fixture
@@ -24,15 +23,15 @@ def con(tmp_path):
                                           observed_on DATE);
             INSERT INTO meta.deliveries VALUES ('r:1', 'rental_registration', '房屋租赁登记_2025.xlsx', '2026-11-01', '2026-11-01'),
                                                ('r:2', 'rental_registration', '房屋租赁登记_2026.xlsx', '2026-11-01', '2026-11-01');
-            CREATE TABLE core.business_records ({RECORD}, business_id VARCHAR, house_id VARCHAR, valid_from DATE);
+            CREATE TABLE core.business_records ({RESOLVED}, business_id VARCHAR, house_id VARCHAR, valid_from DATE);
             INSERT INTO core.business_records VALUES
                 ('market_entities', 'm:1', 1, NULL, 'B1', 'H1', DATE '2019-03-01'),
                 ('food_licences', 'f:1', 7, NULL, 'B1', 'H1', DATE '2021-05-01');
-            CREATE TABLE core.event_attributions ({RECORD}, event_id VARCHAR, house_id VARCHAR, business_id VARCHAR,
+            CREATE TABLE core.event_attributions ({RESOLVED}, event_id VARCHAR, house_id VARCHAR, business_id VARCHAR,
                                                   occurred_at TIMESTAMP, closed_at TIMESTAMP);
             INSERT INTO core.event_attributions VALUES
                 ('hotline_12345', 'h:1', 2, '工单明细', 'hotline_12345:1', 'H1', 'B1', '2026-05-01 09:00', '2026-05-03 10:00');
-            CREATE TABLE staging.rental_registration ({RECORD}, valid_from DATE, valid_to DATE);
+            CREATE TABLE staging.rental_registration ({STAGED}, valid_from DATE, valid_to DATE);
             INSERT INTO staging.rental_registration VALUES
                 ('rental_registration', 'r:1', 2, '2025-01', DATE '2025-01-01', DATE '2025-12-31'),
                 ('rental_registration', 'r:2', 2, '2026-01', DATE '2026-01-01', DATE '2026-12-31');
@@ -60,7 +59,7 @@ def test_business_and_event_links_carry_dates_and_sources(con):
 
 
 def test_a_tenant_with_two_leases_is_one_link_spanning_both(con):
-    con.execute(f"""CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
+    con.execute(f"""CREATE TABLE core.person_records ({RESOLVED}, person_id VARCHAR);
                     INSERT INTO core.person_records VALUES ('rental_registration', 'r:1', 2, '2025-01', 'P1'),
                                                            ('rental_registration', 'r:2', 2, '2026-01', 'P1')""")
     assert build_links(con)["tenant"] == 1
@@ -76,12 +75,12 @@ def test_a_mover_lives_at_the_old_house_until_the_day_before_the_move(con):
     ends 2025-08-09, at H4 it holds; P3, at H3 in May only (moved away, no new address known), ends the day
     before the first snapshot without them."""
     con.execute(f"""
-        CREATE TABLE staging.actual_residents ({RECORD}, valid_from DATE);
+        CREATE TABLE staging.actual_residents ({STAGED}, valid_from DATE);
         INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
             ('actual_residents', 'a:5', 3, NULL, DATE '2012-01-01'), ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10');
         INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00', '2025-05-01'),
                                            ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01', '2025-11-01');
-        CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
+        CREATE TABLE core.person_records ({RESOLVED}, person_id VARCHAR);
         INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'),
             ('actual_residents', 'a:5', 3, NULL, 'P3'), ('actual_residents', 'a:11', 2, NULL, 'P2');
         INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
@@ -110,7 +109,7 @@ def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
     2026-12 (P2 at H5): P2's move stays 2025-08-10 and H4 holds; P4 lived at H3 until the day before November's;
     the December snapshot is not history yet on the run day 2026-11-01, and is on 2026-12-01."""
     con.execute(f"""
-        CREATE TABLE staging.actual_residents ({RECORD}, valid_from DATE);
+        CREATE TABLE staging.actual_residents ({STAGED}, valid_from DATE);
         INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
             ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10'), ('actual_residents', 'a:8', 2, NULL, DATE '2010-03-01'),
             ('actual_residents', 'a:8', 3, NULL, DATE '2020-01-01'), ('actual_residents', 'a:12', 2, NULL, DATE '2026-11-20');
@@ -118,7 +117,7 @@ def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
             ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01', '2025-11-01'),
             ('a:8', 'actual_residents', '实有人口_202508.csv', '2026-11-01 08:02', '2025-08-01'),
             ('a:12', 'actual_residents', '实有人口_202612.csv', '2026-11-01 08:03', '2026-12-01');
-        CREATE TABLE core.person_records ({RECORD}, person_id VARCHAR);
+        CREATE TABLE core.person_records ({RESOLVED}, person_id VARCHAR);
         INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'), ('actual_residents', 'a:11', 2, NULL, 'P2'),
             ('actual_residents', 'a:8', 2, NULL, 'P2'), ('actual_residents', 'a:8', 3, NULL, 'P4'),
             ('actual_residents', 'a:12', 2, NULL, 'P2');

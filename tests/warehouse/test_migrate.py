@@ -18,13 +18,14 @@ import pytest
 from dagster import DagsterInstance, materialize
 from typer.testing import CliRunner
 
+import warehouse.migrations
 from commands.housekey import app
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import pipeline_assets
 from pipelines.resources import warehouse_resources
 from warehouse.database import connect, quote_literal, quote_name
-from warehouse.migrations import migrations
+from warehouse.migrations import Migration, migrations
 from warehouse.versions import WarehouseOutOfDate, latest_version, schema_version
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,6 +162,21 @@ def test_migrate_twice_changes_nothing_and_dry_run_changes_nothing(old_warehouse
     assert again.exit_code == 0 and again.output.splitlines()[-1] == "nothing to do"
     assert _state(old_warehouse) == first
     assert "up to date" in housekey("migrate", "--dry-run").output
+
+
+def test_a_step_that_fails_is_rolled_back_and_the_steps_before_it_stay(old_warehouse, monkeypatch):
+    def half_done(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("ALTER TABLE meta.deliveries ADD COLUMN half_done VARCHAR")
+        con.execute("SELECT * FROM meta.no_such_table")
+
+    steps = [*migrations(), Migration(latest_version() + 1, "half_done", "fails halfway", half_done)]
+    monkeypatch.setattr(warehouse.migrations, "migrations", lambda: steps)
+    failed = housekey("migrate")
+    assert failed.exit_code == 1
+    assert "rolled back" in failed.output and f"stays at version {latest_version()}" in failed.output
+    with duckdb.connect(str(old_warehouse), read_only=True) as con:
+        assert schema_version(con) == latest_version()  # every step before it committed
+        assert "half_done" not in [row[0] for row in con.execute("DESCRIBE meta.deliveries").fetchall()]
 
 
 def test_a_migrated_warehouse_has_the_bookkeeping_a_new_one_is_made_with(old_warehouse, tmp_path):

@@ -62,18 +62,27 @@ def upgrade_15(number: str) -> str:
     return body + check_character(body)
 
 
-def id_number_problem(written: str, as_of: dt.date | None = None) -> str | None:
-    """Why the written value is no usable ID number, or None when it is one (a masked one included)."""
+def id_number_shape_problem(written: str) -> str | None:
+    """Why the written value cannot be an ID number whatever its digits (mangled, no ID number's shape, masked
+    beyond use), or None. Staging refuses these; the check character and birth date are the gate's."""
     n = id_number_text(written)
     if re.fullmatch(MANGLED, n):
         return MANGLED_PROBLEM
     if re.fullmatch(OLD, n):
-        return None if birth_date("19" + n[6:12], as_of) else NO_BIRTH_DATE
+        return None
     if re.fullmatch(MASKED, n):
         visible = len(n.replace("*", ""))
         return None if MASKED_VISIBLE[0] <= visible <= MASKED_VISIBLE[1] else MASKED_BEYOND_USE
-    if not re.fullmatch(FULL, n):
-        return NOT_AN_ID_NUMBER
+    return None if re.fullmatch(FULL, n) else NOT_AN_ID_NUMBER
+
+
+def id_number_problem(written: str, as_of: dt.date | None = None) -> str | None:
+    """Why the written value is no usable ID number, or None when it is one (a masked one included)."""
+    n = id_number_text(written)
+    if (problem := id_number_shape_problem(n)) or "*" in n:
+        return problem
+    if len(n) == 15:
+        return None if birth_date("19" + n[6:12], as_of) else NO_BIRTH_DATE
     if n[17] != check_character(n[:17]):
         return WRONG_CHECK
     return None if birth_date(n[6:14], as_of) else NO_BIRTH_DATE
@@ -102,31 +111,39 @@ def _sql_text(text: str) -> str:
 
 
 def identifier_macros(as_of: dt.date | None = None) -> str:
-    """DuckDB macros applying the rules above to SQL text: ``id_number_text(v)``, ``id_number_problem(v)`` (NULL
-    for a usable number, else the reason ``id_number_problem`` gives) and ``id18(v)``; births end on the run day."""
+    """DuckDB macros applying the rules above to SQL text: ``id_number_text(v)``, ``id_number_shape_problem(v)`` and
+    ``id_number_problem(v)`` (NULL, or the reason the Python function of that name gives) and ``id18(v)``; births
+    end on the run day. Staging runs them on every ID number: the common shape is tested first and the check's
+    weighted sum is written out (no list lambda per row)."""
     latest = (as_of or run_day()).isoformat()
-    weights = ", ".join(map(str, CHECK_WEIGHTS))
+    weighted = " + ".join(f"CAST(substr(body, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(CHECK_WEIGHTS))
     low, high = MASKED_VISIBLE
+    complete = _sql_text(f"{FULL}|{OLD}")
     return f"""
 CREATE OR REPLACE TEMP MACRO id_number_text(v) AS upper(replace(ltrim(trim(v), ''''), ' ', ''));
-CREATE OR REPLACE TEMP MACRO id_check(body) AS substr({_sql_text(CHECK_CHARACTERS)}, (list_sum(list_transform(
-    range(17), lambda i: CAST(substr(body, i + 1, 1) AS INTEGER) * [{weights}][i + 1])) % 11)::BIGINT + 1, 1);
-CREATE OR REPLACE TEMP MACRO id_birth_ok(yyyymmdd) AS coalesce(
-    try_strptime(yyyymmdd, '%Y%m%d')::DATE BETWEEN DATE '{EARLIEST_BIRTH}' AND DATE '{latest}', false);
-CREATE OR REPLACE TEMP MACRO id_text_problem(n) AS CASE
+CREATE OR REPLACE TEMP MACRO id_check(body) AS substr({_sql_text(CHECK_CHARACTERS)}, ({weighted}) % 11 + 1, 1);
+CREATE OR REPLACE TEMP MACRO id_birth_ok(yyyymmdd) AS coalesce(TRY_CAST(substr(yyyymmdd, 1, 4) || '-' ||
+    substr(yyyymmdd, 5, 2) || '-' || substr(yyyymmdd, 7, 2) AS DATE) BETWEEN DATE '{EARLIEST_BIRTH}' AND DATE '{latest}', false);
+CREATE OR REPLACE TEMP MACRO id_text_shape_problem(n) AS CASE
+    WHEN regexp_full_match(n, {complete}) THEN NULL  -- most values: one test
     WHEN regexp_full_match(n, {_sql_text(MANGLED)}) THEN {_sql_text(MANGLED_PROBLEM)}
-    WHEN regexp_full_match(n, {_sql_text(OLD)}) THEN
-        CASE WHEN NOT id_birth_ok('19' || substr(n, 7, 6)) THEN {_sql_text(NO_BIRTH_DATE)} END
     WHEN regexp_full_match(n, {_sql_text(MASKED)}) THEN
         CASE WHEN length(replace(n, '*', '')) NOT BETWEEN {low} AND {high} THEN {_sql_text(MASKED_BEYOND_USE)} END
-    WHEN NOT regexp_full_match(n, {_sql_text(FULL)}) THEN {_sql_text(NOT_AN_ID_NUMBER)}
+    ELSE {_sql_text(NOT_AN_ID_NUMBER)}
+    END;
+-- the check character and birth date of a value of 18 or 15 characters
+CREATE OR REPLACE TEMP MACRO id_text_digits_problem(n) AS CASE
+    WHEN length(n) = 15 THEN CASE WHEN NOT id_birth_ok('19' || substr(n, 7, 6)) THEN {_sql_text(NO_BIRTH_DATE)} END
     WHEN id_check(substr(n, 1, 17)) <> substr(n, 18, 1) THEN {_sql_text(WRONG_CHECK)}
     WHEN NOT id_birth_ok(substr(n, 7, 8)) THEN {_sql_text(NO_BIRTH_DATE)}
     END;
+CREATE OR REPLACE TEMP MACRO id_text_problem(n) AS
+    CASE WHEN regexp_full_match(n, {complete}) THEN id_text_digits_problem(n) ELSE id_text_shape_problem(n) END;
+CREATE OR REPLACE TEMP MACRO id_number_shape_problem(v) AS id_text_shape_problem(id_number_text(v));
 CREATE OR REPLACE TEMP MACRO id_number_problem(v) AS id_text_problem(id_number_text(v));
-CREATE OR REPLACE TEMP MACRO id_text_18(n) AS CASE
-    WHEN contains(n, '*') OR id_text_problem(n) IS NOT NULL THEN NULL
+CREATE OR REPLACE TEMP MACRO id_text_18(n) AS CASE WHEN regexp_full_match(n, {complete}) THEN CASE
+    WHEN id_text_digits_problem(n) IS NOT NULL THEN NULL
     WHEN length(n) = 15 THEN substr(n, 1, 6) || '19' || substr(n, 7) || id_check(substr(n, 1, 6) || '19' || substr(n, 7))
-    ELSE n END;
+    ELSE n END END;
 CREATE OR REPLACE TEMP MACRO id18(v) AS id_text_18(id_number_text(v));
 """

@@ -123,7 +123,7 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
         )
         return typed, f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN 'not a number: ' || {v} END", "NULL"
     if transform == "id_number":  # the shape here; the check character and birth date are the gate's
-        problem = f"id_number_problem({v})"
+        problem = f"id_number_shape_problem({v})"
         # the digits are gone, yet the row's name, birth date and address still place the person
         mangled = f"{problem} = {_literal(identifiers.MANGLED_PROBLEM)}"
         lost = f"CASE WHEN {mangled} THEN 'ID number mangled by Excel (' || {v} || '): the digits are lost' END"

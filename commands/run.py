@@ -267,9 +267,9 @@ def _accounts(accounts) -> Table:
 
 def _matching_line(con) -> Text | None:
     """How the run's addresses matched the house register, in one line (None before any matching)."""
-    if not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = 'address_matches'"
-    ).fetchone()[0]:
+    from warehouse.catalogue import table_exists
+
+    if not table_exists(con, "core", "address_matches"):
         return None
     levels = dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())
     review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]

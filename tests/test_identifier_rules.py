@@ -11,7 +11,7 @@ from stdnum.cn import ric
 from quality.suites import Rule, Suite
 from quality.validate import validate
 from schemas.clock import run_day
-from schemas.identifiers import check_character, id18, id_number_problem, identifier_macros
+from schemas.identifiers import check_character, id18, id_number_problem, id_number_shape_problem, identifier_macros
 
 
 def _with_check(body: str) -> str:
@@ -50,10 +50,9 @@ def con():
 def test_python_and_sql_give_the_same_verdict_and_number(con):
     for written, problem in HARD_CASES.items():
         assert id_number_problem(written) == problem, written
-        assert con.execute("SELECT id_number_problem(?), id18(?)", [written, written]).fetchone() == (
-            problem,
-            id18(written),
-        ), written
+        assert con.execute(
+            "SELECT id_number_problem(?), id18(?), id_number_shape_problem(?)", [written] * 3
+        ).fetchone() == (problem, id18(written), id_number_shape_problem(written)), written
     assert id18("310101500101123") == "310101195001011236"
     assert id18("11010519491231002x") == "11010519491231002X"
 

@@ -65,6 +65,12 @@ def full_warehouse(tmp_path_factory, worker_id) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_world() -> Path:
+    """The world the session's warehouse is built from: its landing/, databases/, truth/ and manifest.json."""
+    return sample_root()
+
+
+@pytest.fixture(scope="session")
 def seeding_notes(full_warehouse) -> list[str]:
     """One line per database table the session's run seeded, or per server it skipped."""
     return json.loads(full_warehouse.with_name(SEEDING_NOTES).read_text(encoding="utf-8"))

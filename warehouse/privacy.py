@@ -21,6 +21,7 @@ rule changes in one place; docs/privacy.md explains each choice and how to rotat
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import os
@@ -164,10 +165,18 @@ def mask_name(value: str | None) -> str | None:
     return value if value is None or not value.strip() else value.strip()[0] + "*"
 
 
+def birth_year_sql(expression: str) -> str:
+    """``birth_year`` in SQL, as an integer (publishing's ``birth_year`` column)."""
+    return f"year(TRY_CAST({expression} AS DATE))"
+
+
 def birth_year(value: str | None) -> str | None:
-    """A birth date: its year only (a quasi-identifier: name, birth date and house single out almost everyone)."""
-    year = re.match(r"\s*((?:18|19|20)[0-9]{2})", value or "")
-    return year.group(1) if year else None
+    """A birth date: its year only (a quasi-identifier: name, birth date and house single out almost everyone);
+    None when it is no date."""
+    try:
+        return str(dt.date.fromisoformat((value or "").strip()[:10]).year)
+    except ValueError:
+        return None
 
 
 _FIELD_MASKS = {

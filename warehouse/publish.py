@@ -133,7 +133,7 @@ def _select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> lis
             continue
         quoted = quote_name(column)
         if column in BIRTH_DATE_COLUMNS:
-            select.append(f"year(TRY_CAST({quoted} AS DATE)) AS {quote_name(_unique('birth_year', taken))}")
+            select.append(f"{privacy.birth_year_sql(quoted)} AS {quote_name(_unique('birth_year', taken))}")
             continue
         if (schema, table, column) == QUARANTINED_VALUE:  # masked under the rule of the column it came from
             select.append(f"privacy_quarantined(rule, column_name, {quoted}) AS {quote_name(_unique(column, taken))}")

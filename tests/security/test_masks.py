@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from warehouse.privacy import (
     MAY_HOLD_IDENTIFIERS,
+    birth_year,
+    birth_year_sql,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -180,8 +182,11 @@ def test_the_report_masks_refused_values_as_the_analyst_copy_does(tmp_path, monk
         assert value == shown or escape(value) not in html
 
 
-def test_a_name_is_masked_alike_in_python_and_in_sql():
+def test_a_name_and_a_birth_date_are_masked_alike_in_python_and_in_sql():
     with duckdb.connect() as con:
         for name in ["张三丰", " 欧阳娜娜 ", "李", "", "  "]:
             sql = con.execute(f"SELECT {name_sql('n')} FROM (SELECT ?::VARCHAR AS n)", [name]).fetchone()[0]
             assert sql == mask_name(name), name
+        for born in ["1985-06-15", "1899-01-01 00:00:00", "1985-13-45", "不详"]:
+            sql = con.execute(f"SELECT {birth_year_sql('b')} FROM (SELECT ?::VARCHAR AS b)", [born]).fetchone()[0]
+            assert (None if sql is None else str(sql)) == birth_year(born), born

@@ -42,6 +42,7 @@ app = Housekey(
     help="以房管人: merge departmental exports into the house-keyed warehouse.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # a crash's locals may hold ID numbers and phones: never print them
 )
 for name in COMMANDS:
     import_module(f"commands.{name}").register(app)

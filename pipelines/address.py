@@ -6,18 +6,17 @@ from collections.abc import Mapping
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
 
-from connectors.spec import SourceSpec
+from connectors.spec import SourceSpec, register_source
 from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
 
-REGISTER_SOURCE = "address_register"
 HOUSES = AssetKey(["core", "houses"])
 ADDRESS_MATCHES = AssetKey(["core", "address_matches"])
 
 
 def has_houses(registry: Mapping[str, SourceSpec]) -> bool:
     """Whether the registry delivers the house register, which every stage after address resolution keys on."""
-    return REGISTER_SOURCE in registry
+    return register_source(registry) is not None
 
 
 def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
@@ -27,7 +26,7 @@ def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]
 
     @warehouse_asset(
         HOUSES,
-        [AssetKey(["staging", REGISTER_SOURCE])],
+        [AssetKey(["staging", register_source(registry)])],
         "The house register: canonical houses with stable house_id and their hierarchy.",
     )
     def houses(warehouse: DuckDBResource) -> MaterializeResult:

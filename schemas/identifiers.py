@@ -35,6 +35,10 @@ MOBILE = "1[3-9][0-9]{9}"
 SHANGHAI_LOCAL = "[2-9][0-9]{7}"  # a Shanghai landline written without its area code 021
 LANDLINE = "0[0-9]{9,11}"
 MASKED_PHONE = "[0-9]{3,4}\\*{3,4}[0-9]{4}"
+PHONE = f"{MOBILE}|{MASKED_PHONE}|{LANDLINE}"
+PHONE_PREFIX = "^(\\+86|0086|86-)[\\t\\n\\f\\r ]*"  # the country code, as ledgers write it
+PHONE_SEPARATORS = "[\\t\\n\\f\\r ()（）-]"
+NOT_A_PHONE = "not a phone number"
 
 
 def id_number_text(written: str) -> str:
@@ -94,6 +98,17 @@ def id18(written: str, as_of: dt.date | None = None) -> str | None:
     if "*" in n or id_number_problem(n, as_of):
         return None
     return upgrade_15(n) if len(n) == 15 else n
+
+
+def phone_text(written: str) -> str:
+    """The form the phone rules read: no country code or separators, 021 before a Shanghai landline's 8 digits."""
+    digits = re.sub(PHONE_SEPARATORS, "", re.sub(PHONE_PREFIX, "", written.strip()))
+    return "021" + digits if re.fullmatch(SHANGHAI_LOCAL, digits) else digits
+
+
+def phone_problem(written: str) -> str | None:
+    """Why the written value is no phone (a mobile, a landline with its area code, or one masked), or None."""
+    return None if re.fullmatch(PHONE, phone_text(written)) else NOT_A_PHONE
 
 
 def valid_credit_code(code: str | None) -> str | None:

@@ -10,8 +10,18 @@ from stdnum.cn import ric
 
 from quality.suites import Rule, Suite
 from quality.validate import validate
+from resolution.identity.identifiers import read_phone
 from schemas.clock import run_day
-from schemas.identifiers import check_character, id18, id_number_problem, id_number_shape_problem, identifier_macros
+from schemas.identifiers import (
+    check_character,
+    id18,
+    id_number_problem,
+    id_number_shape_problem,
+    identifier_macros,
+    phone_problem,
+    phone_text,
+)
+from warehouse.transforms import transform_sql
 
 
 def _with_check(body: str) -> str:
@@ -77,3 +87,30 @@ def test_a_birth_date_ends_on_the_run_day_given():
     born_today = _with_check("31010120261101123")
     assert id_number_problem(born_today, dt.date(2026, 11, 1)) is None
     assert id_number_problem(born_today, dt.date(2026, 10, 31)) == "no real birth date"
+
+
+PHONES = {  # written: (the phone as the rules read it, usable)
+    "13812345678": ("13812345678", True),
+    "+86 138 1234 5678": ("13812345678", True),
+    "86-13812345678": ("13812345678", True),
+    "(021)64752518": ("02164752518", True),
+    "64752518": ("02164752518", True),  # a Shanghai landline without 021
+    "010-12345678": ("01012345678", True),
+    "143****5204": ("143****5204", True),
+    "021****2518": ("021****2518", True),  # a masked landline is not the 7-digit number 0212518
+    "400-820-8820": ("4008208820", False),
+    "95588": ("95588", False),
+    "1381234567": ("1381234567", False),
+}
+
+
+def test_staging_and_identity_read_phones_by_the_same_rule():
+    value, reason, _ = transform_sql("phone", "v", "phone")
+    with duckdb.connect() as con:
+        for written, (text, usable) in PHONES.items():
+            assert (phone_text(written), phone_problem(written) is None) == (text, usable), written
+            staged = con.execute(f"SELECT {value}, {reason} FROM (SELECT ?::VARCHAR AS v)", [written]).fetchone()
+            assert (staged[0], staged[1] is None) == (text, usable), written
+            phone = read_phone(written)
+            assert (phone.problem is None) == usable, written
+            assert phone.number == (text if usable and "*" not in text else None), written

@@ -138,12 +138,14 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
         )
         return n, reason, "NULL"
     if transform == "phone":
-        digits = f"regexp_replace(regexp_replace({v}, '^(\\+86|0086|86-)\\s*', ''), '[\\s()（）-]', '', 'g')"
+        # schemas.identifiers.phone_text and phone_problem, in SQL
+        prefix, separators = _literal(identifiers.PHONE_PREFIX), _literal(identifiers.PHONE_SEPARATORS)
+        digits = f"regexp_replace(regexp_replace({v}, {prefix}, ''), {separators}, '', 'g')"
         local = _literal(identifiers.SHANGHAI_LOCAL)
         n = f"CASE WHEN regexp_full_match({digits}, {local}) THEN '021' || {digits} ELSE {digits} END"
-        phone = _literal(f"{identifiers.MOBILE}|{identifiers.MASKED_PHONE}|{identifiers.LANDLINE}")
         reason = (
-            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, {phone}) THEN 'not a phone number: ' || {v} END"
+            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, {_literal(identifiers.PHONE)}) "
+            f"THEN {_literal(identifiers.NOT_A_PHONE + ': ')} || {v} END"
         )
         return n, reason, "NULL"
     raise ValueError(f"unknown transform {transform!r}")

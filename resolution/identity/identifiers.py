@@ -4,8 +4,8 @@ A value is either usable in full (a checked ID number, a normalised phone), part
 ``310101********1234`` still gives the division and the last digits) or rejected with the reason (an
 ID number Excel turned into ``3.10101E+17``). What makes an ID number, phone or credit code well formed is
 schemas/identifiers.py's, the rules staging and the quality gate apply too; as evidence an ID number's
-division must also exist. Phones are parsed by ``phonenumbers``. Facts derived from an ID number (birth
-date, sex, division) cross-check the ledger.
+division must also exist. Facts derived from an ID number (birth date, sex, division) cross-check the
+ledger.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from functools import cache
 from pathlib import Path
 
 from schemas.identifiers import (
-    MOBILE,
     NOT_AN_ID_NUMBER,
-    SHANGHAI_LOCAL,
     birth_date,
     check_character,
     id_number_problem,
     id_number_text,
+    phone_problem,
+    phone_text,
     upgrade_15,
 )
 
@@ -144,26 +144,14 @@ def read_phone(written: str | None) -> Phone | None:
     if written is None or not str(written).strip():
         return None
     text = str(written).strip()
-    compact = re.sub(r"[\s()（）\-]", "", text)
-    if m := re.fullmatch(r"(?:\+?86)?(1[3-9][0-9])\*{4}([0-9]{4})", compact):
-        return Phone(text, kind="mobile", head=m.group(1), tail=m.group(2))
-    import phonenumbers
-
-    if re.fullmatch(SHANGHAI_LOCAL, compact):
-        compact = "021" + compact
-    try:
-        parsed = phonenumbers.parse(compact, "CN")
-    except phonenumbers.NumberParseException:
-        return Phone(text, problem="not a phone number")
-    national = str(parsed.national_number)
-    if parsed.country_code != 86 or not phonenumbers.is_possible_number(parsed):
-        return Phone(text, problem="not a phone number")
-    if re.fullmatch(MOBILE, national):
-        return Phone(text, number=national, kind="mobile", head=national[:3], tail=national[-4:])
-    if national.startswith("1"):
-        return Phone(text, problem="not a phone number")
-    number = "0" + national
-    return Phone(text, number=number, kind="landline", head=number[:3], tail=number[-4:])
+    if problem := phone_problem(text):
+        return Phone(text, problem=problem)
+    number = phone_text(text)
+    kind = "mobile" if number.startswith("1") else "landline"
+    if MASK in number:
+        head, tail = number.split(MASK, 1)[0], number.rsplit(MASK, 1)[1]
+        return Phone(text, kind=kind, head=head, tail=tail)
+    return Phone(text, number=number, kind=kind, head=number[:3], tail=number[-4:])
 
 
 def read_name(written: str | None) -> tuple[str | None, str | None, str | None]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from resolution.address.records import BACKBONE_TABLES
 from warehouse import catalogue, privacy
 from warehouse.database import quote_literal, quote_name
 from warehouse.privacy import (
@@ -166,7 +167,8 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
     try:
         for schema, table in catalogue.base_tables(con):
-            if schema in PRIVATE_SCHEMAS:
+            # the record backbone is plumbing: its rows reach analysts as tags.*_records, with their keys
+            if schema in PRIVATE_SCHEMAS or f"{schema}.{table}" in BACKBONE_TABLES:
                 continue
             select = _select_list(con, schema, table)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")

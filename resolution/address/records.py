@@ -37,6 +37,9 @@ def records_table(kind: str) -> str:
     return f"core.{kind}_rows"
 
 
+BACKBONE_TABLES = frozenset(records_table(kind) for kind in KINDS)
+
+
 def build_records(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> dict[str, int]:
     """Rebuild every kind's backbone table from staging, core.address_matches and the quarantine; returns
     rows per kind."""

@@ -200,7 +200,7 @@ def _summary(summary: RunSummary) -> Table:
     """The run's summary per source, as recorded in meta.run_sources."""
     where = f" of subdistrict {summary.subdistrict}" if summary.subdistrict else ""
     table = Table(
-        title=f"This run{where} ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
+        title=f"This run{where} as of {summary.as_of} ({summary.run_id[:8]}, in meta.runs): new deliveries and their rows",
         title_justify="left",
     )
     table.add_column("source", no_wrap=True)

@@ -107,7 +107,8 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     rows_quarantined BIGINT NOT NULL,
     failures         INTEGER NOT NULL,
     failure_messages VARCHAR[],
-    subdistrict      VARCHAR
+    subdistrict      VARCHAR,
+    as_of            DATE  -- the run day its tags, marts and freshness describe
 );
 -- the delivered rows quarantined whole, once each: a row failing twice is one row, a value quarantined alone none
 CREATE VIEW IF NOT EXISTS quality.quarantined_rows AS

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from schemas.clock import run_day
 from warehouse.catalogue import table_exists
 from warehouse.database import transaction
 
@@ -75,6 +76,8 @@ class RunSummary:
     """Every failure of the run, the source ones and those of shared steps (matching, publishing)."""
     subdistrict: str | None = None
     """The subdistrict code the run was for (its partition); None for an unpartitioned run."""
+    as_of: dt.date | None = None
+    """The run day its tags, marts and freshness describe (schemas/clock.py)."""
 
     @property
     def seconds(self) -> float:
@@ -131,6 +134,7 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
         ordered,
         tuple(failures),
         run.tags.get("dagster/partition"),
+        run_day(),
     )
 
 
@@ -155,7 +159,8 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         con.execute("DELETE FROM meta.runs WHERE run_id = ?", [summary.run_id])
         con.execute(
             "INSERT INTO meta.runs (run_id, trigger, status, started_at, finished_at, seconds, sources, rows_landed,"
-            " rows_quarantined, failures, failure_messages, subdistrict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " rows_quarantined, failures, failure_messages, subdistrict, as_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 summary.run_id,
                 summary.trigger,
@@ -169,6 +174,7 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
                 len(summary.failures),
                 [str(failure) for failure in summary.failures],
                 summary.subdistrict,
+                summary.as_of,
             ],
         )
         con.executemany(
@@ -203,7 +209,10 @@ def summary_lines(summary: RunSummary) -> list[str]:
     )
     where = f" for subdistrict {summary.subdistrict}" if summary.subdistrict else ""
     lines = [
-        f"run {summary.run_id[:8]} ({summary.trigger}){where}: {summary.status} in {summary.seconds:.1f} s",
+        (
+            f"run {summary.run_id[:8]} ({summary.trigger}){where}, as of {summary.as_of}: {summary.status}"
+            f" in {summary.seconds:.1f} s"
+        ),
         header,
     ]
     for s in summary.sources:

@@ -89,9 +89,10 @@ def test_a_run_records_its_figures_per_source(world):
             "visits": ("ok", 1, 1, 1, 0, 1, None, None),
         }
         run = con.execute(
-            "SELECT trigger, status, sources, rows_landed, rows_quarantined, failures, failure_messages FROM meta.runs"
+            "SELECT trigger, status, sources, rows_landed, rows_quarantined, failures, failure_messages, as_of::VARCHAR"
+            " FROM meta.runs"
         ).fetchall()
-        assert run == [("command:run", "success", 2, 7, 1, 1, [str(summary.failures[0])])]
+        assert run == [("command:run", "success", 2, 7, 1, 1, [str(summary.failures[0])], "2026-11-01")]
     assert str(summary.failures[0]).startswith("contacts, file b.csv, step raw: ")
     assert all(part.seconds > 0 for part in summary.sources)
 
@@ -134,5 +135,5 @@ def test_a_crashed_step_names_its_source_and_step_and_what_waited(world):
         "visits, step raw__visits: OSError: disk full while landing"
     ]
     lines = summary_lines(summary)
-    assert lines[0].startswith(f"run {summary.run_id[:8]} (command:run): failure")
+    assert lines[0].startswith(f"run {summary.run_id[:8]} (command:run), as of 2026-11-01: failure")
     assert lines[-1] == "✗ visits, step raw__visits: OSError: disk full while landing"

@@ -29,6 +29,7 @@ from resolution.address.records import KINDS, records_table
 from resolution.identity.business_decisions import business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
 from schemas import record_kind_columns
+from schemas.identifiers import valid_credit_code
 from warehouse import catalogue
 
 NAME_AGREES = 0.9
@@ -99,12 +100,6 @@ class _Link:
     doubtful: bool = False
 
 
-def _valid_code(code: str | None) -> str | None:
-    from stdnum.cn import uscc
-
-    return code if code and uscc.is_valid(code) else None
-
-
 def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], str] | None = None) -> list[_Link]:
     """The cascade over distinct (credit_code, legal_name, shop_name, phone, house_id) signatures; a
     reviewer's decision on a name at a house (``same``: its link stands; ``different``: a business of
@@ -114,7 +109,7 @@ def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], st
     by_house: dict[str, list[_Business]] = defaultdict(list)
     links: list[_Link | None] = [None] * len(signatures)
     for i, (code, legal, shop, phone, house) in enumerate(signatures):
-        if (code := _valid_code(code)) is None:
+        if (code := valid_credit_code(code)) is None:
             continue
         business = by_code.get(code)
         if business is None:

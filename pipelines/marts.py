@@ -5,6 +5,7 @@ complaint Pareto and the area statistics read it. The Pareto chart is written ne
 (``complaint_pareto.html``).
 """
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,7 +26,22 @@ EVENTS = AssetKey(["marts", "events"])
 
 
 def _mart(name: str, description: str, deps: list[AssetKey]):
-    return warehouse_asset(AssetKey(["marts", name]), deps, description)
+    """A mart's asset: ``build`` makes its tables, then each says the run day it describes (``as_of``)."""
+
+    def decorate(build):
+        @warehouse_asset(AssetKey(["marts", name]), deps, description)
+        @functools.wraps(build)
+        def mart(warehouse: DuckDBResource) -> MaterializeResult:
+            from warehouse.marts import stamp_run_day
+
+            result = build(warehouse)
+            with warehouse.get_connection() as con:
+                stamp_run_day(con, run_day())
+            return result
+
+        return mart
+
+    return decorate
 
 
 def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:

@@ -169,3 +169,12 @@ def test_freshness_and_coverage_per_source(con):
         assert not is_stale  # the test just delivered everything
     shares = {r[0]: r[3] for r in rows}
     assert shares["actual_residents"] == 1.0 and shares["waste_sorting"] < 0.5  # checks name buildings, not rooms
+
+
+def test_every_mart_says_the_run_day_it_describes(con):
+    marts = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'marts'"
+    ).fetchall()
+    assert len(marts) >= 10
+    days = {name: con.execute(f'SELECT DISTINCT as_of::VARCHAR FROM marts."{name}"').fetchall() for (name,) in marts}
+    assert {name: rows for name, rows in days.items() if rows not in ([("2026-11-01",)], [])} == {}

@@ -16,10 +16,10 @@ from datetime import date
 import duckdb
 
 from connectors.spec import load_registry
+from resolution.address.records import records_table
 from resolution.identity.links import DELIVERY_SEQUENCE, OBSERVED_ON
 from schemas.clock import run_day
-from warehouse import catalogue
-from warehouse.database import quote_literal, quote_name
+from warehouse.database import quote_literal
 
 ATTRIBUTES = ("legal_name", "shop_name", "entity_type", "category", "status", "house_id")
 
@@ -27,26 +27,20 @@ ATTRIBUTES = ("legal_name", "shop_name", "entity_type", "category", "status", "h
 def _observations(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
     """One row per business, source and delivery observed on or before ``as_of`` with what that delivery said,
     of the sources whose records describe the business itself (``roles.business``; events about it are in core.links)."""
-    parts = []
-    for source in [name for name, spec in load_registry().items() if spec.roles.business]:
-        columns = set(catalogue.columns(con, "staging", source))
-        if not columns:
-            continue
-        staged = lambda c, columns=columns: f"s.{c}" if c in columns else "NULL::VARCHAR"
-        parts.append(f"""
-            SELECT r.business_id, r._source AS source, r._delivery_id AS delivery_id, {OBSERVED_ON} AS observed_on,
-                   d.loaded_at, r.valid_from AS record_from, r.legal_name, r.shop_name, {staged("entity_type")} AS entity_type,
-                   {staged("category")} AS category, r.status, r.house_id
-            FROM core.business_records r
-            JOIN staging.{quote_name(source)} s ON s._record_id = r.record_id
-            JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
-            WHERE r._source = {quote_literal(source)} AND r.business_id IS NOT NULL AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
-    if not parts:
+    sources = [quote_literal(name) for name, spec in load_registry().items() if spec.roles.business]
+    if not sources:
         return None
     said = ", ".join(f"mode({a} ORDER BY {a}) AS {a}" for a in ATTRIBUTES)  # ties: the same value every run
     return f"""SELECT business_id, source, delivery_id, any_value(observed_on) AS observed_on,
                       any_value(loaded_at) AS loaded_at, min(record_from) AS record_from, {said}
-               FROM ({" UNION ALL ".join(parts)}) GROUP BY business_id, source, delivery_id"""
+               FROM (SELECT r.business_id, r._source AS source, r._delivery_id AS delivery_id,
+                            {OBSERVED_ON} AS observed_on, d.loaded_at, r.valid_from AS record_from, r.legal_name,
+                            r.shop_name, s.entity_type, s.category, r.status, r.house_id
+                     FROM core.business_records r JOIN {records_table("business")} s USING (record_id)
+                     JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
+                     WHERE list_contains([{", ".join(sources)}], r._source) AND r.business_id IS NOT NULL
+                       AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}')
+               GROUP BY business_id, source, delivery_id"""
 
 
 def build_business_history(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> int:

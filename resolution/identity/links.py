@@ -20,9 +20,10 @@ from datetime import date
 import duckdb
 
 from connectors.spec import load_registry
+from resolution.address.records import records_table
 from schemas.clock import run_day
 from warehouse import catalogue
-from warehouse.database import quote_literal, quote_name
+from warehouse.database import quote_literal
 
 # The day a delivery describes, its business date (warehouse/business_time.py), over meta.deliveries ``d``.
 OBSERVED_ON = "d.observed_on"
@@ -72,19 +73,18 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     parts = []
     for source, spec in load_registry().items():
         kind, dated = spec.roles.person_house, spec.roles.tie_dates
-        if kind is None or not catalogue.table_exists(con, "staging", source):
+        schema, table = records_table(spec.record_kind).split(".")
+        if kind is None or not catalogue.table_exists(con, schema, table):
             continue
-        columns = set(catalogue.columns(con, "staging", source))
-        date = lambda c, dated=dated, columns=columns: f"s.{c}" if dated and c in columns else "NULL::DATE"
+        date = lambda c, dated=dated: f"s.{c}::DATE" if dated else "NULL::DATE"
         parts.append(f"""
-            SELECT {quote_literal(kind)} AS link_kind, p.person_id, m.house_id, s._source AS source, s._delivery_id AS delivery_id,
+            SELECT {quote_literal(kind)} AS link_kind, p.person_id, s.house_id, s.source, s.delivery_id,
                    {OBSERVED_ON} AS observed_on, d.loaded_at, {date("valid_from")} AS record_from, {date("valid_to")} AS record_to
-            FROM staging.{quote_name(source)} s
-            JOIN meta.deliveries d ON d.delivery_id = s._delivery_id
-            JOIN core.person_records p ON p.record_id = s._record_id
-            JOIN core.address_matches m ON m.record_id = s._record_id
-            WHERE p.person_id IS NOT NULL AND m.house_id IS NOT NULL AND m.match_level IN ('room', 'door')
-              AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
+            FROM {records_table(spec.record_kind)} s
+            JOIN meta.deliveries d ON d.delivery_id = s.delivery_id
+            JOIN core.person_records p ON p.record_id = s.record_id
+            WHERE s.source = {quote_literal(source)} AND p.person_id IS NOT NULL AND s.house_id IS NOT NULL
+              AND s.match_level IN ('room', 'door') AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
     if not parts:
         return ""
     return f"""UNION ALL

@@ -8,7 +8,6 @@ from resolution.identity.business_history import build_business_history
 from warehouse.raw import record_id_sql
 
 PROVENANCE = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
-STAGED = f"{PROVENANCE}, _record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # a staging table's rows
 RESOLVED = f"{PROVENANCE}, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # an identity table's
 
 
@@ -17,13 +16,13 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
     November; B2 is listed in May and June, deregistered (注销) in November; B3 drops out after May."""
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         con.execute(f"""
-            CREATE SCHEMA core; CREATE SCHEMA staging; CREATE SCHEMA meta;
+            CREATE SCHEMA core; CREATE SCHEMA meta;
             CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP,
                                           observed_on DATE);
             INSERT INTO meta.deliveries VALUES ('m:5', 'market_entities', '市场主体登记_20250501.json', '2026-11-01 08:00', '2025-05-01'),
                 ('m:6', 'market_entities', '市场主体登记_20250601.json', '2026-11-01 08:01', '2025-06-01'),
                 ('m:11', 'market_entities', '市场主体登记_20251101.json', '2026-11-01 08:02', '2025-11-01');
-            CREATE TABLE staging.market_entities ({STAGED}, entity_type VARCHAR);
+            CREATE TABLE core.business_rows (record_id VARCHAR, entity_type VARCHAR, category VARCHAR);
             CREATE TABLE core.business_records ({RESOLVED}, business_id VARCHAR, legal_name VARCHAR, shop_name VARCHAR,
                                                 house_id VARCHAR, valid_from DATE, status VARCHAR);
             INSERT INTO core.business_records VALUES
@@ -34,8 +33,8 @@ def test_a_renamed_and_moved_business_has_one_period_per_state(tmp_path):
                 ('market_entities', 'm:6', 2, NULL, 'B2', '黄浦区阿三小吃店', NULL, 'H5', DATE '2015-01-01', '存续'),
                 ('market_entities', 'm:11', 1, NULL, 'B1', '王记面馆', NULL, 'H2', DATE '2019-03-01', '存续'),
                 ('market_entities', 'm:11', 2, NULL, 'B2', '黄浦区阿三小吃店', NULL, 'H5', DATE '2015-01-01', '注销');
-            INSERT INTO staging.market_entities SELECT _source, _delivery_id, _row_number, _sheet,
-                CASE WHEN business_id = 'B2' THEN '个体工商户' ELSE '有限责任公司' END FROM core.business_records;
+            INSERT INTO core.business_rows SELECT record_id,
+                CASE WHEN business_id = 'B2' THEN '个体工商户' ELSE '有限责任公司' END, NULL FROM core.business_records;
         """)
         assert build_business_history(con) == 5
         rows = con.execute("""SELECT business_id, valid_from::VARCHAR, valid_to::VARCHAR, legal_name, house_id,

@@ -9,8 +9,13 @@ from resolution.identity.links import build_links
 from warehouse.raw import record_id_sql
 
 PROVENANCE = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
-STAGED = f"{PROVENANCE}, _record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # a staging table's rows
 RESOLVED = f"{PROVENANCE}, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()})"  # an identity table's
+# a record backbone table (core.<kind>_rows): the record with its house
+ROWS = (
+    "source VARCHAR, delivery_id VARCHAR, row_number BIGINT, sheet VARCHAR, valid_from DATE, valid_to DATE, "
+    "house_id VARCHAR, match_level VARCHAR, "
+    f"record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql('delivery_id', 'sheet', 'row_number')})"
+)
 
 
 @pytest.fixture
@@ -18,7 +23,7 @@ def con(tmp_path):
     """A small warehouse: one business at H1 seen twice, one work order about it, two leases of one tenant."""
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
         connection.execute(f"""
-            CREATE SCHEMA core; CREATE SCHEMA staging; CREATE SCHEMA meta;
+            CREATE SCHEMA core; CREATE SCHEMA meta;
             CREATE TABLE meta.deliveries (delivery_id VARCHAR, source VARCHAR, file_name VARCHAR, loaded_at TIMESTAMP,
                                           observed_on DATE);
             INSERT INTO meta.deliveries VALUES ('r:1', 'rental_registration', '房屋租赁登记_2025.xlsx', '2026-11-01', '2026-11-01'),
@@ -31,16 +36,11 @@ def con(tmp_path):
                                                   occurred_at TIMESTAMP, closed_at TIMESTAMP);
             INSERT INTO core.event_attributions VALUES
                 ('hotline_12345', 'h:1', 2, '工单明细', 'hotline_12345:1', 'H1', 'B1', '2026-05-01 09:00', '2026-05-03 10:00');
-            CREATE TABLE staging.rental_registration ({STAGED}, valid_from DATE, valid_to DATE);
-            INSERT INTO staging.rental_registration VALUES
-                ('rental_registration', 'r:1', 2, '2025-01', DATE '2025-01-01', DATE '2025-12-31'),
-                ('rental_registration', 'r:2', 2, '2026-01', DATE '2026-01-01', DATE '2026-12-31');
-            CREATE TABLE core.address_matches (source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR,
-                                               house_id VARCHAR, match_level VARCHAR,
-                                               record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()}));
-            INSERT INTO core.address_matches VALUES
-                ('rental_registration', 'r:1', 2, '2025-01', 'H2', 'room'),
-                ('rental_registration', 'r:2', 2, '2026-01', 'H2', 'room');
+            CREATE TABLE core.link_rows ({ROWS});
+            INSERT INTO core.link_rows VALUES
+                ('rental_registration', 'r:1', 2, '2025-01', DATE '2025-01-01', DATE '2025-12-31', 'H2', 'room'),
+                ('rental_registration', 'r:2', 2, '2026-01', DATE '2026-01-01', DATE '2026-12-31', 'H2', 'room');
+            CREATE TABLE core.person_rows ({ROWS});
         """)
         yield connection
 
@@ -75,16 +75,14 @@ def test_a_mover_lives_at_the_old_house_until_the_day_before_the_move(con):
     ends 2025-08-09, at H4 it holds; P3, at H3 in May only (moved away, no new address known), ends the day
     before the first snapshot without them."""
     con.execute(f"""
-        CREATE TABLE staging.actual_residents ({STAGED}, valid_from DATE);
-        INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
-            ('actual_residents', 'a:5', 3, NULL, DATE '2012-01-01'), ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10');
+        INSERT INTO core.person_rows VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01', NULL, 'H3', 'room'),
+            ('actual_residents', 'a:5', 3, NULL, DATE '2012-01-01', NULL, 'H3', 'room'),
+            ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10', NULL, 'H4', 'door');
         INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00', '2025-05-01'),
                                            ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01', '2025-11-01');
         CREATE TABLE core.person_records ({RESOLVED}, person_id VARCHAR);
         INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'),
-            ('actual_residents', 'a:5', 3, NULL, 'P3'), ('actual_residents', 'a:11', 2, NULL, 'P2');
-        INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
-            ('actual_residents', 'a:5', 3, NULL, 'H3', 'room'), ('actual_residents', 'a:11', 2, NULL, 'H4', 'door')""")
+            ('actual_residents', 'a:5', 3, NULL, 'P3'), ('actual_residents', 'a:11', 2, NULL, 'P2')""")
     assert build_links(con)["living"] == 3
     living = con.execute(
         "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
@@ -109,10 +107,11 @@ def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
     2026-12 (P2 at H5): P2's move stays 2025-08-10 and H4 holds; P4 lived at H3 until the day before November's;
     the December snapshot is not history yet on the run day 2026-11-01, and is on 2026-12-01."""
     con.execute(f"""
-        CREATE TABLE staging.actual_residents ({STAGED}, valid_from DATE);
-        INSERT INTO staging.actual_residents VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01'),
-            ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10'), ('actual_residents', 'a:8', 2, NULL, DATE '2010-03-01'),
-            ('actual_residents', 'a:8', 3, NULL, DATE '2020-01-01'), ('actual_residents', 'a:12', 2, NULL, DATE '2026-11-20');
+        INSERT INTO core.person_rows VALUES ('actual_residents', 'a:5', 2, NULL, DATE '2010-03-01', NULL, 'H3', 'room'),
+            ('actual_residents', 'a:11', 2, NULL, DATE '2025-08-10', NULL, 'H4', 'room'),
+            ('actual_residents', 'a:8', 2, NULL, DATE '2010-03-01', NULL, 'H3', 'room'),
+            ('actual_residents', 'a:8', 3, NULL, DATE '2020-01-01', NULL, 'H3', 'room'),
+            ('actual_residents', 'a:12', 2, NULL, DATE '2026-11-20', NULL, 'H5', 'room');
         INSERT INTO meta.deliveries VALUES ('a:5', 'actual_residents', '实有人口_202505.csv', '2026-11-01 08:00', '2025-05-01'),
             ('a:11', 'actual_residents', '实有人口_202511.csv', '2026-11-01 08:01', '2025-11-01'),
             ('a:8', 'actual_residents', '实有人口_202508.csv', '2026-11-01 08:02', '2025-08-01'),
@@ -120,10 +119,7 @@ def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
         CREATE TABLE core.person_records ({RESOLVED}, person_id VARCHAR);
         INSERT INTO core.person_records VALUES ('actual_residents', 'a:5', 2, NULL, 'P2'), ('actual_residents', 'a:11', 2, NULL, 'P2'),
             ('actual_residents', 'a:8', 2, NULL, 'P2'), ('actual_residents', 'a:8', 3, NULL, 'P4'),
-            ('actual_residents', 'a:12', 2, NULL, 'P2');
-        INSERT INTO core.address_matches VALUES ('actual_residents', 'a:5', 2, NULL, 'H3', 'room'),
-            ('actual_residents', 'a:11', 2, NULL, 'H4', 'room'), ('actual_residents', 'a:8', 2, NULL, 'H3', 'room'),
-            ('actual_residents', 'a:8', 3, NULL, 'H3', 'room'), ('actual_residents', 'a:12', 2, NULL, 'H5', 'room')""")
+            ('actual_residents', 'a:12', 2, NULL, 'P2')""")
     living = (
         "SELECT person_id, house_id, valid_from::VARCHAR, valid_to::VARCHAR FROM core.links "
         "WHERE link_kind = 'living' ORDER BY person_id, house_id"

@@ -12,6 +12,7 @@ from pipelines.sources import staged
 
 HOUSES = AssetKey(["core", "houses"])
 ADDRESS_MATCHES = AssetKey(["core", "address_matches"])
+RECORDS = AssetKey(["core", "records"])
 
 
 def has_houses(registry: Mapping[str, SourceSpec]) -> bool:
@@ -20,7 +21,7 @@ def has_houses(registry: Mapping[str, SourceSpec]) -> bool:
 
 
 def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
-    """``core/houses`` then ``core/address_matches``; empty without the address register."""
+    """``core/houses``, ``core/address_matches``, then ``core/records``; empty without the address register."""
     if not has_houses(registry):
         return []
 
@@ -41,15 +42,27 @@ def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]
         "Every staged address matched to a house: house_id, match_level, score, margin, reason.",
     )
     def address_matches(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        from resolution.address.records import build_records
         from resolution.address.register import Register
         from resolution.address.resolve import resolve_addresses
 
         with warehouse.get_connection() as con:
             levels = resolve_addresses(con, Register.from_warehouse(con))
-            build_records(con, registry)  # the record backbone (core.<kind>_rows) every later stage reads
             review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
         context.log.info(f"match levels {levels}; {review} addresses wait for review")
         return MaterializeResult(metadata={**{f"records_{k}": v for k, v in levels.items()}, "review_queue": review})
 
-    return [houses, address_matches]
+    @warehouse_asset(
+        RECORDS,
+        [ADDRESS_MATCHES, *staged(registry)],
+        "The record backbone: one table per record kind (core.<kind>_rows), every staged row with its record_id "
+        "and house, which identity, attribution, tags and marts read.",
+    )
+    def records(warehouse: DuckDBResource) -> MaterializeResult:
+        from resolution.address.records import build_records
+
+        with warehouse.get_connection() as con:
+            return MaterializeResult(
+                metadata={f"{kind}_rows": rows for kind, rows in build_records(con, registry).items()}
+            )
+
+    return [houses, address_matches, records]

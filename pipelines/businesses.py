@@ -7,10 +7,9 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.address import ADDRESS_MATCHES, HOUSES, has_houses
+from pipelines.address import HOUSES, RECORDS, has_houses
 from pipelines.people import PEOPLE
 from pipelines.resources import warehouse_asset
-from pipelines.sources import staged
 
 BUSINESSES = AssetKey(["core", "businesses"])
 EVENT_ATTRIBUTIONS = AssetKey(["core", "event_attributions"])
@@ -25,7 +24,7 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
 
     @warehouse_asset(
         BUSINESSES,
-        [ADDRESS_MATCHES, *staged(registry)],
+        [RECORDS],
         "Businesses linked across sources (credit code, names, house, phone) with stable business_id; "
         "core.business_records says which record is which business and why; doubtful pairs in "
         "quality.business_review.",
@@ -43,7 +42,7 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
 
     @warehouse_asset(
         EVENT_ATTRIBUTIONS,
-        [BUSINESSES, HOUSES, ADDRESS_MATCHES, *staged(event_sources)],
+        [BUSINESSES, HOUSES, RECORDS],
         "Every event (12345 work orders, patrols, cases, ...) attributed to its house and, where one "
         "is meant, its business; core.attributed_sources groups them.",
     )
@@ -57,7 +56,7 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
 
     @warehouse_asset(
         LINKS,
-        [EVENT_ATTRIBUTIONS, PEOPLE, BUSINESSES, ADDRESS_MATCHES, *staged(registry)],
+        [EVENT_ATTRIBUTIONS, PEOPLE, BUSINESSES, RECORDS],
         "Links with time: person, business and event <-> house, event <-> business, with validity "
         "dates, sources and record counts; core.business_history: businesses' attributes over time.",
     )

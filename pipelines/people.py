@@ -6,9 +6,8 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.address import ADDRESS_MATCHES, has_houses
+from pipelines.address import RECORDS, has_houses
 from pipelines.resources import warehouse_asset
-from pipelines.sources import staged
 
 PEOPLE = AssetKey(["core", "people"])
 
@@ -21,7 +20,7 @@ def people_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
 
     @warehouse_asset(
         PEOPLE,
-        [ADDRESS_MATCHES, *staged(registry)],
+        [RECORDS],
         "People linked across sources (checked ID numbers, then a Splink model) with stable person_id; "
         "core.person_records says which record is which person and why; doubtful pairs in "
         "quality.person_review; merges and splits in core.person_id_history.",

@@ -11,11 +11,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.address import ADDRESS_MATCHES, has_houses
+from pipelines.address import RECORDS, has_houses
 from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS
 from pipelines.people import PEOPLE
 from pipelines.resources import warehouse_asset
-from pipelines.sources import staged
 from schemas.clock import run_day, wall_clock
 
 TAGS = AssetKey(["tags", "catalogue"])
@@ -28,7 +27,7 @@ def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
 
     @warehouse_asset(
         TAGS,
-        [ADDRESS_MATCHES, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS, *staged(registry)],
+        [RECORDS, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS],
         "Every tag of schemas/tags/ evaluated into tags.house_tags, person_tags and business_tags, "
         "with history (valid_from, valid_to, the run).",
     )

@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 
 from warehouse import catalogue
+from warehouse.database import quote_literal, quote_name
 from warehouse.freshness import source_freshness
 
 FRESHNESS_SQL = """
@@ -66,7 +67,7 @@ def build_source_freshness(con: duckdb.DuckDBPyConnection, registry: Mapping, to
     tables = set(catalogue.tables(con, "staging"))
     staged = (
         " UNION ALL ".join(
-            f"SELECT '{name}' AS source, count(*) AS rows_staged FROM staging.\"{name}\""
+            f"SELECT {quote_literal(name)} AS source, count(*) AS rows_staged FROM staging.{quote_name(name)}"
             for name in registry
             if name in tables
         )

@@ -8,9 +8,26 @@ import yaml
 _FILE = Path(__file__).with_name("record_kinds.yaml")
 
 
+COLUMN_TYPES = ("text", "date", "datetime", "integer", "number", "id_number", "credit_code", "phone", "address", "code")
+
+
+def load_record_kinds(path: Path = _FILE) -> dict[str, dict]:
+    """The record kinds of ``path``; a column with another key than type and description is refused, as an
+    unquoted comma in a flow mapping (``{type: text, description: a, b}``) silently cuts its description."""
+    kinds = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for kind, declared in kinds.items():
+        for name, column in declared["columns"].items():
+            if set(column) != {"type", "description"} or column["type"] not in COLUMN_TYPES:
+                raise ValueError(
+                    f"{path.name}: {kind}.{name} must be {{type, description}} (quote a description "
+                    f"holding a comma), got {column}"
+                )
+    return kinds
+
+
 @cache
 def _load() -> dict[str, dict]:
-    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    return load_record_kinds()
 
 
 RECORD_KINDS: tuple[str, ...] = tuple(_load())

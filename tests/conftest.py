@@ -91,21 +91,23 @@ def warehouse_copy(full_warehouse, tmp_path) -> Path:
 # How `make test` spreads the suite over its two workers (--dist loadfile --no-loadscope-reorder): a module stays on
 # one worker, so a module-scoped pipeline run is made once, not once per worker (loadgroup would allow finer groups,
 # but xdist 3.8 loses them under pytest 9: pytest-dev/pytest-xdist#1386). These modules start first, longest first
-# (their seconds under --durations), so both workers finish together; the end-to-end module comes early because it
-# builds the session warehouse that most later tests read.
+# (seconds under --durations, one process, a quiet 2-core machine), so both workers finish together; the end-to-end
+# module comes early because it builds the session warehouse that most later tests read.
 LONGEST_FIRST = (
-    "tests/pipelines/test_partitions.py",
-    "tests/test_end_to_end.py",
-    "tests/warehouse/test_kill_mid_load.py",
-    "tests/data_samples/test_subdistricts.py",
-    "tests/warehouse/test_business_time.py",
-    "tests/pipelines/test_schedules_sensors.py",
-    "tests/pipelines/test_delivery_latency.py",
-    "tests/bad_inputs/test_corpus.py",
-    "tests/security/test_injection.py",
-    "tests/quality/test_sample_quality.py",
-    "tests/warehouse/test_history.py",
-    "tests/resolution/identity/test_businesses.py",
+    "tests/pipelines/test_partitions.py",  # 90 s, two runs at once
+    "tests/test_end_to_end.py",  # 60 s with the session warehouse
+    "tests/data_samples/test_subdistricts.py",  # 40 s
+    "tests/warehouse/test_kill_mid_load.py",  # 40 s
+    "tests/warehouse/test_business_time.py",  # 26 s
+    "tests/bad_inputs/test_corpus.py",  # 25 s
+    "tests/pipelines/test_schedules_sensors.py",  # 25 s
+    "tests/pipelines/test_delivery_latency.py",  # 15 s
+    "tests/connectors/test_readers_bounds.py",  # 14 s
+    "tests/quality/test_sample_quality.py",  # 13 s
+    "tests/security/test_injection.py",  # 12 s
+    "tests/warehouse/test_migrate.py",  # 11 s
+    "tests/pipelines/test_ui.py",  # 10 s
+    "tests/pipelines/test_few_sources.py",  # 9 s
 )
 
 

@@ -35,6 +35,9 @@ from pipelines.sources import OnLanded, source_assets, source_checks
 from pipelines.tags import tag_assets
 
 SUBDISTRICT_JOB = "subdistrict"
+# forkserver: each step's process starts from one that has imported the pipeline and what its steps import lazily
+# (Great Expectations alone is 2.4 CPU s, paid by every staging step otherwise)
+STEP_PRELOAD = ("pipelines.definitions", "great_expectations", "quality.custom_expectations", "splink")
 
 
 def pipeline_assets(
@@ -79,9 +82,8 @@ def subdistrict_job(sources: str | None = None) -> JobDefinition:
     ``sources`` is a registry folder (default connectors/sources/)."""
     registry = load_registry(Path(sources)) if sources else load_registry()
     partitions = subdistrict_partitions()
-    # forkserver: each step's process starts from one that has imported the pipeline already
     executor = multiprocess_executor.configured(
-        {"max_concurrent": 1, "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}}
+        {"max_concurrent": 1, "start_method": {"forkserver": {"preload_modules": list(STEP_PRELOAD)}}}
     )
     job = define_asset_job(
         SUBDISTRICT_JOB, selection=AssetSelection.all(), partitions_def=partitions, executor_def=executor

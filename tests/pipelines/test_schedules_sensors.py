@@ -3,8 +3,11 @@
 import datetime as dt
 import os
 import shutil
+import tempfile
 import textwrap
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -219,32 +222,56 @@ def test_a_database_sensor_asks_nothing_while_a_run_holds_the_warehouse(database
     """A lock hides the warehouse's cursor: the tick cannot know whether rows are new, so it asks nothing."""
     _spec, table, server = database
     server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00')")
-    assert "1 run" in tick_elsewhere(tmp_path / "db_sources")  # no warehouse yet: the rows are new
-    with connect() as con:  # a run in this process holds the file; the daemon ticks in another process
-        con.execute("INSERT INTO meta.cursors (source, cursor_value) VALUES ('repairs', '2026-02-01 00:00:00')")
-        busy = tick_elsewhere(tmp_path / "db_sources")
-    assert busy.startswith("0 runs: warehouse ") and "its cursor is unknown until the next tick" in busy
-    assert "1 run" in tick_elsewhere(tmp_path / "db_sources")  # free again, and behind: asked
+    with daemon_elsewhere(tmp_path / "db_sources") as tick_elsewhere:
+        assert "1 run" in tick_elsewhere()  # no warehouse yet: the rows are new
+        with connect() as con:  # a run in this process holds the file; the daemon ticks in another process
+            con.execute("INSERT INTO meta.cursors (source, cursor_value) VALUES ('repairs', '2026-02-01 00:00:00')")
+            busy = tick_elsewhere()
+        assert busy.startswith("0 runs: warehouse ") and "its cursor is unknown until the next tick" in busy
+        assert "1 run" in tick_elsewhere()  # free again, and behind: asked
 
 
-def tick_elsewhere(sources: Path) -> str:
-    """``database_repairs`` ticked in another process, as the Dagster daemon does: "<n> runs: <skip reason>"."""
+@contextmanager
+def daemon_elsewhere(sources: Path) -> Iterator[Callable[[], str]]:
+    """Another process, as the Dagster daemon is, that ticks ``database_repairs`` whenever asked and answers
+    "<n> runs: <skip reason>"; one process for all the ticks of a test (each start imports the pipeline)."""
     import subprocess
     import sys
 
     code = textwrap.dedent(f"""
+        import sys
         from pathlib import Path
         from dagster import build_sensor_context, instance_for_test
         from connectors.spec import load_registry
         from pipelines.definitions import build_definitions
         repository = build_definitions(load_registry(Path({str(sources)!r}))).get_repository_def()
         with instance_for_test() as instance:
-            result = repository.get_sensor_def("database_repairs").evaluate_tick(
-                build_sensor_context(instance=instance, repository_def=repository))
-        print(f"{{len(result.run_requests)}} run{{'s' if len(result.run_requests) != 1 else ''}}: {{result.skip_message}}")
+            for _ in sys.stdin:
+                result = repository.get_sensor_def("database_repairs").evaluate_tick(
+                    build_sensor_context(instance=instance, repository_def=repository))
+                n = len(result.run_requests)
+                print(f"{{n}} run{{'s' if n != 1 else ''}}: {{result.skip_message}}", flush=True)
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120)
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+    with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: warnings never block the daemon
+        daemon = subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True
+        )
+
+        def tick() -> str:
+            daemon.stdin.write("tick\n")
+            daemon.stdin.flush()
+            answer = daemon.stdout.readline().strip()
+            if not answer:  # the daemon died: what it said instead
+                daemon.wait(timeout=120)
+                errors.seek(0)
+                return errors.read()
+            return answer
+
+        try:
+            yield tick
+        finally:
+            daemon.stdin.close()
+            daemon.wait(timeout=120)
 
 
 def test_touch_on_a_delivered_file_starts_no_run(registry):

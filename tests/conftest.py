@@ -103,7 +103,6 @@ LONGEST_FIRST = (
     "tests/pipelines/test_schedules_sensors.py",  # 25 s
     "tests/pipelines/test_delivery_latency.py",  # 15 s
     "tests/connectors/test_readers_bounds.py",  # 14 s
-    "tests/quality/test_sample_quality.py",  # 13 s
     "tests/security/test_injection.py",  # 12 s
     "tests/warehouse/test_migrate.py",  # 11 s
     "tests/pipelines/test_ui.py",  # 10 s

@@ -3,7 +3,6 @@ pipeline matches its addresses as well as the sample's."""
 
 import csv
 import filecmp
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,17 +44,17 @@ def world(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def warehouse(world, tmp_path_factory) -> Path:
-    """`housekey run` on the world's file sources (the database servers hold the committed sample's tables)."""
+    """`housekey run` on the world's file sources (the database servers hold the committed sample's tables), in
+    this process: a process of its own would import the pipeline again."""
     run = tmp_path_factory.mktemp("huaihai-run")
-    env = {k: v for k, v in os.environ.items() if k != "HOUSEKEY_SUBDISTRICTS"}
-    env.update(
-        HOUSEKEY_LANDING=str(world / "landing"),
-        HOUSEKEY_WAREHOUSE=str(run / "housekey.duckdb"),
-        DAGSTER_HOME=str(run / "dagster"),
-    )
     files = [arg for name, spec in load_registry().items() if not spec.is_database for arg in ("--source", name)]
-    result = subprocess.run([*HOUSEKEY, "run", *files], env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
+        env.setenv("HOUSEKEY_LANDING", str(world / "landing"))
+        env.setenv("HOUSEKEY_WAREHOUSE", str(run / "housekey.duckdb"))
+        env.setenv("DAGSTER_HOME", str(run / "dagster"))
+        result = CliRunner().invoke(app, ["run", *files])
+    assert result.exit_code == 0, (result.output[-3000:], result.exception)
     return run / "housekey.duckdb"
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 from resolution.address.batch import match_addresses
 from resolution.address.register import Register
 from warehouse import catalogue
+from warehouse.database import quote_literal, quote_name
 
 MATCHES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
@@ -52,9 +53,9 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
     con.execute(MATCHES_SQL)
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
-        f"SELECT '{s}' AS source, _record_id, _delivery_id, _file_name, _sheet, _row_number, "
+        f"SELECT {quote_literal(s)} AS source, _record_id, _delivery_id, _file_name, _sheet, _row_number, "
         f"{_written_address(con, s)} AS address "
-        f'FROM staging."{s}"'
+        f"FROM staging.{quote_name(s)}"
         for s in sources
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")

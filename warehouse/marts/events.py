@@ -57,7 +57,7 @@ def severity_sql(rules: list[dict]) -> str:
         condition = f"list_contains([{', '.join(map(quote_literal, sources))}]::VARCHAR[], source)" + (
             f" AND coalesce(({rule['where']}), false)" if rule.get("where") else ""
         )
-        return f"WHEN {condition} THEN {{'severity': '{rule['severity']}', 'why': '{rule['why']}'}}"
+        return f"WHEN {condition} THEN {{'severity': {quote_literal(rule['severity'])}, 'why': {quote_literal(rule['why'])}}}"
 
     return "CASE " + " ".join(when(r) for r in rules) + " END"
 
@@ -66,7 +66,7 @@ def build_events(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build marts.events, one row per event (its current version), and marts.event_versions, every
     version delivered with ``valid_from``/``valid_to`` (delivery times) and ``is_current``; returns the events."""
     declared = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))
-    closed = ", ".join(f"'{s}'" for s in declared["closed_statuses"])
+    closed = ", ".join(quote_literal(s) for s in declared["closed_statuses"])
     base = FROM_ATTRIBUTIONS if table_exists(con, "core", "event_attributions") else FROM_RECORDS
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     columns = f"""e.event_id, e.source, e.category, e.occurred_at, e.closed_at, e.status, e.result,

@@ -28,6 +28,7 @@ from connectors.spec import SourceSpec
 from quality.gate import THRESHOLD_RULE
 from schemas.clock import run_day
 from warehouse import catalogue
+from warehouse.database import quote_name
 from warehouse.transforms import transform_sql
 
 _DAY = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12][0-9]|3[01])(?![0-9])")
@@ -61,7 +62,7 @@ def _column_date(con: duckdb.DuckDBPyConnection, spec: SourceSpec, delivery_id: 
     """The latest date the spec's business_date_column holds in the delivery's raw rows (None: no such column)."""
     if spec.business_date_column not in catalogue.columns(con, "raw", spec.name):
         return None
-    value, _, _ = transform_sql("date", '"' + spec.business_date_column.replace('"', '""') + '"')
+    value, _, _ = transform_sql("date", quote_name(spec.business_date_column))
     return con.execute(f'SELECT max({value}) FROM raw."{spec.name}" WHERE _delivery_id = ?', [delivery_id]).fetchone()[
         0
     ]

@@ -16,6 +16,7 @@ import yaml
 
 from resolution.address.records import KINDS, records_table
 from schemas import record_kind_columns
+from warehouse.database import quote_literal
 
 ROOT = Path(__file__).resolve().parents[1]
 DICTIONARY_FILE = ROOT / "schemas" / "warehouse_dictionary.yaml"
@@ -66,16 +67,12 @@ def undescribed(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"{c.schema}.{c.table}" + (f".{c.column}" if c.column else "") for c in catalogue(con) if not c.description]
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
     """COMMENT ON every described table and column; returns how many comments were set."""
     entries = [c for c in catalogue(con) if c.description]
     for c in entries:
         target = f'TABLE {c.schema}."{c.table}"' if c.column is None else f'COLUMN {c.schema}."{c.table}"."{c.column}"'
-        con.execute(f"COMMENT ON {target} IS {_quoted(c.description)}")
+        con.execute(f"COMMENT ON {target} IS {quote_literal(c.description)}")
     return len(entries)
 
 

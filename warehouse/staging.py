@@ -20,7 +20,7 @@ from quality.gate import HeldDelivery, gate
 from schemas import record_kind_columns
 from schemas.identifiers import identifier_macros
 from warehouse import catalogue
-from warehouse.database import transaction
+from warehouse.database import quote_literal, quote_name, transaction
 from warehouse.transforms import transform_sql
 
 LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number", "_record_id")
@@ -37,21 +37,13 @@ class StagingResult:
     """Deliveries the quality gate stopped: none of their rows is staged."""
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _mapped_value(spec: SourceSpec, column: str) -> str:
     """The delivered column, with the spec's code list applied (男 -> M)."""
     values = spec.columns[spec_column(spec, column)].values
     if not values:
-        return _quote(column)
-    cases = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in values.items())
-    return f"CASE trim({_quote(column)}) {cases} ELSE {_quote(column)} END"
+        return quote_name(column)
+    cases = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in values.items())
+    return f"CASE trim({quote_name(column)}) {cases} ELSE {quote_name(column)} END"
 
 
 @dataclass(frozen=True)
@@ -81,14 +73,16 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
             checks += [
                 Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"
             ]
-        values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {_quote(target)}")
+        values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {quote_name(target)}")
     known = {n for c, m in spec.columns.items() for n in (c, *m.aliases)}
     extra = [c for c in present if c not in known and c not in LINEAGE]
     extra_sql = (
-        ("json_object(" + ", ".join(f"{_literal(c)}, {_quote(c)}" for c in extra) + ")") if extra else "NULL::JSON"
+        ("json_object(" + ", ".join(f"{quote_literal(c)}, {quote_name(c)}" for c in extra) + ")")
+        if extra
+        else "NULL::JSON"
     )
-    reasons = [f"{check.reason} AS {_quote('_why_' + str(i))}" for i, check in enumerate(checks)]
-    select = ", ".join([*(_quote(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
+    reasons = [f"{check.reason} AS {quote_name('_why_' + str(i))}" for i, check in enumerate(checks)]
+    select = ", ".join([*(quote_name(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
     return select, checks
 
 
@@ -105,10 +99,10 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         return StagingResult(spec.name, 0, 0, 0)
     select, checks = staging_select(spec, present)
     con.execute(identifier_macros())  # the ID number transform reads the rules' macros
-    table, raw = f"staging.{_quote(spec.name)}", f"raw.{_quote(spec.name)}"
+    table, raw = f"staging.{quote_name(spec.name)}", f"raw.{quote_name(spec.name)}"
     failing = (
         " OR ".join(
-            f"{_quote('_why_' + str(i))} IS NOT NULL" for i, check in enumerate(checks) if not check.is_row_kept
+            f"{quote_name('_why_' + str(i))} IS NOT NULL" for i, check in enumerate(checks) if not check.is_row_kept
         )
         or "false"
     )
@@ -117,17 +111,17 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
         con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
         for i, check in enumerate(checks):
-            why = _quote("_why_" + str(i))
+            why = quote_name("_why_" + str(i))
             con.execute(
                 f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, record_id, "
                 f"column_name, rule, value, reason, is_row_kept) "
                 f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, t._record_id, ?, ?, "
-                f"r.{_quote(check.column)}, t.{why}, ? FROM _typed t JOIN {raw} r USING (_record_id) "
+                f"r.{quote_name(check.column)}, t.{why}, ? FROM _typed t JOIN {raw} r USING (_record_id) "
                 f"WHERE t.{why} IS NOT NULL",
                 [check.column, STAGING_RULE + check.transform, check.is_row_kept],
             )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(_quote, columns))} "
+            f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(quote_name, columns))} "
             f"FROM _typed WHERE NOT ({failing})"
         )
         held = gate(con, spec, "_candidates")

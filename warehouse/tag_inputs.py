@@ -95,8 +95,9 @@ def build_residents(con: duckdb.DuckDBPyConnection, registry: Mapping | None = N
     source with the ``residents`` role), one row per person."""
     con.execute(
         """CREATE OR REPLACE TABLE tags.residents AS
-        SELECT person_id, mode(house_id) AS house_id, any_value(birth_date) AS birth_date, mode(sex) AS sex,
-               mode(status) AS residence_reason, any_value(name) AS name, mode(id_number) AS id_number
+        SELECT person_id, mode(house_id ORDER BY house_id) AS house_id, min(birth_date) AS birth_date,
+               mode(sex ORDER BY sex) AS sex, mode(status ORDER BY status) AS residence_reason,
+               mode(name ORDER BY name) AS name, mode(id_number ORDER BY id_number) AS id_number
         FROM tags.person_records
         WHERE list_contains($residents::VARCHAR[], source) AND is_current AND person_id IS NOT NULL
           AND house_id IS NOT NULL

@@ -312,10 +312,10 @@ def _write_businesses(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _businesses AS
         SELECT i.business_id,
-               mode(l.legal_name) AS legal_name,
-               mode(l.shop_name) AS sign_name,
-               mode(l.credit_code) FILTER (WHERE l.match_rule = 'credit_code') AS credit_code,
-               mode(l.house_id) AS house_id,
+               mode(l.legal_name ORDER BY l.legal_name) AS legal_name,  -- ties: the same value every run
+               mode(l.shop_name ORDER BY l.shop_name) AS sign_name,
+               mode(l.credit_code ORDER BY l.credit_code) FILTER (WHERE l.match_rule = 'credit_code') AS credit_code,
+               mode(l.house_id ORDER BY l.house_id) AS house_id,
                list(DISTINCT l._source ORDER BY l._source) AS sources,
                min(l.valid_from) AS registered_on,
                coalesce(bool_or(l.status LIKE '%注销%' OR l.status LIKE '%吊销%'), false) AS is_deregistered,

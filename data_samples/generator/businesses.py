@@ -31,7 +31,7 @@ CATEGORIES = {
     "agency": ("房产", "房地产经纪", False, 4),
     "office": ("工作室", "文化传播", False, 0),
 }
-_BRANDS = (
+BRANDS = (
     "阿明",
     "小杨",
     "老街",
@@ -100,7 +100,7 @@ def build_businesses(
             continue  # vacant shop
         category = "office" if house.kind == "office" else rng.choices(cats, weights)[0]
         sign_word, industry, _, _ = CATEGORIES[category]
-        brand = rng.choice(_BRANDS)
+        brand = rng.choice(BRANDS)
         individual = category in ("noodle", "snack", "hair", "laundry") and rng.random() < 0.7
         owner = rng.choice(owners)
         if individual:  # 个体工商户: legal name is the district plus the owner's shop

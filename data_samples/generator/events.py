@@ -55,7 +55,7 @@ _SHOP_COMPLAINTS = {
     "违规用电": "市民反映{where}从楼道私拉电线，存在安全隐患。",
     "违规排污": "{where}将污水倒入雨水井，要求查处。",
 }
-_HOUSE_COMPLAINTS = {
+HOUSE_COMPLAINTS = {
     "楼上漏水": "来电人反映{where}楼上漏水，协商无果，要求协调。",
     "装修扰民": "{where}装修噪音大，周末一早就开始施工。",
     "群租": "市民反映{where}疑似群租，人员进出频繁。",
@@ -116,7 +116,7 @@ def build_events(
                 person=reporter,
             )
         else:
-            category, text = rng.choice(list(_HOUSE_COMPLAINTS.items()))
+            category, text = rng.choice(list(HOUSE_COMPLAINTS.items()))
             events.add("complaint", category, rng.choice(homes), _moment(rng), description=text, person=reporter)
 
     for _ in range(round(volumes.patrols * per_k)):

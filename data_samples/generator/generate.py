@@ -120,7 +120,7 @@ def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
                 h.canonical(),
                 h.road,
                 h.lane_no,
-                h.door_no,
+                h.door,
                 h.compound,
                 h.building_no,
                 h.unit_no,

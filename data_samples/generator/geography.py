@@ -24,6 +24,25 @@ CITY_NAME = "上海市"
 GRID_COUNT = 40
 
 _COMPOUND_WORDS = ["公寓", "大楼", "花园", "小区", "新村", "里", "坊", "苑"]
+# The rooms of a 石库门 door, each a household of its own, by the door's plan (floor_no set only where a name
+# repeats on two floors: 二楼亭子间 and 三楼亭子间).
+SHIKUMEN_PLANS = (
+    (("客堂间", None), ("灶披间", None), ("前楼", None), ("亭子间", None), ("晒台", None)),
+    (("客堂间", None), ("前厢房", None), ("后厢房", None), ("灶披间", None), ("前楼", None), ("亭子间", None)),
+    (
+        ("客堂间", None),
+        ("灶披间", None),
+        ("前楼", None),
+        ("后楼", None),
+        ("亭子间", 2),
+        ("亭子间", 3),
+        ("三层阁", None),
+    ),
+)
+ROOM_NAMES = frozenset(name for plan in SHIKUMEN_PLANS for name, _ in plan)
+# The floor a 石库门 room is on, which clerks sometimes write before its name (2楼前楼); 亭子间 sits between floors.
+ROOM_FLOORS = {"客堂间": 1, "灶披间": 1, "前厢房": 1, "后厢房": 1, "前楼": 2, "后楼": 2, "三层阁": 3}
+DOOR_SUFFIXES = ("甲", "乙")  # a door built beside an existing one takes its number with a suffix: 20号, 20号甲
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +67,41 @@ class House:
     compound: str | None
     unit_no: int | None
     floor_no: int | None
-    room_no: str | None
+    room_no: str | None  # 402, or a 石库门 room name (亭子间)
     area_m2: float
+    door_suffix: str = ""  # 甲 or 乙: door 20甲 stands beside door 20
+
+    @property
+    def door(self) -> str | None:
+        """The door number as the register holds it: 20, 20甲."""
+        return None if self.door_no is None else f"{self.door_no}{self.door_suffix}"
+
+    @property
+    def room_is_named(self) -> bool:
+        """A 石库门 room told apart by its name (亭子间), not a number."""
+        return self.room_no in ROOM_NAMES
 
     @property
     def site(self) -> tuple:
         """The building this house is in: houses of one site share a door."""
-        return (self.road, self.lane_no, self.door_no, self.building_no, self.compound)
+        return (self.road, self.lane_no, self.door, self.building_no, self.compound)
 
     def canonical(self, prefix: bool = True) -> str:
-        """The register's canonical address, e.g. 上海市黄浦区长乐路372弄5号402室."""
+        """The register's canonical address, e.g. 上海市黄浦区长乐路372弄5号402室, 长乐路372弄6号2楼亭子间."""
         parts = [f"{CITY_NAME}{DISTRICT_NAME}" if prefix else "", self.road]
         if self.lane_no is not None:
             parts.append(f"{self.lane_no}弄")
         if self.door_no is not None:
-            parts.append(f"{self.door_no}号")
+            parts.append(f"{self.door}号")
         if self.compound and self.lane_no is None:
             parts.append(self.compound)
         if self.building_no is not None:
             parts.append(f"{self.building_no}号" if self.lane_no is not None else f"{self.building_no}号楼")
         if self.unit_no is not None:
             parts.append(f"{self.unit_no}单元")
-        if self.room_no is not None:
+        if self.room_is_named:
+            parts.append(("" if self.floor_no is None else f"{self.floor_no}楼") + self.room_no)
+        elif self.room_no is not None:
             parts.append(f"{self.room_no}室")
         return "".join(parts)
 
@@ -203,7 +235,26 @@ def build_register(
         made = 0
         while made < per_committee:
             road, grid = rng.choice(committee_roads[committee.code]), rng.choice(committee.grids)
-            if rng.random() < 0.6:  # a 里弄 lane: 长乐路372弄5号402室
+            if rng.random() < 0.25:  # a 石库门 lane: each door's rooms are households, 长乐路372弄5号亭子间
+                lane = numbering.take(road)
+                for building in range(1, rng.randrange(3, 4 + int(10 * big))):
+                    for room, floor in rng.choice(SHIKUMEN_PLANS):
+                        add(
+                            committee,
+                            grid,
+                            kind="home",
+                            road=road,
+                            door_no=None,
+                            lane_no=lane,
+                            building_no=building,
+                            compound=None,
+                            unit_no=None,
+                            floor_no=floor,
+                            room_no=room,
+                            area_m2=round(rng.uniform(6, 28), 1),
+                        )
+                        made += 1
+            elif rng.random() < 0.6:  # a 里弄 lane: 长乐路372弄5号402室
                 lane, name = numbering.take(road), (compound_name() if rng.random() < 0.4 else None)
                 for building in range(1, rng.randrange(3, 4 + int(12 * big))):
                     for floor in range(1, rng.randrange(2, 5)):
@@ -247,22 +298,26 @@ def build_register(
                                 made += 1
     for i in range(shops_wanted):  # street-front shops and offices: one door each on the road
         committee = committees[i % len(committees)]
-        road = rng.choice(committee_roads[committee.code])
-        kind = "office" if rng.random() < 0.1 else "shop"
-        add(
-            committee,
-            rng.choice(committee.grids),
-            kind=kind,
-            road=road,
-            door_no=numbering.take(road),
-            lane_no=None,
-            building_no=None,
-            compound=None,
-            unit_no=None,
-            floor_no=1,
-            room_no=None,
-            area_m2=round(rng.uniform(15, 200), 1),
-        )
+        road, grid = rng.choice(committee_roads[committee.code]), rng.choice(committee.grids)
+        door = numbering.take(road)
+        # a door cut in beside it later takes its number with 甲 (and then 乙): 20号, 20号甲, 20号乙
+        beside = DOOR_SUFFIXES[: rng.choice((1, 1, 2))] if rng.random() < 0.12 else ()
+        for suffix in ("", *beside):
+            add(
+                committee,
+                grid,
+                kind="office" if rng.random() < 0.1 else "shop",
+                road=road,
+                door_no=door,
+                lane_no=None,
+                building_no=None,
+                compound=None,
+                unit_no=None,
+                floor_no=1,
+                room_no=None,
+                area_m2=round(rng.uniform(15, 200), 1),
+                door_suffix=suffix,
+            )
     for committee in committees:  # each committee's own office is a public house
         road = committee_roads[committee.code][0]
         add(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import opencc
 
-from data_samples.generator.geography import CITY_NAME, DISTRICT_NAME, House
+from data_samples.generator.geography import CITY_NAME, DISTRICT_NAME, ROOM_FLOORS, House
 
 _S2T = opencc.OpenCC("s2t")
 _DIGITS = "〇一二三四五六七八九"
@@ -102,11 +102,16 @@ class Noise:
         if house.lane_no is not None:
             parts.append(f"{self._number(house.lane_no)}弄")
         if house.door_no is not None:
-            parts.append(f"{self._number(house.door_no)}号")
+            number, suffix = self._number(house.door_no), house.door_suffix
+            # 20号甲 and 20甲号 are both written for door 20甲
+            parts.append(f"{number}号{suffix}" if suffix and self.rng.random() < 0.5 else f"{number}{suffix}号")
         if house.compound and house.lane_no is None:
             parts.append(house.compound)
         room = house.room_no
-        if house.building_no is not None:
+        if house.room_is_named:  # 石库门: 5号亭子间, 5号2楼前楼, 5号二楼亭子间
+            parts.append(f"{self._number(house.building_no)}号{self._room_name(house)}")
+            room = None
+        elif house.building_no is not None:
             building = self._number(house.building_no)
             if room and house.unit_no is None and hit(r.dash_separator):  # 5-402; never across a unit
                 parts.append(f"{building}-{room}")
@@ -128,6 +133,17 @@ class Noise:
         if hit(r.traditional):
             text = _S2T.convert(text)
         return text
+
+    def _room_name(self, house: House) -> str:
+        """A 石库门 room as clerks write it: the name, a floor before it where the door has one per floor
+        (二楼亭子间), and now and then the floor it is on anyway (2楼前楼, 底楼客堂间)."""
+        floor = house.floor_no or (ROOM_FLOORS.get(house.room_no) if self.rng.random() < 0.3 else None)
+        if floor is None:
+            return house.room_no
+        written = self.rng.choice(
+            ("底楼", "一楼", "1楼") if floor == 1 else (f"{floor}楼", f"{_chinese_number(floor)}楼", f"{floor}层")
+        )
+        return written + house.room_no
 
     def id_number(self, number: str, excel: bool = False) -> str:
         """An ID number as a ledger holds it: mostly right, sometimes masked, short, or mangled by Excel."""

@@ -6,9 +6,11 @@ Movers appear at their previous home in October and at their new home in Novembe
 
 from datetime import date
 
+from data_samples.generator.english import english_address, writable
 from data_samples.generator.formats import Table
 
 HEADER = ["序号", "姓名", "性别", "公民身份号码", "出生日期", "居住地址", "居住事由", "登记日期", "{phone}"]
+ENGLISH_SHARE = 0.03  # of tenants in flats: foreigners whose residence form copies the English lease
 _REASONS = {"tenant": "租赁", "moved": "购房", "default": "家庭居住"}
 
 
@@ -30,7 +32,7 @@ def export(world, deliveries):
                     "男" if person.sex == "M" else "女",
                     noise.id_number(person.id_number),
                     person.birth.strftime("%Y%m%d"),
-                    noise.address(home),
+                    _address(noise, deliveries.rng, home, person),
                     reason,
                     registered_on.strftime("%Y-%m-%d"),
                     noise.phone(person.phone),
@@ -43,3 +45,10 @@ def export(world, deliveries):
                 truth.append(truth[-1])
         header = [h.format(phone=phone_header) for h in HEADER]
         deliveries.csv(f"实有人口_{month}.csv", Table(header, rows, truth), encoding="gbk")
+
+
+def _address(noise, rng, home, person) -> str:
+    """The home as registered; a foreign tenant's residence form gives the flat as their lease writes it."""
+    if "tenant" in person.flags and writable(home) and rng.random() < ENGLISH_SHARE:
+        return english_address(rng, home)
+    return noise.address(home)

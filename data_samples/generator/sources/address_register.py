@@ -44,7 +44,7 @@ def export(world, deliveries):
                 h.grid_code,
                 h.road,
                 h.lane_no,
-                h.door_no,
+                h.door,
                 h.compound,
                 h.building_no,
                 h.unit_no,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from data_samples.generator.formats import Table
+from data_samples.generator.geography import ROOM_FLOORS
 from data_samples.generator.identifiers import mobile
 from data_samples.generator.population import GIVEN, SURNAMES
 
@@ -26,10 +27,7 @@ def export(world, deliveries):
     noise, rng = deliveries.noise, deliveries.rng
     ground = {}  # per building, its lowest room: the home a low-lying flood reaches first
     for house in world.houses:
-        if house.kind == "home" and (
-            house.site not in ground
-            or (house.floor_no, house.room_no) < (ground[house.site].floor_no, ground[house.site].room_no)
-        ):
+        if house.kind == "home" and (house.site not in ground or _low(house) < _low(ground[house.site])):
             ground[house.site] = house
     chosen = rng.sample(list(ground.values()), max(3, round(len(ground) * 0.015)))
     cadres = {}  # one flood-duty cadre per committee
@@ -64,3 +62,8 @@ def export(world, deliveries):
         HEADER, rows, truth, sheet="隐患点清单", title=f"{world.subdistrict.name}2026年汛前防汛防台隐患点排查清单"
     )
     deliveries.xlsx(f"防汛防台隐患点_{world.subdistrict.name}_2026.xlsx", [table])
+
+
+def _low(house) -> tuple:
+    """How near the ground a room is: by floor, then room (a 石库门 room by the floor its name puts it on)."""
+    return (house.floor_no or ROOM_FLOORS.get(house.room_no, 2), house.room_no or "")

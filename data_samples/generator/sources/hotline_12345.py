@@ -6,9 +6,11 @@ only "张先生"; orders still open have no 办结时间 and no 处理结果.
 """
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from data_samples.generator.events import HOUSE_COMPLAINTS
 from data_samples.generator.formats import Table
+from data_samples.generator.outside import OutsideWorld, outside_rows
 from data_samples.generator.population import AS_OF
 
 HEADER = [
@@ -42,6 +44,7 @@ _OUTCOMES = (
     "已协调双方达成一致，问题已解决。",
 )
 _NOW = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
+_NOT_OURS = "经核实，诉求地址不属于本街道辖区，已退回市热线重新派单。"
 
 
 def _where(noise, rng, event) -> str:
@@ -67,7 +70,7 @@ def _address(noise, rng, house) -> tuple[str | None, str]:
     if r < 0.15:
         return None, "none"
     if r < 0.35:
-        number = f"{house.lane_no}弄" if house.lane_no is not None else f"{house.door_no}号"
+        number = f"{house.lane_no}弄" if house.lane_no is not None else f"{house.door}号"
         return f"{house.road}{number}", "house" if house.building_no is None else "road_number"
     return noise.address(house), "house"
 
@@ -111,7 +114,38 @@ def export(world, deliveries):
                 "facts": facts,
             }
         )
+    _outside_orders(world, deliveries, months)
     for month, (rows, truth) in sorted(months.items()):
         deliveries.xlsx(
             f"12345工单_{world.subdistrict.name}_{month}.xlsx", [Table(HEADER, rows, truth, sheet="工单明细")]
         )
+
+
+def _outside_orders(world, deliveries, months) -> None:
+    """Orders the city dispatched to the subdistrict about places outside it: the caller named a road of
+    another subdistrict (often a near-namesake of one here); the subdistrict sends them back."""
+    noise, rng = deliveries.noise, deliveries.rng
+    outside = OutsideWorld(rng, world, district_first=False)
+    for _ in range(outside_rows(sum(len(rows) for rows, _ in months.values()))):
+        place, caller = outside.place(), outside.person()
+        category = rng.choice(sorted(HOUSE_COMPLAINTS))
+        occurred = _NOW - timedelta(days=rng.randrange(1, 365), minutes=rng.randrange(0, 1440))
+        closed = occurred + timedelta(days=rng.randrange(1, 4))
+        rows, truth = months.setdefault(f"{occurred:%Y%m}", ([], []))
+        office = _OFFICE[category].format(subdistrict=world.subdistrict.name)
+        rows.append(
+            [
+                f"{occurred:%y%m%d}{len(rows) + 1:05d}",
+                occurred,
+                caller.name[0] + ("先生" if caller.sex == "M" else "女士"),
+                noise.phone(caller.phone),
+                place.address if rng.random() < 0.8 else None,
+                HOUSE_COMPLAINTS[category].format(where=place.address),
+                category,
+                office,
+                closed,
+                _NOT_OURS,
+            ]
+        )
+        facts = {"occurred_at": occurred, "category": category, "status": office, "closed_at": closed}
+        truth.append({"names": "out_of_area", "facts": {**place.facts, **facts, "result": _NOT_OURS}})

@@ -6,9 +6,11 @@ subdistrict, plus entities long deregistered (注销) still listed at shops that
 
 from datetime import timedelta
 
+from data_samples.generator.businesses import BRANDS
 from data_samples.generator.formats import Table
 from data_samples.generator.geography import DISTRICT_CODE
 from data_samples.generator.identifiers import credit_code
+from data_samples.generator.outside import OutsideWorld, outside_rows
 from data_samples.generator.population import AS_OF
 
 HEADER = ["统一社会信用代码", "企业名称", "类型", "法定代表人", "住所", "成立日期", "经营范围", "登记状态", "联系电话"]
@@ -81,6 +83,24 @@ def export(world, deliveries):
         )
         facts = {"entity_type": rows[-1][2], "valid_from": opened, "scope": rows[-1][6], "status": rows[-1][7]}
         truth.append({"facts": facts, "house_id": house.house_id})
+    outside = OutsideWorld(rng, world, district_first=False)
+    for _ in range(outside_rows(len(rows))):  # the city register's query returns entities of other subdistricts too
+        place, opened = outside.place(business=True), AS_OF - timedelta(days=rng.randrange(100, 6000))
+        rows.append(
+            [
+                credit_code(rng, DISTRICT_CODE, False, used),
+                f"上海{rng.choice(BRANDS)}{rng.choice(_TRADES)}有限公司",
+                "有限责任公司（自然人投资或控股）",
+                noise.name(outside.person().name),
+                place.address,
+                f"{opened:%Y-%m-%d}",
+                _SCOPE.format(licensed="无", general="日用百货销售"),
+                "存续（在营、开业、在册）",
+                noise.phone(outside.person().phone),
+            ]
+        )
+        facts = {"entity_type": rows[-1][2], "valid_from": opened, "scope": rows[-1][6], "status": rows[-1][7]}
+        truth.append({"facts": {**place.facts, **facts}, "names": "out_of_area"})
     envelope = {"code": 200, "msg": "成功", "exportTime": f"{AS_OF:%Y-%m-%d} 06:00:00", "total": len(rows)}
     deliveries.json(
         f"市场主体登记_{AS_OF:%Y%m%d}.json", Table(HEADER, rows, truth), records_path="data", envelope=envelope

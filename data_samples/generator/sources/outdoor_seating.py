@@ -6,10 +6,13 @@ hours as "10:00-22:00" and dates as "2026年3月5日"; not every applicant gave 
 
 from datetime import timedelta
 
+from data_samples.generator.english import english_address
 from data_samples.generator.formats import Table
 from data_samples.generator.population import AS_OF
 
 HEADER = ["申请主体", "店招", "统一社会信用代码", "外摆位置", "外摆面积(㎡)", "许可时段", "许可起", "许可止"]
+_FOREIGN_RUN = ("cafe", "bar", "restaurant", "bakery")  # where foreign owners and chefs are many in this area
+ENGLISH_SHARE = 0.2
 _PLACES = ("门前人行道", "门前退界区域", "店铺外侧广场")
 
 
@@ -25,7 +28,7 @@ def export(world, deliveries):
                 b.legal_name,
                 b.shop_name,
                 b.credit_code if noise.hit(0.9) else None,
-                noise.address(b.house, prefix=False) + rng.choice(_PLACES),
+                _where(noise, rng, b) + rng.choice(_PLACES),
                 rng.choice((4, 6, 8, 10, 12, 15)),
                 hours,
                 _cn(start),
@@ -39,3 +42,10 @@ def export(world, deliveries):
 
 def _cn(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _where(noise, rng, business) -> str:
+    """The shop's door as the applicant wrote it: a foreign-run café or bar copies it from its English lease."""
+    if business.category in _FOREIGN_RUN and rng.random() < ENGLISH_SHARE:
+        return english_address(rng, business.house) + " "
+    return noise.address(business.house, prefix=False)

@@ -7,8 +7,12 @@ address. IDs went through Excel: a few are 3.10101E+17 number cells; some contra
 
 from datetime import timedelta
 
+from data_samples.generator.english import english_address, writable
 from data_samples.generator.formats import Table
+from data_samples.generator.outside import OutsideWorld, Place, outside_rows
 from data_samples.generator.population import AS_OF
+
+ENGLISH_SHARE = 0.06  # contracts drawn up by agencies for foreign tenants
 
 HEADER = [
     "合同编号",
@@ -41,15 +45,40 @@ def export(world, deliveries):
         ((AS_OF - timedelta(days=rng.randrange(1, 366)), tenants) for tenants in contracts.values()),
         key=lambda d: (d[0], d[1][0].person_id),
     )
+    dated = _with_outside(dated, OutsideWorld(rng, world, district_first=True), rng)
     months, seq = {}, {}
     for registered, tenants in dated:
         house, landlord = tenants[0].rents, tenants[0].landlord
         start = registered - timedelta(days=rng.randrange(0, 25))
         end = start + timedelta(days=365 * rng.choice((1, 1, 2)) - 1)
-        rent = round(house.area_m2 * rng.uniform(90, 160) * (1.4 if len(tenants) >= 5 else 1), -2)
         seq[registered.year] = seq.get(registered.year, 0) + 1
-        number, address = f"黄租备{registered.year}{seq[registered.year]:06d}", noise.address(house)
+        number = f"黄租备{registered.year}{seq[registered.year]:06d}"
         rows, truth = months.setdefault((registered.year, registered.month), ([], []))
+        if isinstance(house, Place):  # a contract elsewhere in the district: no house, no one of the world
+            area = round(rng.uniform(12, 90), 1)
+            for tenant in tenants:
+                rows.append(
+                    [
+                        number,
+                        house.address,
+                        noise.name(landlord.name),
+                        id_cell(landlord.id_number),
+                        noise.name(tenant.name),
+                        id_cell(tenant.id_number),
+                        noise.phone(tenant.phone),
+                        area,
+                        round(area * rng.uniform(90, 160), -2),
+                        start,
+                        end,
+                    ]
+                )
+                facts = {**house.facts, "area_m2": area, "valid_from": start, "valid_to": end}
+                truth.append({"facts": facts, "names": "out_of_area"})
+            continue
+        rent = round(house.area_m2 * rng.uniform(90, 160) * (1.4 if len(tenants) >= 5 else 1), -2)
+        # an agency's contract for a foreign tenant gives the flat in English or pinyin
+        english = writable(house) and rng.random() < ENGLISH_SHARE
+        address = english_address(rng, house) if english else noise.address(house)
         for tenant in tenants:
             rows.append(
                 [
@@ -81,3 +110,24 @@ def export(world, deliveries):
         for (year, month), (rows, truth) in sorted(months.items())
     ]
     deliveries.xlsx(f"房屋租赁登记_{world.subdistrict.name}_2026.xlsx", tables)
+
+
+def _with_outside(dated: list, outside: OutsideWorld, rng) -> list:
+    """The contracts of the subdistrict and, among them by date, contracts elsewhere in the district:
+    (registered, [tenant, ...]) where an outside tenant's `rents` is a Place and `landlord` an outsider."""
+    rows = sum(len(tenants) for _, tenants in dated)
+    extra, made = [], 0
+    while made < outside_rows(rows):
+        place, landlord = outside.place(), outside.person()
+        tenants = [_Tenant(outside.person(), place, landlord) for _ in range(rng.choice((1, 1, 1, 2, 3)))]
+        extra.append((AS_OF - timedelta(days=rng.randrange(1, 366)), tenants))
+        made += len(tenants)
+    return sorted(dated + extra, key=lambda d: (d[0], d[1][0].id_number))
+
+
+class _Tenant:
+    """An outside tenant as the contract loop reads one: who, the place rented, the landlord."""
+
+    def __init__(self, who, rents: Place, landlord):
+        self.name, self.id_number, self.phone = who.name, who.id_number, who.phone
+        self.rents, self.landlord = rents, landlord

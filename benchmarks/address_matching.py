@@ -4,8 +4,12 @@ per source and per kind of noise.
     .venv/bin/python -m benchmarks.address_matching            # the committed sample
     .venv/bin/python -m benchmarks.address_matching --people 200000
 
-Precision: of the records given a house_id, the share given their true house. Recall: of the
-records whose address names a house of the register, the share given it. Records whose address
+Precision: of the records given a house_id, the share given their true house; a record whose address lies
+outside the subdistrict (truth names = out_of_area, no house) counts as a wrong house whenever it gets one.
+Recall: of the records whose address names a house of the register, the share given it. Out-of-area
+records are also scored on their own: the share whose match_level is 'out_of_area'. Per house form
+(石库门 room names, 甲/乙 doors, addresses written in English or pinyin), the same precision and recall
+over the records of that form. Records whose address
 names only a building (waste checks, EV chargers, some flood points: the truth says which) are
 scored apart: the share matched at building level to the right building. Per kind of noise, every
 house of the register is written once with only that noise (all of it, always) and matched.
@@ -22,15 +26,22 @@ from pathlib import Path
 
 import duckdb
 
-# Truth says per record whether its address names a house or only the building (waste checks, EV chargers).
-SCORE_SQL = """
-WITH scored AS (
-    SELECT m.source, m.house_id, m.match_level, m.candidates, t.house_id AS true_house, t.names,
+from data_samples.generator.geography import ROOM_NAMES
+
+# Truth says per record whether its address names a house, only the building (waste checks, EV chargers),
+# or a place outside the subdistrict (out_of_area: no house is right).
+SCORED_SQL = """
+    SELECT m.source, m.address, m.house_id, m.match_level, m.candidates, t.house_id AS true_house, t.names,
            t.house_id IN (SELECT house_id FROM core.houses) AS in_register
     FROM core.address_matches m JOIN truth t
       ON t.source = m.source AND t.file = m._file_name AND coalesce(t.sheet, '') = coalesce(m._sheet, '')
      AND t.row_number = m._row_number::VARCHAR
-), buildings AS (
+"""
+SCORE_SQL = (
+    """
+WITH scored AS ("""
+    + SCORED_SQL
+    + """), buildings AS (
     SELECT s.*, (SELECT count(*) FROM core.houses a, core.houses b WHERE a.house_id = s.true_house
                  AND b.house_id = s.candidates[1] AND a.road = b.road AND a.lane_no IS NOT DISTINCT FROM b.lane_no
                  AND a.door_no IS NOT DISTINCT FROM b.door_no AND a.building_no IS NOT DISTINCT FROM b.building_no) > 0
@@ -42,9 +53,33 @@ SELECT {group} count(house_id), count(*) FILTER (WHERE house_id = true_house),
        count(*) FILTER (WHERE house_id = true_house AND names = 'house'),
        count(*) FILTER (WHERE names = 'building'),
        count(*) FILTER (WHERE names = 'building' AND match_level = 'building' AND same_building),
-       count(*)
+       count(*),
+       count(*) FILTER (WHERE names = 'out_of_area'),
+       count(*) FILTER (WHERE names = 'out_of_area' AND match_level = 'out_of_area'),
+       count(house_id) FILTER (WHERE names = 'out_of_area')
 FROM buildings {group_by}
 """
+)
+# The forms the open world added, by the true house (石库门 room names, 甲/乙 doors) or by how it is written.
+FORM_SQL = (
+    """
+WITH scored AS ("""
+    + SCORED_SQL
+    + """), forms AS (
+    SELECT s.*, 'room_name' AS form FROM scored s JOIN core.houses h ON h.house_id = s.true_house
+     WHERE h.room_no IN ({room_names})
+    UNION ALL
+    SELECT s.*, 'door_suffix' FROM scored s JOIN core.houses h ON h.house_id = s.true_house
+     WHERE regexp_matches(h.door_no, '[甲乙丙丁]')
+    UNION ALL
+    SELECT s.*, 'english_or_pinyin' FROM scored s WHERE regexp_matches(s.address, '[A-Za-z]{{2}}')
+)
+SELECT form, count(house_id), count(*) FILTER (WHERE house_id = true_house),
+       count(*) FILTER (WHERE in_register AND names = 'house'),
+       count(*) FILTER (WHERE house_id = true_house AND names = 'house'), 0, 0, count(*), 0, 0, 0
+FROM forms WHERE names = 'house' GROUP BY form ORDER BY form
+"""
+)
 # The noise kinds that change how an address is written (the rest touch IDs, phones and rows).
 ADDRESS_NOISE = (
     "legacy_district",
@@ -63,12 +98,23 @@ ADDRESS_NOISE = (
 
 
 def _rates(figures) -> dict:
-    assigned, correct, houses, found, buildings, buildings_found, records = figures
-    return {
+    assigned, correct, houses, found, buildings, buildings_found, records, outside, recognised, housed = figures
+    rates = {
         "records": records,
         "precision": round(correct / max(assigned, 1), 4),
         "recall": round(found / houses, 4) if houses else None,
         "building_found": round(buildings_found / max(buildings, 1), 4) if buildings else None,
+    }
+    if outside:  # a district or municipal export: its rows of other subdistricts
+        rates.update(_outside(outside, recognised, housed))
+    return rates
+
+
+def _outside(outside: int, recognised: int, housed: int) -> dict:
+    return {
+        "out_of_area_records": outside,
+        "out_of_area_recognised": round(recognised / outside, 4) if outside else None,
+        "out_of_area_given_a_house": housed,
     }
 
 
@@ -137,13 +183,15 @@ def measure(samples: Path) -> dict:
             f"CREATE TEMP TABLE truth AS SELECT * FROM read_csv('{samples / 'truth' / 'records.csv'}', all_varchar=true)"
         )
         figures = con.execute(SCORE_SQL.format(group="", group_by="")).fetchone()
-        assigned, correct, houses, found, buildings, buildings_found, records = figures
+        assigned, correct, houses, found, buildings, buildings_found, records, outside, recognised, housed = figures
         per_source = {
             row[0]: _rates(row[1:])
             for row in con.execute(
                 SCORE_SQL.format(group="source,", group_by="GROUP BY source ORDER BY source")
             ).fetchall()
         }
+        names = ", ".join(f"'{name}'" for name in sorted(ROOM_NAMES))
+        per_form = {row[0]: _rates(row[1:]) for row in con.execute(FORM_SQL.format(room_names=names)).fetchall()}
         per_noise = by_noise_kind(register, samples)
         review = con.execute("SELECT count(*), sum(records) FROM quality.address_review").fetchone()
         distinct = con.execute("SELECT count(DISTINCT address) FROM core.address_matches").fetchone()[0]
@@ -153,6 +201,7 @@ def measure(samples: Path) -> dict:
         "recall": round(found / max(houses, 1), 4),
         "records_naming_a_building": buildings,
         "building_found": round(buildings_found / max(buildings, 1), 4),
+        **_outside(outside, recognised, housed),
         "levels": levels,
         "review_queue_addresses": review[0],
         "review_queue_records": int(review[1] or 0),
@@ -160,6 +209,7 @@ def measure(samples: Path) -> dict:
         "distinct_per_second": round(distinct / seconds),
         "records_per_second": round(sum(levels.values()) / seconds),
         "per_source": per_source,
+        "per_form": per_form,
         "per_noise_kind": per_noise,
     }
 
@@ -183,13 +233,19 @@ def print_report(report: dict) -> None:
     for key, value in report.items():
         if not isinstance(value, dict) or key == "levels":
             print(f"{key:>26}: {value}")
-    for title, table in (("source", report["per_source"]), ("noise kind", report["per_noise_kind"])):
-        print(f"{title:>22} {'precision':>10} {'recall':>8} {'n':>7}")
+    tables = (("source", report["per_source"]), ("form", report["per_form"]), ("noise kind", report["per_noise_kind"]))
+    for title, table in tables:
+        print(f"{title:>22} {'precision':>10} {'recall':>8} {'n':>7} {'outside':>8} {'recognised':>10}")
         for name, m in table.items():
             recall = (
                 "-" if m["recall"] is None else f"{m['recall']:.4f}"
             )  # a source whose addresses name buildings only
-            print(f"{name:>22} {m['precision']:10.4f} {recall:>8} {m.get('records', m.get('addresses')):7d}")
+            outside = (
+                f"{m['out_of_area_records']:8d} {m['out_of_area_recognised']:10.4f}"
+                if "out_of_area_records" in m
+                else ""
+            )
+            print(f"{name:>22} {m['precision']:10.4f} {recall:>8} {m.get('records', m.get('addresses')):7d} {outside}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ and counts against each entry's ``expect`` (a house_id, ``review`` or ``out_of_a
   every house given is wrong), listed in ``wrong`` with input, expected, got and reason;
 - ``house_found`` and ``house_recall``: the expected house given, over the entries ``naming_a_house``;
 - ``out_of_area_recognised`` (and its ``_share``): ``match_level == 'out_of_area'`` on out-of-area entries;
-- ``review_sent`` (and its ``_share``): no house and ``needs_review``, or a level coarser than room and door;
+- ``review_sent`` (and its ``_share``): no house, not out of area, and ``needs_review`` or a level below room and door;
+- ``sent_out_of_area``: entries inside the subdistrict (a house or ``review``) called ``out_of_area``: records lost;
 - ``missed``: entries that got no wrong house but not what they expect either.
 
 Run: ``.venv/bin/python -m benchmarks.address_wild [--json]``.
@@ -45,7 +46,9 @@ def load_register(folder: Path = WILD) -> Register:
 
 
 def _sent_to_review(match) -> bool:
-    return match.house_id is None and (match.needs_review or match.match_level not in ("room", "door"))
+    if match.house_id is not None or match.match_level == "out_of_area":  # out of area is no review: the row leaves
+        return False
+    return match.needs_review or match.match_level not in ("room", "door")
 
 
 def _share(part: int, whole: int) -> float:
@@ -76,6 +79,7 @@ def measure(folder: Path = WILD) -> dict:
             found += 1
         else:
             missed.append(row)
+    sent_out = sum(row["expected"] != "out_of_area" and row["got"] == "out_of_area" for row in missed)
     naming = sum(entry["expect"] not in NOT_A_HOUSE for entry in entries)
     out_of_area = sum(entry["expect"] == "out_of_area" for entry in entries)
     review = sum(entry["expect"] == "review" for entry in entries)
@@ -91,6 +95,7 @@ def measure(folder: Path = WILD) -> dict:
         "out_of_area_recognised_share": _share(recognised, out_of_area),
         "review_sent": sent,
         "review_sent_share": _share(sent, review),
+        "sent_out_of_area": sent_out,
         "wrong": wrong,
         "missed": missed,
     }
@@ -107,6 +112,7 @@ def print_report(report: dict) -> None:
         f"({report['out_of_area_recognised']} of {report['out_of_area']})"
     )
     print(f"  review sent            {report['review_sent_share']:.3f} ({report['review_sent']} of {report['review']})")
+    print(f"  in area, sent out      {report['sent_out_of_area']}")
     for title in ("wrong", "missed"):
         print(f"{title}:")
         for row in report[title]:

@@ -135,6 +135,7 @@ _POSTFIX = {  # a keyword after its number, in Chinese order: 8 Nong 1 Hao 101 S
     "danyuan": "unit",
 }
 _DESIGNATORS = {"号": "door", "弄": "lane", "室": "room", "房": "room", "号楼": "building", "幢": "building"}
+_DOOR_SUFFIXES = ("甲", "乙", "丙", "丁")
 _DESIGNATORS |= {"栋": "building", "座": "building", "单元": "unit", "层": "floor", "楼": "floor"}
 _ROOM_NAMES = {  # 石库门 rooms in pinyin: the room part of the house
     "ketangjian": "客堂间",
@@ -147,6 +148,9 @@ _ROOM_NAMES = {  # 石库门 rooms in pinyin: the room part of the house
     "sancengge": "三层阁",
     "shaitai": "晒台",
 }
+# Words that are a place of the house themselves: 石库门 rooms and the floors with a name.
+_WORD_PLACES = {name: ("room", chinese) for name, chinese in _ROOM_NAMES.items()}
+_WORD_PLACES |= {"basement": ("floor", "B1"), "ground": ("floor", "1"), "gf": ("floor", "1")}
 # A place told by another place, or a crossing of two roads: for review, never a house.
 _LANDMARKS = {"near", "nearby", "opposite", "opp", "across", "beside", "next", "behind", "corner", "junction"}
 _LANDMARKS |= {"intersection", "crossing", "exit", "station", "metro", "subway", "between", "tel", "phone", "mobile"}
@@ -200,7 +204,12 @@ class Romanizer:
         for slot, designator in _ORDER:
             value = slots.get(slot)
             if value is not None:
-                out.append(value if value in _ROOM_NAMES.values() else value + designator)
+                if value in _ROOM_NAMES.values():
+                    out.append(value)
+                elif value[-1] in _DOOR_SUFFIXES:
+                    out.append(value[:-1] + designator + value[-1])  # 64号甲
+                else:
+                    out.append(value + designator)
         return "".join(out)
 
     def _road(self, tokens: list[tuple[str, str]]) -> tuple[str, int, int] | None:
@@ -245,7 +254,7 @@ def _words_before(tokens: list[tuple[str, str]], i: int) -> list[int]:
         kind, text = tokens[j]
         if kind == "punct" and text in "-.":
             j -= 1
-        elif kind == "word" and text not in _PREFIX:
+        elif kind == "word" and text not in _PREFIX and not (text in _POSTFIX and j and tokens[j - 1][0] == "num"):
             out.append(j)
             j -= 1
         elif kind == "ord" or (kind == "num" and text.isdigit() and len(text) == 1 and not out):
@@ -333,7 +342,10 @@ def _places(tokens: list[tuple[str, str]], start: int, end: int) -> tuple[str, s
     for k, (kind, text) in enumerate(tokens):
         if k in used:
             continue
-        if kind == "cjk":
+        if kind == "cjk" and text in _ROOM_NAMES.values():
+            if not fill("room", text):  # Ruijin Er Lu 54 Nong 1 Hao 亭子间
+                return None
+        elif kind == "cjk":
             place = _chinese_place(text)
             if place is None or district not in ("", place[1] or district):
                 return None
@@ -345,12 +357,7 @@ def _places(tokens: list[tuple[str, str]], start: int, end: int) -> tuple[str, s
                 if district not in ("", _DISTRICTS[text]):
                     return None
                 district = _DISTRICTS[text]
-            elif (
-                text in _ROOM_NAMES
-                and not fill("room", _ROOM_NAMES[text])
-                or text == "basement"
-                and not fill("floor", "B1")
-            ):
+            elif text in _WORD_PLACES and not fill(*_WORD_PLACES[text]):
                 return None
         elif kind == "punct" and text == "+":
             return None  # +86 ...: a phone number
@@ -360,7 +367,9 @@ def _places(tokens: list[tuple[str, str]], start: int, end: int) -> tuple[str, s
                 return None  # a phone number
             if value.isdigit() and len(value) == 6 and value.startswith("20"):
                 continue  # a Shanghai postcode
-            role = _role(tokens, k, used)
+            suffix = _door_suffix(tokens, k, used)  # 64甲, 64号甲: a door of its own
+            role = "door" if suffix.startswith("号") else _role(tokens, k, used)
+            value += suffix.removeprefix("号")
             if k + 2 < len(tokens) and tokens[k + 1] == ("punct", "-") and tokens[k + 2][0] == "num":
                 last = tokens[k + 2][1]
                 if role != "door" or not _door_range(value, last):
@@ -371,8 +380,8 @@ def _places(tokens: list[tuple[str, str]], start: int, end: int) -> tuple[str, s
             if role == "unit" and (len(value) >= 3 or not value.isdigit()):
                 role = "room"  # Unit 1201 is a flat; Unit 2 a stairway (单元)
             if role is None:
-                if kind == "ord":
-                    return None
+                if kind == "ord" or (k != start - 1 and _after_other_word(tokens, k, used)):
+                    return None  # 3rd alone; Shop 3, Gate 3, Phase 2: a number some other word places
                 bare.append((k, value))
             elif not fill(role, value):
                 return None
@@ -383,7 +392,28 @@ def _places(tokens: list[tuple[str, str]], start: int, end: int) -> tuple[str, s
             slot = next((s for s in ("door", "room") if s not in slots), None)
         if slot is None or not fill(slot, value):
             return None
+    if any(value[-1] in _DOOR_SUFFIXES for slot, value in slots.items() if slot != "door"):
+        return None  # 甲 on a room or a lane: not a form anyone writes
     return city, district, slots
+
+
+def _after_other_word(tokens: list[tuple[str, str]], k: int, used: set[int]) -> bool:
+    """Whether the number at ``k`` follows a word this module does not read (Shop 3): that word may place it."""
+    if k == 0 or k - 1 in used or tokens[k - 1][0] != "word":
+        return False
+    word = tokens[k - 1][1]
+    return not (word in _PREFIX or word in _POSTFIX or word in _PLACE_WORDS or word in _WORD_PLACES)
+
+
+def _door_suffix(tokens: list[tuple[str, str]], k: int, used: set[int]) -> str:
+    """The 甲 written right after the number at ``k`` (64甲), taken; 号甲 when it says 号 too (64号甲, 64甲号)."""
+    if k + 1 < len(tokens) and k + 1 not in used and tokens[k + 1][0] == "cjk":
+        text = tokens[k + 1][1]
+        core = text.removeprefix("号").removesuffix("号")
+        if core in _DOOR_SUFFIXES and len(text) <= 2:
+            used.add(k + 1)
+            return core if text == core else "号" + core
+    return ""
 
 
 def _door_range(first: str, last: str) -> bool:

@@ -168,6 +168,12 @@ CASES = [
         {"district": "黄浦区", "road": "瑞金二路", "door_no": "90"},
     ),
     ("Sichuan North Road 1800", "四川北路1800号", {"road": "四川北路", "door_no": "1800"}),
+    (
+        "8 Nong 1 Hao Shaanxi Nan Lu",
+        "陕西南路8弄1号",
+        {"road": "陕西南路", "lane_no": "8", "building_no": "1"},
+    ),
+    ("Ground Floor, 18 Middle Huaihai Rd", "淮海中路18号1层", {"road": "淮海中路", "door_no": "18", "floor_no": "1"}),
 ]
 
 
@@ -185,8 +191,15 @@ def test_a_door_range_keeps_both_ends(romanizer):
     assert romanizer.to_chinese("No. 5-402 Ruijin Er Rd") is None  # building and room, or a range: unsure
 
 
-def test_a_shikumen_room_in_pinyin_is_the_room(romanizer):
+def test_a_shikumen_room_in_pinyin_or_chinese_is_the_room(romanizer):
     assert romanizer.to_chinese("Sinan Lu 51 Hao Tingzijian") == "思南路51号亭子间"
+    assert romanizer.to_chinese("Ruijin Er Lu 54 Nong 1 Hao 前楼") == "瑞金二路54弄1号前楼"
+
+
+def test_a_door_suffix_stays_on_the_door(romanizer):
+    assert romanizer.to_chinese("No. 20甲 Shaanxi Nan Lu") == "陕西南路20号甲"
+    assert romanizer.to_chinese("Lane 8, No. 1乙号, Shaanxi Nan Lu, Room 101") == "陕西南路8弄1号乙101室"
+    assert romanizer.to_chinese("No.20A Shaanxi South Road") == "陕西南路20A号"  # a Latin letter is kept as written
 
 
 @pytest.mark.parametrize(
@@ -238,7 +251,10 @@ def test_shaanxi_is_not_shanxi(romanizer):
         "90 Ruijin Er Rd 13812345678",  # a phone number
         "90 Ruijin Er Rd, +86 21 5555 1234",
         "90 Ruijin Er Rd 301 5",  # a number with no place
-        "No. 20甲 Shaanxi Nan Lu",  # a Chinese word it does not know
+        "Shop 3, 18 Middle Huaihai Rd",  # a number another word places
+        "Gate 2, Lane 8, Shaanxi Nan Lu",
+        "No. 20 Shaanxi Nan Lu 后门",  # a Chinese word it does not know
+        "Room 101甲, 90 Ruijin Er Rd",  # 甲 marks a door, not a room
     ],
 )
 def test_landmarks_phones_and_unplaced_numbers_are_none(romanizer, written):

@@ -4,6 +4,11 @@
 legacy), subdistricts and committees from ``schemas/divisions.csv``, plus the roads and compound
 names the caller's register holds. A full name (长乐路, 长乐市) always beats an abbreviation, and an
 abbreviation never swallows the suffix of a longer name: that is what keeps 长乐路 a road.
+
+It also knows real roads beyond the register (``schemas/roads.csv``, each with its districts and source):
+a written road that is itself a real road is never corrected into another, and neither is a road that
+differs from a register road only by a direction or an ordinal (陕西北路 is not 陕西南路, 瑞金一路 is not
+瑞金二路): in Shanghai those are distinct roads, often in the next subdistrict.
 """
 
 from __future__ import annotations
@@ -11,11 +16,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache
 from pathlib import Path
 
 from resolution.address.normalize import LEGACY_DISTRICTS
 
-DIVISIONS = Path(__file__).resolve().parents[2] / "schemas" / "divisions.csv"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+DIVISIONS = SCHEMAS / "divisions.csv"
+KNOWN_ROADS = SCHEMAS / "roads.csv"
+# Characters that make distinct roads of one stem: 陕西南路/陕西北路, 瑞金一路/瑞金二路, 中山东一路/中山东二路.
+_DISTINCT = (frozenset("东西南北中"), frozenset("一二三四五六七八九十"))
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 PROVINCES = [
     "河北省",
@@ -60,6 +71,36 @@ _LABEL_RANK = {
 }
 
 
+@cache
+def known_roads() -> dict[str, tuple[str, ...]]:
+    """Real roads of central Shanghai beyond any register, each with the districts it runs through."""
+    with KNOWN_ROADS.open(encoding="utf-8") as f:
+        return {row["road"]: tuple(row["districts"].split("|")) for row in csv.DictReader(f)}
+
+
+def distinct_roads(written: str, road: str) -> bool:
+    """Whether ``written`` names another road than ``road``, not a misspelling of it: they differ in a
+    direction or an ordinal (南 for 北, 一 for 二, 瑞金路 for 瑞金二路), which in Shanghai makes another road."""
+    marked = _DISTINCT[0] | _DISTINCT[1]
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, written, road, autojunk=False).get_opcodes():
+        a, b = written[i1:i2], road[j1:j2]
+        if tag == "replace" and len(a) == len(b):
+            if any(x in kind and y in kind for x, y in zip(a, b, strict=True) for kind in _DISTINCT):
+                return True
+        elif tag != "equal" and any(c in marked for c in a + b):
+            return True
+    return False
+
+
+@cache
+def shanghai_towns() -> dict[str, str]:
+    """Shanghai's subdistricts and towns (街道, 镇) by name, each with its district's name."""
+    with DIVISIONS.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    districts = {row["code"]: row["name"] for row in rows if row["level"] == "district"}
+    return {row["name"]: districts.get(row["parent_code"], "") for row in rows if row["level"] == "street"}
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A known name: its label, the name to report for matching (today's, in full), and whether it is abbreviated."""
@@ -88,15 +129,16 @@ class Gazetteer:
     def __init__(self) -> None:
         self._entries: dict[str, Entry] = {}
         self._lengths: dict[str, tuple[int, ...]] = {}
-        self._roads: set[str] = set()
+        self._roads: set[str] = set()  # the register's roads: the only roads a written name is corrected to
+        self._known_roads: set[str] = set()  # real roads, never corrected into another
         self._road_variants: dict[str, str | None] = {}
         # fuzzy look-ups repeat across addresses
         self._road_cache: dict[tuple[str, bool, bool], str | None] = {}
 
     @classmethod
     def shanghai(cls, roads: Iterable[str] = (), compounds: Iterable[str] = ()) -> Gazetteer:
-        """Provinces, the four municipalities, Shanghai's divisions (legacy names included), and the
-        roads and compounds of the caller's register."""
+        """Provinces, the four municipalities, Shanghai's divisions (legacy names included), the real
+        roads of schemas/roads.csv, and the roads and compounds of the caller's register."""
         gazetteer = cls()
         gazetteer.add("prov", PROVINCES, abbreviate=True)
         gazetteer.add("city", MUNICIPALITIES, abbreviate=True)
@@ -111,12 +153,21 @@ class Gazetteer:
                 gazetteer.add(label, [stem + "居委", stem + "社区"], canonical=name)
         for legacy, today in LEGACY_DISTRICTS.items():
             gazetteer.add("district", [legacy], canonical=today)
+        gazetteer.add("road", known_roads(), register=False)
         gazetteer.add("road", roads)
         gazetteer.add("poi", compounds)
         return gazetteer
 
-    def add(self, label: str, names: Iterable[str], canonical: str | None = None, abbreviate: bool = False) -> None:
-        """Know ``names`` as ``label``; ``abbreviate`` also knows 黄浦 for 黄浦区 (never over a full name)."""
+    def add(
+        self,
+        label: str,
+        names: Iterable[str],
+        canonical: str | None = None,
+        abbreviate: bool = False,
+        register: bool = True,
+    ) -> None:
+        """Know ``names`` as ``label``; ``abbreviate`` also knows 黄浦 for 黄浦区 (never over a full name);
+        a road from outside the register (``register=False``) is known but never a correction's target."""
         for name in names:
             if not name:
                 continue
@@ -125,7 +176,9 @@ class Gazetteer:
             if short:
                 self._put(short, Entry(label, canonical or name, short=True))
             if label == "road":
-                self._add_road(canonical or name)
+                self._known_roads.add(canonical or name)
+                if register:
+                    self._add_road(canonical or name)
                 self._road_cache.clear()
 
     def _put(self, name: str, entry: Entry) -> None:
@@ -161,15 +214,22 @@ class Gazetteer:
     def has_roads(self) -> bool:
         return bool(self._roads)
 
+    def is_known_road(self, name: str) -> bool:
+        """Whether ``name`` is a real road: the register's or one of schemas/roads.csv."""
+        return name in self._known_roads
+
     def road(self, name: str, suffix_optional: bool = False, one_off: bool = True) -> str | None:
         """The register's road for ``name``: itself or, with ``one_off``, the register road one character
         off it, suffix kept (近贤路 -> 进贤路); with ``suffix_optional``, ``name`` + 路/街 likewise (长乐 ->
-        长乐路, 燕荡 -> 雁荡路). None when unknown or ambiguous. An index of every road with one character
-        blanked answers in a few dictionary look-ups, however many roads the register holds."""
+        长乐路, 燕荡 -> 雁荡路). None when unknown, ambiguous, a real road outside the register (陕西北路)
+        or one direction or ordinal off (瑞金三路). An index of every road with one character blanked
+        answers in a few dictionary look-ups, however many roads the register holds."""
         if not self._roads:
             return None
         if name in self._roads:
             return name
+        if name in self._known_roads:
+            return None
         key = (name, suffix_optional, one_off)
         if key not in self._road_cache:
             if len(self._road_cache) > 100_000:
@@ -179,6 +239,8 @@ class Gazetteer:
 
     def _find_road(self, name: str, suffix_optional: bool, one_off: bool) -> str | None:
         candidates = [name + suffix for suffix in ROAD_SUFFIXES] if suffix_optional else [name]
+        if any(road in self._known_roads and road not in self._roads for road in candidates):
+            return None  # 瑞金一 + 路 is a real road of its own
         exact = next((road for road in candidates if road in self._roads), None)
         if exact is not None or not one_off:
             return exact
@@ -187,6 +249,6 @@ class Gazetteer:
     def _one_off(self, name: str) -> str | None:
         for i in range(len(name) - 1):
             road = self._road_variants.get(name[:i] + "\0" + name[i + 1 :])
-            if road is not None:
+            if road is not None and not distinct_roads(name, road):
                 return road
         return None

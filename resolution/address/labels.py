@@ -13,7 +13,7 @@ from resolution.address.compound import one_place
 from resolution.address.gazetteer import Gazetteer
 from resolution.address.segment import ADMIN_LABELS, RANK
 
-_PARTS = re.compile(r"[A-Z]{0,2}\d+[A-Z]?|[A-Z]")
+_PARTS = re.compile(r"[A-Z]{0,2}\d+[A-Z甲乙丙丁附]?|[A-Z]")
 _BY_DESIGNATOR = {
     "号楼": "houseno",
     "单元": "cellno",
@@ -167,6 +167,11 @@ def _chain(state: State, count: int) -> list[str]:
     return ["houseno", "roomno"] if count == 2 else ["houseno", "cellno", "roomno"][-count:]
 
 
+def _sub_door(first: str, last: str, designator: str | None, more: bool) -> bool:
+    """思南路51-1号, 春江路1072-2: right after a road, a short second number is the door's sub-number."""
+    return designator in (None, "号") and not more and first.isdigit() and last.isdigit() and len(last) <= 2
+
+
 def label_number(state: State, text: str, start: int, end: int, designator: str | None, more: bool) -> None:
     """Emit the elements of one number token (372弄, 5号, 3号楼, 389-399号, 47-6-746, 402室); ``more``
     says whether other numbers follow it."""
@@ -174,11 +179,21 @@ def label_number(state: State, text: str, start: int, end: int, designator: str 
     state.rank = max(state.rank, RANK["road"])
     first, last = text[parts[0][0] : parts[0][1]], text[parts[-1][0] : parts[-1][1]]
     if len(parts) == 2 and (
-        first.isdigit() and last.isdigit() and 0 < int(last) - int(first) <= 20 or state.last == "floorno"
+        first.isdigit()
+        and last.isdigit()
+        and 0 < int(last) - int(first) <= 20
+        or state.last == "floorno"
+        or state.last in _ROAD_LIKE
+        and not state.roadno
+        and _sub_door(first, last, designator, more)
     ):
-        parts = [(parts[0][0], parts[-1][1])]  # 389-399号, 156-160, 5楼26-67: one door, one room
+        parts = [(parts[0][0], parts[-1][1])]  # 389-399号, 156-160, 5楼26-67, 思南路51-1号: one door, one room
+        first = text[parts[0][0] : parts[0][1]]  # both ends kept: 120-124 is not door 120
     if len(parts) == 1 and designator is None and len(first) > 1 and first[-1] == "F" and first[:-1].isdigit():
         state.emit("floorno", start, end, "floor_no", first[:-1])  # 12F: the 12th floor
+        return
+    if len(parts) == 1 and designator in ("层", "楼") and first[:1] == "B" and first[1:].isdigit():
+        state.emit("floorno", start, end, "floor_no", "-" + first[1:])  # B1层: the first basement
         return
     if len(parts) == 1 and (designator in (None, "号", "弄")):
         label = _door(state, first, designator, more)

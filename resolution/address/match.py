@@ -1,23 +1,32 @@
 """The matching cascade: from a parsed address to a house of the register, with a reason.
 
-1. Block: the lane (road + 弄), the door (road + 号) or the compound named in the address; a road
-   not in the register is compared with rapidfuzz against the register's roads.
+0. Outside: an address that names another district or subdistrict, a real road the register does not
+   hold, or a door far beyond the register's doors on its road is ``out_of_area``, with no house.
+1. Block: the lane (road + 弄), the door (road + 号) or the compound named in the address; a written
+   road that is no known road may be corrected to the register's (近贤路 -> 进贤路), never across a
+   direction or an ordinal, and the reason says so.
 2. Within the block, the building, unit and room must agree where the address gives them.
 3. One house left: a room-level match. Several: the address stops at the building or door (a
    coarser match_level) or leaves a choice (the review queue). None: the most specific level that
    still agrees.
+4. Doubt: an address written relative to a place (对面, 旁, 地铁站3号口) or with a phone number typed
+   into it goes to review with its house as a candidate, never to the house.
 Every result says why, and how far it stands above the runner-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
-from resolution.address.register import Register, RegisteredHouse
+from resolution.address.gazetteer import distinct_roads, known_roads, shanghai_towns
+from resolution.address.register import Register, RegisteredHouse, leading_number
 
 ROAD_CUTOFF = 65  # one wrong character in 长乐路 scores 66.7; the lane or door must then exist on that road
+# A lane or door this far beyond the register's first or last number on a road is another subdistrict's:
+# Shanghai's roads run through several, and a register holds only its own stretch.
+BEYOND_REGISTER = 20
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class HouseMatch:
     house_id: str | None
     """The house, only when the address names exactly one (match_level room, or a door that is one house)."""
     match_level: str
-    """room, building, door, road or none."""
+    """room, building, door, road, none, or out_of_area (the address lies outside the register's area)."""
     score: float
     """Share of the address's elements that agree with the matched house or block, 0 to 1."""
     margin: float
@@ -33,20 +42,84 @@ class HouseMatch:
     match_reason: str
     needs_review: bool = False
     candidates: tuple[str, ...] = field(default=())
+    district: str | None = None
+    """For out_of_area: the district the address names or its road runs through, where known."""
+    town: str | None = None
+    """For out_of_area: the subdistrict (街道, 镇) the address names, where known."""
 
 
 NO_MATCH = HouseMatch(None, "none", 0.0, 0.0, "no road, lane, door or compound of the register found")
 
 
+def _outside(register: Register, parts: dict) -> HouseMatch | None:
+    """``out_of_area`` when the address places itself outside the register's area; None when it may be inside."""
+    district, town, road = parts.get("district"), parts.get("town"), parts.get("road")
+    town_district = shanghai_towns().get(town or "")
+    if town_district is None:
+        town = None  # a name before the road the parser could not place (下应) is no subdistrict
+    if district and register.districts and district not in register.districts:
+        return _out(f"the address names {district}", district, town)
+    if town and register.towns and town not in register.towns:
+        return _out(f"the address names {town}", district or town_district, town)
+    if road and road not in register.road_names and road in known_roads():
+        districts = known_roads()[road]
+        where = "/".join(districts)
+        return _out(f"{road} is a real road ({where}) the register does not hold", district or _one(districts), town)
+    number = parts.get("lane_no") or parts.get("door_no")
+    value = leading_number(number)
+    if road in register.numbers and value is not None:
+        first, last = register.numbers[road]
+        if value < first - BEYOND_REGISTER or value > last + BEYOND_REGISTER:
+            reason = f"{road}{number}: the register's lanes and doors on {road} run {first}-{last}"
+            return _out(reason, district, town)
+    return None
+
+
+def _one(districts: tuple[str, ...]) -> str | None:
+    return districts[0] if len(districts) == 1 else None
+
+
+def _out(reason: str, district: str | None, town: str | None) -> HouseMatch:
+    return HouseMatch(None, "out_of_area", 0.0, 0.0, f"out of area: {reason}", district=district, town=town)
+
+
 def _road(register: Register, parts: dict) -> tuple[str | None, str]:
-    """The register's road: as written, or the closest road on which the lane or door exists."""
-    road = parts.get("road")
+    """The register's road: as written, corrected by the parser (said in the note), or the closest
+    road on which the lane or door exists, when the written name is no known road and differs by
+    more than a direction or an ordinal."""
+    road, written = parts.get("road"), parts.get("road_written")
+    note = f"road {written}→{road} (no known road is written {written}); " if written else ""
     if not road or road in register.road_names:
-        return road or None, ""
+        return road or None, note
     for name, score, _ in process.extract(road, register.roads, scorer=fuzz.ratio, score_cutoff=ROAD_CUTOFF, limit=3):
+        if distinct_roads(road, name):
+            continue
         if (name, parts.get("lane_no")) in register.by_lane or (name, parts.get("door_no")) in register.by_door:
-            return name, f"road {road}→{name} ({score:.0f}); "
+            return name, f"road {road}→{name} (no known road is written {road}; {score:.0f} similar); "
     return None, f"road {road} unknown; "
+
+
+def _doubt(match: HouseMatch, parts: dict) -> HouseMatch:
+    """Review, not a house, for an address that says where near (对面, 旁) or carries a phone number."""
+    relative, phone = parts.get("relative"), parts.get("phone")
+    if not (relative or phone) or match.match_level == "out_of_area":
+        return match
+    candidates = (match.house_id,) if match.house_id else match.candidates
+    if relative:
+        level = "road" if parts.get("road") else "none"
+        why = f"written relative to a place ({relative}), not a house: "
+    else:
+        level = "door" if match.match_level == "room" else match.match_level
+        why = f"a phone number ({phone}) is typed into the address: "
+    return replace(
+        match,
+        house_id=None,
+        match_level=level,
+        margin=0.0,
+        match_reason=why + match.match_reason,
+        needs_review=True,
+        candidates=candidates,
+    )
 
 
 def _agrees(house: RegisteredHouse, parts: dict) -> tuple[int, int]:
@@ -62,7 +135,12 @@ def _agrees(house: RegisteredHouse, parts: dict) -> tuple[int, int]:
 
 
 def match_house(register: Register, parts: dict) -> HouseMatch:
-    """Match parsed components (road, lane_no, door_no, compound, building_no, unit_no, room_no)."""
+    """Match parsed components (district, town, road, lane_no, door_no, compound, building_no, unit_no,
+    room_no, relative, phone)."""
+    return _outside(register, parts) or _doubt(_inside(register, parts), parts)
+
+
+def _inside(register: Register, parts: dict) -> HouseMatch:
     road, note = _road(register, parts)
     block, where = [], ""
     if road and parts.get("lane_no"):

@@ -74,7 +74,16 @@ _NOISE = re.compile(
     r"|(?:对面|旁边|附近|沿街|门口|旁|电联|提前致电|电话联系|NULL|\s|[(\[【][^()\[\]【】\d]*[)\]】])+$"
 )
 _LEGACY = re.compile("|".join(LEGACY_DISTRICTS))
-_NUMERAL = re.compile(f"(?<!\\d)[{NUMERAL_CHARS}]+(?=(?:{NUMBER_DESIGNATORS}|-\\d))")
+# 三层阁 and 假三层 are old-lane room names, not the third floor.
+_NUMERAL = re.compile(f"(?<![\\d假])[{NUMERAL_CHARS}]+(?=(?:{NUMBER_DESIGNATORS}|-\\d))(?!层阁)")
+# One spelling per door form: 20号甲 -> 20甲号, 51号之一 and 51号-1 -> 51-1号, 附51号 -> 51附号, 120号-124号 -> 120-124号.
+_DOOR_FORM = re.compile(
+    r"(?<![\d\-])(?P<door>\d+)号(?:(?P<stem>[甲乙丙丁])"
+    r"|之(?P<sub>\d{1,2}|[一二三四五六七八九])|-(?P<dash>\d{1,2})(?![\d\-室号弄楼层])|(?P<annex>附)|-(?P<to>\d+)号)"
+    r"|附(?P<annexed>\d+)号"
+)
+# Floors written as words: 底楼 is the ground floor, 地下室 and B1 the first basement.
+_FLOOR_WORD = re.compile(r"底楼|底层|地下室|地下[1一]层|(?<![A-Z\d])B(\d)(?:层|楼|F)")
 _BUILDING = re.compile(r"(?<=[\dA-Z])(?:幢|栋|座)")
 _ROOM = re.compile(r"(?<=[\dA-Z])(?:房间|房|户)(?![\u4e00-\u9fff])")
 # 5-402, 5/402 at the end (not right after a road: 春江路1072-2 is a door): building 5, room 402;
@@ -144,6 +153,25 @@ def _numeral(m: re.Match) -> list[Piece] | None:
     return None
 
 
+def _door_form(m: re.Match) -> list[Piece]:
+    if m["annexed"]:  # 附51号
+        return [m.span("annexed"), ("附", m.start(), m.start() + 1), (m.end() - 1, m.end())]
+    door, close = m.span("door"), ("号", m.end(), m.end())
+    if m["stem"] or m["annex"]:  # 20号甲, 51号附
+        return [door, m.span("stem" if m["stem"] else "annex"), close]
+    if m["to"]:  # 120号-124号
+        return [door, ("-", m.end("door"), m.start("to")), m.span("to"), close]
+    sub = m["sub"] or m["dash"]  # 51号之一, 51号-1
+    at = m.span("sub" if m["sub"] else "dash")
+    return [door, ("-", m.end("door"), at[0]), (str(chinese_to_int(sub) or sub), *at), close]
+
+
+def _floor_word(m: re.Match) -> list[Piece]:
+    if m.group().startswith("底"):
+        return [("1" + m.group()[1], m.start(), m.end())]
+    return [("B" + (m.group(1) or "1") + "层", m.start(), m.end())]
+
+
 def _building(m: re.Match) -> list[Piece]:
     return [("号楼", m.start(), m.end())]
 
@@ -165,6 +193,8 @@ def _bare_room(m: re.Match) -> list[Piece]:
 _STEPS = (
     (_LEGACY, _legacy),
     (_NUMERAL, _numeral),
+    (_DOOR_FORM, _door_form),
+    (_FLOOR_WORD, _floor_word),
     (_BUILDING, _building),
     (_ROOM, _room),
     (_DASH_ROOM, _dash_room),

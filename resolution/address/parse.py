@@ -42,12 +42,22 @@ LABELS = (
 )
 _SEPARATORS = re.compile(r"[-/_,、.;:?*~#'\"!]")
 # A number: digits with an optional letter (B6, 12A), or a lone letter before a dash or designator (A-762, B区).
-_NUMBER = r"(?:[A-Z]{0,2}\d+[A-Z]?|[A-Z](?=[-/][A-Z]?\d|号|单元|区))(?:[-/][A-Z]{0,2}\d+[A-Z]?)*"
+_NUMBER = r"(?:[A-Z]{0,2}\d+[A-Z甲乙丙丁附]?|[A-Z](?=[-/][A-Z]?\d|号|单元|区))(?:[-/][A-Z]{0,2}\d+[A-Z]?)*"
 _WORD_CHAR = r"[^\dA-Z\-/_,、.;:?*~#'\"!]|[A-Z](?![A-Z]?\d|[-/][A-Z]?\d|号|单元|区)"
+# Rooms of an old-lane (石库门) house: several households share one door and are told apart only by these.
+ROOM_NAMES = "前楼|后楼|亭子间|前厢房|后厢房|东厢房|西厢房|厢房|前客堂|后客堂|客堂间|客堂|灶披间|灶间|晒台|三层阁|二层阁|假三层|过街楼|阁楼"
+# A phone number typed into the address (mobile, landline with or without its area code).
+_PHONE = r"1[3-9]\d{9}(?!\d)|0\d{2,3}-?\d{7,8}(?!\d)|[2-9]\d{7}(?!\d)"
 _TOKEN = re.compile(
-    r"(?P<numroad>\d+号?(?:大街|大道|国道|省道|路|街|巷))"
+    rf"(?P<phone>{_PHONE})|(?P<roomname>{ROOM_NAMES})"
+    r"|(?P<numroad>\d+号?(?:大街|大道|国道|省道|路|街|巷))"
     rf"|(?P<num>{_NUMBER})(?P<des>支弄|号楼|号|弄|单元|层|楼|室|铺|组|区|期|街|巷)?"
     rf"|(?P<word>(?:{_WORD_CHAR})+)|(?P<sep>.)"
+)
+# Where the address says near what, not which house: 对面, 旁, 附近, 地铁站3号口, 100号近地铁站.
+_RELATIVE = re.compile(
+    r"斜对面|正对面|对面|旁边|旁|附近|隔壁|周边|一带|交叉口|交汇处|路口|[东西南北]侧|地铁站|轨交站|\d+号口|出入口"
+    r"|(?<=[\d号弄室楼])近(?![\u4e00-\u9fff]{1,8}?[路街](?:$|[)）]))"
 )
 _DROPPED_WORDS = re.compile(
     r"(?P<assist>(?:斜对面|正对面|对面|交叉口|交汇处|路口|旁边|门口|附近|后面|隔壁|[东西南北]侧|楼下|旁|后门|沿街)+)"
@@ -58,6 +68,7 @@ COMPONENT_KEYS = (
     "town",
     "community",
     "road",
+    "road_written",
     "lane_no",
     "door_no",
     "sub_lane",
@@ -66,6 +77,8 @@ COMPONENT_KEYS = (
     "unit_no",
     "floor_no",
     "room_no",
+    "relative",
+    "phone",
 )
 
 
@@ -84,8 +97,11 @@ class ParsedAddress:
     """The input, its normalised form, its elements in order, and the normalised components for matching.
 
     ``components`` keys: district (today's name), town, community, road (the register's spelling),
-    lane_no, door_no, sub_lane, building_no, compound, unit_no, floor_no, room_no; numbers are plain
-    digit strings. Treat it as read-only: parses are cached and shared.
+    road_written (the road as written, only when it differs from road), lane_no, door_no, sub_lane, building_no, compound, unit_no, floor_no, room_no; numbers are plain
+    digit strings (a door may carry a suffix or a range: 20甲, 51-1, 120-124; a room may be a 石库门
+    room's name: 亭子间). Two more keys say the address does not name a house on its own: relative (对面,
+    旁, 地铁站: it names a place near) and phone (a phone number was typed into it). Treat it as
+    read-only: parses are cached and shared.
     """
 
     input: str
@@ -114,6 +130,10 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
                 label_name(state, start, end, label, canonical, gazetteer, numbers_left > 0)
         elif kind == "numroad":
             label_numbered_road(state, t, m.start(), m.end())
+        elif kind == "roomname":
+            state.emit("roomno", m.start(), m.end(), "room_no", m.group())
+        elif kind == "phone":
+            state.emit("otherinfo", m.start(), m.end(), "phone", m.group())
     starts, ends = norm.starts, norm.ends
     elements = []
     width = 0
@@ -126,6 +146,12 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
         elements += _dropped(text, elements)
         elements.sort(key=lambda el: el.start)
     found = state.components
+    relative = _RELATIVE.search(text)
+    if relative:
+        found["relative"] = relative.group()
+    written = next((t[s:e] for label, s, e in state.found if label == "road"), None)
+    if written is not None and written != found.get("road", written):
+        found["road_written"] = written  # 近贤路 read as the register's 进贤路: the matcher says so
     return ParsedAddress(text, t, tuple(elements), {key: found[key] for key in COMPONENT_KEYS if key in found})
 
 

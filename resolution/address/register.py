@@ -7,6 +7,7 @@ bureau never reuses a code.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -48,6 +49,8 @@ class RegisteredHouse:
     unit_no: str | None
     room_no: str | None
     kind: str
+    district: str | None = None
+    town: str | None = None
 
 
 def _digits(value) -> str | None:
@@ -56,6 +59,12 @@ def _digits(value) -> str | None:
         return None
     text = str(value)
     return text.removesuffix(".0")
+
+
+def leading_number(value: str | None) -> int | None:
+    """The leading number of a lane or door (20甲 -> 20, 120-124 -> 120)."""
+    digits = re.match(r"\d+", value or "")
+    return int(digits.group()) if digits else None
 
 
 class Register:
@@ -74,6 +83,14 @@ class Register:
             if house.compound:
                 self.by_compound[house.compound].append(house)
         self._rooms: dict[int, dict[tuple, list[RegisteredHouse]]] = {}
+        numbers: dict[str, list[int]] = defaultdict(list)  # lanes and doors share one numbering along a road
+        for house in houses:
+            number = leading_number(house.lane_no or house.door_no)
+            if number is not None:
+                numbers[house.road].append(number)
+        self.numbers = {road: (min(found), max(found)) for road, found in numbers.items()}
+        self.districts = frozenset(h.district for h in houses if h.district)
+        self.towns = frozenset(h.town for h in houses if h.town)
         self.roads = sorted({h.road for h in houses})
         self.road_names = frozenset(self.roads)
         self.compounds = sorted(self.by_compound)
@@ -93,7 +110,7 @@ class Register:
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> Register:
         rows = con.execute(
             "SELECT house_id, road, lane_no, door_no, compound, building_no, unit_no, room_no, "
-            "house_kind FROM core.houses ORDER BY house_id"
+            "house_kind, district, town FROM core.houses ORDER BY house_id"
         ).fetchall()
         return cls(
             [
@@ -107,6 +124,8 @@ class Register:
                     _digits(r[6]),
                     _digits(r[7]),
                     r[8],
+                    r[9] or None,
+                    r[10] or None,
                 )
                 for r in rows
             ]

@@ -195,8 +195,8 @@ class Romanizer:
         road = self._road(tokens)
         if road is None:
             return None
-        name, start, end = road
-        parts = _places(tokens, start, end)
+        name, spans = road
+        parts = _places(tokens, spans)
         if parts is None:
             return None
         city, district, slots = parts
@@ -212,9 +212,10 @@ class Romanizer:
                     out.append(value + designator)
         return "".join(out)
 
-    def _road(self, tokens: list[tuple[str, str]]) -> tuple[str, int, int] | None:
-        """The one known road the words name, with its token span [start, end); None for none or several."""
-        found: dict[str, tuple[int, int]] = {}
+    def _road(self, tokens: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int]]] | None:
+        """The one known road the words name, with the token spans [start, end) that name it (an address may
+        name it twice: Ruijin Er Rd (Ruijin 2nd Road)); None for no road or several."""
+        found: dict[str, list[tuple[int, int]]] = {}
         for i, (kind, word) in enumerate(tokens):
             if kind != "word":
                 continue
@@ -222,11 +223,11 @@ class Romanizer:
                 return None
             hit = self._road_ending_at(tokens, i)
             if hit is not None:
-                found.setdefault(hit[0], hit[1:])
+                found.setdefault(hit[0], []).append(hit[1:])
         if len(found) != 1 or _AMBIGUOUS in found:
             return None
-        ((name, (start, end)),) = found.items()
-        return name, start, end
+        ((name, spans),) = found.items()
+        return name, spans
 
     def _road_ending_at(self, tokens: list[tuple[str, str]], i: int) -> tuple[str, int, int] | None:
         """The known road whose name ends with word ``i``: the longest run of words before it that is one."""
@@ -325,11 +326,12 @@ def _spellings(tokens: list[tuple[str, str]], positions: list[int], direction: s
     return {"".join(combo) for order in orders for combo in product(*(options for options, _ in order))}
 
 
-def _places(tokens: list[tuple[str, str]], start: int, end: int) -> tuple[str, str, dict[str, str]] | None:
+def _places(tokens: list[tuple[str, str]], spans: list[tuple[int, int]]) -> tuple[str, str, dict[str, str]] | None:
     """City, district and the numbered places (lane, door, building, unit, floor, room) around the road."""
     city = district = ""
     slots: dict[str, str] = {}
-    used = set(range(start, end))
+    start, end = spans[0]
+    used = {k for a, b in spans for k in range(a, b)}
     bare: list[tuple[int, str]] = []
     lane_after_road = _lane_after(tokens, end)
     if lane_after_road is not None:

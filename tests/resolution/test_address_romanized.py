@@ -173,6 +173,11 @@ CASES = [
         "陕西南路8弄1号",
         {"road": "陕西南路", "lane_no": "8", "building_no": "1"},
     ),
+    (
+        "No. 90 Ruijin Er Rd (Ruijin 2nd Road), Room 301",
+        "瑞金二路90号301室",
+        {"road": "瑞金二路", "door_no": "90", "room_no": "301"},
+    ),
     ("Ground Floor, 18 Middle Huaihai Rd", "淮海中路18号1层", {"road": "淮海中路", "door_no": "18", "floor_no": "1"}),
 ]
 

@@ -5,7 +5,8 @@ legacy), subdistricts and committees from ``schemas/divisions.csv``, plus the ro
 names the caller's register holds. A full name (长乐路, 长乐市) always beats an abbreviation, and an
 abbreviation never swallows the suffix of a longer name: that is what keeps 长乐路 a road.
 
-It also knows real roads beyond the register (``schemas/roads.csv``, each with its districts and source):
+It also knows real roads beyond the register (``schemas/roads.csv``: each with its districts, the
+subdistricts it runs through where known, and the source of the name):
 a written road that is itself a real road is never corrected into another, and neither is a road that
 differs from a register road only by a direction or an ordinal (陕西北路 is not 陕西南路, 瑞金一路 is not
 瑞金二路): in Shanghai those are distinct roads, often in the next subdistrict.
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from resolution.address.normalize import LEGACY_DISTRICTS
+from resolution.address.romanized import Romanizer, looks_romanized
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 DIVISIONS = SCHEMAS / "divisions.csv"
@@ -71,11 +74,20 @@ _LABEL_RANK = {
 }
 
 
+class KnownRoad(NamedTuple):
+    districts: tuple[str, ...]
+    towns: tuple[str, ...]  # subdistricts it is known to run through (empty: not known)
+
+
 @cache
-def known_roads() -> dict[str, tuple[str, ...]]:
-    """Real roads of central Shanghai beyond any register, each with the districts it runs through."""
+def known_roads() -> dict[str, KnownRoad]:
+    """Real roads of central Shanghai beyond any register, each with the districts (and, where known, the
+    subdistricts) it runs through."""
     with KNOWN_ROADS.open(encoding="utf-8") as f:
-        return {row["road"]: tuple(row["districts"].split("|")) for row in csv.DictReader(f)}
+        return {
+            row["road"]: KnownRoad(tuple(row["districts"].split("|")), tuple(filter(None, row["towns"].split("|"))))
+            for row in csv.DictReader(f)
+        }
 
 
 def distinct_roads(written: str, road: str) -> bool:
@@ -132,6 +144,7 @@ class Gazetteer:
         self._roads: set[str] = set()  # the register's roads: the only roads a written name is corrected to
         self._known_roads: set[str] = set()  # real roads, never corrected into another
         self._road_variants: dict[str, str | None] = {}
+        self._romanizer: Romanizer | None = None  # built on the first English or pinyin address
         # fuzzy look-ups repeat across addresses
         self._road_cache: dict[tuple[str, bool, bool], str | None] = {}
 
@@ -177,6 +190,7 @@ class Gazetteer:
                 self._put(short, Entry(label, canonical or name, short=True))
             if label == "road":
                 self._known_roads.add(canonical or name)
+                self._romanizer = None
                 if register:
                     self._add_road(canonical or name)
                 self._road_cache.clear()
@@ -213,6 +227,14 @@ class Gazetteer:
     @property
     def has_roads(self) -> bool:
         return bool(self._roads)
+
+    def romanized(self, text: str) -> str | None:
+        """An English or pinyin address on a known road, rewritten in Chinese (No. 90 Ruijin Er Rd -> 瑞金二路90号); else None."""
+        if not looks_romanized(text):
+            return None
+        if self._romanizer is None:
+            self._romanizer = Romanizer(self._known_roads)
+        return self._romanizer.to_chinese(text)
 
     def is_known_road(self, name: str) -> bool:
         """Whether ``name`` is a real road: the register's or one of schemas/roads.csv."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
-from resolution.address.gazetteer import distinct_roads, known_roads, shanghai_towns
+from resolution.address.gazetteer import KnownRoad, distinct_roads, known_roads, shanghai_towns
 from resolution.address.register import Register, RegisteredHouse, leading_number
 
 ROAD_CUTOFF = 65  # one wrong character in 长乐路 scores 66.7; the lane or door must then exist on that road
@@ -61,13 +61,13 @@ def _outside(register: Register, parts: dict) -> HouseMatch | None:
         return _out(f"the address names {district}", district, town)
     if town and register.towns and town not in register.towns:
         return _out(f"the address names {town}", district or town_district, town)
-    if road and road not in register.road_names and road in known_roads():
-        districts = known_roads()[road]
-        where = "/".join(districts)
-        return _out(f"{road} is a real road ({where}) the register does not hold", district or _one(districts), town)
+    known = known_roads().get(road or "")
+    if known and road not in register.road_names and not register.towns & set(known.towns):
+        where = "/".join(known.districts)
+        return _out(f"{road} is a real road ({where}) the register does not hold", district or _one(known), town)
     number = parts.get("lane_no") or parts.get("door_no")
     value = leading_number(number)
-    if road in register.numbers and value is not None:
+    if road in register.numbers and value is not None and not parts.get("road_written"):
         first, last = register.numbers[road]
         if value < first - BEYOND_REGISTER or value > last + BEYOND_REGISTER:
             reason = f"{road}{number}: the register's lanes and doors on {road} run {first}-{last}"
@@ -75,8 +75,8 @@ def _outside(register: Register, parts: dict) -> HouseMatch | None:
     return None
 
 
-def _one(districts: tuple[str, ...]) -> str | None:
-    return districts[0] if len(districts) == 1 else None
+def _one(road: KnownRoad) -> str | None:
+    return road.districts[0] if len(road.districts) == 1 else None
 
 
 def _out(reason: str, district: str | None, town: str | None) -> HouseMatch:
@@ -100,26 +100,32 @@ def _road(register: Register, parts: dict) -> tuple[str | None, str]:
 
 
 def _doubt(match: HouseMatch, parts: dict) -> HouseMatch:
-    """Review, not a house, for an address that says where near (对面, 旁) or carries a phone number."""
-    relative, phone = parts.get("relative"), parts.get("phone")
-    if not (relative or phone) or match.match_level == "out_of_area":
+    """Review, not a house, for an address that says where near (对面, 旁), carries a phone number, or
+    writes two rooms or two door suffixes: the house it would get is the candidate."""
+    doubt = parts.get("doubt")
+    if not doubt or match.match_level == "out_of_area":
         return match
-    candidates = (match.house_id,) if match.house_id else match.candidates
-    if relative:
-        level = "road" if parts.get("road") else "none"
-        why = f"written relative to a place ({relative}), not a house: "
-    else:
-        level = "door" if match.match_level == "room" else match.match_level
-        why = f"a phone number ({phone}) is typed into the address: "
+    level = "road" if doubt.startswith("written relative") else match.match_level
     return replace(
         match,
         house_id=None,
-        match_level=level,
+        match_level="door" if level == "room" else level,
         margin=0.0,
-        match_reason=why + match.match_reason,
+        match_reason=f"{doubt}: {match.match_reason}",
         needs_review=True,
-        candidates=candidates,
+        candidates=(match.house_id,) if match.house_id else match.candidates,
     )
+
+
+_LETTERED = str.maketrans("ABCD", "甲乙丙丁")
+
+
+def _door(register: Register, road: str, door: str) -> list[RegisteredHouse]:
+    """The houses of a door; 20A is read as 20甲 where the register holds only that (how English writes 甲)."""
+    block = register.by_door.get((road, door), [])
+    if not block and len(door) > 1 and door[-1] in "ABCD" and door[:-1].isdigit():
+        block = register.by_door.get((road, door.translate(_LETTERED)), [])
+    return block
 
 
 def _agrees(house: RegisteredHouse, parts: dict) -> tuple[int, int]:
@@ -136,8 +142,10 @@ def _agrees(house: RegisteredHouse, parts: dict) -> tuple[int, int]:
 
 def match_house(register: Register, parts: dict) -> HouseMatch:
     """Match parsed components (district, town, road, lane_no, door_no, compound, building_no, unit_no,
-    room_no, relative, phone)."""
-    return _outside(register, parts) or _doubt(_inside(register, parts), parts)
+    floor_no, room_no, doubt)."""
+    match = _outside(register, parts) or _doubt(_inside(register, parts), parts)
+    rewritten = parts.get("rewritten")
+    return replace(match, match_reason=f"read as {rewritten}; {match.match_reason}") if rewritten else match
 
 
 def _inside(register: Register, parts: dict) -> HouseMatch:
@@ -146,7 +154,7 @@ def _inside(register: Register, parts: dict) -> HouseMatch:
     if road and parts.get("lane_no"):
         block, where = register.by_lane.get((road, parts["lane_no"]), []), f"{road}{parts['lane_no']}弄"
     if not block and road and parts.get("door_no"):
-        block, where = register.by_door.get((road, parts["door_no"]), []), f"{road}{parts['door_no']}号"
+        block, where = _door(register, road, parts["door_no"]), f"{road}{parts['door_no']}号"
     if not block and parts.get("compound"):
         found = process.extractOne(parts["compound"], register.compounds, scorer=fuzz.ratio, score_cutoff=85)
         if found:
@@ -172,6 +180,16 @@ def _inside(register: Register, parts: dict) -> HouseMatch:
         return HouseMatch(best.house_id, "room", 1.0, 1.0 - runner, f"{note}{where}: building, unit and room agree")
     if not given and len(block) == 1:
         return HouseMatch(best.house_id, "door", 1.0, 1.0, f"{note}{where}: the door is one house")
+    floor = parts.get("floor_no")
+    on_floor = [h for h in fitting if h.floor_no == floor] if floor and best_agree == given else []
+    if len(on_floor) == 1:  # 二楼亭子间 and 三楼亭子间 behind one door; 90号4楼 where the floor is one house
+        return HouseMatch(
+            on_floor[0].house_id,
+            "room",
+            1.0,
+            0.5,
+            f"{note}{where}: {'building, unit, room and ' if given else ''}floor agree",
+        )
     if given and best_agree == given:
         ids = tuple(h.house_id for h in fitting)
         return HouseMatch(

@@ -46,7 +46,7 @@ def _char_table() -> dict[int, str]:
     for code in range(0xFF01, 0xFF5F):
         table[code] = unicodedata.normalize("NFKC", chr(code))
     table[0x3000] = " "
-    for dash in "－—–‐‑―─～〜":
+    for dash in "－—–‐‑―─～〜~":
         table[ord(dash)] = "-"
     dictionary = Path(opencc.__file__).with_name("dictionary") / "TSCharacters.txt"
     for line in dictionary.read_text(encoding="utf-8").splitlines():
@@ -71,6 +71,7 @@ Piece = tuple
 _NOISE = re.compile(
     r"(?:\s|[(\[【][^()\[\]【】\d]*[)\]】]|[()\[\]【】])+"
     r"|(?<=[\d室号弄楼])近[\u4e00-\u9fff]{2,8}?[路街](?=$|\s|对面|旁)"
+    r"|^20\d{4}(?=\s|上海)|(?<=\s)20\d{4}$"  # a Shanghai postcode before or after the address
     r"|(?:对面|旁边|附近|沿街|门口|旁|电联|提前致电|电话联系|NULL|\s|[(\[【][^()\[\]【】\d]*[)\]】])+$"
 )
 _LEGACY = re.compile("|".join(LEGACY_DISTRICTS))
@@ -82,6 +83,10 @@ _DOOR_FORM = re.compile(
     r"|之(?P<sub>\d{1,2}|[一二三四五六七八九])|-(?P<dash>\d{1,2})(?![\d\-室号弄楼层])|(?P<annex>附)|-(?P<to>\d+)号)"
     r"|附(?P<annexed>\d+)号"
 )
+# 瑞金二璐, 陕西南陆: a road's 路 typed as a homophone, right before its number.
+_ROAD_TYPO = re.compile(r"(?<=[\u4e00-\u9fff])[璐陆潞](?=\d)")
+# 2F-202: the second floor, room 202.
+_FLOOR_ROOM = re.compile(r"(?<![\dA-Z])(\d{1,2})F[-/]?(?=\d{3,4}$)")
 # Floors written as words: 底楼 is the ground floor, 地下室 and B1 the first basement.
 _FLOOR_WORD = re.compile(r"底楼|底层|地下室|地下[1一]层|(?<![A-Z\d])B(\d)(?:层|楼|F)")
 _BUILDING = re.compile(r"(?<=[\dA-Z])(?:幢|栋|座)")
@@ -172,6 +177,14 @@ def _floor_word(m: re.Match) -> list[Piece]:
     return [("B" + (m.group(1) or "1") + "层", m.start(), m.end())]
 
 
+def _road_typo(m: re.Match) -> list[Piece]:
+    return [("路", m.start(), m.end())]
+
+
+def _floor_room(m: re.Match) -> list[Piece]:
+    return [m.span(1), ("楼", m.end(1), m.end())]
+
+
 def _building(m: re.Match) -> list[Piece]:
     return [("号楼", m.start(), m.end())]
 
@@ -195,6 +208,8 @@ _STEPS = (
     (_NUMERAL, _numeral),
     (_DOOR_FORM, _door_form),
     (_FLOOR_WORD, _floor_word),
+    (_ROAD_TYPO, _road_typo),
+    (_FLOOR_ROOM, _floor_room),
     (_BUILDING, _building),
     (_ROOM, _room),
     (_DASH_ROOM, _dash_room),

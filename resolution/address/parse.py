@@ -45,7 +45,18 @@ _SEPARATORS = re.compile(r"[-/_,、.;:?*~#'\"!]")
 _NUMBER = r"(?:[A-Z]{0,2}\d+[A-Z甲乙丙丁附]?|[A-Z](?=[-/][A-Z]?\d|号|单元|区))(?:[-/][A-Z]{0,2}\d+[A-Z]?)*"
 _WORD_CHAR = r"[^\dA-Z\-/_,、.;:?*~#'\"!]|[A-Z](?![A-Z]?\d|[-/][A-Z]?\d|号|单元|区)"
 # Rooms of an old-lane (石库门) house: several households share one door and are told apart only by these.
-ROOM_NAMES = "前楼|后楼|亭子间|前厢房|后厢房|东厢房|西厢房|厢房|前客堂|后客堂|客堂间|客堂|灶披间|灶间|晒台|三层阁|二层阁|假三层|过街楼|阁楼"
+# Short forms read as the register writes them (前厢 is 前厢房, 灶间 is 灶披间).
+ROOM_ALIASES = {
+    "前厢": "前厢房",
+    "后厢": "后厢房",
+    "灶间": "灶披间",
+    "灶披": "灶披间",
+    "客堂": "客堂间",
+    "三层阁楼": "三层阁",
+}
+_ROOM_NAMES = ("前楼", "后楼", "亭子间", "前厢房", "后厢房", "东厢房", "西厢房", "厢房", "前客堂", "后客堂", "客堂间")
+_ROOM_NAMES += ("灶披间", "晒台", "三层阁", "二层阁", "假三层", "过街楼", "阁楼", *ROOM_ALIASES)
+ROOM_NAMES = "|".join(sorted(_ROOM_NAMES, key=len, reverse=True))
 # A phone number typed into the address (mobile, landline with or without its area code).
 _PHONE = r"1[3-9]\d{9}(?!\d)|0\d{2,3}-?\d{7,8}(?!\d)|[2-9]\d{7}(?!\d)"
 _TOKEN = re.compile(
@@ -54,11 +65,13 @@ _TOKEN = re.compile(
     rf"|(?P<num>{_NUMBER})(?P<des>支弄|号楼|号|弄|单元|层|楼|室|铺|组|区|期|街|巷)?"
     rf"|(?P<word>(?:{_WORD_CHAR})+)|(?P<sep>.)"
 )
-# Where the address says near what, not which house: 对面, 旁, 附近, 地铁站3号口, 100号近地铁站.
+# Where the address says near what, not which house: 对面, 旁, 附近, 地铁站3号口, 100号近地铁站 (对过 and
+# 边上 are Shanghainese); a cross-street hint after the door (100号近茂名南路) still names the door.
 _RELATIVE = re.compile(
-    r"斜对面|正对面|对面|旁边|旁|附近|隔壁|周边|一带|交叉口|交汇处|路口|[东西南北]侧|地铁站|轨交站|\d+号口|出入口"
-    r"|(?<=[\d号弄室楼])近(?![\u4e00-\u9fff]{1,8}?[路街](?:$|[)）]))"
+    r"斜对面|正对面|对面|对过|旁边|边上|旁|附近|隔壁|后面|背后|周边|一带|交叉口|交汇处|路口|[东西南北]侧"
+    r"|地铁站|轨交站|\d+号口|出入口|(?<=[\d号弄室楼])近(?![\u4e00-\u9fff]{1,8}?[路街](?:$|[)）]))"
 )
+_TWO_SUFFIXES = re.compile(r"[甲乙丙丁]号?[甲乙丙丁]")  # 20号甲乙: which door?
 _DROPPED_WORDS = re.compile(
     r"(?P<assist>(?:斜对面|正对面|对面|交叉口|交汇处|路口|旁边|门口|附近|后面|隔壁|[东西南北]侧|楼下|旁|后门|沿街)+)"
     r"|(?:电联|提前致电|电话联系|null|NULL)+"
@@ -77,8 +90,7 @@ COMPONENT_KEYS = (
     "unit_no",
     "floor_no",
     "room_no",
-    "relative",
-    "phone",
+    "doubt",
 )
 
 
@@ -99,9 +111,10 @@ class ParsedAddress:
     ``components`` keys: district (today's name), town, community, road (the register's spelling),
     road_written (the road as written, only when it differs from road), lane_no, door_no, sub_lane, building_no, compound, unit_no, floor_no, room_no; numbers are plain
     digit strings (a door may carry a suffix or a range: 20甲, 51-1, 120-124; a room may be a 石库门
-    room's name: 亭子间). Two more keys say the address does not name a house on its own: relative (对面,
-    旁, 地铁站: it names a place near) and phone (a phone number was typed into it). Treat it as
-    read-only: parses are cached and shared.
+    room's name: 亭子间); doubt says why the address does not name a house on its own (it names a place
+    near one: 对面, 旁, 地铁站; a phone number was typed into it; two rooms or two door suffixes). Treat
+    it as read-only: parses are cached and shared. An address in English or pinyin is parsed in its
+    Chinese rewrite (components["rewritten"]), and its elements point into that rewrite.
     """
 
     input: str
@@ -111,6 +124,14 @@ class ParsedAddress:
 
 
 def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
+    rewrite = gazetteer.romanized(text)
+    if rewrite is None:
+        return _parse_chinese(text, gazetteer)
+    parsed = _parse_chinese(rewrite, gazetteer)  # its elements point into the rewrite
+    return ParsedAddress(text, parsed.normalized, parsed.elements, {**parsed.components, "rewritten": rewrite})
+
+
+def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     norm = normalize_with_offsets(text)
     t = norm.text
     state = State()
@@ -131,9 +152,9 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
         elif kind == "numroad":
             label_numbered_road(state, t, m.start(), m.end())
         elif kind == "roomname":
-            state.emit("roomno", m.start(), m.end(), "room_no", m.group())
+            state.emit("roomno", m.start(), m.end(), "room_no", canonical_room(m.group()))
         elif kind == "phone":
-            state.emit("otherinfo", m.start(), m.end(), "phone", m.group())
+            state.emit("otherinfo", m.start(), m.end())
     starts, ends = norm.starts, norm.ends
     elements = []
     width = 0
@@ -146,13 +167,35 @@ def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
         elements += _dropped(text, elements)
         elements.sort(key=lambda el: el.start)
     found = state.components
-    relative = _RELATIVE.search(text)
-    if relative:
-        found["relative"] = relative.group()
+    doubt = _doubt(text, t, state.found)
+    if doubt:
+        found["doubt"] = doubt
     written = next((t[s:e] for label, s, e in state.found if label == "road"), None)
     if written is not None and written != found.get("road", written):
         found["road_written"] = written  # 近贤路 read as the register's 进贤路: the matcher says so
     return ParsedAddress(text, t, tuple(elements), {key: found[key] for key in COMPONENT_KEYS if key in found})
+
+
+def canonical_room(name: str) -> str:
+    """A room as the register writes it: 前厢 -> 前厢房; numbers and other names unchanged."""
+    return ROOM_ALIASES.get(name, name)
+
+
+def _doubt(text: str, normalized: str, found: list[tuple[str, int, int]]) -> str | None:
+    """Why the address may not name one house, or None."""
+    relative = _RELATIVE.search(text)
+    if relative:
+        return f"written relative to a place ({relative.group()})"
+    labels = [label for label, _, _ in found]
+    if any(label != "road" and normalized[s:e] == "近" for label, s, e in found):
+        return "written relative to a place (近)"
+    if "otherinfo" in labels:
+        return "a phone number is typed into it"
+    if labels.count("roomno") > 1:
+        return "two rooms are written"
+    if _TWO_SUFFIXES.search(normalized):
+        return "two door suffixes are written"
+    return None
 
 
 def _door_follows(norm: Normalized, tokens: list[re.Match], k: int) -> bool:

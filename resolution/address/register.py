@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from connectors.spec import SpecError, register_source
+from resolution.address.parse import canonical_room
 from warehouse.database import quote_name
 
 CORE_HOUSES_SQL = """
@@ -49,6 +50,7 @@ class RegisteredHouse:
     unit_no: str | None
     room_no: str | None
     kind: str
+    floor_no: str | None = None
     district: str | None = None
     town: str | None = None
 
@@ -110,7 +112,7 @@ class Register:
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> Register:
         rows = con.execute(
             "SELECT house_id, road, lane_no, door_no, compound, building_no, unit_no, room_no, "
-            "house_kind, district, town FROM core.houses ORDER BY house_id"
+            "house_kind, floor_no, district, town FROM core.houses ORDER BY house_id"
         ).fetchall()
         return cls(
             [
@@ -122,10 +124,11 @@ class Register:
                     r[4] or None,
                     _digits(r[5]),
                     _digits(r[6]),
-                    _digits(r[7]),
+                    canonical_room(_digits(r[7])),
                     r[8],
-                    r[9] or None,
+                    _digits(r[9]),
                     r[10] or None,
+                    r[11] or None,
                 )
                 for r in rows
             ]

@@ -174,6 +174,11 @@ def _keys(road: str, lazy_pinyin) -> set[str]:
     return {"".join(combo) for combo in islice(product(*readings), 64)}
 
 
+def looks_romanized(text: str) -> bool:
+    """Whether ``text`` may be written in Latin letters (two in a row): the cheap test before building a Romanizer."""
+    return _LATIN.search(text) is not None
+
+
 class Romanizer:
     """Known roads by pinyin, and the rewrite of an English or pinyin address into Chinese."""
 

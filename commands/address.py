@@ -4,7 +4,15 @@
     {"input": "上海市卢湾区长乐路372弄5号402室", "normalized": "上海市黄浦区长乐路372弄5号402室",
      "elements": [{"label": "city", "text": "上海市", "start": 0, "end": 3}, ...]}
 
-``start``/``end`` are character offsets into the input line. ``housekey evaluate`` measures it all.
+``start``/``end`` are character offsets into the input line. ``housekey address match`` does the same
+against the warehouse's house register:
+
+    printf '陕西北路20号\n' | housekey address match
+    {"input": "陕西北路20号", "house_id": null, "match_level": "out_of_area", "score": 0.0, "margin": 0.0,
+     "reason": "out of area: 陕西北路 is a real road (静安区) the register does not hold", "candidates": [],
+     "district": "静安区", "town": null}
+
+``housekey evaluate`` measures it all.
 """
 
 from __future__ import annotations
@@ -41,6 +49,41 @@ def register(app: typer.Typer) -> None:
             }
             if components:
                 record["components"] = parsed.components
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    @address.command("match")
+    def match_command() -> None:
+        """Match one address per line of standard input to the warehouse's house register (a reviewer's
+        decision wins, as in a run); print one JSON object per line."""
+        from resolution.address.batch import match_addresses
+        from resolution.address.register import Register
+        from warehouse import catalogue
+        from warehouse.database import connect
+
+        lines = [line.rstrip("\r\n") for line in sys.stdin]
+        with connect(read_only=True) as con:
+            houses = Register.from_warehouse(con)
+            decided = {}
+            if catalogue.table_exists(con, "core", "address_decisions"):
+                rows = con.execute("SELECT address, house_id, decided_by FROM core.address_decisions").fetchall()
+                decided = {address_text: (house_id, by) for address_text, house_id, by in rows}
+        out = sys.stdout
+        for text, match in zip(lines, match_addresses(lines, houses), strict=True):
+            record = {
+                "input": text,
+                "house_id": match.house_id,
+                "match_level": match.match_level,
+                "score": match.score,
+                "margin": match.margin,
+                "reason": match.match_reason,
+                "candidates": list(match.candidates),
+                "district": match.district,
+                "town": match.town,
+            }
+            if text in decided:
+                house_id, by = decided[text]
+                record.update(house_id=house_id, match_level="room", score=1.0, margin=1.0, candidates=[])
+                record["reason"] = f"decided by {by}"
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     @address.command("review")

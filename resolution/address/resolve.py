@@ -73,6 +73,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
             "match_reason": [m.match_reason for m in results],
             "needs_review": [m.needs_review for m in results],
             "candidates": [list(m.candidates) for m in results],
+            "area_district": [m.district for m in results],
+            "area_town": [m.town for m in results],
         }
     )
     con.register("_matched", table)
@@ -86,7 +88,9 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
                CASE WHEN d.house_id IS NOT NULL THEN 'decided by ' || d.decided_by
                     ELSE coalesce(m.match_reason, 'no address') END AS match_reason,
                d.house_id IS NULL AND coalesce(m.needs_review, false) AS needs_review,
-               CASE WHEN d.house_id IS NULL THEN m.candidates END AS candidates
+               CASE WHEN d.house_id IS NULL THEN m.candidates END AS candidates,
+               CASE WHEN d.house_id IS NULL THEN m.area_district END AS area_district,
+               CASE WHEN d.house_id IS NULL THEN m.area_town END AS area_town
         FROM _addresses a LEFT JOIN _matched m USING (address) LEFT JOIN core.address_decisions d USING (address)
     """)
     con.execute("""

@@ -1,7 +1,9 @@
-"""`housekey address parse`: one address per line in, one JSON object per line out."""
+"""`housekey address parse` and `match`: one address per line in, one JSON object per line out."""
 
 import json
+from pathlib import Path
 
+import duckdb
 import typer
 from typer.testing import CliRunner
 
@@ -47,3 +49,44 @@ def test_components_on_request():
         "building_no": "5",
         "room_no": "402",
     }
+
+
+def test_match_answers_each_line_against_the_warehouse_register(tmp_path, monkeypatch):
+    """`housekey address match` on the hand-written wild register: a house, a road beside the register's,
+    a landmark, and a reviewer's decision that wins as it does in a run."""
+    warehouse = tmp_path / "housekey.duckdb"
+    register_csv = Path(__file__).parent / "wild" / "register.csv"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA core")
+        con.execute("CREATE TABLE core.houses AS SELECT * FROM read_csv(?, all_varchar = true)", [str(register_csv)])
+        door = con.execute("SELECT house_id FROM core.houses WHERE road = '陕西南路' AND door_no = '20'").fetchone()[0]
+        con.execute(
+            "CREATE TABLE core.address_decisions AS SELECT '陕西南路20号后门口' AS address, ? AS house_id, 'wang' AS decided_by",
+            [door],
+        )
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(warehouse))
+    lines = ["陕西南路20号", "陕西北路20号", "陕西南路20号对面", "陕西南路20号后门口"]
+    result = CliRunner().invoke(_app(), ["address", "match"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["input"] for r in records] == lines
+    assert set(records[0]) == {
+        "input",
+        "house_id",
+        "match_level",
+        "score",
+        "margin",
+        "reason",
+        "candidates",
+        "district",
+        "town",
+    }
+    assert (records[0]["house_id"], records[0]["match_level"]) == (door, "door")
+    assert (records[1]["house_id"], records[1]["match_level"], records[1]["district"]) == (
+        None,
+        "out_of_area",
+        "静安区",
+    )
+    assert "陕西北路" in records[1]["reason"]
+    assert records[2]["house_id"] is None and records[2]["candidates"] == [door] and "对面" in records[2]["reason"]
+    assert (records[3]["house_id"], records[3]["reason"]) == (door, "decided by wang")

@@ -76,12 +76,12 @@ _NOISE = re.compile(
 )
 _LEGACY = re.compile("|".join(LEGACY_DISTRICTS))
 # 三层阁 and 假三层 are old-lane room names, not the third floor.
-_NUMERAL = re.compile(f"(?<![\\d假])[{NUMERAL_CHARS}]+(?=(?:{NUMBER_DESIGNATORS}|-\\d))(?!层阁)")
+_NUMERAL = re.compile(f"(?<![\\d假])[{NUMERAL_CHARS}]+(?=[甲乙丙丁]?(?:{NUMBER_DESIGNATORS})|-\\d)(?!层阁)")
 # One spelling per door form: 20号甲 -> 20甲号, 51号之一 and 51号-1 -> 51-1号, 附51号 -> 51附号, 120号-124号 -> 120-124号.
 _DOOR_FORM = re.compile(
     r"(?<![\d\-])(?P<door>\d+)号(?:(?P<stem>[甲乙丙丁])"
-    r"|之(?P<sub>\d{1,2}|[一二三四五六七八九])|-(?P<dash>\d{1,2})(?![\d\-室号弄楼层])|(?P<annex>附)|-(?P<to>\d+)号)"
-    r"|附(?P<annexed>\d+)号"
+    r"|之(?P<sub>\d{1,2}|[一二三四五六七八九])|-(?P<dash>\d{1,2})(?![\d\-室号弄楼层])|(?P<annex>附)|-(?P<to>\d+)号(?!楼))"
+    r"|附(?P<annexed>\d+)号(?!楼)"
 )
 # 瑞金二璐, 陕西南陆: a road's 路 typed as a homophone, right before its number.
 _ROAD_TYPO = re.compile(r"(?<=[\u4e00-\u9fff])[璐陆潞](?=\d)")
@@ -159,16 +159,16 @@ def _numeral(m: re.Match) -> list[Piece] | None:
 
 
 def _door_form(m: re.Match) -> list[Piece]:
+    # Characters that change places come from the span they were written in, so offsets stay in order.
     if m["annexed"]:  # 附51号
-        return [m.span("annexed"), ("附", m.start(), m.start() + 1), (m.end() - 1, m.end())]
-    door, close = m.span("door"), ("号", m.end(), m.end())
-    if m["stem"] or m["annex"]:  # 20号甲, 51号附
-        return [door, m.span("stem" if m["stem"] else "annex"), close]
+        return [(m["annexed"] + "附号", m.start(), m.end())]
+    door = m.span("door")
     if m["to"]:  # 120号-124号
-        return [door, ("-", m.end("door"), m.start("to")), m.span("to"), close]
+        return [door, ("-", m.end("door"), m.start("to")), m.span("to"), (m.end() - 1, m.end())]
+    if m["stem"] or m["annex"]:  # 20号甲, 51号附
+        return [door, ((m["stem"] or m["annex"]) + "号", m.end("door"), m.end())]
     sub = m["sub"] or m["dash"]  # 51号之一, 51号-1
-    at = m.span("sub" if m["sub"] else "dash")
-    return [door, ("-", m.end("door"), at[0]), (str(chinese_to_int(sub) or sub), *at), close]
+    return [door, (f"-{chinese_to_int(sub) or sub}号", m.end("door"), m.end())]
 
 
 def _floor_word(m: re.Match) -> list[Piece]:

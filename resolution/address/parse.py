@@ -160,7 +160,7 @@ def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     elements = []
     width = 0
     for label, s, e in state.found:
-        a, b = starts[s], ends[e - 1]
+        a, b = min(starts[s:e]), max(ends[s:e])  # a rewritten door (20号甲 -> 20甲号) keeps every character
         if a < b:
             elements.append(Element(label, text[a:b], a, b))
             width += b - a

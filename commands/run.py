@@ -106,6 +106,10 @@ def run(
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
     results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1) for code in codes]
+    from warehouse.routing import district_routing
+
+    if routing := district_routing(list(configured.values())):
+        console.print(Text(str(routing)))  # where the district's exports went, every row counted once
     raise typer.Exit(0 if all(results) else 1)
 
 

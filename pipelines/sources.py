@@ -50,7 +50,9 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
             with warehouse.get_connection() as con:  # closed while a retry waits
                 create_bookkeeping(con)
                 if warehouse.delivers(spec.name):
-                    return land_source(con, spec, Path(warehouse.landing) if warehouse.landing else None)
+                    root = Path(warehouse.landing) if warehouse.landing else None
+                    district = Path(warehouse.district_landing) if warehouse.district_landing else None
+                    return land_source(con, spec, root, district=district)
                 return SourceLanding(spec.name, note=f"not a source of subdistrict {warehouse.subdistrict}")
 
         delays = retry_delays(context.run.run_config) if spec.is_database else ()

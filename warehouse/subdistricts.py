@@ -5,6 +5,12 @@ folder and DuckDB file, so one district's subdistricts run side by side and a ci
 many machines. The list is ``$HOUSEKEY_SUBDISTRICTS`` (a YAML file, see docs/operations.md); without
 it there is one subdistrict, the sample's 瑞金二路街道, whose landing zone and warehouse are
 ``$HOUSEKEY_LANDING`` and ``$HOUSEKEY_WAREHOUSE`` as before.
+
+District and municipal systems export the whole district (the housing bureau's rental register, 12345,
+market entities). Such a file is dropped once in the district landing zone (``district: {landing: …}``
+in the file); every subdistrict lands it, and address matching splits it: a row gets a house only in
+the subdistrict whose register holds it and is ``out_of_area`` in the others (warehouse/routing.py
+counts the rows no configured subdistrict holds).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ class Subdistrict:
     warehouse: Path
     sources: frozenset[str] | None = None
     """The sources delivered in this subdistrict; None for every source of the registry."""
+    district_landing: Path | None = None
+    """The district's landing root, shared by every subdistrict: one folder per source below it."""
 
     def delivers(self, source: str) -> bool:
         return self.sources is None or source in self.sources
@@ -64,6 +72,10 @@ def read_subdistricts(path: Path) -> dict[str, Subdistrict]:
     if not isinstance(entries, list) or not entries:
         raise SubdistrictsError(f"{path}: expected a list under `subdistricts:` with at least one subdistrict")
     folder = path.resolve().parent
+    district = document.get("district") or {}
+    if not isinstance(district, dict) or set(district) - {"landing"}:
+        raise SubdistrictsError(f"{path}: `district:` takes one key, landing (the district's landing folder)")
+    district_landing = folder / str(district["landing"]) if district.get("landing") else None
     subdistricts: dict[str, Subdistrict] = {}
     for number, entry in enumerate(entries, 1):
         where = f"{path}, subdistrict {number}"
@@ -90,6 +102,7 @@ def read_subdistricts(path: Path) -> dict[str, Subdistrict]:
             folder / str(entry.get("landing") or f"{code}/landing"),
             warehouse,
             None if sources is None else frozenset(sources),
+            district_landing,
         )
     if len({s.warehouse.resolve() for s in subdistricts.values()}) < len(subdistricts):
         raise SubdistrictsError(f"{path}: two subdistricts share a warehouse file; each needs its own")

@@ -206,10 +206,16 @@ def _bare_room(m: re.Match) -> list[Piece]:
 _STEPS = (
     (_LEGACY, _legacy),
     (_NUMERAL, _numeral),
+)
+# Rare forms, behind one cheap test: door suffixes and ranges, floors in words, 路 mistyped, 2F-202.
+_RARE = re.compile(r"号[甲乙丙丁之附\-]|附\d|底[楼层]|地下|B\d|[璐陆潞]\d|\dF")
+_RARE_STEPS = (
     (_DOOR_FORM, _door_form),
     (_FLOOR_WORD, _floor_word),
     (_ROAD_TYPO, _road_typo),
     (_FLOOR_ROOM, _floor_room),
+)
+_LATER_STEPS = (
     (_BUILDING, _building),
     (_ROOM, _room),
     (_DASH_ROOM, _dash_room),
@@ -224,7 +230,8 @@ def normalize_with_offsets(text: str) -> Normalized:
     norm = Normalized(translated, list(range(len(text))), list(range(1, len(text) + 1)))
     while _NOISE.search(norm.text):  # until none is left: dropping one remark can expose another
         norm = _rewrite(norm, _NOISE, _drop)
-    for pattern, replace in _STEPS:
+    steps = _STEPS + _RARE_STEPS + _LATER_STEPS if _RARE.search(norm.text) else _STEPS + _LATER_STEPS
+    for pattern, replace in steps:
         if pattern.search(norm.text):
             norm = _rewrite(norm, pattern, replace)
     return norm

@@ -139,6 +139,7 @@ def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     tokens = list(_TOKEN.finditer(t))
     kinds = [m.lastgroup for m in tokens]  # num, des (a num with its designator), numroad, word, sep
     numbers_left = kinds.count("num") + kinds.count("des")
+    rooms, phone = kinds.count("roomname"), "phone" in kinds
     for k, m in enumerate(tokens):
         kind = kinds[k]
         if kind == "num" or kind == "des":
@@ -160,7 +161,7 @@ def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     elements = []
     width = 0
     for label, s, e in state.found:
-        a, b = min(starts[s:e]), max(ends[s:e])  # a rewritten door (20号甲 -> 20甲号) keeps every character
+        a, b = starts[s], ends[e - 1]
         if a < b:
             elements.append(Element(label, text[a:b], a, b))
             width += b - a
@@ -168,7 +169,7 @@ def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
         elements += _dropped(text, elements)
         elements.sort(key=lambda el: el.start)
     found = state.components
-    doubt = _doubt(text, t, state.found)
+    doubt = _doubt(text, t, state.found, rooms, phone)
     if doubt:
         found["doubt"] = doubt
     written = next((t[s:e] for label, s, e in state.found if label == "road"), None)
@@ -182,17 +183,16 @@ def canonical_room(name: str) -> str:
     return ROOM_ALIASES.get(name, name)
 
 
-def _doubt(text: str, normalized: str, found: list[tuple[str, int, int]]) -> str | None:
-    """Why the address may not name one house, or None."""
+def _doubt(text: str, normalized: str, found: list[tuple[str, int, int]], rooms: int, phone: bool) -> str | None:
+    """Why the address may not name one house, or None (``rooms``: room names read; ``phone``: a phone read)."""
     relative = _RELATIVE.search(text) if _RELATIVE_HINT.search(text) else None
     if relative:
         return f"written relative to a place ({relative.group()})"
-    labels = [label for label, _, _ in found]
-    if any(label != "road" and normalized[s:e] == "近" for label, s, e in found):
+    if "近" in normalized and any(label != "road" and normalized[s:e] == "近" for label, s, e in found):
         return "written relative to a place (近)"
-    if "otherinfo" in labels:
+    if phone:
         return "a phone number is typed into it"
-    if labels.count("roomno") > 1:
+    if rooms > 1:
         return "two rooms are written"
     if _TWO_SUFFIXES.search(normalized):
         return "two door suffixes are written"

@@ -3,6 +3,7 @@ per source and per kind of noise.
 
     .venv/bin/python -m benchmarks.address_matching            # the committed sample
     .venv/bin/python -m benchmarks.address_matching --people 200000
+    .venv/bin/python -m benchmarks.address_matching --world /tmp/world   # one world, two releases side by side
 
 Precision: of the records given a house_id, the share given their true house; a record whose address lies
 outside the subdistrict (truth names = out_of_area, no house) counts as a wrong house whenever it gets one.
@@ -219,10 +220,13 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=0, help="generate a world of this size instead of the sample")
+    parser.add_argument(
+        "--world", type=Path, help="a world generated before (housekey generate --out), to compare releases"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="housekey-world-") as tmp:
-        samples = SAMPLES
-        if args.people:
+        samples = args.world or SAMPLES
+        if args.people and not args.world:
             samples = Path(tmp)
             generate(samples, args.people)
         print_report(measure(samples))

@@ -9,8 +9,10 @@ Keys of ``housekey evaluate --json``:
   ``per_source`` (with the out_of_area keys where a source has such rows), ``per_form`` (room_name,
   door_suffix, english_or_pinyin) and ``per_noise_kind`` (each ``{precision, recall, ...}``).
 - ``parsing``: element precision, recall and F1 on the public corpus's dev split (see
-  ``benchmarks.address_parsing``): ``overall``, ``house_key``, ``poi_and_subpoi``, ``per_label``;
-  ``null`` when the corpus folder is absent.
+  ``benchmarks.address_parsing``): ``overall``, ``house_key``, ``poi_and_subpoi``, ``per_label`` of the
+  learned labeller; ``rule`` (the rule parser, which decides houses) and ``learned`` (the CRF labeller,
+  with ``training_seconds`` and ``training_cpu_seconds`` as measured when its cached model was trained,
+  ``addresses_per_second``, ``model``) each with those four keys; ``null`` when the corpus folder is absent.
 - ``throughput``: addresses per second on this machine: ``records_per_second`` (parse and match
   over every staged record, distinct strings cached), ``distinct_per_second`` (every distinct
   string parsed and matched), ``parse_cold_per_second`` and ``parse_cached_per_second`` (the
@@ -31,8 +33,7 @@ def evaluate(samples: Path | None = None, corpus: Path = address_parsing.CORPUS)
     matching = address_matching.measure(samples or SAMPLES)
     parsing = None
     if (corpus / "dev.txt").exists():
-        train, dev = address_parsing.read_split(corpus / "train.txt"), address_parsing.read_split(corpus / "dev.txt")
-        parsing = address_parsing.score(dev, address_parsing.train_gazetteer(train))
+        parsing = address_parsing.parsing(corpus)
     random.seed(1)
     parser = address_parsing.throughput(*address_parsing.sample_world_addresses())
     return {
@@ -52,14 +53,6 @@ def print_report(report: dict) -> None:
     if report["parsing"] is None:
         print(f"parsing: the labelled corpus is not at {address_parsing.CORPUS}; skipped")
     else:
-        print(f"{'label':>22} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
-        rows = [
-            ("HOUSE KEY (micro)", report["parsing"]["house_key"]),
-            ("OVERALL (micro)", report["parsing"]["overall"]),
-            ("poi + subpoi (micro)", report["parsing"]["poi_and_subpoi"]),
-            *report["parsing"]["per_label"].items(),
-        ]
-        for name, m in rows:
-            print(f"{name:>22} {m['precision']:7.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['gold']:6d}")
+        address_parsing.print_parsing(report["parsing"])
     for key, value in report["throughput"].items():
         print(f"{key:>26}: {value:,}")

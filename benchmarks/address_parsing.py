@@ -1,4 +1,4 @@
-"""Address parser against the public labelled corpus: element precision/recall/F1 and throughput.
+"""Address parser and learned labeller against the public labelled corpus: element precision/recall/F1 and throughput.
 
     python -m benchmarks.address_parsing [--corpus ../shared/benchmarks/cn_address_parsing] [--json]
 
@@ -7,18 +7,28 @@ folder and never copied. Names from the TRAIN split (cities, districts, towns, c
 pois) are passed to the parser as its gazetteer, as the house register's dictionaries are in
 production; DEV labels are used only for scoring. An element is correct when its label
 (case-insensitive) and its exact character span both match, as conlleval counts.
+
+Two labellers are scored: ``rule`` (resolution.address.parse, the one that decides houses) and
+``learned`` (resolution.address.crf_labeller, a CRF stacked on the rule parser, trained on the TRAIN
+split only). The model is trained when first needed into a cache folder under the system temp
+directory, keyed by a hash of the train split, the feature version and the source of the parser and of
+this file, and reused.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import random
+import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from resolution.address import crf_labeller
 from resolution.address.gazetteer import Gazetteer
 from resolution.address.parse import clear_cache, parse
 from resolution.address.segment import is_bare
@@ -27,12 +37,20 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cn_add
 # The labels a house key is built from (the issue's list); poi and subpoi are reported on their own.
 HOUSE_KEY = ("district", "town", "community", "road", "roadno", "subroadno", "houseno", "cellno", "floorno", "roomno")
 GAZETTEER_LABELS = ("prov", "city", "district", "devzone", "town", "community", "road", "poi")
+MODELS = Path(tempfile.gettempdir()) / "housekey-crf"
+# The learned labeller's rule features come from the parser's files: a change to any of them retrains it.
+PARSER_SOURCES = Path(crf_labeller.__file__).parent
 
 Gold = tuple[str, set[tuple[str, int, int]]]
 
 
 def read_split(path: Path) -> list[Gold]:
     """Addresses of one split: the joined text and its gold elements (label, start, end)."""
+    return read_addresses(path.read_text(encoding="utf-8").splitlines())
+
+
+def read_addresses(lines: Iterable[str]) -> list[Gold]:
+    """Addresses in the corpus format (``TOKEN TAG`` lines, BIO tags, a blank line after each address)."""
     addresses: list[Gold] = []
     text, elements, current = "", set(), None
 
@@ -40,7 +58,7 @@ def read_split(path: Path) -> list[Gold]:
         if current is not None:
             elements.add(tuple(current))
 
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*lines, ""]:
         if not line.strip():
             close()
             if text:
@@ -78,11 +96,38 @@ def train_gazetteer(train: list[Gold]) -> Gazetteer:
     return gazetteer
 
 
-def score(dev: list[Gold], gazetteer: Gazetteer) -> dict:
-    """Per-label and micro precision, recall and F1 over the dev addresses."""
+def learned_labeller(corpus: Path, train: list[Gold], gazetteer: Gazetteer) -> tuple[crf_labeller.CrfLabeller, dict]:
+    """The CRF labeller trained on ``train`` (from the cache when there) and how it was trained."""
+    digest = hashlib.sha256(crf_labeller.FEATURE_VERSION.encode())
+    digest.update((corpus / "train.txt").read_bytes())
+    for source in [*sorted(PARSER_SOURCES.glob("*.py")), Path(__file__)]:  # this file builds the gazetteer
+        digest.update(source.read_bytes())
+    model = MODELS / f"{digest.hexdigest()[:16]}.crfsuite"
+    facts = model.with_suffix(".json")
+    if not (model.exists() and facts.exists()):
+        MODELS.mkdir(parents=True, exist_ok=True)
+        # written under names of its own and renamed: two runs at once never read half a model
+        partial_model, partial_facts = (path.with_name(f"{path.name}.{os.getpid()}.partial") for path in (model, facts))
+        began, cpu = time.perf_counter(), time.process_time()
+        crf_labeller.train(train, gazetteer, partial_model, fold_gazetteer=train_gazetteer)
+        seconds = {"training_seconds": time.perf_counter() - began, "training_cpu_seconds": time.process_time() - cpu}
+        partial_facts.write_text(json.dumps({name: round(value, 1) for name, value in seconds.items()}))
+        os.replace(partial_model, model)
+        os.replace(partial_facts, facts)
+    trained = json.loads(facts.read_text())
+    return crf_labeller.CrfLabeller(model, gazetteer), {**trained, "model": str(model)}
+
+
+def rule_elements(gazetteer: Gazetteer) -> Callable[[str], set[tuple[str, int, int]]]:
+    """The rule parser's elements of an address, as (label, start, end)."""
+    return lambda text: {(e.label, e.start, e.end) for e in parse(text, gazetteer).elements}
+
+
+def score(dev: list[Gold], elements: Callable[[str], Iterable[tuple[str, int, int]]]) -> dict:
+    """Per-label and micro precision, recall and F1 over the dev addresses, for a labeller ``elements``."""
     tp, fp, fn = Counter(), Counter(), Counter()
     for text, gold in dev:
-        found = {(e.label, e.start, e.end) for e in parse(text, gazetteer).elements}
+        found = set(elements(text))
         for label, *_ in found & gold:
             tp[label] += 1
         for label, *_ in found - gold:
@@ -136,14 +181,51 @@ def sample_world_addresses(count: int = 20_000) -> tuple[list[str], Callable[[],
     return texts, lambda: Gazetteer.shanghai(roads, compounds)
 
 
+def parsing(corpus: Path = CORPUS) -> dict:
+    """Both labellers on the dev split. Top-level keys (``overall``, ``house_key``, ``poi_and_subpoi``,
+    ``per_label``) are the learned labeller's; ``rule`` and ``learned`` hold each one's figures, ``learned``
+    also ``training_seconds`` and ``training_cpu_seconds`` (measured when the cached model was trained),
+    ``model`` (its path) and ``addresses_per_second``."""
+    train, dev = read_split(corpus / "train.txt"), read_split(corpus / "dev.txt")
+    gazetteer = train_gazetteer(train)
+    rule = score(dev, rule_elements(gazetteer))
+    labeller, trained = learned_labeller(corpus, train, gazetteer)
+    began = time.perf_counter()
+    learned = score(dev, labeller.label)
+    learned["addresses_per_second"] = round(len(dev) / (time.perf_counter() - began))
+    learned.update(trained)
+    return {key: learned[key] for key in rule} | {"rule": rule, "learned": learned}
+
+
+def print_parsing(report: dict) -> None:
+    """The parsing figures as a table: rule parser and learned labeller side by side."""
+    rule, learned = report["rule"], report["learned"]
+    print(f"{'':>22} {'rule parser':^23} {'learned (CRF)':^23}")
+    print(f"{'label':>22} {'P':>7} {'R':>7} {'F1':>7} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
+    rows = [
+        ("OVERALL (micro)", "overall"),
+        ("HOUSE KEY (micro)", "house_key"),
+        ("poi + subpoi (micro)", "poi_and_subpoi"),
+    ]
+    labels = sorted(set(rule["per_label"]) | set(learned["per_label"]))
+    blank = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "gold": 0}
+    for name, key in rows + [(label, label) for label in labels]:
+        a, b = (figures[key] if key in figures else figures["per_label"].get(key, blank) for figures in (rule, learned))
+        cells = " ".join(f"{m[k]:7.3f}" for m in (a, b) for k in ("precision", "recall", "f1"))
+        print(f"{name:>22} {cells} {max(a['gold'], b['gold']):6d}")
+    print(
+        f"learned labeller: {learned['addresses_per_second']:,} addresses/s; model {learned['model']}"
+        + f", trained in {learned['training_seconds']} s ({learned['training_cpu_seconds']} CPU s)"
+    )
+
+
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--corpus", type=Path, default=CORPUS)
     cli.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = cli.parse_args()
     train, dev = read_split(args.corpus / "train.txt"), read_split(args.corpus / "dev.txt")
-    gazetteer = train_gazetteer(train)
-    report = score(dev, gazetteer)
+    report = parsing(args.corpus)
     report["throughput"] = throughput(sorted({text for text, _ in dev}), lambda: train_gazetteer(train))
     random.seed(1)
     report["throughput_sample_world"] = throughput(*sample_world_addresses())
@@ -151,22 +233,14 @@ def main() -> None:
         print(json.dumps(report, ensure_ascii=False))
         return
     print(f"dev: {len(dev)} addresses; gazetteer from train: {len(train)} addresses")
-    print(f"{'label':>22} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
-    rows = [
-        ("OVERALL (micro)", report["overall"]),
-        ("HOUSE KEY (micro)", report["house_key"]),
-        ("poi + subpoi (micro)", report["poi_and_subpoi"]),
-        *report["per_label"].items(),
-    ]
-    for name, m in rows:
-        print(f"{name:>22} {m['precision']:7.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['gold']:6d}")
+    print_parsing(report)
     for key, what in (
         ("throughput", "distinct dev addresses"),
         ("throughput_sample_world", "distinct noisy sample-world addresses"),
     ):
         t = report[key]
         print(
-            f"throughput: {t['cold_per_second']:,} addresses/s cold, {t['cached_per_second']:,} cached "
+            f"rule parser throughput: {t['cold_per_second']:,} addresses/s cold, {t['cached_per_second']:,} cached "
             f"({t['addresses']:,} {what}, one core)"
         )
 

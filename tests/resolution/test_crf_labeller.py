@@ -27,9 +27,11 @@ TRAINING = """
 嘉兴市/city 南湖区/district 嘉兴市/redundant 南湖区/redundant 禾兴南路/road 9号/roadno 电联/redundant
 杭州市/city 拱墅区/district 和睦新村/poi 21/houseno -/redundant 1/cellno -/redundant 405/roomno
 """
-HELD_OUT = (
-    "丽水市/city 莲都区/district 丽水市/redundant 莲都区/redundant 紫金街道/town 人民街/road 77号/roadno 电联/redundant"
-)
+HELD_OUT = [
+    "丽水市/city 莲都区/district 丽水市/redundant 莲都区/redundant 紫金街道/town 人民街/road 77号/roadno 电联/redundant",
+    "杭州市/city 滨江区/district 东信家园/poi 33/houseno -/redundant 2/cellno -/redundant 1102/roomno",
+    "上海市/city 黄浦区/district 长乐路/road 90弄/roadno 11号/subroadno 305室/roomno",
+]
 CITIES = ["宁波市", "杭州市", "温州市", "绍兴市", "金华市", "湖州市", "台州市", "嘉兴市", "丽水市"]
 
 
@@ -50,18 +52,20 @@ def gazetteer():
     return known
 
 
-def test_learns_the_corpus_conventions_from_a_few_addresses(tmp_path, gazetteer):
+@pytest.fixture(scope="module")
+def labeller(tmp_path_factory, gazetteer):
     sentences = read_addresses([line for address in TRAINING.strip().splitlines() for line in corpus_lines(address)])
     assert len(sentences) == 15
-    model = tmp_path / "tiny.crfsuite"
+    model = tmp_path_factory.mktemp("crf") / "tiny.crfsuite"
     train(sentences, gazetteer, model)
-
-    [(text, gold)] = read_addresses(corpus_lines(HELD_OUT))
-    assert sorted(CrfLabeller(model, gazetteer).label(text)) == sorted(gold)
+    return CrfLabeller(model, gazetteer)
 
 
-def test_labels_nothing_in_an_empty_address(tmp_path, gazetteer):
-    sentences = read_addresses(corpus_lines(TRAINING.split("\n")[1]))
-    model = tmp_path / "one.crfsuite"
-    train(sentences, gazetteer, model)
-    assert CrfLabeller(model, gazetteer).label("") == []
+@pytest.mark.parametrize("address", HELD_OUT, ids=["repeated-city-and-district", "building-unit-room", "shanghai-lane"])
+def test_labels_a_new_address_as_the_corpus_would(labeller, address):
+    [(text, gold)] = read_addresses(corpus_lines(address))
+    assert sorted(labeller.label(text)) == sorted(gold)
+
+
+def test_labels_nothing_in_an_empty_address(labeller):
+    assert labeller.label("") == []

@@ -13,7 +13,7 @@ from multiprocessing import get_context
 
 from resolution.address.gazetteer import Gazetteer
 from resolution.address.match import HouseMatch, match_house
-from resolution.address.parse import parse
+from resolution.address.parse import parse_components
 from resolution.address.register import Register, RegisteredHouse
 
 PARALLEL_FROM = 50_000  # below this, starting the workers costs more than it saves
@@ -32,7 +32,7 @@ def _start(houses: list[RegisteredHouse]) -> None:
 
 def _match_chunk(texts: list[str]) -> list[HouseMatch]:
     register, gazetteer = _worker
-    return [match_house(register, parse(text, gazetteer).components) for text in texts]
+    return [match_house(register, parse_components(text, gazetteer)) for text in texts]
 
 
 def match_addresses(texts: list[str], register: Register, workers: int | None = None) -> list[HouseMatch]:
@@ -40,7 +40,7 @@ def match_addresses(texts: list[str], register: Register, workers: int | None = 
     workers = workers or (os.cpu_count() or 1 if len(texts) >= PARALLEL_FROM else 1)
     if workers < 2:
         gazetteer = _gazetteer(register)
-        return [match_house(register, parse(text, gazetteer).components) for text in texts]
+        return [match_house(register, parse_components(text, gazetteer)) for text in texts]
     size = -(-len(texts) // (workers * 8))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(

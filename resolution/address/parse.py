@@ -124,15 +124,15 @@ class ParsedAddress:
     components: dict[str, str] = field(default_factory=dict)
 
 
-def _parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
+def _parse(text: str, gazetteer: Gazetteer, with_elements: bool = True) -> ParsedAddress:
     rewrite = gazetteer.romanized(text)
     if rewrite is None:
-        return _parse_chinese(text, gazetteer)
-    parsed = _parse_chinese(rewrite, gazetteer)  # its elements point into the rewrite
+        return _parse_chinese(text, gazetteer, with_elements)
+    parsed = _parse_chinese(rewrite, gazetteer, with_elements)  # its elements point into the rewrite
     return ParsedAddress(text, parsed.normalized, parsed.elements, {**parsed.components, "rewritten": rewrite})
 
 
-def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
+def _parse_chinese(text: str, gazetteer: Gazetteer, with_elements: bool = True) -> ParsedAddress:
     norm = normalize_with_offsets(text)
     t = norm.text
     state = State()
@@ -157,17 +157,7 @@ def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
             state.emit("roomno", m.start(), m.end(), "room_no", canonical_room(m.group()))
         elif kind == "phone":
             state.emit("otherinfo", m.start(), m.end())
-    starts, ends = norm.starts, norm.ends
-    elements = []
-    width = 0
-    for label, s, e in state.found:
-        a, b = starts[s], ends[e - 1]
-        if a < b:
-            elements.append(Element(label, text[a:b], a, b))
-            width += b - a
-    if width < len(text):
-        elements += _dropped(text, elements)
-        elements.sort(key=lambda el: el.start)
+    elements = _elements(text, norm, state.found) if with_elements else []
     found = state.components
     doubt = _doubt(text, t, state.found, rooms, phone)
     if doubt:
@@ -176,6 +166,22 @@ def _parse_chinese(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     if written is not None and written != found.get("road", written):
         found["road_written"] = written  # 近贤路 read as the register's 进贤路: the matcher says so
     return ParsedAddress(text, t, tuple(elements), {key: found[key] for key in COMPONENT_KEYS if key in found})
+
+
+def _elements(text: str, norm: Normalized, found: list[tuple[str, int, int]]) -> list[Element]:
+    """The labelled pieces of the input, what normalisation dropped included, in input order."""
+    starts, ends = norm.starts, norm.ends
+    elements = []
+    width = 0
+    for label, s, e in found:
+        a, b = starts[s], ends[e - 1]
+        if a < b:
+            elements.append(Element(label, text[a:b], a, b))
+            width += b - a
+    if width < len(text):
+        elements += _dropped(text, elements)
+        elements.sort(key=lambda el: el.start)
+    return elements
 
 
 def canonical_room(name: str) -> str:
@@ -242,6 +248,14 @@ def parse(text: str, gazetteer: Gazetteer | None = None) -> ParsedAddress:
     return _parse_cached(text, gazetteer if gazetteer is not None else default_gazetteer())
 
 
+@lru_cache(maxsize=500_000)
+def parse_components(text: str, gazetteer: Gazetteer) -> dict[str, str]:
+    """Only the components of ``parse(text, gazetteer)``: what matching needs, without the labelled elements
+    (a third less work per address)."""
+    return _parse(text, gazetteer, with_elements=False).components
+
+
 def clear_cache() -> None:
     """Forget cached parses (after the register's names change, or to time cold parsing)."""
     _parse_cached.cache_clear()
+    parse_components.cache_clear()

@@ -2,10 +2,12 @@
 
 Each character (a run of digits or latin letters counts as one, as the corpus tokenises) is described
 by the rule parser's element label for it, its place in that element (B/I/E/S) and the elements around
-it, whether a gazetteer name starts, covers or ends there, its class (digit, letter, Chinese numeral,
-designator such as 号/弄/室/楼/路), and the characters around it (up to three each side, bigrams and
-trigrams). ``train`` fits the model with python-crfsuite; ``CrfLabeller.label`` returns elements as
-``(label, start, end)`` offsets into the text, the corpus's element format.
+it; the same label and place when the parser knows only China's divisions (a view that does not depend
+on which names the gazetteer holds); whether a gazetteer name starts, covers or ends there; its class
+(digit, letter, Chinese numeral, designator such as 号/弄/室/楼/路); and the characters around it (up
+to three each side, bigrams and trigrams). ``train`` fits the model with python-crfsuite;
+``CrfLabeller.label`` returns elements as ``(label, start, end)`` offsets into the text, the corpus's
+element format.
 
 The rule parser (resolution.address.parse) still decides houses; this labeller only reports elements.
 """
@@ -20,10 +22,10 @@ from pathlib import Path
 import pycrfsuite
 
 from resolution.address.gazetteer import Gazetteer
-from resolution.address.parse import parse
+from resolution.address.parse import default_gazetteer, parse
 
 # Bump when the features change: a cached model is keyed on it.
-FEATURE_VERSION = "5"
+FEATURE_VERSION = "6"
 # How many folds of the training sentences are parsed with a gazetteer built without them (see train).
 FOLDS = 5
 # Averaged perceptron: on the corpus's dev split as good as L-BFGS (c1/c2 tried) in a tenth of the time.
@@ -122,6 +124,7 @@ def features(text: str, gazetteer: Gazetteer) -> tuple[list[tuple[int, int]], li
     words = [_shape(text[a:b]) for a, b in spans]
     classes = [_char_class(text[a:b]) for a, b in spans]
     rules = _rule_tags(text, spans, gazetteer)
+    plain = _rule_tags(text, spans, default_gazetteer())  # the same on training and new text
     marks = _gazetteer_marks(text, spans, gazetteer)
     n = len(spans)
 
@@ -150,6 +153,7 @@ def features(text: str, gazetteer: Gazetteer) -> tuple[list[tuple[int, int]], li
                 f"c-1={at(classes, i - 1)}",
                 f"c+1={at(classes, i + 1)}",
                 *rules[i],
+                *("0" + tag for tag in plain[i][:2]),
                 f"r-1={before}",
                 f"r+1={after}",
                 f"r-1r={before}|{rule}",

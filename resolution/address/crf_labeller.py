@@ -72,7 +72,8 @@ def _rule_tags(text: str, spans: list[tuple[int, int]], gazetteer: Gazetteer) ->
     """The rule parser's view of each character: its element's label, its place in it (B/I/E/S), the
     element's last character, the labels of the elements before and after, and whether the same text or
     label came earlier (a repeated 宁波市 is redundant)."""
-    elements = parse(text, gazetteer).elements
+    # an address in English or pinyin is parsed in its Chinese rewrite, and its elements point there
+    elements = [e for e in parse(text, gazetteer).elements if text[e.start : e.end] == e.text]
     tags = [["r=O", "rp=O"] for _ in spans]
     k = 0
     for n, element in enumerate(elements):

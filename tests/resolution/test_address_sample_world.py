@@ -24,7 +24,7 @@ def test_components_agree_with_the_true_house():
         truth = {
             "road": house.road,
             "lane_no": house.lane_no,
-            "door_no": house.door_no,
+            "door_no": house.door,  # 20甲 for a door beside 20
             "building_no": house.building_no,
             "unit_no": house.unit_no,
             "room_no": house.room_no,

@@ -5,7 +5,8 @@ Keys of ``housekey evaluate --json``:
 - ``matching``: house assignment on the committed sample against the generator's truth (see
   ``benchmarks.address_matching``): ``precision`` (an out-of-area record given a house counts as wrong),
   ``recall``, ``building_found``, ``out_of_area_records``, ``out_of_area_recognised`` (share of them at
-  match_level out_of_area), ``out_of_area_given_a_house``, ``levels``, ``review_queue_addresses``,
+  match_level out_of_area), ``out_of_area_given_a_house``, ``out_of_area_without_address`` (of them, rows
+  whose address column is empty, the place named only in free text), ``levels``, ``review_queue_addresses``,
   ``per_source`` (with the out_of_area keys where a source has such rows), ``per_form`` (room_name,
   door_suffix, english_or_pinyin) and ``per_noise_kind`` (each ``{precision, recall, ...}``).
 - ``parsing``: element precision, recall and F1 on the public corpus's dev split (see

@@ -191,6 +191,10 @@ def measure(samples: Path) -> dict:
                 SCORE_SQL.format(group="source,", group_by="GROUP BY source ORDER BY source")
             ).fetchall()
         }
+        # a 12345 order may leave 诉求地址 empty and name the place only in its text: no address to recognise
+        unaddressed = con.execute(
+            f"SELECT count(*) FROM ({SCORED_SQL}) WHERE names = 'out_of_area' AND address IS NULL"
+        ).fetchone()[0]
         names = ", ".join(f"'{name}'" for name in sorted(ROOM_NAMES))
         per_form = {row[0]: _rates(row[1:]) for row in con.execute(FORM_SQL.format(room_names=names)).fetchall()}
         per_noise = by_noise_kind(register, samples)
@@ -203,6 +207,7 @@ def measure(samples: Path) -> dict:
         "records_naming_a_building": buildings,
         "building_found": round(buildings_found / max(buildings, 1), 4),
         **_outside(outside, recognised, housed),
+        "out_of_area_without_address": unaddressed,
         "levels": levels,
         "review_queue_addresses": review[0],
         "review_queue_records": int(review[1] or 0),

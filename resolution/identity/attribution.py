@@ -157,8 +157,9 @@ def _stage_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> No
 
 
 def _house_from_text(con: duckdb.DuckDBPyConnection, texts: list[str]) -> dict[str, tuple[str, str]]:
-    """The house an address written inside free text names (room or door level only): the address its
-    sentence opens with, else the whole text, matched as address resolution matches a staged address."""
+    """The house an address written inside free text names (room or door level only), or (None,
+    "out_of_area") when it lies outside the subdistrict: the address its sentence opens with, else the
+    whole text, matched as address resolution matches a staged address."""
     if not texts:
         return {}
     register = Register.from_warehouse(con)
@@ -167,7 +168,9 @@ def _house_from_text(con: duckdb.DuckDBPyConnection, texts: list[str]) -> dict[s
     for written in (opening, {text: text for text in texts if opening[text] != text}):
         left = [text for text in written if text not in found]
         for text, match in zip(left, match_addresses([written[text] for text in left], register), strict=True):
-            if match.house_id and match.match_level in _LEVELS and not match.needs_review:
+            if match.match_level == "out_of_area":
+                found[text] = (None, "out_of_area")
+            elif match.house_id and match.match_level in _LEVELS and not match.needs_review:
                 found[text] = (match.house_id, match.match_level)
     return found
 
@@ -196,9 +199,11 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
     out = defaultdict(list)
     for record_id, code, text, house, level, linked in rows:
         house_rule = f"address ({level})" if level in _LEVELS and house else None
+        outside = level == "out_of_area"
         if house_rule is None and text in from_text:
             house, text_level = from_text[text]
             house_rule = f"address in text ({text_level})"
+            outside = text_level == "out_of_area"
         elif house_rule is None:
             house = None
         found = (
@@ -206,11 +211,17 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
             if code in by_code
             else Attribution(linked, "shop_name", 0.95, "the event's shop name, linked to the business")
             if linked
-            else (index.mentioned(text, house) if text else None)
+            else None
+        )
+        if found is None and outside:  # a shop named in a complaint about another subdistrict is not ours
+            found = Attribution(None, "none", 0.0, "the event's address is out of area")
+        found = (
+            found
+            or (index.mentioned(text, house) if text else None)
             or index.only_at(house)
             or Attribution(None, "none", 0.0, "no business named or at the house")
         )
-        if house is None and found.business_id and found.business_id in index.house:
+        if house is None and not outside and found.business_id and found.business_id in index.house:
             house, house_rule = index.house[found.business_id], "the business's house"
         for key, value in (
             ("record_id", record_id),

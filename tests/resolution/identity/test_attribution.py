@@ -98,3 +98,23 @@ def test_links_hold_businesses_and_events_with_dates(warehouse):
     assert undated < 100
     if people:
         assert kinds.get("registered", 0) > 1000 and kinds.get("tenant", 0) > 100 and kinds.get("owner", 0) > 100
+
+
+def test_a_work_order_about_another_subdistrict_gets_no_house_and_no_shop_of_ours(warehouse):
+    """12345 rows the city dispatched here by mistake (truth: out_of_area), their address in the free text or
+    its column: no house, and no local business found by a shop name in the text."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(
+            "CREATE TEMP TABLE outside AS SELECT * FROM read_csv(?, all_varchar = true) WHERE names = 'out_of_area'",
+            [str(SAMPLE_ROOT / "truth" / "records.csv")],
+        )
+        rows = con.execute("""
+            SELECT a.house_id, a.house_rule, a.business_id, a.attribution_rule
+            FROM core.event_attributions a JOIN core.address_matches m USING (record_id) JOIN outside t
+              ON t.source = m.source AND t.file = m._file_name AND coalesce(t.sheet, '') = coalesce(m._sheet, '')
+             AND t.row_number = m._row_number::VARCHAR
+            WHERE a._source = 'hotline_12345'""").fetchall()
+    assert len(rows) >= 5
+    assert all(house is None for house, *_ in rows), rows
+    assert all(rule in ("credit_code", "shop_name", "none") for *_, rule in rows), rows
+    assert sum("out_of_area" in house_rule for _, house_rule, *_ in rows) >= len(rows) // 2, rows

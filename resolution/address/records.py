@@ -7,6 +7,11 @@ and provenance (source, delivery_id, file_name, sheet, row_number), every canoni
 where its source has none), the house address matching gave it (house_id, match_level, candidates) and
 ``blanked``: the canonical columns whose delivered value staging quarantined alone and left NULL (an ID
 number Excel turned into 3.10101E+17), so nobody reads the quarantine to learn it.
+
+A row whose address lies outside the subdistrict (``match_level = 'out_of_area'``: a district export's row of
+another subdistrict, a 12345 order dispatched here by mistake) is another subdistrict's record: it is left out
+of the backbone, so it makes no person, business, event or tag here, and stays in staging and
+``core.address_matches``, counted.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ def build_records(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceS
             FROM ({_staged(con, sources)}) r
             LEFT JOIN core.address_matches m ON m.record_id = r._record_id
             LEFT JOIN _blanked b ON b.record_id = r._record_id
+            WHERE m.match_level IS DISTINCT FROM 'out_of_area'
             ORDER BY source, delivery_id, sheet, row_number""")
         present = set(catalogue.columns(con, "core", f"{kind}_rows"))
         for name, column in record_kind_columns(kind).items():  # readers find every canonical column

@@ -28,6 +28,7 @@ from warehouse.database import quote_literal
 _MENTION = re.compile(f"({'|'.join(SIGN_WORDS)})(?:店)?(?:\\(([^()]{{1,12}}?)店\\))?")
 _RELATIVE = ("楼下", "隔壁", "对面", "旁边", "楼下的", "隔壁的", "对面的", "门口的")
 _LEVELS = {"room": 3, "door": 2}
+OUT_OF_AREA = "out of area"  # the house_rule of an event about another subdistrict's place
 
 
 @dataclass(frozen=True)
@@ -213,8 +214,9 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
             if linked
             else None
         )
-        if found is None and outside:  # a shop named in a complaint about another subdistrict is not ours
-            found = Attribution(None, "none", 0.0, "the event's address is out of area")
+        if outside:  # a shop named in a complaint about another subdistrict is not ours
+            house, house_rule = None, OUT_OF_AREA
+            found = found or Attribution(None, "none", 0.0, "the event's address is out of area")
         found = (
             found
             or (index.mentioned(text, house) if text else None)

@@ -99,6 +99,8 @@ def build_oracle(con: duckdb.DuckDBPyConnection, samples: Path) -> None:
 
     rows: dict[str, list[dict]] = {kind: [] for kind in _KINDS}
     for record in _distinct(read_records(truth), manifest).itertuples(index=False):
+        if record.names == "out_of_area":
+            continue  # another subdistrict's record: no person, business, event or tag here
         kind = registry[record.source].record_kind
         facts = record.facts
         wide = record.names == "building" and kind in ("event", "house")

@@ -14,6 +14,7 @@ import duckdb
 import yaml
 
 from connectors.spec import sources_with
+from resolution.identity.attribution import OUT_OF_AREA
 from warehouse.catalogue import table_exists
 from warehouse.database import quote_literal
 
@@ -33,6 +34,7 @@ FROM_ATTRIBUTIONS = """
     SELECT a.event_id, a._source AS source, a._delivery_id AS delivery_id, a._row_number AS row_number, a.category, a.occurred_at, a.closed_at, r.status, r.result,
            a.house_id, a.business_id, r.grid_code
     FROM core.event_attributions a LEFT JOIN records r USING (record_id)
+    WHERE a.house_rule <> {out_of_area}  -- about another subdistrict (a 12345 order dispatched here by mistake)
 """
 FROM_RECORDS = """
     SELECT source || ':' || coalesce(event_ref, delivery_id || '#' || row_number) AS event_id, source, category,
@@ -67,7 +69,8 @@ def build_events(con: duckdb.DuckDBPyConnection) -> int:
     version delivered with ``valid_from``/``valid_to`` (delivery times) and ``is_current``; returns the events."""
     declared = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))
     closed = ", ".join(quote_literal(s) for s in declared["closed_statuses"])
-    base = FROM_ATTRIBUTIONS if table_exists(con, "core", "event_attributions") else FROM_RECORDS
+    attributed = FROM_ATTRIBUTIONS.format(out_of_area=quote_literal(OUT_OF_AREA))
+    base = attributed if table_exists(con, "core", "event_attributions") else FROM_RECORDS
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     columns = f"""e.event_id, e.source, e.category, e.occurred_at, e.closed_at, e.status, e.result,
                e.graded.severity AS severity, e.graded.why AS severity_reason,

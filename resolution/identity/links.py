@@ -71,6 +71,9 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     if not catalogue.table_exists(con, "core", "person_records"):
         return ""
     parts = []
+    known = catalogue.table_exists(con, "core", "people")
+    born = "pp.birth_date" if known else "NULL::DATE"
+    people = "LEFT JOIN core.people pp ON pp.person_id = p.person_id" if known else ""
     for source, spec in load_registry().items():
         kind, dated = spec.roles.person_house, spec.roles.tie_dates
         schema, table = records_table(spec.record_kind).split(".")
@@ -79,10 +82,12 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
         date = lambda c, dated=dated: f"s.{c}::DATE" if dated else "NULL::DATE"
         parts.append(f"""
             SELECT {quote_literal(kind)} AS link_kind, p.person_id, s.house_id, s.source, s.delivery_id,
-                   {OBSERVED_ON} AS observed_on, d.loaded_at, {date("valid_from")} AS record_from, {date("valid_to")} AS record_to
+                   {OBSERVED_ON} AS observed_on, d.loaded_at, {date("valid_from")} AS record_from, {date("valid_to")} AS record_to,
+                   {born} AS birth_date
             FROM {records_table(spec.record_kind)} s
             JOIN meta.deliveries d ON d.delivery_id = s.delivery_id
             JOIN core.person_records p ON p.record_id = s.record_id
+            {people}
             WHERE s.source = {quote_literal(source)} AND p.person_id IS NOT NULL AND s.house_id IS NOT NULL
               AND s.match_level IN ('room', 'door') AND {OBSERVED_ON} <= DATE '{as_of.isoformat()}'""")
     if not parts:
@@ -95,7 +100,9 @@ def _person_links(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
             WITH observed AS ({" UNION ALL ".join(parts)}),
             {DELIVERY_SEQUENCE},
             ties AS (
-                SELECT link_kind, person_id, house_id, o.source, coalesce(min(record_from), min(observed_on)) AS valid_from,
+                SELECT link_kind, person_id, house_id, o.source,
+                       -- a household's registration date is no tie before its baby was born
+                       greatest(coalesce(min(record_from), min(observed_on)), any_value(birth_date)) AS valid_from,
                        max(record_to) AS record_to, max(observed_on) AS last_observed_on,
                        bool_or(o.delivery_id = l.delivery_id) AS in_latest, count(*) AS records
                 FROM observed o JOIN latest l USING (source) GROUP BY link_kind, person_id, house_id, o.source),

@@ -9,6 +9,9 @@ Keys of ``housekey evaluate --json``:
   whose address column is empty, the place named only in free text), ``levels``, ``review_queue_addresses``,
   ``per_source`` (with the out_of_area keys where a source has such rows), ``per_form`` (room_name,
   door_suffix, english_or_pinyin) and ``per_noise_kind`` (each ``{precision, recall, ...}``).
+- ``wild``: the hand-written wild set (tests/resolution/wild/, see ``benchmarks.address_wild``): ``addresses``,
+  ``naming_a_house``, ``wrong_house``, ``house_recall``, ``out_of_area_recognised_share``, ``review_sent_share``,
+  ``sent_out_of_area``, and the entries given a wrong house (``wrong``) or missed (``missed``).
 - ``parsing``: element precision, recall and F1 on the public corpus's dev split (see
   ``benchmarks.address_parsing``): ``overall``, ``house_key``, ``poi_and_subpoi``, ``per_label`` of the
   learned labeller; ``rule`` (the rule parser, which decides houses) and ``learned`` (the CRF labeller,
@@ -25,7 +28,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from benchmarks import address_matching, address_parsing
+from benchmarks import address_matching, address_parsing, address_wild
 
 
 def evaluate(samples: Path | None = None, corpus: Path = address_parsing.CORPUS) -> dict:
@@ -39,6 +42,7 @@ def evaluate(samples: Path | None = None, corpus: Path = address_parsing.CORPUS)
     parser = address_parsing.throughput(*address_parsing.sample_world_addresses())
     return {
         "matching": {k: v for k, v in matching.items() if not k.endswith("_per_second")},
+        "wild": address_wild.measure(),
         "parsing": parsing,
         "throughput": {
             "records_per_second": matching["records_per_second"],
@@ -51,6 +55,7 @@ def evaluate(samples: Path | None = None, corpus: Path = address_parsing.CORPUS)
 
 def print_report(report: dict) -> None:
     address_matching.print_report(report["matching"])
+    address_wild.print_report(report["wild"])
     if report["parsing"] is None:
         print(f"parsing: the labelled corpus is not at {address_parsing.CORPUS}; skipped")
     else:

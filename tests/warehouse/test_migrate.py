@@ -3,8 +3,9 @@ the next run on the same sources keeps its person, business and house ids, revie
 and quarantine.
 
 The old warehouse is ``fixtures/warehouse_14eba33/`` (``EXPORT DATABASE`` of the release's own run on six
-sample sources with a reviewer's decisions, made by ``fixtures/build_old_warehouse.py``; rebuild it when the
-sample world changes).
+sources of the release's own sample with a reviewer's decisions, made by ``fixtures/build_old_warehouse.py``). The
+run after the upgrade lands that same sample again (``git archive 14eba33``), so regenerating today's sample
+leaves this test alone; it checks first that those files are the ones the fixture landed.
 """
 
 import shutil
@@ -20,8 +21,8 @@ from typer.testing import CliRunner
 
 import warehouse.migrations
 from commands.housekey import app
+from connectors.landing import content_hash
 from connectors.spec import load_registry
-from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import pipeline_assets
 from pipelines.resources import warehouse_resources
 from warehouse.database import connect, quote_literal, quote_name
@@ -29,7 +30,8 @@ from warehouse.migrations import Migration, migrations
 from warehouse.versions import WarehouseOutOfDate, latest_version, schema_version
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE = Path(__file__).parent / "fixtures" / "warehouse_14eba33"
+RELEASE = "14eba33"
+FIXTURE = Path(__file__).parent / "fixtures" / f"warehouse_{RELEASE}"
 LAST_RUN_DAY = "2026-12-01"  # the old warehouse's last run; the run after the upgrade describes the same day
 
 # the tables that outlive a run, as the convention lists them (warehouse/migrations/__init__.py)
@@ -41,21 +43,30 @@ OUTLIVE_A_RUN = (
 # What must survive, each as rows that compare equal before and after (timestamps of re-made rows left out).
 KEPT = {
     "people": "SELECT person_id, id_number, name, sex, birth_date FROM core.people",
-    "businesses": "SELECT business_id, credit_code, legal_name, sign_name, house_id FROM core.businesses",
     "houses": "SELECT house_id, canonical_address FROM core.houses",
     "person decisions": "SELECT decision, decided_by, decided_at FROM core.person_decisions",
     "business decisions": "SELECT name, house_id, decision, decided_by, decided_at FROM core.business_decisions",
     "person ids minted": "SELECT person_id, minted_at FROM core.person_ids",
-    "person tags": "SELECT tag_code, person_id, valid_from, valid_to, opened_by_run, closed_by_run "
-    "FROM tags.person_tags",
-    "house tags": "SELECT tag_code, house_id, valid_from, valid_to, opened_by_run, closed_by_run FROM tags.house_tags",
-    "business tags": "SELECT tag_code, business_id, valid_from, valid_to, opened_by_run, closed_by_run "
-    "FROM tags.business_tags",
     "quarantine": "SELECT source, delivery_id, sheet, row_number, column_name, rule, value, reason, is_row_kept "
     "FROM quality.quarantine",
     # the same files delivered again land as duplicates
     "deliveries landed": "SELECT delivery_id, source, file_name, file_hash, rows_delivered, rows_loaded, "
     "rows_quarantined, observed_on FROM meta.deliveries WHERE status = 'loaded'",
+}
+# What must survive while the run after the upgrade, judging the same files with today's rules, may add to it.
+KEPT_WITHIN = {
+    # every business keeps its id, credit code, name and house; the sign name is re-made (the most-written one)
+    "businesses": "SELECT business_id, credit_code, legal_name, house_id FROM core.businesses",
+    **{
+        f"{entity} tag periods opened": f"SELECT tag_code, {entity}_id, valid_from, opened_by_run FROM tags.{entity}_tags"
+        for entity in ("person", "house", "business")
+    },
+    # a period the old release closed stays closed as it was; one it left open may be closed by the run after
+    **{
+        f"{entity} tag periods closed": f"SELECT tag_code, {entity}_id, valid_from, valid_to, opened_by_run, "
+        f"closed_by_run FROM tags.{entity}_tags WHERE valid_to IS NOT NULL"
+        for entity in ("person", "house", "business")
+    },
 }
 ADDED_BY_THE_RUN = {"tag evaluations": "SELECT run_id, as_of, tag_code, entity, members FROM tags.evaluations"}
 
@@ -72,20 +83,40 @@ def old_warehouse(tmp_path, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture
+def release_landing(tmp_path) -> Path:
+    """The sample landing zone as release 14eba33 shipped it: the files its warehouse landed."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", RELEASE, "data_samples/landing"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive.stdout, check=True, timeout=120)
+    return tmp_path / "data_samples" / "landing"
+
+
 def housekey(*arguments: str):
     return CliRunner().invoke(app, list(arguments))
 
 
 def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(
-    old_warehouse, full_warehouse, tmp_path, monkeypatch
+    old_warehouse, release_landing, full_warehouse, tmp_path, monkeypatch
 ):
     with duckdb.connect(str(old_warehouse), read_only=True) as con:
         assert schema_version(con) == 0  # the release had no versions
         before = {
-            name: sorted(con.execute(sql).fetchall(), key=repr) for name, sql in {**KEPT, **ADDED_BY_THE_RUN}.items()
+            name: sorted(con.execute(sql).fetchall(), key=repr)
+            for name, sql in {**KEPT, **KEPT_WITHIN, **ADDED_BY_THE_RUN}.items()
         }
         sources = [name for (name,) in con.execute("SELECT DISTINCT source FROM meta.deliveries").fetchall()]
-    assert all(before[name] for name in KEPT), [name for name in KEPT if not before[name]]  # the fixture holds each
+        delivered = con.execute("SELECT source, file_name, file_hash FROM meta.deliveries WHERE status = 'loaded'")
+        delivered = delivered.fetchall()
+    held = [*KEPT, *KEPT_WITHIN]
+    assert all(before[name] for name in held), [name for name in held if not before[name]]  # the fixture holds each
+    # the run after the upgrade reads the very files the old release landed; a regenerated sample needs a new fixture
+    changed = [(source, name) for source, name, digest in delivered if _hash(release_landing / source / name) != digest]
+    assert not changed, f"the fixture did not land the release's own sample, rebuild it: {changed}"
 
     upgraded = housekey("migrate")
     assert upgraded.exit_code == 0, upgraded.output
@@ -97,7 +128,7 @@ def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(
     (tmp_path / "sources").mkdir()
     for name in sources:
         shutil.copy(REPO / "connectors" / "sources" / f"{name}.yaml", tmp_path / "sources")
-    monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(release_landing))
     monkeypatch.setenv("HOUSEKEY_AS_OF", LAST_RUN_DAY)
     assets = [
         a for a in pipeline_assets(load_registry(tmp_path / "sources")) if "publish" not in {k.path[0] for k in a.keys}
@@ -108,10 +139,16 @@ def test_migrate_then_run_keeps_ids_decisions_tag_history_and_quarantine(
 
     with duckdb.connect(str(old_warehouse), read_only=True) as con:
         after = {
-            name: sorted(con.execute(sql).fetchall(), key=repr) for name, sql in {**KEPT, **ADDED_BY_THE_RUN}.items()
+            name: sorted(con.execute(sql).fetchall(), key=repr)
+            for name, sql in {**KEPT, **KEPT_WITHIN, **ADDED_BY_THE_RUN}.items()
         }
     for name in KEPT:
         assert after[name] == before[name], name
+    for name in KEPT_WITHIN:
+        assert set(before[name]) <= set(after[name]), (name, sorted(set(before[name]) - set(after[name]), key=repr))
+    # a business the run adds is one only a shop name makes: no registered business gets a second id
+    added = set(after["businesses"]) - set(before["businesses"])
+    assert all(credit_code is None for _, credit_code, *_ in added), added
     for name in ADDED_BY_THE_RUN:
         assert set(before[name]) < set(after[name]), name
     # and every table that outlives a run ends with the structure a new warehouse's has (the session's sample run)
@@ -223,6 +260,11 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple
     ).fetchall():
         columns.setdefault((schema, table), []).append((column, kind))
     return columns
+
+
+def _hash(path: Path) -> str | None:
+    """The sha256 of a delivered file, None when it is not there."""
+    return content_hash(path) if path.is_file() else None
 
 
 def _outlives_a_run(schema: str, table: str) -> bool:

@@ -4,7 +4,7 @@ and quarantine.
 
 The old warehouse is ``fixtures/warehouse_14eba33/`` (``EXPORT DATABASE`` of the release's own run on six
 sources of the release's own sample with a reviewer's decisions, made by ``fixtures/build_old_warehouse.py``). The
-run after the upgrade lands that same sample again (``git archive 14eba33``), so regenerating today's sample
+run after the upgrade lands that same sample again (``fixtures/landing_14eba33/``), so regenerating today's sample
 leaves this test alone; it checks first that those files are the ones the fixture landed.
 """
 
@@ -85,15 +85,11 @@ def old_warehouse(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def release_landing(tmp_path) -> Path:
-    """The sample landing zone as release 14eba33 shipped it: the files its warehouse landed."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", RELEASE, "data_samples/landing"],
-        capture_output=True,
-        check=True,
-        timeout=120,
-    )
-    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive.stdout, check=True, timeout=120)
-    return tmp_path / "data_samples" / "landing"
+    """The sample landing zone as release 14eba33 shipped it, for the six sources its warehouse landed
+    (``fixtures/landing_14eba33/``, kept beside the warehouse so no git history is needed)."""
+    landing = tmp_path / "landing"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "landing_14eba33", landing)
+    return landing
 
 
 def housekey(*arguments: str):

@@ -17,7 +17,7 @@ def test_a_changed_event_is_one_current_row_with_its_history():
         INSERT INTO core.houses VALUES ('H1', '310101023001', '一居', 'G1');
         CREATE TABLE core.event_attributions (event_id VARCHAR, _source VARCHAR, _delivery_id VARCHAR, _sheet VARCHAR,
             _row_number BIGINT, category VARCHAR, occurred_at TIMESTAMP, closed_at TIMESTAMP, house_id VARCHAR,
-            business_id VARCHAR, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()}));
+            business_id VARCHAR, house_rule VARCHAR, record_id VARCHAR GENERATED ALWAYS AS ({record_id_sql()}));
         CREATE TABLE tags.event_records (source VARCHAR, delivery_id VARCHAR, sheet VARCHAR, row_number BIGINT,
             event_ref VARCHAR, category VARCHAR, status VARCHAR, result VARCHAR, grid_code VARCHAR,
             occurred_at TIMESTAMP, closed_at TIMESTAMP, is_building_wide BOOLEAN, house_id VARCHAR, business_id VARCHAR,
@@ -26,9 +26,10 @@ def test_a_changed_event_is_one_current_row_with_its_history():
             ('d1', 'property_repairs', 'mariadb:property_repairs', 'loaded', '2026-03-01 02:00:00+00'),
             ('d2', 'property_repairs', 'mariadb:property_repairs', 'loaded', '2026-03-02 02:00:00+00');
         INSERT INTO core.event_attributions VALUES
-            ('property_repairs:R1', 'property_repairs', 'd1', NULL, 1, '漏水', '2026-02-28 09:00', NULL, 'H1', NULL),
-            ('property_repairs:R2', 'property_repairs', 'd1', NULL, 2, '灯坏', '2026-02-28 10:00', NULL, 'H1', NULL),
-            ('property_repairs:R1', 'property_repairs', 'd2', NULL, 1, '漏水', '2026-02-28 09:00', '2026-03-01 16:00', 'H1', NULL);
+            ('property_repairs:R1', 'property_repairs', 'd1', NULL, 1, '漏水', '2026-02-28 09:00', NULL, 'H1', NULL, 'address (room)'),
+            ('property_repairs:R2', 'property_repairs', 'd1', NULL, 2, '灯坏', '2026-02-28 10:00', NULL, 'H1', NULL, 'address (room)'),
+            ('property_repairs:R1', 'property_repairs', 'd2', NULL, 1, '漏水', '2026-02-28 09:00', '2026-03-01 16:00', 'H1', NULL,
+             'address (room)');
         INSERT INTO tags.event_records VALUES
             ('property_repairs', 'd1', NULL, 1, 'R1', '漏水', '待处理', NULL, NULL, '2026-02-28 09:00', NULL, false, 'H1', NULL),
             ('property_repairs', 'd1', NULL, 2, 'R2', '灯坏', '待处理', NULL, NULL, '2026-02-28 10:00', NULL, false, 'H1', NULL),

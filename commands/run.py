@@ -278,6 +278,8 @@ def _matching_line(con) -> Text | None:
     levels = dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())
     review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
     shown = ", ".join(f"{levels.get(level, 0):,} {level}" for level in ("room", "door", "building", "road", "none"))
+    outside = levels.get("out_of_area", 0)
     return Text(
-        f"Addresses matched to the house register: {shown}; {review:,} addresses wait in quality.address_review."
+        f"Addresses matched to the house register: {shown}; {outside:,} out of the subdistrict (no house, no person "
+        f"made); {review:,} addresses wait in quality.address_review."
     )

@@ -1,17 +1,21 @@
 """Resolve every staged address to a house: ``core.address_matches`` (keyed by the staged row's record_id)
 and the review queue.
 
-Each distinct address string is parsed and matched once (sources repeat addresses a lot). A
+Each distinct address string is parsed and matched once (sources repeat addresses a lot). A row with no address
+whose free text opens with a place outside the subdistrict is ``out_of_area`` too ("from the free text"). A
 reviewer's decision in ``core.address_decisions`` (address -> house_id) wins over the matcher and is
 reused on every later run; undecided ambiguous matches wait in ``quality.address_review``.
 """
 
 from __future__ import annotations
 
+import unicodedata
+
 import duckdb
 import pyarrow as pa
 
 from resolution.address.batch import match_addresses
+from resolution.address.free_text import opening_address
 from resolution.address.register import Register
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name
@@ -48,17 +52,52 @@ def _written_address(con: duckdb.DuckDBPyConnection, source: str) -> str:
     return "CASE WHEN compound IS NULL OR contains(address, compound) THEN address ELSE compound || address END"
 
 
+def _description(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    return "description" if "description" in catalogue.columns(con, "staging", source) else "NULL::VARCHAR"
+
+
+def _outside_in_text(con: duckdb.DuckDBPyConnection, register: Register) -> None:
+    """``_outside_text``: rows with no address whose free text opens with a place outside the subdistrict (a 12345
+    order the city dispatched here by mistake: "市民反映静安区延安西路487弄…"). Only that is read from the text here:
+    a house named in free text is attribution's to find, with its own checks."""
+    texts = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT description FROM _addresses WHERE address IS NULL AND description IS NOT NULL"
+        ).fetchall()
+    ]
+    openings = [opening_address(unicodedata.normalize("NFKC", text)) for text in texts]
+    outside = [
+        (t, m)
+        for t, m in zip(texts, match_addresses(openings, register), strict=True)
+        if m.match_level == "out_of_area"
+    ]
+    con.register(
+        "_outside_text",
+        pa.table(
+            {
+                "description": pa.array([t for t, _ in outside], pa.string()),
+                "match_level": pa.array(["out_of_area"] * len(outside), pa.string()),
+                "match_reason": pa.array([f"from the free text: {m.match_reason}" for _, m in outside], pa.string()),
+                "area_district": pa.array([m.district for _, m in outside], pa.string()),
+                "area_town": pa.array([m.town for _, m in outside], pa.string()),
+            }
+        ),
+    )
+
+
 def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, int]:
     """Rebuild core.address_matches and quality.address_review; returns counts per match_level."""
     con.execute(MATCHES_SQL)
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
         f"SELECT {quote_literal(s)} AS source, _record_id, _delivery_id, _file_name, _sheet, _row_number, "
-        f"{_written_address(con, s)} AS address "
+        f"{_written_address(con, s)} AS address, {_description(con, s)} AS description "
         f"FROM staging.{quote_name(s)}"
         for s in sources
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")
+    _outside_in_text(con, register)
     distinct = [
         r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()
     ]
@@ -82,16 +121,18 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
         CREATE OR REPLACE TABLE core.address_matches AS
         SELECT a._record_id AS record_id, a.source, a._delivery_id, a._file_name, a._sheet, a._row_number, a.address,
                coalesce(d.house_id, m.house_id) AS house_id,
-               CASE WHEN d.house_id IS NOT NULL THEN 'room' ELSE coalesce(m.match_level, 'none') END AS match_level,
+               CASE WHEN d.house_id IS NOT NULL THEN 'room'
+                    ELSE coalesce(m.match_level, o.match_level, 'none') END AS match_level,
                CASE WHEN d.house_id IS NOT NULL THEN 1.0 ELSE coalesce(m.score, 0) END AS score,
                CASE WHEN d.house_id IS NOT NULL THEN 1.0 ELSE coalesce(m.margin, 0) END AS margin,
                CASE WHEN d.house_id IS NOT NULL THEN 'decided by ' || d.decided_by
-                    ELSE coalesce(m.match_reason, 'no address') END AS match_reason,
+                    ELSE coalesce(m.match_reason, o.match_reason, 'no address') END AS match_reason,
                d.house_id IS NULL AND coalesce(m.needs_review, false) AS needs_review,
                CASE WHEN d.house_id IS NULL THEN m.candidates END AS candidates,
-               CASE WHEN d.house_id IS NULL THEN m.area_district END AS area_district,
-               CASE WHEN d.house_id IS NULL THEN m.area_town END AS area_town
+               CASE WHEN d.house_id IS NULL THEN coalesce(m.area_district, o.area_district) END AS area_district,
+               CASE WHEN d.house_id IS NULL THEN coalesce(m.area_town, o.area_town) END AS area_town
         FROM _addresses a LEFT JOIN _matched m USING (address) LEFT JOIN core.address_decisions d USING (address)
+        LEFT JOIN _outside_text o ON a.address IS NULL AND o.description = a.description
     """)
     con.execute("""
         CREATE OR REPLACE TABLE quality.address_review AS
@@ -100,4 +141,5 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
         FROM core.address_matches WHERE needs_review GROUP BY address ORDER BY records DESC, address
     """)
     con.unregister("_matched")
+    con.unregister("_outside_text")
     return dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from connectors.spec import SourceSpec
 from resolution.address.batch import match_addresses
+from resolution.address.free_text import opening_address
 from resolution.address.records import records_table
 from resolution.address.register import Register
 from resolution.identity.business_names import SIGN_WORDS, branch, brand, normalize_name
@@ -177,11 +178,8 @@ def _house_from_text(con: duckdb.DuckDBPyConnection, texts: list[str]) -> dict[s
 
 
 def _address_part(text: str) -> str:
-    """The address a caller's sentence opens with: its first clause up to the last number and designator
-    ("绍兴路52弄1号101楼道堆放杂物" -> "绍兴路52弄1号101"), so the complaint is not read as a compound."""
-    clause = re.split(r"[，,。；;！!]", normalize_name(text))[0]
-    m = re.match(r".*[0-9](?:号楼|单元|室|房|号|弄|幢|栋)?", clause)
-    return m.group(0) if m else clause
+    """The address a caller's sentence opens with ("绍兴路52弄1号101楼道堆放杂物" -> "绍兴路52弄1号101")."""
+    return opening_address(normalize_name(text))
 
 
 def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> dict[str, int]:

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.business_linking import attribution_figures, load_truth
 from data_samples.generator.generate import SAMPLES
-from resolution.identity.attribution import OUT_OF_AREA, BusinessIndex, _address_part
+from resolution.identity.attribution import BusinessIndex, _address_part
 
 SAMPLE_ROOT = Path(os.environ.get("HOUSEKEY_TEST_SAMPLES", SAMPLES))
 
@@ -101,26 +101,20 @@ def test_links_hold_businesses_and_events_with_dates(warehouse):
 
 
 def test_a_work_order_about_another_subdistrict_gets_no_house_and_no_shop_of_ours(warehouse):
-    """12345 rows the city dispatched here by mistake (truth: out_of_area): with the place in the address
-    column they are left out of the events, with it only in the free text they stay, attributed to no house
-    and to no local business found by a shop name in the text."""
+    """12345 rows the city dispatched here by mistake (truth: out_of_area), the place in the address column or only
+    in the free text: address matching calls each out of area, and none becomes an event, a house or a shop here."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute(
             "CREATE TEMP TABLE outside AS SELECT * FROM read_csv(?, all_varchar = true) WHERE names = 'out_of_area'",
             [str(SAMPLE_ROOT / "truth" / "records.csv")],
         )
         rows = con.execute("""
-            SELECT m.match_level, a.record_id IS NOT NULL, a.house_id, a.house_rule, a.attribution_rule
+            SELECT m.address, m.match_level, m.match_reason, a.record_id IS NOT NULL
             FROM outside t JOIN core.address_matches m
               ON t.source = m.source AND t.file = m._file_name AND coalesce(t.sheet, '') = coalesce(m._sheet, '')
              AND t.row_number = m._row_number::VARCHAR
             LEFT JOIN core.event_attributions a USING (record_id)
             WHERE t.source = 'hotline_12345'""").fetchall()
     assert len(rows) >= 5
-    for level, attributed, house, house_rule, rule in rows:
-        if level == "out_of_area":
-            assert not attributed, rows
-        else:
-            assert (attributed, house, house_rule) == (True, None, OUT_OF_AREA), rows
-            assert rule in ("credit_code", "shop_name", "none"), rows
-    assert any(level != "out_of_area" for level, *_ in rows)  # the place only in the text: read there
+    assert all(level == "out_of_area" and not attributed for _, level, _, attributed in rows), rows
+    assert any(address is None and reason.startswith("from the free text") for address, _, reason, _ in rows), rows

@@ -224,14 +224,17 @@ _LATER_STEPS = (
 )
 
 
+_ALL_STEPS = _STEPS + _RARE_STEPS + _LATER_STEPS
+_COMMON_STEPS = _STEPS + _LATER_STEPS
+
+
 def normalize_with_offsets(text: str) -> Normalized:
     """Normalise ``text`` and keep, per normalised character, the input span it came from."""
     translated = text.translate(_TABLE)
     norm = Normalized(translated, list(range(len(text))), list(range(1, len(text) + 1)))
     while _NOISE.search(norm.text):  # until none is left: dropping one remark can expose another
         norm = _rewrite(norm, _NOISE, _drop)
-    steps = _STEPS + _RARE_STEPS + _LATER_STEPS if _RARE.search(norm.text) else _STEPS + _LATER_STEPS
-    for pattern, replace in steps:
+    for pattern, replace in _ALL_STEPS if _RARE.search(norm.text) else _COMMON_STEPS:
         if pattern.search(norm.text):
             norm = _rewrite(norm, pattern, replace)
     return norm

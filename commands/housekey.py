@@ -12,6 +12,7 @@ COMMANDS = (
     "run",
     "migrate",
     "query",
+    "token",
     "ui",
     "samples",
     "source",

@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas import RECORD_KINDS, record_kind_columns
+from schemas.tag_sources import tag_sources
 
 SOURCES_DIR = Path(__file__).with_name("sources")
 
 Format = Literal["csv", "excel", "json", "jsonl", "fixed_width", "postgres", "mariadb"]
 Transform = Literal["text", "date", "datetime", "integer", "number", "id_number", "credit_code", "phone"]
+Reason = Annotated[str, Field(min_length=1)]
 
 
 class SpecError(ValueError):
@@ -180,8 +182,14 @@ class SourceSpec(_Strict):
     """Source columns that identify a record within the source."""
     columns: dict[str, ColumnMap]
     """Source column (as written, in Chinese) -> canonical column."""
+    ignore: dict[str, Reason] = {}
+    """Delivered columns known and left unmapped, each with why (序号: a row counter): kept in raw, not
+    staged (nor in staging's _extra), never schema drift."""
+    drop: dict[str, Reason] = {}
+    """Delivered columns never stored, each with why (银行卡号: not needed, sensitive): not in raw nor
+    anywhere in the warehouse (only the file's hash covers them), never schema drift."""
     tags: list[str] = []
-    """Codes of the tags this source contributes to."""
+    """Codes of catalogue tags (schemas/tags/) that read this source (their ``sources`` name it); checked by load_spec."""
     roles: SourceRoles = SourceRoles()
     """What the marts and identity resolution read it as (docs/onboarding.md); none by default."""
     csv: CsvOptions | None = None
@@ -208,10 +216,17 @@ class SourceSpec(_Strict):
                     f"column {source_column!r} maps to {mapped.to!r}, "
                     f"which is not a column of record kind {self.record_kind!r}"
                 )
-        known = set(self.columns) | {a for m in self.columns.values() for a in m.aliases}
+        mapped = set(self.columns) | {a for m in self.columns.values() for a in m.aliases}
         for key in self.record_key:
-            if key not in known:
+            if key not in mapped:
                 raise ValueError(f"record_key column {key!r} is not among the mapped columns")
+        for label, unmapped in (("ignore", self.ignore), ("drop", self.drop)):
+            if both := sorted(mapped & set(unmapped)):
+                raise ValueError(f"column {', '.join(both)} is both mapped and in {label}: say which it is")
+        if both := sorted(set(self.ignore) & set(self.drop)):
+            raise ValueError(f"column {', '.join(both)} is both in ignore and in drop: say which it is")
+        if self.business_date_column in self.drop:
+            raise ValueError(f"business_date_column {self.business_date_column!r} is dropped: it must reach raw")
         if self.format == "fixed_width" and self.fixed_width is None:
             raise ValueError("format fixed_width needs a fixed_width layout")
         if self.format in ("postgres", "mariadb") and self.sql is None:
@@ -236,6 +251,16 @@ class SourceSpec(_Strict):
                 return mapped.to
         return None
 
+    def is_known(self, header: str) -> bool:
+        """Whether the spec knows a delivered header: mapped (by name or alias), ignored or dropped."""
+        return header in self.known_headers
+
+    @property
+    def known_headers(self) -> frozenset[str]:
+        """Every header the spec knows: mapped columns and their aliases, ignored and dropped columns."""
+        mapped = {name for column, m in self.columns.items() for name in (column, *m.aliases)}
+        return frozenset(mapped | set(self.ignore) | set(self.drop))
+
 
 def load_spec(path: Path) -> SourceSpec:
     """Read and validate one spec file; errors name the file and the field."""
@@ -254,7 +279,26 @@ def load_spec(path: Path) -> SourceSpec:
         raise SpecError(f"{path}: {problems}") from exc
     if spec.name != path.stem:
         raise SpecError(f"{path}: name {spec.name!r} must equal the file name {path.stem!r}")
+    if problems := _tag_problems(spec):
+        raise SpecError(f"{path}: tags: {'; '.join(problems)}")
     return spec
+
+
+def _tag_problems(spec: SourceSpec) -> list[str]:
+    """Why each of the spec's tags is wrong: no tag of the catalogue, or a tag that does not read this source."""
+    catalogue = tag_sources()
+    reading = sorted(code for code, sources in catalogue.items() if spec.name in sources)
+    offer = f"tags that read {spec.name}: {', '.join(reading)}" if reading else f"no tag reads {spec.name} yet"
+    problems = []
+    for code in spec.tags:
+        if code not in catalogue:
+            problems.append(f"{code} is no tag of the catalogue (schemas/tags/); {offer}")
+        elif spec.name not in catalogue[code]:
+            problems.append(
+                f"tag {code} reads {', '.join(sorted(catalogue[code]))}, not {spec.name}: "
+                f"add {spec.name} to its sources in schemas/tags/ or take it off; {offer}"
+            )
+    return problems
 
 
 def load_registry(directory: Path | None = None) -> dict[str, SourceSpec]:

@@ -14,7 +14,7 @@ from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.business_time import fill_observed_on
 from warehouse.database import transaction
-from warehouse.raw import SourceLanding, record_failure, stopped_by_drift, write_delivery
+from warehouse.raw import SourceLanding, record_failure, stopped_by_drift, without_dropped, write_delivery
 from warehouse.resent import record_resent, split_resent
 
 
@@ -68,7 +68,7 @@ def land_files(
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
             continue
         try:
-            delivered = read_delivery(file.path, spec)
+            delivered = without_dropped(read_delivery(file.path, spec), spec)  # before a re-sent file is compared
         except ReadError as error:
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
             continue

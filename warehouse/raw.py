@@ -5,19 +5,20 @@ column when a delivery brings a header the table lacks. Every row carries its pr
 ``_source, _delivery_id, _file_name, _file_hash, _sheet, _row_number``, and its key ``_record_id``
 (``record_id_sql``), which every later layer joins on. Each delivery is written in
 one transaction and recorded in ``meta.deliveries``; rows the reader could not read, and files it
-could not read at all, go to ``quality.quarantine`` with the reason.
+could not read at all, go to ``quality.quarantine`` with the reason. Columns the spec drops never get
+here: they are cut from the delivery as it is read (``without_dropped``).
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
-from connectors.drift import Drift, detect_drift
+from connectors.drift import Drift, detect_drift, empty_columns
 from connectors.readers import Delivered, Part, ReadError, Unreadable
 from connectors.spec import SourceSpec
 from warehouse import catalogue
@@ -135,7 +136,8 @@ def write_delivery(
         _record(con, result, file_hash, file_bytes, delivered.encoding)
         return result
 
-    notes = list(delivered.notes)
+    delivered = without_dropped(delivered, spec)
+    notes = [*delivered.notes, *_clear_dropped(con, spec), *empty_column_warnings(spec, delivered, file_name)]
     for part in delivered.parts:
         drift = detect_drift(spec, part.header)
         if drift.is_drift:
@@ -157,6 +159,49 @@ def write_delivery(
     )
     _record(con, result, file_hash, file_bytes, delivered.encoding)
     return result
+
+
+def without_dropped(delivered: Delivered, spec: SourceSpec) -> Delivered:
+    """The delivery without the columns the spec drops: their values are never written anywhere. A row the
+    reader could not split keeps no text when the spec drops a column (its line may hold the dropped value)."""
+    if not spec.drop:
+        return delivered
+    parts = []
+    for part in delivered.parts:
+        kept = [i for i, name in enumerate(part.header) if name not in spec.drop]
+        if len(kept) == len(part.header):
+            parts.append(part)
+            continue
+        rows = [[row[i] for i in kept] for row in part.rows]
+        parts.append(Part([part.header[i] for i in kept], rows, part.row_numbers, part.sheet))
+    unreadable = [
+        row
+        if row.column is not None and row.column not in spec.drop
+        else replace(row, raw=None, reason=f"{row.reason} (its text is not kept: the spec drops a column)")
+        for row in delivered.unreadable
+    ]
+    return replace(delivered, parts=parts, unreadable=unreadable)
+
+
+def empty_column_warnings(spec: SourceSpec, delivered: Delivered, file_name: str) -> list[str]:
+    """One line per mapped column that is empty in every row of a part of the delivery: a changed export?"""
+    return [
+        f"{part.sheet or file_name}: mapped column {column} ({spec.canonical_name(column)}) is empty in every one "
+        f"of its {len(part.rows):,} rows"
+        for part in delivered.parts
+        for column in empty_columns(spec, part)
+    ]
+
+
+def _clear_dropped(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:
+    """Drop from ``raw.<source>`` the columns the spec now drops, which deliveries before it landed."""
+    stored = {name.lower(): name for name in catalogue.columns(con, "raw", spec.name)}
+    notes = []
+    for column in spec.drop:
+        if (name := stored.get(column.lower())) is not None:
+            con.execute(f"ALTER TABLE raw.{quote_name(spec.name)} DROP COLUMN {quote_name(name)}")
+            notes.append(f"column {column} of earlier deliveries removed from raw.{spec.name}: the spec drops it")
+    return notes
 
 
 def stopped_by_drift(delivered: Delivered, spec: SourceSpec) -> ReadError | None:

@@ -74,7 +74,7 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
                 Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"
             ]
         values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {quote_name(target)}")
-    known = {n for c, m in spec.columns.items() for n in (c, *m.aliases)}
+    known = spec.known_headers  # mapped, ignored and dropped: none of them spills into _extra
     extra = [c for c in present if c not in known and c not in LINEAGE]
     extra_sql = (
         ("json_object(" + ", ".join(f"{quote_literal(c)}, {quote_name(c)}" for c in extra) + ")")

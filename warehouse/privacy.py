@@ -42,9 +42,17 @@ _VERSIONED_KEY = re.compile(rf"{KEY_ENV}_(\d+)")
 PRIVATE_SCHEMAS = {"raw"}  # every value as delivered, under the sender's own headers
 PRIVATE_COLUMNS = {"_extra"}  # columns no spec describes: nobody can say what they hold
 # person_id (PSN...) is identity resolution's own key, not personal data: it stays as it is, for joins.
-ID_NUMBER_COLUMNS = {"id_number", "counterpart_id_number"}  # region only, and a token
-PHONE_COLUMNS = {"phone", "counterpart_phone", "contact_phone"}  # 138****5678, and a token
-NAME_COLUMNS = {"name", "other_name", "counterpart_name", "contact_name", "person_name", "legal_person"}  # 张*
+ID_NUMBER_COLUMNS = {"id_number", "counterpart_id_number", "reporter_id_number"}  # region only, and a token
+PHONE_COLUMNS = {"phone", "counterpart_phone", "reporter_phone", "contact_phone"}  # 138****5678, and a token
+NAME_COLUMNS = {  # 张*
+    "name",
+    "other_name",
+    "counterpart_name",
+    "reporter_name",
+    "contact_name",
+    "person_name",
+    "legal_person",
+}
 BIRTH_DATE_COLUMNS = {"birth_date"}  # the year only, as birth_year
 QUARANTINED_VALUE = ("quality", "quarantine", "value")  # what a rule refused: mask_quarantined
 REJECTED_VALUES = {("quality", "quarantine", "reason")}  # a reason quotes the refused value: mask_rejected

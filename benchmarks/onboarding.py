@@ -1,0 +1,338 @@
+"""Onboarding the hand-made exports of issue 17 (tests/connectors/exports/<name>/): how far the draft of
+``housekey source init`` is from the reviewed spec, and what the pipeline makes of each export once reviewed.
+
+    .venv/bin/python -m benchmarks.onboarding
+
+Per export and in total:
+
+(a) draft agreement: of the delivered columns, the share whose draft mapping (its canonical ``to``, ``ignore``,
+    ``drop``, or unmapped) equals the reviewed spec's; a headerless fixed-width field is the draft's field that
+    starts at the same character;
+(b) rows right: of the delivered rows, the share with the outcome its truth says: staged with no value quarantined,
+    staged with exactly the named value quarantined by its rule, or quarantined whole by its rule; a row the
+    pipeline staged that truth does not know (a totals row read as a person) is wrong too;
+(c) wrong houses and wrong people: a staged row matched to another house than its truth; a person record (the
+    row's subject or counterpart) in one person with a record of another true person. The warehouse also holds
+    the sample's address register and household registration, so people are linked to the ones already known.
+
+The exports and their truth are written by tests/connectors/exports/build.py; the reviewed specs lie beside them.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+
+import duckdb
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+EXPORTS = REPO / "tests" / "connectors" / "exports"
+SAMPLES = REPO / "data_samples"
+REFERENCE = ("address_register", "household_registration")  # the houses, and people known before the exports
+AS_OF = "2026-11-01"  # the sample world's day
+
+
+@dataclass
+class Figures:
+    """One export's figures."""
+
+    name: str
+    columns: int = 0
+    columns_agreeing: int = 0
+    column_misses: list[str] = field(default_factory=list)
+    rows: int = 0
+    rows_right: int = 0
+    rows_staged: int = 0
+    """Rows of the truth that were staged."""
+    row_misses: list[str] = field(default_factory=list)
+    houses_given: int = 0
+    houses_right: int = 0
+    houses_wrong: list[str] = field(default_factory=list)
+    people_named: int = 0
+    people_linked: int = 0
+    """Person records (subject or counterpart) of the export that identity resolution made."""
+    people_wrong: list[str] = field(default_factory=list)
+    partial_dates_invented: list[str] = field(default_factory=list)
+    """Rows whose birth date was kept to the month, staged as a full date."""
+
+
+def export_names() -> list[str]:
+    return sorted(p.parent.name for p in EXPORTS.glob("*/spec.yaml"))
+
+
+def delivered_file(name: str) -> Path:
+    (path,) = [p for p in (EXPORTS / name).iterdir() if p.name not in ("spec.yaml", "draft.yaml", "truth.csv")]
+    return path
+
+
+def truth_rows(name: str) -> list[dict[str, str]]:
+    with (EXPORTS / name / "truth.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def reviewed_spec(name: str) -> dict:
+    return yaml.safe_load((EXPORTS / name / "spec.yaml").read_text(encoding="utf-8"))
+
+
+def draft(name: str) -> dict:
+    """The spec ``housekey source init`` drafts from the export today."""
+    from connectors.onboarding.draft import draft_spec
+    from connectors.onboarding.profile import profile
+
+    return draft_spec(profile(delivered_file(name)), name).spec
+
+
+def mapping(spec: dict, column: str) -> str | None:
+    """What a spec does with a delivered column: its canonical column, ignore, drop, or None (unmapped)."""
+    if column in spec.get("columns", {}):
+        return spec["columns"][column].get("to")
+    for kind in ("ignore", "drop"):
+        if column in (spec.get(kind) or {}):
+            return kind
+    return None
+
+
+def agreement(name: str, figures: Figures) -> None:
+    """(a): the draft's mapping of every delivered column against the reviewed spec's."""
+    from connectors.onboarding.profile import profile
+
+    reviewed, drafted = reviewed_spec(name), draft(name)
+    if reviewed["format"] == "fixed_width":
+        fields = reviewed["fixed_width"]["fields"]
+        draft_fields = drafted.get("fixed_width", {}).get("fields", [])
+        by_start = dict(zip(accumulate([0] + [f["width"] for f in draft_fields]), draft_fields, strict=False))
+        pairs = []
+        for start, f in zip(accumulate([0] + [f["width"] for f in fields]), fields, strict=False):
+            same = by_start.get(start)
+            found = same is not None and same["width"] == f["width"]
+            pairs.append((f["name"], mapping(drafted, same["name"]) if found else "(field not found)"))
+    else:
+        pairs = [(c.name, mapping(drafted, c.name)) for c in profile(delivered_file(name)).columns]
+    for column, got in pairs:
+        want = mapping(reviewed, column)
+        figures.columns += 1
+        if got == want:
+            figures.columns_agreeing += 1
+        else:
+            figures.column_misses.append(f"{column}: draft {got or 'unmapped'}, reviewed {want or 'unmapped'}")
+
+
+def build_warehouse(folder: Path) -> Path:
+    """Land, stage, match and link the reference sources and every export (reviewed spec) in a fresh warehouse."""
+    from dagster import AssetKey, DagsterInstance, materialize
+
+    from connectors.spec import load_registry
+    from pipelines.definitions import pipeline_assets
+    from pipelines.resources import warehouse_resources
+
+    sources, landing = folder / "sources", folder / "landing"
+    sources.mkdir()
+    old = time.time() - 3600  # settled: a file written a minute ago may still be being written
+    for name in REFERENCE:
+        shutil.copy(REPO / "connectors" / "sources" / f"{name}.yaml", sources)
+        shutil.copytree(SAMPLES / "landing" / name, landing / name)
+    for name in export_names():
+        shutil.copy(EXPORTS / name / "spec.yaml", sources / f"{name}.yaml")
+        (landing / name).mkdir(parents=True)
+        shutil.copy(delivered_file(name), landing / name)
+    for path in landing.rglob("*"):
+        os.utime(path, (old, old))
+    warehouse = folder / "housekey.duckdb"
+    wanted = {("core", "houses"), ("core", "address_matches"), ("core", "records"), ("core", "people")}
+    saved = {k: os.environ.get(k) for k in ("HOUSEKEY_LANDING", "HOUSEKEY_WAREHOUSE", "HOUSEKEY_AS_OF")}
+    os.environ.update(HOUSEKEY_LANDING=str(landing), HOUSEKEY_WAREHOUSE=str(warehouse), HOUSEKEY_AS_OF=AS_OF)
+    try:
+        assets = pipeline_assets(load_registry(sources))
+        selection = [
+            key for a in assets for key in a.keys if key.path[0] in ("raw", "staging") or tuple(key.path) in wanted
+        ]
+        with DagsterInstance.ephemeral() as instance:
+            result = materialize(
+                assets,
+                selection=[AssetKey(k.path) for k in selection],
+                resources=warehouse_resources(),
+                instance=instance,
+                raise_on_error=False,
+            )
+        if not result.success:
+            failed = [e.step_key for e in result.all_events if e.is_step_failure]
+            raise RuntimeError(f"the pipeline failed at {failed}")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return warehouse
+
+
+def _row_key(sheet: str | None, row_number: int) -> tuple[str, int]:
+    return (sheet or "", int(row_number))
+
+
+def outcomes(con: duckdb.DuckDBPyConnection, name: str, figures: Figures) -> None:
+    """(b) and (c) for one export, read from the warehouse."""
+    staged = {
+        _row_key(s, r): rid
+        for s, r, rid in con.execute(f'SELECT _sheet, _row_number, _record_id FROM staging."{name}"').fetchall()
+    }
+    quarantined: dict[tuple[str, int], list[tuple[str, bool]]] = defaultdict(list)
+    for s, r, rule, kept in con.execute(
+        "SELECT sheet, row_number, rule, is_row_kept FROM quality.quarantine WHERE source = ?", [name]
+    ).fetchall():
+        quarantined[_row_key(s, r or 0)].append((rule, kept))
+    truth = {_row_key(t["sheet"], t["row_number"]): t for t in truth_rows(name)}
+    for key in sorted(set(staged) | set(quarantined) - set(truth)):
+        if key not in truth:
+            figures.rows += 1
+            figures.row_misses.append(f"{key}: not a row of the truth, yet {_said(key, staged, quarantined)}")
+    houses = dict(
+        con.execute(
+            "SELECT record_id, house_id FROM core.address_matches WHERE match_level IN ('room', 'door') AND source = ?",
+            [name],
+        ).fetchall()
+    )
+    for key, t in truth.items():
+        figures.rows += 1
+        whole = {rule for rule, kept in quarantined[key] if not kept}
+        values = {rule for rule, kept in quarantined[key] if kept}
+        if t["outcome"] == "staged":
+            right = key in staged and not whole and not values
+        elif t["outcome"] == "value":
+            right = key in staged and values == {t["rule"]} and not whole
+        else:
+            right = key not in staged and t["rule"] in whole
+        if right:
+            figures.rows_right += 1
+        else:
+            figures.row_misses.append(
+                f"{key}: truth {t['outcome']} {t['rule']} ({t['note'] or t['column']}), {_said(key, staged, quarantined)}"
+            )
+        figures.rows_staged += key in staged
+        if key in staged and staged[key] in houses:
+            figures.houses_given += 1
+            if houses[staged[key]] == t["house_id"]:
+                figures.houses_right += 1
+            else:
+                figures.houses_wrong.append(f"{key}: house {houses[staged[key]]}, truth {t['house_id']}")
+    _people(con, name, truth, staged, figures)
+    _partial_dates(con, name, truth, staged, figures)
+
+
+def _said(key, staged, quarantined) -> str:
+    parts = ["staged" if key in staged else "not staged"]
+    parts += [f"{'value' if kept else 'row'} quarantined by {rule}" for rule, kept in quarantined.get(key, [])]
+    return ", ".join(parts)
+
+
+def _reference_truth() -> dict[tuple[str, str, int], str]:
+    """(source, sheet, row) -> true person of the reference sources' rows (data_samples/truth/records.csv)."""
+    with (SAMPLES / "truth" / "records.csv").open(encoding="utf-8") as f:
+        return {
+            (r["source"], r["sheet"], int(r["row_number"])): r["person_id"]
+            for r in csv.DictReader(f)
+            if r["source"] in REFERENCE and r["person_id"]
+        }
+
+
+def _people(con, name: str, truth: dict, staged: dict, figures: Figures) -> None:
+    """(c) people: every person record the export made, in a person with no record of another true person."""
+    known = _reference_truth()
+    for t in truth_rows(name):
+        known[(name, t["sheet"], int(t["row_number"]))] = t["person_id"]
+    counterpart_truth = {(name, t["sheet"], int(t["row_number"])): t["counterpart_id"] for t in truth_rows(name)}
+    members: dict[str, set[str]] = defaultdict(set)
+    records = []
+    for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
+        for source, sheet, row, person in con.execute(
+            f"SELECT _source, _sheet, _row_number, person_id FROM core.{table}"
+        ).fetchall():
+            key = (source, sheet or "", int(row))
+            true = (counterpart_truth if party == "counterpart" else known).get(key)
+            if source == name or (party == "subject" and source in REFERENCE):
+                if true:
+                    members[person].add(true)
+                if source == name:
+                    records.append((key, party, person, true))
+    for t in truth_rows(name):
+        key = _row_key(t["sheet"], t["row_number"])
+        if key in staged:
+            figures.people_named += 1 + bool(t["counterpart_id"])
+    for key, party, person, true in records:
+        figures.people_linked += 1
+        others = members[person] - {true}
+        if others:
+            figures.people_wrong.append(f"{key[1:]} {party}: truth {true}, its person also holds {sorted(others)}")
+
+
+def _partial_dates(con, name: str, truth: dict, staged: dict, figures: Figures) -> None:
+    """A birth date kept to the month (truth note 'kept to the month: 1951-02') must not be staged as a day."""
+    columns = {r[0] for r in con.execute(f'DESCRIBE staging."{name}"').fetchall()}
+    if "birth_date" not in columns:
+        return
+    precision = "birth_date_precision" in columns
+    for key, t in truth.items():
+        if "kept to the month" in t["note"] and key in staged:
+            (born, *rest) = con.execute(
+                f'SELECT birth_date{", birth_date_precision" if precision else ""} FROM staging."{name}" '
+                "WHERE _record_id = ?",
+                [staged[key]],
+            ).fetchone()
+            month = t["note"].rsplit(": ", 1)[1]
+            if born is not None and not (rest and rest[0] in ("month", "M")):
+                figures.partial_dates_invented.append(f"{key}: {month} staged as {born}")
+
+
+def measure(folder: Path | None = None) -> list[Figures]:
+    """Every export's figures; the warehouse is built in ``folder`` (default a temporary one)."""
+    with tempfile.TemporaryDirectory(prefix="housekey-onboarding-") as tmp:
+        warehouse = build_warehouse(Path(folder or tmp))
+        results = []
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            for name in export_names():
+                figures = Figures(name)
+                agreement(name, figures)
+                outcomes(con, name, figures)
+                results.append(figures)
+        return results
+
+
+def report(results: list[Figures]) -> None:
+    def share(a: int, b: int) -> str:
+        return f"{a}/{b} = {a / b:.3f}" if b else "0/0"
+
+    for f in results:
+        print(
+            f"{f.name:20} (a) columns {share(f.columns_agreeing, f.columns)}  (b) rows right {share(f.rows_right, f.rows)}"
+            f"  (c) houses wrong {len(f.houses_wrong)} (right {f.houses_right} of {f.rows} rows), people wrong "
+            f"{len(f.people_wrong)} ({f.people_linked} person records of {f.people_named} named on staged rows)"
+            f"  partial dates invented {len(f.partial_dates_invented)}"
+        )
+        for line in [*f.column_misses, *f.row_misses, *f.houses_wrong, *f.people_wrong, *f.partial_dates_invented]:
+            print(f"    {line}")
+    total = Figures("total")
+    for f in results:
+        for attr in ("columns", "columns_agreeing", "rows", "rows_right", "houses_right", "people_linked"):
+            setattr(total, attr, getattr(total, attr) + getattr(f, attr))
+    wrong_houses = sum(len(f.houses_wrong) for f in results)
+    wrong_people = sum(len(f.people_wrong) for f in results)
+    print(
+        f"{'total':20} (a) columns {share(total.columns_agreeing, total.columns)}  (b) rows right "
+        f"{share(total.rows_right, total.rows)}  (c) houses wrong {wrong_houses}, people wrong {wrong_people}"
+    )
+
+
+def main() -> None:
+    report(measure())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The hand-made exports of issue 17 (tests/connectors/exports/), onboarded as a district IT person would:
+the draft of ``source init`` against the reviewed spec, then the reviewed spec through landing, staging, address
+matching and identity on a warehouse holding the sample's address register and household registration.
+
+The figures are benchmarks/onboarding.py's (``-s`` prints them): (a) the drafts agree with the reviewed specs on at
+least 90% of the delivered columns; (b) every row is staged, or quarantined (whole or its value) by the rule its
+truth names; (c) no row is given a wrong house, no person record is put in another true person's person.
+"""
+
+import pytest
+
+from benchmarks.onboarding import Figures, export_names, measure, report
+
+EXPORTS = export_names()
+# what each export still needs from the issue's other points; a test whose feature lands passes, and its mark goes
+VALUE_QUARANTINE = "issue 17 point 2: a bad value outside the record key quarantines only the value (not landed)"
+NOT_YET = {
+    "grid_visits": VALUE_QUARANTINE + " (WG37 grid code, a tenant's ID check character)",
+    "group_rental_cases": VALUE_QUARANTINE + " (a tenant's ID number with two digits swapped)",
+    "household_api": VALUE_QUARANTINE + " (the API's 0000-00-00 registration date)",
+    "police_extract": VALUE_QUARANTINE + " (an ID number that is not the record key)",
+}
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory) -> dict[str, Figures]:
+    results = measure(tmp_path_factory.mktemp("onboarding"))
+    report(results)
+    return {f.name: f for f in results}
+
+
+def test_there_are_six_exports_with_their_truth_and_reviewed_spec():
+    assert len(EXPORTS) >= 6
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17 point 7 (source init): the fixed-width layout of police_extract is not found (its name "
+    "column is padded with ideographic spaces), 房东 columns are drafted as the subject, ignore is never proposed",
+)
+def test_drafts_agree_with_the_reviewed_specs_on_nine_columns_in_ten(figures):
+    agreeing = sum(f.columns_agreeing for f in figures.values())
+    columns = sum(f.columns for f in figures.values())
+    assert columns >= 50
+    assert agreeing / columns >= 0.9
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[n])) if n in NOT_YET else n for n in EXPORTS],
+)
+def test_every_row_is_staged_or_quarantined_by_the_rule_its_truth_names(figures, name):
+    f = figures[name]
+    assert f.rows > 0
+    assert f.row_misses == [] and f.rows_right == f.rows
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_no_wrong_house_and_no_wrong_person(figures, name):
+    f = figures[name]
+    assert f.houses_wrong == []
+    assert f.people_wrong == []
+
+
+def test_houses_and_people_are_found_for_most_staged_rows(figures):
+    """(c) is not empty: the staged rows do get houses and people, so no wrong one is a finding."""
+    staged = [f for f in figures.values() if f.rows_staged]
+    assert len(staged) >= 3
+    for f in staged:
+        assert f.houses_given >= 0.8 * f.rows_staged, f.name
+        assert f.people_linked == f.people_named, f.name
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 point 7: a partial birth date (1951.02) is staged as 1951-02-01")
+def test_a_birth_date_kept_to_the_month_is_not_staged_as_a_day(figures):
+    assert figures["police_extract"].partial_dates_invented == []

@@ -16,6 +16,7 @@ A cell past the spec's ``limits.max_columns`` fails the file before calamine bui
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -33,7 +34,9 @@ from connectors.spec import ExcelOptions, SourceSpec
 HEADER_SEARCH_ROWS = 100
 MAX_UNPACKED_BYTES = 4 * 2**30  # a million-row ledger unpacks to well under this; a zip bomb to far more
 _TOTALS = ("合计", "总计", "小计")
-_FOOTNOTES = ("填表人", "填报人", "填表日期", "制表", "审核人", "备注：", "备注:", "注：", "注:")
+_FOOTNOTES = ("填表人", "填报人", "填表日期", "制表", "审核人", "经办人", "负责人", "备注：", "备注:", "注：", "注:")
+# the second and later items of a numbered note (注：1. ...) on rows of their own: "2. ...", "（2）..."
+_NOTE_ITEM = re.compile(r"([0-9０-９]+[.．、]|[（(][0-9０-９]+[)）])\D")
 
 Grid = list[list[str | None]]
 
@@ -259,7 +262,8 @@ def _trailing_block(grid: Grid, start: int, columns: int) -> tuple[int, int, int
     """Where the data ends, and how many totals and footnote rows (and blank rows) follow it.
 
     A totals row starts with 合计/总计/小计 or has a cell that is just that word; a footnote row
-    starts with 填表人, 注：... or, when it fills under half the columns, has a cell starting so.
+    starts with 填表人, 经办人, 注：... or, when it fills under half the columns, has a cell starting so or
+    is a numbered note's later item ("2. ..." under "注：1. ...").
     A last data row whose remark column says "注：已整改" is therefore kept."""
     end, totals, footnotes = len(grid), 0, 0
     while end > start:
@@ -269,7 +273,7 @@ def _trailing_block(grid: Grid, start: int, columns: int) -> tuple[int, int, int
         elif cells[0].startswith(_TOTALS) or any(c in _TOTALS for c in cells):
             totals += 1
         elif cells[0].startswith(_FOOTNOTES) or (
-            len(cells) * 2 < columns and any(c.startswith(_FOOTNOTES) for c in cells)
+            len(cells) * 2 < columns and (any(c.startswith(_FOOTNOTES) for c in cells) or _NOTE_ITEM.match(cells[0]))
         ):
             footnotes += 1
         else:

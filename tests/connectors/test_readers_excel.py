@@ -169,6 +169,24 @@ def test_a_remark_starting_with_a_footnote_word_does_not_hide_the_last_data_row(
     assert delivered.notes == ["sheet '装修备案': skipped 1 totals row, 1 footnote row"]
 
 
+def test_a_signature_by_the_clerk_and_a_numbered_note_on_two_rows_are_footnotes(tmp_path):
+    """What issue 17's ledgers end with (tests/connectors/exports): 经办人 signs, and a note's second item
+    ("2. ...") stands on a row of its own under "注：1. ..."; neither is read as a person."""
+    path = tmp_path / "allowance.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("2026年10月")
+    sheet.write_row("A1", ["序号", "姓名", "地址", "金额", "备注"])
+    sheet.write_row("A2", [1, "张三", "长乐路1号", 300, "2. 代领"])
+    sheet.write_row("A3", ["合计", None, None, 300])
+    sheet.write_row("A4", ["注：1. 本名册由街道核对；"])
+    sheet.write_row("A5", ["    2. 银行卡号仅供发放使用。"])
+    sheet.write_row("A6", ["经办人：周敏    审核人：陈建国"])
+    book.close()
+    delivered = read(path, _spec(columns={"姓名": {"to": "name"}}))
+    assert delivered.parts[0].rows == [["1", "张三", "长乐路1号", "300", "2. 代领"]]
+    assert delivered.notes == ["sheet '2026年10月': skipped 1 totals row, 3 footnote rows"]
+
+
 def test_legacy_xls_written_by_xlwt(tmp_path):
     path = tmp_path / "veterans.xls"
     book = xlwt.Workbook(encoding="utf-8")

@@ -1,13 +1,13 @@
 """`make bench`: a world of 200,000 people (about 2.2 million records) generated once, then the
 generator's speed, the whole pipeline against its read-only floor, address resolution on the
-committed sample, and the latency of one 10,000-record delivery through the running daemon; every
-figure printed."""
+committed sample, onboarding the hand-made exports of issue 17, and the latency of one 10,000-record
+delivery through the running daemon; every figure printed."""
 
 import json
 import tempfile
 from pathlib import Path
 
-from benchmarks import address_evaluation, delivery_latency, generator_speed, pipeline_scale
+from benchmarks import address_evaluation, delivery_latency, generator_speed, onboarding, pipeline_scale
 
 
 def main() -> None:
@@ -21,6 +21,8 @@ def main() -> None:
             print(f"{key:>22}: {json.dumps(value) if isinstance(value, dict) else value}")
     print("== address resolution on the committed sample ==")
     address_evaluation.print_report(address_evaluation.evaluate())
+    print("== onboarding the hand-made exports of issue 17: draft agreement, rows right, wrong houses and people ==")
+    onboarding.report(onboarding.measure())
     print("== one delivery of 10,000 records, landing folder to analyst copy, daemon and sensor running ==")
     for key, value in delivery_latency.measure(10_000).items():
         print(f"{key:>24}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")

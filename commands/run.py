@@ -53,7 +53,14 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+    source: list[str] = typer.Option(
+        None,
+        "--source",
+        "-s",
+        help="Only this source (repeatable): land and stage it, then run what depends on it (matching, identity, "
+        "tags, marts, publish) over the whole warehouse; those are left out, and the run says so, while the house "
+        "register has never been staged.",
+    ),
     subdistrict: list[str] = typer.Option(
         None,
         "--subdistrict",
@@ -61,7 +68,11 @@ def run(
         "default every subdistrict of $HOUSEKEY_SUBDISTRICTS, one after another.",
     ),
 ) -> None:
-    """Land every pending delivery of every source (or the named ones) in the warehouse, per subdistrict."""
+    """Land every pending delivery of every source (or the named ones) in the warehouse, per subdistrict.
+
+    Exits 1 when a delivery failed or is held (quality gate, or schema drift under contract: stop), or a required
+    database was not read; 2 on a usage error.
+    """
     from warehouse.privacy import MissingTokenKey, require_token_key
 
     try:
@@ -117,7 +128,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded."""
     from dagster import materialize
 
-    from pipelines.definitions import pipeline_assets
+    from pipelines.definitions import pipeline_assets, run_selection
     from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
     from pipelines.resources import warehouse_resources
@@ -139,6 +150,8 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         return False
     landed: dict[str, SourceLanding] = {}
     started = time.perf_counter()
+    if (downstream := _downstream_ready(place.warehouse, registry, selected)) is not True:
+        console.print(Text(downstream, style="yellow"))
     with Progress(
         SpinnerColumn(),
         TextColumn("landing sources"),
@@ -155,9 +168,10 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
             progress.console.print(_progress_line(landing))
             progress.advance(task)
 
-        assets = pipeline_assets(selected, on_landed, subdistrict_partitions())
+        assets = pipeline_assets(registry, on_landed, subdistrict_partitions())
         result = materialize(
             [*assets, *source_checks(selected)],
+            selection=None if selected == registry else run_selection(assets, selected, downstream),
             resources=warehouse_resources(),
             instance=instance,
             run_config=QUIET_RUN,
@@ -178,12 +192,58 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         console.print(*quality_lines(con, registry, place.warehouse), sep="\n")
         if line := _matching_line(con):
             console.print(line)
-    console.print(f"{len(landed)} of {len(selected)} sources landed in {time.perf_counter() - started:.1f} s.")
+        held = held_sources(con, selected)
+    failed = sorted(part.source for part in summary.sources if part.status == "failed" and part.source not in held)
+    console.print(_outcome_line(len(selected), held, failed, time.perf_counter() - started))
     console.print(Text.assemble("Warehouse: ", (str(place.warehouse), "bold")))
     if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
     console.print(Text('Open it with `housekey query "SELECT * FROM meta.deliveries"`, or any DuckDB client.'))
-    return result.success and summary.status != "failure"  # a database not read fails the run
+    # a database not read, a failed file or a held delivery fails the run
+    return result.success and summary.status != "failure" and not held and not failed
+
+
+def _downstream_ready(warehouse: Path, registry, selected) -> str | bool:
+    """True when the stages after staging can run for the selected sources; else why they are left out."""
+    from connectors.spec import register_source
+    from warehouse.catalogue import table_exists
+    from warehouse.database import connect
+
+    register = register_source(registry)
+    if selected == registry or register is None or register in selected:
+        return True
+    if warehouse.exists():
+        with connect(warehouse, read_only=True) as con:
+            if table_exists(con, "staging", register):
+                return True
+    return (
+        f"only landing and staging {', '.join(selected)}: matching, identity, tags, marts and publishing need the "
+        f"house register, which this warehouse has not staged yet; run `housekey run` (or add --source {register})"
+    )
+
+
+def held_sources(con, selected) -> dict[str, str]:
+    """Selected sources a delivery holds now, with the first reason: the quality gate held it, or schema drift
+    stopped it under contract: stop (each until a later delivery, a release or a spec update frees it)."""
+    from quality.gate import stopped_deliveries
+
+    held = {name: stopped[0] for name, spec in selected.items() if (stopped := stopped_deliveries(con, spec))}
+    for name, reason in con.execute(
+        "SELECT source, min(reason) FROM quality.quarantine WHERE rule = 'schema_drift' GROUP BY source ORDER BY source"
+    ).fetchall():
+        if name in selected:
+            held.setdefault(name, reason)
+    return held
+
+
+def _outcome_line(sources: int, held: dict[str, str], failed: list[str], seconds: float) -> Text:
+    """``28 of 29 sources landed, 1 held: rental_registration`` and the time; red when one is held or failed."""
+    line = f"{sources - len(held) - len(failed)} of {sources} sources landed"
+    if held:
+        line += f", {len(held)} held: {', '.join(sorted(held))}"
+    if failed:
+        line += f", {len(failed)} failed: {', '.join(failed)}"
+    return Text(f"{line} in {seconds:.1f} s.", style="red" if held or failed else "")
 
 
 def _progress_line(landing: SourceLanding) -> Text:

@@ -89,7 +89,10 @@ def check(
     name: str = typer.Argument(..., help="The source's name (its spec is connectors/sources/NAME.yaml)."),
     files: list[Path] = typer.Argument(None, help="Files to check (default: pending landing files)."),
 ) -> None:
-    """Dry run: what would load, what would be quarantined and why, and drift. Writes nothing."""
+    """Dry run: what would load, what would be quarantined and why, and drift. Writes nothing.
+
+    Exits 1 when a file cannot be read, a delivery would be held (contract stop, quality gate) or 0 rows would load.
+    """
     from connectors.spec import SOURCES_DIR, SpecError, load_spec
     from pipelines.dry_run import check_source
 
@@ -113,8 +116,10 @@ def check(
     if report.rows_unreadable:
         summary += f" ({report.rows_unreadable:,} rows unreadable)"
     console.print(summary + ("" if report.balanced else "  [red](rows do not add up)[/]"))
-    for line in report.failed:
+    for line in report.failed + report.held:
         console.print(Text.assemble(("✗ ", "red"), line))
+    for line in report.warnings:
+        console.print(Text.assemble(("! ", "yellow"), line))
     for reason in report.reasons:
         where = reason.column or "the row"
         what = "values (their rows load)" if reason.is_row_kept else "rows"
@@ -132,7 +137,8 @@ def check(
             f"{report.addresses_parseable:,} of {report.addresses:,} addresses "
             f"({report.addresses_parseable / report.addresses:.0%}) name {against} and a number."
         )
-    if report.failed:
+    if refusal := report.refusal:
+        console.print(Text(f"{name}: a run would not load this as it is: {refusal}", style="red"))
         raise typer.Exit(1)
 
 

@@ -7,10 +7,11 @@ in-process. Every asset is partitioned by subdistrict (pipelines/partitions.py) 
 warehouse resource (pipelines/resources.py), one step at a time per subdistrict (docs/decisions/0004).
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     AssetSelection,
     Definitions,
@@ -33,6 +34,7 @@ from pipelines.schedules import schedules
 from pipelines.sensors import automation_sensors
 from pipelines.sources import OnLanded, source_assets, source_checks
 from pipelines.tags import tag_assets
+from warehouse.runs import SOURCE_LAYERS
 
 SUBDISTRICT_JOB = "subdistrict"
 # forkserver: each step's process starts from one that has imported the pipeline, what its steps import lazily (Great
@@ -76,6 +78,14 @@ def pipeline_assets(
     ]
     assets = [*upstream, publish_asset(upstream, registry)]
     return assets if partitions is None else [partitioned(a, partitions) for a in assets]
+
+
+def run_selection(assets: list[AssetsDefinition], sources: Collection[str], downstream: bool = True) -> list[AssetKey]:
+    """What a run of some ``sources`` materialises: their raw and staging assets and, with ``downstream``, every
+    stage after them (address matching, identity, tags, marts, publish), which reads every source's staging
+    table as the warehouse holds it, so the named sources' new rows reach the marts and the analyst copy."""
+    keys = [key for definition in assets for key in definition.keys]
+    return [key for key in keys if (key.path[-1] in sources if key.path[0] in SOURCE_LAYERS else downstream)]
 
 
 def build_definitions(

@@ -2,7 +2,8 @@
 
 The files are read, landed and staged by the pipeline's own code (read_delivery, raw.land,
 staging.stage) in a throwaway DuckDB, and the report says what would load, what would be
-quarantined and why, what the readers noted, how the columns drifted from the spec, and how many
+quarantined and why, which deliveries would be held, what the readers noted, how the columns drifted
+from the spec (with the renames the synonyms suggest), which mapped columns come empty, and how many
 addresses look matchable. Nothing is written to the real warehouse; it is at most read, read-only.
 """
 
@@ -13,11 +14,12 @@ from pathlib import Path
 
 import duckdb
 
+from connectors.drift import Drift, proposed_renames
 from connectors.landing import content_hash, delivery_paths
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.database import create_bookkeeping, warehouse_path
-from warehouse.raw import land, record_failure, stopped_by_drift
+from warehouse.raw import empty_column_warnings, land, record_failure, stopped_by_drift, without_dropped
 from warehouse.staging import stage
 
 EXAMPLES = 3
@@ -50,6 +52,10 @@ class CheckReport:
     """Of the quarantined rows, those the reader could not split into columns."""
     failed: list[str] = field(default_factory=list)
     """One line per file that cannot be read, or that the contract 'stop' holds back for drift."""
+    held: list[str] = field(default_factory=list)
+    """One line per delivery the quality gate would hold (too many failing rows, an empty or cut-short snapshot)."""
+    warnings: list[str] = field(default_factory=list)
+    """Mapped columns that come empty in every row of a delivery."""
     reasons: list[Reason] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -63,6 +69,16 @@ class CheckReport:
     def balanced(self) -> bool:
         """Every row read is either staged or quarantined."""
         return self.rows_read == self.rows_staged + self.rows_quarantined
+
+    @property
+    def refusal(self) -> str | None:
+        """Why a run would not load these files as they are, in a line: failed, held or nothing to load (None: it would)."""
+        reasons = [
+            f"{len(self.failed)} file(s) failed or held back" if self.failed else "",
+            f"{len(self.held)} delivery(ies) held by the quality gate" if self.held else "",
+            "0 rows would load" if self.files and not self.rows_staged else "",
+        ]
+        return ", ".join(r for r in reasons if r) or None
 
 
 def pending_files(spec: SourceSpec) -> list[Path]:
@@ -92,24 +108,22 @@ def check_source(spec: SourceSpec, files: list[Path] | None = None) -> CheckRepo
         create_bookkeeping(con)
         for path in files:
             _land(con, spec, path, report)
-        report.drift = _drift(con)
-        report.rows_staged = stage(con, spec).rows_staged
+        report.drift = _drift(con, spec)
+        staged = stage(con, spec)
+        report.rows_staged, report.held = staged.rows_staged, [held.message for held in staged.held]
         _count(con, report)
         _addresses(con, spec, report)
     return report
 
 
-def _drift(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _drift(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:
     """One line per file and kind of drift; sheets that drifted alike are named together."""
     sheets_by_drift: dict[tuple[str, str], list[str]] = {}
     for file, sheet, added, missing, renamed in con.execute(
         "SELECT file_name, sheet, added, missing, renamed FROM meta.schema_drift ORDER BY 1, 2"
     ).fetchall():
-        what = "; ".join(
-            f"{label} {', '.join(names)}"
-            for label, names in (("added", added), ("missing", missing), ("renamed", renamed))
-            if names
-        )
+        pairs = tuple(tuple(pair.split(" → ", 1)) for pair in renamed)
+        what = Drift(tuple(added), tuple(missing), pairs, proposed_renames(spec, added, missing)).describe()
         sheets_by_drift.setdefault((file, what), []).extend([sheet] if sheet else [])
     return [f"{file}{_sheets(sheets)}: {what}" for (file, what), sheets in sheets_by_drift.items()]
 
@@ -136,8 +150,12 @@ def _land(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, report: 
         record_failure(con, spec, path.name, digest, size, held)
         report.failed.append(f"{path.name}: {held}")
         return
+    warnings = empty_column_warnings(spec, without_dropped(delivered, spec), path.name)
+    report.warnings += warnings
     result = land(con, spec, delivered, path.name, digest, size)
-    report.notes += [f"{path.name}: {note}" for note in result.notes if "schema drift" not in note]
+    report.notes += [
+        f"{path.name}: {note}" for note in result.notes if "schema drift" not in note and note not in warnings
+    ]
 
 
 def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:

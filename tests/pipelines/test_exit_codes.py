@@ -1,0 +1,100 @@
+"""Honest exits: `housekey source check` and `housekey run` fail on a delivery that would be held or is held,
+and the run's last line counts the sources held and failed (issue 17, point 8)."""
+
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from commands.housekey import app
+
+SPEC = """
+    name: residents
+    title: 实有人口
+    owner: 公安分局
+    level: S
+    format: csv
+    files: "*.csv"
+    settle_seconds: 0
+    contract: {contract}
+    record_kind: person
+    columns:
+      姓名: {{to: name}}
+      身份证号: {{to: id_number}}
+"""
+GOOD = "姓名,身份证号\n张三,310101195001011236\n李四,310101196003035412\n"
+NAMELESS = "姓名,身份证号\n,310101195001011236\n,310101196003035412\n王五,310101197005058815\n"
+"""Two of three rows lack the required name: 67% failing, above the person suite's 20%: held."""
+DRIFTED = "姓名,身份证号,民族\n张三,310101195001011236,汉\n"
+
+
+@pytest.fixture
+def place(tmp_path, monkeypatch):
+    """A registry of one source, its landing folder, a warehouse and a Dagster home, all under tmp_path."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    monkeypatch.setattr("connectors.spec.SOURCES_DIR", sources)
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse" / "housekey.duckdb"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
+    folder = tmp_path / "landing" / "residents"
+    folder.mkdir(parents=True)
+
+    def deliver(text: str, contract: str = "evolve") -> None:
+        (sources / "residents.yaml").write_text(textwrap.dedent(SPEC.format(contract=contract)), encoding="utf-8")
+        (folder / "实有人口_202610.csv").write_text(text, encoding="utf-8")
+
+    return deliver
+
+
+def housekey(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_a_good_delivery_exits_0(place):
+    place(GOOD)
+    checked = housekey("source", "check", "residents")
+    assert checked.exit_code == 0, checked.output
+    assert "2 would load" in checked.output
+    ran = housekey("run")
+    assert ran.exit_code == 0, ran.output
+    assert "1 of 1 sources landed in" in ran.output
+
+
+def test_a_delivery_the_quality_gate_holds_exits_1(place):
+    place(NAMELESS)
+    checked = housekey("source", "check", "residents")
+    assert checked.exit_code == 1, checked.output
+    assert "held, not staged" in checked.output
+    assert "1 delivery(ies) held by the quality gate" in checked.output.replace("\n", "")
+    ran = housekey("run")
+    assert ran.exit_code == 1, ran.output
+    assert "0 of 1 sources landed, 1 held: residents" in ran.output
+
+
+def test_a_delivery_schema_drift_stops_exits_1(place):
+    place(DRIFTED, contract="stop")
+    checked = housekey("source", "check", "residents")
+    assert checked.exit_code == 1, checked.output
+    assert "the contract is stop" in checked.output.replace("\n", "")
+    ran = housekey("run")
+    assert ran.exit_code == 1, ran.output
+    assert "0 of 1 sources landed, 1 held: residents" in ran.output
+
+
+def test_a_check_where_no_row_would_load_exits_1(place):
+    place("姓名,身份证号\n")  # a header only
+    checked = housekey("source", "check", "residents")
+    assert checked.exit_code == 1, checked.output
+    assert "0 rows would load" in checked.output.replace("\n", "")
+
+
+def test_a_spec_naming_no_tag_of_the_catalogue_fails_check_naming_file_and_tag(place, tmp_path):
+    place(GOOD)
+    spec = tmp_path / "sources" / "residents.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "tags: [no_such_tag]\n", encoding="utf-8")
+    checked = housekey("source", "check", "residents")
+    assert checked.exit_code == 1
+    output = checked.output.replace("\n", "")
+    assert "residents.yaml" in output and "no_such_tag is no tag of the catalogue" in output

@@ -55,20 +55,13 @@ def register(app: typer.Typer) -> None:
     def match_command() -> None:
         """Match one address per line of standard input to the warehouse's house register (a reviewer's
         decision wins, as in a run); print one JSON object per line."""
-        from resolution.address.batch import match_addresses
-        from resolution.address.register import Register
-        from warehouse import catalogue
+        from resolution.address.lookup import look_up
         from warehouse.database import connect
 
         lines = [line.rstrip("\r\n") for line in sys.stdin]
         with connect(read_only=True) as con:
-            houses = Register.from_warehouse(con)
-            decided = {}
-            if catalogue.table_exists(con, "core", "address_decisions"):
-                rows = con.execute("SELECT address, house_id, decided_by FROM core.address_decisions").fetchall()
-                decided = {address_text: (house_id, by) for address_text, house_id, by in rows}
-        out = sys.stdout
-        for text, match in zip(lines, match_addresses(lines, houses), strict=True):
+            matches = look_up(con, lines)
+        for text, match in zip(lines, matches, strict=True):
             record = {
                 "input": text,
                 "house_id": match.house_id,
@@ -80,11 +73,7 @@ def register(app: typer.Typer) -> None:
                 "district": match.district,
                 "town": match.town,
             }
-            if text in decided:
-                house_id, by = decided[text]
-                record.update(house_id=house_id, match_level="room", score=1.0, margin=1.0, candidates=[])
-                record["reason"] = f"decided by {by}"
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     @address.command("review")
     def review_command(limit: int = typer.Option(20, help="Show at most this many addresses.")) -> None:

@@ -15,6 +15,7 @@ COMMANDS = (
     "migrate",
     "query",
     "token",
+    "house",
     "ui",
     "samples",
     "source",

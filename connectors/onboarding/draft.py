@@ -1,9 +1,12 @@
 """Draft a source spec from a profile: map Chinese headers to canonical columns, guess the record kind.
 
-Headers are matched against synonyms.yaml (a word equal to the header first, then the longest word
-the header contains); a header that says nothing is mapped by the shape of its values. The record
-kind is the one whose columns take the most headers. The draft is YAML in the committed specs'
-layout, original headers kept, with a comment on every guess and every unmapped column.
+A header some reviewed spec in connectors/sources/ maps is mapped as the reviewers mapped it
+(learned.py); then headers are matched against synonyms.yaml (a word equal to the header first, then
+the longest word the header contains); a header that says nothing is mapped by the shape of its
+values. The record kind is the one whose columns take the most headers. The level comes from the
+owner's name (市 M, 区 D, 街道/镇/居委 S, 国家/部 N). The draft is YAML in the committed specs'
+layout, original headers kept, with a comment on every guess, on the reading (transform) of every
+column whose header does not say it, and on every unmapped column.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from connectors.onboarding.learned import DRAFT_MARKER, KEPT_OUT, Learned, learned_headers
 from connectors.onboarding.profile import ColumnProfile, Profile
 from schemas import RECORD_KINDS, record_kind_columns
 
@@ -32,6 +36,13 @@ BY_SHAPE = {
 """Canonical columns a shape can fill when the header says nothing, first free one wins."""
 KEY_TARGETS = ("house_ref", "person_ref", "event_ref", "business_ref", "link_ref", "credit_code", "id_number")
 """Canonical columns whose source column may identify a record, best first."""
+LEVELS = (
+    ("S", re.compile(r"居委|居民委员会|村委|街道|镇|乡|社区(?!事务)|物业")),
+    ("D", re.compile(r"(?<![社小园景])区(?!域)|县|分局")),
+    ("M", re.compile(r"(?<![城超都])市(?![场容])")),
+    ("N", re.compile(r"国家|国务院|中央|部$|^[^区市县]*部(?!门)")),
+)
+"""Level of an owner by the most local unit its name says, tried in this order (上海市黄浦区民政局 is D)."""
 NOTES_SHOWN = 4
 """Reader notes copied into the draft's head; workbooks with many sheets repeat the same note per sheet."""
 
@@ -54,26 +65,36 @@ class Draft:
     """Source column -> what it holds, for columns no canonical column fitted."""
 
 
-def candidates(header: str, kind: str) -> list[tuple[tuple, str, str]]:
-    """[(rank, canonical column, why)] by synonyms in a record kind, best first; empty when no word fits.
+def candidates(header: str, kind: str, learned: dict[str, Learned] | None = None) -> list[tuple[tuple, str, str]]:
+    """[(rank, canonical column, why)] by reviewed specs and synonyms in a record kind, best first; empty
+    when nothing fits.
 
-    A word equal to the header beats a word it contains, a longer word a shorter one; among equals
-    the column found in fewer record kinds wins (类型 is entity_type for a business rather than
-    category), then the word listed first in synonyms.yaml.
+    A header a reviewed spec maps (``learned``) beats every synonym word; then a word equal to the
+    header beats a word it contains, a longer word a shorter one; among equals the column found in
+    fewer record kinds wins (类型 is entity_type for a business rather than category), then the word
+    listed first in synonyms.yaml.
     """
     columns = record_kind_columns(kind)
     words = [(column, word) for column, ws in vocabulary()["columns"].items() if column in columns for word in ws]
     ranked = sorted(
-        ((header == word, len(word), -_kinds_with(column), -i), column, word)
+        ((False, header == word, len(word), -_kinds_with(column), -i), column, word)
         for i, (column, word) in enumerate(words)
         if word in header
     )
+    taught = (learned or {}).get(header)
+    if taught and taught.target in columns:
+        ranked.append(((True, True, len(header), 0, 0), taught.target, header))
     seen: set[str] = set()
     found = []
     for rank, column, word in reversed(ranked):
         if column not in seen:
             seen.add(column)
-            why = f"header is a synonym of {column}" if rank[0] else f"guess: header contains {word!r}"
+            if rank[0]:
+                why = f"reviewed in {', '.join(taught.sources[:3])}{' ...' if len(taught.sources) > 3 else ''}"
+            elif rank[1]:
+                why = f"header is a synonym of {column}"
+            else:
+                why = f"guess: header contains {word!r}"
             found.append((rank, column, why))
     return found
 
@@ -83,19 +104,33 @@ def _kinds_with(column: str) -> int:
     return sum(column in record_kind_columns(kind) for kind in RECORD_KINDS)
 
 
-def map_columns(columns: list[ColumnProfile], kind: str) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    """({source column: (canonical column, why)}, {source column: why unmapped}).
+def map_columns(
+    columns: list[ColumnProfile], kind: str, excluding: str | None = None
+) -> tuple[dict[str, tuple[str, str]], dict[str, str], dict[str, tuple[str, str]]]:
+    """({source column: (canonical column, why)}, {source column: why unmapped}, {source column:
+    (ignore or drop, why)}).
 
-    Synonyms first, the best-ranked header taking a canonical column; then, for the columns left,
-    code lists from synonyms.yaml (男/女 is sex) and value shapes. A header that loses its column
-    to a better one stays unmapped, with the reason.
+    A row counter (1, 2, 3 ...) is proposed as ignore, and so is a header reviewed specs ignore or
+    drop. Then reviewed specs and synonyms (``excluding`` names the source being drafted, which never
+    teaches itself), the best-ranked header taking a canonical column; then, for the columns left,
+    the words of ``kept_out`` in synonyms.yaml (开户行 ignore, 银行卡号 drop), code lists (男/女 is sex)
+    and value shapes. A header that loses its column to a better one stays unmapped, with the reason.
     """
     canonical = record_kind_columns(kind)
+    learned = learned_headers(set(canonical) | set(KEPT_OUT), excluding)
+    kept: dict[str, tuple[str, str]] = {}
+    for c in columns:
+        if c.shape == "integer" and c.samples == ["1", "2", "3"] and (c.distinct >= 0.98 or "序号" in c.name):
+            kept[c.name] = ("ignore", "a row counter: it numbers the rows and names nothing")
+        elif c.name in learned and learned[c.name].target in KEPT_OUT:
+            taught = learned[c.name]
+            kept[c.name] = (taught.target, f"reviewed in {', '.join(taught.sources[:3])}")
     offers = sorted(
         (
             (rank, i, c.name, target, why)
             for i, c in enumerate(columns)
-            for rank, target, why in candidates(c.name, kind)
+            if c.name not in kept
+            for rank, target, why in candidates(c.name, kind, learned)
         ),
         key=lambda o: (o[0], -o[1]),
         reverse=True,
@@ -112,41 +147,63 @@ def map_columns(columns: list[ColumnProfile], kind: str) -> tuple[dict[str, tupl
         else:
             unmapped.setdefault(name, f"also looks like {target}, which {winner} fills")
     for column in columns:
-        if column.name in mapped or column.name in unmapped:
+        if column.name in mapped or column.name in unmapped or column.name in kept:
+            continue
+        out = next((f for f, words in vocabulary()["kept_out"].items() if any(w in column.name for w in words)), None)
+        if out:
+            kept[column.name] = (out, f"guess: the header says {_KEPT_OUT_WHY[out]}")
             continue
         taken = {t for t, _ in mapped.values()}
-        coded = [c for c, codes in vocabulary()["values"].items() if column.common and set(column.common) <= set(codes)]
+        coded = [
+            c
+            for c, codes in vocabulary()["values"].items()
+            if column.common and set(column.common) <= set(codes) and not "".join(column.common).isdigit()
+        ]  # digit codes (1/2 for sex) only where the header says the column (xb)
         by_values = [(c, f"guess: values are codes of {c}") for c in coded]
         by_shape = [(c, f"guess: values look like {column.shape}") for c in BY_SHAPE.get(column.shape, ())]
         free = [(c, why) for c, why in by_values + by_shape if c in canonical and c not in taken]
         if free:
             mapped[column.name] = free[0]
     order = [c.name for c in columns]
-    return dict(sorted(mapped.items(), key=lambda i: order.index(i[0]))), unmapped
+    return dict(sorted(mapped.items(), key=lambda i: order.index(i[0]))), unmapped, kept
 
 
-def guess_kind(profile: Profile) -> tuple[str, dict[str, int]]:
+_KEPT_OUT_WHY = {"ignore": "it is not needed here", "drop": "it is sensitive"}
+_KEPT_OUT_SAYS = {
+    "ignore": "known, not mapped: kept in raw, not staged, never drift",
+    "drop": "never stored: cut as the file is read, only the file hash covers it",
+}
+
+
+def guess_kind(profile: Profile, excluding: str | None = None) -> tuple[str, dict[str, int]]:
     """The record kind whose columns take the most headers (kind hints count twice), and every score."""
     hints = vocabulary()["kind_hints"]
     scores = {
-        kind: len(map_columns(profile.columns, kind)[0])
+        kind: len(map_columns(profile.columns, kind, excluding)[0])
         + 2 * sum(any(w in c.name for w in hints.get(kind, ())) for c in profile.columns)
         for kind in RECORD_KINDS
     }
     return max(scores, key=lambda k: (scores[k], k == "person")), scores
 
 
-def draft_spec(profile: Profile, name: str) -> Draft:
+def level_of(owner: str) -> str | None:
+    """N, M, D or S from the owner's name, leaving out a parenthesis (上海市不动产登记中心（黄浦区…） is M);
+    None when the name says no level."""
+    main = re.sub(r"[（(].*?[）)]", "", owner)
+    return next((level for level, words in LEVELS if words.search(main)), None)
+
+
+def draft_spec(profile: Profile, name: str, owner: str | None = None) -> Draft:
     """A draft spec for the sampled source; render() writes it as YAML that load_spec accepts."""
-    kind, scores = guess_kind(profile)
+    kind, scores = guess_kind(profile, name)
     draft = Draft({}, profile)
     title = re.split(r"[_\-\s]", profile.path.stem)[0] or name
     spec = draft.spec
     spec.update(
         name=name,
         title=title,
-        owner="待填写：主管部门",
-        level="D",
+        owner=owner or "待填写：主管部门",
+        level=level_of(owner or "") or level_of(profile.path.stem) or "D",
         format=profile.format,
         encoding="detect",
         files=_files_glob(profile.path),
@@ -156,8 +213,14 @@ def draft_spec(profile: Profile, name: str) -> Draft:
     )
     draft.why.update(
         title="guess: from the file name",
-        owner="fill in: the owning department",
-        level="guess: N national, M municipal, D district, S subdistrict or committee",
+        owner="" if owner else "fill in: the owning department (then set level from it)",
+        level=(
+            "from the owner's name: N national, M municipal, D district, S subdistrict or committee"
+            if level_of(owner or "")
+            else "guess: from the file name; N national, M municipal, D district, S subdistrict or committee"
+            if level_of(profile.path.stem)
+            else "guess: N national, M municipal, D district, S subdistrict or committee"
+        ),
         encoding=f"the sample is {profile.encoding}" if profile.encoding else "",
         files="guess: the sample's name with its date as *",
         delivery="guess: snapshot (whole list each time), changes (only new rows) or cursor",
@@ -165,14 +228,20 @@ def draft_spec(profile: Profile, name: str) -> Draft:
         + ", ".join(f"{k} {s}" for k, s in sorted(scores.items(), key=lambda i: -i[1])),
     )
     columns: dict[str, dict] = {}
-    mapped, rivals = map_columns(profile.columns, kind)
+    mapped, rivals, kept = map_columns(profile.columns, kind, name)
     for column in profile.columns:
+        if column.name in kept:
+            continue
         if column.name not in mapped:
             why = rivals.get(column.name, "no synonym or shape fits")
             draft.unmapped[column.name] = f"{why}; {column.shape}, e.g. {' / '.join(column.samples) or '(empty)'}"
             continue
         target, why = mapped[column.name]
         columns[column.name] = _column_entry(column, target)
+        reading = _reading(column, kind, target, why)
+        if reading:
+            columns[column.name]["transform"], said = reading
+            why += f"; {said}"
         draft.why[column.name] = why + _warning(column, kind, target)
     key = next(
         (
@@ -190,7 +259,11 @@ def draft_spec(profile: Profile, name: str) -> Draft:
         else "fill in: no identifier column is unique"
     )
     spec.update(_reader_options(profile))
-    spec["columns"], spec["tags"] = columns, []
+    spec["columns"] = columns
+    for out in KEPT_OUT:
+        spec[out] = {column: why.removeprefix("guess: ") for column, (field, why) in kept.items() if field == out}
+        draft.why[out] = "guess" if any(w.startswith("guess") for f, w in kept.values() if f == out) else ""
+    spec["tags"] = []
     return draft
 
 
@@ -200,6 +273,31 @@ def _column_entry(column: ColumnProfile, target: str) -> dict:
     if column.common and set(column.common) <= set(codes):
         entry["values"] = {value: codes[value] for value in column.common}
     return entry
+
+
+STRICT = {
+    "date": "date: 2026-03-05, 2026年3月5日, 20260305, 2026.03.05, Excel day numbers",
+    "datetime": "datetime: a date with or without its time",
+    "id_number": "id_number: 18 or 15 digits, checked",
+    "phone": "phone: mobile or landline, normalised",
+    "credit_code": "credit_code: 18 characters, checked",
+    "integer": "integer",
+    "number": "number: units such as ㎡ and 元 dropped",
+}
+"""Transforms that read a value as more than text, and what each accepts, said in the draft's comments."""
+
+
+def _reading(column: ColumnProfile, kind: str, target: str, why: str) -> tuple[str, str] | None:
+    """(transform, what it does) for a column whose header does not say how it is read: a guessed
+    column that staging reads as more than text, or one whose values look typed but is kept as text."""
+    if not why.startswith("guess"):
+        return None
+    wanted = record_kind_columns(kind)[target]["type"]
+    if wanted in STRICT:
+        return wanted, f"read as {STRICT[wanted]}"
+    if column.shape in STRICT or column.shape == "birth_date":
+        return "text", f"values look like {column.shape}, kept as written"
+    return None
 
 
 def _warning(column: ColumnProfile, kind: str, target: str) -> str:
@@ -246,6 +344,10 @@ def render(draft: Draft) -> str:
             "# Review every line marked guess, check or fill in; then run "
             f"`housekey source check {draft.spec['name']} {p.path.name}`."
         ),
+        (
+            f"{DRAFT_MARKER} Once it is right, `housekey source accept {draft.spec['name']}` removes this line, "
+            "and later drafts learn its mapping."
+        ),
         *notes,
     ]
     for key, value in draft.spec.items():
@@ -255,9 +357,15 @@ def render(draft: Draft) -> str:
                 _line(f"  {_yaml(column)}: {_yaml(entry)}", draft.why.get(column)) for column, entry in value.items()
             ]
             lines += [
-                f"  # unmapped {column}: {what}; map it, or leave it to staging's _extra column"
+                f"  # unmapped {column}: {what}; map it, ignore it or drop it (else it travels in staging's _extra column)"
                 for column, what in draft.unmapped.items()
             ]
+        elif key in KEPT_OUT:
+            if value:
+                lines.append(
+                    _line(f"{key}:", f"{draft.why[key] + ': ' if draft.why[key] else ''}{_KEPT_OUT_SAYS[key]}")
+                )
+                lines += [f"  {_yaml(column)}: {_yaml(reason)}" for column, reason in value.items()]
         elif key == "fixed_width":
             lines += ["fixed_width:  # fill in: names and widths from the department's layout document", "  fields:"]
             lines += [f"    - {_yaml(f)}" for f in value["fields"]]

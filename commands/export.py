@@ -19,23 +19,42 @@ def register(app: typer.Typer) -> None:
     @export.command("ledger")
     def ledger_command(
         template: Path = typer.Argument(..., exists=True, dir_okay=False, help="The department's .xlsx template."),
-        committee: str = typer.Option(..., "--committee", help="The residents' committee's code, e.g. 310101023001."),
-        out: Path = typer.Option(None, "--out", help="Where to write (default: ledgers/ next to the warehouse)."),
+        committee: list[str] = typer.Option(
+            ..., "--committee", help="A residents' committee by code (310101023001) or name (雁荡), or all; repeatable."
+        ),
+        out: Path = typer.Option(
+            None, "--out", help="Where to write one committee's ledger (default: ledgers/ next to the warehouse)."
+        ),
     ) -> None:
-        """Fill TEMPLATE's columns with the committee's rows (schemas/ledger_fields.yaml says which)."""
+        """Fill TEMPLATE's columns with each committee's rows (schemas/ledger_fields.yaml says which), one workbook per committee."""
         from warehouse.database import connect, warehouse_path
-        from warehouse.ledgers import fill_ledger
+        from warehouse.ledgers import committees, fill_ledger
 
-        out = out or warehouse_path().parent / "ledgers" / f"{template.stem}_{committee}.xlsx"
-        try:
-            with connect(read_only=True) as con:
-                filled = fill_ledger(con, template, committee, out)
-        except (FileNotFoundError, ValueError) as error:
-            errors.print(Text(str(error), style="red"))
-            raise typer.Exit(1) from error
-        console.print(f"{filled.ledger}: {filled.rows} rows written to {filled.path}")
-        if filled.unknown_columns:
-            console.print(Text(f"left empty (no warehouse field): {', '.join(filled.unknown_columns)}", style="yellow"))
+        with connect(read_only=True) as con:
+            try:
+                chosen = list(dict.fromkeys(c for wanted in committee for c in committees(con, wanted)))
+            except ValueError as error:
+                errors.print(Text(str(error), style="red"))
+                raise typer.Exit(1) from error
+            if out and len(chosen) > 1:
+                errors.print(
+                    Text(
+                        f"--out names one file, and {len(chosen)} committees were asked for: leave it out", style="red"
+                    )
+                )
+                raise typer.Exit(1)
+            for code, name in chosen:
+                path = out or warehouse_path().parent / "ledgers" / f"{template.stem}_{name}_{code}.xlsx"
+                try:
+                    filled = fill_ledger(con, template, code, path)
+                except ValueError as error:
+                    errors.print(Text(str(error), style="red"))
+                    raise typer.Exit(1) from error
+                console.print(f"{filled.ledger}: {filled.rows} rows of {name} written to {filled.path}")
+                if filled.unknown_columns:
+                    console.print(
+                        Text(f"left empty (no warehouse field): {', '.join(filled.unknown_columns)}", style="yellow")
+                    )
 
     @app.command("dictionary")
     def dictionary_command(

@@ -3,19 +3,24 @@
 A template is any .xlsx whose header row names its columns in Chinese, maybe under a title row.
 schemas/ledger_fields.yaml says, per ledger, which rows it lists and which warehouse field fills each
 column; the template's file name names the ledger. ``【居委会】`` in a title cell becomes the
-committee's name. Everything else in the template (styles, widths, other sheets) is kept. Every text
+committee's name, and ``填报单位：``/``填报日期：`` are filled with the committee and the day. The sheet is made to
+print: every column as wide as its widest value (long text wraps), borders on every cell of the table,
+landscape A4 fitted to the page width, the title and header rows repeated on every page. Everything else in
+the template (styles, other sheets) is kept. Every text
 from the warehouse is written as a text cell, so a value such as ``=cmd|' /C calc'!A0`` (or one starting
 with ``+``, ``-``, ``@``, a tab or a return) shows as it is and never runs as a formula.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import yaml
+from rich.cells import cell_len
 
 from connectors.spec import sources_with
 from schemas.clock import run_day
@@ -26,6 +31,11 @@ SEQUENCE = "序号"
 COMMITTEE_PLACEHOLDER = "【居委会】"
 TEXT = "s"  # openpyxl's data type of a string cell: Excel shows it, never evaluates it
 HEADER_SEARCH_ROWS = 10  # the header row is among the first rows (a title row or two may come first)
+FILLED_BY = re.compile(r"填报单位[:：]\s*")
+FILLED_ON = re.compile(r"填报日期[:：]\s*")
+WIDEST = 50  # characters of Excel's width: a longer value wraps onto more lines of its row
+DATE_FORMAT = "yyyy-mm-dd"
+MARGIN = 2  # characters beside the widest value, so nothing touches the border (or turns a date into ###)
 
 
 @dataclass
@@ -48,6 +58,24 @@ def ledger_for(template: Path, ledgers: dict) -> str:
     if not names:
         raise ValueError(f"{template.name}: no ledger of {LEDGERS_FILE.name} in its name; known: {', '.join(ledgers)}")
     return max(names, key=len)
+
+
+def committees(con: duckdb.DuckDBPyConnection, wanted: str) -> list[tuple[str, str]]:
+    """(code, name) of the residents' committees ``wanted`` names: ``all``, a 12-digit code, or a name as people
+    say it (雁荡居委会, 雁荡); a name that fits several, or none, is an error naming the committees there are."""
+    known = con.execute(
+        "SELECT committee_code, any_value(committee_name) FROM core.houses WHERE committee_code IS NOT NULL "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    if wanted.strip().lower() == "all":
+        return known
+    fits = [c for c in known if wanted.strip() in (c[0], c[1])] or [c for c in known if wanted.strip() in c[1]]
+    if len(fits) != 1:
+        listed = ", ".join(f"{name} ({code})" for code, name in (fits or known))
+        raise ValueError(
+            f"{'several' if fits else 'no'} residents' committee{'s' * bool(fits)} named {wanted!r}: {listed}"
+        )
+    return fits
 
 
 def header_row(sheet, known: set[str]) -> int:
@@ -94,10 +122,15 @@ def fill_ledger(
     sheet = book.worksheets[0]
     known = {SEQUENCE, *ledger["columns"], *(s for s, canonical in synonyms.items() if canonical in ledger["columns"])}
     header = header_row(sheet, known)
+    day = parameters["as_of"]
     for row in sheet.iter_rows(min_row=1, max_row=header - 1):
         for cell in row:
-            if isinstance(cell.value, str) and COMMITTEE_PLACEHOLDER in cell.value:
-                cell.value = cell.value.replace(COMMITTEE_PLACEHOLDER, committee)
+            if isinstance(cell.value, str) and (
+                COMMITTEE_PLACEHOLDER in cell.value or FILLED_BY.search(cell.value) or FILLED_ON.search(cell.value)
+            ):
+                text = cell.value.replace(COMMITTEE_PLACEHOLDER, committee)
+                text = FILLED_BY.sub(lambda _: f"填报单位：{committee}    ", text)
+                cell.value = FILLED_ON.sub(lambda _: f"填报日期：{day:%Y年%m月%d日}", text).rstrip()
                 cell.data_type = TEXT  # the committee's name is data too
     columns, unknown = {}, []
     for cell in sheet[header]:
@@ -115,12 +148,43 @@ def fill_ledger(
             value = number if canonical == SEQUENCE else record[ledger["columns"][canonical]]
             cell = sheet.cell(row=header + number, column=column, value=value)
             if isinstance(value, (date, datetime)):
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = DATE_FORMAT
             elif isinstance(value, str):
                 cell.number_format = "@"  # ID numbers and phones stay text, never 3.10101E+17
                 cell.data_type = TEXT  # openpyxl makes "=cmd|' /C calc'!A0" a live formula; data is never one
+    _printable(sheet, header, len(records), [c.column for c in sheet[header] if c.value is not None])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     out.touch(mode=0o600)  # owner-only: a ledger lists ID numbers and phones in clear
     book.save(out)
     return FilledLedger(out, name, len(records), unknown)
+
+
+def shown_width(cell) -> int:
+    """Excel width (in characters of its default font) a cell's value needs: a Chinese character takes two,
+    a date as long as its format."""
+    if isinstance(cell.value, (date, datetime)):
+        return len(DATE_FORMAT) if cell.number_format == DATE_FORMAT else 19
+    return cell_len(str(cell.value)) if cell.value is not None else 0
+
+
+def _printable(sheet, header: int, rows: int, columns: list[int]) -> None:
+    """Widths that fit the content, borders on the table, landscape fitted to the page width, header repeated."""
+    from openpyxl.styles import Alignment, Border, Side
+    from openpyxl.utils import get_column_letter
+
+    line = Side(style="thin")
+    border = Border(left=line, right=line, top=line, bottom=line)
+    last = header + rows
+    for column in columns:
+        cells = [sheet.cell(row=r, column=column) for r in range(header, last + 1)]
+        widest = max(shown_width(c) for c in cells)
+        sheet.column_dimensions[get_column_letter(column)].width = min(widest, WIDEST) + MARGIN
+        for cell in cells:
+            cell.border = border
+            if shown_width(cell) > WIDEST:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.print_title_rows = f"1:{header}"
+    setup = sheet.page_setup
+    setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight = "landscape", sheet.PAPERSIZE_A4, 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

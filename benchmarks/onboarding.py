@@ -100,11 +100,28 @@ def mapping(spec: dict, column: str) -> str | None:
     return None
 
 
-def agreement(name: str, figures: Figures) -> None:
-    """(a): the draft's mapping of every delivered column against the reviewed spec's."""
-    from connectors.onboarding.profile import profile
+def delivered_columns(name: str) -> list[str]:
+    """The export's headers as the pipeline reads them with the reviewed spec, dropped columns included."""
+    from connectors.readers import read_delivery
+    from connectors.spec import SourceSpec
 
-    reviewed, drafted = reviewed_spec(name), draft(name)
+    spec = SourceSpec.model_validate(reviewed_spec(name))
+    headers = [h for part in read_delivery(delivered_file(name), spec).parts for h in part.header]
+    return list(dict.fromkeys([*headers, *spec.drop]))
+
+
+def agreement(name: str, figures: Figures) -> None:
+    """(a): the draft's mapping of every delivered column against the reviewed spec's; a file ``source init``
+    cannot draft agrees on none."""
+    from connectors.readers import ReadError
+
+    reviewed = reviewed_spec(name)
+    try:
+        drafted = draft(name)
+    except ReadError as exc:  # a file init cannot read agrees on no column; the reason is printed
+        figures.column_misses.append(f"no draft: {' '.join(str(exc).split())}")
+        drafted = {"columns": {}, "fixed_width": {"fields": []}}
+        drafted["columns"] = {c: {"to": "(no draft)"} for c in delivered_columns(name)}
     if reviewed["format"] == "fixed_width":
         fields = reviewed["fixed_width"]["fields"]
         draft_fields = drafted.get("fixed_width", {}).get("fields", [])
@@ -115,7 +132,7 @@ def agreement(name: str, figures: Figures) -> None:
             found = same is not None and same["width"] == f["width"]
             pairs.append((f["name"], mapping(drafted, same["name"]) if found else "(field not found)"))
     else:
-        pairs = [(c.name, mapping(drafted, c.name)) for c in profile(delivered_file(name)).columns]
+        pairs = [(c, mapping(drafted, c)) for c in delivered_columns(name)]
     for column, got in pairs:
         want = mapping(reviewed, column)
         figures.columns += 1

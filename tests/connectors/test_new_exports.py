@@ -19,6 +19,7 @@ NOT_YET = {
     "group_rental_cases": VALUE_QUARANTINE + " (a tenant's ID number with two digits swapped)",
     "household_api": VALUE_QUARANTINE + " (the API's 0000-00-00 registration date)",
     "police_extract": VALUE_QUARANTINE + " (an ID number that is not the record key)",
+    "meal_assistance": VALUE_QUARANTINE + " (a registration date of 30 February)",
 }
 
 
@@ -29,14 +30,14 @@ def figures(tmp_path_factory) -> dict[str, Figures]:
     return {f.name: f for f in results}
 
 
-def test_there_are_six_exports_with_their_truth_and_reviewed_spec():
-    assert len(EXPORTS) >= 6
+def test_there_are_seven_exports_with_their_truth_and_reviewed_spec():
+    assert len(EXPORTS) >= 7
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="issue 17 point 7 (source init): the fixed-width layout of police_extract is not found (its name "
-    "column is padded with ideographic spaces), 房东 columns are drafted as the subject, ignore is never proposed",
+    "column is padded with ideographic spaces); an .ods cannot be drafted at all (profile.py knows no .ods)",
 )
 def test_drafts_agree_with_the_reviewed_specs_on_nine_columns_in_ten(figures):
     agreeing = sum(f.columns_agreeing for f in figures.values())
@@ -71,6 +72,8 @@ def test_houses_and_people_are_found_for_most_staged_rows(figures):
         assert f.people_linked == f.people_named, f.name
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 point 7: a partial birth date (1951.02) is staged as 1951-02-01")
+@pytest.mark.xfail(
+    strict=True, reason="issue 17 point 7: a partial birth date (1951.02, 1949年1月) is staged as the 1st"
+)
 def test_a_birth_date_kept_to_the_month_is_not_staged_as_a_day(figures):
-    assert figures["police_extract"].partial_dates_invented == []
+    assert sum(len(f.partial_dates_invented) for f in figures.values()) == 0

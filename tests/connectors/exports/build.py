@@ -691,6 +691,120 @@ def police_extract() -> None:
     write_truth(name, truth)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# 7. meal_assistance: a community canteen's 老年助餐登记 saved by LibreOffice (.ods): a title row, ID numbers typed
+#    in groups with spaces or with a lower-case x, mobiles in full-width digits, a birth month (1945年3月).
+# ---------------------------------------------------------------------------------------------------------------
+MEALS = [
+    # person, house, address as written, how the ID is typed, birth as written, registered on, expected
+    ("P0000306", "310101023013000027", "进贤路89弄2号灶披间", "spaced", "1949年1月", "2026-09-01", None),
+    ("P0000376", "310101023003000056", "雁荡路27号南昌公寓1号楼2单元102室", "plain", "1939年12月", "2026-09-01", None),
+    ("P0000399", "310101023015000052", "巨鹿路22号锦江苑1-1-401", "spaced", "1933年9月", "2026-09-03", None),
+    ("P0000417", "310101023016000033", "皋兰路60号嘉善新村1号楼3单元401室", "plain", "1949年12月", "2026-09-03", None),
+    ("P0000433", "310101023008000046", "永嘉路40弄2号客堂间", "lower_x", "1937年11月", "2026-09-05", None),
+    ("P0000434", "310101023008000046", "永嘉路40弄2号客堂间", "plain", "1940年3月", "2026-09-05", None),
+    (
+        "P0000449",
+        "310101023002000068",
+        "绍兴路44号嘉善坊1号楼1单元201室",
+        "lower_x",
+        "1948年3月",
+        "2026-02-30",
+        ("value", "transform_date", "登记日期", "no 30 February; the registration date is not the record key"),
+    ),
+    ("P0000461", "310101023003000085", "长乐路30弄2号301室", "spaced", "1949年4月", "2026-09-10", None),
+    ("P0000462", "310101023003000085", "长乐路30弄2号301室", "lower_x", "1949年2月", "2026-09-10", None),
+    ("P0000155", "310101023017000016", "长乐路64弄1号灶披间", "plain", "1949年5月", "2026-09-12", None),
+    (
+        "P0000097",
+        "310101023005000012",
+        "进贤路65号亚尔培里1号楼1单元201室",
+        "checksum",
+        "1946年9月",
+        "2026-09-15",
+        ("quarantined", "suite:person.id_number_checksum", "身份证号", "two digits of the number swapped: the key"),
+    ),
+    ("P0000085", "310101023004000099", "进贤路59弄2号三层阁", "plain", "1946年1月", "2026-09-15", None),
+]
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _ods_cell(value: str | int) -> str:
+    from xml.sax.saxutils import escape
+
+    if isinstance(value, int):
+        return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+    return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+
+
+def write_ods(path: Path, sheet: str, rows: list[list[str | int]]) -> None:
+    """A one-sheet OpenDocument spreadsheet as LibreOffice stores it (mimetype first, uncompressed)."""
+    import zipfile
+
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    body = "".join("<table:table-row>" + "".join(map(_ods_cell, row)) + "</table:table-row>" for row in rows)
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2"><office:body>'
+        f'<office:spreadsheet><table:table table:name="{sheet}">{body}</table:table></office:spreadsheet>'
+        "</office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w") as ods:
+        fixed = (2026, 10, 31, 9, 0, 0)  # the same bytes on every build
+        ods.writestr(zipfile.ZipInfo("mimetype", fixed), "application/vnd.oasis.opendocument.spreadsheet")
+        for name, text in (("content.xml", content), ("META-INF/manifest.xml", manifest)):
+            info = zipfile.ZipInfo(name, fixed)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            ods.writestr(info, text)
+
+
+def meal_assistance() -> None:
+    name = "meal_assistance"
+    rows: list[list[str | int]] = [
+        ["瑞金二路街道长者食堂老年助餐登记表（2026年9月）"],
+        ["序号", "姓名", "性别", "出生年月", "身份证号", "手机", "住址", "助餐点", "用餐方式", "登记日期"],
+    ]
+    truth = []
+    for i, (pid, house, address, typed, born, registered, bad) in enumerate(MEALS, start=1):
+        p = person(pid)
+        id_number = p["id_number"]
+        if typed == "spaced":
+            id_number = f"{id_number[:6]} {id_number[6:14]} {id_number[14:]}"
+        elif typed == "lower_x":
+            id_number = id_number.lower()
+        elif typed == "checksum":
+            id_number = id_number[:14] + id_number[15] + id_number[14] + id_number[16:]
+        phone = p["phone"].translate(FULL_WIDTH) if i % 3 == 0 else p["phone"]
+        rows.append(
+            [
+                i,
+                p["name"],
+                sex_word(pid),
+                born,
+                id_number,
+                phone,
+                address,
+                "瑞金二路长者食堂",
+                "送餐上门" if i % 4 == 0 else "堂食",
+                registered,
+            ]
+        )
+        outcome, rule, column, why = bad or ("staged", "", "", "")
+        why = why or f"birth date kept to the month: {p['birth_date'][:7]}"
+        truth.append(Truth("助餐登记", 2 + i, outcome, rule, column, house, pid, note=why))
+    write_ods(HERE / name / "老年助餐登记_202609.ods", "助餐登记", rows)
+    write_truth(name, truth)
+
+
 EXPORTS = {
     "committee_allowance": committee_allowance,
     "grid_visits": grid_visits,
@@ -698,6 +812,7 @@ EXPORTS = {
     "household_api": household_api,
     "allowance_ledger": allowance_ledger,
     "police_extract": police_extract,
+    "meal_assistance": meal_assistance,
 }
 
 

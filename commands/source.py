@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from connectors.spec import SourceSpec
 
 console = Console()
 
@@ -21,6 +24,7 @@ def register(app: typer.Typer) -> None:
         help="Onboard a source system: draft its spec from a sample, dry-run a delivery.", no_args_is_help=True
     )
     source.command("init")(init)
+    source.command("accept")(accept)
     source.command("check")(check)
     app.add_typer(source, name="source")
 
@@ -30,8 +34,12 @@ def init(
     name: str = typer.Option(..., "--name", help="The source's name (lower_case), e.g. elderly_meals."),
     out: Path = typer.Option(None, "--out", help="Draft file (default connectors/sources/NAME.yaml)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing spec."),
+    owner: str = typer.Option(None, "--owner", help="The owning department, e.g. 黄浦区民政局; sets the level."),
 ) -> None:
-    """Profile SAMPLE and write a draft spec mapping its columns to the canonical model."""
+    """Profile SAMPLE and write a draft spec mapping its columns to the canonical model.
+
+    Headers that reviewed specs in connectors/sources/ map are mapped as they were reviewed; the
+    rest by connectors/onboarding/synonyms.yaml and by the values' shapes."""
     from connectors.onboarding.draft import draft_spec, render
     from connectors.onboarding.profile import profile
     from connectors.readers import ReadError
@@ -46,7 +54,7 @@ def init(
         found = profile(sample)
     except ReadError as error:
         _fail(str(error))
-    draft = draft_spec(found, name)
+    draft = draft_spec(found, name, owner)
     layout = {
         "csv": f"delimiter {found.delimiter!r}",
         "fixed_width": f"field widths {found.widths}",
@@ -66,7 +74,9 @@ def init(
     for heading in ("column", "shape", "filled", "distinct", "maps to", "examples"):
         table.add_column(heading)
     for column in found.columns:
-        mapped = draft.spec["columns"].get(column.name, {}).get("to")
+        mapped = draft.spec["columns"].get(column.name, {}).get("to") or next(
+            (out for out in ("ignore", "drop") if column.name in draft.spec[out]), None
+        )
         shape = column.shape + (f" ({column.checksum_ok:.0%} check ok)" if column.checksum_ok is not None else "")
         table.add_row(
             column.name,
@@ -85,6 +95,40 @@ def init(
     )
 
 
+def accept(
+    name: str = typer.Argument(..., help="The source's name (its spec is connectors/sources/NAME.yaml)."),
+    sample: Path = typer.Argument(None, help="The sample it was drafted from (default: its newest landing file)."),
+) -> None:
+    """Mark a reviewed spec accepted: later drafts learn its mapping; says what the review changed.
+
+    Nothing is stored beside the spec: the committed spec is the reviewed mapping, and ``source init``
+    reads every spec without the draft marker line as one (connectors/onboarding/learned.py). This
+    command removes that line, after re-drafting the sample to show what the reviewer changed."""
+    from connectors.landing import delivery_paths
+    from connectors.onboarding.draft import draft_spec
+    from connectors.onboarding.learned import accept as accept_spec
+    from connectors.onboarding.learned import reviewer_changes
+    from connectors.onboarding.profile import profile
+    from connectors.readers import ReadError
+
+    path, spec = _registered(name)
+    sample = sample or max(delivery_paths(spec), key=lambda p: p.stat().st_mtime, default=None)
+    if sample is not None and not spec.is_database:
+        try:
+            found = profile(sample)
+        except ReadError as error:
+            _fail(str(error))
+        headers = [c.name for c in found.columns]
+        changes = reviewer_changes(draft_spec(found, name, spec.owner).spec, spec, headers)
+        console.print(f"{name}: {len(headers) - len(changes)} of {len(headers)} columns of {sample.name} as drafted")
+        for column, drafted, reviewed in changes:
+            console.print(f"  {column}: draft {drafted or 'unmapped'} → reviewed {reviewed or 'unmapped'}")
+    if accept_spec(path):
+        console.print(f"{path} accepted: later drafts map its headers as it does.")
+    else:
+        console.print(f"{path} was accepted already: later drafts map its headers as it does.")
+
+
 def check(
     name: str = typer.Argument(..., help="The source's name (its spec is connectors/sources/NAME.yaml)."),
     files: list[Path] = typer.Argument(None, help="Files to check (default: pending landing files)."),
@@ -93,16 +137,9 @@ def check(
 
     Exits 1 when a file cannot be read, a delivery would be held (contract stop, quality gate) or 0 rows would load.
     """
-    from connectors.spec import SOURCES_DIR, SpecError, load_spec
     from pipelines.dry_run import check_source
 
-    path = SOURCES_DIR / f"{name}.yaml"
-    if not path.exists():
-        _fail(f"no spec {path}: draft one with `housekey source init SAMPLE --name {name}`")
-    try:
-        spec = load_spec(path)
-    except SpecError as error:
-        _fail(str(error))
+    _, spec = _registered(name)
     if spec.is_database:
         _fail(f"{name} is a {spec.format} table: check works on files; `housekey run --source {name}` pulls it")
     report = check_source(spec, files or None)
@@ -152,6 +189,19 @@ def _collapsed(notes: list[str]) -> list[str]:
             for note, key in zip(notes, general, strict=False)
         )
     )
+
+
+def _registered(name: str) -> tuple[Path, SourceSpec]:
+    """The path and spec of a source in connectors/sources/; fails naming what is wrong."""
+    from connectors.spec import SOURCES_DIR, SpecError, load_spec
+
+    path = SOURCES_DIR / f"{name}.yaml"
+    if not path.exists():
+        _fail(f"no spec {path}: draft one with `housekey source init SAMPLE --name {name}`")
+    try:
+        return path, load_spec(path)
+    except SpecError as error:
+        _fail(str(error))
 
 
 def _fail(message: str) -> NoReturn:

@@ -122,6 +122,8 @@ def map_columns(
     for c in columns:
         if c.shape == "integer" and c.samples == ["1", "2", "3"] and (c.distinct >= 0.98 or "序号" in c.name):
             kept[c.name] = ("ignore", "a row counter: it numbers the rows and names nothing")
+        elif c.samples and all(v.startswith(("[{", "{")) for v in c.samples):
+            kept[c.name] = ("ignore", "nested records the reader keeps as JSON text: no column can hold them")
         elif c.name in learned and learned[c.name].target in KEPT_OUT:
             taught = learned[c.name]
             kept[c.name] = (taught.target, f"reviewed in {', '.join(taught.sources[:3])}")

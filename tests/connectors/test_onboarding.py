@@ -198,7 +198,9 @@ def _drifted_volunteers(world: Path, tmp_path: Path) -> Path:
 def test_check_reports_drift_and_a_stop_contract_holds_the_file_back(world, tmp_path):
     spec = load_registry()["volunteers"]
     report = check_source(spec, [_drifted_volunteers(world, tmp_path)])
-    assert report.drift == ["志愿者及社区能人_drifted.csv: added 手机号, 民族; missing 手机"]
+    assert report.drift == [
+        "志愿者及社区能人_drifted.csv: 手机号 looks like a rename of 手机 (both mean phone): add it to aliases; added 民族"
+    ]
     assert report.balanced and report.rows_staged > 0 and not report.failed
     held = check_source(spec.model_copy(update={"contract": "stop"}), [_drifted_volunteers(world, tmp_path)])
     assert held.rows_read == 0 and "contract is stop" in held.failed[0] and held.drift

@@ -60,6 +60,14 @@ class Figures:
     people_linked: int = 0
     """Person records (subject or counterpart) of the export that identity resolution made."""
     people_wrong: list[str] = field(default_factory=list)
+    people_known: int = 0
+    """Person records of the export whose true person the reference sources already hold."""
+    people_found_again: int = 0
+    """Of those, the records linked to that known person."""
+    people_unread: int = 0
+    """People the export names in a nested list (truth note 'members P...') that no column can map."""
+    cards_stored: list[str] = field(default_factory=list)
+    """Bank card numbers (19 digits, Luhn-valid) found in the export's raw or staging table."""
     partial_dates_invented: list[str] = field(default_factory=list)
     """Rows whose birth date was kept to the month, staged as a full date."""
 
@@ -195,7 +203,7 @@ def _row_key(sheet: str | None, row_number: int) -> tuple[str, int]:
     return (sheet or "", int(row_number))
 
 
-def outcomes(con: duckdb.DuckDBPyConnection, name: str, figures: Figures) -> None:
+def outcomes(con: duckdb.DuckDBPyConnection, people: PersonRecords, name: str, figures: Figures) -> None:
     """(b) and (c) for one export, read from the warehouse."""
     staged = {
         _row_key(s, r): rid
@@ -240,7 +248,8 @@ def outcomes(con: duckdb.DuckDBPyConnection, name: str, figures: Figures) -> Non
                 figures.houses_right += 1
             else:
                 figures.houses_wrong.append(f"{key}: house {houses[staged[key]]}, truth {t['house_id']}")
-    _people(con, name, truth, staged, figures)
+    _people(people, name, truth, staged, figures)
+    _cards(con, name, figures)
     _partial_dates(con, name, truth, staged, figures)
 
 
@@ -260,52 +269,91 @@ def _reference_truth() -> dict[tuple[str, str, int], str]:
         }
 
 
-def _people(con, name: str, truth: dict, staged: dict, figures: Figures) -> None:
-    """(c) people: every person record the export made, in a person with no record of another true person."""
-    known = _reference_truth()
-    for t in truth_rows(name):
-        known[(name, t["sheet"], int(t["row_number"]))] = t["person_id"]
-    counterpart_truth = {(name, t["sheet"], int(t["row_number"])): t["counterpart_id"] for t in truth_rows(name)}
-    members: dict[str, set[str]] = defaultdict(set)
-    records = []
-    for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
-        for source, sheet, row, person in con.execute(
-            f"SELECT _source, _sheet, _row_number, person_id FROM core.{table}"
-        ).fetchall():
-            key = (source, sheet or "", int(row))
-            true = (counterpart_truth if party == "counterpart" else known).get(key)
-            if source == name or (party == "subject" and source in REFERENCE):
+@dataclass
+class PersonRecords:
+    """Every person record of the warehouse with its true person, and what each person holds."""
+
+    records: list[tuple[str, str, str, int, str, str | None]]
+    """(party, source, sheet, row, person_id, true person)"""
+    holds: dict[str, set[str]]
+    """person_id -> the true persons of its records"""
+    known: set[str]
+    """person_ids holding a record of a reference source (a person the warehouse knew before the exports)"""
+    reference_people: set[str]
+    """true persons with a record in a reference source"""
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> PersonRecords:
+        reference = _reference_truth()
+        truth = {("subject", *k): v for k, v in reference.items()}
+        for name in export_names():
+            for t in truth_rows(name):
+                key = (name, t["sheet"], int(t["row_number"]))
+                truth[("subject", *key)] = t["person_id"]
+                truth[("counterpart", *key)] = t["counterpart_id"] or None
+        records, holds, known = [], defaultdict(set), set()
+        for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
+            query = f"SELECT _source, _sheet, _row_number, person_id FROM core.{table}"
+            for source, sheet, row, person in con.execute(query).fetchall():
+                true = truth.get((party, source, sheet or "", int(row)))
+                records.append((party, source, sheet or "", int(row), person, true))
                 if true:
-                    members[person].add(true)
-                if source == name:
-                    records.append((key, party, person, true))
-    for t in truth_rows(name):
-        key = _row_key(t["sheet"], t["row_number"])
-        if key in staged:
+                    holds[person].add(true)
+                if source in REFERENCE:
+                    known.add(person)
+        return cls(records, holds, known, set(reference.values()))
+
+
+def _people(people: PersonRecords, name: str, truth: dict, staged: dict, figures: Figures) -> None:
+    """(c) people: every person record the export made is in a person holding no record of another true person
+    (of any export or reference source); and how many of the people known before were found again."""
+    for t in truth.values():
+        if _row_key(t["sheet"], t["row_number"]) in staged:
             figures.people_named += 1 + bool(t["counterpart_id"])
-    for key, party, person, true in records:
+        figures.people_unread += len(t["note"].split("members ", 1)[1].split()) if "members " in t["note"] else 0
+    for party, source, sheet, row, person, true in people.records:
+        if source != name:
+            continue
         figures.people_linked += 1
-        others = members[person] - {true}
-        if others:
-            figures.people_wrong.append(f"{key[1:]} {party}: truth {true}, its person also holds {sorted(others)}")
+        if others := people.holds[person] - {true}:
+            figures.people_wrong.append(f"{(sheet, row)} {party}: truth {true}, its person also holds {sorted(others)}")
+        if true in people.reference_people:
+            figures.people_known += 1
+            figures.people_found_again += person in people.known
 
 
 def _partial_dates(con, name: str, truth: dict, staged: dict, figures: Figures) -> None:
-    """A birth date kept to the month (truth note 'kept to the month: 1951-02') must not be staged as a day."""
+    """A birth date kept to the month (truth note 'kept to the month: 1951-02') is staged as that month: its first
+    day with the precision 'month' beside it (``_date_precision`` or ``birth_date_precision``), never as a day."""
     columns = {r[0] for r in con.execute(f'DESCRIBE staging."{name}"').fetchall()}
     if "birth_date" not in columns:
         return
-    precision = "birth_date_precision" in columns
+    precision = next((c for c in ("_date_precision", "birth_date_precision") if c in columns), None)
     for key, t in truth.items():
-        if "kept to the month" in t["note"] and key in staged:
-            (born, *rest) = con.execute(
-                f'SELECT birth_date{", birth_date_precision" if precision else ""} FROM staging."{name}" '
-                "WHERE _record_id = ?",
-                [staged[key]],
-            ).fetchone()
-            month = t["note"].rsplit(": ", 1)[1]
-            if born is not None and not (rest and rest[0] in ("month", "M")):
-                figures.partial_dates_invented.append(f"{key}: {month} staged as {born}")
+        if "kept to the month" not in t["note"] or key not in staged:
+            continue
+        month = t["note"].rsplit(": ", 1)[1]
+        born, said = con.execute(
+            f'SELECT birth_date::VARCHAR, {f"{precision}::VARCHAR" if precision else "NULL"} FROM staging."{name}" '
+            "WHERE _record_id = ?",
+            [staged[key]],
+        ).fetchone()
+        kept = born == f"{month}-01" and said is not None and "month" in said
+        if born is not None and not kept:
+            figures.partial_dates_invented.append(f"{key}: {month} staged as {born} (precision {said})")
+
+
+def _cards(con, name: str, figures: Figures) -> None:
+    """Bank card numbers (19 digits passing the Luhn check) in any text of the export's raw or staging table."""
+    from stdnum import luhn
+
+    for layer in ("raw", "staging"):
+        columns = [r[0] for r in con.execute(f'DESCRIBE {layer}."{name}"').fetchall()]
+        texts = " || ' ' || ".join(f"coalesce(\"{c}\"::VARCHAR, '')" for c in columns)
+        found = con.execute(
+            f"SELECT DISTINCT unnest(regexp_extract_all({texts}, '[0-9]{{19}}')) FROM {layer}.\"{name}\""
+        ).fetchall()
+        figures.cards_stored += [f"{layer}: {n}" for (n,) in found if luhn.is_valid(n)]
 
 
 def measure(folder: Path | None = None) -> list[Figures]:
@@ -314,10 +362,11 @@ def measure(folder: Path | None = None) -> list[Figures]:
         warehouse = build_warehouse(Path(folder or tmp))
         results = []
         with duckdb.connect(str(warehouse), read_only=True) as con:
+            people = PersonRecords.read(con)
             for name in export_names():
                 figures = Figures(name)
                 agreement(name, figures)
-                outcomes(con, name, figures)
+                outcomes(con, people, name, figures)
                 results.append(figures)
         return results
 
@@ -331,9 +380,12 @@ def report(results: list[Figures]) -> None:
             f"{f.name:20} (a) columns {share(f.columns_agreeing, f.columns)}  (b) rows right {share(f.rows_right, f.rows)}"
             f"  (c) houses wrong {len(f.houses_wrong)} (right {f.houses_right} of {f.rows} rows), people wrong "
             f"{len(f.people_wrong)} ({f.people_linked} person records of {f.people_named} named on staged rows)"
-            f"  partial dates invented {len(f.partial_dates_invented)}"
+            f"; known before {f.people_known}, found again {f.people_found_again}; in nested lists, not read "
+            f"{f.people_unread}"
+            f"; partial dates invented {len(f.partial_dates_invented)}; bank cards stored {len(f.cards_stored)}"
         )
-        for line in [*f.column_misses, *f.row_misses, *f.houses_wrong, *f.people_wrong, *f.partial_dates_invented]:
+        misses = [*f.column_misses, *f.row_misses, *f.houses_wrong, *f.people_wrong, *f.partial_dates_invented]
+        for line in [*misses, *f.cards_stored]:
             print(f"    {line}")
     total = Figures("total")
     for f in results:

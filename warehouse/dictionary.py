@@ -1,8 +1,9 @@
-"""The data dictionary of the layers analysts read (core and marts): every table and column described.
+"""The data dictionary of the layers analysts read (core, marts, tags, meta, quality): every table and column described.
 
 Descriptions are declared in schemas/warehouse_dictionary.yaml: a table's own ``columns`` first, then
 the ``common`` descriptions of columns that mean the same everywhere (house_id, committee_code…); the
-canonical columns of a record backbone table (core.<kind>_rows) are described by schemas/record_kinds.yaml.
+canonical columns of a record backbone table (core.<kind>_rows, and tags.<kind>_records that tag rules read) are
+described by schemas/record_kinds.yaml.
 They go into DuckDB as COMMENT ON TABLE / COLUMN (so any client shows them) and into docs/warehouse.md.
 """
 
@@ -21,7 +22,7 @@ from warehouse.database import quote_literal
 ROOT = Path(__file__).resolve().parents[1]
 DICTIONARY_FILE = ROOT / "schemas" / "warehouse_dictionary.yaml"
 DICTIONARY_DOC = ROOT / "docs" / "warehouse.md"
-DESCRIBED_SCHEMAS = ("core", "marts")
+DESCRIBED_SCHEMAS = ("core", "marts", "tags", "meta", "quality")
 
 
 @dataclass
@@ -41,7 +42,9 @@ def catalogue(con: duckdb.DuckDBPyConnection) -> list[Column]:
     """Every table of the described schemas, then its columns, with their declared description (or None)."""
     declared = load_dictionary()
     tables, common = declared["tables"], declared.get("common", {})
-    canonical = {records_table(kind): record_kind_columns(kind) for kind in KINDS}
+    canonical = {
+        table: record_kind_columns(kind) for kind in KINDS for table in (records_table(kind), f"tags.{kind}_records")
+    }
     rows = con.execute(
         """
         SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c

@@ -1,4 +1,4 @@
-"""The data dictionary covers every table and column of core and marts, in DuckDB and in docs/warehouse.md."""
+"""The data dictionary covers every table and column of core, marts, tags, meta and quality, in DuckDB and in docs/warehouse.md."""
 
 from pathlib import Path
 

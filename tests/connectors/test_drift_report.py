@@ -1,0 +1,93 @@
+"""Drift that tells the change (issue 17, point 5): only real changes, renames proposed from the synonyms,
+and a warning when a mapped column comes empty in every row."""
+
+import textwrap
+
+import pytest
+
+from connectors.drift import detect_drift
+from connectors.spec import load_spec
+from pipelines.dry_run import check_source
+from warehouse.database import connect
+from warehouse.intake import land_source
+
+SPEC = """
+    name: residents
+    title: 实有人口
+    owner: 公安分局
+    level: S
+    format: csv
+    files: "*.csv"
+    settle_seconds: 0
+    contract: {contract}
+    record_kind: person
+    columns:
+      姓名: {{to: name}}
+      身份证号: {{to: id_number}}
+      手机号码: {{to: phone}}
+    ignore:
+      序号: a row counter
+    drop:
+      备注: free text the committee writes about the family; not needed
+"""
+
+
+@pytest.fixture
+def spec(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+
+    def load(contract: str = "evolve"):
+        path = tmp_path / "residents.yaml"
+        path.write_text(textwrap.dedent(SPEC.format(contract=contract)), encoding="utf-8")
+        return load_spec(path)
+
+    return load
+
+
+def test_ignored_and_dropped_columns_are_no_drift_present_or_absent(spec):
+    residents = spec()
+    assert not detect_drift(residents, ["序号", "姓名", "身份证号", "手机号码", "备注"]).is_drift
+    assert not detect_drift(residents, ["姓名", "身份证号", "手机号码"]).is_drift
+
+
+def test_a_new_header_meaning_a_missing_column_is_proposed_as_its_rename(spec):
+    drift = detect_drift(spec(), ["序号", "姓名", "身份证号", "联系电话", "民族"])
+    assert drift.added == ("联系电话", "民族") and drift.missing == ("手机号码",)
+    assert drift.describe() == (
+        "联系电话 looks like a rename of 手机号码 (both mean phone): add it to aliases; added 民族"
+    )
+
+
+def test_a_header_meaning_a_column_that_did_come_is_no_rename(spec):
+    drift = detect_drift(spec(), ["姓名", "身份证号", "手机号码", "联系电话"])
+    assert drift.proposed == () and drift.describe() == "added 联系电话"
+
+
+def test_contract_stop_names_the_proposed_rename(spec, tmp_path):
+    folder = tmp_path / "landing" / "residents"
+    folder.mkdir(parents=True)
+    (folder / "2026-11.csv").write_text(
+        "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n", encoding="utf-8"
+    )
+    with connect() as con:
+        (held,) = land_source(con, spec("stop")).deliveries
+    assert held.status == "failed"
+    assert "联系电话 looks like a rename of 手机号码 (both mean phone): add it to aliases" in held.notes[0]
+
+
+def test_a_mapped_column_empty_in_every_row_is_warned_at_landing_and_in_the_dry_run(spec, tmp_path):
+    folder = tmp_path / "landing" / "residents"
+    folder.mkdir(parents=True)
+    delivery = folder / "2026-11.csv"
+    delivery.write_text(
+        "姓名,身份证号,手机号码,备注\n张三,310101195001011236,,独居\n李四,310101196003035412, ,\n", encoding="utf-8"
+    )
+    warning = "2026-11.csv: mapped column 手机号码 (phone) is empty in every one of its 2 rows"
+    report = check_source(spec(), [delivery])
+    assert report.warnings == [warning] and warning not in report.notes
+    assert report.rows_staged == 2 and report.refusal is None
+    with connect() as con:
+        (landed,) = land_source(con, spec()).deliveries
+    assert warning in landed.notes
+    assert not any("身份证号" in w or "姓名" in w for w in report.warnings)

@@ -152,7 +152,7 @@ def agreement(name: str, figures: Figures) -> None:
 
 def build_warehouse(folder: Path) -> Path:
     """Land, stage, match and link the reference sources and every export (reviewed spec) in a fresh warehouse."""
-    from dagster import AssetKey, DagsterInstance, materialize
+    from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
     from connectors.spec import load_registry
     from pipelines.definitions import pipeline_assets
@@ -171,18 +171,18 @@ def build_warehouse(folder: Path) -> Path:
     for path in landing.rglob("*"):
         os.utime(path, (old, old))
     warehouse = folder / "housekey.duckdb"
-    wanted = {("core", "houses"), ("core", "address_matches"), ("core", "records"), ("core", "people")}
     saved = {k: os.environ.get(k) for k in ("HOUSEKEY_LANDING", "HOUSEKEY_WAREHOUSE", "HOUSEKEY_AS_OF")}
     os.environ.update(HOUSEKEY_LANDING=str(landing), HOUSEKEY_WAREHOUSE=str(warehouse), HOUSEKEY_AS_OF=AS_OF)
     try:
         assets = pipeline_assets(load_registry(sources))
-        selection = [
-            key for a in assets for key in a.keys if key.path[0] in ("raw", "staging") or tuple(key.path) in wanted
-        ]
+        # identity's people and everything upstream of it (raw, staging, houses, matching, the record backbone);
+        # an asset making several tables (core/people with core/person_records) is selected whole
+        people = next(a for a in assets if AssetKey(["core", "people"]) in a.keys)
+        selection = AssetSelection.assets(*people.keys).upstream().required_multi_asset_neighbors()
         with DagsterInstance.ephemeral() as instance:
             result = materialize(
                 assets,
-                selection=[AssetKey(k.path) for k in selection],
+                selection=selection,
                 resources=warehouse_resources(),
                 instance=instance,
                 raise_on_error=False,

@@ -2,8 +2,9 @@
 record travels them: sources (raw and staging per source, with their checks), address, people, businesses,
 tags, marts, publish.
 
-``dagster dev -m pipelines.definitions`` loads ``defs``; ``housekey run`` materialises the same assets
-in-process. Every asset is partitioned by subdistrict (pipelines/partitions.py) and writes through the
+``dagster dev -m pipelines.definitions`` loads ``defs`` (``housekey ui`` starts it on ``housekey run``'s instance);
+``housekey run`` runs the same assets in-process as the ``subdistrict`` job ``defs`` holds, so the UI files its
+runs under that job. Every asset is partitioned by subdistrict (pipelines/partitions.py) and writes through the
 warehouse resource (pipelines/resources.py), one step at a time per subdistrict (docs/decisions/0004).
 """
 
@@ -11,10 +12,12 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from dagster import (
+    AssetChecksDefinition,
     AssetKey,
     AssetsDefinition,
     AssetSelection,
     Definitions,
+    ExecuteInProcessResult,
     JobDefinition,
     StaticPartitionsDefinition,
     define_asset_job,
@@ -91,38 +94,57 @@ def run_selection(assets: list[AssetsDefinition], sources: Collection[str], down
 def build_definitions(
     registry: Mapping[str, SourceSpec] | None = None, on_landed: OnLanded | None = None
 ) -> Definitions:
-    """Definitions for a registry (default: connectors/sources/)."""
+    """Definitions for a registry (default: connectors/sources/), with the ``subdistrict`` job."""
     registry = load_registry() if registry is None else registry
     # a subdistrict's steps share one DuckDB file: one at a time, in the run's process
     return Definitions(
         assets=pipeline_assets(registry, on_landed, subdistrict_partitions()),
         asset_checks=source_checks(registry),
         resources=warehouse_resources(),
+        jobs=[subdistrict_asset_job()],
         schedules=schedules,
         sensors=automation_sensors(registry),
         executor=in_process_executor,
     )
 
 
-def subdistrict_job(sources: str | None = None) -> JobDefinition:
+def subdistrict_asset_job() -> JobDefinition:
     """``subdistrict``: the whole pipeline for one subdistrict partition with every step in a process of its own,
     one step at a time (the partition's steps share its DuckDB file); runs of different subdistricts go side by
-    side. For ``execute_job`` (``build_reconstructable_job("pipelines.definitions", "subdistrict_job")``);
-    ``sources`` is a registry folder (default connectors/sources/)."""
-    registry = load_registry(Path(sources)) if sources else load_registry()
-    partitions = subdistrict_partitions()
+    side."""
     executor = multiprocess_executor.configured(
         {"max_concurrent": 1, "start_method": {"forkserver": {"preload_modules": list(STEP_PRELOAD)}}}
     )
-    job = define_asset_job(
-        SUBDISTRICT_JOB, selection=AssetSelection.all(), partitions_def=partitions, executor_def=executor
-    )
+    return define_asset_job(SUBDISTRICT_JOB, selection=AssetSelection.all(), executor_def=executor)
+
+
+def subdistrict_job(sources: str | None = None) -> JobDefinition:
+    """The ``subdistrict`` job for ``execute_job`` (``build_reconstructable_job("pipelines.definitions",
+    "subdistrict_job")``); ``sources`` is a registry folder (default connectors/sources/)."""
+    registry = load_registry(Path(sources)) if sources else load_registry()
     return Definitions(
-        assets=pipeline_assets(registry, partitions=partitions),
+        assets=pipeline_assets(registry, partitions=subdistrict_partitions()),
         asset_checks=source_checks(registry),
         resources=warehouse_resources(),
-        jobs=[job],
+        jobs=[subdistrict_asset_job()],
     ).resolve_job_def(SUBDISTRICT_JOB)
+
+
+def run_in_process(
+    assets: list[AssetsDefinition],
+    checks: list[AssetChecksDefinition],
+    selection: list[AssetKey] | None = None,
+    **execute,
+) -> ExecuteInProcessResult:
+    """Run ``assets`` (or the ``selection`` of them) and their ``checks`` in this process as ``materialize`` does,
+    but as the ``subdistrict`` job (``execute`` as ``execute_in_process`` takes it): the UI lists the run under
+    the job ``defs`` holds, not as an ad-hoc materialisation."""
+    definitions = Definitions(
+        assets=[*assets, *checks],
+        resources=warehouse_resources(),
+        jobs=[define_asset_job(SUBDISTRICT_JOB, selection=selection)],
+    )
+    return definitions.resolve_job_def(SUBDISTRICT_JOB).execute_in_process(**execute)
 
 
 defs = build_definitions()

@@ -1,4 +1,5 @@
-"""The analyst marts as Dagster assets (``marts/<name>``), and the data dictionary set on them (``meta/dictionary``).
+"""The analyst marts as Dagster assets (``marts/<table>``, one per table), and the data dictionary set on them
+(``meta/dictionary``).
 
 Each mart declares every asset whose tables it reads. ``marts/events`` grades every event; hotspots, the
 complaint Pareto and the area statistics read it. The Pareto chart is written next to the warehouse file
@@ -18,6 +19,7 @@ from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS, LINKS
 from pipelines.people import PEOPLE
 from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
+from pipelines.tables import table_assets
 from pipelines.tags import TAGS
 from schemas.clock import run_day
 
@@ -25,19 +27,20 @@ PARETO_CHART = "complaint_pareto.html"
 EVENTS = AssetKey(["marts", "events"])
 
 
-def _mart(name: str, description: str, deps: list[AssetKey]):
-    """A mart's asset: ``build`` makes its tables, then each says the run day it describes (``as_of``)."""
+def _mart(tables: list[str], description: str, deps: list[AssetKey]):
+    """A mart's assets, one per table ``marts.<name>`` it builds: ``build`` makes them and returns its figures
+    that are not row counts, then each table says the run day it describes (``as_of``)."""
 
     def decorate(build):
-        @warehouse_asset(AssetKey(["marts", name]), deps, description)
+        @table_assets([AssetKey(["marts", name]) for name in tables], deps, description, "marts")
         @functools.wraps(build)
-        def mart(warehouse: DuckDBResource) -> MaterializeResult:
+        def mart(warehouse: DuckDBResource) -> dict[str, str] | None:
             from warehouse.marts import stamp_run_day
 
-            result = build(warehouse)
+            figures = build(warehouse)
             with warehouse.get_connection() as con:
                 stamp_run_day(con, run_day())
-            return result
+            return figures
 
         return mart
 
@@ -48,113 +51,115 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
     """Every mart of warehouse/marts/, then the dictionary; empty without the address register (no houses)."""
     if not has_houses(registry):
         return []
+    from warehouse.marts.committees import AREAS
+    from warehouse.marts.lists import load_lists
 
     @_mart(
-        "house_profiles",
+        ["house_profiles"],
         "一房一档: one row per house with its register facts, tags now and over "
         "time, records per source, and the people, businesses and events linked.",
         [TAGS, HOUSES, ADDRESS_MATCHES, PEOPLE, LINKS],
     )
-    def house_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+    def house_profiles(warehouse: DuckDBResource) -> None:
         from warehouse.marts.house_profile import build_house_profiles
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"houses": build_house_profiles(con)})
+            build_house_profiles(con)
 
     @_mart(
-        "events",
+        ["events", "event_versions"],
         "Every event graded minor or serious (schemas/event_severity.yaml), with its house, business, "
         "committee and grid.",
         [TAGS, EVENT_ATTRIBUTIONS, HOUSES],
     )
-    def events(warehouse: DuckDBResource) -> MaterializeResult:
+    def events(warehouse: DuckDBResource) -> None:
         from warehouse.marts.events import build_events
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"events": build_events(con)})
+            build_events(con)
 
     @_mart(
-        "hotspots",
+        ["hotspots"],
         "Hotspot attribution: minor and serious events per attributed business or house over time "
         "windows, with Heinrich's early warning.",
         [EVENTS, BUSINESSES, HOUSES],
     )
-    def hotspots(warehouse: DuckDBResource) -> MaterializeResult:
+    def hotspots(warehouse: DuckDBResource) -> None:
         from warehouse.marts.hotspots import build_hotspots
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"targets": build_hotspots(con, run_day())})
+            build_hotspots(con, run_day())
 
     @_mart(
-        "complaint_pareto",
+        ["complaint_pareto"],
         "Pareto of complaint causes for the subdistrict, each committee and each grid, and its chart.",
         [EVENTS],
     )
-    def complaint_pareto(warehouse: DuckDBResource) -> MaterializeResult:
+    def complaint_pareto(warehouse: DuckDBResource) -> dict[str, str]:
         from warehouse.marts.pareto import build_complaint_pareto, write_pareto_chart
 
         with warehouse.get_connection() as con:
-            rows = build_complaint_pareto(con)
+            build_complaint_pareto(con)
             chart = write_pareto_chart(con, Path(warehouse.database).parent / PARETO_CHART)
-        return MaterializeResult(metadata={"rows": rows, "chart": str(chart)})
+        return {"chart": str(chart)}
 
     @_mart(
-        "area_stats",
+        list(AREAS),
         "Per-committee and per-grid statistics: houses, residents, groups, businesses, events.",
         [EVENTS, hotspots.key, TAGS, BUSINESSES, HOUSES],
     )
-    def area_stats(warehouse: DuckDBResource) -> MaterializeResult:
+    def area_stats(warehouse: DuckDBResource) -> None:
         from warehouse.marts.committees import build_area_stats
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata=build_area_stats(con))
+            build_area_stats(con)
 
     @_mart(
-        "community_lists",
+        [f"{name}_list" for name in load_lists()],
         "The problem, need and service lists (schemas/community_lists.yaml).",
         [TAGS, HOUSES],
     )
-    def community_lists(warehouse: DuckDBResource) -> MaterializeResult:
+    def community_lists(warehouse: DuckDBResource) -> None:
         from warehouse.marts.lists import build_lists
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata=build_lists(con))
+            build_lists(con)
 
     @_mart(
-        "source_freshness",
+        ["source_freshness"],
         "Freshness and coverage per source: last delivery against the spec's freshness_days, "
         "rows staged and quarantined, records matched to a house.",
         [ADDRESS_MATCHES, *staged(registry)],
     )
-    def source_freshness(warehouse: DuckDBResource) -> MaterializeResult:
+    def source_freshness(warehouse: DuckDBResource) -> None:
         from warehouse.marts.freshness import build_source_freshness
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"sources": build_source_freshness(con, registry)})
+            build_source_freshness(con, registry)
 
     @_mart(
-        "person_profiles",
+        ["person_profiles"],
         "一人一档: one row per person with their home, registration, houses owned and rented, "
         "tags, sources and events.",
         [TAGS, PEOPLE, LINKS, HOUSES],
     )
-    def person_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+    def person_profiles(warehouse: DuckDBResource) -> None:
         from warehouse.marts.person_profile import build_person_profiles
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"people": build_person_profiles(con, run_day())})
+            build_person_profiles(con, run_day())
 
     @_mart(
-        "business_profiles",
+        ["business_profiles"],
         "一企一档: one row per business with its names, premises, licences, tags and the "
         "complaints, findings and cases attributed to it.",
         [EVENTS, TAGS, BUSINESSES, HOUSES],
     )
-    def business_profiles(warehouse: DuckDBResource) -> MaterializeResult:
+    def business_profiles(warehouse: DuckDBResource) -> None:
         from warehouse.marts.business_profile import build_business_profiles
 
         with warehouse.get_connection() as con:
-            return MaterializeResult(metadata={"businesses": build_business_profiles(con, run_day())})
+            build_business_profiles(con, run_day())
 
     marts = [
         house_profiles,

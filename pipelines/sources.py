@@ -1,5 +1,6 @@
 """Every source's assets, built from its spec: ``raw/<source>`` lands its deliveries, ``staging/<source>`` types
-them; two checks on each staging asset: rows add up, and the quality gate holds no delivery.
+them; two checks on each staging asset: rows add up, and the quality gate holds no delivery. Both assets are owned
+by the spec's department and grouped by its record kind (``sources_person``…), so 29 sources stay readable.
 
 Onboarding a source (a new YAML file in connectors/sources/) adds its assets without Python.
 """
@@ -22,6 +23,7 @@ from dagster_duckdb import DuckDBResource
 from connectors.spec import SourceSpec
 from pipelines.resources import WAREHOUSE_POOL, SubdistrictWarehouse
 from pipelines.retries import land_with_retries, retry_delays
+from pipelines.tables import column_descriptions, table_metadata
 from warehouse.database import create_bookkeeping
 from warehouse.intake import land_source
 from warehouse.pull import not_read
@@ -34,12 +36,14 @@ OnLanded = Callable[[SourceLanding], None]
 
 def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefinition:
     """The asset ``raw/<source>``: lands every pending delivery of the source into ``raw.<source>``."""
+    raw_table = f"raw.{spec.name}"
 
     @asset(
         key=["raw", spec.name],
-        group_name="raw",
+        group_name=source_group(spec),
+        owners=owners(spec),
         description=f"{spec.title}（{spec.owner}）: every delivery as delivered, every value text.",
-        metadata={"format": spec.format, "owner": spec.owner, "level": spec.level, "table": f"raw.{spec.name}"},
+        metadata={"format": spec.format, "owner": spec.owner, "level": spec.level, "dagster/table_name": raw_table},
         kinds={"duckdb", spec.format},
         pool=WAREHOUSE_POOL,
     )
@@ -67,13 +71,33 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
             (context.log.error if failed else context.log.info)(landing.note)
         if on_landed is not None:
             on_landed(landing)
-        return MaterializeResult(metadata=landing_metadata(landing))
+        with warehouse.get_connection() as con:
+            table = table_metadata(con, raw_table, raw_column_descriptions(spec))
+        return MaterializeResult(metadata={**table, **landing_metadata(landing)})
 
     return _land
 
 
+def owners(spec: SourceSpec) -> list[str]:
+    """The department that delivers the source, as a Dagster owner."""
+    return [f"team:{spec.owner}"]
+
+
+def source_group(spec: SourceSpec) -> str:
+    """The group of a source's assets: its record kind's (``sources_person``)."""
+    return f"sources_{spec.record_kind}"
+
+
+def raw_column_descriptions(spec: SourceSpec) -> dict[str, str]:
+    """A raw table's columns described: a delivered header by the canonical column staging maps it to."""
+    canonical = column_descriptions(f"staging.{spec.name}", spec.record_kind)
+    mapped = {header: f"→ {m.to}: {canonical.get(m.to, '')}".rstrip(": ") for header, m in spec.columns.items()}
+    return {**column_descriptions(f"raw.{spec.name}"), **mapped}
+
+
 def landing_metadata(landing: SourceLanding) -> dict[str, int | str]:
-    """The figures a raw asset's materialisation reports."""
+    """The figures a raw asset's materialisation reports besides its table's: what this run delivered, landed,
+    quarantined and skipped."""
     metadata: dict[str, int | str] = {
         "deliveries": landing.count("loaded"),
         "rows_delivered": landing.rows_delivered,
@@ -91,13 +115,15 @@ def landing_metadata(landing: SourceLanding) -> dict[str, int | str]:
 
 def staging_asset(spec: SourceSpec) -> AssetsDefinition:
     """The asset ``staging/<source>``: canonical, typed columns; unreadable values to quarantine."""
+    staging_table = f"staging.{spec.name}"
 
     @asset(
         key=["staging", spec.name],
         deps=[AssetKey(["raw", spec.name])],
-        group_name="staging",
+        group_name=source_group(spec),
+        owners=owners(spec),
         description=f"{spec.title}: mapped to the {spec.record_kind} record kind, typed and normalised.",
-        metadata={"record_kind": spec.record_kind, "table": f"staging.{spec.name}"},
+        metadata={"record_kind": spec.record_kind, "dagster/table_name": staging_table},
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
     )
@@ -105,13 +131,10 @@ def staging_asset(spec: SourceSpec) -> AssetsDefinition:
         with warehouse.get_connection() as con:
             create_bookkeeping(con)
             result = stage(con, spec)
+            table = table_metadata(con, staging_table, column_descriptions(staging_table, spec.record_kind))
         context.log.info(f"{result.rows_staged} rows staged, {result.rows_quarantined} quarantined")
         return MaterializeResult(
-            metadata={
-                "rows_raw": result.rows_raw,
-                "rows_staged": result.rows_staged,
-                "rows_quarantined": result.rows_quarantined,
-            }
+            metadata={**table, "rows_raw": result.rows_raw, "rows_quarantined": result.rows_quarantined}
         )
 
     return _stage

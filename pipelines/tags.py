@@ -1,4 +1,5 @@
-"""The tag catalogue's asset, ``tags/catalogue``: every tag of schemas/tags/ evaluated, with history.
+"""The tag catalogue's assets (group ``tags``): ``tags/catalogue``, what each tag of schemas/tags/ means, and
+``tags/house_tags``, ``tags/person_tags``, ``tags/business_tags``: every tag evaluated, with history.
 
 Tags read staging, the address matches and identity resolution (people, businesses, event attribution);
 they are evaluated on every run for the run day (``schemas.clock.run_day``): rules with windows ("in the
@@ -7,31 +8,34 @@ last 90 days") count back from it.
 
 from collections.abc import Mapping
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
 from pipelines.address import RECORDS, has_houses
 from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS
 from pipelines.people import PEOPLE
-from pipelines.resources import warehouse_asset
+from pipelines.tables import table_assets
 from schemas.clock import run_day, wall_clock
 
 TAGS = AssetKey(["tags", "catalogue"])
+TAG_TABLES = [TAGS, *(AssetKey(["tags", f"{entity}_tags"]) for entity in ("house", "person", "business"))]
 
 
 def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
-    """``tags/catalogue``; empty without houses. Tag inputs key people and businesses by identity's ids."""
+    """``tags/catalogue`` and the tags held; empty without houses. Tag inputs key people and businesses by
+    identity's ids."""
     if not has_houses(registry):
         return []
 
-    @warehouse_asset(
-        TAGS,
-        [RECORDS, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS],
+    @table_assets(
+        TAG_TABLES,
+        [*RECORDS, PEOPLE, BUSINESSES, EVENT_ATTRIBUTIONS],
         "Every tag of schemas/tags/ evaluated into tags.house_tags, person_tags and business_tags, "
         "with history (valid_from, valid_to, the run).",
+        "tags",
     )
-    def catalogue(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    def catalogue(context: AssetExecutionContext, warehouse: DuckDBResource) -> dict[str, int]:
         from connectors.spec import load_registry
         from warehouse.tags import evaluate_tags, load_catalogue
 
@@ -44,14 +48,11 @@ def tag_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         failed = [r for r in results if r.error]
         for result in failed:
             context.log.error(f"tag {result.code}: {result.error}")
-        return MaterializeResult(
-            metadata={
-                "tags": len(results),
-                "failed": len(failed),
-                "memberships": sum(r.members for r in results),
-                "added": sum(r.added for r in results),
-                "removed": sum(r.removed for r in results),
-            }
-        )
+        return {
+            "failed": len(failed),
+            "memberships": sum(r.members for r in results),
+            "added": sum(r.added for r in results),
+            "removed": sum(r.removed for r in results),
+        }
 
     return [catalogue]

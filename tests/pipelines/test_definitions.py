@@ -49,7 +49,8 @@ def test_one_raw_and_one_staging_asset_per_source(registry):
     } | {AssetKey(["publish", "analyst_copy"])}  # no address register among these sources: no core assets
     assert {dep.asset_key for dep in specs[AssetKey(["staging", "elderly"])].deps} == {AssetKey(["raw", "elderly"])}
     low_income = specs[AssetKey(["raw", "low_income"])]
-    assert low_income.group_name == "raw"
+    assert low_income.group_name == "sources_person"  # grouped by record kind
+    assert low_income.owners == ["team:民政科"]
     assert "低保" in low_income.description and "民政科" in low_income.description
     assert {k: low_income.metadata[k] for k in ("format", "owner", "level")} == {
         "format": "csv",

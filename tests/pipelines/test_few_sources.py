@@ -30,7 +30,7 @@ def test_three_sources_build_every_tag_and_mart(tmp_path, monkeypatch):
         tuple(e.asset_key.path): e.materialization.metadata for e in result.get_asset_materialization_events()
     }
     tags = materialized["tags", "catalogue"]
-    assert (tags["tags"].value, tags["failed"].value) == (len(load_catalogue()), 0)
+    assert (tags["dagster/row_count"].value, tags["failed"].value) == (len(load_catalogue()), 0)
     marts = {tuple(key.path) for a in assets for key in a.keys if key.path[0] == "marts"}
     assert len(marts) >= 9 and marts <= set(materialized)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:

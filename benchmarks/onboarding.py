@@ -12,7 +12,7 @@ Per export and in total:
     staged with exactly the named value quarantined by its rule, or quarantined whole by its rule; a row the
     pipeline staged that truth does not know (a totals row read as a person) is wrong too;
 (c) wrong houses and wrong people: a staged row matched to another house than its truth; a person record (the
-    row's subject or counterpart) in one person with a record of another true person. The warehouse also holds
+    row's subject, counterpart or reporter) in one person with a record of another true person. The warehouse also holds
     the sample's address register and household registration, so people are linked to the ones already known.
 
 The exports and their truth are written by tests/connectors/exports/build.py; the reviewed specs lie beside them.
@@ -291,10 +291,11 @@ class PersonRecords:
                 key = (name, t["sheet"], int(t["row_number"]))
                 truth[("subject", *key)] = t["person_id"]
                 truth[("counterpart", *key)] = t["counterpart_id"] or None
+                truth[("reporter", *key)] = t["reporter_id"] or None
         records, holds, known = [], defaultdict(set), set()
-        for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
-            query = f"SELECT _source, _sheet, _row_number, person_id FROM core.{table}"
-            for source, sheet, row, person in con.execute(query).fetchall():
+        for table, party_sql in (("person_records", "'subject'"), ("person_counterparts", "party")):
+            query = f"SELECT {party_sql}, _source, _sheet, _row_number, person_id FROM core.{table}"
+            for party, source, sheet, row, person in con.execute(query).fetchall():
                 true = truth.get((party, source, sheet or "", int(row)))
                 records.append((party, source, sheet or "", int(row), person, true))
                 if true:
@@ -309,7 +310,7 @@ def _people(people: PersonRecords, name: str, truth: dict, staged: dict, figures
     (of any export or reference source); and how many of the people known before were found again."""
     for t in truth.values():
         if _row_key(t["sheet"], t["row_number"]) in staged:
-            figures.people_named += 1 + bool(t["counterpart_id"])
+            figures.people_named += 1 + bool(t["counterpart_id"]) + bool(t["reporter_id"])
         figures.people_unread += len(t["note"].split("members ", 1)[1].split()) if "members " in t["note"] else 0
     for party, source, sheet, row, person, true in people.records:
         if source != name:

@@ -20,7 +20,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TRUTH = HERE.parents[2] / "data_samples" / "truth"
-TRUTH_COLUMNS = ["sheet", "row_number", "outcome", "rule", "column", "house_id", "person_id", "counterpart_id", "note"]
+TRUTH_COLUMNS = [
+    "sheet",
+    "row_number",
+    "outcome",
+    "rule",
+    "column",
+    "house_id",
+    "person_id",
+    "counterpart_id",
+    "reporter_id",
+    "note",
+]
 
 
 def _people() -> dict[str, dict[str, str]]:
@@ -49,6 +60,7 @@ class Truth:
     person_id: str
     counterpart_id: str = ""
     note: str = ""
+    reporter_id: str = ""
 
 
 def write_truth(name: str, rows: list[Truth]) -> None:
@@ -66,6 +78,22 @@ def luhn(body: str) -> str:
         d = int(digit) * (2 if i % 2 == 0 else 1)
         total += d - 9 if d > 9 else d
     return body + str((10 - total % 10) % 10)
+
+
+def _fix_times(path: Path) -> None:
+    """The same bytes on every build: openpyxl stamps the save time in the zip and in docProps/core.xml."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = [(info, book.read(info)) for info in book.infolist()]
+    with zipfile.ZipFile(path, "w") as book:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-10-31T09:00:00Z", data)
+            fixed = zipfile.ZipInfo(info.filename, (2026, 10, 31, 9, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            book.writestr(fixed, data)
 
 
 def sex_word(pid: str) -> str:
@@ -632,7 +660,9 @@ def allowance_ledger() -> None:
     sheet.append([])
     sheet.append(["注：1. 本名册由街道社区事务受理服务中心核对，发放金额按年龄段计算；"])
     sheet.append(["    2. 银行卡号仅供发放使用，不得外传。"])
-    book.save(HERE / name / "老年综合津贴发放名册_202610.xlsx")
+    path = HERE / name / "老年综合津贴发放名册_202610.xlsx"
+    book.save(path)
+    _fix_times(path)
     write_truth(name, truth)
 
 
@@ -805,6 +835,183 @@ def meal_assistance() -> None:
     write_truth(name, truth)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# 8. property_complaints: a property company's complaint register saved from Excel as "Unicode text" (UTF-16 with
+#    a BOM, tab-separated): the neighbour who complains and the neighbour complained about on one row, a complaint
+#    text over two lines inside quotes, Excel's 2026/10/5 14:30 times, empty trailing cells kept as tabs.
+# ---------------------------------------------------------------------------------------------------------------
+COMPLAINTS = [
+    # number, reported at, reporter, subject, subject's house, address as written, category, text, closed, expected
+    (
+        "WY-2610-001",
+        "2026/10/3 8:15",
+        "P0000001",
+        "P0000082",
+        "310101023015000074",
+        "建德路58弄2号晒台",
+        "漏水",
+        "晒台积水渗到楼下客堂间\n天花板发霉",
+        "2026/10/9 17:00",
+        None,
+    ),
+    (
+        "WY-2610-002",
+        "2026/10/4 22:40",
+        "P0001923",
+        "P0002128",
+        "310101023015000073",
+        "建德路58弄2号亭子间",
+        "噪音",
+        "夜间装修噪音",
+        "2026/10/5 10:20",
+        None,
+    ),
+    (
+        "WY-2610-003",
+        "2026/10/6 9:05",
+        "P0000198",
+        "P0000312",
+        "310101023015000068",
+        "建德路58弄1号前楼",
+        "堆物",
+        "楼道堆放纸板\n影响通行",
+        "2026/10/8 16:30",
+        None,
+    ),
+    (
+        "WY-2610-004",
+        "2026/10/8 14:30",
+        "P0000009",
+        "P0000717",
+        "310101023004000070",
+        "进贤路51弄2号三层阁",
+        "违章搭建",
+        "三层阁外搭阳光棚",
+        "",
+        None,
+    ),
+    (
+        "WY-2610-005",
+        "",
+        "P0001834",
+        "P0002865",
+        "310101023004000067",
+        "进贤路51弄2号后楼",
+        "油烟",
+        "油烟直排天井",
+        "2026/10/12 11:00",
+        ("quarantined", "suite:event.occurred_at_required", "投诉时间", "no time of complaint: the event has no date"),
+    ),
+    (
+        "WY-2610-006",
+        "2026/10/11 20:10",
+        "P0000771",
+        "P0001797",
+        "310101023009000044",
+        "复兴中路37弄3号前厢房",
+        "噪音",
+        "深夜打麻将",
+        "2026/10/12 9:30",
+        None,
+    ),
+    (
+        "WY-2610-007",
+        "2026/10/13 7:50",
+        "P0001545",
+        "P0002789",
+        "310101023017000076",
+        "巨鹿路32号延庆公寓1-1-201",
+        "漏水",
+        "卫生间漏水至101室",
+        "2026/10/20 15:00",
+        None,
+    ),
+    (
+        "WY-2610-008",
+        "2026/10/15 23:05",
+        "P0002561",
+        "P0002831",
+        "310101023017000083",
+        "巨鹿路32号延庆公寓1号楼1单元402室",
+        "噪音",
+        "楼上拖动家具",
+        "2026/10/32 10:00",
+        ("value", "transform_datetime", "办结时间", "no 32 October: only the closing time is lost"),
+    ),
+    (
+        "WY-2610-009",
+        "2026/10/18 18:20",
+        "P0000022",
+        "P0002268",
+        "310101023011000075",
+        "延安中路48弄2号亭子间",
+        "宠物",
+        "狗夜间吠叫",
+        "2026/10/19 10:00",
+        None,
+    ),
+    (
+        "WY-2610-010",
+        "2026/10/21 10:45",
+        "P0001096",
+        "P0002648",
+        "310101023011000071",
+        "延安中路48弄2号前厢房",
+        "堆物",
+        "公共部位堆放杂物",
+        "2026/10/23 14:00",
+        None,
+    ),
+]
+
+
+def property_complaints() -> None:
+    name = "property_complaints"
+    header = [
+        "登记编号",
+        "投诉时间",
+        "投诉人",
+        "投诉人电话",
+        "被投诉人",
+        "被投诉人电话",
+        "涉及房屋",
+        "投诉类别",
+        "投诉内容",
+        "处理结果",
+        "办结时间",
+        "",
+        "",
+    ]
+    lines, truth, line = ["\t".join(header)], [], 2
+    for number, at, reporter, subject, house, address, category, text, closed, bad in COMPLAINTS:
+        rep, sub_ = person(reporter), person(subject)
+        phone = sub_["phone"] + ("/63281234" if number.endswith("010") else "")
+        result = "已办结" if closed else "处理中"
+        text_cell = f'"{text}"' if "\n" in text else text  # Excel quotes a cell holding a line break
+        cells = [
+            number,
+            at,
+            rep["name"],
+            rep["phone"],
+            sub_["name"],
+            phone,
+            address,
+            category,
+            text_cell,
+            result,
+            closed,
+            "",
+            "",
+        ]
+        lines.append("\t".join(cells))
+        outcome, rule, column, why = bad or ("staged", "", "", "")
+        truth.append(Truth("", line, outcome, rule, column, house, subject, note=why, reporter_id=reporter))
+        line += 1 + text.count("\n")
+    text = "\r\n".join(lines) + "\r\n"
+    (HERE / name / "物业投诉登记_202610.txt").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    write_truth(name, truth)
+
+
 EXPORTS = {
     "committee_allowance": committee_allowance,
     "grid_visits": grid_visits,
@@ -813,6 +1020,7 @@ EXPORTS = {
     "allowance_ledger": allowance_ledger,
     "police_extract": police_extract,
     "meal_assistance": meal_assistance,
+    "property_complaints": property_complaints,
 }
 
 

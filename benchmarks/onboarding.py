@@ -316,7 +316,9 @@ def _people(people: PersonRecords, name: str, truth: dict, staged: dict, figures
         if source != name:
             continue
         figures.people_linked += 1
-        if others := people.holds[person] - {true}:
+        if true is None:  # a person made of what names nobody (a totals row, a staff member's name)
+            figures.people_wrong.append(f"{(sheet, row)} {party}: a person record where truth names no {party}")
+        elif others := people.holds[person] - {true}:
             figures.people_wrong.append(f"{(sheet, row)} {party}: truth {true}, its person also holds {sorted(others)}")
         if true in people.reference_people:
             figures.people_known += 1

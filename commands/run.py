@@ -126,12 +126,9 @@ def run(
 
 def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool:
     """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded."""
-    from dagster import materialize
-
-    from pipelines.definitions import pipeline_assets, run_selection
+    from pipelines.definitions import pipeline_assets, run_in_process, run_selection
     from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
-    from pipelines.resources import warehouse_resources
     from pipelines.sources import source_checks
     from warehouse.accounting import row_accounts
     from warehouse.database import connect
@@ -169,10 +166,10 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
             progress.advance(task)
 
         assets = pipeline_assets(registry, on_landed, subdistrict_partitions())
-        result = materialize(
-            [*assets, *source_checks(selected)],
-            selection=None if selected == registry else run_selection(assets, selected, downstream),
-            resources=warehouse_resources(),
+        result = run_in_process(  # the subdistrict job, as the UI on this instance knows it
+            assets,
+            source_checks(selected),
+            None if selected == registry else run_selection(assets, selected, downstream),
             instance=instance,
             run_config=QUIET_RUN,
             raise_on_error=False,

@@ -31,6 +31,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from stdnum import luhn
+
 KEY_ENV = "HOUSEKEY_TOKEN_KEY"  # HOUSEKEY_TOKEN_KEY_<n> is key n; the plain name is key 1
 ENVIRONMENT_ENV = "HOUSEKEY_ENV"
 PRODUCTION = "production"
@@ -77,9 +79,18 @@ _READABLE = str.maketrans(
 )
 # One optional separator between the groups of a number: 310101-19850615-7779, 138.1234.5670, 138 1234 5670.
 _SEP = r"[ .\-_/]?"
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"  # the first character of a plate
+_PLATE_LETTER = "A-HJ-NP-Za-hj-np-z"  # plates use no I and no O
 # The forms, written once for Python (which masks) and RE2 (DuckDB's pre-test): <B> no digit before, <E> no digit
-# after, <RP> a closing parenthesis.
+# after, <BA> and <EA> no letter or digit, <RP> a closing parenthesis. Earlier forms win where two could start.
 _FORMS = (
+    # a document named in words: 护照号码：E12345678, 台胞证 12345678 (the code alone could be anything)
+    r"(?P<doc_word>(?:护照|通行证|台胞证|回乡证|居留证|证件)(?:号码|号)?[:：]? ?)(?P<doc_code>[A-Za-z0-9]{6,})",
+    # an exact birth date in words (出生于1950年1月2日, 生日: 1950-01-02): the year stays, as birth_year does
+    (
+        r"(?P<born>(?:出生(?:日期|年月日|年月)?|生日|生于)[于在是为:：]? ?)(?P<born_year>(?:19|20)[0-9]{2})"
+        r"(?P<born_rest>年[0-9]{1,2}月(?:[0-9]{1,2}[日号]?)?|[\-/.][0-9]{1,2}(?:[\-/.][0-9]{1,2})?)"
+    ),
     # an ID number a source already masked: its visible birth year or tail would help rebuild it
     r"<B>(?P<half>[1-8][0-9]{5})\*{4}[0-9Xx*]{8}",  # 18 characters, as our own mask: masking twice changes nothing
     # 18 digits; no end boundary: card numbers such as 残疾证号 are the ID number plus two digits. The birth date
@@ -89,14 +100,35 @@ _FORMS = (
     rf"<B>(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}<E>",
     rf"<B>(?P<cc>(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}(?P<mobile_tail>[0-9]{{4}})<E>",
     rf"<B>(?P<area>0?21<RP>){_SEP}[0-9]{{4}}(?P<line_tail>[0-9]{{4}})<E>",
+    # a bank card: 16-19 digits from an issuer of the cards used in China (62 UnionPay, 4 Visa, 5 Mastercard, 35 JCB,
+    # 94/95 domestic), passing Luhn (checked in Python); other long codes (house ids start 31) are not cards
+    r"<B>(?P<card>(?:62|[45][0-9]|35|9[45])[0-9]{2}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{4}(?:[ \-]?[0-9]{1,3})?)<E>",
+    # the unified social credit code of a person trading alone (个体工商户: 92): type and region stay
+    r"<BA>(?P<uscc92>92[0-9]{6})[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}<EA>",
+    # passports (E/G and 8 digits, E and a letter and 7), Hong Kong/Macau permits (C), home-return permits (H/M,
+    # 8 or 10 digits), permits to Taiwan (L)
+    r"<BA>(?P<document>[EeGgCcLlHhMm][0-9]{8}(?:[0-9]{2})?|[EeCc][A-Za-z][0-9]{7})<EA>",
+    # a vehicle plate: 沪A·12345, 沪A12345, new energy 沪AD12345 / 沪A12345D
+    (
+        rf"(?P<plate>[{_PROVINCES}][{_PLATE_LETTER}])[·•.\- ]?(?:[DFdf][{_PLATE_LETTER}0-9][0-9]{{4}}|[0-9]{{5}}[DFdf]"
+        rf"|[{_PLATE_LETTER}0-9]{{4}}[{_PLATE_LETTER}0-9挂学警港澳])<EA>"
+    ),
 )
 
 
-def _written(before: str, after: str, parenthesis: str) -> str:
-    return "|".join(f.replace("<B>", before).replace("<E>", after).replace("<RP>", parenthesis) for f in _FORMS)
+def _written(**boundaries: str) -> str:
+    forms = "|".join(_FORMS)
+    for name, written in boundaries.items():
+        forms = forms.replace(f"<{name}>", written)
+    return forms
 
 
-_IDENTIFIER = re.compile(_written("(?<![0-9])", "(?![0-9])", r"\)?"))
+# the look-ahead names every character a form can start with: Python skips other positions without trying each form
+_IDENTIFIER = re.compile(
+    f"(?=[0-9+EeGgCcLlHhMm护通台回居证出生{_PROVINCES}])(?:"
+    + _written(BA="(?<![0-9A-Za-z])", EA="(?![0-9A-Za-z])", B="(?<![0-9])", E="(?![0-9])", RP=r"\)?")
+    + ")"
+)
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11,}")
 # 12 or 14 digits from 19xx or 20xx are a time written compactly (20260924165800), right or wrong: no region code
 # starts 19 or 20, and a phone has 11 digits
@@ -106,7 +138,7 @@ _COMPACT_TIME = re.compile(r"(?:19|20)[0-9]{10}(?:[0-9]{2})?")
 # space). Text failing it is published as it is, without a Python call; house ids and document numbers fail it.
 # (No Unicode classes inside the forms: RE2 falls back to a slow matcher on large Unicode patterns.)
 MAY_HOLD_IDENTIFIERS = (
-    _written("(?:^|[^0-9])", "(?:[^0-9]|$)", "[)）]?")
+    _written(BA="(?:^|[^0-9A-Za-z])", EA="(?:[^0-9A-Za-z]|$)", B="(?:^|[^0-9])", E="(?:[^0-9]|$)", RP="[)）]?")
     + r"|[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
 )
 
@@ -117,7 +149,51 @@ def _masked(match: re.Match) -> str:
         return region + "*" * 12  # one length for all: masking a masked text changes nothing
     if groups["mobile"]:
         return (groups["cc"] or "") + groups["mobile"] + "****" + groups["mobile_tail"]
-    return groups["area"] + "****" + groups["line_tail"]
+    if groups["area"]:
+        return groups["area"] + "****" + groups["line_tail"]
+    if card := groups["card"]:
+        digits = re.sub("[^0-9]", "", card)
+        # a long number failing Luhn is some other code; the ends stay, as on a bank's receipt
+        return digits[:4] + "*" * (len(digits) - 8) + digits[-4:] if luhn.is_valid(digits) else card
+    if groups["born"]:
+        return groups["born"] + groups["born_year"] + re.sub("[0-9]+", "*", groups["born_rest"])
+    kept = groups["doc_word"] or groups["uscc92"] or groups["plate"] or groups["document"][0]
+    return kept + "*" * (len(match.group(0)) - len(kept))
+
+
+_DOCUMENT_WORDS = {"护照": "passport", "台胞证": "taiwan_permit"}  # 通行证, 回乡证, 居留证, 证件: any other document
+_DOCUMENT_LETTERS = {"E": "passport", "G": "passport", "L": "taiwan_permit"}  # C, H, M: Hong Kong and Macau
+
+
+def identifiers_in(text: str | None) -> list[str]:
+    """The kinds of personal identifier ``mask_text`` masks in ``text``, one per occurrence: id_number, mobile,
+    landline, bank_card, birth_date, passport, hk_macau_permit, taiwan_permit, document, individual_credit_code,
+    plate_number."""
+    found = []
+    for match in _IDENTIFIER.finditer((text or "").translate(_READABLE)):
+        groups = {name: value for name, value in match.groupdict().items() if value}
+        if _masked(match) == match.group(0):
+            continue  # a card failing Luhn, an ID number masked already: nothing to hide
+        if "doc_word" in groups:
+            found.append(next((k for w, k in _DOCUMENT_WORDS.items() if w in groups["doc_word"]), "document"))
+        elif "document" in groups:
+            found.append(_DOCUMENT_LETTERS.get(groups["document"][0].upper(), "hk_macau_permit"))
+        else:
+            found.append(next(kind for group, kind in _GROUP_KINDS.items() if group in groups))
+    return found
+
+
+_GROUP_KINDS = {
+    "half": "id_number",
+    "id18": "id_number",
+    "id15": "id_number",
+    "mobile": "mobile",
+    "area": "landline",
+    "card": "bank_card",
+    "born": "birth_date",
+    "uscc92": "individual_credit_code",
+    "plate": "plate_number",
+}
 
 
 def mask_text(text: str | None) -> str | None:

@@ -124,6 +124,9 @@ def map_columns(
             kept[c.name] = ("ignore", "a row counter: it numbers the rows and names nothing")
         elif c.samples and all(v.startswith(("[{", "{")) for v in c.samples):
             kept[c.name] = ("ignore", "nested records the reader keeps as JSON text: no column can hold them")
+        elif c.sensitive and not c.sensitive.in_text and not c.sensitive.masked_as & set(canonical):
+            # no column of this kind publishes it masked (a bank card): dropping keeps it out of every layer
+            kept[c.name] = ("drop", f"guess: sensitive, {c.sensitive.reason}")
         elif c.name in learned and learned[c.name].target in KEPT_OUT:
             taught = learned[c.name]
             kept[c.name] = (taught.target, f"reviewed in {', '.join(taught.sources[:3])}")
@@ -244,7 +247,7 @@ def draft_spec(profile: Profile, name: str, owner: str | None = None) -> Draft:
         if reading:
             columns[column.name]["transform"], said = reading
             why += f"; {said}"
-        draft.why[column.name] = why + _warning(column, kind, target)
+        draft.why[column.name] = why + _warning(column, kind, target) + _sensitive(column, target)
     key = next(
         (
             c
@@ -311,6 +314,16 @@ def _warning(column: ColumnProfile, kind: str, target: str) -> str:
     if column.checksum_ok is not None and column.checksum_ok < 0.9:
         return f"; check: only {column.checksum_ok:.0%} of full-length values pass the check character"
     return ""
+
+
+def _sensitive(column: ColumnProfile, target: str) -> str:
+    """Why a column holding sensitive identifiers may be mapped: the analyst copy masks them there."""
+    found = column.sensitive
+    if found is None:
+        return ""
+    if found.in_text or target in found.masked_as:
+        return f"; sensitive: {found.reason}, masked in the analyst copy"
+    return f"; check: sensitive, {found.reason}, and {target} is not masked for them: drop the column"
 
 
 def _files_glob(path: Path) -> str:

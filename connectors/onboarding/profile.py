@@ -15,6 +15,7 @@ from pathlib import Path
 
 from stdnum.cn import ric, uscc
 
+from connectors.onboarding.sensitive import Verdict, column_verdict
 from connectors.readers import Delivered, ReadError, read_delivery
 from connectors.readers.encoding import decode_file
 from connectors.readers.excel_cells import cell_text
@@ -74,6 +75,8 @@ class ColumnProfile:
     """Up to three distinct values, first seen first."""
     common: list[str] = field(default_factory=list)
     """Every distinct value when there are at most ten (a code list such as 男/女), else empty."""
+    sensitive: Verdict | None = None
+    """The sensitive identifier it holds (a bank card, a passport, ID numbers in a note), if any."""
 
 
 @dataclass
@@ -331,4 +334,5 @@ def _column(name: str, values: list[str], rows: int) -> ColumnProfile:
         checksum_share(values, shape),
         distinct[:3],
         distinct if len(distinct) <= 10 else [],
+        column_verdict(name, values),
     )

@@ -381,7 +381,7 @@ def report(results: list[Figures]) -> None:
     for f in results:
         print(
             f"{f.name:20} (a) columns {share(f.columns_agreeing, f.columns)}  (b) rows right {share(f.rows_right, f.rows)}"
-            f"  (c) houses wrong {len(f.houses_wrong)} (right {f.houses_right} of {f.rows} rows), people wrong "
+            f"  (c) houses wrong {len(f.houses_wrong)} (right {f.houses_right} of {f.rows_staged} staged rows), people wrong "
             f"{len(f.people_wrong)} ({f.people_linked} person records of {f.people_named} named on staged rows)"
             f"; known before {f.people_known}, found again {f.people_found_again}; in nested lists, not read "
             f"{f.people_unread}"

@@ -41,6 +41,12 @@ class Drift:
     def is_drift(self) -> bool:
         return bool(self.added or self.missing or self.renamed)
 
+    @property
+    def is_unknown(self) -> bool:
+        """Whether the spec lacks something to read the header: a column it does not know, or one that did not
+        come (a column under an alias the spec lists is drift, reported, yet known)."""
+        return bool(self.added or self.missing)
+
     def describe(self) -> str:
         """The changes in one line; a proposed rename is said once, instead of as an added and a missing column."""
         olds, news = {r.old for r in self.proposed}, {r.new for r in self.proposed}

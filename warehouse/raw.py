@@ -205,10 +205,11 @@ def _clear_dropped(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str
 
 
 def stopped_by_drift(delivered: Delivered, spec: SourceSpec) -> ReadError | None:
-    """Under ``contract: stop``, the error holding a drifted delivery back (None: load it)."""
+    """Under ``contract: stop``, the error holding back a delivery with a column the spec does not know or a
+    column that did not come (None: load it; a column under an alias the spec lists is known)."""
     if spec.contract != "stop":
         return None
-    drifts = [(part.sheet, d) for part in delivered.parts if (d := detect_drift(spec, part.header)).is_drift]
+    drifts = [(part.sheet, d) for part in delivered.parts if (d := detect_drift(spec, part.header)).is_unknown]
     if not drifts:
         return None
     where = "; ".join(f"{sheet + ': ' if sheet else ''}{d.describe()}" for sheet, d in drifts)

@@ -91,3 +91,19 @@ def test_a_mapped_column_empty_in_every_row_is_warned_at_landing_and_in_the_dry_
         (landed,) = land_source(con, spec()).deliveries
     assert warning in landed.notes
     assert not any("身份证号" in w or "姓名" in w for w in report.warnings)
+
+
+def test_stop_takes_a_column_under_an_alias_the_spec_lists_and_reports_the_rename(spec, tmp_path):
+    text = textwrap.dedent(SPEC.format(contract="stop")).replace("{to: phone}", "{to: phone, aliases: [联系电话]}")
+    (tmp_path / "residents.yaml").write_text(text, encoding="utf-8")
+    folder = tmp_path / "landing" / "residents"
+    folder.mkdir(parents=True)
+    (folder / "2026-11.csv").write_text(
+        "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n", encoding="utf-8"
+    )
+    with connect() as con:
+        (landed,) = land_source(con, load_spec(tmp_path / "residents.yaml")).deliveries
+        assert landed.status == "loaded"
+        assert con.execute("SELECT renamed, action FROM meta.schema_drift").fetchall() == [
+            (["手机号码 → 联系电话"], "loaded")
+        ]

@@ -147,8 +147,8 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         return False
     landed: dict[str, SourceLanding] = {}
     started = time.perf_counter()
-    if (downstream := _downstream_ready(place.warehouse, registry, selected)) is not True:
-        console.print(Text(downstream, style="yellow"))
+    if stops_at_staging := _stops_at_staging(place.warehouse, registry, selected):
+        console.print(Text(stops_at_staging, style="yellow"))
     with Progress(
         SpinnerColumn(),
         TextColumn("landing sources"),
@@ -169,7 +169,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         result = run_in_process(  # the subdistrict job, as the UI on this instance knows it
             assets,
             source_checks(selected),
-            None if selected == registry else run_selection(assets, selected, downstream),
+            None if selected == registry else run_selection(assets, selected, downstream=not stops_at_staging),
             instance=instance,
             run_config=QUIET_RUN,
             raise_on_error=False,
@@ -200,19 +200,19 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     return result.success and summary.status != "failure" and not held and not failed
 
 
-def _downstream_ready(warehouse: Path, registry, selected) -> str | bool:
-    """True when the stages after staging can run for the selected sources; else why they are left out."""
+def _stops_at_staging(warehouse: Path, registry, selected) -> str | None:
+    """Why a run of the selected sources cannot go on after staging (None: it goes on to publishing)."""
     from connectors.spec import register_source
     from warehouse.catalogue import table_exists
     from warehouse.database import connect
 
     register = register_source(registry)
     if selected == registry or register is None or register in selected:
-        return True
+        return None
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             if table_exists(con, "staging", register):
-                return True
+                return None
     return (
         f"only landing and staging {', '.join(selected)}: matching, identity, tags, marts and publishing need the "
         f"house register, which this warehouse has not staged yet; run `housekey run` (or add --source {register})"
@@ -234,13 +234,13 @@ def held_sources(con, selected) -> dict[str, str]:
 
 
 def _outcome_line(sources: int, held: dict[str, str], failed: list[str], seconds: float) -> Text:
-    """``28 of 29 sources landed, 1 held: rental_registration`` and the time; red when one is held or failed."""
+    """``28 of 29 sources landed, 1 held: rental_registration (61.2 s).``; red when one is held or failed."""
     line = f"{sources - len(held) - len(failed)} of {sources} sources landed"
     if held:
         line += f", {len(held)} held: {', '.join(sorted(held))}"
     if failed:
         line += f", {len(failed)} failed: {', '.join(failed)}"
-    return Text(f"{line} in {seconds:.1f} s.", style="red" if held or failed else "")
+    return Text(f"{line} ({seconds:.1f} s).", style="red" if held or failed else "")
 
 
 def _progress_line(landing: SourceLanding) -> Text:

@@ -1,12 +1,16 @@
 """Honest exits: `housekey source check` and `housekey run` fail on a delivery that would be held or is held,
 and the run's last line counts the sources held and failed (issue 17, point 8)."""
 
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from commands.housekey import app
+
+REPO = Path(__file__).resolve().parents[2]
 
 SPEC = """
     name: residents
@@ -59,7 +63,7 @@ def test_a_good_delivery_exits_0(place):
     assert "2 would load" in checked.output
     ran = housekey("run")
     assert ran.exit_code == 0, ran.output
-    assert "1 of 1 sources landed in" in ran.output
+    assert "1 of 1 sources landed (" in ran.output
 
 
 def test_a_delivery_the_quality_gate_holds_exits_1(place):
@@ -98,3 +102,15 @@ def test_a_spec_naming_no_tag_of_the_catalogue_fails_check_naming_file_and_tag(p
     assert checked.exit_code == 1
     output = checked.output.replace("\n", "")
     assert "residents.yaml" in output and "no_such_tag is no tag of the catalogue" in output
+
+
+def test_run_of_one_source_says_it_stops_at_staging_while_the_house_register_was_never_staged(place, tmp_path):
+    place(GOOD)
+    register = REPO / "connectors" / "sources" / "address_register.yaml"
+    shutil.copy(register, tmp_path / "sources")
+    ran = housekey("run", "--source", "residents")
+    assert ran.exit_code == 0, ran.output
+    output = ran.output.replace("\n", "")
+    assert "only landing and staging residents: matching, identity, tags, marts and publishing need the house" in output
+    assert "--source address_register" in output
+    assert "1 of 1 sources landed (" in output

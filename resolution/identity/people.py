@@ -1,9 +1,10 @@
 """People across sources -> ``core.person_records`` and ``core.people`` with stable ``person_id``s.
 
 A person record is a staged row that names a person: every row of a person or link ledger (and a
-rental contract's landlord as a second record), and an event's person where the event also gives an
-ID number or phone (a patrol ledger's name alone is the inspector who wrote it). Linking is strongest
-evidence first:
+rental contract's landlord as a second record), and each party an event names (its subject, the other
+party, the reporter) where the event gives that party an ID number or phone (a patrol ledger's name
+alone is the inspector who wrote it). The subject is placed at the record's house; the other parties
+(a landlord, a complainant) live elsewhere. Linking is strongest evidence first:
 
 1. records with the same checked ID number are one person (15-digit numbers upgraded first);
 2. the Splink model (``person_model``) scores pairs blocked on name, phone, birth date, house and ID
@@ -31,7 +32,10 @@ PARTIES = (
     ("subject", "name", "id_number", "phone"),
     ("subject", "person_name", "id_number", "phone"),
     ("counterpart", "counterpart_name", "counterpart_id_number", "counterpart_phone"),
+    ("reporter", "reporter_name", "reporter_id_number", "reporter_phone"),
 )
+OTHER_PARTIES = ("counterpart", "reporter")
+"""The parties core.person_counterparts holds (its ``party`` column); the subject is core.person_records'."""
 
 
 def stage_records(con: duckdb.DuckDBPyConnection) -> None:
@@ -49,8 +53,8 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
 
             own = party == "subject"
             where = f"s.{name} IS NOT NULL OR {col(id_number)} IS NOT NULL"
-            if name == "person_name":  # an event's name alone is the staff member who wrote it down
-                lost = "list_contains(s.blanked, 'id_number')"  # an ID number staging could not read (3.10101E+17)
+            if kind == "event":  # an event's name alone is the staff member who wrote it down, or a namesake
+                lost = f"list_contains(s.blanked, '{id_number}')"  # an ID number staging could not read (3.10101E+17)
                 where = f"{col(id_number)} IS NOT NULL OR {col(phone)} IS NOT NULL OR {lost}"
             parts.append(f"""
                 SELECT s.record_id AS _record_id, s.source AS _source, s.delivery_id AS _delivery_id,
@@ -237,8 +241,8 @@ def cluster(
 
 
 def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild core.person_records, core.person_counterparts, core.people and quality.person_review
-    with ids kept from the last run; returns counts."""
+    """Rebuild core.person_records (subjects), core.person_counterparts (the other parties and reporters, by
+    ``party``), core.people and quality.person_review with ids kept from the last run; returns counts."""
     from resolution.identity.person_ids import assign_person_ids
 
     stage_records(con)
@@ -272,14 +276,18 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         FROM (SELECT row_number() OVER () - 1 AS record_id, * FROM _person_rows) r JOIN _links l USING (record_id)""")
     con.unregister("_links")
     changes = assign_person_ids(con)
-    columns = (
-        "_record_id AS record_id, _source, _delivery_id, _row_number, _sheet, person_id, match_rule, match_weight, "
-        "evidence"
-    )
-    for table, party in (("person_records", "subject"), ("person_counterparts", "counterpart")):
-        con.execute(f"""CREATE OR REPLACE TABLE core.{table} AS SELECT {columns}
-                        FROM _person_links JOIN _person_ids USING (cluster) WHERE party = '{party}'
-                        ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number""")
+    provenance = "_record_id AS record_id, _source, _delivery_id, _row_number, _sheet"
+    resolved = "person_id, match_rule, match_weight, evidence"
+    for table, parties, party in (
+        ("person_records", ["subject"], ""),
+        ("person_counterparts", list(OTHER_PARTIES), "party, "),
+    ):
+        con.execute(
+            f"""CREATE OR REPLACE TABLE core.{table} AS SELECT {provenance}, {party}{resolved}
+                FROM _person_links JOIN _person_ids USING (cluster) WHERE list_contains(?, party)
+                ORDER BY _source, _delivery_id, _sheet NULLS FIRST, _row_number, party""",
+            [parties],
+        )
     _write_people(con)
     _write_review(con, review)
     counts = {

@@ -1,8 +1,8 @@
 """Stable ``person_id``s: a re-run or a new delivery attaches records to the persons they had.
 
 Each cluster of this run keeps the id most of its records had before (``core.person_records`` and
-``core.person_counterparts`` of the last run); a cluster whose records had no id gets a new one,
-``PSN`` and ten digits, counted on from ``core.person_ids``. A second cluster claiming an id is a
+``core.person_counterparts`` of the last run, a record found again by its ``record_id`` and party); a
+cluster whose records had no id gets a new one, ``PSN`` and ten digits, counted on from ``core.person_ids``. A second cluster claiming an id is a
 split and gets a new id; ids a cluster absorbed are merges. Both go to ``core.person_id_history``.
 """
 
@@ -25,16 +25,17 @@ CREATE TABLE IF NOT EXISTS core.person_id_history (
 );
 """
 
+# Where the last run's records are, and each one's party: a row of core.person_counterparts says its own
+# (a landlord, a reporter), since the migration step party_of_counterparts
+_PARTY = {"person_records": "'subject'", "person_counterparts": "party"}
+
 
 def _previous(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
     """(cluster, earlier person_id, records) for this run's records that had an id last run."""
-    tables = [t for t in ("person_records", "person_counterparts") if table_exists(con, "core", t)]
+    tables = [t for t in _PARTY if table_exists(con, "core", t)]
     if not tables:
         return []
-    earlier = " UNION ALL ".join(
-        f"SELECT record_id, '{'subject' if t == 'person_records' else 'counterpart'}' AS party, person_id FROM core.{t}"
-        for t in tables
-    )
+    earlier = " UNION ALL ".join(f"SELECT record_id, {_PARTY[t]} AS party, person_id FROM core.{t}" for t in tables)
     return con.execute(f"""
         SELECT l.cluster, e.person_id, count(*) FROM _person_links l JOIN ({earlier}) e
           ON e.record_id = l._record_id AND e.party = l.party

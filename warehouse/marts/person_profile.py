@@ -4,7 +4,8 @@ Identity from core.people (name, sex, birth date, ID number and phone, which the
 and tokenises like every id_number and phone column); where the person lives now (the latest 实有人口
 snapshot, tags.residents, else the open ``living`` link of core.links), where they are registered,
 the houses they own and rent (open links on the day), the tags they hold now, the sources and
-deliveries they were seen in, and the events that name them.
+deliveries they were seen in, and the events that name them, in any role: the person concerned, the
+other party (a group rental's landlord), or who reported it.
 """
 
 from __future__ import annotations
@@ -45,13 +46,22 @@ seen AS (
     FROM core.person_records r LEFT JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
     WHERE r.person_id IS NOT NULL GROUP BY r.person_id
 ),
--- events naming the person, once each however many houses a building-wide row covers
+-- each party an event names: its subject (tags.event_records.person_id), the other party, the reporter
+parties AS (
+    SELECT record_id, person_id, 'subject' AS party FROM core.person_records
+    UNION ALL SELECT record_id, person_id, party FROM core.person_counterparts
+),
+-- events naming the person, once each however many houses a building-wide row covers; complaints, care
+-- visits and repairs are the ones about the person (a caller of 12345 is its subject)
 events AS (
-    SELECT person_id, count(*) AS events, count(*) FILTER (list_contains($complaints::VARCHAR[], source)) AS complaints,
-           count(*) FILTER (list_contains($care_visits::VARCHAR[], source)) AS care_visits,
-           count(*) FILTER (list_contains($repairs::VARCHAR[], source)) AS repairs, max(occurred_at) AS last_event_at
-    FROM (SELECT DISTINCT person_id, record_id, source, occurred_at FROM tags.event_records
-          WHERE person_id IS NOT NULL)
+    SELECT person_id, count(DISTINCT record_id) AS events,
+           count(DISTINCT record_id) FILTER (is_about AND list_contains($complaints::VARCHAR[], source)) AS complaints,
+           count(DISTINCT record_id) FILTER (is_about AND list_contains($care_visits::VARCHAR[], source)) AS care_visits,
+           count(DISTINCT record_id) FILTER (is_about AND list_contains($repairs::VARCHAR[], source)) AS repairs,
+           count(DISTINCT record_id) FILTER (party = 'counterpart') AS events_as_counterpart,
+           count(DISTINCT record_id) FILTER (party = 'reporter') AS events_as_reporter, max(occurred_at) AS last_event_at
+    FROM (SELECT DISTINCT record_id, source, occurred_at FROM tags.event_records)
+    JOIN (SELECT *, party = 'subject' AS is_about FROM parties) USING (record_id)
     GROUP BY person_id
 )
 SELECT p.person_id, p.name, p.sex, p.birth_date,
@@ -64,7 +74,9 @@ SELECT p.person_id, p.name, p.sex, p.birth_date,
        coalesce(ct.tag_codes, []) AS tag_codes, coalesce(ct.tag_names, []) AS tag_names,
        coalesce(s.sources, []) AS sources, coalesce(s.records, 0) AS records, s.first_seen_at, s.last_seen_at,
        coalesce(e.events, 0) AS events, coalesce(e.complaints, 0) AS complaints,
-       coalesce(e.care_visits, 0) AS care_visits, coalesce(e.repairs, 0) AS repairs, e.last_event_at
+       coalesce(e.care_visits, 0) AS care_visits, coalesce(e.repairs, 0) AS repairs,
+       coalesce(e.events_as_counterpart, 0) AS events_as_counterpart,
+       coalesce(e.events_as_reporter, 0) AS events_as_reporter, e.last_event_at
 FROM core.people p
 LEFT JOIN tags.residents res USING (person_id)
 LEFT JOIN living lv USING (person_id)

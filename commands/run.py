@@ -284,13 +284,15 @@ def _summary(summary: RunSummary) -> Table:
 
 
 def _notes(landed: dict[str, SourceLanding]) -> list[Text]:
-    """Skipped sources, one line each, under the summary (failed files and databases are among the run's failures)."""
+    """Skipped sources and the landings' warnings (a mapped column empty in every row), one line each, under the
+    summary (failed files and databases are among the run's failures)."""
     from warehouse.pull import FAILED
 
     lines = []
     for name, landing in landed.items():
         if not landing.deliveries and landing.note and not landing.note.startswith(FAILED):
             lines.append(Text.assemble(("– ", "dim"), f"{name}: {landing.note}"))
+        lines += [Text.assemble(("! ", "yellow"), f"{name}: {w}") for r in landing.deliveries for w in r.warnings]
     return lines
 
 

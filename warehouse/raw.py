@@ -43,6 +43,8 @@ class LandingResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Notes a person must see (a mapped column empty in every row); also among ``notes``."""
 
     @property
     def rows_delivered(self) -> int:
@@ -137,7 +139,8 @@ def write_delivery(
         return result
 
     delivered = without_dropped(delivered, spec)
-    notes = [*delivered.notes, *_clear_dropped(con, spec), *empty_column_warnings(spec, delivered, file_name)]
+    warnings = empty_column_warnings(spec, delivered, file_name)
+    notes = [*delivered.notes, *_clear_dropped(con, spec), *warnings]
     for part in delivered.parts:
         drift = detect_drift(spec, part.header)
         if drift.is_drift:
@@ -156,6 +159,7 @@ def write_delivery(
         rows_loaded=delivered.row_count,
         rows_quarantined=len(delivered.unreadable),
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )
     _record(con, result, file_hash, file_bytes, delivered.encoding)
     return result

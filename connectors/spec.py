@@ -187,7 +187,8 @@ class SourceSpec(_Strict):
     staged (nor in staging's _extra), never schema drift."""
     drop: dict[str, Reason] = {}
     """Delivered columns never stored, each with why (银行卡号: not needed, sensitive): not in raw nor
-    anywhere in the warehouse (only the file's hash covers them), never schema drift."""
+    anywhere in the warehouse (only the file's hash covers them), never schema drift. A column deliveries
+    landed before the spec dropped it leaves raw.<source> at the next landing (a note says so)."""
     tags: list[str] = []
     """Codes of catalogue tags (schemas/tags/) that read this source (their ``sources`` name it); checked by load_spec."""
     roles: SourceRoles = SourceRoles()

@@ -24,6 +24,9 @@ NOT_YET = {
 }
 
 
+NAMED_BY_PHONE = ("property_complaints",)  # its people come with a name and a phone, no ID number
+
+
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory) -> dict[str, Figures]:
     results = measure(tmp_path_factory.mktemp("onboarding"))
@@ -71,7 +74,18 @@ def test_houses_and_people_are_found_for_most_staged_rows(figures):
     for f in staged:
         assert f.houses_given >= 0.8 * f.rows_staged, f.name
         assert f.people_linked == f.people_named, f.name
-        assert f.people_found_again >= 0.8 * f.people_known, f.name  # the household register's people, found again
+        if f.name not in NAMED_BY_PHONE:  # the household register's people found again
+            assert f.people_found_again >= 0.8 * f.people_known, f.name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="identity: a person an event names by name and phone, at a room the household register gives a person "
+    "of the same full name, is not linked to them ('no record agrees enough'): 0 of 10 in property_complaints",
+)
+def test_people_named_by_name_and_phone_at_their_room_are_found_again(figures):
+    for name in NAMED_BY_PHONE:
+        assert figures[name].people_found_again >= 0.8 * figures[name].people_known
 
 
 @pytest.mark.xfail(

@@ -2,7 +2,7 @@
 
 A committee clerk's Excel ledger as the 老年综合津贴 office receives it: a title row and a 填报单位 row
 above a header merged over two rows (发放信息 spans four columns), a 合计 row and footnotes below the
-data, and the bank card column hidden. Its people are the sample world's residents aged 65 or more
+data, the bank card column hidden, and one ID number typed as a number (Excel kept 3.10101E+17). Its people are the sample world's residents aged 65 or more
 (data_samples/truth), so `housekey run` finds their houses and people. Run from the repository root:
 
     .venv/bin/python docs/examples/allowance_ledger.py
@@ -21,6 +21,8 @@ from openpyxl.styles import Alignment
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = Path(__file__).with_name("老年综合津贴发放名册_202611.xlsx")
 ROWS = 24
+MANGLED = 7
+"""The row whose ID number the clerk typed as a number: Excel keeps 3.10101E+17 of it."""
 PAID_ON = date(2026, 11, 1)
 BANDS = ((100, "100岁以上", 600), (90, "90-99岁", 350), (80, "80-89岁", 180), (70, "70-79岁", 150), (65, "65-69岁", 75))
 """Age from, band and monthly yuan of Shanghai's 老年综合津贴."""
@@ -80,7 +82,7 @@ def build() -> Path:
                 i,
                 person["name"],
                 "男" if person["sex"] == "M" else "女",
-                person["id_number"],
+                float(person["id_number"]) if i == MANGLED else person["id_number"],
                 born.strftime("%Y.%m.%d"),
                 person["house"]["address"].removeprefix("上海市黄浦区"),
                 person["phone"],

@@ -124,9 +124,9 @@ def accept(
         for column, drafted, reviewed in changes:
             console.print(f"  {column}: draft {drafted or 'unmapped'} → reviewed {reviewed or 'unmapped'}")
     if accept_spec(path):
-        console.print(f"{path} accepted: later drafts map its headers as it does.")
+        console.print(f"{path.name} accepted: later drafts map its headers as it does.")
     else:
-        console.print(f"{path} was accepted already: later drafts map its headers as it does.")
+        console.print(f"{path.name} was accepted already: later drafts map its headers as it does.")
 
 
 def check(

@@ -1,0 +1,83 @@
+"""What the Dagster UI shows of the pipeline: assets keyed as the tables they build, each materialisation with
+the table's name, row count and described columns; sources owned by their department and grouped by record
+kind; runs of ``housekey run`` under the ``subdistrict`` job that ``defs`` holds."""
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+from dagster import AssetKey, DagsterInstance
+
+from connectors.spec import load_registry
+from data_samples.generator.generate import SAMPLES
+from pipelines.definitions import SUBDISTRICT_JOB, defs, pipeline_assets, run_in_process, source_checks
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = ("address_register", "household_registration", "hotline_12345")  # houses, people, work orders
+NOT_TABLES = {AssetKey(["meta", "dictionary"]), AssetKey(["publish", "analyst_copy"])}  # comments; a file
+
+
+def test_defs_holds_the_job_housekey_run_runs():
+    assert defs.resolve_job_def(SUBDISTRICT_JOB).name == "subdistrict"
+
+
+def test_sources_are_owned_by_their_department_and_grouped_by_record_kind():
+    registry = load_registry()
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    for name, source in registry.items():
+        for layer in ("raw", "staging"):
+            spec = specs[AssetKey([layer, name])]
+            assert spec.owners == [f"team:{source.owner}"]
+            assert spec.group_name == f"sources_{source.record_kind}"
+    groups = Counter(spec.group_name for spec in specs.values())
+    assert {"address", "identity", "tags", "marts", "publish"} <= set(groups)
+    assert max(groups.values()) <= 2 * 12, groups  # no group of all 29 sources' 58 assets
+    assert {AssetKey(["marts", "committee_stats"]), AssetKey(["marts", "grid_stats"])} <= set(specs)
+    assert AssetKey(["marts", "area_stats"]) not in specs
+
+
+def test_every_table_asset_materialises_its_name_rows_and_described_columns(tmp_path, monkeypatch):
+    (tmp_path / "sources").mkdir()
+    for name in SOURCES:
+        shutil.copy(REPO / "connectors" / "sources" / f"{name}.yaml", tmp_path / "sources")
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(SAMPLES / "landing"))
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    registry = load_registry(tmp_path / "sources")
+    assets = pipeline_assets(registry)
+    with DagsterInstance.ephemeral() as instance:
+        result = run_in_process(assets, source_checks(registry), instance=instance, raise_on_error=False)
+        assert result.success, [event.step_key for event in result.all_events if event.is_step_failure]
+        assert instance.get_run_by_id(result.run_id).job_name == SUBDISTRICT_JOB
+    materialized = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    assert set(materialized) == {key for a in assets for key in a.keys}
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        for key, metadata in materialized.items():
+            if key in NOT_TABLES:
+                continue
+            schema, table = key.path
+            assert metadata["dagster/table_name"].value == f"{schema}.{table}"
+            (rows,) = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()
+            assert metadata["dagster/row_count"].value == rows, key
+            columns = con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position",
+                [schema, table],
+            ).fetchall()
+            schema_columns = metadata["dagster/column_schema"].value.columns
+            assert [column.name for column in schema_columns] == [name for (name,) in columns], key
+    assert materialized[AssetKey(["core", "houses"])]["dagster/row_count"].value > 1000
+
+    def described(key: AssetKey) -> dict[str, str | None]:
+        return {c.name: c.description for c in materialized[key]["dagster/column_schema"].value.columns}
+
+    assert described(AssetKey(["core", "houses"]))["house_id"].startswith("The house")  # the dictionary's
+    staged = described(AssetKey(["staging", "household_registration"]))
+    assert staged["household_ref"] == "household number (户号)"  # the record kind's
+    assert staged["name"] == "Name (姓名 / 名称)."  # the dictionary's common columns, as in DuckDB's COMMENTs
+    assert described(AssetKey(["raw", "household_registration"]))["户号"] == "→ household_ref: household number (户号)"
+    assert described(AssetKey(["marts", "committee_stats"]))["committee_code"].startswith("Residents' committee")
+    staging = materialized[AssetKey(["staging", "household_registration"])]
+    assert "rows_staged" not in staging and staging["rows_quarantined"].value >= 0  # figures besides row counts
+    assert materialized[AssetKey(["core", "address_matches"])]["review_queue"].value >= 0

@@ -110,11 +110,13 @@ def map_columns(
     """({source column: (canonical column, why)}, {source column: why unmapped}, {source column:
     (ignore or drop, why)}).
 
-    A row counter (1, 2, 3 ...) is proposed as ignore, and so is a header reviewed specs ignore or
-    drop. Then reviewed specs and synonyms (``excluding`` names the source being drafted, which never
-    teaches itself), the best-ranked header taking a canonical column; then, for the columns left,
-    the words of ``kept_out`` in synonyms.yaml (开户行 ignore, 银行卡号 drop), code lists (男/女 is sex)
-    and value shapes. A header that loses its column to a better one stays unmapped, with the reason.
+    Kept out first: a row counter (1, 2, 3 ...), nested JSON records, an empty column, a sensitive
+    column no canonical column of the kind masks (drop), a header reviewed specs ignore or drop, and a
+    header containing a ``kept_out`` word of synonyms.yaml (开户行 ignore, 银行卡号 drop) unless it is
+    itself a synonym or reviewed. Then reviewed specs and synonyms (``excluding`` names the source
+    being drafted, which never teaches itself), the best-ranked header taking a canonical column; then,
+    for the columns left, code lists (男/女 is sex) and value shapes. A header that loses its column
+    to a better one stays unmapped, with the reason.
     """
     canonical = record_kind_columns(kind)
     learned = learned_headers(set(canonical) | set(KEPT_OUT), excluding)
@@ -130,6 +132,12 @@ def map_columns(
         elif c.name in learned and learned[c.name].target in KEPT_OUT:
             taught = learned[c.name]
             kept[c.name] = (taught.target, f"reviewed in {', '.join(taught.sources[:3])}")
+        elif not c.filled:
+            kept[c.name] = ("ignore", "guess: empty in every row (cells formatted past the table?)")
+        elif c.name not in learned and not any(c.name in words for words in vocabulary()["columns"].values()):
+            out = next((f for f, words in vocabulary()["kept_out"].items() if any(w in c.name for w in words)), None)
+            if out:  # before the synonyms a header merely contains: 网格员 is staff, not a grid
+                kept[c.name] = (out, f"guess: the header says {_KEPT_OUT_WHY[out]}")
     offers = sorted(
         (
             (rank, i, c.name, target, why)
@@ -154,18 +162,19 @@ def map_columns(
     for column in columns:
         if column.name in mapped or column.name in unmapped or column.name in kept:
             continue
-        out = next((f for f, words in vocabulary()["kept_out"].items() if any(w in column.name for w in words)), None)
-        if out:
-            kept[column.name] = (out, f"guess: the header says {_KEPT_OUT_WHY[out]}")
-            continue
         taken = {t for t, _ in mapped.values()}
+        headerless = re.fullmatch(r"列\d+", column.name)  # named by the reader: a fixed-width field
         coded = [
             c
             for c, codes in vocabulary()["values"].items()
-            if column.common and set(column.common) <= set(codes) and not "".join(column.common).isdigit()
-        ]  # digit codes (1/2 for sex) only where the header says the column (xb)
+            if column.common
+            and set(column.common) <= set(codes)
+            and (headerless or not "".join(column.common).isdigit())
+        ]  # digit codes (1/2 for sex) only where the header says the column (xb), or where there is none
         by_values = [(c, f"guess: values are codes of {c}") for c in coded]
         by_shape = [(c, f"guess: values look like {column.shape}") for c in BY_SHAPE.get(column.shape, ())]
+        if column.shape == "code" and column.filled >= 0.99 and column.distinct >= 0.98:
+            by_shape.append((f"{kind}_ref", "guess: a code unique to every row, the source's own key"))
         free = [(c, why) for c, why in by_values + by_shape if c in canonical and c not in taken]
         if free:
             mapped[column.name] = free[0]

@@ -24,7 +24,7 @@ from connectors.spec import SourceSpec
 SAMPLE_VALUES = 500
 """Values per column looked at for its shape; enough for a stable majority, fast on any export."""
 DELIMITERS = (",", "\t", "|")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
     "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤倪俞殷施郁"
@@ -163,22 +163,41 @@ def _format_of(path: Path, text: str | None) -> tuple[str, str | None]:
 
 
 def _widths(lines: list[str]) -> list[int]:
-    """Fields of a fixed-width file: one ends where a run of columns blank in every line ends, or
-    where every line turns from digits to other characters or back (a code glued to a name)."""
+    """Fields of a fixed-width file: one ends where a run of columns blank in every line ends, where
+    every line turns from digits to other characters or back (a code glued to a name) or from its
+    padding to a value, and around an ID number glued to a code or a date."""
     width = max(map(len, lines))
     padded = [line.ljust(width) for line in lines]
-    blank = [all(line[i] == " " for line in padded) for i in range(width)]
+    blank = [all(line[i] in _BLANKS for line in padded) for i in range(width)]
 
-    def turns(i: int) -> bool:
-        return all(" " not in line[i - 1 : i + 1] and _digitish(line[i - 1]) != _digitish(line[i]) for line in padded)
+    def turns(i: int) -> bool:  # padding counts as the end of a field: 范建龙　1 and 欧阳娜娜1
+        return all(_may_start(line[i - 1], line[i]) for line in padded) and any(
+            line[i - 1] not in _BLANKS for line in padded
+        )
 
-    def id_then_more(start: int, end: int) -> bool:  # an ID number glued to a birth date: both digits
-        ids = sum(value_shape(line[start : start + 18]) == "id_number" for line in padded)
-        return end - start > 18 and ids >= 0.9 * len(padded)
+    def id_inside(start: int, end: int) -> list[int]:  # an ID number glued to a sex code or a birth date
+        for at in range(start, min(start + 3, end - 17)):
+            if sum(value_shape(line[at : at + 18]) == "id_number" for line in padded) >= 0.9 * len(padded):
+                return [i for i in (at, at + 18) if start < i < end]
+        return []
 
     ends = [i for i in range(1, width) if (blank[i - 1] and not blank[i]) or turns(i)] + [width]
-    ends = sorted(ends + [s + 18 for s, e in zip([0, *ends], ends, strict=False) if id_then_more(s, e)])
+    ends = sorted(ends + [i for s, e in zip([0, *ends], ends, strict=False) for i in id_inside(s, e)])
     return [end - start for start, end in zip([0, *ends], ends, strict=False) if end > start]
+
+
+_BLANKS = " \u3000"
+"""Padding of fixed-width fields: a space, or the full-width space GBK systems pad Chinese text with."""
+
+
+def _may_start(before: str, char: str) -> bool:
+    """Whether a field may start at ``char``: after padding, or where digits turn into other
+    characters or back, except letters into digits (DJ26100001 is one code)."""
+    if char in _BLANKS:
+        return False
+    if before in _BLANKS:
+        return True
+    return _digitish(before) != _digitish(char) and not (before.isascii() and before.isalpha() and char.isdigit())
 
 
 def _digitish(char: str) -> bool:
@@ -316,8 +335,9 @@ def _births_of(delivered: Delivered, dates: str, ids: str) -> bool:
         for d, i in [(p.header.index(dates), p.header.index(ids))]
         for row in p.rows
     ]
-    comparable = [(d, i) for d, i in pairs if len(d) == 8 and len(i) == 18 and i[6:14].isdigit()]
-    return bool(comparable) and sum(d == i[6:14] for d, i in comparable) >= 0.9 * len(comparable)
+    # a birth month alone (1951.02) is compared with the month inside the ID number
+    comparable = [(d, i) for d, i in pairs if len(d) in (6, 8) and len(i) == 18 and i[6:14].isdigit()]
+    return bool(comparable) and sum(d == i[6 : 6 + len(d)] for d, i in comparable) >= 0.9 * len(comparable)
 
 
 def _column(name: str, values: list[str], rows: int) -> ColumnProfile:

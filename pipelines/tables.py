@@ -9,7 +9,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
-from dagster import AssetKey, AssetSpec, MaterializeResult, TableColumn, TableSchema, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
 
 from pipelines.resources import WAREHOUSE_POOL
 from schemas import record_kind_columns
@@ -73,7 +81,8 @@ def table_assets(tables: Sequence[AssetKey], deps: Sequence[AssetKey], descripti
     """The decorator of a step that builds ``tables`` in the warehouse: one asset per table, keyed as it, in
     ``group`` and the warehouse pool; the first described by ``description``, the others by the dictionary. The
     step returns its figures that are not row counts (a dict, or None); each table's materialisation carries its
-    name, rows and columns, the first table's also the figures."""
+    name, rows and columns, the first selected table's also the figures. A selection of some of the tables runs
+    the step, which builds them all, and materialises the selected ones."""
 
     def decorate(build):
         @multi_asset(
@@ -90,14 +99,16 @@ def table_assets(tables: Sequence[AssetKey], deps: Sequence[AssetKey], descripti
                 for index, key in enumerate(tables)
             ],
             pool=WAREHOUSE_POOL,
+            can_subset=True,
         )
         @functools.wraps(build)
         def step(*args, **resources):
+            selected = AssetExecutionContext.get().selected_asset_keys
             figures = build(*args, **resources) or {}
             with resources["warehouse"].get_connection() as con:
-                for index, key in enumerate(tables):
-                    metadata = table_metadata(con, table_name(key))
-                    yield MaterializeResult(asset_key=key, metadata={**metadata, **(figures if index == 0 else {})})
+                for key in (key for key in tables if key in selected):
+                    yield MaterializeResult(asset_key=key, metadata={**table_metadata(con, table_name(key)), **figures})
+                    figures = {}  # once, on the first table
 
         return step
 

@@ -1,8 +1,13 @@
 """The quality gate between a source's typed rows and its staging table.
 
-Rows that break a rule go to ``quality.quarantine`` with the rule and reason; a delivery in which
-more than the suite's ``held_above`` share of delivered rows failed (at landing, typing or here) is
-held: its remaining rows are quarantined as ``suite:delivery_held`` and none of it is staged. A snapshot
+Values and rows that break a rule go to ``quality.quarantine`` with the rule and reason. A rule about one
+column that is neither in the record key nor required (a grid code, an ID number's checksum, a birth date's
+range) costs the value alone: its quarantine row is ``is_row_kept`` and the value is set NULL in the
+candidates, so the row is staged without it. Any other failing rule costs the row: the record key's
+uniqueness, a required column, and rules about two columns (a licence ending before it starts: either date
+may be the wrong one, and a NULL in place of either would say what the ledger did not, a tie that never
+ends or an event never closed). A delivery in which more than the suite's ``held_above`` share of delivered
+rows was quarantined whole (at landing, typing or here) is held: its remaining rows are quarantined as ``suite:delivery_held`` and none of it is staged. A snapshot
 must also show evidence it is whole: an empty one, or one much smaller than the current snapshot (a file
 cut short or still being written), is held too, so it never becomes current (warehouse/business_time.py)
 and the snapshot before it stays; a later complete snapshot replaces it. An operator releases a held
@@ -18,9 +23,10 @@ import duckdb
 import pandas as pd
 
 from connectors.spec import SourceSpec
-from quality.suites import RECORD_KEY, load_suite
+from quality.suites import RECORD_KEY, Rule, Suite, load_suite
 from quality.validate import RuleOutcome, validate
 from schemas.clock import run_day
+from warehouse.database import quote_name
 
 RULE_PREFIX = "suite:"
 HELD_RULE = RULE_PREFIX + "delivery_held"
@@ -36,6 +42,7 @@ _QUARANTINE = [
     "rule",
     "value",
     "reason",
+    "is_row_kept",
 ]
 
 
@@ -62,6 +69,18 @@ class HeldDelivery:
         return f"{self.source}: delivery {self.file_name} held, not staged: {self.reason}"
 
 
+def row_columns(spec: SourceSpec, suite: Suite) -> set[str]:
+    """The canonical columns a row cannot do without: its record key, and what its suite requires."""
+    return {r.columns[0] for r in suite.rules if r.required} | {spec.canonical_name(k) for k in spec.record_key}
+
+
+def costs_the_value(rule: Rule, whole_row: set[str]) -> bool:
+    """A failing value of the rule is quarantined alone: the rule reads one column, not one of ``whole_row``."""
+    return (
+        rule.expect != RECORD_KEY and not rule.required and len(rule.columns) == 1 and rule.columns[0] not in whole_row
+    )
+
+
 def _text(value: object) -> str | None:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -69,10 +88,15 @@ def _text(value: object) -> str | None:
     return text.removesuffix(" 00:00:00")
 
 
-def _quarantine_rows(frame: pd.DataFrame, outcomes: list[RuleOutcome]) -> pd.DataFrame:
+def _quarantine_rows(
+    frame: pd.DataFrame, outcomes: list[RuleOutcome], spec: SourceSpec, whole_row: set[str]
+) -> pd.DataFrame:
     rows = []
     for outcome in outcomes:
         rule, columns = outcome.rule, outcome.rule.columns
+        alone = costs_the_value(rule, whole_row)
+        # a value quarantined alone is named by its delivered column, as staging's own cells are
+        column = _delivered(spec, columns[0]) if alone else columns[0]
         first = _first_rows(frame, columns) if rule.expect == RECORD_KEY and outcome.failing else None
         for index in outcome.failing:
             row = frame.loc[index]
@@ -89,13 +113,38 @@ def _quarantine_rows(frame: pd.DataFrame, outcomes: list[RuleOutcome]) -> pd.Dat
                     row["_sheet"],
                     row["_row_number"],
                     row["_record_id"],
-                    columns[0],
+                    column,
                     f"{RULE_PREFIX}{rule.suite}.{rule.name}",
                     value,
                     reason,
+                    alone,
                 )
             )
-    return pd.DataFrame(rows, columns=_QUARANTINE).astype({"row_number": "int64", "sheet": "object"})
+    return pd.DataFrame(rows, columns=_QUARANTINE).astype(
+        {"row_number": "int64", "sheet": "object", "is_row_kept": "bool"}
+    )
+
+
+def _delivered(spec: SourceSpec, target: str) -> str:
+    """The spec's column that fills a canonical column (the first, when several do)."""
+    return next((c for c, m in spec.columns.items() if m.to == target), target)
+
+
+def _blank_values(
+    con: duckdb.DuckDBPyConnection,
+    candidates: str,
+    frame: pd.DataFrame,
+    outcomes: list[RuleOutcome],
+    whole_row: set[str],
+) -> None:
+    """Set NULL in ``candidates`` every value quarantined alone."""
+    for outcome in outcomes:
+        if outcome.failing and costs_the_value(outcome.rule, whole_row):
+            records = frame.loc[outcome.failing, "_record_id"].tolist()
+            con.execute(
+                f"UPDATE {candidates} SET {quote_name(outcome.rule.columns[0])} = NULL WHERE _record_id IN (SELECT unnest(?))",
+                [records],
+            )
 
 
 def _first_rows(frame: pd.DataFrame, key: list[str]) -> pd.Series:
@@ -215,7 +264,8 @@ def _hold(
 
 def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> list[HeldDelivery]:
     """Validate the rows of ``candidates`` (typed, not yet quarantined) against the source's suite,
-    quarantine failing rows, hold deliveries above the threshold, and record the outcomes. Replaces
+    quarantine failing values (set NULL in ``candidates``) and rows, hold deliveries above the threshold,
+    and record the outcomes. Replaces
     the source's earlier gate results, so a run repeated on the same deliveries changes nothing.
     Returns the held deliveries."""
     suite = load_suite(spec)
@@ -224,9 +274,11 @@ def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> l
     con.execute("DELETE FROM meta.validations WHERE source = ?", [spec.name])
     frame = con.execute(f"SELECT * EXCLUDE (_extra) FROM {candidates} ORDER BY _delivery_id, _sheet, _row_number").df()
     outcomes = validate(frame, suite)
-    failing = _quarantine_rows(frame, outcomes)
+    whole_row = row_columns(spec, suite)
+    failing = _quarantine_rows(frame, outcomes, spec, whole_row)
     if len(failing):
         con.execute("INSERT INTO quality.quarantine BY NAME SELECT * FROM failing")
+    _blank_values(con, candidates, frame, outcomes, whole_row)
     _record(con, frame, outcomes, spec.name)
     notes = [f"{o.rule.name}: {o.note}" for o in outcomes if o.whole_table]
     return _hold(con, spec, candidates, held_above, notes)

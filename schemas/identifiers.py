@@ -1,7 +1,11 @@
 """What makes a resident ID number (GB 11643), a credit code (GB 32100) and a phone well formed: the rules, once.
 
-Staging reads them as SQL (the DuckDB macros of ``identifier_macros``), the quality gate and identity
-resolution as Python; both are made from the constants below, so the three cannot disagree. An ID number
+Staging reads them as SQL (the DuckDB macros of ``identifier_macros``, and ``clerk_text_sql``), the quality
+gate and identity resolution as Python; both are made from the constants below, so the three cannot disagree.
+Every value is first read as clerks write it (``clerk_text``): what a system adds to keep Excel off a number
+(a leading tab or apostrophe, the formula text ``="…"``) and spaces at either end are dropped; an identifier
+also loses the spaces inside it, and its full-width digits and lower-case x are read as 0-9 and X. One cell
+may hold several phones (``16980841468/021-66325548``, ``139… 138…``): ``phone_parts`` splits it. An ID number
 is written as 18 characters (17 digits and a check character), as the 15 digits of a number issued
 before 1999 (no century, no check), or masked (``310101********1234``). The check character's weights
 are the standard's 2^(17-i) mod 11; the tests hold them to python-stdnum's. A value Excel wrote in
@@ -39,11 +43,33 @@ PHONE = f"{MOBILE}|{MASKED_PHONE}|{LANDLINE}"
 PHONE_PREFIX = "^(\\+86|0086|86-)[\\t\\n\\f\\r ]*"  # the country code, as ledgers write it
 PHONE_SEPARATORS = "[\\t\\n\\f\\r ()（）-]"
 NOT_A_PHONE = "not a phone number"
+PHONE_LIST = "[/;,、]"  # between the phones of one cell (full-width ／；， are read as these)
+
+# What clerks' systems put around a value: spaces (tab, ideographic and no-break space included) at either
+# end, apostrophes before it (Excel's text marker), Excel's formula text ="…" around it. CLERK_TEXT keeps
+# group 1 (inside ="…") or group 2 (the rest); CLERK_MARKS is the quick test that a value has any of these.
+SPACES = " \t\n\v\f\r\u3000\u00a0"
+CLERK_TEXT = f'(?s)^[{SPACES}\']*(?:="(.*)"|(.*?))[{SPACES}]*$'
+CLERK_MARKS = f"^[{SPACES}'=]|[{SPACES}]$"
+# Full-width characters identifiers are typed with, and what the rules read them as.
+FULL_WIDTH, HALF_WIDTH = "０１２３４５６７８９Ｘｘ／；，（）＋－＊", "0123456789Xx/;,()+-*"
+_HALF = str.maketrans(FULL_WIDTH, HALF_WIDTH)
+
+
+def clerk_text(written: str) -> str:
+    """A value without what a system added around it: spaces at either end, leading apostrophes, ``="…"``."""
+    return re.sub(CLERK_TEXT, r"\1\2", written)
+
+
+def identifier_text(written: str) -> str:
+    """An identifier as the rules read it: ``clerk_text`` in ASCII (full-width digits), without spaces inside,
+    in upper case (a lower-case x is the check character X)."""
+    return re.sub(f"[{SPACES}]", "", clerk_text(written).translate(_HALF)).upper()
 
 
 def id_number_text(written: str) -> str:
-    """The form the rules read: trimmed, without Excel's leading apostrophe or spaces, a lowercase x raised."""
-    return written.strip().lstrip("'").replace(" ", "").upper()
+    """The form the ID number rules read: ``identifier_text``."""
+    return identifier_text(written)
 
 
 def check_character(body: str) -> str:
@@ -101,8 +127,9 @@ def id18(written: str, as_of: dt.date | None = None) -> str | None:
 
 
 def phone_text(written: str) -> str:
-    """The form the phone rules read: no country code or separators, 021 before a Shanghai landline's 8 digits."""
-    digits = re.sub(PHONE_SEPARATORS, "", re.sub(PHONE_PREFIX, "", written.strip()))
+    """The form the phone rules read one phone in: ``clerk_text`` in ASCII, no country code or separators,
+    021 before a Shanghai landline's 8 digits."""
+    digits = re.sub(PHONE_SEPARATORS, "", re.sub(PHONE_PREFIX, "", clerk_text(written).translate(_HALF)))
     return "021" + digits if re.fullmatch(SHANGHAI_LOCAL, digits) else digits
 
 
@@ -111,13 +138,26 @@ def phone_problem(written: str) -> str | None:
     return None if re.fullmatch(PHONE, phone_text(written)) else NOT_A_PHONE
 
 
+def phone_parts(written: str) -> list[str]:
+    """The phones one cell holds, each as written: the cell split at ``/ ; , 、``, and a part at its spaces when
+    every piece is a phone by itself (``139… 138…``; ``021 6632 5548`` stays one)."""
+    parts = []
+    for part in re.split(PHONE_LIST, clerk_text(written).translate(_HALF)):
+        pieces = re.split(f"[{SPACES}]+", part.strip(SPACES))
+        if len(pieces) > 1 and all(phone_problem(piece) is None for piece in pieces):
+            parts += pieces
+        elif part.strip(SPACES):
+            parts.append(part)
+    return parts
+
+
 def valid_credit_code(code: str | None) -> str | None:
     """The unified social credit code in canonical form when its check character fits, else None."""
     from stdnum.cn import uscc
 
     if not code:
         return None
-    compact = uscc.compact(code)
+    compact = uscc.compact(identifier_text(code))
     return compact if re.fullmatch(CREDIT_CODE, compact) and uscc.is_valid(compact) else None
 
 
@@ -125,17 +165,46 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_SQL_SPACES = _sql_text(SPACES)  # the characters themselves: a constant DuckDB need not build per row
+
+
+def clerk_text_sql(value: str) -> str:
+    """``clerk_text`` of the SQL expression ``value``, in plain SQL (text columns are cleaned without a macro)."""
+    marked = f"regexp_matches({value}, {_sql_text(CLERK_MARKS)})"
+    return f"CASE WHEN {marked} THEN regexp_replace({value}, {_sql_text(CLERK_TEXT)}, '\\1\\2') ELSE {value} END"
+
+
+def once(value: str, name: str, body: str) -> str:
+    """SQL for ``body`` with ``name`` bound to ``value``, evaluated once (a macro's argument is copied where used)."""
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
+
+
+def _ascii_sql(value: str) -> str:
+    """``clerk_text`` of ``value`` with full-width characters in ASCII (translate is slow: only where there are some)."""
+    wide = f"regexp_matches(written, {_sql_text(f'[{FULL_WIDTH}]')})"
+    ascii_text = f"translate(written, {_sql_text(FULL_WIDTH)}, {_sql_text(HALF_WIDTH)})"
+    return once(clerk_text_sql(value), "written", f"CASE WHEN {wide} THEN {ascii_text} ELSE written END")
+
+
 def identifier_macros(as_of: dt.date | None = None) -> str:
-    """DuckDB macros applying the rules above to SQL text: ``id_number_text(v)``, ``id_number_shape_problem(v)`` and
-    ``id_number_problem(v)`` (NULL, or the reason the Python function of that name gives) and ``id18(v)``; births
+    """DuckDB macros applying the rules above to SQL text: ``identifier_text(v)``, ``id_number_text(v)``,
+    ``id_number_shape_problem(v)`` and ``id_number_problem(v)`` (NULL, or the reason the Python function of that
+    name gives), ``id18(v)``, and for phones ``phone_text(p)``, ``is_phone(p)`` and ``phone_parts(v)``; births
     end on the run day. Staging runs them on every ID number: the common shape is tested first and the check's
-    weighted sum is written out (no list lambda per row)."""
+    weighted sum is written out."""
     latest = (as_of or run_day()).isoformat()
     weighted = " + ".join(f"CAST(substr(body, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(CHECK_WEIGHTS))
     low, high = MASKED_VISIBLE
     complete = _sql_text(f"{FULL}|{OLD}")
+    phone_digits = f"regexp_replace(regexp_replace({_ascii_sql('p')}, {_sql_text(PHONE_PREFIX)}, ''), {_sql_text(PHONE_SEPARATORS)}, '', 'g')"
+    phone_local = f"CASE WHEN regexp_full_match(d, {_sql_text(SHANGHAI_LOCAL)}) THEN '021' || d ELSE d END"
+    # a part of a cell is split at its spaces when every piece is a phone by itself
+    pieces = f"string_split_regex(trim(part, {_SQL_SPACES}), {_sql_text(f'[{SPACES}]+')})"
+    split = "CASE WHEN len(pieces) > 1 AND list_bool_and(list_transform(pieces, lambda q: is_phone(q))) THEN pieces ELSE [part] END"
     return f"""
-CREATE OR REPLACE TEMP MACRO id_number_text(v) AS upper(replace(ltrim(trim(v), ''''), ' ', ''));
+CREATE OR REPLACE TEMP MACRO identifier_text(v) AS
+    upper(regexp_replace({_ascii_sql("v")}, {_sql_text(f"[{SPACES}]")}, '', 'g'));
+CREATE OR REPLACE TEMP MACRO id_number_text(v) AS identifier_text(v);
 CREATE OR REPLACE TEMP MACRO id_check(body) AS substr({_sql_text(CHECK_CHARACTERS)}, ({weighted}) % 11 + 1, 1);
 CREATE OR REPLACE TEMP MACRO id_birth_ok(yyyymmdd) AS coalesce(TRY_CAST(substr(yyyymmdd, 1, 4) || '-' ||
     substr(yyyymmdd, 5, 2) || '-' || substr(yyyymmdd, 7, 2) AS DATE) BETWEEN DATE '{EARLIEST_BIRTH}' AND DATE '{latest}', false);
@@ -154,11 +223,17 @@ CREATE OR REPLACE TEMP MACRO id_text_digits_problem(n) AS CASE
     END;
 CREATE OR REPLACE TEMP MACRO id_text_problem(n) AS
     CASE WHEN regexp_full_match(n, {complete}) THEN id_text_digits_problem(n) ELSE id_text_shape_problem(n) END;
-CREATE OR REPLACE TEMP MACRO id_number_shape_problem(v) AS id_text_shape_problem(id_number_text(v));
-CREATE OR REPLACE TEMP MACRO id_number_problem(v) AS id_text_problem(id_number_text(v));
 CREATE OR REPLACE TEMP MACRO id_text_18(n) AS CASE WHEN regexp_full_match(n, {complete}) THEN CASE
     WHEN id_text_digits_problem(n) IS NOT NULL THEN NULL
     WHEN length(n) = 15 THEN substr(n, 1, 6) || '19' || substr(n, 7) || id_check(substr(n, 1, 6) || '19' || substr(n, 7))
     ELSE n END END;
-CREATE OR REPLACE TEMP MACRO id18(v) AS id_text_18(id_number_text(v));
+-- the written value is read once, then tested as often as the rules need
+CREATE OR REPLACE TEMP MACRO id_number_shape_problem(v) AS {once("id_number_text(v)", "n", "id_text_shape_problem(n)")};
+CREATE OR REPLACE TEMP MACRO id_number_problem(v) AS {once("id_number_text(v)", "n", "id_text_problem(n)")};
+CREATE OR REPLACE TEMP MACRO id18(v) AS {once("id_number_text(v)", "n", "id_text_18(n)")};
+CREATE OR REPLACE TEMP MACRO phone_text(p) AS {once(phone_digits, "d", phone_local)};
+CREATE OR REPLACE TEMP MACRO is_phone(p) AS regexp_full_match(phone_text(p), {_sql_text(PHONE)});
+CREATE OR REPLACE TEMP MACRO phone_parts(v) AS list_filter(flatten(list_transform(
+    string_split_regex({_ascii_sql("v")}, {_sql_text(PHONE_LIST)}), lambda part: {once(pieces, "pieces", split)})),
+    lambda part: trim(part, {_SQL_SPACES}) <> '');
 """

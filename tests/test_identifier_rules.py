@@ -10,7 +10,7 @@ from stdnum.cn import ric
 
 from quality.suites import Rule, Suite
 from quality.validate import validate
-from resolution.identity.identifiers import read_phone
+from resolution.identity.identifiers import read_phone, read_phones
 from schemas.clock import run_day
 from schemas.identifiers import (
     check_character,
@@ -41,7 +41,12 @@ HARD_CASES = {
     "310101501301123": "no real birth date",  # 15 digits, month 13
     "3.10101E+17": "mangled by Excel: the last digits are lost",
     "310101195908037127.0": "mangled by Excel: the last digits are lost",
-    "３１０１０１１９５９０８０３７１２７": "not an ID number",  # full-width digits
+    "３１０１０１１９５９０８０３７１２７": None,  # full-width digits, as clerks type them
+    "\t310108198909174893": None,  # a tab before the number, to keep Excel off it
+    "'\t310108198909174893": None,
+    '="310108198909174893"': None,  # Excel's formula text
+    " 310108 19890917 489３ ": None,  # spaces inside and around, a full-width digit
+    "３１０１０１１９５９０８０３７１２ｘ": "check character does not fit",  # a full-width lower-case x read as X
     "310101********123X": None,
     "3101011950****123X": None,
     "31*4": "masked beyond use",
@@ -104,13 +109,35 @@ PHONES = {  # written: (the phone as the rules read it, usable)
 }
 
 
-def test_staging_and_identity_read_phones_by_the_same_rule():
+def test_staging_and_identity_read_phones_by_the_same_rule(con):
     value, reason, _ = transform_sql("phone", "v", "phone")
-    with duckdb.connect() as con:
-        for written, (text, usable) in PHONES.items():
-            assert (phone_text(written), phone_problem(written) is None) == (text, usable), written
-            staged = con.execute(f"SELECT {value}, {reason} FROM (SELECT ?::VARCHAR AS v)", [written]).fetchone()
-            assert (staged[0], staged[1] is None) == (text, usable), written
-            phone = read_phone(written)
-            assert (phone.problem is None) == usable, written
-            assert phone.number == (text if usable and "*" not in text else None), written
+    for written, (text, usable) in PHONES.items():
+        assert (phone_text(written), phone_problem(written) is None) == (text, usable), written
+        staged = con.execute(f"SELECT {value}, {reason} FROM (SELECT ?::VARCHAR AS v)", [written]).fetchone()
+        assert staged == ((text, None) if usable else (None, f"not a phone number: {written}")), written
+        phone = read_phone(written)
+        assert (phone.problem is None) == usable, written
+        assert phone.number == (text if usable and "*" not in text else None), written
+
+
+CELLS = {  # a cell as written: the phones staging keeps, joined by ';', and whether a part was no phone
+    "16980841468/021-66325548": ("16980841468;02166325548", False),
+    "13912345678；13812345678": ("13912345678;13812345678", False),
+    "13912345678 13812345678": ("13912345678;13812345678", False),
+    "021 6632 5548": ("02166325548", False),  # spaces inside one landline: one phone
+    "\t'13912345678": ("13912345678", False),
+    "１３９１２３４５６７８、64752518": ("13912345678;02164752518", False),
+    "13912345678/13912345678": ("13912345678", False),  # the same number twice is one
+    "95588/13912345678": ("13912345678", True),  # the good one kept, the cell quarantined as a value
+}
+
+
+def test_every_phone_of_a_cell_is_kept_and_read_alike(con):
+    value, reason, _ = transform_sql("phone", "v", "phone")
+    for written, (kept, unread) in CELLS.items():
+        staged = con.execute(
+            f"SELECT {value}, {reason} IS NOT NULL FROM (SELECT ?::VARCHAR AS v)", [written]
+        ).fetchone()
+        assert staged == (kept, unread), written
+        assert [p.number for p in read_phones(written) if p.number] == list(dict.fromkeys(kept.split(";"))), written
+        assert [p.number for p in read_phones(kept)] == kept.split(";"), written

@@ -230,9 +230,12 @@ def mask_id_number(value: str | None) -> str | None:
 
 
 def mask_phone(value: str | None) -> str | None:
-    """A phone column's value: the first three and last four digits of an 11-digit number, else the last two."""
+    """A phone column's value: the first three and last four digits of an 11-digit number, else the last two;
+    each phone of a cell staging keeps several in (``139…;021…``) on its own."""
     if not value:
         return value
+    if ";" in value:
+        return ";".join(mask_phone(part) for part in value.split(";"))
     digits = re.sub("[^0-9]", "", value.translate(_READABLE))
     if len(digits) >= 11:
         return digits[-11:-8] + "****" + digits[-4:]

@@ -1,12 +1,24 @@
 """The staging layer: each source's raw rows mapped to canonical columns, typed and normalised.
 
-``staging.<source>`` is rebuilt from ``raw.<source>`` on every run (so it is idempotent). A row
-whose value cannot be read (a date that is no date) goes to ``quality.quarantine`` with the column,
-value and reason instead. A value lost on its own (an ID number Excel turned into 3.10101E+17) is
-quarantined as a cell (``is_row_kept``) and its row staged with the value NULL. The rest pass the
-quality gate (quality/gate.py: the source's expectation suite), and a delivery with too many failing
-rows is held whole. Every staged row keeps its raw row's lineage (_source, _delivery_id, _sheet, _row_number)
-and key ``_record_id``; quarantine rows carry it as ``record_id``, and staging and the gate join on it alone.
+``staging.<source>`` is rebuilt from ``raw.<source>`` on every run (so it is idempotent). A value that
+cannot be read (a date that is no date, a grid code ``WG37`` the suite refuses) costs the value alone:
+it goes to ``quality.quarantine`` with column, value, rule and reason as a cell (``is_row_kept``) and
+its row is staged with the value NULL. The row goes to quarantine whole only when what identifies it
+(the spec's ``record_key``) or its reason to exist (the suite's ``required`` columns: a person's name,
+an event's occurred_at) cannot be read, or a rule about the row fails (a repeated record key; two dates
+out of order, quality/gate.py). A delivery with too many rows quarantined whole is held. Every staged
+row keeps its raw row's lineage (_source, _delivery_id, _sheet, _row_number) and key ``_record_id``;
+quarantine rows carry it as ``record_id``, and staging and the gate join on it alone.
+
+Several phones in one cell (``16980841468/021-66325548``, ``139… 138…``) are all kept, in the phone
+column itself: each normalised, in the order written, joined by ``;`` (``16980841468;02166325548``).
+One column keeps every reader on it: identity splits it (resolution/identity/identifiers.py
+``read_phones``) and privacy masks each number.
+
+A date written to the month or the year only (``1950.01``, ``1950年1月``) is staged as the period's first
+day, and ``_date_precision`` says so: a map of the row's date columns that are not exact days to
+``'month'`` or ``'year'`` (NULL when every date is exact). A reader that compares days (identity's
+birth dates) checks it; ranges and ages may use the first day.
 """
 
 from __future__ import annotations
@@ -16,12 +28,13 @@ from dataclasses import dataclass
 import duckdb
 
 from connectors.spec import SourceSpec
-from quality.gate import HeldDelivery, gate
+from quality.gate import HeldDelivery, gate, row_columns
+from quality.suites import load_suite
 from schemas import record_kind_columns
 from schemas.identifiers import identifier_macros
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name, transaction
-from warehouse.transforms import transform_sql
+from warehouse.transforms import date_precision_sql, transform_sql
 
 LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number", "_record_id")
 STAGING_RULE = "transform_"
@@ -54,11 +67,14 @@ class Check:
     transform: str
     reason: str
     is_row_kept: bool = False
+    """The value alone is lost (the row is staged): the column is neither in the record key nor required."""
 
 
 def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Check]]:
-    """SQL selecting typed canonical columns and one reason column per check of a transformed source column."""
+    """SQL selecting typed canonical columns, one reason column per check of a transformed source column
+    and, for a date column, one ``_precision_<n>`` column (month or year, NULL for a day)."""
     canonical = record_kind_columns(spec.record_kind)
+    whole_row = row_columns(spec, load_suite(spec))
     by_target: dict[str, list[str]] = {}
     for column, mapped in spec.columns.items():
         delivered = [name for name in (column, *mapped.aliases) if name in present]
@@ -70,10 +86,12 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
         for name in delivered:
             value, reason, lost = transform_sql(transform, _mapped_value(spec, name), target)
             exprs.append(value)
-            checks += [
-                Check(name, transform, why, kept) for why, kept in ((reason, False), (lost, True)) if why != "NULL"
-            ]
+            kept = target not in whole_row
+            checks += [Check(name, transform, why, k) for why, k in ((reason, kept), (lost, True)) if why != "NULL"]
         values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {quote_name(target)}")
+        if transform == "date" and delivered:
+            precision = "coalesce(" + ", ".join(date_precision_sql(_mapped_value(spec, n)) for n in delivered) + ")"
+            values.append(f"{precision} AS {quote_name(f'_precision_{target}')}")
     known = spec.known_headers  # mapped, ignored and dropped: none of them spills into _extra
     extra = [c for c in present if c not in known and c not in LINEAGE]
     extra_sql = (
@@ -84,6 +102,23 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
     reasons = [f"{check.reason} AS {quote_name('_why_' + str(i))}" for i, check in enumerate(checks)]
     select = ", ".join([*(quote_name(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
     return select, checks
+
+
+def _excluded(columns: list[str]) -> str:
+    return f" EXCLUDE ({', '.join(map(quote_name, columns))})" if columns else ""
+
+
+def _precision_map(precisions: list[str]) -> str:
+    """``_date_precision``: the date columns of a row that name a month or a year only, NULL when none does."""
+    entries = [
+        f"CASE WHEN {quote_name(p.removeprefix('_precision_'))} IS NOT NULL AND {quote_name(p)} IS NOT NULL "
+        f"THEN [({quote_literal(p.removeprefix('_precision_'))}, {quote_name(p)})] ELSE [] END"
+        for p in precisions
+    ]
+    if not entries:
+        return "NULL::MAP(VARCHAR, VARCHAR)"
+    listed = f"list_concat({', '.join(entries)})" if len(entries) > 1 else entries[0]
+    return f"CASE WHEN len({listed}) > 0 THEN map_from_entries({listed}) END::MAP(VARCHAR, VARCHAR)"
 
 
 def spec_column(spec: SourceSpec, name: str) -> str:
@@ -125,9 +160,11 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
             f"FROM _typed WHERE NOT ({failing})"
         )
         held = gate(con, spec, "_candidates")
+        precisions = [c for c in columns if c.startswith("_precision_")]
         # staged: the candidates neither the suite nor a held delivery sent to quarantine
         con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _candidates c WHERE NOT EXISTS ("
+            f"CREATE OR REPLACE TABLE {table} AS SELECT *{_excluded(precisions)}, {_precision_map(precisions)} "
+            f"AS _date_precision FROM _candidates c WHERE NOT EXISTS ("
             f"SELECT 1 FROM quality.quarantine q WHERE q.record_id = c._record_id AND NOT q.is_row_kept) "
             f"ORDER BY _delivery_id, _sheet, _row_number"
         )

@@ -1,16 +1,23 @@
 """Value transforms of the staging layer, as DuckDB SQL over the raw text.
 
 Each transform turns one raw text column into a typed, normalised value, and says why a non-empty
-value could not be read (NULL reason: the value is fine). Rows with a reason go to quarantine. A value
-whose loss is the cell's alone (an ID number Excel turned into 3.10101E+17, an Excel error value such
-as #N/A, a boolean where a name belongs) has a ``lost`` reason instead: the value is NULL, the cell
-goes to quarantine and the row is staged, so the person still counts. Zero-width and bidi control
-characters are removed from every value first (the reader's notes count them per column).
+value could not be read (NULL reason: the value is fine); the value is then NULL. Staging decides what
+a reason costs: the row when the column is part of the record key or required, else the value alone.
+A value whose loss is the cell's alone whatever the column (an ID number Excel turned into 3.10101E+17,
+an Excel error value such as #N/A, a boolean where a name belongs) has a ``lost`` reason instead.
+Zero-width and bidi control characters are removed from every value first (the reader's notes count
+them per column), then what clerks' systems put around a value (schemas/identifiers.py ``clerk_text``:
+a leading tab or apostrophe, ``="…"``). Identifiers are read by the macros of ``identifier_macros``.
+
+A date column may hold a month or a year only (``1950.01``, ``1950年1月``, ``195001``, ``1950``): the
+value is the period's first day, so ranges and ages still work, and ``date_precision_sql`` says it is
+a month or a year (staging keeps it in ``_date_precision``); it is never passed off as that exact day.
 """
 
 from __future__ import annotations
 
 from schemas import identifiers
+from schemas.identifiers import clerk_text_sql, once
 
 _DATE_FORMATS = (
     "%Y-%m-%d",
@@ -21,10 +28,10 @@ _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y/%m/%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
-    "%Y年%m月",
-    "%Y-%m",
-    "%Y.%m",
 )
+# a date written to the month or the year only (1950.01, 1950年1月, 195001, 1950-1, 1950年)
+_MONTH = "[12][0-9]{3}(年(0?[1-9]|1[0-2])月|[-./](0?[1-9]|1[0-2])|0[1-9]|1[0-2])"
+_YEAR = "[12][0-9]{3}年?"
 _TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -57,9 +64,9 @@ _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 
 def _clean(column: str) -> str:
-    """Trimmed text without invisible characters, NULL when empty; a leading apostrophe (Excel's
-    text marker) dropped."""
-    return f"nullif(ltrim(trim(regexp_replace({column}, '{_INVISIBLE}', '', 'g')), ''''), '')"
+    """Text without invisible characters nor what a clerk's system put around it (clerk_text), NULL when empty."""
+    visible = f"regexp_replace({column}, '{_INVISIBLE}', '', 'g')"
+    return f"nullif({clerk_text_sql(visible)}, '')"
 
 
 def _literal(text: str) -> str:
@@ -78,21 +85,42 @@ def _timestamp(v: str, formats: tuple[str, ...]) -> str:
     return _finite(f"coalesce({tries}, {serial})")
 
 
+def _partial_date(v: str) -> str:
+    """The first day of the month or year a partial date names, NULL for any other text."""
+    month = f"CAST(regexp_extract({v}, '^[0-9]{{4}}[^0-9]*([0-9]{{1,2}})', 1) AS INTEGER)"
+    return (
+        f"CASE WHEN regexp_full_match({v}, '{_MONTH}') THEN make_date(CAST(left({v}, 4) AS INTEGER), {month}, 1) "
+        f"WHEN regexp_full_match({v}, '{_YEAR}') THEN make_date(CAST(left({v}, 4) AS INTEGER), 1, 1) END"
+    )
+
+
+def date_precision_sql(column: str) -> str:
+    """'month' or 'year' when a quoted raw column read as a date names a month or a year only, else NULL."""
+    v = _clean(column)
+    return f"CASE WHEN regexp_full_match({v}, '{_MONTH}') THEN 'month' WHEN regexp_full_match({v}, '{_YEAR}') THEN 'year' END"
+
+
 def transform_sql(transform: str, column: str, target: str | None = None) -> tuple[str, str, str]:
-    """(value, reason, lost) expressions for a quoted raw column: reason quarantines the row, lost the value only.
+    """(value, reason, lost) expressions for a quoted raw column: why the value could not be read (staging
+    decides whether that costs the row or the value), and why it is lost whatever the column. The value is
+    NULL when either is set.
 
     ``target`` is the canonical column the value fills. Whatever the transform, an Excel error value
     (#N/A, #REF!...) is lost with its text, and so is a boolean (TRUE, FALSE) where a name is expected
     (a column named *name, or legal_person): a spreadsheet's flag is not a person's or a business's name.
     """
-    v = _clean(column)
+    v = "cell"  # the cleaned value, computed once per expression below
     value, reason, lost = _typed(transform, v)
     why = f"CASE WHEN {v} IN ({', '.join(map(_literal, _EXCEL_ERRORS))}) THEN 'Excel error value ' || {v} || ': the cell''s value is lost' "
     if target is not None and (target.endswith("name") or target == "legal_person"):
         why += f"WHEN upper({v}) IN ('TRUE', 'FALSE') THEN 'a boolean (' || {v} || ') is not a name' "
     why += "END"
     kept_reason = "NULL" if reason == "NULL" else f"CASE WHEN ({why}) IS NULL THEN {reason} END"
-    return f"CASE WHEN ({why}) IS NULL THEN {value} END", kept_reason, f"coalesce({why}, {lost})"
+    kept_value = f"CASE WHEN ({why}) IS NULL THEN {value} END"
+    return tuple(
+        expression if expression == "NULL" else once(_clean(column), v, expression)
+        for expression in (kept_value, kept_reason, f"coalesce({why}, {lost})")
+    )
 
 
 def _typed(transform: str, v: str) -> tuple[str, str, str]:
@@ -101,6 +129,8 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
     if transform in ("date", "datetime"):
         local = f"regexp_replace({v}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"  # offsets are all +08:00: keep local time
         value = _timestamp(local, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)
+        if transform == "date":
+            value = f"coalesce({_partial_date(v)}, {value})"
         typed = f"CAST({value} AS DATE)" if transform == "date" else value
         leap = f"WHEN starts_with({v}, '1900-02-29') THEN 'not a {transform}: ' || {v} || ' (Excel''s serial day 60, a day that never was)' "
         return (
@@ -129,23 +159,18 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
         lost = f"CASE WHEN {mangled} THEN 'ID number mangled by Excel (' || {v} || '): the digits are lost' END"
         unshaped = ", ".join(map(_literal, (identifiers.NOT_AN_ID_NUMBER, identifiers.MASKED_BEYOND_USE)))
         reason = f"CASE WHEN {problem} IN ({unshaped}) THEN 'not an ID number: ' || {v} END"
-        return f"CASE WHEN {mangled} IS NOT TRUE THEN id_number_text({v}) END", reason, lost
+        return f"CASE WHEN {problem} IS NULL THEN id_number_text({v}) END", reason, lost
     if transform == "credit_code":
-        n = f"upper(replace({v}, ' ', ''))"
-        reason = (
-            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, {_literal(identifiers.CREDIT_CODE)}) "
-            f"THEN 'not a unified social credit code: ' || {v} END"
-        )
-        return n, reason, "NULL"
-    if transform == "phone":
-        # schemas.identifiers.phone_text and phone_problem, in SQL
-        prefix, separators = _literal(identifiers.PHONE_PREFIX), _literal(identifiers.PHONE_SEPARATORS)
-        digits = f"regexp_replace(regexp_replace({v}, {prefix}, ''), {separators}, '', 'g')"
-        local = _literal(identifiers.SHANGHAI_LOCAL)
-        n = f"CASE WHEN regexp_full_match({digits}, {local}) THEN '021' || {digits} ELSE {digits} END"
-        reason = (
-            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({n}, {_literal(identifiers.PHONE)}) "
-            f"THEN {_literal(identifiers.NOT_A_PHONE + ': ')} || {v} END"
-        )
-        return n, reason, "NULL"
+        n = f"identifier_text({v})"
+        shaped = f"regexp_full_match({n}, {_literal(identifiers.CREDIT_CODE)})"
+        reason = f"CASE WHEN {v} IS NOT NULL AND NOT {shaped} THEN 'not a unified social credit code: ' || {v} END"
+        return f"CASE WHEN {shaped} THEN {n} END", reason, "NULL"
+    if transform == "phone":  # every phone of the cell, normalised, in the order written, joined by ';'
+        mobile = f"regexp_full_match({v}, {_literal(identifiers.MOBILE)})"  # most cells: one mobile, as it is
+        numbers = "list_transform(list_filter(parts, lambda p: is_phone(p)), lambda p: phone_text(p))"
+        distinct = "array_to_string(list_filter(numbers, lambda n, i: list_position(numbers, n) = i), ';')"
+        value = once(f"phone_parts({v})", "parts", once(numbers, "numbers", f"nullif({distinct}, '')"))
+        unread = f"NOT coalesce(list_bool_and(list_transform(phone_parts({v}), lambda p: is_phone(p))), false)"
+        reason = f"CASE WHEN {v} IS NOT NULL AND NOT {mobile} AND {unread} THEN {_literal(identifiers.NOT_A_PHONE + ': ')} || {v} END"
+        return f"CASE WHEN {mobile} THEN {v} ELSE {value} END", reason, "NULL"
     raise ValueError(f"unknown transform {transform!r}")

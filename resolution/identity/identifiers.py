@@ -3,8 +3,8 @@
 A value is either usable in full (a checked ID number, a normalised phone), partial evidence (a masked
 ``310101********1234`` still gives the division and the last digits) or rejected with the reason (an
 ID number Excel turned into ``3.10101E+17``). What makes an ID number, phone or credit code well formed is
-schemas/identifiers.py's, the rules staging and the quality gate apply too; as evidence an ID number's
-division must also exist. Facts derived from an ID number (birth date, sex, division) cross-check the
+schemas/identifiers.py's, the rules staging and the quality gate apply too (values cleaned as clerks write
+them, several phones in one cell); as evidence an ID number's division must also exist. Facts derived from an ID number (birth date, sex, division) cross-check the
 ledger.
 """
 
@@ -23,6 +23,7 @@ from schemas.identifiers import (
     check_character,
     id_number_problem,
     id_number_text,
+    phone_parts,
     phone_problem,
     phone_text,
     upgrade_15,
@@ -152,6 +153,14 @@ def read_phone(written: str | None) -> Phone | None:
         head, tail = number.split(MASK, 1)[0], number.rsplit(MASK, 1)[1]
         return Phone(text, kind=kind, head=head, tail=tail)
     return Phone(text, number=number, kind=kind, head=number[:3], tail=number[-4:])
+
+
+def read_phones(written: str | None) -> list[Phone]:
+    """Every phone of a cell (staging keeps them all, joined by ``;``), in the order written, each once."""
+    if written is None:
+        return []
+    phones = [read_phone(part) for part in phone_parts(str(written))]
+    return list({(p.number or p.written): p for p in phones if p}.values())
 
 
 def read_name(written: str | None) -> tuple[str | None, str | None, str | None]:

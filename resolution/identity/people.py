@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from resolution.address.records import KINDS, records_table
-from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phone
+from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phones
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
 from schemas import record_kind_columns
 from warehouse import catalogue
@@ -74,17 +74,32 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """One row per person record with what linking compares; distinct written values read once."""
-    rows = con.execute("SELECT name, id_number, phone, sex, birth_date, house_id FROM _person_rows").fetchall()
+    """One row per person record with what linking compares; distinct written values read once.
+
+    A cell of several phones gives linking the one that other records also hold (the first written when
+    none does or on a tie), so blocking and comparing on phone use every number. A birth date staged as a
+    month or a year (``_date_precision``) is no day to compare: linking takes the ID number's birth date in
+    its place, as for a record without one; only a birth date outside that month or year contradicts it."""
+    precise = "NULL"
+    if "_date_precision" in catalogue.columns(con, "core", "person_rows"):
+        precise = "b._date_precision['birth_date']"
+    rows = con.execute(f"""
+        SELECT r.name, r.id_number, r.phone, r.sex, r.birth_date, r.house_id, {precise}
+        FROM (SELECT row_number() OVER () AS position, * FROM _person_rows) r
+        LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id
+        ORDER BY r.position""").fetchall()
     ids = {v: read_id_number(v) for v in {r[1] for r in rows}}
-    phones = {v: read_phone(v) for v in {r[2] for r in rows}}
+    phones = {v: read_phones(v) for v in {r[2] for r in rows}}
+    shared = Counter(n for r in rows for n in {p.number for p in phones[r[2]] if p.number})
     names = {v: read_name(v) for v in {r[0] for r in rows}}
     sounds = {full: name_sound(full) for full, _, _ in names.values()}
     columns: dict[str, list] = defaultdict(list)
-    for record_id, (name, id_number, phone, sex, birth_date, house_id) in enumerate(rows):
+    for record_id, (name, id_number, phone, sex, written_birth, house_id, precision) in enumerate(rows):
         full, surname, honorific_sex = names[name]
-        idn, ph = ids[id_number], phones[phone]
+        idn = ids[id_number]
+        ph = max(phones[phone], key=lambda p: shared[p.number] if p.number else 0, default=None)
         usable = idn if idn and idn.pattern else None
+        birth_date = written_birth if precision is None else None  # a month is no day: the ID number's, if any
         columns["record_id"].append(record_id)
         columns["name"].append(full)
         columns["name_sound"].append(sounds[full])
@@ -99,19 +114,30 @@ def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
         columns["id_tail"].append(usable.tail if usable else None)
         columns["id_division"].append(usable.division if usable else None)
         columns["id_problem"].append(idn.problem if idn else None)
-        columns["cross_check"].append(_cross_check(sex, birth_date, usable))
+        columns["cross_check"].append(_cross_check(sex, written_birth, usable, precision))
     return pa.table({k: pa.array(v, pa.date32() if "birth_date" in k else None) for k, v in columns.items()})
 
 
-def _cross_check(sex: str | None, birth_date, id_number) -> str | None:
-    """What the ledger says against what its ID number says, when they disagree."""
+def _cross_check(sex: str | None, birth_date, id_number, precision: str | None = None) -> str | None:
+    """What the ledger says against what its ID number says, when they disagree; a birth date written to the
+    month or year (``precision``) disagrees only when the ID number's is outside that month or year."""
     if id_number is None:
         return None
     if sex in ("M", "F") and id_number.sex and sex != id_number.sex:
         return f"sex {sex} in the ledger, {id_number.sex} by the ID number"
-    if birth_date and id_number.birth_date and birth_date != id_number.birth_date:
-        return f"born {birth_date} in the ledger, {id_number.birth_date} by the ID number"
+    if birth_date and id_number.birth_date and not _within(birth_date, precision, id_number.birth_date):
+        written = {"month": f"{birth_date:%Y-%m}", "year": f"{birth_date:%Y}"}.get(precision, str(birth_date))
+        return f"born {written} in the ledger, {id_number.birth_date} by the ID number"
     return None
+
+
+def _within(written, precision: str | None, day) -> bool:
+    """The day falls in the date as written: the same day, or in its month or year when written to that."""
+    if precision == "year":
+        return written.year == day.year
+    if precision == "month":
+        return (written.year, written.month) == (day.year, day.month)
+    return written == day
 
 
 def _prior(id18: list[str | None]) -> float:

@@ -1,5 +1,6 @@
 """The quality gate on real files and the real warehouse: failing rows quarantined with their rule,
-good rows staged, a delivery above the threshold held whole, results kept per delivery."""
+failing values of other columns quarantined alone (their rows staged without them), good rows staged,
+a delivery above the threshold held whole, results kept per delivery."""
 
 import textwrap
 
@@ -69,14 +70,14 @@ def test_failing_rows_go_to_quarantine_with_their_rule_and_the_rest_are_staged(w
         ("赵六", GOOD[3], "1980-01-01"),
         ("孙七", GOOD[4], "1980-01-01"),
         ("周八", GOOD[5], "1980-01-01"),
-        ("吴九", GOOD[6], "2999-01-01"),  # born in the future
+        ("吴九", GOOD[6], "2999-01-01"),  # born in the future: the birth date alone is quarantined
         ("郑十", WRONG_CHECK, "1980-01-01"),
         ("", GOOD[7], "1980-01-01"),  # no name
         ("张三", GOOD[0], "1980-01-01"),  # the same person keyed in twice
         ("钱一", GOOD[8], "1980-01-01"),
         ("冯二", GOOD[8][:6] + "********" + GOOD[8][14:], "1980-01-01"),
     ]
-    rows += [(f"人{i}", GOOD[i], "1980-01-01") for i in range(9, 19)]  # 4 of 22 rows fail: 18%, under 20%
+    rows += [(f"人{i}", GOOD[i], "1980-01-01") for i in range(9, 19)]  # 3 of 22 rows fail: 14%, under 20%
     deliver("2026-11.csv", rows)
     land_source(con, spec)
     result = stage(con, spec)
@@ -84,7 +85,7 @@ def test_failing_rows_go_to_quarantine_with_their_rule_and_the_rest_are_staged(w
         (
             "2026-11.csv",
             8,
-            "birth_date",
+            "出生日期",  # quarantined alone: named by its delivered column, as staging's own cells are
             "suite:person.birth_date_range",
             "2999-01-01",
             "birth date before 1900 or in the future",
@@ -107,14 +108,26 @@ def test_failing_rows_go_to_quarantine_with_their_rule_and_the_rest_are_staged(w
             "the same record key appears earlier in this delivery (row 2)",
         ),
     ]
-    assert (result.rows_raw, result.rows_staged, result.rows_quarantined, result.held) == (22, 18, 4, ())
+    assert (result.rows_raw, result.rows_staged, result.rows_quarantined, result.held) == (22, 19, 3, ())
     keyed = "SELECT count(*) FROM {} WHERE {} = {}delivery_id || '#' || {}row_number"
     assert con.execute(keyed.format("quality.quarantine", "record_id", "", "")).fetchone() == (4,)
-    assert con.execute(keyed.format("staging.residents", "_record_id", "_", "_")).fetchone() == (18,)
+    assert con.execute(keyed.format("staging.residents", "_record_id", "_", "_")).fetchone() == (19,)
     staged = {n for (n,) in con.execute("SELECT name FROM staging.residents WHERE _row_number <= 13").fetchall()}
-    assert staged == {"张三", "李四", "王五", "赵六", "孙七", "周八", "钱一", "冯二"}  # the masked number passes
+    assert staged == {
+        "张三",
+        "李四",
+        "王五",
+        "赵六",
+        "孙七",
+        "周八",
+        "吴九",
+        "钱一",
+        "冯二",
+    }  # the masked number passes
+    assert con.execute("SELECT birth_date FROM staging.residents WHERE name = '吴九'").fetchone() == (None,)
     (account,) = row_accounts(con, ["residents"])
-    assert account.balanced and (account.delivered, account.staged, account.quarantined, account.held) == (22, 18, 4, 0)
+    assert account.balanced and (account.delivered, account.staged, account.quarantined, account.held) == (22, 19, 3, 0)
+    assert account.values_quarantined == 1
 
 
 def test_results_are_kept_per_delivery_and_a_second_run_changes_nothing(warehouse):
@@ -141,7 +154,7 @@ def test_results_are_kept_per_delivery_and_a_second_run_changes_nothing(warehous
         ("2026-10.csv", "birth_date_range", True, 9, 0),
         ("2026-10.csv", "delivery_threshold", True, 9, 0),
         ("2026-11.csv", "birth_date_range", False, 6, 1),
-        ("2026-11.csv", "delivery_threshold", True, 6, 1),
+        ("2026-11.csv", "delivery_threshold", True, 6, 0),  # a value quarantined alone fails no row
     ]
     quarantined = _quarantine(con)
     stage(con, spec)
@@ -151,11 +164,12 @@ def test_results_are_kept_per_delivery_and_a_second_run_changes_nothing(warehous
 def test_a_delivery_above_the_threshold_is_held_whole_and_the_others_go_on(warehouse):
     spec, deliver, con = warehouse
     deliver("2026-10.csv", [(f"人{i}", GOOD[i], "1980-01-01") for i in range(9)])
-    # 3 of 9 rows fail (33%): above the 20% threshold
+    # 3 of 9 rows fail whole (33%): above the 20% threshold; a birth date quarantined alone costs no row
     deliver(
         "2026-11.csv",
-        [(f"人{i}", GOOD[i], "1980-01-01") for i in range(6)]
-        + [("坏1", WRONG_CHECK, "1980-01-01"), ("坏2", GOOD[7], "2999-01-01"), ("坏3", GOOD[8], "1899-12-31")],
+        [(f"人{i}", GOOD[i], "1980-01-01") for i in range(5)]
+        + [("人5", GOOD[5], "2999-01-01"), ("坏1", WRONG_CHECK, "1980-01-01"), ("", GOOD[7], "1980-01-01")]
+        + [("坏3", GOOD[8][:17] + ("0" if GOOD[8][17] != "0" else "1"), "1980-01-01")],
     )
     land_source(con, spec)
     result = stage(con, spec)
@@ -165,7 +179,12 @@ def test_a_delivery_above_the_threshold_is_held_whole_and_the_others_go_on(wareh
     )
     assert con.execute("SELECT DISTINCT _file_name FROM staging.residents").fetchall() == [("2026-10.csv",)]
     rules = dict(con.execute("SELECT rule, count(*) FROM quality.quarantine GROUP BY rule").fetchall())
-    assert rules == {"suite:delivery_held": 6, "suite:person.id_number_checksum": 1, "suite:person.birth_date_range": 2}
+    assert rules == {
+        "suite:delivery_held": 6,
+        "suite:person.id_number_checksum": 2,
+        "suite:person.name_required": 1,
+        "suite:person.birth_date_range": 1,
+    }
     (account,) = row_accounts(con, ["residents"])
     assert account.balanced and (account.delivered, account.staged, account.quarantined, account.held) == (18, 9, 9, 6)
 

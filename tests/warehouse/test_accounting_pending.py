@@ -30,7 +30,8 @@ def test_rows_landed_but_not_staged_are_pending_until_the_next_run_stages_them(t
     folder = tmp_path / "landing" / "residents"
     folder.mkdir(parents=True)
     good = "".join(f"人{i},1980-01-0{i}\n" for i in range(1, 6))
-    (folder / "a.csv").write_text(f"姓名,出生日期\n{good}李四,不详\n", encoding="utf-8")  # one date no date
+    # one row without its required name (quarantined whole), one date that is no date (the value alone)
+    (folder / "a.csv").write_text(f"姓名,出生日期\n{good},1980-01-09\n李四,不详\n", encoding="utf-8")
     with connect(tmp_path / "wh.duckdb") as con:
         land_source(con, spec, tmp_path / "landing")
         stage(con, spec)
@@ -39,9 +40,9 @@ def test_rows_landed_but_not_staged_are_pending_until_the_next_run_stages_them(t
         )
         land_source(con, spec, tmp_path / "landing")  # ... and the run is killed here, before staging
         (account,) = row_accounts(con, ["residents"])
-        assert (account.delivered, account.staged, account.quarantined, account.pending) == (9, 5, 1, 3)
+        assert (account.delivered, account.staged, account.quarantined, account.pending) == (10, 6, 1, 3)
         assert account.balanced
         stage(con, spec)  # the next run
         (account,) = row_accounts(con, ["residents"])
-        assert (account.delivered, account.staged, account.quarantined, account.pending) == (9, 8, 1, 0)
+        assert (account.delivered, account.staged, account.quarantined, account.pending) == (10, 9, 1, 0)
         assert account.balanced

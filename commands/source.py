@@ -137,9 +137,10 @@ def check(
 
     Exits 1 when a file cannot be read, a delivery would be held (contract stop, quality gate) or 0 rows would load.
     """
+    from connectors.onboarding.learned import is_reviewed
     from pipelines.dry_run import check_source
 
-    _, spec = _registered(name)
+    path, spec = _registered(name)
     if spec.is_database:
         _fail(f"{name} is a {spec.format} table: check works on files; `housekey run --source {name}` pulls it")
     report = check_source(spec, files or None)
@@ -177,6 +178,10 @@ def check(
     if refusal := report.refusal:
         console.print(Text(f"{name}: a run would not load this as it is: {refusal}", style="red"))
         raise typer.Exit(1)
+    if not is_reviewed(path):
+        console.print(
+            f"{path.name} is still a draft: once it is right, `housekey source accept {name}` lets later drafts learn it."
+        )
 
 
 def _collapsed(notes: list[str]) -> list[str]:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from stdnum.cn import ric
 from typer.testing import CliRunner
 
 from commands.housekey import app
@@ -16,7 +17,11 @@ from connectors.spec import load_spec
 
 LEDGER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "老年综合津贴发放名册_202611.xlsx"
 HEADER = "领款人,证件号,住址,核对结果"
-ROWS = [f"王小明,3101011950010{i:05d},长乐路{i}号,已核对" for i in range(1, 21)]
+ROWS = [
+    f"王小明,{body}{ric.calc_check_digit(body + '0')},长乐路{i}号,已核对"
+    for i in range(1, 21)
+    for body in [f"31010119500101{i:03d}"]
+]
 
 
 @pytest.fixture
@@ -164,10 +169,13 @@ def test_accept_says_what_the_review_changed_and_then_the_spec_teaches(registry,
     later.mkdir()
     other = sample(later, "姓名,身份证号,住址,核对结果")
     assert draft_spec(profile(other), "other").spec["columns"]["核对结果"]["to"] == "status"  # not accepted yet
+    checked = CliRunner().invoke(app, ["source", "check", "roster", str(first)])
+    assert checked.exit_code == 0 and "roster.yaml is still a draft" in checked.output.replace("\n", "")
     accepted = CliRunner().invoke(app, ["source", "accept", "roster", str(first)])
     assert accepted.exit_code == 0, accepted.output
     assert "3 of 4 columns" in accepted.output and "核对结果: draft status → reviewed note" in accepted.output
     assert DRAFT_MARKER not in (registry / "roster.yaml").read_text(encoding="utf-8")
     assert draft_spec(profile(other), "other").spec["columns"]["核对结果"]["to"] == "note"
+    assert "still a draft" not in CliRunner().invoke(app, ["source", "check", "roster", str(first)]).output
     again = CliRunner().invoke(app, ["source", "accept", "roster", str(first)])
     assert again.exit_code == 0 and "0 of 4" not in again.output and "accepted already" in again.output

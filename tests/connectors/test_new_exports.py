@@ -38,11 +38,6 @@ def test_there_are_eight_exports_with_their_truth_and_reviewed_spec():
     assert len(EXPORTS) >= 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 17 point 7 (source init): the fixed-width layout of police_extract is not found (its name "
-    "column is padded with ideographic spaces); an .ods cannot be drafted at all (profile.py knows no .ods)",
-)
 def test_drafts_agree_with_the_reviewed_specs_on_nine_columns_in_ten(figures):
     agreeing = sum(f.columns_agreeing for f in figures.values())
     columns = sum(f.columns for f in figures.values())

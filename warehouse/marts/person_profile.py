@@ -39,17 +39,17 @@ current_tags AS (
     FROM tags.person_tags t JOIN tags.catalogue c USING (tag_code)
     WHERE t.valid_to IS NULL GROUP BY t.person_id
 ),
--- the deliveries the person's records came in
+-- each party a record names: its subject (tags.event_records.person_id), the other party, the reporter
+parties AS (
+    SELECT record_id, _source, _delivery_id, person_id, 'subject' AS party FROM core.person_records
+    UNION ALL SELECT record_id, _source, _delivery_id, person_id, party FROM core.person_counterparts
+),
+-- the deliveries the person's records came in, in any role (a landlord named only on a lease)
 seen AS (
     SELECT r.person_id, list(DISTINCT r._source ORDER BY r._source) AS sources, count(*) AS records,
            min(d.loaded_at) AS first_seen_at, max(d.loaded_at) AS last_seen_at
-    FROM core.person_records r LEFT JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
+    FROM parties r LEFT JOIN meta.deliveries d ON d.delivery_id = r._delivery_id
     WHERE r.person_id IS NOT NULL GROUP BY r.person_id
-),
--- each party an event names: its subject (tags.event_records.person_id), the other party, the reporter
-parties AS (
-    SELECT record_id, person_id, 'subject' AS party FROM core.person_records
-    UNION ALL SELECT record_id, person_id, party FROM core.person_counterparts
 ),
 -- events naming the person, once each however many houses a building-wide row covers; complaints, care
 -- visits and repairs are the ones about the person (a caller of 12345 is its subject)

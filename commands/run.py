@@ -190,14 +190,13 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         if line := _matching_line(con):
             console.print(line)
         held = held_sources(con, selected)
-    failed = sorted(part.source for part in summary.sources if part.status == "failed" and part.source not in held)
-    console.print(_outcome_line(len(selected), held, failed, time.perf_counter() - started))
+    console.print(_outcome_line(len(selected), summary, held, time.perf_counter() - started))
     console.print(Text.assemble("Warehouse: ", (str(place.warehouse), "bold")))
     if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
     console.print(Text('Open it with `housekey query "SELECT * FROM meta.deliveries"`, or any DuckDB client.'))
     # a database not read, a failed file or a held delivery fails the run
-    return result.success and summary.status != "failure" and not held and not failed
+    return result.success and summary.status != "failure" and not held and not _with_status(summary, "failed", held)
 
 
 def _stops_at_staging(warehouse: Path, registry, selected) -> str | None:
@@ -233,14 +232,19 @@ def held_sources(con, selected) -> dict[str, str]:
     return held
 
 
-def _outcome_line(sources: int, held: dict[str, str], failed: list[str], seconds: float) -> Text:
-    """``28 of 29 sources landed, 1 held: rental_registration (61.2 s).``; red when one is held or failed."""
-    line = f"{sources - len(held) - len(failed)} of {sources} sources landed"
-    if held:
-        line += f", {len(held)} held: {', '.join(sorted(held))}"
-    if failed:
-        line += f", {len(failed)} failed: {', '.join(failed)}"
+def _outcome_line(sources: int, summary: RunSummary, held: dict[str, str], seconds: float) -> Text:
+    """``28 of 29 sources landed, 1 held: rental_registration (61.2 s).``, naming the sources skipped (a database not
+    configured here), held and failed; red when one is held or failed."""
+    skipped, failed = _with_status(summary, "skipped", held), _with_status(summary, "failed", held)
+    line = f"{sources - len(skipped) - len(held) - len(failed)} of {sources} sources landed"
+    for label, names in (("skipped", skipped), ("held", sorted(held)), ("failed", failed)):
+        line += f", {len(names)} {label}: {', '.join(names)}" if names else ""
     return Text(f"{line} ({seconds:.1f} s).", style="red" if held or failed else "")
+
+
+def _with_status(summary: RunSummary, status: str, held: dict[str, str]) -> list[str]:
+    """The run's sources with this status in its summary that are not held, by name."""
+    return sorted(part.source for part in summary.sources if part.status == status and part.source not in held)
 
 
 def _progress_line(landing: SourceLanding) -> Text:

@@ -19,7 +19,7 @@ from connectors.landing import content_hash, delivery_paths
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.database import create_bookkeeping, warehouse_path
-from warehouse.raw import empty_column_warnings, land, record_failure, stopped_by_drift, without_dropped
+from warehouse.raw import land, record_failure, stopped_by_drift
 from warehouse.staging import stage
 
 EXAMPLES = 3
@@ -150,11 +150,10 @@ def _land(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, report: 
         record_failure(con, spec, path.name, digest, size, held)
         report.failed.append(f"{path.name}: {held}")
         return
-    warnings = empty_column_warnings(spec, without_dropped(delivered, spec), path.name)
-    report.warnings += warnings
     result = land(con, spec, delivered, path.name, digest, size)
+    report.warnings += result.warnings
     report.notes += [
-        f"{path.name}: {note}" for note in result.notes if "schema drift" not in note and note not in warnings
+        f"{path.name}: {note}" for note in result.notes if "schema drift" not in note and note not in result.warnings
     ]
 
 

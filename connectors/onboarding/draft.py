@@ -309,7 +309,7 @@ def _reading(column: ColumnProfile, kind: str, target: str, why: str) -> tuple[s
     wanted = record_kind_columns(kind)[target]["type"]
     if wanted in STRICT:
         return wanted, f"read as {STRICT[wanted]}"
-    if column.shape in STRICT or column.shape == "birth_date":
+    if wanted == "text" and (column.shape in STRICT or column.shape == "birth_date"):
         return "text", f"values look like {column.shape}, kept as written"
     return None
 

@@ -13,7 +13,7 @@ from connectors import spec as spec_module
 from connectors.onboarding.draft import draft_spec, level_of, render
 from connectors.onboarding.learned import DRAFT_MARKER, learned_headers
 from connectors.onboarding.profile import profile
-from connectors.spec import load_spec
+from connectors.spec import SourceSpec, load_spec
 
 LEDGER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "老年综合津贴发放名册_202611.xlsx"
 HEADER = "领款人,证件号,住址,核对结果"
@@ -52,6 +52,11 @@ def sample(tmp_path: Path, header: str = HEADER) -> Path:
     path = tmp_path / "核对名单_202611.csv"
     path.write_text("\n".join([header, *ROWS]), encoding="utf-8")
     return path
+
+
+def load_spec_file(path: Path) -> SourceSpec:
+    """A reviewed spec kept beside its export, whatever its file is called."""
+    return SourceSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def test_a_reviewed_header_beats_the_synonyms(registry, tmp_path):
@@ -179,3 +184,32 @@ def test_accept_says_what_the_review_changed_and_then_the_spec_teaches(registry,
     assert "still a draft" not in CliRunner().invoke(app, ["source", "check", "roster", str(first)]).output
     again = CliRunner().invoke(app, ["source", "accept", "roster", str(first)])
     assert again.exit_code == 0 and "0 of 4" not in again.output and "accepted already" in again.output
+
+
+def test_a_police_extract_padded_with_full_width_spaces_is_split_as_its_layout():
+    """GBK fixed width: a letter-prefixed code, a name padded with 　, a sex digit glued to the ID number, a birth
+    date (or month) glued to the address."""
+    export = Path(__file__).with_name("exports") / "police_extract"
+    found = profile(export / "ZZDJ_20261031.txt")
+    layout = load_spec_file(export / "spec.yaml").fixed_width.fields
+    assert found.widths == [f.width for f in layout]
+    draft = draft_spec(found, "police_extract").spec
+    assert [draft["columns"][c.name]["to"] for c in found.columns] == [
+        "person_ref",
+        "name",
+        "sex",
+        "id_number",
+        "birth_date",
+        "address",
+        "valid_from",
+    ]
+    assert draft["columns"]["列3"]["values"] == {"1": "M", "2": "F"} and draft["record_key"] == ["列1"]
+
+
+def test_staff_empty_columns_and_words_kept_out_are_proposed_as_ignore(tmp_path):
+    path = tmp_path / "网格走访_202611.csv"
+    rows = [f"WG{i % 3:02d},张{i:02d},{'王小明' if i % 2 else '李小红'},长乐路{i}号," for i in range(1, 21)]
+    path.write_text("\n".join(["网格,网格员,走访对象,居住地址,列5", *rows]), encoding="utf-8")
+    draft = draft_spec(profile(path), "visits").spec
+    assert draft["columns"]["网格"]["to"] == "grid_code" and "网格员" not in draft["columns"]
+    assert set(draft["ignore"]) >= {"网格员", "列5"}

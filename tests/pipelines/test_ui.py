@@ -1,4 +1,5 @@
-"""`housekey ui` serves the asset graph on 127.0.0.1 and stops cleanly on SIGTERM, as a real process."""
+"""`housekey ui` serves the asset graph on 127.0.0.1 on `housekey run`'s instance, lists its runs under the
+`subdistrict` job, leaves no `.tmp_dagster_home_*` behind and stops cleanly on SIGTERM, as a real process."""
 
 import json
 import os
@@ -6,15 +7,33 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from commands.housekey import app
 
 REPO = Path(__file__).resolve().parents[2]
 HOUSEKEY = Path(sys.executable).with_name("housekey")
-GRAPH_QUERY = '{"query": "{ assetNodes { assetKey { path } } }"}'
+ASSETS = "{ assetNodes { assetKey { path } } }"
+RUNS = "{ runsOrError { ... on Runs { results { runId jobName } } } }"
+JOBS = "{ repositoriesOrError { ... on RepositoryConnection { nodes { jobs { name } } } } }"
+SPEC = """
+    name: residents
+    title: 实有人口
+    owner: 公安分局
+    level: S
+    format: csv
+    files: "*.csv"
+    settle_seconds: 0
+    record_kind: person
+    columns:
+      姓名: {to: name}
+"""
 pytestmark = pytest.mark.system
 
 
@@ -24,17 +43,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def asset_keys(port: int) -> set[tuple[str, ...]] | None:
-    """The asset graph the UI serves, or None while it is not up yet."""
+def ask(port: int, query: str) -> dict | None:
+    """What the UI's GraphQL answers to ``query``, or None while it is not up yet."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", data=GRAPH_QUERY.encode(), headers={"Content-Type": "application/json"}
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            nodes = json.load(response)["data"]["assetNodes"]
+            return json.load(response)["data"]
     except (OSError, KeyError, TypeError):
         return None
-    return {tuple(node["assetKey"]["path"]) for node in nodes}
+
+
+def asset_keys(port: int) -> set[tuple[str, ...]] | None:
+    """The asset graph the UI serves, or None while it is not up yet."""
+    answer = ask(port, ASSETS)
+    return None if answer is None else {tuple(node["assetKey"]["path"]) for node in answer["assetNodes"]}
 
 
 def descendants(pid: int) -> set[int]:
@@ -65,9 +91,32 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def test_housekey_ui_serves_the_asset_graph_and_stops_on_sigterm(tmp_path):
+def housekey_run(tmp_path, monkeypatch) -> str:
+    """``housekey run`` of one source on the instance at ``tmp_path/dagster``; the id of its run."""
+    from dagster import DagsterInstance
+
+    sources, folder = tmp_path / "sources", tmp_path / "landing" / "residents"
+    sources.mkdir()
+    folder.mkdir(parents=True)
+    (sources / "residents.yaml").write_text(textwrap.dedent(SPEC), encoding="utf-8")
+    (folder / "实有人口_202610.csv").write_text("姓名\n张三\n", encoding="utf-8")
+    monkeypatch.setattr("connectors.spec.SOURCES_DIR", sources)
+    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse" / "housekey.duckdb"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 0, result.output
+    with DagsterInstance.get() as instance:
+        (run,) = instance.get_runs()
+    return run.run_id
+
+
+def test_housekey_ui_serves_the_asset_graph_and_stops_on_sigterm(tmp_path, monkeypatch):
+    run_id = housekey_run(tmp_path, monkeypatch)
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster"), "HOUSEKEY_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    scratch_homes = set(REPO.glob(".tmp_dagster_home_*"))
     # started as a background job is: SIGINT ignored, which `housekey ui` must undo
     ui = subprocess.Popen(
         [str(HOUSEKEY), "ui", "--port", str(port)],
@@ -84,6 +133,12 @@ def test_housekey_ui_serves_the_asset_graph_and_stops_on_sigterm(tmp_path):
             keys = asset_keys(port)
         assert keys is not None, ui.stdout.read().decode(errors="replace")[-3000:] if ui.poll() is not None else "no UI"
         assert {("raw", "address_register"), ("staging", "address_register"), ("publish", "analyst_copy")} <= keys
+        # housekey run's run, under the job the UI knows
+        assert {"runId": run_id, "jobName": "subdistrict"} in ask(port, RUNS)["runsOrError"]["results"]
+        assert "subdistrict" in {
+            job["name"] for node in ask(port, JOBS)["repositoriesOrError"]["nodes"] for job in node["jobs"]
+        }
+        assert set(REPO.glob(".tmp_dagster_home_*")) == scratch_homes  # the instance is DAGSTER_HOME's
         helpers = descendants(ui.pid)
         assert helpers, "dagster dev runs the webserver and the daemon as child processes"
 

@@ -70,6 +70,8 @@ class Figures:
     """Bank card numbers (19 digits, Luhn-valid) found in the export's raw or staging table."""
     partial_dates_invented: list[str] = field(default_factory=list)
     """Rows whose birth date was kept to the month, staged as a full date."""
+    partial_dates_kept: int = 0
+    """Rows whose birth date was kept to the month, staged as that month (its first day, precision 'month')."""
 
 
 def export_names() -> list[str]:
@@ -342,6 +344,7 @@ def _partial_dates(con, name: str, truth: dict, staged: dict, figures: Figures) 
             [staged[key]],
         ).fetchone()
         kept = born == f"{month}-01" and said is not None and "month" in said
+        figures.partial_dates_kept += kept
         if born is not None and not kept:
             figures.partial_dates_invented.append(f"{key}: {month} staged as {born} (precision {said})")
 
@@ -385,7 +388,8 @@ def report(results: list[Figures]) -> None:
             f"{len(f.people_wrong)} ({f.people_linked} person records of {f.people_named} named on staged rows)"
             f"; known before {f.people_known}, found again {f.people_found_again}; in nested lists, not read "
             f"{f.people_unread}"
-            f"; partial dates invented {len(f.partial_dates_invented)}; bank cards stored {len(f.cards_stored)}"
+            f"; partial dates kept {f.partial_dates_kept}, invented {len(f.partial_dates_invented)}"
+            f"; bank cards stored {len(f.cards_stored)}"
         )
         misses = [*f.column_misses, *f.row_misses, *f.houses_wrong, *f.people_wrong, *f.partial_dates_invented]
         for line in [*misses, *f.cards_stored]:

@@ -16,9 +16,10 @@ import duckdb
 
 from connectors.drift import Drift, proposed_renames
 from connectors.landing import content_hash, delivery_paths
+from connectors.onboarding.sensitive import SAMPLE_VALUES, unprotected
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
-from warehouse.database import create_bookkeeping, warehouse_path
+from warehouse.database import create_bookkeeping, quote_name, warehouse_path
 from warehouse.raw import land, record_failure, stopped_by_drift
 from warehouse.staging import stage
 
@@ -113,6 +114,7 @@ def check_source(spec: SourceSpec, files: list[Path] | None = None) -> CheckRepo
         report.rows_staged, report.held = staged.rows_staged, [held.message for held in staged.held]
         _count(con, report)
         _addresses(con, spec, report)
+        report.notes += _sensitive_columns(con, spec)
     return report
 
 
@@ -173,6 +175,27 @@ def _count(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
             [rule, column, kept, EXAMPLES],
         ).fetchall()
         report.reasons.append(Reason(rule, column, count, examples, kept))
+
+
+def _sensitive_columns(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:
+    """Delivered columns holding bank cards, ID numbers, passports... that the spec neither drops nor maps to a
+    column the analyst copy masks for them (connectors/onboarding/sensitive.py)."""
+    headers = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ? "
+        "AND NOT starts_with(column_name, '_')",
+        [spec.name],
+    ).fetchall()
+    values = {
+        header: [
+            v
+            for (v,) in con.execute(
+                f"SELECT {quote_name(header)} FROM raw.{quote_name(spec.name)} "
+                f"WHERE nullif(trim({quote_name(header)}), '') IS NOT NULL LIMIT {SAMPLE_VALUES}"
+            ).fetchall()
+        ]
+        for (header,) in headers
+    }
+    return unprotected(spec, values)
 
 
 def _addresses(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: CheckReport) -> None:

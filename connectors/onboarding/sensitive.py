@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from connectors.spec import SourceSpec
 from warehouse.privacy import BIRTH_DATE_COLUMNS, ID_NUMBER_COLUMNS, PHONE_COLUMNS, identifiers_in
 
 HOLDS = 0.5
@@ -108,3 +109,19 @@ def column_verdict(header: str, values: list[str]) -> Verdict | None:
 def _alone(value: str) -> bool:
     """Whether a value is one identifier and little else (no words around it: 6222 0212 3456 7890 128)."""
     return len(value.strip()) <= 24
+
+
+def unprotected(spec: SourceSpec, values: dict[str, list[str]]) -> list[str]:
+    """One line per delivered column (header -> its values) that holds a sensitive kind while the spec neither
+    drops it nor maps it to a column the analyst copy masks for that kind (free text mapped anywhere is masked
+    inside). Such a column reaches the private warehouse in clear, and with it every backup."""
+    lines = []
+    for header, column in values.items():
+        verdict = column_verdict(header, column)
+        target = spec.canonical_name(header)
+        if verdict is None or header in spec.drop or (target and (verdict.in_text or target in verdict.masked_as)):
+            continue
+        now = f"mapped to {target}, which is not masked for them" if target else "not mapped: it is kept in raw"
+        fix = f"map it to {' or '.join(sorted(verdict.masked_as))}, or drop it" if verdict.masked_as else "drop it"
+        lines.append(f"sensitive column {header}: {verdict.reason}; {now}; {fix} (drop: {{{header}: why}})")
+    return lines

@@ -44,10 +44,10 @@ def is_reviewed(path: Path) -> bool:
     return DRAFT_MARKER not in path.read_text(encoding="utf-8")
 
 
-def reviewed_specs(excluding: str | None = None, directory: Path | None = None) -> dict[str, SourceSpec]:
+def reviewed_specs(excluding: str | None = None) -> dict[str, SourceSpec]:
     """The registry's reviewed specs by name, without ``excluding`` (the source being drafted); a spec
     that does not load teaches nothing either."""
-    folder = directory or specs.SOURCES_DIR  # looked up at each call, as load_registry does
+    folder = specs.SOURCES_DIR  # looked up at each call, as load_registry does
     files = tuple((path, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.yaml")))
     return {name: spec for name, spec in _reviewed(files).items() if name != excluding}
 

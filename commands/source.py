@@ -1,4 +1,4 @@
-"""``housekey source init`` and ``housekey source check``: onboarding a source without Python."""
+"""``housekey source init``, ``accept`` and ``check``: onboarding a source without Python."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ def init(
 
     Headers that reviewed specs in connectors/sources/ map are mapped as they were reviewed; the
     rest by connectors/onboarding/synonyms.yaml and by the values' shapes."""
-    from connectors.onboarding.draft import draft_spec, render
+    from connectors.onboarding.draft import draft_spec
     from connectors.onboarding.profile import profile
+    from connectors.onboarding.render import render
     from connectors.readers import ReadError
     from connectors.spec import SOURCES_DIR
 

@@ -4,9 +4,9 @@ A header some reviewed spec in connectors/sources/ maps is mapped as the reviewe
 (learned.py); then headers are matched against synonyms.yaml (a word equal to the header first, then
 the longest word the header contains); a header that says nothing is mapped by the shape of its
 values. The record kind is the one whose columns take the most headers. The level comes from the
-owner's name (市 M, 区 D, 街道/镇/居委 S, 国家/部 N). The draft is YAML in the committed specs'
-layout, original headers kept, with a comment on every guess, on the reading (transform) of every
-column whose header does not say it, and on every unmapped column.
+owner's name (市 M, 区 D, 街道/镇/居委 S, 国家/部 N). Every decision keeps its reason, which
+render.py writes as a comment: on every guess, on the reading (transform) of every column whose
+header does not say it, and on every unmapped column.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from connectors.onboarding.learned import DRAFT_MARKER, KEPT_OUT, Learned, learned_headers
+from connectors.onboarding.learned import KEPT_OUT, Learned, learned_headers
 from connectors.onboarding.profile import ColumnProfile, Profile
 from schemas import RECORD_KINDS, record_kind_columns
 
@@ -43,8 +43,6 @@ LEVELS = (
     ("N", re.compile(r"国家|国务院|中央|部$|^[^区市县]*部(?!门)")),
 )
 """Level of an owner by the most local unit its name says, tried in this order (上海市黄浦区民政局 is D)."""
-NOTES_SHOWN = 4
-"""Reader notes copied into the draft's head; workbooks with many sheets repeat the same note per sheet."""
 
 
 @cache
@@ -183,10 +181,6 @@ def map_columns(
 
 
 _KEPT_OUT_WHY = {"ignore": "it is not needed here", "drop": "it is sensitive"}
-_KEPT_OUT_SAYS = {
-    "ignore": "known, not mapped: kept in raw, not staged, never drift",
-    "drop": "never stored: cut as the file is read, only the file hash covers it",
-}
 
 
 def guess_kind(profile: Profile, excluding: str | None = None) -> tuple[str, dict[str, int]]:
@@ -208,7 +202,7 @@ def level_of(owner: str) -> str | None:
 
 
 def draft_spec(profile: Profile, name: str, owner: str | None = None) -> Draft:
-    """A draft spec for the sampled source; render() writes it as YAML that load_spec accepts."""
+    """A draft spec for the sampled source; render.render writes it as YAML that load_spec accepts."""
     kind, scores = guess_kind(profile, name)
     draft = Draft({}, profile)
     title = re.split(r"[_\-\s]", profile.path.stem)[0] or name
@@ -351,58 +345,3 @@ def _reader_options(profile: Profile) -> dict:
         fields = [{"name": c.name, "width": w} for c, w in zip(profile.columns, profile.widths, strict=False)]
         return {"fixed_width": {"fields": fields}}
     return {}
-
-
-def render(draft: Draft) -> str:
-    """The draft as YAML in the committed specs' layout: one line per column, reasons as comments."""
-    p = draft.profile
-    notes = [f"# reader: {n}" for n in p.notes[:NOTES_SHOWN]]
-    if len(p.notes) > NOTES_SHOWN:
-        notes.append(f"# reader: ... and {len(p.notes) - NOTES_SHOWN} more notes like these")
-    lines = [
-        (
-            f"# {draft.spec['title']}: drafted by `housekey source init` from {p.path.name} "
-            f"({p.format}, {p.rows} rows{', sheets ' + ', '.join(p.sheets) if p.sheets else ''})."
-        ),
-        (
-            "# Review every line marked guess, check or fill in; then run "
-            f"`housekey source check {draft.spec['name']} {p.path.name}`."
-        ),
-        (
-            f"{DRAFT_MARKER} Once it is right, `housekey source accept {draft.spec['name']}` removes this line, "
-            "and later drafts learn its mapping."
-        ),
-        *notes,
-    ]
-    for key, value in draft.spec.items():
-        if key == "columns":
-            lines.append("columns:")
-            lines += [
-                _line(f"  {_yaml(column)}: {_yaml(entry)}", draft.why.get(column)) for column, entry in value.items()
-            ]
-            lines += [
-                f"  # unmapped {column}: {what}; map it, ignore it or drop it (else it travels in staging's _extra column)"
-                for column, what in draft.unmapped.items()
-            ]
-        elif key in KEPT_OUT:
-            if value:
-                lines.append(
-                    _line(f"{key}:", f"{draft.why[key] + ': ' if draft.why[key] else ''}{_KEPT_OUT_SAYS[key]}")
-                )
-                lines += [f"  {_yaml(column)}: {_yaml(reason)}" for column, reason in value.items()]
-        elif key == "fixed_width":
-            lines += ["fixed_width:  # fill in: names and widths from the department's layout document", "  fields:"]
-            lines += [f"    - {_yaml(f)}" for f in value["fields"]]
-        else:
-            lines.append(_line(f"{key}: {_yaml(value)}", draft.why.get(key)))
-    return "\n".join(lines) + "\n"
-
-
-def _yaml(value) -> str:
-    """One value as inline YAML, quoted only where YAML needs it."""
-    text = yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=True, width=10_000)
-    return text.removesuffix("\n...\n").strip()
-
-
-def _line(text: str, why: str | None) -> str:
-    return f"{text}  # {why}" if why else text

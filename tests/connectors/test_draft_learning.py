@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from commands.housekey import app
 from connectors import spec as spec_module
-from connectors.onboarding.draft import draft_spec, level_of, render
+from connectors.onboarding.draft import draft_spec, level_of
 from connectors.onboarding.learned import DRAFT_MARKER, learned_headers
 from connectors.onboarding.profile import profile
+from connectors.onboarding.render import render
 from connectors.spec import SourceSpec, load_spec
 
 LEDGER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "老年综合津贴发放名册_202611.xlsx"

@@ -10,8 +10,9 @@ import pytest
 from stdnum.cn import ric
 from typer.testing import CliRunner
 
-from connectors.onboarding.draft import draft_spec, render
+from connectors.onboarding.draft import draft_spec
 from connectors.onboarding.profile import checksum_share, profile, shape_of, value_shape
+from connectors.onboarding.render import render
 from connectors.readers.encoding import decode_file
 from connectors.spec import SourceSpec, load_registry, load_spec
 from data_samples.generator.generate import generate

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +35,8 @@ QUIET_RUN = {
     "execution": {"config": {"retries": {"disabled": {}}}},
 }
 
-console = Console()
+# piped or redirected (a log, CI, make demo | tee) there is no width to fit: a wide page, so no figure is cut to `6,0…`
+console = Console() if sys.stdout.isatty() else Console(width=200)
 errors = Console(stderr=True)
 
 
@@ -151,14 +154,14 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         console.print(Text(stops_at_staging, style="yellow"))
     with Progress(
         SpinnerColumn(),
-        TextColumn("landing sources"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task("landing", total=len(selected))
+        task = progress.add_task("landing sources", total=len(selected))
 
         def on_landed(landing: SourceLanding) -> None:
             landed[landing.source] = landing
@@ -166,6 +169,8 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
             progress.advance(task)
 
         assets = pipeline_assets(registry, on_landed, subdistrict_partitions())
+        run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+        instance.add_event_listener(run_id, _stage_reporter(assets, progress, task, started))
         result = run_in_process(  # the subdistrict job, as the UI on this instance knows it
             assets,
             source_checks(selected),
@@ -174,6 +179,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
             run_config=QUIET_RUN,
             raise_on_error=False,
             partition_key=place.code,
+            run_id=run_id,
             tags={"housekey/command": "run", **run_tags()},
         )
     with connect(place.warehouse) as con:
@@ -245,6 +251,42 @@ def _outcome_line(sources: int, summary: RunSummary, held: dict[str, str], secon
 def _with_status(summary: RunSummary, status: str, held: dict[str, str]) -> list[str]:
     """The run's sources with this status in its summary that are not held, by name."""
     return sorted(part.source for part in summary.sources if part.status == status and part.source not in held)
+
+
+# what a stage does, by the first part of its assets' keys: a line each as the run reaches it
+STAGES = {
+    "raw": "landing sources",
+    "staging": "typing and validating deliveries (staging, quality gate)",
+    "core": "matching addresses, linking people and businesses, attributing events",
+    "quality": "review queues",
+    "tags": "evaluating tags",
+    "marts": "building marts",
+    "meta": "data dictionary",
+    "publish": "publishing the analyst copy",
+}
+
+
+def _stage_reporter(assets, progress: Progress, task, started: float):
+    """A Dagster event listener printing a line when the run enters a stage, and naming the step under way."""
+    stage_of = {d.node_def.name: next(iter(d.keys)).path[0] for d in assets}
+    shown: list[str] = []
+
+    def on_event(entry) -> None:
+        event = entry.dagster_event
+        if event is None or event.event_type_value != "STEP_START":
+            return
+        stage = stage_of.get(event.step_key)
+        if stage is None:  # an asset check's step: part of its asset's stage
+            return
+        if stage != "raw":
+            progress.update(task, description=f"{STAGES.get(stage, stage)}: {event.step_key.replace('__', '/')}")
+        if stage not in shown:
+            shown.append(stage)
+            progress.console.print(
+                Text(f"▸ {STAGES.get(stage, stage)}  ({time.perf_counter() - started:.0f} s)", style="dim")
+            )
+
+    return on_event
 
 
 def _progress_line(landing: SourceLanding) -> Text:

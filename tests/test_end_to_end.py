@@ -174,6 +174,8 @@ def test_housekey_run_prints_a_readable_summary(tmp_path, monkeypatch, manifest)
     assert f"actual_residents  2 files, {emitted:,} rows landed" in result.output
     assert str(tmp_path / "wh.duckdb") in result.output.replace("\n", "")  # rich wraps long lines
     assert "2 of 2 sources landed" in result.output
+    assert "▸ typing and validating deliveries" in result.output  # a line per stage, not minutes of silence
+    assert "…" not in result.output  # piped, the summary's figures are never cut to 6,0…
 
 
 def test_addresses_match_their_true_house(con):

@@ -233,7 +233,18 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
             ("evidence", found.evidence),
         ):
             out[key].append(value)
-    con.register("_attributed", pa.table(out))
+    schema = pa.schema(
+        [
+            ("record_id", pa.string()),
+            ("house_id", pa.string()),
+            ("house_rule", pa.string()),
+            ("business_id", pa.string()),
+            ("attribution_rule", pa.string()),
+            ("score", pa.float64()),
+            ("evidence", pa.string()),
+        ]
+    )
+    con.register("_attributed", pa.table(out, schema=schema))  # typed, so no events at all is an empty table
     con.execute("""
         CREATE OR REPLACE TABLE core.event_attributions AS
         SELECT e.event_id, e.record_id, e._source, e._delivery_id, e._row_number, e._sheet, e.category, e.occurred_at,

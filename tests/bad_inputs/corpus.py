@@ -206,7 +206,7 @@ CASES = [
         "loaded",
         "not a date",
         rows=12,
-        quarantined=2,
+        values_quarantined=2,
     ),
     Case(
         "xlsx_control_characters",
@@ -313,7 +313,7 @@ CASES = [
         "loaded",
         "not a date",
         rows=12,
-        quarantined=2,
+        values_quarantined=2,
     ),
     Case(
         "csv_future_birth_date",
@@ -322,7 +322,7 @@ CASES = [
         "loaded",
         "birth date",
         rows=11,
-        quarantined=1,
+        values_quarantined=1,
     ),
     Case(
         "csv_control_characters",
@@ -379,7 +379,7 @@ CASES = [
         "loaded",
         "not an ID number",
         rows=12,
-        quarantined=1,
+        values_quarantined=1,
     ),
     Case(
         "csv_excel_mangled_ids",
@@ -502,7 +502,7 @@ CASES = [
         "loaded",
         "not a date",
         rows=34,
-        quarantined=4,
+        values_quarantined=4,
     ),
     Case(
         "jsonl_infinity_dates",
@@ -517,7 +517,7 @@ CASES = [
         "loaded",
         "not a date",
         rows=22,
-        quarantined=2,
+        values_quarantined=2,
         raw={"出生日期": [r[2] for r in MOSTLY_GOOD * 2] + ["Infinity", "-1e999"]},
     ),
     Case(
@@ -535,7 +535,7 @@ CASES = [
         "loaded",
         "not a date",
         rows=22,
-        quarantined=2,
+        values_quarantined=2,
     ),
     Case(
         "json_number_dates_as_serials",
@@ -938,11 +938,11 @@ CASES = [
         "loaded",
         "serial day 60",
         rows=13,
-        quarantined=1,
+        values_quarantined=1,
         spec=NOTED_AT,
         notes="the 1900-02-29 that never was",
         raw={"登记日期": [None] * 10 + ["1900-02-28", "1900-02-29", "1900-03-01"]},
-        staged={"noted_at": [None] * 10 + ["1900-02-28", "1900-03-01"]},
+        staged={"noted_at": [None] * 10 + ["1900-02-28", None, "1900-03-01"]},  # day 60's row kept without it
     ),
     # --- Excel's separator hint ---
     Case(
@@ -987,9 +987,9 @@ CASES = [
             "名册.csv": _csv([*MOSTLY_GOOD, ["王五", "３１０１０１１９８００１０１００９Ｘ", "1980-01-01", None]])
         },
         "loaded",
-        "not an ID number",
+        "check character",  # read as 31010119800101009X, whose check character is wrong: the value alone
         rows=11,
-        quarantined=1,
+        values_quarantined=1,
     ),
     Case(
         "csv_newline_inside_a_quoted_name",

@@ -113,6 +113,12 @@ def run(
             Text(f"run {run_id} was killed before it finished: marked failed, its slot freed", style="yellow")
         )
     codes = [code for code in configured if not subdistrict or code in subdistrict]
+    for code in codes:  # a mistyped HOUSEKEY_LANDING would otherwise read as "nothing new" from every source
+        for folder in (configured[code].landing, configured[code].district_landing):
+            if folder is not None and not Path(folder).is_dir():
+                message = f"subdistrict {code}: no landing folder {folder} (HOUSEKEY_LANDING, HOUSEKEY_SUBDISTRICTS)"
+                typer.echo(message, err=True)  # one line, never wrapped
+                raise typer.Exit(2)
     try:  # an older warehouse is upgraded on purpose, by `housekey migrate`, never half by a run
         for code in codes:
             check_version(configured[code].warehouse)

@@ -34,3 +34,18 @@ def test_version_and_short_help(tmp_path):
     assert version.returncode == 0 and version.stdout.startswith("housekey ")
     short = _run("-h", tmp_path=tmp_path)
     assert short.returncode == 0 and "query" in short.stdout and "token" in short.stdout
+
+
+def test_a_missing_landing_folder_stops_the_run_before_anything_runs(tmp_path):
+    env = {
+        **os.environ,
+        "HOUSEKEY_LANDING": str(tmp_path / "no-landing"),
+        "HOUSEKEY_WAREHOUSE": str(tmp_path / "wh" / "h.duckdb"),
+    }
+    done = subprocess.run([HOUSEKEY, "run"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == f"subdistrict 310101023: no landing folder {tmp_path / 'no-landing'} (HOUSEKEY_LANDING, HOUSEKEY_SUBDISTRICTS)"
+    )
+    assert not (tmp_path / "wh").exists()  # nothing ran

@@ -18,6 +18,8 @@ import duckdb
 from connectors.spec import SourceSpec
 from quality.gate import HELD_RULE, THRESHOLD_RULE
 from schemas.clock import run_day
+from warehouse import catalogue
+from warehouse.database import quote_name
 from warehouse.freshness import Freshness, source_freshness
 from warehouse.privacy import mask_quarantined, mask_rejected, mask_text
 
@@ -53,7 +55,8 @@ def _failing_rules(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     rows = con.execute(
         f"""
         SELECT source, rule, column_name, count(*) AS rows, any_value(reason),
-               list(struct_pack(value, file_name, sheet, row_number) ORDER BY file_name, row_number)[1:{EXAMPLES}]
+               list(struct_pack(value, file_name, sheet, row_number) ORDER BY file_name, row_number)[1:{EXAMPLES}],
+               is_row_kept
         FROM quality.quarantine WHERE rule <> ? GROUP BY ALL ORDER BY source, rows DESC""",
         [HELD_RULE],
     ).fetchall()
@@ -63,7 +66,27 @@ def _failing_rules(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return by_source
 
 
-def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], freshness: Freshness) -> str:
+def _partial_dates(con: duckdb.DuckDBPyConnection, sources) -> dict[str, int]:
+    """Per source, staged rows with a date written to the month or year only (kept as such: _date_precision)."""
+    counts = {}
+    for source in sources:
+        if "_date_precision" in catalogue.columns(con, "staging", source):
+            table = f"staging.{quote_name(source)}"
+            counts[source] = con.execute(f"SELECT count(*) FROM {table} WHERE _date_precision IS NOT NULL").fetchone()[
+                0
+            ]
+    return counts
+
+
+def _partial_note(partial: int) -> str:
+    if not partial:
+        return ""
+    return f" {partial:,} rows give a date to the month or year only: kept as such (staging's _date_precision), not as a day."
+
+
+def _source_section(
+    spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], freshness: Freshness, partial: int = 0
+) -> str:
     fresh, fresh_class = describe(freshness)
     body = []
     for file_name, loaded_at, status, delivered, quarantined, held in deliveries:
@@ -76,14 +99,14 @@ def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple
             f"<td>{staged:,}</td><td>{quarantined:,}</td><td>{rate}</td><td>{escape(mask_text(held) or '')}</td></tr>"
         )
     top = []
-    for rule, column, count, reason, examples in rules[:5]:
+    for rule, column, count, reason, examples, value_only in rules[:5]:
         shown = "; ".join(
             f"{escape(mask_quarantined(rule, column, e['value']) or '')} <span class='where'>({escape(mask_text(e['file_name']) or '')}"
             f"{', ' + escape(mask_text(e['sheet'])) if e['sheet'] else ''}{', row ' + str(e['row_number']) if e['row_number'] else ''})</span>"
             for e in examples
         )
         top.append(
-            f"<tr><td>{escape(rule)}</td><td>{escape(mask_text(column) or '')}</td><td>{count:,}</td>"
+            f"<tr><td>{escape(rule)}</td><td>{escape(mask_text(column) or '')}</td><td>{'value' if value_only else 'row'}</td><td>{count:,}</td>"
             f"<td>{escape(mask_rejected(reason) or '')}</td><td>{shown}</td></tr>"
         )
     delivered = sum(d[3] for d in deliveries if d[2] == "loaded")
@@ -93,11 +116,11 @@ def _source_section(spec: SourceSpec, deliveries: list[tuple], rules: list[tuple
 <section id="{escape(spec.name)}">
   <h2>{escape(spec.name)} <small>{escape(spec.title)} · {escape(spec.owner)} · {escape(spec.record_kind)}</small></h2>
   <p>Pass rate <b>{rate}</b> ({staged:,} of {delivered:,} delivered rows staged).
-     Freshness: <span class="{fresh_class}">{escape(fresh)}</span>.</p>
+     Freshness: <span class="{fresh_class}">{escape(fresh)}</span>.{_partial_note(partial)}</p>
   <table><tr><th>delivery</th><th>loaded</th><th>status</th><th>delivered</th><th>staged</th><th>quarantined</th>
   <th>pass rate</th><th>held because</th></tr>{"".join(body) or "<tr><td colspan=8>no delivery yet</td></tr>"}</table>
   {
-        "<h3>Rules failed most</h3><table><tr><th>rule</th><th>column</th><th>rows</th><th>reason</th><th>examples</th></tr>"
+        "<h3>Rules failed most</h3><table><tr><th>rule</th><th>column</th><th>costs the</th><th>how many</th><th>reason</th><th>examples</th></tr>"
         + "".join(top)
         + "</table>"
         if top
@@ -115,6 +138,7 @@ def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], n
     """The report's HTML, freshness as of ``now`` (default the run day)."""
     now = now or run_day()
     deliveries, rules, freshness = _deliveries(con), _failing_rules(con), source_freshness(con, registry, now)
+    partial = _partial_dates(con, registry)
     overview = []
     for name in registry:
         mine = deliveries.get(name, [])
@@ -123,10 +147,10 @@ def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], n
         overview.append(
             f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
             f"<td class='{'bad' if held else ''}'>{held}</td>"
-            f"<td>{sum(r[2] for r in rules.get(name, [])):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>"
+            f"<td>{sum(r[2] for r in rules.get(name, []) if not r[5]):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>"
         )
     sections = "".join(
-        _source_section(spec, deliveries.get(name, []), rules.get(name, []), freshness[name])
+        _source_section(spec, deliveries.get(name, []), rules.get(name, []), freshness[name], partial.get(name, 0))
         for name, spec in registry.items()
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>

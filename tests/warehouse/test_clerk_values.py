@@ -8,6 +8,7 @@ import textwrap
 from stdnum.cn import ric
 
 from connectors.spec import load_spec
+from quality.report import render
 from warehouse.accounting import row_accounts
 from warehouse.database import connect
 from warehouse.intake import land_source
@@ -136,4 +137,7 @@ def test_a_text_mapped_id_number_with_a_tab_passes_its_checksum_and_a_month_stay
     assert con.execute("SELECT column_name, rule, is_row_kept FROM quality.quarantine").fetchall() == [
         ("出生年月", "transform_date", True)
     ]
+    html = render(con, {spec.name: spec})
+    assert "4 rows give a date to the month or year only: kept as such" in html
+    assert "<td>出生年月</td><td>value</td><td>1</td>" in html
     con.close()

@@ -37,6 +37,27 @@ def describe(freshness: Freshness) -> tuple[str, str]:
     return f"on time (last {age} days ago, expected every {expected})", "ok"
 
 
+_STATE_ZH = {"ok": "按时", "bad": "逾期"}
+
+
+def _freshness_html(spec: SourceSpec, freshness: Freshness, deliveries: list[tuple]) -> str:
+    """Freshness in both senses: by the day the data describe (what the promise is about), and by load time."""
+    fresh, fresh_class = describe(freshness)
+    label = "从未交付" if freshness.last_observed_on is None else _STATE_ZH[fresh_class]
+    basis = (
+        f"its column {spec.business_date_column}"
+        if spec.business_date_column
+        else "the date in its file names or, without one, the load day: the spec names no date column"
+    )
+    loaded = max((d[1] for d in deliveries), default=None)
+    described = freshness.last_observed_on
+    return (
+        f"<span class='{fresh_class}'>{label} {escape(fresh)}</span>"
+        + (f"; the data describe up to {described:%Y-%m-%d} (by {escape(basis)})" if described else "")
+        + (f", last loaded {loaded:%Y-%m-%d}" if loaded else "")
+    )
+
+
 def _deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     rows = con.execute(f"""
         WITH quarantined AS (
@@ -87,7 +108,6 @@ def _partial_note(partial: int) -> str:
 def _source_section(
     spec: SourceSpec, deliveries: list[tuple], rules: list[tuple], freshness: Freshness, partial: int = 0
 ) -> str:
-    fresh, fresh_class = describe(freshness)
     body = []
     for file_name, loaded_at, status, delivered, quarantined, held in deliveries:
         staged = 0 if held else delivered - quarantined
@@ -115,16 +135,17 @@ def _source_section(
     return f"""
 <section id="{escape(spec.name)}">
   <h2>{escape(spec.name)} <small>{escape(spec.title)} · {escape(spec.owner)} · {escape(spec.record_kind)}</small></h2>
-  <p>Pass rate <b>{rate}</b> ({staged:,} of {delivered:,} delivered rows staged).
-     Freshness: <span class="{fresh_class}">{escape(fresh)}</span>.{_partial_note(partial)}</p>
-  <table><tr><th>delivery</th><th>loaded</th><th>status</th><th>delivered</th><th>staged</th><th>quarantined</th>
-  <th>pass rate</th><th>held because</th></tr>{"".join(body) or "<tr><td colspan=8>no delivery yet</td></tr>"}</table>
+  <p>通过率 Pass rate <b>{rate}</b> ({staged:,} of {delivered:,} delivered rows staged).
+     时效 Freshness: {_freshness_html(spec, freshness, deliveries)}.{_partial_note(partial)}</p>
+  <table><tr><th>交付 delivery</th><th>入库 loaded</th><th>状态 status</th><th>交付行 delivered</th><th>入库行 staged</th>
+  <th>隔离行 quarantined rows</th><th>通过率 pass rate</th><th>暂扣原因 held because</th></tr>{
+        "".join(body) or "<tr><td colspan=8>尚无交付 no delivery yet</td></tr>"
+    }</table>
   {
-        "<h3>Rules failed most</h3><table><tr><th>rule</th><th>column</th><th>costs the</th><th>how many</th><th>reason</th><th>examples</th></tr>"
-        + "".join(top)
-        + "</table>"
+        "<h3>最常失败的规则 Rules failed most</h3><table><tr><th>规则 rule</th><th>列 column</th><th>隔离 costs the</th>"
+        "<th>数量 how many</th><th>原因 reason</th><th>示例 examples</th></tr>" + "".join(top) + "</table>"
         if top
-        else "<p>No row quarantined.</p>"
+        else "<p>无隔离 No row quarantined.</p>"
     }
 </section>"""
 
@@ -143,20 +164,22 @@ def render(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], n
     for name in registry:
         mine = deliveries.get(name, [])
         fresh, fresh_class = describe(freshness[name])
+        label = "从未交付" if freshness[name].last_observed_on is None else _STATE_ZH[fresh_class]
         held = sum(1 for d in mine if d[5])
         overview.append(
             f"<tr><td><a href='#{escape(name)}'>{escape(name)}</a></td><td>{len(mine)}</td>"
             f"<td class='{'bad' if held else ''}'>{held}</td>"
-            f"<td>{sum(r[2] for r in rules.get(name, []) if not r[5]):,}</td><td class='{fresh_class}'>{escape(fresh)}</td></tr>"
+            f"<td>{sum(r[2] for r in rules.get(name, []) if not r[5]):,}</td><td class='{fresh_class}'>{label} {escape(fresh)}</td></tr>"
         )
     sections = "".join(
         _source_section(spec, deliveries.get(name, []), rules.get(name, []), freshness[name], partial.get(name, 0))
         for name, spec in registry.items()
     )
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>housekey quality report</title>
+    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>数据质量报告 housekey quality report</title>
 <style>{_STYLE}</style></head><body>
-<h1>Quality report</h1><p>Run day {now:%Y-%m-%d}. ID numbers, phones, names and birth dates are masked.</p>
-<table><tr><th>source</th><th>deliveries</th><th>held</th><th>rows quarantined by a rule</th><th>freshness</th></tr>
+<h1>数据质量报告 Quality report</h1><p>运行日 Run day {now:%Y-%m-%d}. 身份证号、电话、姓名、出生日期已脱敏 (ID numbers, phones,
+names and birth dates are masked). 时效按数据所述日期计 (freshness counts the day the data describe, not the day it was loaded).</p>
+<table><tr><th>来源 source</th><th>交付 deliveries</th><th>暂扣 held</th><th>规则隔离行 rows quarantined by a rule</th><th>时效 freshness</th></tr>
 {"".join(overview)}</table>{sections}</body></html>"""
 
 

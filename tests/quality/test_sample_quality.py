@@ -94,6 +94,7 @@ def test_the_report_names_every_source_and_masks_id_numbers(full_warehouse, tmp_
     for name in load_registry():
         assert f'id="{name}"' in html
     assert "record_key_unique" in html and "Pass rate" in html and "on time" in html
+    assert "时效 Freshness" in html and "the data describe up to 2026-10-26" in html  # grid patrols' own day
     assert not re.search(r"[1-9][0-9]{16}[0-9Xx]", html), "an ID number in the report"
     assert not re.search(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])", html), "a phone number in the report"
 

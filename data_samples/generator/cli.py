@@ -55,7 +55,15 @@ def generate(
             console.print(f"[red]--beside {world}: not a generated world (no truth/people.csv)[/red]")
             raise typer.Exit(1)
     started = time.perf_counter()
-    manifest = generate_world(out, people, seed, subdistrict=subdistrict, beside=tuple(beside))
+    with console.status("starting") as status:  # 30-45 s for the sample: say what it is doing
+        manifest = generate_world(
+            out,
+            people,
+            seed,
+            subdistrict=subdistrict,
+            beside=tuple(beside),
+            progress=lambda step: status.update(f"{step} ({time.perf_counter() - started:.0f} s)"),
+        )
     elapsed = time.perf_counter() - started
     table = Table("source", "files", "rows", title=f"{manifest['people']:,} people, seed {seed}, {where.name}")
     for name, source in manifest["sources"].items():

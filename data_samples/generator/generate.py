@@ -10,6 +10,7 @@ import importlib
 import json
 import pkgutil
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from data_samples.generator import sources
@@ -36,10 +37,13 @@ def generate(
     only: list[str] | None = None,
     subdistrict: str = SAMPLE_SUBDISTRICT,
     beside: tuple[Path, ...] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Write landing/, databases/, truth/ and manifest.json under `out` for a world of `subdistrict`; return the
     manifest. `beside`: worlds already generated for other subdistricts, whose ID numbers and credit codes this one
     must not reuse (independent draws alone collide now and then from about 20,000 people on)."""
+    say = progress or (lambda _: None)
+    say(f"building a world of about {people:,} people")
     world = build_world(people, seed, subdistrict=subdistrict, taken=issued_identifiers(beside))
     for folder in ("landing", "databases", "truth"):
         shutil.rmtree(out / folder, ignore_errors=True)
@@ -49,6 +53,7 @@ def generate(
         manifest = {"subdistrict": subdistrict, "subdistrict_name": world.subdistrict.name, **manifest}
     truth_rows = []
     for name in only or source_names():
+        say(f"exporting {name}")
         deliveries = Deliveries.open(name, out, world.seed, rates)
         importlib.import_module(f"{sources.__name__}.{name}").export(world, deliveries)
         truth_rows.extend(deliveries.truth)
@@ -59,6 +64,7 @@ def generate(
             "rows_distinct_deliveries": sum(f["rows"] for f in deliveries.files if not f.get("duplicate_of")),
         }
     manifest["records"] = sum(s["rows_emitted"] for s in manifest["sources"].values())
+    say("writing the truth")
     _write_truth(out / "truth", world, truth_rows)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest

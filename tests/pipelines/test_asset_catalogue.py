@@ -15,7 +15,7 @@ from pipelines.definitions import SUBDISTRICT_JOB, defs, pipeline_assets, run_in
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("address_register", "household_registration", "hotline_12345")  # houses, people, work orders
-NOT_TABLES = {AssetKey(["meta", "dictionary"]), AssetKey(["publish", "analyst_copy"])}  # comments; a file
+NOT_TABLES = ("meta", "publish")  # the dictionary's COMMENTs; the analyst copy and the report site, files
 
 
 def test_defs_holds_the_job_housekey_run_runs():
@@ -54,7 +54,7 @@ def test_every_table_asset_materialises_its_name_rows_and_described_columns(tmp_
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         for key, metadata in materialized.items():
-            if key in NOT_TABLES:
+            if key.path[0] in NOT_TABLES:
                 continue
             schema, table = key.path
             assert metadata["dagster/table_name"].value == f"{schema}.{table}"

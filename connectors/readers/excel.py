@@ -7,7 +7,8 @@ columns (by name or alias), at least half; with none such the file fails rather 
 without columns, or a note sheet without a row of two filled cells, takes its first such row).
 Rows above the header are skipped. A header spanning ``excel.header_rows`` rows is flattened through its
 merged cells: a cell merged across columns gives "top/bottom", a cell merged down gives its name
-once. Blank rows are skipped, and totals rows (合计/总计/小计) and footnote rows (填表人, 注：...) below
+once. A data cell merged down over several rows (a family's 门牌 over its members' rows) gives its value to
+every row it spans (noted). Blank rows are skipped, and totals rows (合计/总计/小计) and footnote rows (填表人, 注：...) below
 the data are removed and counted in the notes. Values come out as Excel shows them (see
 ``cell_text``), cached error values (#N/A, #REF!...) as their text, and Excel's phantom serial day
 60 as 1900-02-29, both noted for staging to quarantine; row numbers are Excel's 1-based row numbers.
@@ -194,6 +195,9 @@ def _read_sheet(
             f"{n} {kind} row{'s' if n > 1 else ''}" for n, kind in ((totals, "totals"), (footnotes, "footnote")) if n
         ]
         notes.append(f"sheet {sheet!r}: skipped {', '.join(counts)}")
+    if filled := _fill_merged_down(grid, merges, top + height, end):
+        cells = f"{filled} cell{'s' if filled > 1 else ''}"
+        notes.append(f"sheet {sheet!r}: {cells} merged down over data rows given their merged value")
     numbers = [i for i in range(top + height, end) if _filled(grid[i])]
     if not any(name for name in header):
         raise ReadError(f"file {path} sheet {sheet!r}: header row {top + 1} is empty")
@@ -205,6 +209,19 @@ def _read_sheet(
         notes.append(f"sheet {sheet!r}: hidden columns read: {labels}")
     rows = [(grid[i][first : last + 1] + [None] * width)[:width] for i in numbers]
     return Part(header, rows, [i + 1 for i in numbers], sheet)
+
+
+def _fill_merged_down(grid: Grid, merges: list, start: int, end: int) -> int:
+    """Copy the value of every cell merged down inside the data rows ``start``..``end`` into the rows it spans
+    (its own column only: a remark merged across columns stays one value); returns how many cells were filled."""
+    filled = 0
+    for (r0, c0), (r1, _) in merges:
+        value = grid[r0][c0] if start <= r0 < min(r1 + 1, end) and c0 < len(grid[r0]) else None
+        for r in range(r0 + 1, min(r1 + 1, end)) if value else ():
+            if c0 < len(grid[r]) and not grid[r][c0]:
+                grid[r][c0] = value
+                filled += 1
+    return filled
 
 
 def _find_header(grid: Grid, merges: list, spec: SourceSpec, height: int) -> int | None:

@@ -187,6 +187,44 @@ def test_a_signature_by_the_clerk_and_a_numbered_note_on_two_rows_are_footnotes(
     assert delivered.notes == ["sheet '2026年10月': skipped 1 totals row, 3 footnote rows"]
 
 
+@pytest.mark.parametrize("suffix", ["xlsx", "xls"])
+def test_a_door_merged_down_over_a_familys_rows_is_every_members_door(tmp_path, suffix):
+    """A committee roster (issue 17's family_roster export): each family's 门牌 is one cell merged down over its
+    members' rows; every member's row gets it. A remark merged across columns stays in its first column."""
+    path = tmp_path / f"roster.{suffix}"
+    rows = [
+        ["门牌", "姓名", "备注", "说明"],
+        ["永嘉路8弄1号201室", "韩国娜", "同住", None],
+        [None, "姚兴", None, None],
+        ["永嘉路8弄1号301室", "卢菊诺", None, None],
+    ]
+    if suffix == "xlsx":
+        book = xlsxwriter.Workbook(path)
+        sheet = book.add_worksheet("永嘉路8弄")
+        for r, row in enumerate(rows):
+            sheet.write_row(r, 0, row)
+        sheet.merge_range("A2:A3", "永嘉路8弄1号201室")
+        sheet.merge_range("C2:D2", "同住")
+        book.close()
+    else:
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("永嘉路8弄")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None and (r, c) not in ((1, 0), (1, 2)):
+                    sheet.write(r, c, value)
+        sheet.write_merge(1, 2, 0, 0, "永嘉路8弄1号201室")
+        sheet.write_merge(1, 1, 2, 3, "同住")
+        book.save(str(path))
+    delivered = read(path, _spec(columns={"门牌": {"to": "address"}, "姓名": {"to": "name"}}))
+    assert delivered.parts[0].rows == [
+        ["永嘉路8弄1号201室", "韩国娜", "同住", None],
+        ["永嘉路8弄1号201室", "姚兴", None, None],
+        ["永嘉路8弄1号301室", "卢菊诺", None, None],
+    ]
+    assert "sheet '永嘉路8弄': 1 cell merged down over data rows given their merged value" in delivered.notes
+
+
 def test_legacy_xls_written_by_xlwt(tmp_path):
     path = tmp_path / "veterans.xls"
     book = xlwt.Workbook(encoding="utf-8")

@@ -1012,6 +1012,209 @@ def property_complaints() -> None:
     write_truth(name, truth)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# 9. family_roster: a committee's 居民花名册 (xlsx), one sheet per lane; each family's 门牌 is one cell merged down
+#    over its members' rows, the phone only on the head's row, birth dates as Excel dates (one typed as 1957.9).
+# ---------------------------------------------------------------------------------------------------------------
+FAMILIES = [
+    # the door as written in the merged cell, house, members (head first)
+    ("永嘉路8弄1号201室", "310101023005000063", ["P0000738", "P0000739"]),
+    ("永嘉路8弄1号301", "310101023005000064", ["P0001230", "P0001231", "P0001232", "P0001233"]),
+    ("永嘉路8弄2号101室", "310101023005000066", ["P0001316", "P0001317", "P0001318", "P0001319"]),
+    ("永嘉路8弄3号101室", "310101023005000067", ["P0002551", "P0002552", "P0002553"]),
+    ("永嘉路8弄3号201室", "310101023005000068", ["P0000426", "P0000427", "P0000428"]),
+]
+
+
+def family_roster() -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    name = "family_roster"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "永嘉路8弄"
+    sheet.append(["南昌居委会居民花名册（永嘉路8弄）"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["门牌", "姓名", "与户主关系", "性别", "出生日期", "身份证号", "联系电话", "备注"])
+    truth, row = [], 3
+    for door, house, members in FAMILIES:
+        first = row
+        for pid in members:
+            p = person(pid)
+            born: object = dt.date.fromisoformat(p["birth_date"])
+            id_number, note = p["id_number"], ""
+            outcome, rule, column, why = "staged", "", "", ""
+            if pid == "P0001233":  # the clerk typed the father's birth month only
+                born, why = "1957.9", "birth date kept to the month: 1957-09"
+            if pid == "P0000427":  # a digit of the number (the record key) typed wrong
+                id_number = id_number[:10] + "3" + id_number[11:]
+                outcome, rule, column, why = (
+                    "quarantined",
+                    "suite:person.id_number_checksum",
+                    "身份证号",
+                    "the birth month in the number typed 31",
+                )
+            if pid == "P0001318":
+                note = "新生儿"
+            phone = p["phone"] if pid == members[0] else None
+            sheet.append(
+                [
+                    door if pid == members[0] else None,
+                    p["name"],
+                    p["relation"],
+                    sex_word(pid),
+                    born,
+                    id_number,
+                    phone,
+                    note or None,
+                ]
+            )
+            sheet.cell(row, 5).number_format = "yyyy-mm-dd"
+            truth.append(Truth("永嘉路8弄", row, outcome, rule, column, house, pid, note=why))
+            row += 1
+        if row - first > 1:
+            sheet.merge_cells(f"A{first}:A{row - 1}")
+    path = HERE / name / "居民花名册_南昌居委会_202610.xlsx"
+    book.save(path)
+    _fix_times(path)
+    write_truth(name, truth)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 10. care_platform: a vendor's home-care platform, semicolon-separated UTF-8 with English headers, ISO 8601 times
+#     with their offset, +86 mobiles, two addresses written in English.
+# ---------------------------------------------------------------------------------------------------------------
+CARE_VISITS = [
+    # visit, person, house, address as written, time, service, notes, expected
+    (
+        "V20261001",
+        "P0000226",
+        "310101023010000058",
+        "重庆南路41号延庆里1号楼201室",
+        "2026-10-01T09:30:00+08:00",
+        "Home visit",
+        "血压正常",
+        None,
+    ),
+    (
+        "V20261002",
+        "P0000734",
+        "310101023010000006",
+        "Room 101, No. 1, Lane 29, Chongqing South Road",
+        "2026-10-02T10:00:00+08:00",
+        "Home visit",
+        "needs a walker",
+        None,
+    ),
+    (
+        "V20261003",
+        "P0001081",
+        "310101023010000045",
+        "香山路20弄1号101室",
+        "2026-10-03T14:15:00+08:00",
+        "Phone call",
+        "已电话问候",
+        None,
+    ),
+    (
+        "V20261004",
+        "P0001266",
+        "310101023009000077",
+        "淮海中路74号瑞成小区1号楼3单元102室",
+        "2026-10-05T25:10:00+08:00",
+        "Home visit",
+        "时间录错",
+        ("quarantined", "transform_datetime", "Visit Time", "no 25 o'clock: the visit has no time"),
+    ),
+    (
+        "V20261005",
+        "P0001401",
+        "310101023010000038",
+        "重庆南路33弄1号201室",
+        "2026-10-08T09:00:00+08:00",
+        "Meal delivery",
+        "",
+        None,
+    ),
+    (
+        "V20261006",
+        "P0001927",
+        "310101023009000004",
+        "淮海中路70弄1号202室",
+        "2026-10-09T11:20:00+08:00",
+        "Home visit",
+        "家属在场",
+        None,
+    ),
+    (
+        "V20261007",
+        "P0002365",
+        "310101023009000009",
+        "Room 201, No. 1, Lane 42, Yongjia Road",
+        "2026-10-12T15:45:00+08:00",
+        "Home visit",
+        "",
+        None,
+    ),
+    (
+        "V20261008",
+        "P0002521",
+        "310101023010000051",
+        "香山路20弄3号101室",
+        "2026-10-15T10:30:00+08:00",
+        "Phone call",
+        "无人接听",
+        None,
+    ),
+    (
+        "V20261009",
+        "P0002600",
+        "310101023009000093",
+        "淮海中路78号步高大楼1号楼402室",
+        "2026-10-20T09:10:00+08:00",
+        "Meal delivery",
+        "",
+        None,
+    ),
+    (
+        "V20261010",
+        "P0002853",
+        "310101023010000067",
+        "嘉善路58弄1号101室",
+        "2026-10-22T16:00:00+08:00",
+        "Home visit",
+        "独居，精神好",
+        None,
+    ),
+]
+
+
+def care_platform() -> None:
+    name = "care_platform"
+    header = [
+        "Visit ID",
+        "Elder Name",
+        "ID Number",
+        "Mobile",
+        "Home Address",
+        "Visit Time",
+        "Service Type",
+        "Notes",
+        "Caregiver",
+    ]
+    lines, truth = [";".join(header)], []
+    for n, (visit, pid, house, address, at, service, notes, bad) in enumerate(CARE_VISITS, start=2):
+        p = person(pid)
+        mobile = f"+86 {p['phone'][:3]} {p['phone'][3:7]} {p['phone'][7:]}"
+        lines.append(";".join([visit, p["name"], p["id_number"], mobile, address, at, service, notes, "Li Na"]))
+        outcome, rule, column, why = bad or ("staged", "", "", "")
+        truth.append(Truth("", n, outcome, rule, column, house, pid, note=why))
+    (HERE / name / "care_visits_export_20261031.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_truth(name, truth)
+
+
 EXPORTS = {
     "committee_allowance": committee_allowance,
     "grid_visits": grid_visits,
@@ -1021,6 +1224,8 @@ EXPORTS = {
     "police_extract": police_extract,
     "meal_assistance": meal_assistance,
     "property_complaints": property_complaints,
+    "family_roster": family_roster,
+    "care_platform": care_platform,
 }
 
 

@@ -35,6 +35,7 @@ from pipelines.publish import publish_asset
 from pipelines.resources import warehouse_resources
 from pipelines.schedules import schedules
 from pipelines.sensors import automation_sensors
+from pipelines.site import site_assets
 from pipelines.sources import OnLanded, source_assets, source_checks
 from pipelines.tags import tag_assets
 from warehouse.runs import SOURCE_LAYERS
@@ -69,17 +70,19 @@ def pipeline_assets(
     on_landed: OnLanded | None = None,
     partitions: StaticPartitionsDefinition | None = None,
 ) -> list[AssetsDefinition]:
-    """The whole pipeline: every source's assets, address resolution, identity, tags and marts, then publishing;
+    """The whole pipeline: every source's assets, address resolution, identity, tags and marts, then publishing
+    and the report site;
     every asset partitioned by ``partitions`` when given (``subdistrict_partitions()``)."""
+    marts = mart_assets(registry)
     upstream = [
         *source_assets(registry, on_landed),
         *address_assets(registry),
         *people_assets(registry),
         *business_assets(registry),
         *tag_assets(registry),
-        *mart_assets(registry),
+        *marts,
     ]
-    assets = [*upstream, publish_asset(upstream, registry)]
+    assets = [*upstream, publish_asset(upstream, registry), *site_assets(marts, registry)]
     return assets if partitions is None else [partitioned(a, partitions) for a in assets]
 
 

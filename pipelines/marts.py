@@ -2,13 +2,11 @@
 (``meta/dictionary``).
 
 Each mart declares every asset whose tables it reads. ``marts/events`` grades every event; hotspots, the
-complaint Pareto and the area statistics read it. The Pareto chart is written next to the warehouse file
-(``complaint_pareto.html``).
+complaint Pareto and the area statistics read it. Their charts are on the report site (pipelines/site.py).
 """
 
 import functools
 from collections.abc import Mapping
-from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult
 from dagster_duckdb import DuckDBResource
@@ -23,7 +21,6 @@ from pipelines.tables import table_assets
 from pipelines.tags import TAGS
 from schemas.clock import run_day
 
-PARETO_CHART = "complaint_pareto.html"
 EVENTS = AssetKey(["marts", "events"])
 
 
@@ -92,16 +89,15 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
 
     @_mart(
         ["complaint_pareto"],
-        "Pareto of complaint causes for the subdistrict, each committee and each grid, and its chart.",
+        "Pareto of complaint causes for the subdistrict, each committee and each grid (charted on the report "
+        "site's pareto.html).",
         [EVENTS],
     )
-    def complaint_pareto(warehouse: DuckDBResource) -> dict[str, str]:
-        from warehouse.marts.pareto import build_complaint_pareto, write_pareto_chart
+    def complaint_pareto(warehouse: DuckDBResource) -> None:
+        from warehouse.marts.pareto import build_complaint_pareto
 
         with warehouse.get_connection() as con:
             build_complaint_pareto(con)
-            chart = write_pareto_chart(con, Path(warehouse.database).parent / PARETO_CHART)
-        return {"chart": str(chart)}
 
     @_mart(
         list(AREAS),

@@ -85,17 +85,6 @@ def test_every_pareto_adds_up_and_its_vital_few_reach_eighty_percent(con):
     }
 
 
-def test_the_pareto_chart_has_the_subdistrict_and_every_committee(full_warehouse, con):
-    chart = (full_warehouse.parent / "complaint_pareto.html").read_text(encoding="utf-8")
-    committees = con.execute(
-        "SELECT count(DISTINCT scope_code) FROM marts.complaint_pareto WHERE scope = 'committee'"
-    ).fetchone()[0]
-    assert chart.count("<svg") == committees + 1
-    largest, complaints = con.execute("""SELECT category, count(*) AS n FROM truth_events WHERE kind = 'complaint'
-                                         GROUP BY category ORDER BY n DESC, category LIMIT 1""").fetchone()
-    assert f"{largest}: {complaints}" in chart  # the subdistrict's largest cause, as the truth counts it
-
-
 def test_the_most_complained_about_businesses_are_the_truths(con):
     top = con.execute("""SELECT b.credit_code, count(*) AS n FROM marts.events e JOIN core.businesses b USING (business_id)
                          WHERE e.source = 'hotline_12345' GROUP BY ALL ORDER BY n DESC, 1 LIMIT 3""").fetchall()

@@ -1,5 +1,5 @@
 """marts.complaint_pareto: the Pareto of complaint causes for the subdistrict, each committee and each grid,
-and a chart file (HTML with inline SVG, no dependency) to find "the vital few".
+and its chart (Vega-Lite through altair, drawn on the report site's Pareto page) to find "the vital few".
 
 A cause is the work order's category. The vital few are the causes, largest first, that together
 make up the first 80% of complaints (the cause that crosses 80% is one of them).
@@ -7,14 +7,16 @@ make up the first 80% of complaints (the cause that crosses 80% is one of them).
 
 from __future__ import annotations
 
-from html import escape
-from pathlib import Path
+import copy
+import functools
 
+import altair as alt
 import duckdb
 
 from warehouse.marts.roles import event_sources
 
 VITAL_SHARE = 0.8
+VITAL_FEW, OTHERS = "关键少数 vital few", "其他 others"
 
 PARETO_SQL = f"""
 CREATE OR REPLACE TABLE marts.complaint_pareto AS
@@ -54,55 +56,47 @@ def build_complaint_pareto(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM marts.complaint_pareto").fetchone()[0]
 
 
-def pareto_svg(title: str, rows: list[tuple[str, int, float, bool]], width: int = 640, height: int = 260) -> str:
-    """One Pareto chart: bars of complaints per cause (vital few darker) and the cumulative-share line."""
-    left, right, top, bottom = 40, 40, 28, 70
-    plot_w, plot_h = width - left - right, height - top - bottom
-    most = max(n for _, n, _, _ in rows)
-    step = plot_w / len(rows)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
-        f'<text x="{left}" y="16" font-size="13">{escape(title)}</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>',
-    ]
-    points = []
-    for i, (category, n, cumulative, vital) in enumerate(rows):
-        x, bar_h = left + i * step, plot_h * n / most
-        parts.append(
-            f'<rect x="{x + step * 0.1:.1f}" y="{top + plot_h - bar_h:.1f}" width="{step * 0.8:.1f}" '
-            f'height="{bar_h:.1f}" fill="{"#c0392b" if vital else "#95a5a6"}"><title>{escape(category)}: {n}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{x + step / 2:.1f}" y="{top + plot_h + 14}" text-anchor="end" '
-            f'transform="rotate(-40 {x + step / 2:.1f} {top + plot_h + 14})">{escape(category)}</text>'
-        )
-        points.append(f"{x + step / 2:.1f},{top + plot_h * (1 - cumulative):.1f}")
-    vital_y = top + plot_h * (1 - VITAL_SHARE)
-    parts += [
-        f'<polyline points="{" ".join(points)}" fill="none" stroke="#2c3e50" stroke-width="2"/>',
-        f'<line x1="{left}" y1="{vital_y:.1f}" x2="{left + plot_w}" y2="{vital_y:.1f}" stroke="#2c3e50" stroke-dasharray="4 3"/>',
-        f'<text x="{left + plot_w + 4}" y="{vital_y + 4:.1f}">80%</text>',
-        f'<text x="4" y="{top + 8}">{most}</text>',
-        "</svg>",
-    ]
-    return "\n".join(parts)
+def pareto_chart(title: str, rows: list[tuple[str, int, float, bool]]) -> dict:
+    """The Vega-Lite spec of one Pareto chart of (cause, complaints, cumulative share, vital few) rows, largest
+    first: bars with their counts written on them (vital few darker) on the left axis, the cumulative share and the
+    80% line on the right."""
+    spec = copy.deepcopy(_pareto_template())
+    spec["data"] = {
+        "values": [
+            {"rank": i, "cause": c, "complaints": n, "cumulative": cum, "group": VITAL_FEW if v else OTHERS}
+            for i, (c, n, cum, v) in enumerate(rows)
+        ]
+    }
+    spec["title"], spec["width"] = title, max(240, 34 * len(rows))
+    return spec
 
 
-def write_pareto_chart(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
-    """Write the Pareto charts of the subdistrict and of every committee to one HTML file."""
-    rows = con.execute("""SELECT scope_code, scope_name, category, complaints, cumulative_share, is_vital_few
-                              FROM marts.complaint_pareto WHERE scope IN ('subdistrict', 'committee')
-                              ORDER BY scope DESC, scope_code, category_rank""").fetchall()
-    scopes: dict[tuple[str, str], list] = {}
-    for code, name, *bar in rows:
-        scopes.setdefault((code, name if code == "all" else f"{name}（{code}）"), []).append(bar)
-    charts = [f"<section>{pareto_svg(title, bars)}</section>" for (_, title), bars in scopes.items()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        '<!doctype html>\n<html lang="zh"><meta charset="utf-8"><title>投诉原因帕累托图</title>\n'
-        "<h1>投诉原因帕累托图</h1>\n<p>深色为关键少数：按件数从多到少累计达到80%的原因。</p>\n"
-        + "\n".join(charts)
-        + "\n</html>\n",
-        encoding="utf-8",
+@functools.cache
+def _pareto_template() -> dict:
+    """The chart without its rows, made once: altair takes half a second to build a layered chart, and the report
+    site draws one per committee and grid."""
+    x = alt.X(
+        "cause:N", sort=alt.EncodingSortField("rank", op="min"), title="投诉原因 cause", axis=alt.Axis(labelAngle=-40)
     )
-    return path
+    colour = alt.Color(
+        "group:N",
+        scale=alt.Scale(domain=[VITAL_FEW, OTHERS], range=["#c0392b", "#95a5a6"]),
+        legend=alt.Legend(title=None, orient="top"),
+    )
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(x, alt.Y("complaints:Q", title="投诉件数 complaints", axis=alt.Axis(tickMinStep=1)), colour)
+    )
+    counts = bars.mark_text(dy=-6, fontSize=10, color="#222").encode(text="complaints:Q")
+    share = alt.Y(
+        "cumulative:Q", title="累计占比 cumulative %", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
+    )
+    line = (
+        alt.Chart()
+        .mark_line(point=True, color="#2c3e50")
+        .encode(x, share, tooltip=["cause:N", alt.Tooltip("cumulative:Q", format=".0%")])
+    )
+    vital = alt.Chart(alt.InlineData(values=[{"cumulative": VITAL_SHARE}])).mark_rule(strokeDash=[4, 3]).encode(y=share)
+    chart = alt.layer(alt.layer(bars, counts), alt.layer(line, vital), data=alt.InlineData(values=[]))
+    return chart.resolve_scale(y="independent").properties(height=220).to_dict()

@@ -1,0 +1,45 @@
+"""The report site's asset, ``publish/site``: static HTML next to the warehouse (``site/``), with the quality report
+inside it, written after the marts on every run (warehouse/site/)."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from dagster import AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
+
+from connectors.spec import SourceSpec
+from pipelines.resources import warehouse_asset
+from schemas.clock import run_day
+
+SITE = AssetKey(["publish", "site"])
+
+
+def site_assets(marts: list[AssetsDefinition], registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
+    """``publish/site`` after every mart it draws (none without the marts: no house register, no site)."""
+    if not marts:
+        return []
+
+    @warehouse_asset(
+        SITE,
+        [key for a in marts for key in a.keys],
+        "The report site (site/index.html next to the warehouse): the subdistrict overview, the three lists, "
+        "hotspots and Heinrich's pyramid, the complaint Pareto per committee and grid, source freshness, the "
+        "quality report and one page per house; works offline, owner-only.",
+    )
+    def site(warehouse: DuckDBResource) -> MaterializeResult:
+        from quality.report import REPORT_FILE, render
+        from warehouse.site import build_site, site_path
+
+        with warehouse.get_connection() as con:
+            quality = render(con, registry)
+            built = build_site(con, site_path(Path(warehouse.database)), run_day(), {REPORT_FILE: quality})
+        return MaterializeResult(
+            metadata={
+                "path": MetadataValue.path(str(built.path / "index.html")),
+                "pages": built.pages,
+                "houses": built.houses,
+                "bytes": built.bytes,
+            }
+        )
+
+    return [site]

@@ -1,0 +1,63 @@
+"""The report site: static HTML next to the warehouse, written by every run, read offline in any browser.
+
+``site/`` holds the subdistrict overview (index.html), the three lists, the complaint Pareto per committee and
+grid, source freshness, the quality report and one page per house; charts are Vega-Lite (altair) drawn by the
+Vega bundle in ``site/vega/``, so nothing reaches the network. The site holds names (masked, docs/privacy.md)
+and addresses: it is owner-only as the warehouse is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from warehouse.site.charts import write_vega_bundle
+from warehouse.site.houses import write_house_pages
+from warehouse.site.subdistrict import freshness_page, lists_page, overview, pareto_page
+
+SITE_FOLDER = "site"
+
+
+@dataclass(frozen=True)
+class Site:
+    path: Path
+    """The site's folder; open ``index.html``."""
+    pages: int
+    houses: int
+    bytes: int
+
+
+def site_path(warehouse: Path) -> Path:
+    """Where a run writes the site: ``site/`` next to the warehouse file."""
+    return warehouse.with_name(SITE_FOLDER)
+
+
+def build_site(
+    con: duckdb.DuckDBPyConnection, folder: Path, on: dt.date, other_pages: Mapping[str, str] | None = None
+) -> Site:
+    """Write the whole site into ``folder`` as of ``on``, with ``other_pages`` (name -> HTML: the quality report,
+    which quality/report.py renders), replacing the site there only once it is complete."""
+    building = folder.with_name(folder.name + ".new")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(mode=0o700, parents=True)
+    write_vega_bundle(building, previous=folder)
+    pages = {
+        "index.html": overview,
+        "lists.html": lists_page,
+        "pareto.html": pareto_page,
+        "freshness.html": freshness_page,
+    }
+    for name, render in pages.items():
+        (building / name).write_text(render(con), encoding="utf-8")
+    for name, html in (other_pages or {}).items():
+        (building / name).write_text(html, encoding="utf-8")
+    houses = write_house_pages(con, building / "houses", on)
+    shutil.rmtree(folder, ignore_errors=True)
+    building.rename(folder)
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    return Site(folder, sum(1 for f in files if f.suffix == ".html"), houses, sum(f.stat().st_size for f in files))

@@ -1,0 +1,123 @@
+"""The site's charts besides the Pareto (warehouse/marts/pareto.py): Heinrich's pyramid of the hotspots, source
+freshness by the data's own date, and events per committee; and the Vega bundle they need, written once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from warehouse.site.html import VEGA_SCRIPT
+
+
+def write_vega_bundle(site: Path, previous: Path | None = None) -> Path:
+    """Vega, Vega-Lite (the version altair writes) and vega-embed in one script in the site, from vl-convert's
+    bundle: pages load it relatively and never reach for a CDN. Bundling takes 10 s, so the ``previous`` site's
+    copy is taken when it was made by the same versions (its first line names them)."""
+    import vl_convert
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    versions = f"// vega {vl_convert.get_vega_version()}, vega-lite {vl_version_for_vl_convert()}, "
+    versions += f"vega-embed {vl_convert.get_vega_embed_version()} (vl-convert {vl_convert.__version__})\n"
+    path = site / VEGA_SCRIPT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = previous / VEGA_SCRIPT if previous else None
+    if old and old.is_file():
+        with old.open(encoding="utf-8") as script:
+            if script.readline() == versions:
+                shutil.copyfile(old, path)
+                return path
+    path.write_text(versions + vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert()), encoding="utf-8")
+    return path
+
+
+def heinrich_pyramid(serious: int, minor: int) -> alt.LayerChart:
+    """Heinrich's pyramid of the hotspots' events: the serious ones on top of the minor ones, each level as wide
+    as its count (a sliver stays visible), and the ratio in the title (Heinrich's was 1 : 29)."""
+    levels = [("严重事件 serious events", serious), ("轻微事件 minor events", minor)]
+    widest = max(minor, serious, 1)
+    frame = pd.DataFrame(
+        [
+            {"level": name, "order": i, "count": n, "half": max(n, widest * 0.02) / 2}
+            for i, (name, n) in enumerate(levels)
+        ]
+    )
+    y = alt.Y("level:N", sort=alt.EncodingSortField("order", op="min"), title=None)
+    bars = (
+        alt.Chart(frame)
+        .transform_calculate(left="-datum.half")
+        .mark_bar()
+        .encode(
+            alt.X("left:Q", axis=None),
+            alt.X2("half:Q"),
+            y,
+            alt.Color("level:N", legend=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])),
+        )
+    )
+    labels = (
+        alt.Chart(frame)
+        .transform_calculate(zero="0")
+        .mark_text(fontSize=13, fontWeight="bold")
+        .encode(alt.X("zero:Q", axis=None), y, alt.Text("count:Q", format=","))
+    )
+    ratio = f"1 : {minor / serious:,.0f}" if serious else "no serious event"
+    return alt.layer(bars, labels).properties(
+        title=f"海因里希金字塔 Heinrich's pyramid ({ratio})", width=420, height=110
+    )
+
+
+def freshness_chart(rows: list[tuple[str, int | None, int]]) -> alt.LayerChart:
+    """Per source (name, age in days of its newest data by the data's own date, expected every so many days):
+    a bar for the age, red when late, and a tick at the expectation."""
+    frame = pd.DataFrame(
+        [
+            {"source": s, "age": age, "expected": expected, "late": age is not None and age > expected}
+            for s, age, expected in rows
+        ]
+    )
+    y = alt.Y("source:N", sort=None, title=None)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            alt.X("age:Q", title="数据日期距今天数 days since the data's own date"),
+            y,
+            alt.Color(
+                "late:N",
+                scale=alt.Scale(domain=[False, True], range=["#27ae60", "#c0392b"]),
+                legend=alt.Legend(title="逾期 late", orient="top"),
+            ),
+            tooltip=["source", "age", "expected"],
+        )
+    )
+    expected = alt.Chart(frame).mark_tick(color="#2c3e50", thickness=2, size=14).encode(alt.X("expected:Q"), y)
+    return alt.layer(bars, expected).properties(title="数据新鲜度 freshness", width=480, height=16 * len(rows))
+
+
+def committee_chart(rows: list[tuple[str, int, int, int]]) -> alt.FacetChart:
+    """Complaints, patrol findings and serious events per committee (name, complaints, findings, serious), one
+    row each on its own scale: patrols find fifty times what residents complain of."""
+    kinds = ("投诉 complaints", "巡查发现 patrol findings", "严重事件 serious events")
+    frame = pd.DataFrame(
+        [
+            {"committee": name, "kind": kind, "order": k, "events": n}
+            for name, *counts in rows
+            for k, (kind, n) in enumerate(zip(kinds, counts, strict=True))
+        ]
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            alt.X("committee:N", title="居委会 committee", sort=None, axis=alt.Axis(labelAngle=-40)),
+            alt.Y("events:Q", title="件数 events", axis=alt.Axis(tickMinStep=1)),
+            alt.Color("kind:N", legend=None),
+            tooltip=["committee:N", "kind:N", "events:Q"],
+        )
+        .properties(width=36 * max(len(rows), 1), height=110)
+        .facet(row=alt.Row("kind:N", title=None, sort=alt.EncodingSortField("order", op="min")))
+        .resolve_scale(y="independent")
+        .properties(title="各居委会事件 events per committee")
+    )

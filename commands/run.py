@@ -142,6 +142,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     from warehouse.accounting import row_accounts
     from warehouse.database import connect
     from warehouse.runs import record_run, summarise_run
+    from warehouse.site import site_path
 
     if heading:
         console.rule(Text(f"{place.code} {place.name}", style="bold"))
@@ -206,6 +207,8 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     console.print(Text.assemble("Warehouse: ", (str(place.warehouse), "bold")))
     if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
         console.print(Text.assemble("Analyst copy (ID numbers and phones masked): ", (str(analyst), "bold")))
+    if (site := site_path(place.warehouse) / "index.html").exists():
+        console.print(Text.assemble("Report site (offline, names masked, owner-only): ", (str(site), "bold")))
     console.print(Text('Open it with `housekey query "SELECT * FROM meta.deliveries"`, or any DuckDB client.'))
     # a database not read, a failed file or a held delivery fails the run
     return result.success and summary.status != "failure" and not held and not _with_status(summary, "failed", held)

@@ -66,6 +66,8 @@ class Figures:
     """Of those, the records linked to that known person."""
     people_unread: int = 0
     """People the export names in a nested list (truth note 'members P...') that no column can map."""
+    dry_run_misses: list[str] = field(default_factory=list)
+    """Where ``housekey source check`` on the export (reviewed spec) says other than the truth."""
     cards_stored: list[str] = field(default_factory=list)
     """Bank card numbers (19 digits, Luhn-valid) found in the export's raw or staging table."""
     partial_dates_invented: list[str] = field(default_factory=list)
@@ -362,6 +364,25 @@ def _cards(con, name: str, figures: Figures) -> None:
         figures.cards_stored += [f"{layer}: {n}" for (n,) in found if luhn.is_valid(n)]
 
 
+def dry_run(name: str, figures: Figures) -> None:
+    """``housekey source check`` with the reviewed spec: rows read, quarantined whole and values quarantined as
+    the truth says, nothing failed or held."""
+    from connectors.spec import SourceSpec
+    from pipelines.dry_run import check_source
+
+    truth = truth_rows(name)
+    report = check_source(SourceSpec.model_validate(reviewed_spec(name)), [delivered_file(name)])
+    values = sum(reason.rows for reason in report.reasons if reason.is_row_kept)
+    said = {"rows read": report.rows_read, "rows quarantined": report.rows_quarantined, "values": values}
+    want = {
+        "rows read": len(truth),
+        "rows quarantined": sum(t["outcome"] == "quarantined" for t in truth),
+        "values": sum(t["outcome"] == "value" for t in truth),
+    }
+    figures.dry_run_misses += [f"source check: {k} {said[k]}, truth {want[k]}" for k in want if said[k] != want[k]]
+    figures.dry_run_misses += [f"source check: {line}" for line in report.failed]
+
+
 def measure(folder: Path | None = None) -> list[Figures]:
     """Every export's figures; the warehouse is built in ``folder`` (default a temporary one)."""
     with tempfile.TemporaryDirectory(prefix="housekey-onboarding-") as tmp:
@@ -372,6 +393,7 @@ def measure(folder: Path | None = None) -> list[Figures]:
             for name in export_names():
                 figures = Figures(name)
                 agreement(name, figures)
+                dry_run(name, figures)
                 outcomes(con, people, name, figures)
                 results.append(figures)
         return results
@@ -389,9 +411,10 @@ def report(results: list[Figures]) -> None:
             f"; known before {f.people_known}, found again {f.people_found_again}; in nested lists, not read "
             f"{f.people_unread}"
             f"; partial dates kept {f.partial_dates_kept}, invented {len(f.partial_dates_invented)}"
-            f"; bank cards stored {len(f.cards_stored)}"
+            f"; bank cards stored {len(f.cards_stored)}; source check {'differs' if f.dry_run_misses else 'agrees'}"
         )
-        misses = [*f.column_misses, *f.row_misses, *f.houses_wrong, *f.people_wrong, *f.partial_dates_invented]
+        misses = [*f.column_misses, *f.dry_run_misses, *f.row_misses, *f.houses_wrong, *f.people_wrong]
+        misses += f.partial_dates_invented
         for line in [*misses, *f.cards_stored]:
             print(f"    {line}")
     total = Figures("total")

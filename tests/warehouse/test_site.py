@@ -99,7 +99,9 @@ def test_the_overview_draws_heinrichs_pyramid_from_the_hotspots(site, browser, c
 
 def test_freshness_goes_by_the_datas_own_date(site, browser, con):
     rendered = browser.render(site / "freshness.html")
-    newest = con.execute("SELECT max(observed_on) FROM meta.deliveries WHERE source = 'grid_patrols'").fetchone()[0]
+    newest = con.execute(
+        "SELECT max(observed_on) FROM meta.deliveries WHERE source = 'grid_patrols' AND status = 'loaded'"
+    ).fetchone()[0]
     row = next(line for line in rendered.text.splitlines() if line.startswith("grid_patrols"))
     assert str(newest) in row
 
@@ -114,3 +116,13 @@ def test_a_house_page_names_its_residents_masked(site, browser, con, lived_in):
         assert len(person["name"]) < 2 or person["name"] not in rendered.text
     for tag in record.tags:
         assert tag["name_zh"] in rendered.text
+
+
+def test_a_missing_browser_fails_saying_how_to_install_it(monkeypatch):
+    import browser
+
+    monkeypatch.setattr(browser, "BROWSER", "no-such-browser")
+    with pytest.raises(
+        pytest.fail.Exception, match="apt-get install -y --no-install-recommends chromium-headless-shell"
+    ):
+        browser.executable()

@@ -68,13 +68,17 @@ def heinrich_pyramid(serious: int, minor: int) -> alt.LayerChart:
     )
 
 
-def freshness_chart(rows: list[tuple[str, int | None, int]]) -> alt.LayerChart:
-    """Per source (name, age in days of its newest data by the data's own date, expected every so many days):
-    a bar for the age, red when late, and a tick at the expectation."""
+FRESHNESS_STATES = {"按时 on time": "#27ae60", "逾期 late": "#c0392b", "从未交付 never delivered": "#7f8c8d"}
+
+
+def freshness_chart(rows: list[tuple[str, int | None, int, bool]]) -> alt.LayerChart:
+    """Per source (name, age in days of its newest data by the data's own date, expected every so many days,
+    late as marts.source_freshness judges it): a bar for the age coloured by its state, a tick at the expectation."""
+    states = list(FRESHNESS_STATES)
     frame = pd.DataFrame(
         [
-            {"source": s, "age": age, "expected": expected, "late": age is not None and age > expected}
-            for s, age, expected in rows
+            {"source": s, "age": age, "expected": expected, "state": states[2 if age is None else int(bool(late))]}
+            for s, age, expected, late in rows
         ]
     )
     y = alt.Y("source:N", sort=None, title=None)
@@ -85,11 +89,11 @@ def freshness_chart(rows: list[tuple[str, int | None, int]]) -> alt.LayerChart:
             alt.X("age:Q", title="数据日期距今天数 days since the data's own date"),
             y,
             alt.Color(
-                "late:N",
-                scale=alt.Scale(domain=[False, True], range=["#27ae60", "#c0392b"]),
-                legend=alt.Legend(title="逾期 late", orient="top"),
+                "state:N",
+                scale=alt.Scale(domain=states, range=list(FRESHNESS_STATES.values())),
+                legend=alt.Legend(title=None, orient="top"),
             ),
-            tooltip=["source", "age", "expected"],
+            tooltip=["source:N", "state:N", "age:Q", "expected:Q"],
         )
     )
     expected = alt.Chart(frame).mark_tick(color="#2c3e50", thickness=2, size=14).encode(alt.X("expected:Q"), y)

@@ -154,13 +154,13 @@ def freshness_page(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute("""SELECT f.source, f.title, f.owner, f.freshness_days, f.last_observed_on, f.age_days, f.is_stale,
                                  f.last_delivery_at, d.first_observed_on, f.deliveries, f.rows_staged, f.rows_quarantined
                           FROM marts.source_freshness f
-                          LEFT JOIN (SELECT source, min(observed_on) AS first_observed_on FROM meta.deliveries
+                          LEFT JOIN (SELECT source, min(observed_on) AS first_observed_on FROM meta.deliveries WHERE status = 'loaded'
                                      GROUP BY source) d USING (source)
                           ORDER BY f.is_stale DESC, f.age_days DESC NULLS FIRST, f.source""").fetchall()
     late = [r for r in rows if r[6]]
     body = f"""<p>按数据自身日期 by the data's own date (<code>meta.deliveries.observed_on</code>), not the load time:
 a file loaded today can hold data weeks old. <b class="{"bad" if late else "ok"}">{len(late)} of {len(rows)}</b>
 sources late.</p>
-{embed(freshness_chart([(r[0], r[5], r[3]) for r in rows]), "freshness")}
+{embed(freshness_chart([(r[0], r[5], r[3], r[6]) for r in rows]), "freshness")}
 {table(FRESHNESS_HEADINGS, rows)}"""
     return page("数据新鲜度 Source freshness", body, charts=True)

@@ -81,52 +81,78 @@ _READABLE = str.maketrans(
 _SEP = r"[ .\-_/]?"
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"  # the first character of a plate
 _PLATE_LETTER = "A-HJ-NP-Za-hj-np-z"  # plates use no I and no O
+_BORN = (
+    r"(?P<born>(?:出生(?:日期|年月日|年月)?|生日|生于)[于在是为:：]? ?)(?P<born_year>(?:19|20)[0-9]{2})"
+    r"(?P<born_rest>年[0-9]{1,2}月(?:[0-9]{1,2}[日号]?)?|[\-/.][0-9]{1,2}(?:[\-/.][0-9]{1,2})?)"
+)
+_PLATE = (
+    rf"(?P<plate>[{_PROVINCES}][{_PLATE_LETTER}])[·•.\- ]?(?:[DFdf][{_PLATE_LETTER}0-9][0-9]{{4}}|[0-9]{{5}}[DFdf]"
+    rf"|[{_PLATE_LETTER}0-9]{{4}}[{_PLATE_LETTER}0-9挂学警港澳])<EA>"
+)
 # The forms, written once for Python (which masks) and RE2 (DuckDB's pre-test): <B> no digit before, <E> no digit
 # after, <BA> and <EA> no letter or digit, <RP> a closing parenthesis. Earlier forms win where two could start.
+# Beside each form, a looser pre-test when the form itself would make the RE2 pattern long: DuckDB compiles the
+# pattern once for every text column it publishes (725 on the sample), and the time goes with its length.
 _FORMS = (
     # a document named in words: 护照号码：E12345678, 台胞证 12345678 (the code alone could be anything)
-    r"(?P<doc_word>(?:护照|通行证|台胞证|回乡证|居留证|证件)(?:号码|号)?[:：]? ?)(?P<doc_code>[A-Za-z0-9]{6,})",
-    # an exact birth date in words (出生于1950年1月2日, 生日: 1950-01-02): the year stays, as birth_year does
     (
-        r"(?P<born>(?:出生(?:日期|年月日|年月)?|生日|生于)[于在是为:：]? ?)(?P<born_year>(?:19|20)[0-9]{2})"
-        r"(?P<born_rest>年[0-9]{1,2}月(?:[0-9]{1,2}[日号]?)?|[\-/.][0-9]{1,2}(?:[\-/.][0-9]{1,2})?)"
+        r"(?P<doc_word>(?:护照|通行证|台胞证|回乡证|居留证|证件)(?:号码|号)?[:：]? ?)(?P<doc_code>[A-Za-z0-9]{6,})",
+        "护照|通行证|台胞证|回乡证|居留证|证件",
     ),
+    # an exact birth date in words (出生于1950年1月2日, 生日: 1950-01-02): the year stays, as birth_year does
+    (_BORN, "出生|生日|生于"),
     # an ID number a source already masked: its visible birth year or tail would help rebuild it
-    r"<B>(?P<half>[1-8][0-9]{5})\*{4}[0-9Xx*]{8}",  # 18 characters, as our own mask: masking twice changes nothing
+    (r"<B>(?P<half>[1-8][0-9]{5})\*{4}[0-9Xx*]{8}", None),  # as our own mask: masking twice changes nothing
     # 18 digits; no end boundary: card numbers such as 残疾证号 are the ID number plus two digits. The birth date
     # is checked loosely on purpose: an ID number with a typo still names a person.
-    rf"<B>(?P<id18>[1-8][0-9]{{5}}){_SEP}(?:19|20)[0-9]{{2}}{_SEP}[01][0-9]{_SEP}[0-3][0-9]{_SEP}[0-9]{{3}}[0-9Xx]",
+    (
+        rf"<B>(?P<id18>[1-8][0-9]{{5}}){_SEP}(?:19|20)[0-9]{{2}}{_SEP}[01][0-9]{_SEP}[0-3][0-9]{_SEP}[0-9]{{3}}[0-9Xx]",
+        None,
+    ),
     # 15 digits (the first generation) with a real month and day: document numbers such as XC202605060002312 stay
-    rf"<B>(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}<E>",
-    rf"<B>(?P<cc>(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}(?P<mobile_tail>[0-9]{{4}})<E>",
-    rf"<B>(?P<area>0?21<RP>){_SEP}[0-9]{{4}}(?P<line_tail>[0-9]{{4}})<E>",
+    (
+        rf"<B>(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}<E>",
+        None,
+    ),
+    (
+        rf"<B>(?P<cc>(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}(?P<mobile_tail>[0-9]{{4}})<E>",
+        None,
+    ),
+    (rf"<B>(?P<area>0?21<RP>){_SEP}[0-9]{{4}}(?P<line_tail>[0-9]{{4}})<E>", None),
     # a bank card: 16-19 digits from an issuer of the cards used in China (62 UnionPay, 4 Visa, 5 Mastercard, 35 JCB,
-    # 94/95 domestic), passing Luhn (checked in Python); other long codes (house ids start 31) are not cards
-    r"<B>(?P<card>(?:62|[45][0-9]|35|9[45])[0-9]{2}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{4}(?:[ \-]?[0-9]{1,3})?)<E>",
+    # 94/95 domestic), passing Luhn (checked in Python), not glued to letters (hashes); house ids start 31
+    (
+        r"<BA>(?P<card>(?:62|[45][0-9]|35|9[45])[0-9]{2}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{4}(?:[ \-]?[0-9]{1,3})?)<E>",
+        r"<BA>(?:62|[45][0-9]|35|9[45])[0-9]{2}[ \-]?[0-9]{4}[ \-]?[0-9]{4}",
+    ),
     # the unified social credit code of a person trading alone (个体工商户: 92): type and region stay
-    r"<BA>(?P<uscc92>92[0-9]{6})[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}<EA>",
+    (r"<BA>(?P<uscc92>92[0-9]{6})[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}<EA>", "<BA>92[0-9]{6}[0-9A-Za-z]"),
     # passports (E/G and 8 digits, E and a letter and 7), Hong Kong/Macau permits (C), home-return permits (H/M,
     # 8 or 10 digits), permits to Taiwan (L)
-    r"<BA>(?P<document>[EeGgCcLlHhMm][0-9]{8}(?:[0-9]{2})?|[EeCc][A-Za-z][0-9]{7})<EA>",
+    (r"<BA>(?P<document>[EeGgCcLlHhMm][0-9]{8}(?:[0-9]{2})?|[EeCc][A-Za-z][0-9]{7})<EA>", None),
     # a vehicle plate: 沪A·12345, 沪A12345, new energy 沪AD12345 / 沪A12345D
-    (
-        rf"(?P<plate>[{_PROVINCES}][{_PLATE_LETTER}])[·•.\- ]?(?:[DFdf][{_PLATE_LETTER}0-9][0-9]{{4}}|[0-9]{{5}}[DFdf]"
-        rf"|[{_PLATE_LETTER}0-9]{{4}}[{_PLATE_LETTER}0-9挂学警港澳])<EA>"
-    ),
+    (_PLATE, f"[{_PROVINCES}][A-Za-z]"),
 )
 
 
-def _written(**boundaries: str) -> str:
-    forms = "|".join(_FORMS)
-    for name, written in boundaries.items():
-        forms = forms.replace(f"<{name}>", written)
-    return forms
+def _written(forms: list[str], **boundaries: str) -> str:
+    written = "|".join(forms)
+    for name, boundary in boundaries.items():
+        written = written.replace(f"<{name}>", boundary)
+    return written
 
 
 # the look-ahead names every character a form can start with: Python skips other positions without trying each form
 _IDENTIFIER = re.compile(
     f"(?=[0-9+EeGgCcLlHhMm护通台回居证出生{_PROVINCES}])(?:"
-    + _written(BA="(?<![0-9A-Za-z])", EA="(?![0-9A-Za-z])", B="(?<![0-9])", E="(?![0-9])", RP=r"\)?")
+    + _written(
+        [form for form, _ in _FORMS],
+        BA="(?<![0-9A-Za-z])",
+        EA="(?![0-9A-Za-z])",
+        B="(?<![0-9])",
+        E="(?![0-9])",
+        RP=r"\)?",
+    )
     + ")"
 )
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11,}")
@@ -138,7 +164,14 @@ _COMPACT_TIME = re.compile(r"(?:19|20)[0-9]{10}(?:[0-9]{2})?")
 # space). Text failing it is published as it is, without a Python call; house ids and document numbers fail it.
 # (No Unicode classes inside the forms: RE2 falls back to a slow matcher on large Unicode patterns.)
 MAY_HOLD_IDENTIFIERS = (
-    _written(BA="(?:^|[^0-9A-Za-z])", EA="(?:[^0-9A-Za-z]|$)", B="(?:^|[^0-9])", E="(?:[^0-9]|$)", RP="[)）]?")
+    _written(
+        [test or form for form, test in _FORMS],
+        BA="(?:^|[^0-9A-Za-z])",
+        EA="(?:[^0-9A-Za-z]|$)",
+        B="(?:^|[^0-9])",
+        E="(?:[^0-9]|$)",
+        RP="[)）]?",
+    )
     + r"|[０-９＊－．／＿＋\p{Cf}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
 )
 

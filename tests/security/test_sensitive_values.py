@@ -49,6 +49,12 @@ KEPT = [  # texts that hold no personal identifier and stay as they are
     "沪ABC",
     "E1234567",  # 7 digits: no passport
 ]
+SKIPPED = [  # keys publishing copies everywhere: the SQL pre-test keeps them from the Python masks
+    "170a5be4496344645d177520f6901714c35365c6e546db13c646491852b7eacb",  # a file hash with 8 digits in a row
+    "B0A35419995",  # a business id
+    "310101023001000046",  # a house id
+    "actual_residents:224a730348de#2",  # a record id
+]
 
 
 @pytest.mark.parametrize(("text", "masked", "kinds"), MASKED)
@@ -85,3 +91,9 @@ def test_a_header_naming_a_document_tells_numbers_no_pattern_does():
     assert column_verdict("台胞证号", ["12345678", "87654321"]).kind == "taiwan_permit"
     assert column_verdict("编号", ["12345678", "87654321"]) is None
     assert column_verdict("车牌号", ["沪A·12345", "沪AD12345"]).kind == "plate_number"
+
+
+@pytest.mark.parametrize("key", SKIPPED)
+def test_keys_and_hashes_skip_the_python_masks(key):
+    with duckdb.connect() as con:
+        assert not con.execute("SELECT regexp_matches(?, ?)", [key, MAY_HOLD_IDENTIFIERS]).fetchone()[0]

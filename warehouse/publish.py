@@ -2,10 +2,12 @@
 
 Analysts never read the file being written (DuckDB has one writer). After a good run every table is
 copied into a new file under the rules of warehouse/privacy.py (docs/privacy.md): ID numbers keep
-only their region and phones their ends, wherever they appear (free text, column names, lists, JSON);
+only their region and phones their ends, wherever they appear (free text, column names, lists, JSON), and so
+are bank cards, passports and permits, individuals' credit codes, plates and birth dates written in words;
 ID number and phone columns also get keyed tokens (``*_token``) so analysts can join and count people
 without seeing them; person names keep the surname (张*), birth dates the year (``birth_year``). The
-raw layer and ``_extra`` (columns no spec describes, under the sender's own names) stay private. The
+raw layer (hidden and ignored columns included) and ``_extra`` (columns no spec maps, under the sender's own
+names) stay private. The
 new file replaces the old one with one rename, so a reader sees the old copy or the new, never half.
 """
 
@@ -76,7 +78,7 @@ def _text(expression: str, column: str, rejected: bool = False) -> str:
     )
     if function:
         return f"{function}({expression})"
-    # most text holds no seven digits in a row: it skips the Python call
+    # most text holds no identifier's shape (the RE2 pre-test): it skips the Python call
     pattern = quote_literal(privacy.MAY_HOLD_IDENTIFIERS)
     return f"CASE WHEN regexp_matches({expression}, {pattern}) THEN privacy_text({expression}) ELSE {expression} END"
 

@@ -7,8 +7,8 @@ are bank cards, passports and permits, individuals' credit codes, plates and bir
 ID number and phone columns also get keyed tokens (``*_token``) so analysts can join and count people
 without seeing them; person names keep the surname (张*), birth dates the year (``birth_year``). The
 raw layer (hidden and ignored columns included) and ``_extra`` (columns no spec maps, under the sender's own
-names) stay private. The
-new file replaces the old one with one rename, so a reader sees the old copy or the new, never half.
+names) stay private. The new file replaces the old one with one rename, so a reader sees the old copy or the
+new, never half.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ def register(app: typer.Typer) -> None:
 
 
 def ui(port: int = typer.Option(3000, help="Port of the web UI.")) -> None:
-    """Open the Dagster UI on http://127.0.0.1:PORT (stop it with Ctrl-C)."""
-    dagster_home()
+    """Open the Dagster UI on http://127.0.0.1:PORT on housekey run's instance (stop it with Ctrl-C or SIGTERM)."""
+    home = dagster_home()
+    typer.echo(f"Dagster UI on http://127.0.0.1:{port}, instance {home}: housekey run's runs are the job 'subdistrict'")
     # dagster dev ignores SIGINT (and so SIGTERM) when started from a script that did
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     command = ["dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]

@@ -55,17 +55,19 @@ class Browser:
     """One browser process; ``render(path)`` opens a page in a fresh tab and waits until its charts are drawn."""
 
     def __init__(self) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="housekey-chromium-")
-        self._process = subprocess.Popen(
-            [executable(), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
-             f"--user-data-dir={self._profile.name}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        endpoint = None
-        for line in self._process.stderr:
-            if match := re.search(r"DevTools listening on (ws://\S+)", line):
+        self._profile = tempfile.TemporaryDirectory(prefix="housekey-chromium-", ignore_cleanup_errors=True)
+        log = Path(self._profile.name) / "stderr.log"  # a file, not a pipe: an unread pipe would stall the browser
+        with log.open("w") as stderr:
+            self._process = subprocess.Popen(
+                [executable(), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
+                 f"--user-data-dir={self._profile.name}", "about:blank"],
+                stdout=subprocess.DEVNULL, stderr=stderr,
+            )  # fmt: skip
+        endpoint, deadline = None, time.monotonic() + 30
+        while endpoint is None and time.monotonic() < deadline and self._process.poll() is None:
+            if match := re.search(r"DevTools listening on (ws://\S+)", log.read_text(errors="replace")):
                 endpoint = match.group(1)
-                break
+            time.sleep(0.1)
         if endpoint is None:
             self.close()
             pytest.fail(f"{BROWSER} did not start its DevTools endpoint", pytrace=False)
@@ -104,10 +106,10 @@ class Browser:
         while time.monotonic() < deadline:  # loaded, and every chart place holds its SVG (vega-embed is async)
             state = self._evaluate(
                 session,
-                "[document.readyState, document.querySelectorAll('.chart').length,"
+                "[location.href, document.readyState, document.querySelectorAll('.chart').length,"
                 " document.querySelectorAll('.chart svg.marks').length]",
             )
-            if state and state[0] == "complete" and state[1] == state[2]:
+            if state and state[0] == url and state[1] == "complete" and state[2] == state[3]:
                 break
             time.sleep(0.2)
         time.sleep(0.3)  # a last console message after drawing

@@ -93,7 +93,7 @@ def test_the_pareto_draws_the_subdistrict_every_committee_and_grid_with_counts_a
 def test_the_overview_draws_heinrichs_pyramid_from_the_hotspots(site, browser, con):
     serious, minor = con.execute("SELECT sum(serious_events), sum(minor_events) FROM marts.hotspots").fetchone()
     drawn = browser.render(site / "index.html").svg_text.splitlines()
-    assert "海因里希金字塔 Heinrich's pyramid" in drawn
+    assert any(line.startswith("海因里希金字塔 Heinrich's pyramid (1 : ") for line in drawn)
     assert f"{serious:,}" in drawn and f"{minor:,}" in drawn
 
 
@@ -102,7 +102,7 @@ def test_freshness_goes_by_the_datas_own_date(site, browser, con):
     newest = con.execute(
         "SELECT max(observed_on) FROM meta.deliveries WHERE source = 'grid_patrols' AND status = 'loaded'"
     ).fetchone()[0]
-    row = next(line for line in rendered.text.splitlines() if line.startswith("grid_patrols"))
+    row = next(line for line in rendered.text.splitlines() if line.startswith("grid_patrols\t"))  # its table row
     assert str(newest) in row
 
 
@@ -126,3 +126,17 @@ def test_a_missing_browser_fails_saying_how_to_install_it(monkeypatch):
         pytest.fail.Exception, match="apt-get install -y --no-install-recommends chromium-headless-shell"
     ):
         browser.executable()
+
+
+def test_the_browser_sees_console_errors_missing_scripts_and_remote_requests(browser, tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text(
+        '<!doctype html><meta charset="utf-8"><body>坏页面<script src="vega/missing.js"></script>'
+        '<script>console.error("画不出来"); undefinedFunction();</script><img src="https://example.invalid/x.png">',
+        encoding="utf-8",
+    )
+    rendered = browser.render(page)
+    assert any("画不出来" in error for error in rendered.errors)
+    assert any("undefinedFunction" in error for error in rendered.errors)
+    assert any("missing.js" in error or "ERR_FILE_NOT_FOUND" in error for error in rendered.errors)
+    assert rendered.remote == ["https://example.invalid/x.png"]

@@ -12,6 +12,7 @@ from quality.report import render
 from warehouse.accounting import row_accounts
 from warehouse.database import connect
 from warehouse.intake import land_source
+from warehouse.privacy import mask_phone
 from warehouse.staging import stage
 
 CASES = """
@@ -108,6 +109,7 @@ def test_side_values_cost_the_value_and_the_key_or_reason_to_exist_the_row(tmp_p
     assert account.balanced and (account.delivered, account.staged, account.quarantined) == (6, 4, 2)
     assert account.values_quarantined == 3
     assert con.execute("SELECT count(*) FROM quality.quarantined_rows").fetchone() == (2,)
+    assert mask_phone(staged[0][3]) == "169****1468;021****5548"  # the analyst copy masks every phone of a cell
     con.close()
 
 

@@ -3,7 +3,8 @@
 
     .venv/bin/python -m benchmarks.onboarding
 
-Per export and in total:
+Per export and in total (then the analyst copy, after the whole pipeline ran on the exports, scanned for their ID
+numbers, mobiles and bank cards):
 
 (a) draft agreement: of the delivered columns, the share whose draft mapping (its canonical ``to``, ``ignore``,
     ``drop``, or unmapped) equals the reviewed spec's; a headerless fixed-width field is the draft's field that
@@ -154,8 +155,9 @@ def agreement(name: str, figures: Figures) -> None:
             figures.column_misses.append(f"{column}: draft {got or 'unmapped'}, reviewed {want or 'unmapped'}")
 
 
-def build_warehouse(folder: Path) -> Path:
-    """Land, stage, match and link the reference sources and every export (reviewed spec) in a fresh warehouse."""
+def build_warehouse(folder: Path, everything: bool = False) -> Path:
+    """Land, stage, match and link the reference sources and every export (reviewed spec) in a fresh warehouse;
+    with ``everything`` the whole pipeline, tags, marts and the analyst copy included."""
     from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
     from connectors.spec import load_registry
@@ -183,6 +185,8 @@ def build_warehouse(folder: Path) -> Path:
         # an asset making several tables (core/people with core/person_records) is selected whole
         people = next(a for a in assets if AssetKey(["core", "people"]) in a.keys)
         selection = AssetSelection.assets(*people.keys).upstream().required_multi_asset_neighbors()
+        if everything:
+            selection = AssetSelection.all()
         with DagsterInstance.ephemeral() as instance:
             result = materialize(
                 assets,
@@ -383,6 +387,58 @@ def dry_run(name: str, figures: Figures) -> None:
     figures.dry_run_misses += [f"source check: {line}" for line in report.failed]
 
 
+def analyst_copy_leaks(folder: Path | None = None) -> tuple[list[str], int]:
+    """The exports' ID numbers, mobiles and bank cards found in any text of the analyst copy after the whole
+    pipeline ran on them, and how many the private warehouse holds (the scan is not blind)."""
+    wanted: set[str] = set()
+    for name in export_names():
+        for t in truth_rows(name):
+            for pid in (t["person_id"], t["counterpart_id"], t["reporter_id"]):
+                if person := _TRUTH_PEOPLE.get(pid):
+                    wanted |= {person["id_number"], person["phone"]} - {""}
+    with tempfile.TemporaryDirectory(prefix="housekey-onboarding-") as tmp:
+        from warehouse.publish import ANALYST_FILE
+
+        warehouse = build_warehouse(Path(folder or tmp), everything=True)
+        private = sensitive_numbers(warehouse, wanted)
+        return sensitive_numbers(warehouse.with_name(ANALYST_FILE), wanted), len(private)
+
+
+def sensitive_numbers(database: Path, wanted: set[str]) -> list[str]:
+    """Where a text of ``database`` holds one of the ``wanted`` ID numbers or phones (an ID number also with up to
+    two digits typed wrong) or a bank card (19 digits passing Luhn); spaces, tabs and full-width digits are read
+    through, a lower-case x as X. Each as 'schema.table.column: 3101…34'."""
+    from stdnum import luhn
+
+    found: set[tuple[str, str]] = set()
+    with duckdb.connect(str(database), read_only=True) as con:
+        columns = con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type = 'VARCHAR' OR data_type LIKE '%[]' OR data_type = 'JSON'"
+        ).fetchall()
+        for schema, table, column in columns:
+            text = (
+                f"upper(translate(regexp_replace(\"{column}\"::VARCHAR, '[\\s\u3000]', '', 'g'), "
+                "'０１２３４５６７８９', '0123456789'))"
+            )
+            query = f'SELECT DISTINCT unnest(regexp_extract_all({text}, \'[0-9X]{{11,19}}\')) FROM "{schema}"."{table}"'
+            for (number,) in con.execute(query).fetchall():
+                near_id = len(number) == 18 and any(
+                    len(w) == 18 and sum(a != b for a, b in zip(number, w, strict=True)) <= 2 for w in wanted
+                )
+                if number in wanted or near_id or (len(number) == 19 and luhn.is_valid(number)):
+                    found.add((f"{schema}.{table}.{column}", number))
+    return sorted(f"{where}: {number[:4]}…{number[-2:]}" for where, number in found)
+
+
+def _truth_people() -> dict[str, dict[str, str]]:
+    with (SAMPLES / "truth" / "people.csv").open(encoding="utf-8") as f:
+        return {r["person_id"]: r for r in csv.DictReader(f)}
+
+
+_TRUTH_PEOPLE = _truth_people()
+
+
 def measure(folder: Path | None = None) -> list[Figures]:
     """Every export's figures; the warehouse is built in ``folder`` (default a temporary one)."""
     with tempfile.TemporaryDirectory(prefix="housekey-onboarding-") as tmp:
@@ -431,6 +487,13 @@ def report(results: list[Figures]) -> None:
 
 def main() -> None:
     report(measure())
+    leaks, private = analyst_copy_leaks()
+    print(
+        f"analyst copy after the whole pipeline on the exports: {len(leaks)} ID numbers, mobiles or bank cards "
+        f"(the private warehouse holds {private})"
+    )
+    for line in leaks:
+        print(f"    {line}")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ def pareto_chart(title: str, rows: list[tuple[str, int, float, bool]]) -> dict:
         ]
     }
     spec["title"], spec["width"] = title, max(240, 34 * len(rows))
+    if (most := max(n for _, n, _, _ in rows)) < 6:  # whole complaints: no 0.5 tick (Vega drops tickMinStep here)
+        for layer in spec["layer"][0]["layer"]:  # the bars and their counts
+            layer["encoding"]["y"].setdefault("axis", {})["tickCount"] = most
     return spec
 
 
@@ -83,11 +86,7 @@ def _pareto_template() -> dict:
         scale=alt.Scale(domain=[VITAL_FEW, OTHERS], range=["#c0392b", "#95a5a6"]),
         legend=alt.Legend(title=None, orient="top"),
     )
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(x, alt.Y("complaints:Q", title="投诉件数 complaints", axis=alt.Axis(tickMinStep=1)), colour)
-    )
+    bars = alt.Chart().mark_bar().encode(x, alt.Y("complaints:Q", title="投诉件数 complaints"), colour)
     counts = bars.mark_text(dy=-6, fontSize=10, color="#222").encode(text="complaints:Q")
     share = alt.Y(
         "cumulative:Q", title="累计占比 cumulative %", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])

@@ -56,11 +56,10 @@ def heinrich_pyramid(serious: int, minor: int) -> alt.LayerChart:
             alt.Color("level:N", legend=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])),
         )
     )
-    labels = (
+    labels = (  # beside each level's right edge: inside a sliver of a bar a number cannot be read
         alt.Chart(frame)
-        .transform_calculate(zero="0")
-        .mark_text(fontSize=13, fontWeight="bold")
-        .encode(alt.X("zero:Q", axis=None), y, alt.Text("count:Q", format=","))
+        .mark_text(fontSize=13, fontWeight="bold", align="left", dx=4)
+        .encode(alt.X("half:Q", axis=None), y, alt.Text("count:Q", format=","))
     )
     ratio = f"1 : {minor / serious:,.0f}" if serious else "no serious event"
     return alt.layer(bars, labels).properties(

@@ -13,6 +13,8 @@ from warehouse.site.html import embed, figures, page, table
 
 LIST_TITLES = {"problem": "问题清单 problem list", "need": "需求清单 need list", "service": "服务清单 service list"}
 HOTSPOTS_SHOWN = 20
+PARETO_OF = "pareto.html#pareto-{}"
+"""A committee's or grid's Pareto chart, by its code."""
 AREA_FIGURES = {
     "houses": "房屋 houses",
     "residents": "居民 residents",
@@ -98,7 +100,7 @@ def overview(con: duckdb.DuckDBPyConnection) -> str:
 {figures((LIST_TITLES.get(name, name), n) for name, n in listed.items())}
 <h2>居委会 Committees</h2>
 {embed(by_committee, "committees")}
-{table(("代码 code", "居委会 committee", *AREA_FIGURES.values()), committees)}
+{table(("代码 code", "居委会 committee", *AREA_FIGURES.values()), committees, {0: PARETO_OF})}
 <h2>三张清单 The three lists per committee</h2>
 {table(("居委会 committee", *(LIST_TITLES.get(n, n) for n in listed)), per_list)}
 <p><a href="lists.html">全部清单 every entry of the lists</a></p>
@@ -107,7 +109,7 @@ def overview(con: duckdb.DuckDBPyConnection) -> str:
 <p class="note">预警 early warning: 轻微事件堆积而尚无严重事件 minor events piling up with no serious one yet.</p>
 {table(HOTSPOT_COLUMNS.values(), hotspots)}
 <h2>网格 Grids</h2>
-{table(("网格 grid", *AREA_FIGURES.values()), grids)}
+{table(("网格 grid", *AREA_FIGURES.values()), grids, {0: PARETO_OF})}
 <p><a href="pareto.html">投诉帕累托图 Pareto per committee and grid</a> ·
 <a href="freshness.html">数据新鲜度 source freshness</a> · <a href="quality_report.html">数据质量报告 quality report</a> ·
 <a href="houses/index.html">一房一档 house files</a></p>"""
@@ -131,16 +133,16 @@ def pareto_page(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute("""SELECT scope, scope_code, scope_name, category, complaints, cumulative_share, is_vital_few
                           FROM marts.complaint_pareto
                           ORDER BY list_position(['subdistrict', 'committee', 'grid'], scope), scope_code, category_rank""").fetchall()
-    scopes: dict[tuple[str, str], list] = {}
+    scopes: dict[tuple[str, str, str], list] = {}
     for scope, code, name, *bar in rows:
         title = name if scope == "subdistrict" else f"{name}（{code}）" if scope == "committee" else f"网格 grid {code}"
-        scopes.setdefault((scope, title), []).append(tuple(bar))
+        scopes.setdefault((scope, code, title), []).append(tuple(bar))
     sections, heading = [], None
-    for i, ((scope, title), bars) in enumerate(scopes.items()):
+    for (scope, code, title), bars in scopes.items():
         if scope != heading:
             heading = scope
             sections.append(f"<h2>{SCOPE_HEADINGS[scope]}</h2>")
-        sections.append(embed(pareto_chart(title, bars), f"pareto-{i}"))
+        sections.append(embed(pareto_chart(title, bars), f"pareto-{code}"))
     body = (
         "<p>深色为关键少数：按件数从多到少累计达到80%的原因 (the vital few: the causes, largest first, that make up "
         "80% of complaints). 折线为累计占比 (the line is the cumulative share, right axis).</p>" + "".join(sections)

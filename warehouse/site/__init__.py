@@ -57,6 +57,8 @@ def build_site(
     for name, html in (other_pages or {}).items():
         (building / name).write_text(html, encoding="utf-8")
     houses = write_house_pages(con, building / "houses", on)
+    for path in building.rglob("*"):  # owner-only whatever the umask: names and addresses
+        path.chmod(0o700 if path.is_dir() else 0o600)
     shutil.rmtree(folder, ignore_errors=True)
     building.rename(folder)
     files = [f for f in folder.rglob("*") if f.is_file()]

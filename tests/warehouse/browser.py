@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -61,8 +63,8 @@ class Browser:
             self._process = subprocess.Popen(
                 [executable(), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
                  f"--user-data-dir={self._profile.name}", "about:blank"],
-                stdout=subprocess.DEVNULL, stderr=stderr,
-            )  # fmt: skip
+                stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+            )  # fmt: skip  # a group of its own: Debian's command is a shell script that does not exec the browser
         endpoint, deadline = None, time.monotonic() + 30
         while endpoint is None and time.monotonic() < deadline and self._process.poll() is None:
             if match := re.search(r"DevTools listening on (ws://\S+)", log.read_text(errors="replace")):
@@ -145,10 +147,15 @@ class Browser:
     def close(self) -> None:
         if getattr(self, "_socket", None):
             self._socket.close()
-        self._process.terminate()
+        group = self._process.pid
+        os.killpg(group, signal.SIGTERM)  # the browser and its helpers, not only the script that started them
+        self._process.wait()
+        deadline = time.monotonic() + 10
         try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            while time.monotonic() < deadline:
+                os.killpg(group, 0)  # raises once every process of the group has gone
+                time.sleep(0.1)
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self._profile.cleanup()

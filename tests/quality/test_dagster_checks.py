@@ -18,6 +18,7 @@ SPEC = """
     format: csv
     files: "*.csv"
     record_kind: person
+    record_key: [身份证号]  # the key: a wrong ID number costs its row, not only its value
     columns:
       姓名: {{to: name}}
       身份证号: {{to: id_number}}

@@ -18,6 +18,7 @@ SPEC = """
     format: csv
     files: "*.csv"
     record_kind: person
+    record_key: [公民身份号码]  # the key: a row whose ID number is no ID number is quarantined whole
     columns:
       姓名: {{to: name}}
       公民身份号码: {{to: id_number}}

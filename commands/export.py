@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a path or message is never cut into lines
 
 
 def register(app: typer.Typer) -> None:

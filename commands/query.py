@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a path or message is never cut into lines
 
 
 class Format(StrEnum):

@@ -37,7 +37,7 @@ QUIET_RUN = {
 
 # piped or redirected (a log, CI, make demo | tee) there is no width to fit: a wide page, so no figure is cut to `6,0…`
 console = Console() if sys.stdout.isatty() else Console(width=200)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a path or message is never cut into lines
 
 
 def dagster_home() -> Path:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a path or message is never cut into lines
 
 
 def register(app: typer.Typer) -> None:

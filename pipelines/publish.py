@@ -40,7 +40,7 @@ def record_held_sources(con: duckdb.DuckDBPyConnection, registry: Mapping[str, S
     from quality.gate import stopped_deliveries
 
     held = [(name, reason) for name, spec in registry.items() for reason in stopped_deliveries(con, spec)]
-    con.execute("CREATE OR REPLACE TABLE meta.held_sources (source VARCHAR NOT NULL, reason VARCHAR NOT NULL)")
+    con.execute("DELETE FROM meta.held_sources")  # emptied, not re-created: its column comments stay
     if held:
         con.executemany("INSERT INTO meta.held_sources VALUES (?, ?)", held)
     return held

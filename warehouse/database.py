@@ -94,6 +94,12 @@ CREATE TABLE IF NOT EXISTS meta.cursors (
     updated_at   TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 
+-- sources whose latest delivery the quality gate holds, rewritten by every publish (pipelines/publish.py)
+CREATE TABLE IF NOT EXISTS meta.held_sources (
+    source VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL
+);
+
 -- one row per pipeline run and one per source it touched (warehouse/runs.py)
 CREATE TABLE IF NOT EXISTS meta.runs (
     run_id           VARCHAR PRIMARY KEY,

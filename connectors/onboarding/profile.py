@@ -7,8 +7,10 @@ is read by the pipeline's own readers, so what the profile shows is what a run w
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,11 @@ from connectors.spec import SourceSpec
 
 SAMPLE_VALUES = 500
 """Values per column looked at for its shape; enough for a stable majority, fast on any export."""
-DELIMITERS = (",", "\t", "|")
+SEPARATORS = "\t" + "".join(c for c in string.punctuation if c not in "\"'")
+"""Characters csv.Sniffer may take for the field separator: a tab or any ASCII punctuation but quotes. Not a space
+nor a letter: a file they would split is fixed-width."""
+TITLE_LINES = 5
+"""Lines above a text file's header (a title, a date of export) the separator is also looked for below."""
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -156,10 +162,24 @@ def _format_of(path: Path, text: str | None) -> tuple[str, str | None]:
     if suffix in (".json", ".jsonl"):
         return suffix[1:], None
     lines = [line for line in (text or "").splitlines()[:50] if line.strip()]
-    # A title row may sit above the header: the usual count per line decides, not the smallest.
-    usual = {d: Counter(line.count(d) for line in lines).most_common(1)[0][0] for d in DELIMITERS} if lines else {}
-    delimiter = max(usual, key=usual.get) if usual and max(usual.values()) > 0 else None
+    delimiter = _delimiter(lines)
     return ("csv", delimiter) if delimiter else ("fixed_width", None)
+
+
+def _delimiter(lines: list[str]) -> str | None:
+    """The field separator csv.Sniffer finds in the lines (a title row above the header allowed), None when none
+    splits them alike: a fixed-width file. A character found only between digits (2026-10-01, 021-6632, 10:30)
+    is inside values, not between them."""
+    for titles in range(min(TITLE_LINES, len(lines) - 1) + 1):  # Sniffer wants nearly every line alike
+        try:
+            found = csv.Sniffer().sniff("\n".join(lines[titles:]), delimiters=SEPARATORS).delimiter
+            break
+        except csv.Error:
+            continue
+    else:
+        return None
+    between = re.compile(rf"(?<!\d){re.escape(found)}|{re.escape(found)}(?!\d)")
+    return found if any(between.search(line) for line in lines) else None
 
 
 def _widths(lines: list[str]) -> list[int]:

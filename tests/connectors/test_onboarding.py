@@ -11,7 +11,7 @@ from stdnum.cn import ric
 from typer.testing import CliRunner
 
 from connectors.onboarding.draft import draft_spec
-from connectors.onboarding.profile import checksum_share, profile, shape_of, value_shape
+from connectors.onboarding.profile import _format_of, checksum_share, profile, shape_of, value_shape
 from connectors.onboarding.render import render
 from connectors.readers.encoding import decode_file
 from connectors.spec import SourceSpec, load_registry, load_spec
@@ -113,6 +113,31 @@ def test_profile_finds_layout_encoding_and_header(world):
     layout = load_registry()["household_registration"].fixed_width.fields
     assert fixed.format == "fixed_width" and fixed.widths == [f.width for f in layout]
     assert [c.shape for c in fixed.columns][4:6] == ["id_number", "birth_date"]  # glued, split at 18
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t", "|", "^", "~"])
+def test_any_separator_is_found_also_below_a_title_line(tmp_path, separator):
+    lines = [separator.join(["编号", "姓名", "身份证号", "登记日期"])]
+    lines += [
+        separator.join([f"V{i:03d}", "王小明", f"3101011950010{i:05d}", f"2026-10-{i:02d}"]) for i in range(1, 21)
+    ]
+    (tmp_path / "export.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = profile(tmp_path / "export.csv")
+    assert (found.format, found.delimiter) == ("csv", separator)
+    assert [c.name for c in found.columns] == ["编号", "姓名", "身份证号", "登记日期"]
+    titled = "\n".join(["某平台 导出数据（2026年10月）", *lines])
+    assert _format_of(tmp_path / "export.csv", titled) == ("csv", separator)
+
+
+def test_a_fixed_width_file_with_dates_and_phones_in_every_line_stays_fixed_width(tmp_path):
+    """'-' and ':' between digits in every line (2026-10-01 09:30, 021-6632...) are values, not separators."""
+    lines = [
+        f"{i:04d}王小明　{3101011950010 * 100000 + i:18d}2026-10-{i:02d} 09:{i:02d}021-6632{i:04d}"
+        for i in range(1, 21)
+    ]
+    (tmp_path / "extract.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = profile(tmp_path / "extract.txt")
+    assert found.format == "fixed_width" and found.delimiter is None
 
 
 def test_a_notes_row_above_the_header_is_skipped_and_serial_dates_are_dates(tmp_path):

@@ -139,6 +139,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
     from pipelines.sources import source_checks
+    from quality.gate import held_sources
     from warehouse.accounting import row_accounts
     from warehouse.database import connect
     from warehouse.runs import record_run, summarise_run
@@ -231,20 +232,6 @@ def _stops_at_staging(warehouse: Path, registry, selected) -> str | None:
         f"only landing and staging {', '.join(selected)}: matching, identity, tags, marts and publishing need the "
         f"house register, which this warehouse has not staged yet; run `housekey run` (or add --source {register})"
     )
-
-
-def held_sources(con, selected) -> dict[str, str]:
-    """Selected sources a delivery holds now, with the first reason: the quality gate held it, or schema drift
-    stopped it under contract: stop (each until a later delivery, a release or a spec update frees it)."""
-    from quality.gate import stopped_deliveries
-
-    held = {name: stopped[0] for name, spec in selected.items() if (stopped := stopped_deliveries(con, spec))}
-    for name, reason in con.execute(
-        "SELECT source, min(reason) FROM quality.quarantine WHERE rule = 'schema_drift' GROUP BY source ORDER BY source"
-    ).fetchall():
-        if name in selected:
-            held.setdefault(name, reason)
-    return held
 
 
 def _outcome_line(sources: int, summary: RunSummary, held: dict[str, str], seconds: float) -> Text:

@@ -17,6 +17,7 @@ delivery's decision (rule ``delivery_threshold``, the reason in its note) are ke
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -301,3 +302,15 @@ def stopped_deliveries(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list
             [spec.name, THRESHOLD_RULE, spec.delivery],
         ).fetchall()
     ]
+
+
+def held_sources(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> dict[str, str]:
+    """Sources of ``registry`` a delivery holds now, with the first reason: the quality gate held it, or schema
+    drift stopped it under contract: stop (each until a later delivery, a release or a spec update frees it)."""
+    held = {name: stopped[0] for name, spec in registry.items() if (stopped := stopped_deliveries(con, spec))}
+    for name, reason in con.execute(
+        "SELECT source, min(reason) FROM quality.quarantine WHERE rule = 'schema_drift' GROUP BY source ORDER BY source"
+    ).fetchall():
+        if name in registry:
+            held.setdefault(name, reason)
+    return held

@@ -114,7 +114,8 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     failures         INTEGER NOT NULL,
     failure_messages VARCHAR[],
     subdistrict      VARCHAR,
-    as_of            DATE  -- the run day its tags, marts and freshness describe
+    as_of            DATE,  -- the run day its tags, marts and freshness describe
+    held_sources     INTEGER  -- its sources a delivery holds (quality gate, or drift under contract: stop)
 );
 -- the delivered rows quarantined whole, once each: a row failing twice is one row, a value quarantined alone none
 CREATE VIEW IF NOT EXISTS quality.quarantined_rows AS

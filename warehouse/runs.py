@@ -10,11 +10,13 @@ and the step.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
 
+from connectors.spec import SourceSpec
+from quality.gate import held_sources
 from schemas.clock import run_day
 from warehouse.catalogue import table_exists
 from warehouse.database import transaction
@@ -41,11 +43,12 @@ class SourceRun:
     """Staged rows whose address is matched to a house."""
     seconds: float = 0.0
     status: str = "ok"
-    """ok, failed (a step or a file failed, or its database was not read), skipped (its database not
-    configured here: warehouse/pull.py) or not run (an upstream step failed first)."""
+    """ok, held (the quality gate, or schema drift under contract: stop, holds a delivery of it: none of that
+    delivery is staged), failed (a step or a file failed, or its database was not read), skipped (its database
+    not configured here: warehouse/pull.py) or not run (an upstream step failed first)."""
     failures: list[Failure] = field(default_factory=list)
     note: str | None = None
-    """Why a skipped source was not read."""
+    """Why a skipped source was not read, or why a held one is held."""
     unread: bool = False
     """Its database was required and not read: the run fails until a later run catches up."""
 
@@ -69,6 +72,8 @@ class RunSummary:
     trigger: str
     """What started the run: ``command:run``, ``sensor:<name>``, ``schedule:<name>`` or ``manual``."""
     status: str
+    """success, held (the run succeeded but holds a delivery of ``held_sources`` of its sources), failure or
+    canceled: Dagster's status, except that a source whose database was not read fails the run."""
     started_at: dt.datetime
     finished_at: dt.datetime
     sources: tuple[SourceRun, ...]
@@ -78,14 +83,19 @@ class RunSummary:
     """The subdistrict code the run was for (its partition); None for an unpartitioned run."""
     as_of: dt.date | None = None
     """The run day its tags, marts and freshness describe (schemas/clock.py)."""
+    held_sources: int = 0
+    """Its sources a delivery holds (quality/gate.py held_sources), whatever else became of them."""
 
     @property
     def seconds(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
 
 
-def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.DuckDBPyConnection) -> RunSummary:
-    """The summary of a finished run, per source among ``sources`` (the registry's names)."""
+def summarise_run(
+    instance, run_id: str, sources: Mapping[str, SourceSpec] | Iterable[str], con: duckdb.DuckDBPyConnection
+) -> RunSummary:
+    """The summary of a finished run, per source among ``sources``: the registry, or only its names (then no
+    source is found held: a held delivery is judged by its spec)."""
     from dagster import DagsterEventType
 
     record = instance.get_run_record_by_id(run_id)
@@ -119,12 +129,17 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
             _add_outcome(part, event.event_specific_data.materialization.metadata, failures)
     started_at = _utc(record.start_time or first)
     finished_at = _utc(record.end_time or last or first)
+    held = held_sources(con, {name: sources[name] for name in by_source}) if isinstance(sources, Mapping) else {}
     for part in by_source.values():
         _add_deliveries(con, part, started_at, finished_at)
         failures += [failure for failure in part.failures if failure.step == "raw" and failure.file_name]
+        if part.source in held and part.status == "ok":
+            part.status, part.note = "held", held[part.source]
     ordered = tuple(by_source[name] for name in sorted(by_source))
     # a source not read fails the run; a failed file is its own named failure and the source was read
     status = "failure" if any(part.unread for part in ordered) else run.status.value.lower()
+    if status == "success" and held:  # it ran to the end, but what it was given is not all staged
+        status = "held"
     return RunSummary(
         run_id,
         _trigger(run.tags),
@@ -135,6 +150,7 @@ def summarise_run(instance, run_id: str, sources: Iterable[str], con: duckdb.Duc
         tuple(failures),
         run.tags.get("dagster/partition"),
         run_day(),
+        len(held),
     )
 
 
@@ -159,8 +175,8 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         con.execute("DELETE FROM meta.runs WHERE run_id = ?", [summary.run_id])
         con.execute(
             "INSERT INTO meta.runs (run_id, trigger, status, started_at, finished_at, seconds, sources, rows_landed,"
-            " rows_quarantined, failures, failure_messages, subdistrict, as_of)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " rows_quarantined, failures, failure_messages, subdistrict, as_of, held_sources)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 summary.run_id,
                 summary.trigger,
@@ -175,6 +191,7 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
                 [str(failure) for failure in summary.failures],
                 summary.subdistrict,
                 summary.as_of,
+                summary.held_sources,
             ],
         )
         con.executemany(
@@ -208,9 +225,10 @@ def summary_lines(summary: RunSummary) -> list[str]:
         f"{'source':<28}{'files':>6}{'rows':>9}{'landed':>9}{'quar.':>7}{'staged':>9}{'matched':>9}{'s':>7}  status"
     )
     where = f" for subdistrict {summary.subdistrict}" if summary.subdistrict else ""
+    held = f" ({summary.held_sources} held)" if summary.held_sources else ""
     lines = [
         (
-            f"run {summary.run_id[:8]} ({summary.trigger}){where}, as of {summary.as_of}: {summary.status}"
+            f"run {summary.run_id[:8]} ({summary.trigger}){where}, as of {summary.as_of}: {summary.status}{held}"
             f" in {summary.seconds:.1f} s"
         ),
         header,

@@ -5,6 +5,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -66,7 +67,7 @@ def test_a_good_delivery_exits_0(place):
     assert "1 of 1 sources landed (" in ran.output
 
 
-def test_a_delivery_the_quality_gate_holds_exits_1(place):
+def test_a_delivery_the_quality_gate_holds_exits_1(place, tmp_path):
     place(NAMELESS)
     checked = housekey("source", "check", "residents")
     assert checked.exit_code == 1, checked.output
@@ -75,6 +76,9 @@ def test_a_delivery_the_quality_gate_holds_exits_1(place):
     ran = housekey("run")
     assert ran.exit_code == 1, ran.output
     assert "0 of 1 sources landed, 1 held: residents" in ran.output
+    with duckdb.connect(str(tmp_path / "warehouse" / "housekey.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status, held_sources FROM meta.runs").fetchall() == [("held", 1)]
+        assert con.execute("SELECT status FROM meta.run_sources").fetchall() == [("held",)]
 
 
 def test_a_delivery_schema_drift_stops_exits_1(place):

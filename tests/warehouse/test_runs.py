@@ -138,3 +138,24 @@ def test_a_crashed_step_names_its_source_and_step_and_what_waited(world):
     lines = summary_lines(summary)
     assert lines[0].startswith(f"run {summary.run_id[:8]} (command:run), as of 2026-11-01: failure")
     assert lines[-1] == "✗ visits, step raw__visits: OSError: disk full while landing"
+
+
+def test_a_run_whose_delivery_is_held_says_held_and_counts_the_held_sources(world, tmp_path):
+    registry, instance = world
+    run_and_record(registry, instance)
+    (tmp_path / "landing" / "visits" / "w.csv").write_text("姓名,公民身份号码\n赵六,遗失\n钱七,补办中\n孙八,\n")
+    summary = run_and_record(registry, instance)  # 2 of 3 rows with no ID number in their key: above 20%, held
+    parts = {part.source: part for part in summary.sources}
+    assert (summary.status, summary.held_sources) == ("held", 1)
+    assert (parts["visits"].status, parts["contacts"].status) == ("held", "failed")
+    assert "visits: delivery w.csv held, not staged: 2 of 3 rows (67%) failed" in parts["visits"].note
+    with connect(read_only=True) as con:
+        assert con.execute(
+            "SELECT status, held_sources FROM meta.runs WHERE run_id = ?", [summary.run_id]
+        ).fetchall() == [("held", 1)]
+        assert con.execute(
+            "SELECT status, message FROM meta.run_sources WHERE run_id = ? AND source = 'visits'", [summary.run_id]
+        ).fetchone() == ("held", parts["visits"].note)
+    assert summary_lines(summary)[0].startswith(
+        f"run {summary.run_id[:8]} (command:run), as of 2026-11-01: held (1 held)"
+    )

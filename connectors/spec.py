@@ -62,6 +62,12 @@ class FixedWidthOptions(_Strict):
 class JsonOptions(_Strict):
     records_path: str | None = None
     """Dotted path to the list of records inside a JSON document (None: the document is the list)."""
+    explode: str | None = None
+    """Key of a list of objects inside each record (a household's members) whose items are read as rows of
+    their own, each after its record's row; None keeps such a list as JSON text in one column."""
+    carry: list[str] = []
+    """Keys of the record that each exploded item's row carries over (the household number, the address);
+    the record's other values stay on the record's row, so no item takes its record's person."""
 
 
 class SqlOptions(_Strict):

@@ -236,7 +236,7 @@ def draft_spec(profile: Profile, name: str, owner: str | None = None) -> Draft:
         + ", ".join(f"{k} {s}" for k, s in sorted(scores.items(), key=lambda i: -i[1])),
     )
     columns: dict[str, dict] = {}
-    mapped, rivals, kept = map_columns(profile.columns, kind, name)
+    mapped, rivals, kept = _map_records_and_nested(profile, kind, name)
     for column in profile.columns:
         if column.name in kept:
             continue
@@ -266,7 +266,12 @@ def draft_spec(profile: Profile, name: str, owner: str | None = None) -> Draft:
         if key
         else "fill in: no identifier column is unique"
     )
-    spec.update(_reader_options(profile))
+    spec.update(_reader_options(profile, columns))
+    if profile.explode:
+        draft.why["json"] = (
+            f"guess: the objects in each record's {profile.explode} are rows of their own (people?), carrying "
+            "the record's columns that say where it lives"
+        )
     spec["columns"] = columns
     for out in KEPT_OUT:
         spec[out] = {column: why.removeprefix("guess: ") for column, (field, why) in kept.items() if field == out}
@@ -334,13 +339,38 @@ def _files_glob(path: Path) -> str:
     return re.sub(r"(?<=[_\-])(19|20)\d{2}([-_.]?\d{2}){0,2}(?=[._\-]|$)", "*", path.stem, count=1) + path.suffix
 
 
-def _reader_options(profile: Profile) -> dict:
+def _map_records_and_nested(
+    profile: Profile, kind: str, name: str
+) -> tuple[dict[str, tuple[str, str]], dict[str, str], dict[str, tuple[str, str]]]:
+    """map_columns, the nested objects' columns apart from their records' (a member's name and the head's
+    both fill ``name``: they are never on the same row)."""
+    nested = set(profile.nested_columns)
+    if not nested:
+        return map_columns(profile.columns, kind, name)
+    found = [map_columns([c for c in profile.columns if (c.name in nested) == inner], kind, name) for inner in (0, 1)]
+    order = [c.name for c in profile.columns]
+    mapped, rivals, kept = ({**a, **b} for a, b in zip(*found, strict=True))
+    return dict(sorted(mapped.items(), key=lambda i: order.index(i[0]))), rivals, kept
+
+
+CARRIED = (
+    *("household_ref", "house_ref", "address", "compound", "district", "town", "committee_code", "committee_name"),
+    *("grid_code", "road", "lane_no", "door_no", "building_no", "unit_no", "floor_no", "room_no"),
+)
+"""Canonical columns a record's nested objects (its members) share with it: where it lives, not who it is."""
+
+
+def _reader_options(profile: Profile, columns: dict[str, dict]) -> dict:
     if profile.format == "csv" and profile.delimiter not in (None, ","):
         return {"csv": {"delimiter": profile.delimiter}}
     if profile.format == "excel" and (profile.header_rows > 1 or len(profile.sheets) > 1):
         return {"excel": {"sheets": "all", "header_rows": profile.header_rows}}
-    if profile.format == "json" and profile.records_path:
-        return {"json": {"records_path": profile.records_path}}
+    if profile.format in ("json", "jsonl") and (profile.records_path or profile.explode):
+        options = {"records_path": profile.records_path} if profile.records_path else {}
+        if profile.explode:
+            carry = [c for c, entry in columns.items() if entry["to"] in CARRIED and c not in profile.nested_columns]
+            options.update(explode=profile.explode, carry=carry)
+        return {"json": options}
     if profile.format == "fixed_width":
         fields = [{"name": c.name, "width": w} for c, w in zip(profile.columns, profile.widths, strict=False)]
         return {"fixed_width": {"fields": fields}}

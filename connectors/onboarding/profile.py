@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from connectors.onboarding.sensitive import Verdict, column_verdict
 from connectors.readers import Delivered, ReadError, read_delivery
 from connectors.readers.encoding import decode_file
 from connectors.readers.excel_cells import cell_text
 from connectors.spec import SourceSpec
+from schemas.identifiers import id_number_problem
 
 SAMPLE_VALUES = 500
 """Values per column looked at for its shape; enough for a stable majority, fast on any export."""
@@ -101,6 +102,10 @@ class Profile:
     sheets: list[str] = field(default_factory=list)
     records_path: str | None = None
     """JSON only: where the list of records sits inside the document."""
+    explode: str | None = None
+    """JSON only: the key of the records' nested lists of objects (a household's members), read as rows."""
+    nested_columns: list[str] = field(default_factory=list)
+    """JSON only: the columns the nested objects hold (the members' own keys), not their records'."""
     widths: list[int] = field(default_factory=list)
     """Fixed-width only: the field widths found from the columns of blanks."""
     rows: int = 0
@@ -146,8 +151,9 @@ def shape_of(values: list[str]) -> str:
 
 
 def checksum_share(values: list[str], shape: str) -> float | None:
-    """Share of full-length ID numbers (stdnum.cn.ric) or credit codes (stdnum.cn.uscc) that validate."""
-    check = {"id_number": ric.is_valid, "credit_code": uscc.is_valid}.get(shape)
+    """Share of full-length ID numbers or credit codes (stdnum.cn.uscc) that validate; an ID number by the rules
+    the quality gate applies (schemas/identifiers.py: a retired division such as 310103 卢湾区 is no error)."""
+    check = {"id_number": lambda n: id_number_problem(n) is None, "credit_code": uscc.is_valid}.get(shape)
     full = [v.strip().lstrip("'") for v in values[:SAMPLE_VALUES] if len(v.strip().lstrip("'")) == 18]
     if check is None or not full:
         return None
@@ -240,6 +246,18 @@ def _records_path(document, path: str | None = None) -> str | None:
     return max(found, default=(0, path))[1]
 
 
+def _nested_lists(delivered: Delivered) -> str | None:
+    """The column holding, in every record that fills it, a list of objects (a household's members), the one
+    filled in most records; None when there is none."""
+    filled: Counter = Counter()
+    for part in delivered.parts:
+        for i, name in enumerate(part.header):
+            values = [row[i] for row in part.rows if row[i] is not None]
+            if values and all(v.startswith("[{") or v == "[]" for v in values) and any(v != "[]" for v in values):
+                filled[name] += len(values)
+    return filled.most_common(1)[0][0] if filled else None
+
+
 def _merged_look(delivered: Delivered) -> bool:
     """Header names the reader had to invent (列3) or repeat (走访日期_2): a merged header read as one row."""
     return any(re.fullmatch(r"列\d+|.+_\d", h) for p in delivered.parts for h in p.header)
@@ -323,6 +341,12 @@ def profile(path: Path) -> Profile:
     elif fmt == "excel":
         options["columns"] = _excel_header(path)
     delivered = _read(path, fmt, options)
+    if fmt in ("json", "jsonl") and (nested := _nested_lists(delivered)):
+        found.explode = nested
+        exploded = _read(path, fmt, {"json": {**options.get("json", {}), "explode": nested}})
+        (records,), (part,) = delivered.parts, exploded.parts
+        found.nested_columns = [h for h in part.header if h not in records.header]
+        delivered = exploded
     if fmt == "excel" and _merged_look(delivered):
         two_rows = _read(path, fmt, {**options, "excel": {"header_rows": 2}})
         if not _merged_look(two_rows):

@@ -8,12 +8,19 @@ one object keeps both values, the second as "key_2" (as a repeated CSV header). 
 record's 1-based position in the list (JSON) or its line number (JSON lines). A JSON lines line
 longer than the spec's ``limits.max_line_chars`` is Unreadable; records with more distinct keys
 than ``limits.max_columns`` fail the file.
+
+With ``json.explode`` (a household's members) every object in that list of a record is a row of its own,
+right after its record's row, holding its own keys and the record's ``json.carry`` keys (its household
+number, its address), never the record's other values; the record's row no longer holds the list. Rows
+are then numbered in reading order (a record, its items, the next record), an unreadable record or item
+taking its number too, so each row keeps one number however the list is laid out.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +59,9 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         records, numbers, unreadable = _json_lines(decoded.text, spec.limits.max_line_chars)
     else:
         records, numbers, unreadable = _json_document(decoded.text, spec, path)
+    options = spec.json_options
+    if options and options.explode:
+        records, numbers, unreadable = _exploded(records, numbers, unreadable, options.explode, options.carry)
     header: dict[str, None] = {}
     for record, number in zip(records, numbers, strict=False):
         header.update(dict.fromkeys(record))
@@ -115,6 +125,40 @@ def _json_document(text: str, spec: SourceSpec, path: Path) -> tuple[list[dict],
         else:
             unreadable.append(Unreadable(number, "record is not a JSON object", _dump(value)))
     return records, numbers, unreadable
+
+
+def _exploded(
+    records: list[dict], numbers: list[int], unreadable: list[Unreadable], key: str, carry: list[str]
+) -> tuple[list[dict], list[int], list[Unreadable]]:
+    """Each record's row, then a row per object in its list ``key`` with the record's ``carry`` keys; all
+    numbered in reading order (see the module's docstring)."""
+    by_number = {row.row_number: row for row in unreadable}
+    numbered = sorted([*zip(numbers, records, strict=True), *((n, None) for n in by_number)], key=lambda r: r[0])
+    rows: list[dict] = []
+    row_numbers: list[int] = []
+    skipped: list[Unreadable] = []
+    position = 0
+    for number, record in numbered:
+        position += 1
+        if record is None:
+            skipped.append(replace(by_number[number], row_number=position))
+            continue
+        items = record.get(key)
+        if not isinstance(items, list):  # no list there: the record's row keeps what it holds
+            rows.append(record)
+            row_numbers.append(position)
+            continue
+        rows.append({k: v for k, v in record.items() if k != key})
+        row_numbers.append(position)
+        carried = {k: record[k] for k in carry if k in record}
+        for index, item in enumerate(items, start=1):
+            position += 1
+            if isinstance(item, dict):
+                rows.append({**carried, **item})
+                row_numbers.append(position)
+            else:
+                skipped.append(Unreadable(position, f"item {index} of {key!r} is not a JSON object", _dump(item)))
+    return rows, row_numbers, skipped
 
 
 def _text(value: Any) -> str | None:

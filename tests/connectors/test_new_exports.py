@@ -80,3 +80,16 @@ def test_a_birth_date_kept_to_the_month_is_not_staged_as_a_day(figures):
         t for n in EXPORTS for t in truth_rows(n) if "kept to the month" in t["note"] and t["outcome"] != "quarantined"
     ]
     assert len(written) >= 14 and sum(f.partial_dates_kept for f in figures.values()) == len(written)
+
+
+def test_the_members_nested_in_a_json_household_are_people_of_their_own(figures):
+    """household_api: each household's members (a nested list, spec ``json.explode``) are rows after their
+    household's, staged at its house as people of their own; none is put in the head's person or another's."""
+    f = figures["household_api"]
+    truth = truth_rows("household_api")
+    members = [t for t in truth if t["note"].startswith("member")]
+    assert len(members) >= 15 and len({t["person_id"] for t in truth}) == len(truth)
+    assert f.rows == len(truth) and f.rows_right == f.rows and f.dry_run_misses == []
+    assert f.people_linked == f.people_named == len(truth) and f.people_wrong == []
+    assert f.houses_right == len(truth) and f.houses_wrong == []
+    assert [x.name for x in figures.values() if x.people_unread] == []  # no export names people nobody reads

@@ -125,3 +125,41 @@ def test_empty_json_file(tmp_path):
     path.write_text("", encoding="utf-8")
     with pytest.raises(ReadError, match=f"file {path} is empty"):
         read(path, _spec())
+
+
+def test_an_exploded_list_makes_each_member_a_row_after_its_household_carrying_only_what_is_named(tmp_path):
+    path = tmp_path / "households.json"
+    path.write_text(
+        '{"rows": ['
+        '{"hh": "001", "hzxm": "杨磊", "hzsfz": "310101199203309573", "zz": "思南路22号501室",'
+        ' "cy": [{"xm": "沈峰", "sfz": "310101198811253441"}, 7, {"xm": "杨依", "zz": "永嘉路8弄3号"}]},'
+        ' "not an object",'
+        ' {"hh": "002", "hzxm": "俞桂", "zz": "永嘉路8弄3号301室", "cy": []},'
+        ' {"hh": "003", "hzxm": "韩雪", "cy": "none"}'
+        "]}",
+        encoding="utf-8",
+    )
+    delivered = read(path, _spec(json={"records_path": "rows", "explode": "cy", "carry": ["hh", "zz"]}))
+    [part] = delivered.parts
+    rows = [dict(zip(part.header, row, strict=True)) for row in part.rows]
+    by_number = dict(zip(part.row_numbers, rows, strict=True))
+    # reading order: the household, its members (an item that is no object keeps its number), the next record
+    assert part.row_numbers == [1, 2, 4, 6, 7]
+    assert [(u.row_number, u.reason) for u in delivered.unreadable] == [
+        (3, "item 2 of 'cy' is not a JSON object"),
+        (5, "record is not a JSON object"),
+    ]
+    head, member, moved = by_number[1], by_number[2], by_number[4]
+    assert head["hzsfz"] == "310101199203309573" and head["xm"] is None and head.get("cy") is None
+    # a member carries the household number and address, never the head's name or ID number
+    assert (member["hh"], member["zz"], member["xm"], member["sfz"]) == (
+        "001",
+        "思南路22号501室",
+        "沈峰",
+        "310101198811253441",
+    )
+    assert member["hzxm"] is None and member["hzsfz"] is None
+    assert (moved["xm"], moved["zz"]) == ("杨依", "永嘉路8弄3号")  # a member's own value beats the carried one
+    assert (by_number[6]["hzxm"], by_number[7]["cy"]) == ("俞桂", "none")  # no list: the record's row as it is
+    again = read(path, _spec(json={"records_path": "rows", "explode": "cy", "carry": ["hh", "zz"]}))
+    assert again.parts[0].row_numbers == part.row_numbers and again.parts[0].rows == part.rows

@@ -370,21 +370,25 @@ def _cards(con, name: str, figures: Figures) -> None:
 
 def dry_run(name: str, figures: Figures) -> None:
     """``housekey source check`` with the reviewed spec: rows read, quarantined whole and values quarantined as
-    the truth says, nothing failed or held."""
+    the truth says, and nothing that would stop a run (a file failed, a delivery held, nothing to load)."""
     from connectors.spec import SourceSpec
     from pipelines.dry_run import check_source
 
     truth = truth_rows(name)
     report = check_source(SourceSpec.model_validate(reviewed_spec(name)), [delivered_file(name)])
-    values = sum(reason.rows for reason in report.reasons if reason.is_row_kept)
-    said = {"rows read": report.rows_read, "rows quarantined": report.rows_quarantined, "values": values}
+    said = {
+        "rows read": report.rows_read,
+        "rows quarantined": report.rows_quarantined,
+        "values": report.values_quarantined,
+    }
     want = {
         "rows read": len(truth),
         "rows quarantined": sum(t["outcome"] == "quarantined" for t in truth),
         "values": sum(t["outcome"] == "value" for t in truth),
     }
     figures.dry_run_misses += [f"source check: {k} {said[k]}, truth {want[k]}" for k in want if said[k] != want[k]]
-    figures.dry_run_misses += [f"source check: {line}" for line in report.failed]
+    if report.refusal:  # a file failed, a delivery held or nothing to load: the summary, then each line
+        figures.dry_run_misses += [f"source check: {line}" for line in (report.refusal, *report.failed, *report.held)]
 
 
 def analyst_copy_leaks(folder: Path | None = None) -> tuple[list[str], int]:

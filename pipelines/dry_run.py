@@ -67,6 +67,11 @@ class CheckReport:
     """Whether the roads were checked against the register's road names."""
 
     @property
+    def values_quarantined(self) -> int:
+        """Values quarantined alone, their rows loading with the value empty."""
+        return sum(reason.rows for reason in self.reasons if reason.is_row_kept)
+
+    @property
     def balanced(self) -> bool:
         """Every row read is either staged or quarantined."""
         return self.rows_read == self.rows_staged + self.rows_quarantined

@@ -7,12 +7,14 @@ candidates, so the row is staged without it. Any other failing rule costs the ro
 uniqueness, a required column, and rules about two columns (a licence ending before it starts: either date
 may be the wrong one, and a NULL in place of either would say what the ledger did not, a tie that never
 ends or an event never closed). A delivery in which more than the suite's ``held_above`` share of delivered
-rows was quarantined whole (at landing, typing or here) is held: its remaining rows are quarantined as ``suite:delivery_held`` and none of it is staged. A snapshot
-must also show evidence it is whole: an empty one, or one much smaller than the current snapshot (a file
-cut short or still being written), is held too, so it never becomes current (warehouse/business_time.py)
-and the snapshot before it stays; a later complete snapshot replaces it. An operator releases a held
-delivery on purpose by naming its id in the spec's ``evidence.released``. Every rule's outcome and every
-delivery's decision (rule ``delivery_threshold``, the reason in its note) are kept in ``meta.validations``.
+rows was quarantined whole (at landing, typing or here) is held: its remaining rows are quarantined as
+``suite:delivery_held`` and none of it is staged. So is a delivery in which one column's values are quarantined
+alone in (nearly) every row (``BROKEN_COLUMN``): a date column nobody can read, an ID column shifted by one, is
+a broken export, not bad values. A snapshot must also show evidence it is whole: an empty one, or one much
+smaller than the current snapshot (a file cut short or still being written), is held too, so it never becomes
+current (warehouse/business_time.py) and the snapshot before it stays; a later complete snapshot replaces it.
+An operator releases a held delivery on purpose by naming its id in the spec's ``evidence.released``. Every
+rule's outcome and every delivery's decision (rule ``delivery_threshold``, the reason in its note) are kept in ``meta.validations``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ from warehouse.database import quote_name
 RULE_PREFIX = "suite:"
 HELD_RULE = RULE_PREFIX + "delivery_held"
 THRESHOLD_RULE = "delivery_threshold"
+
+
+@dataclass(frozen=True)
+class BrokenColumn:
+    """When a column's values quarantined alone hold the delivery: in at least ``share`` of its rows, and in at
+    least ``rows`` rows (three bad dates of three rows may be three clerks' slips; a whole export's are not)."""
+
+    share: float
+    rows: int
+
+
+BROKEN_COLUMN = BrokenColumn(share=0.9, rows=5)
 _QUARANTINE = [
     "source",
     "delivery_id",
@@ -59,11 +73,13 @@ class HeldDelivery:
     """A table-wide rule that failed (a required column the spec does not map): it holds every delivery."""
     evidence: str | None = None
     """What a snapshot lacks to become current (it is empty, or much smaller than the current snapshot)."""
+    broken: str | None = None
+    """The columns whose values failed in (nearly) every row (``BROKEN_COLUMN``), with their shares."""
 
     @property
     def reason(self) -> str:
         share = f"{self.failing:,} of {self.delivered:,} rows ({self.failing / max(self.delivered, 1):.0%}) failed"
-        return self.note or self.evidence or f"{share}, above the threshold of {self.held_above:.0%}"
+        return self.note or self.evidence or self.broken or f"{share}, above the threshold of {self.held_above:.0%}"
 
     @property
     def message(self) -> str:
@@ -212,10 +228,10 @@ def _hold(
         [spec.name, spec.name],
     ).fetchall()
     snapshot, minimum = spec.delivery == "snapshot", spec.evidence.min_share_of_current
-    expectation = f"failing share <= {held_above:g}" + (
+    expectation = f"failing share <= {held_above:g}; no column failing in >= {BROKEN_COLUMN.share:g} of rows" + (
         f"; not empty; kept rows >= {minimum:g} of the current snapshot's" if snapshot else ""
     )
-    note, today = "; ".join(table_notes) or None, run_day()
+    note, today, broken = "; ".join(table_notes) or None, run_day(), _broken_columns(con, spec.name)
     held, rows, accepted = [], [], []  # accepted snapshots: (observed_on, load order, rows kept, file name)
     for order, (delivery_id, file_name, failing, delivered, observed_on) in enumerate(deliveries):
         kept, current = delivered - failing, max((a for a in accepted if a[0] <= today), default=None)
@@ -227,8 +243,11 @@ def _hold(
                 f"{kept:,} row{'s' * (kept != 1)}, under {minimum:.0%} of the {current[2]:,} of the current snapshot {current[3]} "
                 "(cut short, or still being written?); the current snapshot stays"
             )
-        delivery = HeldDelivery(spec.name, delivery_id, file_name, failing, delivered, held_above, note, evidence)
-        stopped = bool(note or evidence) or failing > held_above * delivered
+        columns = _broken(broken.get(delivery_id, []), delivered)
+        delivery = HeldDelivery(
+            spec.name, delivery_id, file_name, failing, delivered, held_above, note, evidence, columns
+        )
+        stopped = bool(note or evidence or columns) or failing > held_above * delivered
         outcome = delivery.message if stopped else None
         if stopped and delivery_id in spec.evidence.released:
             stopped, outcome = False, f"released by the operator (evidence.released in the spec): {delivery.reason}"
@@ -261,6 +280,34 @@ def _hold(
             [HELD_RULE, delivery.message, delivery.delivery_id],
         )
     return held
+
+
+def _broken_columns(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, list[tuple[str, int]]]:
+    """Per delivery of the source, each column with values quarantined alone (by staging or this gate) and in
+    how many rows, most first."""
+    broken: dict[str, list[tuple[str, int]]] = {}
+    for delivery_id, column, rows in con.execute(
+        "SELECT delivery_id, column_name, count(DISTINCT record_id) AS rows FROM quality.quarantine"
+        " WHERE source = ? AND is_row_kept AND column_name IS NOT NULL GROUP BY ALL ORDER BY rows DESC, column_name",
+        [source],
+    ).fetchall():
+        broken.setdefault(delivery_id, []).append((column, rows))
+    return broken
+
+
+def _broken(columns: list[tuple[str, int]], delivered: int) -> str | None:
+    """Why the columns failing in (nearly) every one of ``delivered`` rows hold the delivery; None if none does."""
+    named = [
+        f"column {column} unreadable in {rows:,} of {delivered:,} rows ({rows / delivered:.0%})"
+        for column, rows in columns
+        if rows >= BROKEN_COLUMN.rows and rows >= BROKEN_COLUMN.share * delivered
+    ]
+    if not named:
+        return None
+    return (
+        f"{'; '.join(named)}, at or above {BROKEN_COLUMN.share:.0%}: a broken export"
+        " (a column shifted, a format nobody reads), not bad values"
+    )
 
 
 def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> list[HeldDelivery]:

@@ -30,6 +30,9 @@ SPEC = """
 GOOD = "姓名,身份证号\n张三,310101195001011236\n李四,310101196003035412\n"
 NAMELESS = "姓名,身份证号\n,310101195001011236\n,310101196003035412\n王五,310101197005058815\n"
 """Two of three rows lack the required name: 67% failing, above the person suite's 20%: held."""
+SHIFTED = "姓名,身份证号\n" + "".join(f"居民{i},1391234567{i}\n" for i in range(6))
+"""Phone numbers in the ID column of every row (a column shifted by one): each costs only its value, together a
+broken export: held."""
 DRIFTED = "姓名,身份证号,民族\n张三,310101195001011236,汉\n"
 
 
@@ -79,6 +82,20 @@ def test_a_delivery_the_quality_gate_holds_exits_1(place, tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse" / "housekey.duckdb"), read_only=True) as con:
         assert con.execute("SELECT status, held_sources FROM meta.runs").fetchall() == [("held", 1)]
         assert con.execute("SELECT status FROM meta.run_sources").fetchall() == [("held",)]
+
+
+def test_a_delivery_with_a_column_wrong_in_every_row_is_held_and_exits_1(place, tmp_path):
+    place(SHIFTED)
+    checked = housekey("source", "check", "residents")
+    assert checked.exit_code == 1, checked.output
+    ran = housekey("run")
+    assert ran.exit_code == 1, ran.output
+    assert "0 of 1 sources landed, 1 held: residents" in ran.output
+    with duckdb.connect(str(tmp_path / "warehouse" / "housekey.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status, held_sources FROM meta.runs").fetchall() == [("held", 1)]
+        (message,) = con.execute("SELECT message FROM meta.run_sources").fetchone()
+        assert "column 身份证号 unreadable in 6 of 6 rows (100%)" in message
+        assert con.execute("SELECT count(*) FROM staging.residents").fetchone() == (0,)
 
 
 def test_a_delivery_schema_drift_stops_exits_1(place):

@@ -189,6 +189,36 @@ def test_a_delivery_above_the_threshold_is_held_whole_and_the_others_go_on(wareh
     assert account.balanced and (account.delivered, account.staged, account.quarantined, account.held) == (18, 9, 9, 6)
 
 
+def test_a_column_unreadable_in_nearly_every_row_holds_its_delivery_naming_column_and_share(warehouse):
+    spec, deliver, con = warehouse
+    # 2 birth dates of 12 unreadable: bad values, quarantined alone; the delivery is staged
+    deliver("2026-10.csv", [(f"人{i}", GOOD[i], "1980-01-01" if i > 1 else "不详") for i in range(12)])
+    # every birth date but one written day first, a format nobody reads: 11 of 12 rows (92%)
+    deliver("2026-11.csv", [(f"人{i}", GOOD[i], f"{i}/13/1980" if i else "1980-01-01") for i in range(12)])
+    land_source(con, spec)
+    result = stage(con, spec)
+    (held,) = result.held
+    assert held.message == (
+        "residents: delivery 2026-11.csv held, not staged: column 出生日期 unreadable in 11 of 12 rows (92%), at or"
+        " above 90%: a broken export (a column shifted, a format nobody reads), not bad values"
+    )
+    assert con.execute("SELECT DISTINCT _file_name FROM staging.residents").fetchall() == [("2026-10.csv",)]
+    assert con.execute(
+        "SELECT count(*) FILTER (is_row_kept), count(*) FILTER (rule = 'suite:delivery_held') FROM quality.quarantine"
+        " WHERE file_name = '2026-11.csv'"
+    ).fetchone() == (11, 12)
+    (account,) = row_accounts(con, ["residents"])
+    assert account.balanced and (account.delivered, account.staged, account.held) == (24, 12, 12)
+
+
+def test_a_few_rows_with_every_value_of_a_column_unreadable_are_bad_values_not_a_broken_export(warehouse):
+    spec, deliver, con = warehouse
+    deliver("2026-11.csv", [(f"人{i}", GOOD[i], "不详") for i in range(4)])  # 4 rows: under the 5 that say "broken"
+    land_source(con, spec)
+    assert stage(con, spec).held == ()
+    assert con.execute("SELECT count(*), count(birth_date) FROM staging.residents").fetchone() == (4, 0)
+
+
 def test_a_required_column_the_spec_does_not_map_holds_every_delivery(tmp_path, monkeypatch):
     monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
     (tmp_path / "landing" / "shops").mkdir(parents=True)

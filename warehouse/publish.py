@@ -7,8 +7,10 @@ are bank cards, passports and permits, individuals' credit codes, plates and bir
 ID number and phone columns also get keyed tokens (``*_token``) so analysts can join and count people
 without seeing them; person names keep the surname (张*), birth dates the year (``birth_year``). The
 raw layer (hidden and ignored columns included) and ``_extra`` (columns no spec maps, under the sender's own
-names) stay private. The new file replaces the old one with one rename, so a reader sees the old copy or the
-new, never half.
+names) stay private. The copy keeps the warehouse's views (recreated over its own, protected tables, so a view
+can only show what the copy holds), every table and column comment (with what the copy did to the column), and
+``meta.analyst_copy``: the run day it describes and the token key's id. The new file replaces the old one with
+one rename, so a reader sees the old copy or the new, never half.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from resolution.address.records import BACKBONE_TABLES
+from schemas.clock import run_day
 from warehouse import catalogue, privacy
 from warehouse.database import quote_literal, quote_name
 from warehouse.privacy import (
@@ -127,28 +130,120 @@ def _unique(name: str, taken: set[str]) -> str:
     return unique
 
 
-def _select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    """The protected columns of one table, each ``expression AS name`` with the name masked too."""
+# what the copy did to a column, added to its comment so an analyst reading it knows
+_MASKED_NOTE = {
+    **dict.fromkeys(ID_NUMBER_COLUMNS, "Analyst copy: the region's 6 digits only; join on the _token column."),
+    **dict.fromkeys(PHONE_COLUMNS, "Analyst copy: the first 3 and last 4 digits only; join on the _token column."),
+    **dict.fromkeys(NAME_COLUMNS, "Analyst copy: the surname only (张*)."),
+}
+
+
+def _noted(comment: str | None, note: str) -> str | None:
+    return None if comment is None else f"{comment} {note}"
+
+
+def _select_list(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, comments: dict[str, str]
+) -> list[tuple[str, str, str | None]]:
+    """The protected columns of one table, each (expression, name, comment) with the name masked too; ``comments``
+    are the private columns' comments, which the copy's columns get with what was done to them."""
     relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
     select, taken = [], set()
     for column, kind in zip(relation.columns, relation.types, strict=False):
         if column in PRIVATE_COLUMNS:
             continue
-        quoted = quote_name(column)
+        quoted, comment = quote_name(column), comments.get(column)
         if column in BIRTH_DATE_COLUMNS:
-            select.append(f"{privacy.birth_year_sql(quoted)} AS {quote_name(_unique('birth_year', taken))}")
+            note = f"Analyst copy: the year only, as birth_year (of {column})."
+            select.append((privacy.birth_year_sql(quoted), _unique("birth_year", taken), _noted(comment, note)))
             continue
         if (schema, table, column) == QUARANTINED_VALUE:  # masked under the rule of the column it came from
-            select.append(f"privacy_quarantined(rule, column_name, {quoted}) AS {quote_name(_unique(column, taken))}")
+            expression = f"privacy_quarantined(rule, column_name, {quoted})"
+            select.append((expression, _unique(column, taken), comment))
             continue
         rejected = (schema, table, column) in REJECTED_VALUES
+        comment = _noted(comment, _MASKED_NOTE[column]) if column in _MASKED_NOTE else comment
         select.append(
-            f"{_protected(quoted, column, kind, rejected=rejected)} "
-            f"AS {quote_name(_unique(privacy.mask_text(column), taken))}"
+            (_protected(quoted, column, kind, rejected=rejected), _unique(privacy.mask_text(column), taken), comment)
         )
         if kind.id == "varchar" and column in ID_NUMBER_COLUMNS | PHONE_COLUMNS:
-            select.append(f"person_token({quoted}) AS {quote_name(_unique(f'{column}_token', taken))}")
+            token_comment = (
+                f"Keyed token of {column} (docs/privacy.md): equal values give equal tokens, so it joins and counts "
+                "people without showing them; `housekey token` prints the token of a value you hold."
+            )
+            select.append((f"person_token({quoted})", _unique(f"{column}_token", taken), token_comment))
     return select
+
+
+def _comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[str | None, dict[str, str]]:
+    """The comment of a table or view of the open database, and its columns' comments by column name."""
+    (table_comment,) = con.execute(
+        "SELECT any_value(comment) FROM (SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = $s AND table_name = $t UNION ALL SELECT comment FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = $s AND view_name = $t)",
+        {"s": schema, "t": table},
+    ).fetchone()
+    columns = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+        [schema, table],
+    ).fetchall()
+    return table_comment, dict(columns)
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(schema, view, CREATE VIEW statement) of the open database's own views, none of a private schema."""
+    rows = con.execute(
+        "SELECT schema_name, view_name, sql FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT internal AND NOT temporary ORDER BY 1, 2"
+    ).fetchall()
+    return [row for row in rows if row[0] not in PRIVATE_SCHEMAS]
+
+
+def _comment_on(
+    con: duckdb.DuckDBPyConnection, kind: str, schema: str, table: str, comments: tuple[str | None, dict[str, str]]
+) -> None:
+    """COMMENT ON a table or view of the copy and its columns (comments masked like any text)."""
+    table_comment, columns = comments
+    target = f"{quote_name(schema)}.{quote_name(table)}"
+    if table_comment:
+        con.execute(f"COMMENT ON {kind} {target} IS {quote_literal(privacy.mask_text(table_comment))}")
+    for column, comment in columns.items():
+        con.execute(f"COMMENT ON COLUMN {target}.{quote_name(column)} IS {quote_literal(privacy.mask_text(comment))}")
+
+
+def _recreate_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str, str]], comments: dict) -> None:
+    """Make the private warehouse's views in the copy, over the copy's tables (``con`` is the copy alone, so a
+    view cannot reach the private data); a view that depends on another waits for it. A view reading what the copy
+    leaves out (the raw layer, a birth date) stops publishing, naming it."""
+    waiting = list(views)
+    while waiting:
+        failed = []
+        for schema, view, sql in waiting:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema)}")
+            try:
+                con.execute(sql)
+            except (duckdb.CatalogException, duckdb.BinderException) as error:
+                failed.append((schema, view, sql, error))
+                continue
+            _comment_on(con, "VIEW", schema, view, comments[schema, view])
+        if len(failed) == len(waiting):
+            schema, view, _, error = failed[0]
+            raise RuntimeError(f"view {schema}.{view} cannot be made in the analyst copy: {error}")
+        waiting = [(schema, view, sql) for schema, view, sql, _ in failed]
+
+
+def _describe_copy(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey) -> None:
+    """``meta.analyst_copy``: the run day the copy describes and the id of the key its tokens were made with."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute("CREATE TABLE meta.analyst_copy (as_of DATE, token_key_id VARCHAR)")
+    con.execute("INSERT INTO meta.analyst_copy VALUES (?, ?)", [run_day(), key.id])
+    comments = {
+        "as_of": "The run day the copy describes (schemas/clock.py): windows such as 'the last 90 days' and ages "
+        "count back from it.",
+        "token_key_id": "The id of the key the copy's *_token columns were made with: a token starts k<id>.",
+    }
+    _comment_on(con, "TABLE", "meta", "analyst_copy", ("This analyst copy: the day it describes, one row.", comments))
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
@@ -167,20 +262,32 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
         "privacy_quarantined", _quarantined, [str] * 3, str, type="arrow", null_handling="special", side_effects=False
     )
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
+    tables = {}  # (schema, copied name) -> (table comment, {copied column: comment})
     try:
         for schema, table in catalogue.base_tables(con):
             # the record backbone is plumbing: its rows reach analysts as tags.*_records, with their keys
             if schema in PRIVATE_SCHEMAS or f"{schema}.{table}" in BACKBONE_TABLES:
                 continue
-            select = _select_list(con, schema, table)
+            table_comment, column_comments = _comments(con, schema, table)
+            select = _select_list(con, schema, table, column_comments)
+            name = privacy.mask_text(table)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")
             con.execute(
-                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(privacy.mask_text(table))} AS "
-                f"SELECT {', '.join(select)} FROM {quote_name(schema)}.{quote_name(table)}"
+                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(name)} AS "
+                f"SELECT {', '.join(f'{expression} AS {quote_name(column)}' for expression, column, _ in select)} "
+                f"FROM {quote_name(schema)}.{quote_name(table)}"
             )
+            tables[schema, name] = (table_comment, {column: comment for _, column, comment in select if comment})
+        views = _views(con)
+        view_comments = {(schema, view): _comments(con, schema, view) for schema, view, _ in views}
     finally:
         con.execute("DETACH analyst")
         for name in [*udfs, "privacy_quarantined"]:
             con.remove_function(name)
+    with duckdb.connect(str(fresh)) as copy:  # the copy alone: its views can read nothing else
+        for (schema, table), comments in tables.items():
+            _comment_on(copy, "TABLE", schema, table, comments)
+        _recreate_views(copy, views, view_comments)
+        _describe_copy(copy, key)
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one
     return target

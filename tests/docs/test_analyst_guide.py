@@ -1,30 +1,39 @@
-"""Every question in docs/analyst-guide.md runs on the sample world and returns the answer the guide shows;
-where the generator's truth knows the answer, the guide's answer is checked against it too."""
+"""Every question in docs/analyst-guide.md runs on the sample world and returns the answer the guide shows; one
+marked "on the analyst copy" runs on the copy, with the token ``housekey token`` prints for the ID number the guide
+names. Where the generator's truth knows the answer, the guide's answer is checked against it too."""
 
 import re
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from data_samples.generator.generate import SAMPLES
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md"
 TRUTH = SAMPLES / "truth"
 QUESTION = re.compile(
-    r"```sql\n-- question: (\w+)\n(.*?)```\s*\nAnswer on the sample world:\n\n((?:\|[^\n]*\|\n?)+)", re.DOTALL
+    r"```sql\n-- question: (\w+)(, on the analyst copy)?\n(.*?)```\s*\nAnswer on the sample world:\n\n((?:\|[^\n]*\|\n?)+)",
+    re.DOTALL,
 )
+TOKEN_COMMAND = re.compile(r"^housekey token (\S+)$", re.MULTILINE)  # the one an analyst runs before such a question
 
 
 def questions() -> dict[str, tuple[str, list[str], list[list[str]]]]:
     """Question id -> (SQL, the answer's columns, its rows as text)."""
     found = {}
-    for name, sql, table in QUESTION.findall(GUIDE.read_text(encoding="utf-8")):
+    for name, _copy, sql, table in QUESTION.findall(GUIDE.read_text(encoding="utf-8")):
         header, _, *rows = [
             [cell.strip() for cell in line.strip().strip("|").split("|")] for line in table.strip().splitlines()
         ]
         found[name] = (sql, header, rows)
     return found
+
+
+def on_the_copy() -> set[str]:
+    """The questions the guide asks of the analyst copy."""
+    return {name for name, copy, _, _ in QUESTION.findall(GUIDE.read_text(encoding="utf-8")) if copy}
 
 
 def as_text(value) -> str:
@@ -42,17 +51,35 @@ def con(full_warehouse: Path):
     connection.close()
 
 
+@pytest.fixture(scope="module")
+def copy(full_warehouse: Path):
+    """The analyst copy, with ``id_number_token`` set as the guide says: to what ``housekey token`` prints."""
+    from commands.housekey import app
+    from warehouse.publish import analyst_path
+
+    (id_number,) = TOKEN_COMMAND.findall(GUIDE.read_text(encoding="utf-8"))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOUSEKEY_WAREHOUSE", str(full_warehouse))
+        printed = CliRunner().invoke(app, ["token", id_number])
+    assert printed.exit_code == 0, printed.output
+    ((_, column, token),) = [line.split("\t") for line in printed.stdout.splitlines()]
+    connection = duckdb.connect(str(analyst_path(full_warehouse)), read_only=True)
+    connection.execute(f"SET VARIABLE {column} = ?", [token])
+    yield connection
+    connection.close()
+
+
 def test_the_guide_has_its_questions():
     assert len(questions()) >= 8
     assert GUIDE.read_text(encoding="utf-8").count("```sql") == len(questions())  # none without an answer
 
 
 @pytest.mark.parametrize("name", sorted(questions()))
-def test_each_question_returns_the_answer_shown(con, name):
+def test_each_question_returns_the_answer_shown(con, copy, name):
     sql, header, rows = questions()[name]
-    cursor = con.execute(sql)
+    cursor = (copy if name in on_the_copy() else con).execute(sql)
     assert [d[0] for d in cursor.description] == header
-    assert [[as_text(v) for v in row] for row in cursor.fetchall()] == rows
+    assert [[as_text(v) for v in row] for row in cursor.fetchall()] == rows != []
 
 
 def shown(name: str, column: str) -> list[str]:
@@ -156,10 +183,23 @@ def test_business_profile_complaints_are_the_truths(con):
     )
 
 
+def test_the_analyst_copy_question_finds_nobody_without_the_token(copy):
+    """The ID number itself matches nothing in the copy: only its token does."""
+    assert on_the_copy() == {"person_profile_of_a_resident"}
+    (id_number,) = TOKEN_COMMAND.findall(GUIDE.read_text(encoding="utf-8"))
+    assert copy.execute("SELECT count(*) FROM marts.person_profiles WHERE id_number = ?", [id_number]).fetchone() == (
+        0,
+    )
+
+
 def test_person_profile_is_the_truths(con):
-    home, registered, owns = con.execute("""SELECT h.address, r.address, len(string_split(p.owns, ';'))::VARCHAR
+    (id_number,) = TOKEN_COMMAND.findall(GUIDE.read_text(encoding="utf-8"))
+    home, registered, owns = con.execute(
+        """SELECT h.address, r.address, len(string_split(p.owns, ';'))::VARCHAR
         FROM truth_people p JOIN truth_houses h ON h.house_id = p.home_house_id
-        JOIN truth_houses r ON r.house_id = p.registered_house_id WHERE p.id_number = '310101197412276350'""").fetchone()
+        JOIN truth_houses r ON r.house_id = p.registered_house_id WHERE p.id_number = ?""",
+        [id_number],
+    ).fetchone()
     name = "person_profile_of_a_resident"
     assert (shown(name, "home_address"), shown(name, "registered_address"), shown(name, "houses_owned")) == (
         [home],

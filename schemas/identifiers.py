@@ -5,7 +5,8 @@ gate and identity resolution as Python; both are made from the constants below, 
 Every value is first read as clerks write it (``clerk_text``): what a system adds to keep Excel off a number
 (a leading tab or apostrophe, the formula text ``="…"``) and spaces at either end are dropped; an identifier
 also loses the spaces inside it, and its full-width digits and lower-case x are read as 0-9 and X. One cell
-may hold several phones (``16980841468/021-66325548``, ``139… 138…``): ``phone_parts`` splits it. An ID number
+may hold several phones (``16980841468/021-66325548``, ``139… 138…``): ``phone_parts`` splits it, staging keeps
+them all in one cell (``16980841468;02166325548``) and ``phones`` reads that cell. An ID number
 is written as 18 characters (17 digits and a check character), as the 15 digits of a number issued
 before 1999 (no century, no check), or masked (``310101********1234``). The check character's weights
 are the standard's 2^(17-i) mod 11; the tests hold them to python-stdnum's. A value Excel wrote in
@@ -44,6 +45,7 @@ PHONE_PREFIX = "^(\\+86|0086|86-)[\\t\\n\\f\\r ]*"  # the country code, as ledge
 PHONE_SEPARATORS = "[\\t\\n\\f\\r ()（）-]"
 NOT_A_PHONE = "not a phone number"
 PHONE_LIST = "[/;,、]"  # between the phones of one cell (full-width ／；， are read as these)
+STAGED_PHONES = ";"  # between the phones staging keeps of one cell, each normalised: 16980841468;02166325548
 
 # What clerks' systems put around a value: spaces (tab, ideographic and no-break space included) at either
 # end, apostrophes before it (Excel's text marker), Excel's formula text ="…" around it. CLERK_TEXT keeps
@@ -149,6 +151,12 @@ def phone_parts(written: str) -> list[str]:
         elif part.strip(SPACES):
             parts.append(part)
     return parts
+
+
+def phones(staged: str | None) -> list[str]:
+    """The phones of a staged phone cell, in the order written (staging keeps every phone of a delivered cell,
+    normalised, joined by ``STAGED_PHONES``); ``phone_parts`` reads a cell as delivered."""
+    return [phone for phone in (staged or "").split(STAGED_PHONES) if phone]
 
 
 def valid_credit_code(code: str | None) -> str | None:

@@ -33,6 +33,8 @@ from pathlib import Path
 
 from stdnum import luhn
 
+from schemas.identifiers import STAGED_PHONES, phones
+
 KEY_ENV = "HOUSEKEY_TOKEN_KEY"  # HOUSEKEY_TOKEN_KEY_<n> is key n; the plain name is key 1
 ENVIRONMENT_ENV = "HOUSEKEY_ENV"
 PRODUCTION = "production"
@@ -267,8 +269,8 @@ def mask_phone(value: str | None) -> str | None:
     each phone of a cell staging keeps several in (``139…;021…``) on its own."""
     if not value:
         return value
-    if ";" in value:
-        return ";".join(mask_phone(part) for part in value.split(";"))
+    if len(parts := phones(value)) > 1:
+        return STAGED_PHONES.join(map(mask_phone, parts))
     digits = re.sub("[^0-9]", "", value.translate(_READABLE))
     if len(digits) >= 11:
         return digits[-11:-8] + "****" + digits[-4:]

@@ -12,8 +12,8 @@ quarantine rows carry it as ``record_id``, and staging and the gate join on it a
 
 Several phones in one cell (``16980841468/021-66325548``, ``139… 138…``) are all kept, in the phone
 column itself: each normalised, in the order written, joined by ``;`` (``16980841468;02166325548``).
-One column keeps every reader on it: identity splits it (resolution/identity/identifiers.py
-``read_phones``) and privacy masks each number.
+One column keeps every reader on it: ``schemas.identifiers.phones`` reads the cell back into its phones
+(privacy masks each), and identity reads each (resolution/identity/identifiers.py ``read_phones``).
 
 A date written to the month or the year only (``1950.01``, ``1950年1月``) is staged as the period's first
 day, and ``_date_precision`` says so: a map of the row's date columns that are not exact days to

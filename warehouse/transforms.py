@@ -165,10 +165,10 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
         shaped = f"regexp_full_match({n}, {_literal(identifiers.CREDIT_CODE)})"
         reason = f"CASE WHEN {v} IS NOT NULL AND NOT {shaped} THEN 'not a unified social credit code: ' || {v} END"
         return f"CASE WHEN {shaped} THEN {n} END", reason, "NULL"
-    if transform == "phone":  # every phone of the cell, normalised, in the order written, joined by ';'
+    if transform == "phone":  # every phone of the cell, normalised, in the order written (identifiers.phones)
         mobile = f"regexp_full_match({v}, {_literal(identifiers.MOBILE)})"  # most cells: one mobile, as it is
         numbers = "list_transform(list_filter(parts, lambda p: is_phone(p)), lambda p: phone_text(p))"
-        distinct = "array_to_string(list_filter(numbers, lambda n, i: list_position(numbers, n) = i), ';')"
+        distinct = f"array_to_string(list_filter(numbers, lambda n, i: list_position(numbers, n) = i), {_literal(identifiers.STAGED_PHONES)})"
         value = once(f"phone_parts({v})", "parts", once(numbers, "numbers", f"nullif({distinct}, '')"))
         unread = f"NOT coalesce(list_bool_and(list_transform(phone_parts({v}), lambda p: is_phone(p))), false)"
         reason = f"CASE WHEN {v} IS NOT NULL AND NOT {mobile} AND {unread} THEN {_literal(identifiers.NOT_A_PHONE + ': ')} || {v} END"

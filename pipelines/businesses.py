@@ -36,7 +36,7 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
         from resolution.identity.businesses import resolve_businesses
 
         with warehouse.get_connection() as con:
-            counts = resolve_businesses(con)
+            counts = resolve_businesses(con, getattr(warehouse, "subdistrict", "") or None)  # its partition
         context.log.info(
             f"{counts['records']} business records -> {counts['businesses']} businesses; "
             f"{counts['review']} pairs wait for review"

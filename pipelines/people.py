@@ -39,7 +39,7 @@ def people_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         from resolution.identity.people import resolve_people
 
         with warehouse.get_connection() as con:
-            counts = resolve_people(con)
+            counts = resolve_people(con, getattr(warehouse, "subdistrict", "") or None)  # its partition
         context.log.info(
             f"{counts['person_records']} person records -> {counts['people']} people; "
             f"{counts['person_review']} wait for review"

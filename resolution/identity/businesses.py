@@ -28,6 +28,7 @@ import pyarrow as pa
 from resolution.address.records import KINDS, records_table
 from resolution.identity.business_decisions import business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
+from resolution.identity.city_ids import business_prefix, subdistrict_code
 from schemas import record_kind_columns
 from schemas.identifiers import valid_credit_code
 from warehouse import catalogue
@@ -193,15 +194,16 @@ def _link_without_house(names: list[str], phone: str | None, known: list[_Busine
     )
 
 
-def _minted_id(anchor: str) -> str:
-    """A fresh business's id, from what makes it unique (its credit code, else house and brand)."""
-    return "B" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:10].upper()
+def _minted_id(anchor: str, code: str) -> str:
+    """A fresh business's id in subdistrict ``code``, from what makes it unique (its credit code, else house and
+    brand): unique in the city (resolution/identity/city_ids.py)."""
+    return business_prefix(code) + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:10].upper()
 
 
-def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
+def _keep_ids(con: duckdb.DuckDBPyConnection, code: str) -> None:
     """``_business_ids`` (anchor -> business_id): each cluster keeps the id most of its records had
-    before; a second cluster claiming the same id is a split and gets a new one; ids a cluster
-    absorbed are merges. Changes are appended to core.business_id_history."""
+    before; a second cluster claiming the same id is a split and gets a new one (minted for subdistrict
+    ``code``); ids a cluster absorbed are merges. Changes are appended to core.business_id_history."""
     had_ids = catalogue.table_exists(con, "core", "business_records")
     votes = (
         con.execute("""
@@ -219,12 +221,12 @@ def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
     history = []
     for anchor in sorted(sizes, key=lambda a: (-sizes[a], a)):
         ranked = [b for b, _ in claims[anchor].most_common() if b not in taken]
-        business_id = ranked[0] if ranked else _minted_id(anchor)
+        business_id = ranked[0] if ranked else _minted_id(anchor, code)
         if not ranked and claims[anchor]:
             history.append(("split", business_id, claims[anchor].most_common(1)[0][0], sizes[anchor]))
         history += [("merge", business_id, other, claims[anchor][other]) for other in ranked[1:]]
         while business_id in taken:  # a minted id already held (a split from a business with that anchor)
-            business_id = _minted_id(business_id + anchor)
+            business_id = _minted_id(business_id + anchor, code)
         taken[business_id] = anchor
     con.register("_ids", pa.table({"anchor": list(taken.values()), "business_id": list(taken)}))
     con.execute("CREATE OR REPLACE TEMP TABLE _business_ids AS SELECT * FROM _ids")
@@ -242,9 +244,11 @@ def _keep_ids(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_history")
 
 
-def resolve_businesses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild core.business_records, core.businesses and quality.business_review; returns counts."""
+def resolve_businesses(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:
+    """Rebuild core.business_records, core.businesses and quality.business_review, new ids minted for
+    ``subdistrict`` (default: the warehouse's own); returns counts."""
     con.execute(TABLES_SQL)
+    code = subdistrict_code(con, subdistrict)
     _stage_records(con)
     signatures = con.execute(
         "SELECT DISTINCT credit_code, legal_name, shop_name, phone, house_id FROM _business_records ORDER BY ALL"
@@ -276,7 +280,7 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
          AND l.shop_name IS NOT DISTINCT FROM r.shop_name AND l.phone IS NOT DISTINCT FROM r.phone
          AND l.house_id IS NOT DISTINCT FROM r.house_id""")
     con.unregister("_links")
-    _keep_ids(con)
+    _keep_ids(con, code)
     con.execute("""
         CREATE OR REPLACE TABLE core.business_records AS
         SELECT l.record_id, l._source, l._delivery_id, l._row_number, l._sheet, i.business_id, l.match_rule,

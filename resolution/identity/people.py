@@ -266,9 +266,10 @@ def cluster(
     return [root(i) for i in range(features.num_rows)], best, review
 
 
-def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:
     """Rebuild core.person_records (subjects), core.person_counterparts (the other parties and reporters, by
-    ``party``), core.people and quality.person_review with ids kept from the last run; returns counts."""
+    ``party``), core.people and quality.person_review with ids kept from the last run, new ones minted for
+    ``subdistrict`` (default: the warehouse's own); returns counts."""
     from resolution.identity.person_ids import assign_person_ids
 
     stage_records(con)
@@ -301,7 +302,7 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         SELECT r.* EXCLUDE (name, id_number, phone, sex, birth_date, house_id), l.*
         FROM (SELECT row_number() OVER () - 1 AS record_id, * FROM _person_rows) r JOIN _links l USING (record_id)""")
     con.unregister("_links")
-    changes = assign_person_ids(con)
+    changes = assign_person_ids(con, subdistrict)
     provenance = "_record_id AS record_id, _source, _delivery_id, _row_number, _sheet"
     resolved = "person_id, match_rule, match_weight, evidence"
     for table, parties, party in (

@@ -2,8 +2,10 @@
 
 Each cluster of this run keeps the id most of its records had before (``core.person_records`` and
 ``core.person_counterparts`` of the last run, a record found again by its ``record_id`` and party); a
-cluster whose records had no id gets a new one, ``PSN`` and ten digits, counted on from ``core.person_ids``. A second cluster claiming an id is a
-split and gets a new id; ids a cluster absorbed are merges. Both go to ``core.person_id_history``.
+cluster whose records had no id gets a new one, ``PSN``, the subdistrict's 9-digit code and seven digits, counted
+on from the subdistrict's ids in ``core.person_ids`` (resolution/identity/city_ids.py: unique in the city). A second
+cluster claiming an id is a split and gets a new id; ids a cluster absorbed are merges. Both go to
+``core.person_id_history``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections import Counter, defaultdict
 import duckdb
 import pyarrow as pa
 
+from resolution.identity.city_ids import person_id as minted_id
+from resolution.identity.city_ids import person_prefix, subdistrict_code
 from warehouse.catalogue import table_exists
 
-PREFIX = "PSN"
 TABLES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE TABLE IF NOT EXISTS core.person_ids (person_id VARCHAR PRIMARY KEY, minted_at TIMESTAMPTZ DEFAULT current_timestamp);
@@ -42,15 +45,19 @@ def _previous(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
         GROUP BY ALL""").fetchall()
 
 
-def assign_person_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """``_person_ids(cluster, person_id)`` for the clusters of ``_person_links``; returns change counts."""
+def assign_person_ids(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:
+    """``_person_ids(cluster, person_id)`` for the clusters of ``_person_links``, new ids minted for ``subdistrict``
+    (by default the warehouse's own, ``city_ids.subdistrict_code``); returns change counts."""
     con.execute(TABLES_SQL)
+    code = subdistrict_code(con, subdistrict)
+    prefix = person_prefix(code)
     sizes = dict(con.execute("SELECT cluster, count(*) FROM _person_links GROUP BY 1").fetchall())
     claims: dict[int, Counter] = defaultdict(Counter)
     for cluster, person_id, records in _previous(con):
         claims[cluster][person_id] += records
     last = con.execute(
-        f"SELECT max(TRY_CAST(substr(person_id, {len(PREFIX) + 1}) AS BIGINT)) FROM core.person_ids"
+        "SELECT max(TRY_CAST(substr(person_id, ?) AS BIGINT)) FROM core.person_ids WHERE starts_with(person_id, ?)",
+        [len(prefix) + 1, prefix],
     ).fetchall()[0][0]
     counter = last or 0
     taken: dict[str, int] = {}
@@ -63,7 +70,7 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             history += [("merge", person_id, other, claims[cluster][other]) for other in ranked[1:]]
         else:
             counter += 1
-            person_id = f"{PREFIX}{counter:010d}"
+            person_id = minted_id(code, counter)
             minted.append(person_id)
             if claims[cluster]:
                 history.append(("split", person_id, claims[cluster].most_common(1)[0][0], sizes[cluster]))

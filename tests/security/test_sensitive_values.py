@@ -51,7 +51,8 @@ KEPT = [  # texts that hold no personal identifier and stay as they are
 ]
 SKIPPED = [  # keys publishing copies everywhere: the SQL pre-test keeps them from the Python masks
     "170a5be4496344645d177520f6901714c35365c6e546db13c646491852b7eacb",  # a file hash with 8 digits in a row
-    "B0A35419995",  # a business id
+    "B310101023H0A35419995",  # a business id
+    "PSN3101010230000001",  # a person id
     "310101023001000046",  # a house id
     "actual_residents:224a730348de#2",  # a record id
 ]

@@ -56,9 +56,9 @@ def test_publish_masks_values_names_lists_and_reduces_quasi_identifiers(tmp_path
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "CREATE SCHEMA staging; CREATE TABLE staging.people AS SELECT * FROM (VALUES "
-            "('310101195707267232', '张三 13857291234', 'PSN0001', '张三丰', DATE '1957-07-26', "
-            " ['tel13857291234', 'ok'], [{'person_id': 'PSN0001', 'name': '张三丰'}], '{\"a\": \"sfz310101195707267232\"}'),"
-            "(NULL, NULL, 'PSN0002', NULL, NULL, NULL, NULL, NULL)"
+            "('310101195707267232', '张三 13857291234', 'PSN3101010230000001', '张三丰', DATE '1957-07-26', "
+            " ['tel13857291234', 'ok'], [{'person_id': 'PSN3101010230000001', 'name': '张三丰'}], '{\"a\": \"sfz310101195707267232\"}'),"
+            "(NULL, NULL, 'PSN3101010230000002', NULL, NULL, NULL, NULL, NULL)"
             ") t(id_number, note, person_id, name, birth_date, notes, people, _extra)"
         )
         con.execute(
@@ -83,13 +83,13 @@ def test_publish_masks_values_names_lists_and_reduces_quasi_identifiers(tmp_path
         "310101************",
         privacy.token(keyed, "310101195707267232"),
         "张三 138****1234",
-        "PSN0001",
+        "PSN3101010230000001",
         "张*",
         1957,
         ["tel138****1234", "ok"],
-        [{"person_id": "PSN0001", "name": "张*"}],
+        [{"person_id": "PSN3101010230000001", "name": "张*"}],
     )
-    assert rows[1] == (None, None, None, "PSN0002", None, None, None, None)
+    assert rows[1] == (None, None, None, "PSN3101010230000002", None, None, None, None)
     assert columns == {"id_number", "id_number_token", "138****1234", "310101************"}
     assert "raw" not in schemas and "_extra" not in people_columns and "birth_date" not in people_columns
 

@@ -44,7 +44,7 @@ def test_every_person_row_has_exactly_one_person(warehouse):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         keys, distinct, missing = con.execute("""
             SELECT count(*), count(DISTINCT (_source, _delivery_id, _row_number, _sheet)),
-                   count(*) FILTER (WHERE person_id IS NULL OR NOT regexp_full_match(person_id, 'PSN[0-9]{10}'))
+                   count(*) FILTER (WHERE person_id IS NULL OR NOT regexp_full_match(person_id, 'PSN310101023[0-9]{7}'))
             FROM core.person_records""").fetchall()[0]
         household = con.execute("SELECT count(*) FROM staging.household_registration").fetchall()[0][0]
         linked = con.execute(

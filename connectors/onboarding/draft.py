@@ -75,9 +75,9 @@ def candidates(header: str, kind: str, learned: dict[str, Learned] | None = None
     columns = record_kind_columns(kind)
     words = [(column, word) for column, ws in vocabulary()["columns"].items() if column in columns for word in ws]
     ranked = sorted(
-        ((False, header == word, len(word), -_kinds_with(column), -i), column, word)
+        ((False, same(header, word), len(word), -_kinds_with(column), -i), column, word)
         for i, (column, word) in enumerate(words)
-        if word in header
+        if says(header, word)
     )
     taught = (learned or {}).get(header)
     if taught and taught.target in columns:
@@ -95,6 +95,23 @@ def candidates(header: str, kind: str, learned: dict[str, Learned] | None = None
                 why = f"guess: header contains {word!r}"
             found.append((rank, column, why))
     return found
+
+
+def says(header: str, word: str) -> bool:
+    """Whether a header holds a vocabulary word: a Chinese word anywhere in it (家庭住址 holds 住址), a Latin one
+    as whole words in any case (Visit ID holds id, patrolTime holds time; Guide holds no id)."""
+    return word in header if not word.isascii() else f" {_latin(word)} " in f" {_latin(header)} "
+
+
+def same(header: str, word: str) -> bool:
+    """Whether a header is a vocabulary word: written alike, a Latin one in any case and spacing (ID Number, id_number)."""
+    return header == word or (word.isascii() and _latin(header) == _latin(word))
+
+
+@cache
+def _latin(text: str) -> str:
+    """The Latin words of a text, lower case, one space apart: 'patrolTime' and 'patrol_time' are 'patrol time'."""
+    return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()))
 
 
 @cache
@@ -132,8 +149,8 @@ def map_columns(
             kept[c.name] = (taught.target, f"reviewed in {', '.join(taught.sources[:3])}")
         elif not c.filled:
             kept[c.name] = ("ignore", "guess: empty in every row (cells formatted past the table?)")
-        elif c.name not in learned and not any(c.name in words for words in vocabulary()["columns"].values()):
-            out = next((f for f, words in vocabulary()["kept_out"].items() if any(w in c.name for w in words)), None)
+        elif c.name not in learned and not any(same(c.name, w) for ws in vocabulary()["columns"].values() for w in ws):
+            out = next((f for f, ws in vocabulary()["kept_out"].items() if any(says(c.name, w) for w in ws)), None)
             if out:  # before the synonyms a header merely contains: 网格员 is staff, not a grid
                 kept[c.name] = (out, f"guess: the header says {_KEPT_OUT_WHY[out]}")
     offers = sorted(
@@ -188,7 +205,7 @@ def guess_kind(profile: Profile, excluding: str | None = None) -> tuple[str, dic
     hints = vocabulary()["kind_hints"]
     scores = {
         kind: len(map_columns(profile.columns, kind, excluding)[0])
-        + 2 * sum(any(w in c.name for w in hints.get(kind, ())) for c in profile.columns)
+        + 2 * sum(any(says(c.name, w) for w in hints.get(kind, ())) for c in profile.columns)
         for kind in RECORD_KINDS
     }
     return max(scores, key=lambda k: (scores[k], k == "person")), scores

@@ -129,6 +129,29 @@ def test_any_separator_is_found_also_below_a_title_line(tmp_path, separator):
     assert _format_of(tmp_path / "export.csv", titled) == ("csv", separator)
 
 
+def test_english_headers_map_by_whole_words_in_any_case(tmp_path):
+    """A vendor platform's English headers: Latin vocabulary words match whole words in any case (Case No holds
+    no, never 'Notes'), kind hints included (complaint); a handler is staff, not needed."""
+    rows = ["Case No\tResident Name\tPhone Number\tStreet Address\tReported At\tComplaint Type\tRemarks\tHandler"]
+    rows += [
+        f"C{i:04d}\t王小明\t1381234{i:04d}\t长乐路{i}号\t2026-10-{i:02d} 09:30\t噪音\t已处理{i}\t李{i}"
+        for i in range(1, 21)
+    ]
+    (tmp_path / "complaints_202610.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    draft = draft_spec(profile(tmp_path / "complaints_202610.txt"), "complaints_en").spec
+    assert draft["record_kind"] == "event"
+    assert {c: e["to"] for c, e in draft["columns"].items()} == {
+        "Case No": "event_ref",
+        "Resident Name": "person_name",
+        "Phone Number": "phone",
+        "Street Address": "address",
+        "Reported At": "occurred_at",
+        "Complaint Type": "category",
+        "Remarks": "description",
+    }
+    assert list(draft["ignore"]) == ["Handler"]
+
+
 def test_a_fixed_width_file_with_dates_and_phones_in_every_line_stays_fixed_width(tmp_path):
     """'-' and ':' between digits in every line (2026-10-01 09:30, 021-6632...) are values, not separators."""
     lines = [

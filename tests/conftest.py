@@ -46,6 +46,14 @@ def _build(path: Path) -> None:
     assert result.success
 
 
+@pytest.fixture
+def spec_registry(tmp_path, monkeypatch):
+    """An empty registry of sources under tmp_path, the environment pointed at it (tests/spec_registry.py)."""
+    from tests.spec_registry import make_spec_registry
+
+    return make_spec_registry(tmp_path, monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def full_warehouse(tmp_path_factory, worker_id) -> Path:
     """The warehouse file after a full run on the sample world, tags and marts as of its day; its analyst copy

@@ -1,12 +1,9 @@
 """Drift that tells the change (issue 17, point 5): only real changes, renames proposed from the synonyms,
 and a warning when a mapped column comes empty in every row."""
 
-import textwrap
-
 import pytest
 
 from connectors.drift import detect_drift
-from connectors.spec import load_spec
 from pipelines.dry_run import check_source
 from warehouse.database import connect
 from warehouse.intake import land_source
@@ -33,16 +30,8 @@ SPEC = """
 
 
 @pytest.fixture
-def spec(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
-
-    def load(contract: str = "evolve"):
-        path = tmp_path / "residents.yaml"
-        path.write_text(textwrap.dedent(SPEC.format(contract=contract)), encoding="utf-8")
-        return load_spec(path)
-
-    return load
+def spec(spec_registry):
+    return lambda contract="evolve": spec_registry.write_spec("residents", SPEC.format(contract=contract))
 
 
 def test_ignored_and_dropped_columns_are_no_drift_present_or_absent(spec):
@@ -64,25 +53,17 @@ def test_a_header_meaning_a_column_that_did_come_is_no_rename(spec):
     assert drift.proposed == () and drift.describe() == "added 联系电话"
 
 
-def test_contract_stop_names_the_proposed_rename(spec, tmp_path):
-    folder = tmp_path / "landing" / "residents"
-    folder.mkdir(parents=True)
-    (folder / "2026-11.csv").write_text(
-        "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n", encoding="utf-8"
-    )
+def test_contract_stop_names_the_proposed_rename(spec, spec_registry):
+    spec_registry.deliver("residents", "2026-11.csv", "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n")
     with connect() as con:
         (held,) = land_source(con, spec("stop")).deliveries
     assert held.status == "failed"
     assert "联系电话 looks like a rename of 手机号码 (both mean phone): add it to aliases" in held.notes[0]
 
 
-def test_a_mapped_column_empty_in_every_row_is_warned_at_landing_and_in_the_dry_run(spec, tmp_path):
-    folder = tmp_path / "landing" / "residents"
-    folder.mkdir(parents=True)
-    delivery = folder / "2026-11.csv"
-    delivery.write_text(
-        "姓名,身份证号,手机号码,备注\n张三,310101195001011236,,独居\n李四,310101196003035412, ,\n", encoding="utf-8"
-    )
+def test_a_mapped_column_empty_in_every_row_is_warned_at_landing_and_in_the_dry_run(spec, spec_registry):
+    rows = "姓名,身份证号,手机号码,备注\n张三,310101195001011236,,独居\n李四,310101196003035412, ,\n"
+    delivery = spec_registry.deliver("residents", "2026-11.csv", rows)
     warning = "2026-11.csv: mapped column 手机号码 (phone) is empty in every one of its 2 rows"
     report = check_source(spec(), [delivery])
     assert report.warnings == [warning] and warning not in report.notes
@@ -93,16 +74,13 @@ def test_a_mapped_column_empty_in_every_row_is_warned_at_landing_and_in_the_dry_
     assert not any("身份证号" in w or "姓名" in w for w in report.warnings)
 
 
-def test_stop_takes_a_column_under_an_alias_the_spec_lists_and_reports_the_rename(spec, tmp_path):
-    text = textwrap.dedent(SPEC.format(contract="stop")).replace("{to: phone}", "{to: phone, aliases: [联系电话]}")
-    (tmp_path / "residents.yaml").write_text(text, encoding="utf-8")
-    folder = tmp_path / "landing" / "residents"
-    folder.mkdir(parents=True)
-    (folder / "2026-11.csv").write_text(
-        "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n", encoding="utf-8"
+def test_stop_takes_a_column_under_an_alias_the_spec_lists_and_reports_the_rename(spec_registry):
+    aliased = spec_registry.write_spec(
+        "residents", SPEC.format(contract="stop").replace("{to: phone}", "{to: phone, aliases: [联系电话]}")
     )
+    spec_registry.deliver("residents", "2026-11.csv", "姓名,身份证号,联系电话\n张三,310101195001011236,13812345678\n")
     with connect() as con:
-        (landed,) = land_source(con, load_spec(tmp_path / "residents.yaml")).deliveries
+        (landed,) = land_source(con, aliased).deliveries
         assert landed.status == "loaded"
         assert con.execute("SELECT renamed, action FROM meta.schema_drift").fetchall() == [
             (["手机号码 → 联系电话"], "loaded")

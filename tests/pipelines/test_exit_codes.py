@@ -2,7 +2,6 @@
 and the run's last line counts the sources held and failed (issue 17, point 8)."""
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -37,21 +36,12 @@ DRIFTED = "姓名,身份证号,民族\n张三,310101195001011236,汉\n"
 
 
 @pytest.fixture
-def place(tmp_path, monkeypatch):
-    """A registry of one source, its landing folder, a warehouse and a Dagster home, all under tmp_path."""
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    monkeypatch.setattr("connectors.spec.SOURCES_DIR", sources)
-    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse" / "housekey.duckdb"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
-    folder = tmp_path / "landing" / "residents"
-    folder.mkdir(parents=True)
+def place(spec_registry):
+    """``place(text)``: the spec of residents written, and ``text`` delivered."""
 
     def deliver(text: str, contract: str = "evolve") -> None:
-        (sources / "residents.yaml").write_text(textwrap.dedent(SPEC.format(contract=contract)), encoding="utf-8")
-        (folder / "实有人口_202610.csv").write_text(text, encoding="utf-8")
+        spec_registry.write_spec("residents", SPEC.format(contract=contract))
+        spec_registry.deliver("residents", "实有人口_202610.csv", text)
 
     return deliver
 
@@ -70,7 +60,7 @@ def test_a_good_delivery_exits_0(place):
     assert "1 of 1 sources landed (" in ran.output
 
 
-def test_a_delivery_the_quality_gate_holds_exits_1(place, tmp_path):
+def test_a_delivery_the_quality_gate_holds_exits_1(place, spec_registry):
     place(NAMELESS)
     checked = housekey("source", "check", "residents")
     assert checked.exit_code == 1, checked.output
@@ -79,19 +69,19 @@ def test_a_delivery_the_quality_gate_holds_exits_1(place, tmp_path):
     ran = housekey("run")
     assert ran.exit_code == 1, ran.output
     assert "0 of 1 sources landed, 1 held: residents" in ran.output
-    with duckdb.connect(str(tmp_path / "warehouse" / "housekey.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(spec_registry.warehouse), read_only=True) as con:
         assert con.execute("SELECT status, held_sources FROM meta.runs").fetchall() == [("held", 1)]
         assert con.execute("SELECT status FROM meta.run_sources").fetchall() == [("held",)]
 
 
-def test_a_delivery_with_a_column_wrong_in_every_row_is_held_and_exits_1(place, tmp_path):
+def test_a_delivery_with_a_column_wrong_in_every_row_is_held_and_exits_1(place, spec_registry):
     place(SHIFTED)
     checked = housekey("source", "check", "residents")
     assert checked.exit_code == 1, checked.output
     ran = housekey("run")
     assert ran.exit_code == 1, ran.output
     assert "0 of 1 sources landed, 1 held: residents" in ran.output
-    with duckdb.connect(str(tmp_path / "warehouse" / "housekey.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(spec_registry.warehouse), read_only=True) as con:
         assert con.execute("SELECT status, held_sources FROM meta.runs").fetchall() == [("held", 1)]
         (message,) = con.execute("SELECT message FROM meta.run_sources").fetchone()
         assert "column 身份证号 unreadable in 6 of 6 rows (100%)" in message
@@ -115,9 +105,9 @@ def test_a_check_where_no_row_would_load_exits_1(place):
     assert "0 rows would load" in checked.output.replace("\n", "")
 
 
-def test_a_spec_naming_no_tag_of_the_catalogue_fails_check_naming_file_and_tag(place, tmp_path):
+def test_a_spec_naming_no_tag_of_the_catalogue_fails_check_naming_file_and_tag(place, spec_registry):
     place(GOOD)
-    spec = tmp_path / "sources" / "residents.yaml"
+    spec = spec_registry.sources / "residents.yaml"
     spec.write_text(spec.read_text(encoding="utf-8") + "tags: [no_such_tag]\n", encoding="utf-8")
     checked = housekey("source", "check", "residents")
     assert checked.exit_code == 1
@@ -125,10 +115,10 @@ def test_a_spec_naming_no_tag_of_the_catalogue_fails_check_naming_file_and_tag(p
     assert "residents.yaml" in output and "no_such_tag is no tag of the catalogue" in output
 
 
-def test_run_of_one_source_says_it_stops_at_staging_while_the_house_register_was_never_staged(place, tmp_path):
+def test_run_of_one_source_says_it_stops_at_staging_while_the_house_register_was_never_staged(place, spec_registry):
     place(GOOD)
     register = REPO / "connectors" / "sources" / "address_register.yaml"
-    shutil.copy(register, tmp_path / "sources")
+    shutil.copy(register, spec_registry.sources)
     ran = housekey("run", "--source", "residents")
     assert ran.exit_code == 0, ran.output
     output = ran.output.replace("\n", "")

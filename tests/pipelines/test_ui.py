@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from commands.housekey import app
+from tests.spec_registry import SpecRegistry
 
 REPO = Path(__file__).resolve().parents[2]
 HOUSEKEY = Path(sys.executable).with_name("housekey")
@@ -91,20 +91,12 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def housekey_run(tmp_path, monkeypatch) -> str:
-    """``housekey run`` of one source on the instance at ``tmp_path/dagster``; the id of its run."""
+def housekey_run(spec_registry: SpecRegistry) -> str:
+    """``housekey run`` of one source on the registry's Dagster instance; the id of its run."""
     from dagster import DagsterInstance
 
-    sources, folder = tmp_path / "sources", tmp_path / "landing" / "residents"
-    sources.mkdir()
-    folder.mkdir(parents=True)
-    (sources / "residents.yaml").write_text(textwrap.dedent(SPEC), encoding="utf-8")
-    (folder / "实有人口_202610.csv").write_text("姓名\n张三\n", encoding="utf-8")
-    monkeypatch.setattr("connectors.spec.SOURCES_DIR", sources)
-    monkeypatch.setenv("HOUSEKEY_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("HOUSEKEY_WAREHOUSE", str(tmp_path / "warehouse" / "housekey.duckdb"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    monkeypatch.delenv("HOUSEKEY_SUBDISTRICTS", raising=False)
+    spec_registry.write_spec("residents", SPEC)
+    spec_registry.deliver("residents", "实有人口_202610.csv", "姓名\n张三\n")
     result = CliRunner().invoke(app, ["run"])
     assert result.exit_code == 0, result.output
     with DagsterInstance.get() as instance:
@@ -112,10 +104,14 @@ def housekey_run(tmp_path, monkeypatch) -> str:
     return run.run_id
 
 
-def test_housekey_ui_serves_the_asset_graph_and_stops_on_sigterm(tmp_path, monkeypatch):
-    run_id = housekey_run(tmp_path, monkeypatch)
+def test_housekey_ui_serves_the_asset_graph_and_stops_on_sigterm(spec_registry, tmp_path):
+    run_id = housekey_run(spec_registry)
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster"), "HOUSEKEY_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(spec_registry.dagster_home),
+        "HOUSEKEY_WAREHOUSE": str(tmp_path / "w.duckdb"),
+    }
     scratch_homes = set(REPO.glob(".tmp_dagster_home_*"))
     # started as a background job is: SIGINT ignored, which `housekey ui` must undo
     ui = subprocess.Popen(

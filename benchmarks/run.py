@@ -7,7 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from benchmarks import address_evaluation, delivery_latency, generator_speed, onboarding, pipeline_scale
+from benchmarks import address_evaluation, delivery_latency, generator_speed, ledger_pdf, onboarding, pipeline_scale
 
 
 def main() -> None:
@@ -26,6 +26,10 @@ def main() -> None:
     print("== one delivery of 10,000 records, landing folder to analyst copy, daemon and sensor running ==")
     for key, value in delivery_latency.measure(10_000).items():
         print(f"{key:>24}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")
+    print(
+        "== every template ledger of a sample committee through LibreOffice to PDF: one page wide, no ###, IDs whole =="
+    )
+    ledger_pdf.main([])
 
 
 if __name__ == "__main__":

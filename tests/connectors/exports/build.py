@@ -63,6 +63,23 @@ class Truth:
     reporter_id: str = ""
 
 
+Outcome = tuple[str, str, str, str]
+"""(outcome, rule, column, why): how a row ends, as ``Truth`` says it."""
+STAGED: Outcome = ("staged", "", "", "")
+
+
+def expect(sheet: str, row_number: int, house: str, pid: str, outcome: Outcome | None = None, **more: str) -> Truth:
+    """The truth of a delivered row about ``pid`` at ``house``: staged, unless ``outcome`` says otherwise; its why
+    is the note unless ``more`` gives one (and the row's other people)."""
+    ends, rule, column, why = outcome or STAGED
+    return Truth(sheet, row_number, ends, rule, column, house, pid, **{"note": why, **more})
+
+
+def write_lines(path: Path, lines: list[str], encoding: str, newline: str = "\r\n", bom: bool = False) -> None:
+    """A text export: every line ended by ``newline`` (Windows systems write CRLF), after a byte order mark if ``bom``."""
+    path.write_bytes((("\ufeff" if bom else "") + "".join(line + newline for line in lines)).encode(encoding))
+
+
 def write_truth(name: str, rows: list[Truth]) -> None:
     with (HERE / name / "truth.csv").open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
@@ -80,20 +97,22 @@ def luhn(body: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def _fix_times(path: Path) -> None:
-    """The same bytes on every build: openpyxl stamps the save time in the zip and in docProps/core.xml."""
+def save_xlsx(book, path: Path) -> None:
+    """Save an openpyxl workbook with the same bytes on every build: openpyxl stamps the save time in the zip and in
+    docProps/core.xml."""
     import re
     import zipfile
 
-    with zipfile.ZipFile(path) as book:
-        parts = [(info, book.read(info)) for info in book.infolist()]
-    with zipfile.ZipFile(path, "w") as book:
+    book.save(path)
+    with zipfile.ZipFile(path) as saved:
+        parts = [(info, saved.read(info)) for info in saved.infolist()]
+    with zipfile.ZipFile(path, "w") as fixed_book:
         for info, data in parts:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-10-31T09:00:00Z", data)
             fixed = zipfile.ZipInfo(info.filename, (2026, 10, 31, 9, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            book.writestr(fixed, data)
+            fixed_book.writestr(fixed, data)
 
 
 def sex_word(pid: str) -> str:
@@ -144,14 +163,13 @@ def committee_allowance() -> None:
             house, address = ALLOWANCE[pid]
             p = person(pid)
             amount = 300 if p["birth_date"] < "1942" else 200
-            id_number, date, note = p["id_number"], paid_on, ""
-            outcome, rule, column, why = "staged", "", "", ""
+            id_number, date, note, bad = p["id_number"], paid_on, "", None
             if (month, pid) == ("二月", "P0001341"):  # the clerk pasted a number-formatted cell
                 id_number = "3.10101E+17"
-                outcome, rule, column, why = "value", "transform_id_number", "身份证号码", "ID number mangled by Excel"
+                bad = ("value", "transform_id_number", "身份证号码", "ID number mangled by Excel")
             if (month, pid) == ("三月", "P0002547"):  # no 32 March: part of the record key, the row cannot stand
                 date = "2026.3.32"
-                outcome, rule, column, why = "quarantined", "transform_date", "发放情况/发放日期", "no such day"
+                bad = ("quarantined", "transform_date", "发放情况/发放日期", "no such day")
             if (month, pid) == ("二月", "P0000475"):
                 note = "本月由女儿代领"
             row = 4 + i
@@ -159,7 +177,7 @@ def committee_allowance() -> None:
             for col, value in enumerate(values):
                 sheet.write(row, col, value)
             total += amount
-            truth.append(Truth(month, row + 1, outcome, rule, column, house, pid, note=why))
+            truth.append(expect(month, row + 1, house, pid, bad))
         sheet.write(4 + len(pids), 0, "合计")
         sheet.write(4 + len(pids), 5, total)
         sheet.write(6 + len(pids), 0, "经办人：周敏    审核人：陈建国    2026年" + month[:-1] + "月")
@@ -389,9 +407,8 @@ def grid_visits() -> None:
             "沈佳怡",
         ]
         lines.append(",".join(f'"{c}"' if any(ch in c for ch in "\t/ ") else c for c in cells))
-        outcome, rule, column, why = bad or ("staged", "", "", "")
-        truth.append(Truth("", n, outcome, rule, column, house, pid, note=why))
-    (HERE / name / "网格走访登记_202610.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+        truth.append(expect("", n, house, pid, bad))
+    write_lines(HERE / name / "网格走访登记_202610.csv", lines, "gbk")
     write_truth(name, truth)
 
 
@@ -474,13 +491,12 @@ def group_rental_cases() -> None:
         for step, day, tenant, result in steps:
             n += 1
             lord, ten = person(landlord), person(tenant)
-            tenant_id = ten["id_number"]
-            outcome, rule, column, why = "staged", "", "", ""
+            tenant_id, bad = ten["id_number"], None
             if (case, step) == ("QZ2026-034", "整改"):
-                outcome, rule, column, why = "quarantined", "transform_datetime", "日期", "no 31 September"
+                bad = ("quarantined", "transform_datetime", "日期", "no 31 September")
             if (case, step) == ("QZ2026-040", "告知"):  # the tenant's number typed with its last two digits swapped
                 tenant_id = tenant_id[:-2] + tenant_id[-1] + tenant_id[-2]
-                outcome, rule, column, why = (
+                bad = (
                     "value",
                     "suite:event.id_number_checksum",
                     "租客证件号",
@@ -501,8 +517,8 @@ def group_rental_cases() -> None:
                 "城运中心 王磊",
             ]
             lines.append("|".join(cells))
-            truth.append(Truth("", n, outcome, rule, column, house, tenant, landlord, why))  # the tenant is the subject
-    (HERE / name / "群租整治台账_202610.txt").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+            truth.append(expect("", n, house, tenant, bad, counterpart_id=landlord))  # the tenant is the subject
+    write_lines(HERE / name / "群租整治台账_202610.txt", lines, "utf-8", bom=True)
     write_truth(name, truth)
 
 
@@ -548,7 +564,7 @@ HOUSEHOLDS = [
 def household_api() -> None:
     name = "household_api"
     rows, truth = [], []
-    for n, (number, house, address, registered, members) in enumerate(HOUSEHOLDS, start=1):
+    for number, house, address, registered, members in HOUSEHOLDS:
         head = person(members[0])
         row = {
             "hh": number,
@@ -563,14 +579,16 @@ def household_api() -> None:
                 for m in members[1:]
             ],
         }
-        outcome, rule, column, why = "staged", "", "", ""
+        bad = None
         if registered == "0000-00-00":  # the API's null date
-            outcome, rule, column, why = "value", "transform_date", "djrq", "the API writes 0000-00-00 for no date"
+            bad = ("value", "transform_date", "djrq", "the API writes 0000-00-00 for no date")
         rows.append(row)
-        members_named = "members " + " ".join(members[1:])
-        truth.append(
-            Truth("", n, outcome, rule, column, house, members[0], note="; ".join(filter(None, [why, members_named])))
-        )
+        # json.explode reads each member as a row of its own after the household's, in reading order
+        truth.append(expect("", len(truth) + 1, house, members[0], bad))
+        for m in members[1:]:
+            truth.append(
+                expect("", len(truth) + 1, house, m, note=f"member {person(m)['relation']} of household {number}")
+            )
     dump = {
         "code": "0000",
         "message": "查询成功",
@@ -654,15 +672,13 @@ def allowance_ledger() -> None:
             ]
         )
         total += amount
-        outcome, rule, column, why = bad or ("staged", "", "", "")
-        truth.append(Truth("2026年10月", 4 + i, outcome, rule, column, house, pid, note=why))
+        truth.append(expect("2026年10月", 4 + i, house, pid, bad))
     sheet.append(["合计", None, None, None, None, None, None, None, total])
     sheet.append([])
     sheet.append(["注：1. 本名册由街道社区事务受理服务中心核对，发放金额按年龄段计算；"])
     sheet.append(["    2. 银行卡号仅供发放使用，不得外传。"])
     path = HERE / name / "老年综合津贴发放名册_202610.xlsx"
-    book.save(path)
-    _fix_times(path)
+    save_xlsx(book, path)
     write_truth(name, truth)
 
 
@@ -695,13 +711,12 @@ def police_extract() -> None:
     lines, truth = [], []
     for n, (number, pid, house, address, born, kind) in enumerate(POLICE, start=1):
         p = person(pid)
-        id_number = p["id_number"]
-        outcome, rule, column, why = "staged", "", "", ""
+        id_number, bad = p["id_number"], None
         if kind == "partial":
-            why = f"birth date kept to the month: {p['birth_date'][:7]}"
+            bad = ("staged", "", "", f"birth date kept to the month: {p['birth_date'][:7]}")
         if kind == "bad_id":  # a digit of the birth date typed wrong: the checksum fails
             id_number = id_number[:12] + "4" + id_number[13:]
-            outcome, rule, column, why = (
+            bad = (
                 "value",
                 "suite:person.id_number_checksum",
                 "公民身份号码",
@@ -714,10 +729,10 @@ def police_extract() -> None:
         )
         if kind == "short":  # the extract's line was cut: its address ends early, the registration date is gone
             line = line[: sum(POLICE_WIDTHS[:5]) + 12]
-            outcome, rule, column, why = "quarantined", "unreadable_row", "", "line cut short"
+            bad = ("quarantined", "unreadable_row", "", "line cut short")
         lines.append(line)
-        truth.append(Truth("", n, outcome, rule, column, house, pid, note=why))
-    (HERE / name / "ZZDJ_20261031.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+        truth.append(expect("", n, house, pid, bad))
+    write_lines(HERE / name / "ZZDJ_20261031.txt", lines, "gb18030")
     write_truth(name, truth)
 
 
@@ -828,9 +843,8 @@ def meal_assistance() -> None:
                 registered,
             ]
         )
-        outcome, rule, column, why = bad or ("staged", "", "", "")
-        why = why or f"birth date kept to the month: {p['birth_date'][:7]}"
-        truth.append(Truth("助餐登记", 2 + i, outcome, rule, column, house, pid, note=why))
+        kept_to_the_month = ("staged", "", "", f"birth date kept to the month: {p['birth_date'][:7]}")
+        truth.append(expect("助餐登记", 2 + i, house, pid, bad or kept_to_the_month))
     write_ods(HERE / name / "老年助餐登记_202609.ods", "助餐登记", rows)
     write_truth(name, truth)
 
@@ -1004,11 +1018,9 @@ def property_complaints() -> None:
             "",
         ]
         lines.append("\t".join(cells))
-        outcome, rule, column, why = bad or ("staged", "", "", "")
-        truth.append(Truth("", line, outcome, rule, column, house, subject, note=why, reporter_id=reporter))
+        truth.append(expect("", line, house, subject, bad, reporter_id=reporter))
         line += 1 + text.count("\n")
-    text = "\r\n".join(lines) + "\r\n"
-    (HERE / name / "物业投诉登记_202610.txt").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    write_lines(HERE / name / "物业投诉登记_202610.txt", lines, "utf-16-le", bom=True)
     write_truth(name, truth)
 
 
@@ -1044,13 +1056,12 @@ def family_roster() -> None:
         for pid in members:
             p = person(pid)
             born: object = dt.date.fromisoformat(p["birth_date"])
-            id_number, note = p["id_number"], ""
-            outcome, rule, column, why = "staged", "", "", ""
+            id_number, note, bad = p["id_number"], "", None
             if pid == "P0001233":  # the clerk typed the father's birth month only
-                born, why = "1957.9", "birth date kept to the month: 1957-09"
+                born, bad = "1957.9", ("staged", "", "", "birth date kept to the month: 1957-09")
             if pid == "P0000427":  # a digit of the number (the record key) typed wrong
                 id_number = id_number[:10] + "3" + id_number[11:]
-                outcome, rule, column, why = (
+                bad = (
                     "quarantined",
                     "suite:person.id_number_checksum",
                     "身份证号",
@@ -1072,13 +1083,12 @@ def family_roster() -> None:
                 ]
             )
             sheet.cell(row, 5).number_format = "yyyy-mm-dd"
-            truth.append(Truth("永嘉路8弄", row, outcome, rule, column, house, pid, note=why))
+            truth.append(expect("永嘉路8弄", row, house, pid, bad))
             row += 1
         if row - first > 1:
             sheet.merge_cells(f"A{first}:A{row - 1}")
     path = HERE / name / "居民花名册_南昌居委会_202610.xlsx"
-    book.save(path)
-    _fix_times(path)
+    save_xlsx(book, path)
     write_truth(name, truth)
 
 
@@ -1209,9 +1219,8 @@ def care_platform() -> None:
         p = person(pid)
         mobile = f"+86 {p['phone'][:3]} {p['phone'][3:7]} {p['phone'][7:]}"
         lines.append(";".join([visit, p["name"], p["id_number"], mobile, address, at, service, notes, "Li Na"]))
-        outcome, rule, column, why = bad or ("staged", "", "", "")
-        truth.append(Truth("", n, outcome, rule, column, house, pid, note=why))
-    (HERE / name / "care_visits_export_20261031.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        truth.append(expect("", n, house, pid, bad))
+    write_lines(HERE / name / "care_visits_export_20261031.csv", lines, "utf-8", newline="\n")
     write_truth(name, truth)
 
 

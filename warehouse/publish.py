@@ -285,8 +285,10 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
         for name in [*udfs, "privacy_quarantined"]:
             con.remove_function(name)
     with duckdb.connect(str(fresh)) as copy:  # the copy alone: its views can read nothing else
+        copy.execute("BEGIN")  # some 900 comments in one commit, not one each
         for (schema, table), comments in tables.items():
             _comment_on(copy, "TABLE", schema, table, comments)
+        copy.execute("COMMIT")
         _recreate_views(copy, views, view_comments)
         _describe_copy(copy, key)
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one

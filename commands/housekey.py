@@ -23,6 +23,7 @@ COMMANDS = (
     "quality",
     "export",
     "identity",
+    "city",
 )
 
 

@@ -1,0 +1,135 @@
+"""City identity on a small generated district of three subdistricts with movers: DuckDB and Spark (local
+mode) give the same clusters, movers keep one city id, ids survive a re-run, splits and merges are recorded."""
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from benchmarks.city_identity import build_district, write_district
+from resolution.city.link import CITY_FILE, city_ids_of, link_city
+from resolution.city.records import export_person_records
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    """(rows by subdistrict, warehouses by subdistrict, a city root holding every subdistrict's export)."""
+    folder = tmp_path_factory.mktemp("district")
+    rows = build_district(people=150, movers=0.2, no_id=0.5, seed=7)
+    warehouses = write_district(rows, folder / "subdistricts")
+    root = folder / "exports"
+    for code, warehouse in warehouses.items():
+        export_person_records(warehouse, code, root)
+    return rows, warehouses, root
+
+
+def _fresh_root(root: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "city"
+    shutil.copytree(root, copy)
+    return copy
+
+
+def _clusters(root: Path) -> set[frozenset]:
+    with duckdb.connect(str(root / CITY_FILE), read_only=True) as con:
+        rows = con.execute("SELECT city_person_id, subdistrict, person_id FROM city.person_ids").fetchall()
+    members = defaultdict(set)
+    for city_person_id, subdistrict, person_id in rows:
+        members[city_person_id].add((subdistrict, person_id))
+    return {frozenset(m) for m in members.values()}
+
+
+def _truth(rows) -> dict[str, set]:
+    persons = defaultdict(set)
+    for code, people in rows.items():
+        for row in people:
+            persons[row[7]].add((code, row[0]))
+    return persons
+
+
+def test_duckdb_and_spark_link_the_district_alike_and_follow_movers(district, tmp_path):
+    from resolution.city.spark import local_spark
+
+    rows, _, root = district
+    on_duckdb, on_spark = _fresh_root(root, tmp_path / "duckdb"), _fresh_root(root, tmp_path / "spark")
+    link_city(on_duckdb, "duckdb")
+    link_city(on_spark, "spark", local_spark())
+    clusters = _clusters(on_duckdb)
+    assert clusters == _clusters(on_spark)
+    movers = [persons for persons in _truth(rows).values() if len(persons) > 1]
+    assert len(movers) >= 50
+    with_id = {(code, row[0]) for code, people in rows.items() for row in people if row[4]}
+    known = [persons for persons in movers if persons <= with_id]
+    assert known and all(frozenset(persons) in clusters for persons in known)  # one ID number: one city person
+    followed = [persons for persons in movers if frozenset(persons) in clusters]
+    assert len(followed) >= 0.8 * len(movers)  # one known by name, birth date and sex alone may stay two
+    joined = [c for c in clusters if len(c) > 1]
+    truth_of = {person: truth for truth, persons in _truth(rows).items() for person in persons}
+    assert all(len({truth_of[person] for person in c}) == 1 for c in joined)  # no two people made one
+
+
+def test_city_ids_are_kept_across_runs_and_read_back_per_subdistrict(district, tmp_path):
+    rows, _, root = district
+    city = _fresh_root(root, tmp_path)
+    first = link_city(city)
+    before = {code: city_ids_of(city, code) for code in rows}
+    second = link_city(city)
+    assert (first["minted"], second["minted"], second["merges"], second["splits"]) == (first["city_persons"], 0, 0, 0)
+    assert {code: city_ids_of(city, code) for code in rows} == before
+    assert {len(ids) for ids in before.values()} == {len(people) for people in rows.values()}
+
+
+def test_a_split_and_a_merge_are_recorded_with_the_reason(district, tmp_path):
+    rows, warehouses, root = district
+    city = _fresh_root(root, tmp_path)
+    link_city(city)
+    code, other = list(rows)[:2]
+    with_id = {(c, row[0]) for c, people in rows.items() for row in people if row[4]}
+    mover = next(  # known by its ID number in both: surely one city person
+        persons for persons in _truth(rows).values() if {c for c, _ in persons} == {code, other} and persons <= with_id
+    )
+    ((_, here),) = [p for p in mover if p[0] == code]
+    ((_, there),) = [p for p in mover if p[0] == other]
+    ids = city_ids_of(city, code) | {f"x{k}": v for k, v in city_ids_of(city, other).items()}
+    assert ids[here] == ids[f"x{there}"]
+    # the subdistrict learns the person is someone else: new name, birth date, phone, no ID number
+    warehouse = tmp_path / "moved.duckdb"
+    shutil.copy(warehouses[code], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE core.people SET name = '欧阳无名', birth_date = DATE '1901-01-01', phone = '13000000000', "
+            "id_number = NULL WHERE person_id = ?",
+            [here],
+        )
+    export_person_records(warehouse, code, city)
+    figures = link_city(city)
+    assert figures["splits"] == 1
+    assert city_ids_of(city, code)[here] != city_ids_of(city, other)[there]
+    # and back again: the two ids become one, the larger (older) one kept
+    export_person_records(warehouses[code], code, city)
+    figures = link_city(city)
+    assert figures["merges"] == 1
+    assert city_ids_of(city, code)[here] == city_ids_of(city, other)[there]
+    with duckdb.connect(str(city / CITY_FILE), read_only=True) as con:
+        history = con.execute("SELECT change, reason FROM city.city_person_id_history ORDER BY run").fetchall()
+    assert [change for change, _ in history] == ["split", "merge"]
+    assert "no longer link" in history[0][1] and "now link" in history[1][1]
+
+
+def test_housekey_city_link_exports_every_subdistrict_and_links_them(district, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from commands.housekey import app
+
+    rows, warehouses, _ = district
+    entries = "".join(
+        f"  - {{code: '{code}', name: 街道{code[-3:]}, warehouse: {path}}}\n" for code, path in warehouses.items()
+    )
+    (tmp_path / "subdistricts.yaml").write_text(f"subdistricts:\n{entries}", encoding="utf-8")
+    monkeypatch.setenv("HOUSEKEY_SUBDISTRICTS", str(tmp_path / "subdistricts.yaml"))
+    result = CliRunner().invoke(app, ["city", "link", "--root", str(tmp_path / "city")])
+    assert result.exit_code == 0, result.output
+    assert "minted" in result.output
+    for code, people in rows.items():
+        assert sorted(city_ids_of(tmp_path / "city", code)) == sorted(row[0] for row in people)

@@ -8,7 +8,8 @@ The district is made from the generator's names, ID numbers and phones. A mover 
 subdistricts' ``core.people``, at a different house; the second subdistrict may not know the ID number
 (``--no-id``), and then may also have another phone. Pairwise: of the pairs of persons of two subdistricts
 given one city id, the share truly one person (precision); of the pairs truly one person, the share given
-one city id (recall).
+one city id (recall). A pair the model doubts (under 0.99) is not joined but held in ``city.person_review``
+(``held_for_review``): a mover with a new house, a new phone and no ID number in one subdistrict is such a pair.
 """
 
 from __future__ import annotations
@@ -148,9 +149,16 @@ def measure(people: int = 2000, movers: float = 0.1, no_id: float = 0.3) -> dict
             started = time.perf_counter()
             run = link_city(root, engine, spark)
             figures[f"{engine}_seconds"] = round(time.perf_counter() - started, 2)
-            figures[engine] = score(root / CITY_FILE, rows) | {k: run[k] for k in ("city_persons", "pairs")}
+            figures[engine] = score(root / CITY_FILE, rows) | {
+                k: run[k] for k in ("city_persons", "pairs", "held_for_review")
+            }
         spark.stop()
     return figures
+
+
+def report(figures: dict[str, object]) -> None:
+    for key, value in figures.items():
+        print(f"{key:>22}: {json.dumps(value) if isinstance(value, dict) else value}")
 
 
 def main() -> None:

@@ -7,7 +7,15 @@ import json
 import tempfile
 from pathlib import Path
 
-from benchmarks import address_evaluation, delivery_latency, generator_speed, ledger_pdf, onboarding, pipeline_scale
+from benchmarks import (
+    address_evaluation,
+    city_identity,
+    delivery_latency,
+    generator_speed,
+    ledger_pdf,
+    onboarding,
+    pipeline_scale,
+)
 
 
 def main() -> None:
@@ -30,6 +38,8 @@ def main() -> None:
         "== every template ledger of a sample committee through LibreOffice to PDF: one page wide, no ###, IDs whole =="
     )
     ledger_pdf.main([])
+    print("== city identity: 3 generated subdistricts of 2,000 persons, 10% movers, on DuckDB beside Spark ==")
+    city_identity.report(city_identity.measure())
 
 
 if __name__ == "__main__":

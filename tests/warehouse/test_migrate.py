@@ -264,9 +264,9 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple
 
 def _in_the_city(row: tuple) -> tuple:
     """A row with the release's person and business ids in the shape they have since step city_ids: the sample's
-    subdistrict code after the prefix (PSN0000000012 -> PSN3101010230000012, B035DE0DA9D -> B310101023035DE0DA9D)."""
+    subdistrict code after the prefix (PSN0000000012 -> PSN3101010230000012, B035DE0DA9D -> B310101023H035DE0DA9D)."""
     return tuple(
-        re.sub(r"^PSN000(\d{7})$", rf"PSN{SAMPLE_CODE}\1", re.sub(r"^B([0-9A-F]{10})$", rf"B{SAMPLE_CODE}\1", v))
+        re.sub(r"^PSN000(\d{7})$", rf"PSN{SAMPLE_CODE}\1", re.sub(r"^B([0-9A-F]{10})$", rf"B{SAMPLE_CODE}H\1", v))
         if isinstance(v, str)
         else v
         for v in row

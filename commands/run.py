@@ -70,6 +70,13 @@ def run(
         help="Only this subdistrict code (repeatable); "
         "default every subdistrict of $HOUSEKEY_SUBDISTRICTS, one after another.",
     ),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        "--force",
+        help="Rebuild even when nothing is new (no new delivery and every input as the last run left it: "
+        "specs, register, reviewers' decisions, tag catalogue, code, run day), which is otherwise a no-op.",
+    ),
 ) -> None:
     """Land every pending delivery of every source (or the named ones) in the warehouse, per subdistrict.
 
@@ -125,7 +132,7 @@ def run(
     except WarehouseOutOfDate as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
-    results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1) for code in codes]
+    results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1, full) for code in codes]
     from warehouse.routing import district_routing
 
     if routing := district_routing(list(configured.values())):
@@ -133,9 +140,11 @@ def run(
     raise typer.Exit(0 if all(results) else 1)
 
 
-def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool:
-    """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded."""
+def _run_subdistrict(instance, registry, selected, place, heading: bool, full: bool = False) -> bool:
+    """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded. With
+    nothing new since its last finished run (and not ``full``), only say so: a no-op."""
     from pipelines.definitions import pipeline_assets, run_in_process, run_selection
+    from pipelines.noop import begin_full_run, finish_full_run, record_noop, since_last_run
     from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
     from pipelines.sources import source_checks
@@ -156,8 +165,17 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
             )
         )
         return False
-    landed: dict[str, SourceLanding] = {}
     started = time.perf_counter()
+    verdict = since_last_run(place, registry, selected)
+    if verdict.nothing_new and not full:
+        record_noop(place, verdict, str(uuid.uuid4()), time.perf_counter() - started)
+        console.print(_noop_line(verdict, time.perf_counter() - started), soft_wrap=True)  # one line, never wrapped
+        return bool(verdict.last.succeeded)
+    why = "--full" if full else verdict.why
+    console.print(Text(f"full run: {why}", style="dim"))
+    run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+    begin_full_run(place, run_id, why)
+    landed: dict[str, SourceLanding] = {}
     if stops_at_staging := _stops_at_staging(place.warehouse, registry, selected):
         console.print(Text(stops_at_staging, style="yellow"))
     with Progress(
@@ -177,7 +195,6 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
             progress.advance(task)
 
         assets = pipeline_assets(registry, on_landed, subdistrict_partitions())
-        run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
         instance.add_event_listener(run_id, _stage_reporter(assets, progress, task, started))
         result = run_in_process(  # the subdistrict job, as the UI on this instance knows it
             assets,
@@ -204,6 +221,12 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
         if line := _matching_line(con):
             console.print(line)
         held = held_sources(con, selected)
+    # a failing database, file or held delivery fails the run
+    succeeded = (
+        result.success and summary.status != "failure" and not held and not _with_status(summary, "failed", held)
+    )
+    if result.success and not stops_at_staging:  # the whole pipeline ran: the next run compares with it
+        finish_full_run(place, registry, result.run_id, why, succeeded, time.perf_counter() - started)
     console.print(_outcome_line(len(selected), summary, held, time.perf_counter() - started))
     console.print(Text.assemble("Warehouse: ", (str(place.warehouse), "bold")))
     if (analyst := place.warehouse.with_name("analyst.duckdb")).exists():
@@ -211,8 +234,19 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool) -> bool
     if (site := site_path(place.warehouse) / "index.html").exists():
         console.print(Text.assemble("Report site (offline, names masked, owner-only): ", (str(site), "bold")))
     console.print(Text('Open it with `housekey query "SELECT * FROM meta.deliveries"`, or any DuckDB client.'))
-    # a database not read, a failed file or a held delivery fails the run
-    return result.success and summary.status != "failure" and not held and not _with_status(summary, "failed", held)
+    return succeeded
+
+
+def _noop_line(verdict, seconds: float) -> Text:
+    """``nothing new since run 1a2b3c4d (…)``: the no-op run's one line, red when the run it repeats failed."""
+    last = verdict.last
+    line = (
+        f"nothing new since run {last.follows[:8]} (as of {verdict.inputs['as_of']}): no new delivery and every input "
+        f"as it left them, so the warehouse and the analyst copy stay as they were ({seconds:.1f} s; --full rebuilds)."
+    )
+    if not last.succeeded:
+        line += " That run failed or held a delivery: see meta.runs."
+    return Text(line, style="" if last.succeeded else "red")
 
 
 def _stops_at_staging(warehouse: Path, registry, selected) -> str | None:

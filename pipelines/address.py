@@ -55,8 +55,15 @@ def address_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]
         with warehouse.get_connection() as con:
             levels = resolve_addresses(con, Register.from_warehouse(con))
             review = con.execute("SELECT count(*) FROM quality.address_review").fetchone()[0]
-        context.log.info(f"match levels {levels}; {review} addresses wait for review")
-        return {**{f"records_{k}": v for k, v in levels.items()}, "review_queue": review}
+            reused, matched, why = con.execute(
+                "SELECT addresses_reused, addresses_matched, rematched_because FROM core.address_match_basis"
+            ).fetchone()
+        context.log.info(
+            f"match levels {levels}; {review} addresses wait for review; {matched} addresses matched, {reused} reused"
+            + (f" (every address matched: {why})" if why else "")
+        )
+        figures = {"review_queue": review, "addresses_matched": matched, "addresses_reused": reused}
+        return {**{f"records_{k}": v for k, v in levels.items()}, **figures}
 
     @table_assets(
         RECORDS,

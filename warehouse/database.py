@@ -122,6 +122,20 @@ CREATE VIEW IF NOT EXISTS quality.quarantined_rows AS
 SELECT DISTINCT source, delivery_id, sheet, row_number FROM quality.quarantine
 WHERE row_number IS NOT NULL AND NOT is_row_kept;
 
+-- each run's inputs as digests, and whether it was a full run or a no-op (warehouse/fingerprint.py)
+CREATE TABLE IF NOT EXISTS meta.run_inputs (
+    run_number  INTEGER NOT NULL,   -- in the order runs started in this warehouse
+    run_id      VARCHAR NOT NULL,   -- the Dagster run's id (meta.runs), or a no-op run's own
+    subdistrict VARCHAR,
+    as_of       DATE,
+    outcome     VARCHAR NOT NULL CHECK (outcome IN ('running', 'full', 'no-op')),
+    inputs      VARCHAR NOT NULL,   -- JSON: input name -> digest
+    changed     VARCHAR,            -- why a full run ran: the inputs that changed, the new deliveries, --full
+    succeeded   BOOLEAN,            -- the run's verdict (exit 0); a no-op repeats the one of the run it follows
+    seconds     DOUBLE,
+    recorded_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
 CREATE TABLE IF NOT EXISTS meta.run_sources (
     run_id           VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,

@@ -1,7 +1,11 @@
 """Resolve every staged address to a house: ``core.address_matches`` (keyed by the staged row's record_id)
 and the review queue.
 
-Each distinct address string is parsed and matched once (sources repeat addresses a lot). A row with no address
+Each distinct address string is parsed and matched once (sources repeat addresses a lot), and only once across
+runs: an address the last resolution matched keeps its match while the register, the reviewers' decisions and
+the code it was made under stay the same (``core.address_match_basis`` holds them, with how many addresses were
+reused and matched); when one changed, every address is matched again and the basis says which. An address a
+reviewer decided is not matched at all: the decision replaces every column a match would give. A row with no address
 whose free text opens with a place outside the subdistrict is ``out_of_area`` too ("from the free text"). A
 reviewer's decision in ``core.address_decisions`` (address -> house_id) wins over the matcher and is
 reused on every later run; undecided ambiguous matches wait in ``quality.address_review``.
@@ -9,6 +13,7 @@ reused on every later run; undecided ambiguous matches wait in ``quality.address
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 
 import duckdb
@@ -19,13 +24,36 @@ from resolution.address.free_text import opening_address
 from resolution.address.register import Register
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name
+from warehouse.fingerprint import code_digest, table_digest
 
 MATCHES_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE TABLE IF NOT EXISTS core.address_decisions (
     address VARCHAR PRIMARY KEY, house_id VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ DEFAULT current_timestamp
 );
+CREATE TABLE IF NOT EXISTS core.address_match_basis (
+    register           VARCHAR NOT NULL,  -- digest of the register's houses as the matcher reads them
+    decisions          VARCHAR NOT NULL,  -- digest of core.address_decisions
+    code               VARCHAR NOT NULL,  -- digest of the code and rules (warehouse/fingerprint.py)
+    addresses_reused   BIGINT,            -- distinct addresses whose earlier match was kept
+    addresses_matched  BIGINT,            -- distinct addresses parsed and matched by this resolution
+    rematched_because  VARCHAR,           -- why nothing was reused (NULL when the earlier matches were)
+    matched_at         TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
 """
+MATCH_COLUMNS = {
+    "address": pa.string(),
+    "house_id": pa.string(),
+    "match_level": pa.string(),
+    "score": pa.float64(),
+    "margin": pa.float64(),
+    "match_reason": pa.string(),
+    "needs_review": pa.bool_(),
+    "candidates": pa.list_(pa.string()),
+    "area_district": pa.string(),
+    "area_town": pa.string(),
+}
+"""What the matcher gives an address, as core.address_matches keeps it for an address no reviewer decided."""
 
 
 def record_decision(con: duckdb.DuckDBPyConnection, address: str, house_id: str, decided_by: str) -> None:
@@ -86,9 +114,50 @@ def _outside_in_text(con: duckdb.DuckDBPyConnection, register: Register) -> None
     )
 
 
-def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, int]:
-    """Rebuild core.address_matches and quality.address_review; returns counts per match_level."""
+def _basis(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, str]:
+    """What a match depends on besides its address: the register, the reviewers' decisions, the code."""
+    houses = hashlib.sha256(repr(register.houses).encode()).hexdigest()
+    return {"register": houses, "decisions": table_digest(con, "core", "address_decisions"), "code": code_digest()}
+
+
+def _why_not_reused(con: duckdb.DuckDBPyConnection, basis: dict[str, str]) -> str | None:
+    """Why the earlier matches cannot be reused (None: they can)."""
+    if not catalogue.table_exists(con, "core", "address_matches"):
+        return "no earlier matches"
+    earlier = next(iter(con.execute("SELECT register, decisions, code FROM core.address_match_basis").fetchall()), None)
+    if earlier is None:
+        return "no earlier matches"
+    labels = {"register": "the register", "decisions": "a reviewer's decision", "code": "the code"}
+    changed = [labels[name] for name, value in zip(labels, earlier, strict=True) if basis[name] != value]
+    return f"{' and '.join(changed)} changed since the earlier matches" if changed else None
+
+
+def _known_matches(con: duckdb.DuckDBPyConnection) -> None:
+    """``_known``: each address's match in the earlier core.address_matches (before it is rebuilt), for the
+    addresses no reviewer decided."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _known AS
+        SELECT address, {", ".join(f"any_value({name}) AS {name}" for name in list(MATCH_COLUMNS)[1:])}
+        FROM core.address_matches
+        WHERE address IS NOT NULL AND address NOT IN (SELECT address FROM core.address_decisions)
+        GROUP BY address
+    """)
+
+
+def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register, reuse: bool = True) -> dict[str, int]:
+    """Rebuild core.address_matches and quality.address_review; returns counts per match_level. An address
+    matched before keeps its match (unless ``reuse`` is off, or the basis changed): the result is the same."""
     con.execute(MATCHES_SQL)
+    basis = _basis(con, register)
+    why = _why_not_reused(con, basis) if reuse else "reuse switched off"
+    if why is None:
+        _known_matches(con)
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _known (address VARCHAR, house_id VARCHAR, match_level VARCHAR, score DOUBLE,"
+            " margin DOUBLE, match_reason VARCHAR, needs_review BOOLEAN, candidates VARCHAR[], area_district VARCHAR,"
+            " area_town VARCHAR)"
+        )
     sources = staged_address_sources(con)
     union = " UNION ALL ".join(
         f"SELECT {quote_literal(s)} AS source, _record_id, _delivery_id, _file_name, _sheet, _row_number, "
@@ -98,25 +167,21 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _addresses AS {union}")
     _outside_in_text(con, register)
-    distinct = [
-        r[0] for r in con.execute("SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL").fetchall()
+    unseen = [
+        r[0]
+        for r in con.execute("""
+            SELECT DISTINCT address FROM _addresses WHERE address IS NOT NULL
+            EXCEPT SELECT address FROM core.address_decisions
+            EXCEPT SELECT address FROM _known
+        """).fetchall()
     ]
-    results = match_addresses(distinct, register)
-    table = pa.table(
-        {
-            "address": distinct,
-            "house_id": [m.house_id for m in results],
-            "match_level": [m.match_level for m in results],
-            "score": pa.array([m.score for m in results], pa.float64()),
-            "margin": pa.array([m.margin for m in results], pa.float64()),
-            "match_reason": [m.match_reason for m in results],
-            "needs_review": [m.needs_review for m in results],
-            "candidates": [list(m.candidates) for m in results],
-            "area_district": [m.district for m in results],
-            "area_town": [m.town for m in results],
-        }
-    )
-    con.register("_matched", table)
+    results = match_addresses(unseen, register)
+    con.register("_new", _matches_table(unseen, results))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _matched AS
+        SELECT * FROM _new UNION ALL BY NAME SELECT * FROM _known WHERE address IN (SELECT address FROM _addresses)
+    """)
+    reused = con.execute("SELECT count(*) FROM _matched").fetchone()[0] - len(unseen)
     con.execute("""
         CREATE OR REPLACE TABLE core.address_matches AS
         SELECT a._record_id AS record_id, a.source, a._delivery_id, a._file_name, a._sheet, a._row_number, a.address,
@@ -140,6 +205,30 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register) -> dic
                any_value(candidates) AS candidates, count(*) AS records, list(DISTINCT source) AS sources
         FROM core.address_matches WHERE needs_review GROUP BY address ORDER BY records DESC, address
     """)
-    con.unregister("_matched")
+    con.unregister("_new")
     con.unregister("_outside_text")
+    con.execute("DROP TABLE _matched; DROP TABLE _known")
+    con.execute("DELETE FROM core.address_match_basis")
+    con.execute(
+        "INSERT INTO core.address_match_basis (register, decisions, code, addresses_reused, addresses_matched,"
+        " rematched_because) VALUES (?, ?, ?, ?, ?, ?)",
+        [basis["register"], basis["decisions"], basis["code"], reused, len(unseen), why],
+    )
     return dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())
+
+
+def _matches_table(addresses: list[str], results: list) -> pa.Table:
+    """The matcher's answers for ``addresses``, in the columns core.address_matches keeps."""
+    values = {
+        "address": addresses,
+        "house_id": [m.house_id for m in results],
+        "match_level": [m.match_level for m in results],
+        "score": [m.score for m in results],
+        "margin": [m.margin for m in results],
+        "match_reason": [m.match_reason for m in results],
+        "needs_review": [m.needs_review for m in results],
+        "candidates": [list(m.candidates) for m in results],
+        "area_district": [m.district for m in results],
+        "area_town": [m.town for m in results],
+    }
+    return pa.table({name: pa.array(values[name], kind) for name, kind in MATCH_COLUMNS.items()})

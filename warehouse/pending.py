@@ -1,0 +1,72 @@
+"""What a run would land, asked without landing it: whether a source has a delivery the warehouse has not
+recorded (a no-op run needs none, commands/run.py). Read-only: nothing is written to the warehouse.
+
+A file counts as new when the landing would read it: a name and content not recorded, except a file that
+failed before with the same content (it would fail again the same way; a changed spec or code is an input of
+its own). A database source counts as new when a pull from its cursor brings rows not already loaded, or when
+a required database cannot be read (the run must say so); an optional one not read is skipped by the run too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+
+from connectors.landing import survey
+from connectors.readers import ReadError
+from connectors.spec import SourceSpec
+from warehouse.pull import _rows_hash
+
+
+def new_delivery(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    root: Path | None = None,
+    district: Path | None = None,
+) -> str | None:
+    """What the landing would take in from the source (``26_rental.csv``), or None when nothing."""
+    return _new_pull(con, spec) if spec.is_database else _new_file(con, spec, root, district)
+
+
+def new_deliveries(
+    con: duckdb.DuckDBPyConnection,
+    registry: Mapping[str, SourceSpec],
+    root: Path | None = None,
+    district: Path | None = None,
+) -> list[str]:
+    """``source: what`` for every source of ``registry`` with something to land."""
+    return [f"{name}: {found}" for name, spec in registry.items() if (found := new_delivery(con, spec, root, district))]
+
+
+def _new_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None, district: Path | None) -> str | None:
+    # failed files too: the same content fails the same way
+    rows = con.execute("SELECT file_name, file_hash FROM meta.deliveries WHERE source = ?", [spec.name])
+    recorded = {(name, file_hash) for name, file_hash in rows.fetchall() if file_hash is not None}
+    pending = survey(spec, recorded, root).pending
+    if district is not None:  # the district's exports every subdistrict lands
+        pending += survey(spec, recorded, district).pending
+    return pending[0].file_name if pending else None
+
+
+def _new_pull(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> str | None:
+    from connectors.readers.sql import SourceUnavailable, databases_mode, pull
+
+    if databases_mode() == "off":
+        return None
+    row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [spec.name]).fetchone()
+    since = row[0] if row else None
+    try:
+        delivered, _ = pull(spec, since)
+    except SourceUnavailable as error:
+        return f"the database could not be read ({error})" if error.required else None
+    except ReadError as error:
+        return f"the pull failed ({error})"
+    if not delivered.row_count and not delivered.unreadable:
+        return None
+    loaded = con.execute(
+        "SELECT count(*) FROM meta.deliveries WHERE source = ? AND file_hash = ? AND status = 'loaded'",
+        [spec.name, _rows_hash(delivered)],
+    ).fetchone()[0]
+    return None if loaded else f"{delivered.row_count:,} rows changed since {since or 'the first pull'}"

@@ -5,6 +5,11 @@ No file ever holds the whole city. A subdistrict's export replaces its own files
 rename, so a reader of the city view sees a subdistrict's old tables or its new ones, never half.
 The copies are already masked (warehouse/publish.py); with one ``HOUSEKEY_TOKEN_KEY`` for the city a
 person's token is the same in every subdistrict, so the view joins and counts people across them.
+
+Person and business ids carry their subdistrict's code (decision 6): no two subdistricts share one, so
+``tags.person_tags JOIN core.people USING (person_id)`` pairs only a subdistrict's own. A ``record_id`` or
+``event_id`` names a delivered row or a source's reference instead, and a district file landed by several
+subdistricts gives each the same: join those ``USING (record_id, _subdistrict)``.
 """
 
 from __future__ import annotations

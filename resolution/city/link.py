@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from resolution.city.engines import ENGINES, score_on_duckdb, score_on_spark
-from resolution.city.ids import assign_city_ids
+from resolution.city.ids import TABLES_SQL, assign_city_ids
 from resolution.city.model import UNIQUE_ID
 from resolution.identity.people import cluster
 from schemas.clock import wall_clock
@@ -73,9 +73,8 @@ def link_city(root: Path, engine: str = "duckdb", spark=None) -> dict[str, int |
         persons, pairs = score_on_duckdb(root)
     members, review = city_clusters(persons, pairs)
     with duckdb.connect(str(root / CITY_FILE)) as con:
-        from resolution.city.ids import TABLES_SQL
-
         con.execute(TABLES_SQL)
+        con.begin()  # a run that stops half way leaves the last run's ids, history and review whole
         run = con.execute("SELECT coalesce(max(run), 0) + 1 FROM city.runs").fetchall()[0][0]
         changes = assign_city_ids(con, members, run)
         con.execute(REVIEW_SQL)
@@ -86,6 +85,7 @@ def link_city(root: Path, engine: str = "duckdb", spark=None) -> dict[str, int |
             "INSERT INTO city.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [run, engine, started, members.num_rows, city_persons, *changes.values()],
         )
+        con.commit()
         _export(con, root)
     seconds = (wall_clock() - started).total_seconds()
     figures = {"run": run, "engine": engine, "persons": members.num_rows, "city_persons": city_persons}

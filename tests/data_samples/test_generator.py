@@ -19,19 +19,26 @@ def _files(root: Path) -> dict[str, Path]:
     }
 
 
-def test_same_seed_gives_byte_identical_exports(tmp_path):
-    first, second = generate(tmp_path / "a", 400, seed=7), generate(tmp_path / "b", 400, seed=7)
+@pytest.fixture(scope="module")
+def seven(tmp_path_factory) -> tuple[Path, dict]:
+    """A 400-person world of seed 7 and its manifest, generated once: both seed tests compare against it."""
+    root = tmp_path_factory.mktemp("seed7")
+    return root, generate(root, 400, seed=7)
+
+
+def test_same_seed_gives_byte_identical_exports(seven, tmp_path):
+    first_root, first = seven
+    second = generate(tmp_path, 400, seed=7)
     assert first == second
-    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    a, b = _files(first_root), _files(tmp_path)
     assert a.keys() == b.keys() and len(a) > 30
     different = [name for name in a if not filecmp.cmp(a[name], b[name], shallow=False)]
     assert different == []
 
 
-def test_another_seed_gives_another_world(tmp_path):
-    generate(tmp_path / "a", 400, seed=7)
-    generate(tmp_path / "b", 400, seed=8)
-    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+def test_another_seed_gives_another_world(seven, tmp_path):
+    generate(tmp_path, 400, seed=8)
+    a, b = _files(seven[0]), _files(tmp_path)
     assert any(not filecmp.cmp(a[n], b[n], shallow=False) for n in a.keys() & b.keys())
 
 

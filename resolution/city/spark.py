@@ -22,6 +22,7 @@ def local_spark(cores: int = 2, shuffle_partitions: int = 2):
         SparkSession.builder.master(f"local[{cores}]")
         .appName("housekey-city-identity")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # no progress bars in logs
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")

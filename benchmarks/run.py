@@ -12,6 +12,7 @@ from benchmarks import (
     city_identity,
     delivery_latency,
     generator_speed,
+    incremental,
     ledger_pdf,
     onboarding,
     pipeline_scale,
@@ -34,6 +35,8 @@ def main() -> None:
     print("== one delivery of 10,000 records, landing folder to analyst copy, daemon and sensor running ==")
     for key, value in delivery_latency.measure(10_000).items():
         print(f"{key:>24}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")
+    print("== housekey run on the sample: full, then with nothing new (no-op), then after 200 new records ==")
+    incremental.report(incremental.measure())
     print(
         "== every template ledger of a sample committee through LibreOffice to PDF: one page wide, no ###, IDs whole =="
     )

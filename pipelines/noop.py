@@ -59,7 +59,7 @@ def since_last_run(
 
 
 def record_noop(place: Subdistrict, verdict: Verdict, run_id: str, seconds: float) -> None:
-    """A no-op run's row: the inputs it found, the verdict of the run it repeats."""
+    """A no-op run's row in meta.run_inputs: the inputs it found, the verdict of the run it repeats."""
     with connect(place.warehouse) as con:
         record_run_inputs(con, run_id, place.code, "no-op", verdict.inputs, None, verdict.last.succeeded, seconds)
 

@@ -69,10 +69,11 @@ def _digest(*parts: object) -> str:
 
 
 def files_digest(folders: tuple[Path, ...], skip: tuple[Path, ...] = ()) -> str:
-    """sha256 over the names and bytes of the source files below ``folders`` (caches and ``skip`` left out)."""
+    """sha256 over the names and bytes of the source files below ``folders`` (or a file named among them; caches
+    and ``skip`` left out)."""
     digest = hashlib.sha256()
     for folder in folders:
-        for path in sorted(folder.rglob("*")):
+        for path in [folder] if folder.is_file() else sorted(folder.rglob("*")):
             if path.suffix not in CODE_SUFFIXES or "__pycache__" in path.parts or not path.is_file():
                 continue
             if any(path.is_relative_to(other) for other in skip):
@@ -81,15 +82,18 @@ def files_digest(folders: tuple[Path, ...], skip: tuple[Path, ...] = ()) -> str:
     return digest.hexdigest()
 
 
-def code_digest() -> str:
-    """The code and rules a run applies: the package's version and its source files (not the specs and the tag
-    catalogue, digested apart)."""
+def code_digest(folders: tuple[Path, ...] | None = None) -> str:
+    """The code and rules a run applies: the package's version, the pinned dependencies and the source files of
+    ``folders`` (default every package that builds the warehouse, without the specs and the tag catalogue, which
+    are digested apart)."""
     try:
         version = metadata.version("housekey")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    folders = tuple(REPO_ROOT / name for name in CODE_PACKAGES)
-    return _digest(version, files_digest(folders, skip=(TAG_CATALOGUE, SOURCES_FOLDER)))
+    if folders is None:
+        folders = tuple(REPO_ROOT / name for name in CODE_PACKAGES)
+    locked = files_digest((REPO_ROOT / "requirements.lock",))
+    return _digest(version, locked, files_digest(folders, skip=(TAG_CATALOGUE, SOURCES_FOLDER)))
 
 
 def table_digest(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: str | None = None) -> str:

@@ -3,24 +3,27 @@ and the review queue.
 
 Each distinct address string is parsed and matched once (sources repeat addresses a lot), and only once across
 runs: an address the last resolution matched keeps its match while the register, the reviewers' decisions and
-the code it was made under stay the same (``core.address_match_basis`` holds them, with how many addresses were
-reused and matched); when one changed, every address is matched again and the basis says which. An address a
-reviewer decided is not matched at all: the decision replaces every column a match would give. A row with no address
-whose free text opens with a place outside the subdistrict is ``out_of_area`` too ("from the free text"). A
-reviewer's decision in ``core.address_decisions`` (address -> house_id) wins over the matcher and is
-reused on every later run; undecided ambiguous matches wait in ``quality.address_review``.
+the matching code and gazetteer it was made under stay the same (``core.address_match_basis`` holds them, with
+how many addresses were reused and matched); when one changed, every address is matched again and the basis
+says which. An address a reviewer decided is not matched at all: the decision replaces every column a match
+would give. A row with no address whose free text opens with a place outside the subdistrict is
+``out_of_area`` too ("from the free text"). A reviewer's decision in ``core.address_decisions`` (address ->
+house_id) wins over the matcher and is reused on every later run; undecided ambiguous matches wait in
+``quality.address_review``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from resolution.address.batch import match_addresses
 from resolution.address.free_text import opening_address
+from resolution.address.gazetteer import DIVISIONS, KNOWN_ROADS
 from resolution.address.register import Register
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name
@@ -41,6 +44,8 @@ CREATE TABLE IF NOT EXISTS core.address_match_basis (
     matched_at         TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 """
+MATCHER_CODE = (Path(__file__).resolve().parent, DIVISIONS, KNOWN_ROADS)
+"""What a match is made by besides the register: this package and the gazetteer's files."""
 MATCH_COLUMNS = {
     "address": pa.string(),
     "house_id": pa.string(),
@@ -117,7 +122,8 @@ def _outside_in_text(con: duckdb.DuckDBPyConnection, register: Register) -> None
 def _basis(con: duckdb.DuckDBPyConnection, register: Register) -> dict[str, str]:
     """What a match depends on besides its address: the register, the reviewers' decisions, the code."""
     houses = hashlib.sha256(repr(register.houses).encode()).hexdigest()
-    return {"register": houses, "decisions": table_digest(con, "core", "address_decisions"), "code": code_digest()}
+    decisions = table_digest(con, "core", "address_decisions")
+    return {"register": houses, "decisions": decisions, "code": code_digest(MATCHER_CODE)}
 
 
 def _why_not_reused(con: duckdb.DuckDBPyConnection, basis: dict[str, str]) -> str | None:

@@ -143,7 +143,6 @@ def run(
 def _run_subdistrict(instance, registry, selected, place, heading: bool, full: bool = False) -> bool:
     """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded. With
     nothing new since its last finished run (and not ``full``), only say so: a no-op."""
-    from pipelines.definitions import pipeline_assets, run_in_process, run_selection
     from pipelines.noop import begin_full_run, finish_full_run, record_noop, since_last_run
     from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
@@ -171,6 +170,8 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool, full: b
         record_noop(place, verdict, str(uuid.uuid4()), time.perf_counter() - started)
         console.print(_noop_line(verdict, time.perf_counter() - started), soft_wrap=True)  # one line, never wrapped
         return bool(verdict.last.succeeded)
+    from pipelines.definitions import pipeline_assets, run_in_process, run_selection  # builds the definitions: 2 s
+
     why = "--full" if full else verdict.why
     console.print(Text(f"full run: {why}", style="dim"))
     run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed

@@ -10,10 +10,13 @@ its ``running`` row, so the next run is full.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from connectors.spec import SourceSpec
+from schemas.clock import run_day, wall_clock
 from warehouse.database import connect
 from warehouse.fingerprint import (
     LastRun,
@@ -24,6 +27,7 @@ from warehouse.fingerprint import (
     record_run_inputs,
 )
 from warehouse.pending import new_deliveries
+from warehouse.runs import RunSummary, record_run
 from warehouse.subdistricts import Subdistrict
 
 
@@ -59,9 +63,15 @@ def since_last_run(
 
 
 def record_noop(place: Subdistrict, verdict: Verdict, run_id: str, seconds: float) -> None:
-    """A no-op run's row in meta.run_inputs: the inputs it found, the verdict of the run it repeats."""
+    """A no-op run's rows: in meta.run_inputs the inputs it found and the verdict of the run it repeats, in
+    meta.runs status ``no-op`` with no source and the held sources of the run whose warehouse it leaves as it was."""
+    finished = wall_clock()
     with connect(place.warehouse) as con:
         record_run_inputs(con, run_id, place.code, "no-op", verdict.inputs, None, verdict.last.succeeded, seconds)
+        held = con.execute("SELECT held_sources FROM meta.runs WHERE run_id = ?", [verdict.last.follows]).fetchone()
+        started = finished - dt.timedelta(seconds=seconds)
+        summary = RunSummary(run_id, "command:run", "no-op", started, finished, (), (), place.code, run_day())
+        record_run(con, dataclasses.replace(summary, held_sources=held[0] if held else 0))
 
 
 def begin_full_run(place: Subdistrict, run_id: str, why: str) -> None:

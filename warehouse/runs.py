@@ -194,6 +194,8 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
                 summary.held_sources,
             ],
         )
+        if not summary.sources:  # a no-op run touches no source
+            return
         con.executemany(
             "INSERT INTO meta.run_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -84,6 +84,9 @@ def test_nothing_new_is_a_no_op_and_a_new_delivery_a_full_run(place, monkeypatch
     with DagsterInstance.get() as instance:
         assert len(instance.get_run_records()) == pipeline_runs  # no pipeline started
     assert [outcome for outcome, _, _ in _runs(warehouse)] == ["full", "no-op"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        statuses = con.execute("SELECT status, sources FROM meta.runs ORDER BY started_at").fetchall()
+    assert statuses == [("success", 3), ("no-op", 0)]
 
     # every input that matters is compared: each change alone makes the next run full, and it says which
     registry = load_registry()

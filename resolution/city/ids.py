@@ -9,10 +9,13 @@ both go to ``city.city_person_id_history`` with the run and the reason.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 import duckdb
 import pyarrow as pa
+
+from resolution.identity.stable_ids import keep_ids
 
 PREFIX = "CPN"
 TABLES_SQL = """
@@ -41,26 +44,12 @@ def assign_city_ids(con: duckdb.DuckDBPyConnection, members: pa.Table, run: int)
     last = con.execute(
         f"SELECT max(TRY_CAST(substr(city_person_id, {len(PREFIX) + 1}) AS BIGINT)) FROM city.city_person_ids"
     ).fetchall()[0][0]
-    counter = last or 0
-    taken: dict[str, int] = {}
-    minted, history = [], []
-    for cluster in sorted(sizes, key=lambda c: (-sum(claims[c].values()), c)):
-        ranked = [p for p, _ in claims[cluster].most_common() if p not in taken]
-        if ranked:
-            city_person_id = ranked[0]
-            for other in ranked[1:]:
-                moved = claims[cluster][other]
-                reason = f"{moved} persons of {other} now link to {claims[cluster][city_person_id]} of {city_person_id}"
-                history.append((run, "merge", city_person_id, other, moved, reason))
-        else:
-            counter += 1
-            city_person_id = f"{PREFIX}{counter:010d}"
-            minted.append(city_person_id)
-            if claims[cluster]:
-                before = claims[cluster].most_common(1)[0][0]
-                reason = f"{sizes[cluster]} persons of {before} no longer link to the larger part, which keeps it"
-                history.append((run, "split", city_person_id, before, sizes[cluster], reason))
-        taken[city_person_id] = cluster
+    numbers = itertools.count((last or 0) + 1)
+    taken, minted, changes = keep_ids(sizes, claims, lambda: f"{PREFIX}{next(numbers):010d}")
+    history = [
+        (run, change, kept, earlier, members, _reason(change, kept, earlier, members, claims[taken[kept]]))
+        for change, kept, earlier, members in changes
+    ]
     con.register(
         "_ids", pa.table({"cluster": pa.array(list(taken.values()), pa.int64()), "city_person_id": list(taken)})
     )
@@ -78,3 +67,9 @@ def assign_city_ids(con: duckdb.DuckDBPyConnection, members: pa.Table, run: int)
         "merges": sum(h[1] == "merge" for h in history),
         "splits": sum(h[1] == "split" for h in history),
     }
+
+
+def _reason(change: str, kept: str, earlier: str, members: int, claimed: Counter) -> str:
+    if change == "merge":
+        return f"{members} persons of {earlier} now link to {claimed[kept]} of {kept}"
+    return f"{members} persons of {earlier} no longer link to the larger part, which keeps it"

@@ -10,6 +10,7 @@ cluster claiming an id is a split and gets a new id; ids a cluster absorbed are 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 import duckdb
@@ -17,6 +18,7 @@ import pyarrow as pa
 
 from resolution.identity.city_ids import person_id as minted_id
 from resolution.identity.city_ids import person_prefix, subdistrict_code
+from resolution.identity.stable_ids import keep_ids
 from warehouse.catalogue import table_exists
 
 TABLES_SQL = """
@@ -59,22 +61,8 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, subdistrict: str | None = 
         "SELECT max(TRY_CAST(substr(person_id, ?) AS BIGINT)) FROM core.person_ids WHERE starts_with(person_id, ?)",
         [len(prefix) + 1, prefix],
     ).fetchall()[0][0]
-    counter = last or 0
-    taken: dict[str, int] = {}
-    minted, history = [], []
-    # Big clusters choose first, so a split leaves the old id with the larger part.
-    for cluster in sorted(sizes, key=lambda c: (-sum(claims[c].values()), c)):
-        ranked = [p for p, _ in claims[cluster].most_common() if p not in taken]
-        if ranked:
-            person_id = ranked[0]
-            history += [("merge", person_id, other, claims[cluster][other]) for other in ranked[1:]]
-        else:
-            counter += 1
-            person_id = minted_id(code, counter)
-            minted.append(person_id)
-            if claims[cluster]:
-                history.append(("split", person_id, claims[cluster].most_common(1)[0][0], sizes[cluster]))
-        taken[person_id] = cluster
+    numbers = itertools.count((last or 0) + 1)
+    taken, minted, history = keep_ids(sizes, claims, lambda: minted_id(code, next(numbers)))
     con.register("_ids", pa.table({"cluster": pa.array(list(taken.values()), pa.int64()), "person_id": list(taken)}))
     con.execute("CREATE OR REPLACE TEMP TABLE _person_ids AS SELECT * FROM _ids")
     con.unregister("_ids")

@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -29,6 +27,7 @@ from connectors.spec import SourceSpec, register_source
 from schemas.clock import run_day
 from warehouse.catalogue import table_exists
 from warehouse.database import quote_name
+from warehouse.privacy import configured_keys
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CODE_PACKAGES = ("connectors", "schemas", "quality", "resolution", "warehouse", "pipelines")
@@ -37,7 +36,6 @@ CODE_SUFFIXES = {".py", ".yaml", ".yml", ".csv", ".json", ".txt"}
 TAG_CATALOGUE = REPO_ROOT / "schemas" / "tags"
 SOURCES_FOLDER = REPO_ROOT / "connectors" / "sources"  # digested as specs, from the registry a run reads
 DECISIONS = ("address_decisions", "person_decisions", "business_decisions")
-TOKEN_KEY = re.compile(r"^HOUSEKEY_TOKEN_KEY_\d+$")
 
 
 LABELS = {
@@ -130,7 +128,7 @@ def input_digests(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceS
     deliveries = con.execute(
         "SELECT source, delivery_id, file_name, file_hash, status FROM meta.deliveries ORDER BY ALL"
     ).fetchall()
-    keys = sorted((name, value) for name, value in os.environ.items() if TOKEN_KEY.match(name))
+    keys = sorted(configured_keys().items())  # the keys publishing reads, by number
     return {
         "deliveries": _digest(
             [row for row in deliveries if row[0] != register],
@@ -144,7 +142,7 @@ def input_digests(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceS
         "as_of": run_day().isoformat(),
         # each key only as a MAC it makes, as a token is: no digest a guessed key could be checked against offline
         "token_keys": _digest(
-            [(name, hmac.new(value.encode(), b"housekey run inputs", "sha256").hexdigest()) for name, value in keys]
+            [(number, hmac.new(value.encode(), b"housekey run inputs", "sha256").hexdigest()) for number, value in keys]
         ),
     }
 

@@ -99,22 +99,27 @@ def warehouse_copy(full_warehouse, tmp_path) -> Path:
 # How `make test` spreads the suite over its two workers (--dist loadfile --no-loadscope-reorder): a module stays on
 # one worker, so a module-scoped pipeline run is made once, not once per worker (loadgroup would allow finer groups,
 # but xdist 3.8 loses them under pytest 9: pytest-dev/pytest-xdist#1386). These modules start first, longest first
-# (seconds under --durations, one process, a quiet 2-core machine), so both workers finish together; the end-to-end
-# module comes early because it builds the session warehouse that most later tests read.
+# (seconds under --durations of `bash .ci/run` on 2026-12-03, two workers, a loaded machine: setup and calls), so
+# both workers finish together; the end-to-end module comes early: it builds the session warehouse later tests read.
 LONGEST_FIRST = (
-    "tests/pipelines/test_partitions.py",  # 90 s, two runs at once
-    "tests/test_end_to_end.py",  # 60 s with the session warehouse
-    "tests/data_samples/test_subdistricts.py",  # 40 s
-    "tests/warehouse/test_kill_mid_load.py",  # 40 s
-    "tests/warehouse/test_business_time.py",  # 26 s
-    "tests/bad_inputs/test_corpus.py",  # 25 s
-    "tests/pipelines/test_schedules_sensors.py",  # 25 s
-    "tests/pipelines/test_delivery_latency.py",  # 15 s
-    "tests/connectors/test_readers_bounds.py",  # 14 s
-    "tests/security/test_injection.py",  # 12 s
-    "tests/warehouse/test_migrate.py",  # 11 s
-    "tests/pipelines/test_ui.py",  # 10 s
-    "tests/pipelines/test_few_sources.py",  # 9 s
+    "tests/pipelines/test_partitions.py",  # 270 s, two runs at once
+    "tests/test_end_to_end.py",  # 210 s with the session warehouse
+    "tests/warehouse/test_kill_mid_load.py",  # 256 s
+    "tests/pipelines/test_noop.py",  # 140 s alone, three full runs of three sources (was 270 s in two tests)
+    "tests/data_samples/test_subdistricts.py",  # 110 s
+    "tests/pipelines/test_delivery_latency.py",  # 106 s
+    "tests/bad_inputs/test_corpus.py",  # 90 s
+    "tests/pipelines/test_run_one_source.py",  # 83 s
+    "tests/warehouse/test_business_time.py",  # 75 s
+    "tests/security/test_injection.py",  # 69 s
+    "tests/resolution/identity/test_event_parties.py",  # 58 s
+    "tests/connectors/test_readers_bounds.py",  # 54 s
+    "tests/resolution/city/test_city_identity.py",  # 52 s, Spark in local mode
+    "tests/pipelines/test_asset_catalogue.py",  # 51 s
+    "tests/security/test_analyst_copy_scan.py",  # 50 s
+    "tests/pipelines/test_few_sources.py",  # 46 s
+    "tests/pipelines/test_ui.py",  # 35 s
+    "tests/pipelines/test_schedules_sensors.py",  # 32 s
 )
 
 

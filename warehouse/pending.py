@@ -17,7 +17,7 @@ import duckdb
 from connectors.landing import survey
 from connectors.readers import ReadError
 from connectors.spec import SourceSpec
-from warehouse.pull import _rows_hash
+from warehouse.pull import cursor_of, loaded_delivery, pulled_rows_hash
 
 
 def new_delivery(
@@ -55,8 +55,7 @@ def _new_pull(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> str | None:
 
     if databases_mode() == "off":
         return None
-    row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [spec.name]).fetchone()
-    since = row[0] if row else None
+    since = cursor_of(con, spec.name)
     try:
         delivered, _ = pull(spec, since)
     except SourceUnavailable as error:
@@ -65,8 +64,6 @@ def _new_pull(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> str | None:
         return f"the pull failed ({error})"
     if not delivered.row_count and not delivered.unreadable:
         return None
-    loaded = con.execute(
-        "SELECT count(*) FROM meta.deliveries WHERE source = ? AND file_hash = ? AND status = 'loaded'",
-        [spec.name, _rows_hash(delivered)],
-    ).fetchone()[0]
-    return None if loaded else f"{delivered.row_count:,} rows changed since {since or 'the first pull'}"
+    if loaded_delivery(con, spec.name, pulled_rows_hash(delivered)):
+        return None  # an unchanged snapshot: the run would record nothing
+    return f"{delivered.row_count:,} rows changed since {since or 'the first pull'}"

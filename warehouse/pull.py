@@ -33,8 +33,7 @@ def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLan
 
     if databases_mode() == "off":
         return SourceLanding(spec.name, note=f"{SKIPPED}database sources switched off ({DATABASES_ENV}=off)")
-    row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [spec.name]).fetchone()
-    since = row[0] if row else None
+    since = cursor_of(con, spec.name)
     file_name = f"{spec.format}:{spec.sql.table}"
     try:
         delivered, new_cursor = pull(spec, since)
@@ -46,13 +45,9 @@ def pull_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> SourceLan
     if not delivered.row_count and not delivered.unreadable:
         return SourceLanding(spec.name, note=f"no changes since {since}" if since else "the table is empty")
 
-    rows_hash = _rows_hash(delivered)
-    earlier = con.execute(
-        "SELECT delivery_id FROM meta.deliveries WHERE source = ? AND file_hash = ? AND status = 'loaded'",
-        [spec.name, rows_hash],
-    ).fetchone()
-    if earlier:
-        return SourceLanding(spec.name, note=f"unchanged since delivery {earlier[0]}")
+    rows_hash = pulled_rows_hash(delivered)
+    if earlier := loaded_delivery(con, spec.name, rows_hash):
+        return SourceLanding(spec.name, note=f"unchanged since delivery {earlier}")
     with transaction(con):
         result = write_delivery(
             con, spec, delivered, file_name, rows_hash, None, f"{spec.name}:{since or 'full'}:{rows_hash[:12]}"
@@ -73,7 +68,22 @@ def not_read(landing: SourceLanding) -> tuple[str, str] | None:
     return None
 
 
-def _rows_hash(delivered: Delivered) -> str:
+def cursor_of(con: duckdb.DuckDBPyConnection, source: str) -> str | None:
+    """Where the source's last pull stopped (``meta.cursors``), None before its first."""
+    row = con.execute("SELECT cursor_value FROM meta.cursors WHERE source = ?", [source]).fetchone()
+    return row[0] if row else None
+
+
+def loaded_delivery(con: duckdb.DuckDBPyConnection, source: str, rows_hash: str) -> str | None:
+    """The delivery of the source that loaded these very rows already, if one did."""
+    row = con.execute(
+        "SELECT delivery_id FROM meta.deliveries WHERE source = ? AND file_hash = ? AND status = 'loaded'",
+        [source, rows_hash],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def pulled_rows_hash(delivered: Delivered) -> str:
     """sha256 of the pulled headers and rows, row by row so a large pull is not serialised twice."""
     digest = hashlib.sha256()
     for part in delivered.parts:

@@ -35,11 +35,11 @@ def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, Sourc
 
 
 def record_held_sources(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> list[tuple[str, str]]:
-    """Rewrite ``meta.held_sources`` (source, reason): every delivery the quality gate holds that still stops
-    its source (quality/gate.py); returns its rows."""
-    from quality.gate import stopped_deliveries
+    """Rewrite ``meta.held_sources`` (source, reason): every source a delivery holds now, by the rule the run's
+    summary and exit code use (quality/gate.py held_sources: the gate, or schema drift under contract: stop)."""
+    from quality.gate import held_sources
 
-    held = [(name, reason) for name, spec in registry.items() for reason in stopped_deliveries(con, spec)]
+    held = sorted(held_sources(con, registry).items())
     con.execute("DELETE FROM meta.held_sources")  # emptied, not re-created: its column comments stay
     if held:
         con.executemany("INSERT INTO meta.held_sources VALUES (?, ?)", held)

@@ -45,14 +45,21 @@ def generate(
     say = progress or (lambda _: None)
     say(f"building a world of about {people:,} people")
     world = build_world(people, seed, subdistrict=subdistrict, taken=issued_identifiers(beside))
+    return export_world(out, world, people, seed, rates, only or source_names(), say)
+
+
+def export_world(
+    out: Path, world: World, people: int, seed: int, rates: NoiseRates, names: list[str], say: Callable[[str], None]
+) -> dict:
+    """Write the exports of `names`, the truth and manifest.json of a built world under `out`; return the manifest."""
     for folder in ("landing", "databases", "truth"):
         shutil.rmtree(out / folder, ignore_errors=True)
     (out / "truth").mkdir(parents=True)
     manifest = {"seed": seed, "people": people, "as_of": AS_OF.isoformat(), "sources": {}}
     if not world.subdistrict.is_sample:  # the committed sample's manifest predates other subdistricts
-        manifest = {"subdistrict": subdistrict, "subdistrict_name": world.subdistrict.name, **manifest}
+        manifest = {"subdistrict": world.subdistrict.code, "subdistrict_name": world.subdistrict.name, **manifest}
     truth_rows = []
-    for name in only or source_names():
+    for name in names:
         say(f"exporting {name}")
         deliveries = Deliveries.open(name, out, world.seed, rates)
         importlib.import_module(f"{sources.__name__}.{name}").export(world, deliveries)
@@ -83,7 +90,12 @@ def issued_identifiers(worlds: tuple[Path, ...]) -> frozenset[str]:
     return frozenset(issued)
 
 
-def _write(path: Path, header: list[str], rows) -> None:
+def write_records(path: Path, records: list[tuple]) -> None:
+    """truth/records.csv: for every exported row, what it refers to (``Deliveries.truth``)."""
+    write_csv(path, ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES, FACTS], records)
+
+
+def write_csv(path: Path, header: list[str], rows) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
@@ -95,12 +107,8 @@ def _id(obj) -> str:
 
 
 def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
-    _write(
-        folder / "records.csv",
-        ["source", "file", "sheet", "row_number", "record_key", *TRUTH_KEYS, NAMES, FACTS],
-        records,
-    )
-    _write(
+    write_records(folder / "records.csv", records)
+    write_csv(
         folder / "houses.csv",
         [
             "house_id",
@@ -136,7 +144,7 @@ def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
             for h in world.houses
         ),
     )
-    _write(
+    write_csv(
         folder / "people.csv",
         [
             "person_id",
@@ -178,7 +186,7 @@ def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
             for p in world.people
         ),
     )
-    _write(
+    write_csv(
         folder / "businesses.csv",
         [
             "business_id",
@@ -208,7 +216,7 @@ def _write_truth(folder: Path, world: World, records: list[tuple]) -> None:
             for b in world.businesses
         ),
     )
-    _write(
+    write_csv(
         folder / "events.csv",
         ["event_id", "kind", "category", "house_id", "business_id", "person_id", "occurred_at", "closed_at", "status"],
         (

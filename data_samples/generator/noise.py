@@ -149,6 +149,8 @@ class Noise:
 
     def id_number(self, number: str, excel: bool = False) -> str:
         """An ID number as a ledger holds it: mostly right, sometimes masked, short, or mangled by Excel."""
+        if not number:  # a system that never saw the person's ID number (someone who moved in) leaves it blank
+            return ""
         r, hit = self.rates, self.hit
         if excel and hit(r.excel_mangled_id):
             return f"{int(number[:17]) / 10**17 * 10:.5f}".rstrip("0") + "E+17"

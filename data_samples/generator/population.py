@@ -63,6 +63,7 @@ class Person:
     rents: House | None = None
     landlord: Person | None = None
     flags: set[str] = field(default_factory=set)
+    moved_out: date | None = None  # left for another subdistrict of the district that day (home None)
 
     @property
     def age(self) -> int:

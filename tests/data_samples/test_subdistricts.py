@@ -149,8 +149,8 @@ def test_same_seed_same_bytes_and_the_files_are_named_by_the_subdistrict(world, 
 
 def test_a_subdistrict_without_roads_fails_clearly(tmp_path):
     result = CliRunner().invoke(
-        app, ["generate", "--people", "30", "--out", str(tmp_path), "--subdistrict", "310101013"]
+        app, ["generate", "--people", "30", "--out", str(tmp_path), "--subdistrict", "310101018"]
     )
     assert result.exit_code == 1
-    assert "roads" in result.output and "外滩街道" in result.output
+    assert "roads" in result.output and "豫园街道" in result.output
     assert not (tmp_path / "landing").exists()

@@ -27,6 +27,7 @@ from warehouse.fingerprint import (
     record_run_inputs,
 )
 from warehouse.pending import new_deliveries
+from warehouse.routed_files import routed_spec
 from warehouse.runs import RunSummary, record_run
 from warehouse.subdistricts import Subdistrict
 
@@ -56,8 +57,12 @@ def since_last_run(
             return Verdict(False, f"run {last.run_id[:8]} did not finish", last)
         inputs = input_digests(con, registry)
         changed = changed_inputs(last.inputs, inputs)
-        delivering = {name: spec for name, spec in selected.items() if place.delivers(name)}
-        news = new_deliveries(con, delivering, place.landing, place.district_landing)
+        delivering = {  # a district-wide database source comes as routed files
+            name: routed_spec(spec) if name in place.district_sources else spec
+            for name, spec in selected.items()
+            if place.delivers(name)
+        }
+        news = new_deliveries(con, delivering, place.landing)
     why = [*(f"{label} changed" for label in changed), *(f"new in {found}" for found in news)]
     return Verdict(not why, "; ".join(why), last, inputs)
 

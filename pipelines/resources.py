@@ -38,8 +38,8 @@ class SubdistrictWarehouse(DuckDBResource):
 
     landing: str = ""
     """The landing root; empty for ``$HOUSEKEY_LANDING``."""
-    district_landing: str = ""
-    """The district's landing root, whose files every subdistrict lands; empty for none."""
+    district_sources: list[str] | None = None
+    """Database sources the district pulls and routes: this subdistrict lands its routed slices of them."""
     subdistrict: str = ""
     sources: list[str] | None = None
     """The sources delivered in this subdistrict; None for all."""
@@ -67,7 +67,7 @@ class SubdistrictWarehouse(DuckDBResource):
         return SubdistrictWarehouse(
             database=str(chosen.warehouse),
             landing=str(chosen.landing),
-            district_landing=str(chosen.district_landing or ""),
+            district_sources=sorted(chosen.district_sources),
             subdistrict=code,
             sources=None if chosen.sources is None else sorted(chosen.sources),
             connection_config=self.connection_config,

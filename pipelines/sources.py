@@ -28,6 +28,7 @@ from warehouse.database import create_bookkeeping
 from warehouse.intake import land_source
 from warehouse.pull import not_read
 from warehouse.raw import SourceLanding
+from warehouse.routed_files import routed_spec
 from warehouse.staging import stage
 
 OnLanded = Callable[[SourceLanding], None]
@@ -55,8 +56,8 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
                 create_bookkeeping(con)
                 if warehouse.delivers(spec.name):
                     root = Path(warehouse.landing) if warehouse.landing else None
-                    district = Path(warehouse.district_landing) if warehouse.district_landing else None
-                    return land_source(con, spec, root, district=district)
+                    routed = spec.name in (warehouse.district_sources or ())  # pulled by the district, routed here
+                    return land_source(con, routed_spec(spec) if routed else spec, root)
                 return SourceLanding(spec.name, note=f"not a source of subdistrict {warehouse.subdistrict}")
 
         delays = retry_delays(context.run.run_config) if spec.is_database else ()

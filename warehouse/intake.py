@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.landing import Survey, survey
+from connectors.landing import survey
 from connectors.readers import ReadError, read_delivery
 from connectors.spec import SourceSpec
 from warehouse.business_time import fill_observed_on
@@ -23,14 +23,13 @@ def land_source(
     spec: SourceSpec,
     root: Path | None = None,
     now: float | None = None,
-    district: Path | None = None,
 ) -> SourceLanding:
     """Land everything new from one source: pending files (below the landing ``root``, default
-    ``$HOUSEKEY_LANDING``, then below the ``district`` landing root shared by every subdistrict; ``now`` is
-    the clock files settle against, see ``connectors.landing.survey``), or a pull from its database."""
+    ``$HOUSEKEY_LANDING``; ``now`` is the clock files settle against, see ``connectors.landing.survey``),
+    or a pull from its database."""
     from warehouse.pull import pull_database
 
-    landing = pull_database(con, spec) if spec.is_database else land_files(con, spec, root, now, district)
+    landing = pull_database(con, spec) if spec.is_database else land_files(con, spec, root, now)
     fill_observed_on(con, spec)  # a pull's delivery; every delivery of a warehouse made before business dates
     return landing
 
@@ -40,13 +39,10 @@ def land_files(
     spec: SourceSpec,
     root: Path | None = None,
     now: float | None = None,
-    district: Path | None = None,
 ) -> SourceLanding:
     """Read and land every pending file of a file source; an unreadable file never stops the rest.
 
     Files already recorded under the same name and content are not offered again; failed files are.
-    With a ``district`` landing root, the district's files of the source are landed too (all of each file:
-    address matching leaves the rows of other subdistricts out_of_area).
     Files ignored or waiting (still being written) are listed, with why, in the note.
     Each file lands in one transaction with its business date and, for a changes source re-sending a
     file under its name, only the rows not loaded before.
@@ -59,9 +55,6 @@ def land_files(
     )
     results = []
     found = survey(spec, recorded, root, now)
-    if district is not None:  # the district's exports, after the subdistrict's own files
-        shared = survey(spec, recorded, district, now)
-        found = Survey(found.pending + shared.pending, found.unread + shared.unread)
     for file in found.pending:
         if file.refused:
             error = ReadError(file.refused)

@@ -24,29 +24,25 @@ def new_delivery(
     con: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
     root: Path | None = None,
-    district: Path | None = None,
 ) -> str | None:
     """What the landing would take in from the source (``26_rental.csv``), or None when nothing."""
-    return _new_pull(con, spec) if spec.is_database else _new_file(con, spec, root, district)
+    return _new_pull(con, spec) if spec.is_database else _new_file(con, spec, root)
 
 
 def new_deliveries(
     con: duckdb.DuckDBPyConnection,
     registry: Mapping[str, SourceSpec],
     root: Path | None = None,
-    district: Path | None = None,
 ) -> list[str]:
     """``source: what`` for every source of ``registry`` with something to land."""
-    return [f"{name}: {found}" for name, spec in registry.items() if (found := new_delivery(con, spec, root, district))]
+    return [f"{name}: {found}" for name, spec in registry.items() if (found := new_delivery(con, spec, root))]
 
 
-def _new_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None, district: Path | None) -> str | None:
+def _new_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | None) -> str | None:
     # failed files too: the same content fails the same way
     rows = con.execute("SELECT file_name, file_hash FROM meta.deliveries WHERE source = ?", [spec.name])
     recorded = {(name, file_hash) for name, file_hash in rows.fetchall() if file_hash is not None}
     pending = survey(spec, recorded, root).pending
-    if district is not None:  # the district's exports every subdistrict lands
-        pending += survey(spec, recorded, district).pending
     return pending[0].file_name if pending else None
 
 

@@ -1,92 +1,426 @@
-"""How the district's exports split across its subdistricts.
+"""Routing district deliveries: a district or municipal export is read once and each of its rows goes to exactly
+one place.
 
-A file in the district landing zone (``district: {landing: …}`` in ``$HOUSEKEY_SUBDISTRICTS``) is landed by
-every subdistrict, and address matching places each row in the subdistrict whose register holds it; the
-others call it ``out_of_area``. After the runs, this reads every subdistrict's ``core.address_matches``
-(read-only) and counts each district row once: placed in a subdistrict, out of area of every configured
-subdistrict (outside the district's configured part: counted, never lost), or placed nowhere yet (review).
+The district landing zone (``district: {landing: …}`` in ``$HOUSEKEY_SUBDISTRICTS``) holds the files that span
+the district, and ``district: {sources: […]}`` names the database sources pulled once for the whole district.
+The router reads each new file (or pull) once, matches every row's address against every configured
+subdistrict's house register (``core.houses``, opened read-only: a subdistrict's warehouse is written only by
+its own run) and sends the row to one of:
+
+- ``routed``: the one subdistrict whose register places it (a room, door or building; else the one whose
+  register holds its road). The subdistrict's slice is written into its landing zone under the file's name
+  with every row where it was (warehouse/routed_files.py), so its own run lands, stages and matches it.
+- ``out_of_area``: every subdistrict's matcher puts the address outside its area (another district, a road
+  none of them holds): counted and kept in the district's ledger with the reason.
+- ``quarantine``: a row the reader could not read, a row without an address, an address two subdistricts
+  both place (or both hold the road of), or one no register places and not every one calls outside: kept in
+  the ledger with the reason, for review.
+
+The ledger (``routing.duckdb`` beside the district landing zone) keeps every delivered row with where it went,
+each delivery's counts (delivered = routed + out of area + quarantined), the routed files and the database
+cursors; a delivery routed once is never routed again, and ``routing.json`` beside it reports the last routing.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from connectors.landing import content_hash, delivery_paths
-from connectors.spec import load_registry
+from connectors.landing import survey
+from connectors.readers import INVISIBLE, Delivered, ReadError, read_delivery
+from connectors.spec import SourceSpec, load_registry
+from resolution.address.batch import match_addresses
+from resolution.address.match import HouseMatch
+from resolution.address.register import Register
 from warehouse import catalogue
+from warehouse.database import transaction
 from warehouse.raw import file_delivery_id
+from warehouse.routed_files import RowKey, is_routable, write_file_slice, write_marker, write_pull_slice
 from warehouse.subdistricts import Subdistrict
 
-PLACED = "house_id IS NOT NULL OR match_level IN ('room', 'door', 'building')"
+ROUTED, OUT_OF_AREA, QUARANTINE = "routed", "out_of_area", "quarantine"
+PLACED_LEVELS = ("room", "door", "building")
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+LEDGER_SQL = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, file_name VARCHAR NOT NULL, file_hash VARCHAR,
+    rows_delivered BIGINT, rows_routed BIGINT, rows_out_of_area BIGINT, rows_quarantined BIGINT,
+    status VARCHAR NOT NULL,  -- routed, or failed (the file could not be read: offered again)
+    note VARCHAR
+);
+CREATE TABLE IF NOT EXISTS row_routes (
+    delivery_id VARCHAR NOT NULL, source VARCHAR NOT NULL, file_name VARCHAR NOT NULL, sheet VARCHAR,
+    row_number BIGINT NOT NULL,
+    destination VARCHAR NOT NULL,  -- routed, out_of_area or quarantine
+    subdistrict VARCHAR,           -- the subdistrict a routed row went to
+    routed_row BIGINT,             -- its row number in the routed file (the same but in a database pull's slice)
+    reason VARCHAR, address VARCHAR, area_district VARCHAR, area_town VARCHAR,
+    row_values VARCHAR             -- the row as delivered (JSON), kept for rows that reach no subdistrict
+);
+CREATE TABLE IF NOT EXISTS routed_files (
+    delivery_id VARCHAR NOT NULL, subdistrict VARCHAR NOT NULL, path VARCHAR NOT NULL, rows BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cursors (source VARCHAR PRIMARY KEY, cursor_value VARCHAR);
+"""
+
+
+@dataclass
+class DeliveryRouting:
+    """Where one district delivery's rows went."""
+
+    source: str
+    delivery_id: str
+    file_name: str
+    delivered: int = 0
+    routed: Counter = field(default_factory=Counter)
+    """Rows per subdistrict code."""
+    out_of_area: int = 0
+    quarantined: int = 0
+    status: str = ROUTED
+    note: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.delivered == sum(self.routed.values()) + self.out_of_area + self.quarantined
+
+    def __str__(self) -> str:
+        if self.status != ROUTED:
+            return f"{self.source} {self.file_name}: {self.status}: {self.note}"
+        routed = ", ".join(f"{code} {n:,}" for code, n in sorted(self.routed.items())) or "none"
+        return (
+            f"{self.source} {self.file_name}: {self.delivered:,} rows = routed {sum(self.routed.values()):,} "
+            f"({routed}) + out of area {self.out_of_area:,} + quarantined {self.quarantined:,}"
+        )
 
 
 @dataclass
 class DistrictRouting:
-    rows: int = 0
-    """Rows of the district's deliveries that some subdistrict staged."""
-    placed: Counter = field(default_factory=Counter)
-    """Rows placed (a house, door or building of its register) per subdistrict code."""
-    out_of_area: int = 0
-    """Rows out of area of every subdistrict that landed them."""
-    unplaced: int = 0
-    """Rows no subdistrict placed but not every one called out of area (a road only, review, no address)."""
-    placed_twice: int = 0
-    """Rows two subdistricts placed (a road both registers hold, a door in both ranges): for review."""
+    """What one routing did, or the ledger's totals over every delivery routed so far."""
+
+    deliveries: list[DeliveryRouting] = field(default_factory=list)
+    waiting: str | None = None
+    """Why nothing was routed (a subdistrict without a house register yet)."""
+
+    @property
+    def rows(self) -> int:
+        return sum(d.delivered for d in self.deliveries)
 
     def __str__(self) -> str:
-        placed = ", ".join(f"{code} {count:,}" for code, count in sorted(self.placed.items()))
+        if self.waiting:
+            return f"district deliveries: waiting: {self.waiting}"
+        routed = Counter()
+        for delivery in self.deliveries:
+            routed.update(delivery.routed)
+        places = ", ".join(f"{code} {n:,}" for code, n in sorted(routed.items())) or "no subdistrict"
         return (
-            f"district deliveries: {self.rows:,} rows; placed in {placed or 'no subdistrict'}; "
-            f"out of area of every subdistrict {self.out_of_area:,}; placed nowhere yet {self.unplaced:,}"
-            + (f"; placed in two subdistricts {self.placed_twice:,}" if self.placed_twice else "")
+            f"district deliveries: {len(self.deliveries):,} deliveries, {self.rows:,} rows; routed to {places}; "
+            f"out of area {sum(d.out_of_area for d in self.deliveries):,}; "
+            f"quarantined {sum(d.quarantined for d in self.deliveries):,}"
         )
 
 
-def district_deliveries(district_landing: Path) -> list[str]:
-    """The delivery ids of the files now in the district landing zone (a delivery's id is its source and content)."""
-    return [
-        file_delivery_id(spec.name, content_hash(path))
-        for spec in load_registry().values()
-        if not spec.is_database
-        for path in delivery_paths(spec, district_landing)
-    ]
+def district_landing(subdistricts: Iterable[Subdistrict]) -> Path | None:
+    return next((s.district_landing for s in subdistricts if s.district_landing), None)
 
 
-def district_routing(subdistricts: list[Subdistrict]) -> DistrictRouting | None:
-    """Where the rows of the district landing zone's files went, over every subdistrict's warehouse; None
-    without a district landing zone."""
-    landing = next((s.district_landing for s in subdistricts if s.district_landing), None)
+def ledger_path(landing: Path) -> Path:
+    """The district's routing ledger: ``routing.duckdb`` beside its landing zone."""
+    return landing.parent / "routing.duckdb"
+
+
+def route_district(
+    subdistricts: Mapping[str, Subdistrict], registry: Mapping[str, SourceSpec] | None = None
+) -> DistrictRouting | None:
+    """Route every new delivery of the district landing zone and every district-wide database source (specs from
+    ``registry``, default connectors/sources/); None when no district is configured."""
+    landing = district_landing(subdistricts.values())
     if landing is None:
         return None
-    deliveries = district_deliveries(landing)
-    placed: dict[str, list[str]] = {}  # record_id -> the subdistricts that placed it
-    outside: Counter = Counter()  # record_id -> how many subdistricts called it out of area
-    landed: Counter = Counter()  # record_id -> how many subdistricts landed it
-    for place in subdistricts:
-        if not place.warehouse.exists():
+    registers, missing = {}, []
+    for code, place in subdistricts.items():
+        if (register := _register(place.warehouse)) is None:
+            missing.append(code)
+        registers[code] = register
+    if missing:  # a row is out of area only when every register has been asked
+        return DistrictRouting(waiting=f"no house register yet in {', '.join(missing)}: run the subdistrict first")
+    registry = load_registry() if registry is None else registry
+    pulled = sorted(set().union(*(place.district_sources for place in subdistricts.values())))
+    report = DistrictRouting()
+    ledger_path(landing).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(ledger_path(landing))) as ledger:
+        ledger.execute(LEDGER_SQL)
+        for spec in registry.values():
+            if not spec.is_database:
+                report.deliveries += _route_files(ledger, spec, landing, subdistricts, registers)
+        for name in pulled:
+            if (routed := _route_pull(ledger, registry[name], subdistricts, registers)) is not None:
+                report.deliveries.append(routed)
+    _write_report(landing, report)
+    return report
+
+
+def district_routing(subdistricts: Iterable[Subdistrict]) -> DistrictRouting | None:
+    """The ledger's totals over every district delivery routed so far; None without a district or a ledger."""
+    landing = district_landing(subdistricts)
+    if landing is None or not ledger_path(landing).exists():
+        return None
+    with duckdb.connect(str(ledger_path(landing)), read_only=True) as ledger:
+        return DistrictRouting(_recorded(ledger))
+
+
+def _recorded(ledger: duckdb.DuckDBPyConnection) -> list[DeliveryRouting]:
+    deliveries = {
+        row[0]: DeliveryRouting(row[1], row[0], row[2], row[3], Counter(), row[4], row[5])
+        for row in ledger.execute(
+            "SELECT delivery_id, source, file_name, rows_delivered, rows_out_of_area, rows_quarantined"
+            " FROM deliveries WHERE status = 'routed' ORDER BY source, file_name"
+        ).fetchall()
+    }
+    for delivery_id, code, rows in ledger.execute(
+        "SELECT delivery_id, subdistrict, count(*) FROM row_routes WHERE destination = 'routed' GROUP BY ALL"
+    ).fetchall():
+        if delivery_id in deliveries:
+            deliveries[delivery_id].routed[code] = rows
+    return list(deliveries.values())
+
+
+def _register(warehouse: Path) -> Register | None:
+    """The subdistrict's house register, read-only; None before its first run built one."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not catalogue.table_exists(con, "core", "houses"):
+            return None
+        return Register.from_warehouse(con)
+
+
+def _route_files(ledger, spec: SourceSpec, landing: Path, subdistricts, registers) -> list[DeliveryRouting]:
+    recorded = set(ledger.execute("SELECT file_name, file_hash FROM deliveries WHERE status = 'routed'").fetchall())
+    results = []
+    routed = {row[0] for row in ledger.execute("SELECT delivery_id FROM deliveries WHERE status = 'routed'").fetchall()}
+    for file in survey(spec, recorded, landing).pending:
+        delivery_id = file_delivery_id(spec.name, file.file_hash)
+        if delivery_id in routed:  # the same content again under another name: its rows went already
             continue
-        with duckdb.connect(str(place.warehouse), read_only=True) as con:
-            if not catalogue.table_exists(con, "core", "address_matches"):
-                continue
-            rows = con.execute(
-                f"""SELECT record_id, {PLACED}, match_level = 'out_of_area'
-                    FROM core.address_matches WHERE list_contains($deliveries, _delivery_id)""",
-                {"deliveries": deliveries},
-            ).fetchall()
-        for record_id, is_placed, is_outside in rows:
-            landed[record_id] += 1
-            outside[record_id] += is_outside
-            if is_placed:
-                placed.setdefault(record_id, []).append(place.code)
-    routing = DistrictRouting(rows=len(landed))
-    for record_id, times in landed.items():
-        codes = placed.get(record_id, [])
-        routing.placed.update(codes)
-        routing.placed_twice += len(codes) > 1
-        routing.out_of_area += outside[record_id] == times
-        routing.unplaced += not codes and outside[record_id] < times
+        routing = DeliveryRouting(spec.name, delivery_id, file.file_name)
+        try:
+            if file.refused:
+                raise ReadError(file.refused)
+            if not is_routable(spec, file.path):
+                raise ReadError(f"a {spec.format} document cannot be split in place yet: deliver it to a subdistrict")
+            delivered = read_delivery(file.path, spec)
+        except ReadError as error:
+            routing.status, routing.note = "failed", str(error)
+            _record(ledger, routing, file.file_hash, [], [])
+            results.append(routing)
+            continue
+        rows = _routes(spec, delivered, registers)
+        written = []
+        for code, keep in _slices(rows).items():
+            target = write_file_slice(spec, file.path, delivered, keep, subdistricts[code].landing / spec.name)
+            write_marker(spec, target)
+            written.append((code, str(target), len(keep)))
+        _record(ledger, routing, file.file_hash, rows, written)
+        results.append(routing)
+    return results
+
+
+def _route_pull(ledger, spec: SourceSpec, subdistricts, registers) -> DeliveryRouting | None:
+    """Pull a district-wide database source once from the district's cursor and route its rows; None when the
+    database has nothing new (or is switched off, or down and not required: the cursor stays)."""
+    from connectors.readers.sql import SourceUnavailable, databases_mode, pull
+    from warehouse.pull import pulled_rows_hash
+
+    if databases_mode() == "off":
+        return None
+    cursor = ledger.execute("SELECT cursor_value FROM cursors WHERE source = ?", [spec.name]).fetchone()
+    since = cursor[0] if cursor else None
+    file_name = f"{spec.format}:{spec.sql.table}"
+    try:
+        delivered, new_cursor = pull(spec, since)
+    except (SourceUnavailable, ReadError) as error:
+        if isinstance(error, SourceUnavailable) and not error.required:
+            return None
+        return DeliveryRouting(
+            spec.name, f"{spec.name}:{since or 'full'}:failed", file_name, status="failed", note=str(error)
+        )
+    rows_hash = pulled_rows_hash(delivered)
+    delivery_id = f"{spec.name}:{since or 'full'}:{rows_hash[:12]}"
+    known = ledger.execute("SELECT 1 FROM deliveries WHERE delivery_id = ? AND status = 'routed'", [delivery_id])
+    if not delivered.row_count or known.fetchone():
+        return None
+    routing = DeliveryRouting(spec.name, delivery_id, file_name)
+    rows = _routes(spec, delivered, registers)
+    written = []
+    for code, keep in _slices(rows).items():
+        target = subdistricts[code].landing / spec.name / f"{spec.name}_{rows_hash[:12]}.csv"
+        lines = write_pull_slice(delivered, keep, target)
+        rows = [
+            {**row, "routed_row": lines.get(row["row_number"], row["routed_row"])}
+            if row["subdistrict"] == code
+            else row
+            for row in rows
+        ]
+        written.append((code, str(target), len(keep)))
+    _record(ledger, routing, rows_hash, rows, written, (spec.name, new_cursor))
     return routing
+
+
+def _slices(rows: list[dict]) -> dict[str, set[RowKey]]:
+    slices: dict[str, set[RowKey]] = {}
+    for row in rows:
+        if row["destination"] == ROUTED:
+            slices.setdefault(row["subdistrict"], set()).add((row["sheet"], row["row_number"]))
+    return slices
+
+
+def _routes(spec: SourceSpec, delivered: Delivered, registers: Mapping[str, Register]) -> list[dict]:
+    """Where each delivered row goes, as rows of ``row_routes`` (without the delivery's columns)."""
+    found = []  # (sheet, row number, address, values)
+    columns = _address_columns(spec)
+    for part in delivered.parts:
+        where = {
+            to: next((i for i, h in enumerate(part.header) if columns.get(h) == to), None)
+            for to in ("address", "compound")
+        }
+        for values, number in zip(part.rows, part.row_numbers, strict=True):
+            found.append((part.sheet, number, _address(values, where), dict(zip(part.header, values, strict=False))))
+    texts = sorted({address for *_, address, _ in found if address})
+    matches = {
+        code: dict(zip(texts, match_addresses(texts, register), strict=True)) for code, register in registers.items()
+    }
+    rows = [
+        _row(
+            sheet,
+            number,
+            address,
+            values,
+            *_destination(address, {c: m[address] for c, m in matches.items()} if address else None),
+        )
+        for sheet, number, address, values in found
+    ]
+    rows += [
+        _row(r.sheet, r.row_number, None, r.raw, QUARANTINE, None, f"unreadable row: {r.reason}")
+        for r in delivered.unreadable
+    ]
+    return rows
+
+
+def _row(sheet, number, address, values, destination, code, reason, area=(None, None)) -> dict:
+    kept = None if destination == ROUTED else json.dumps(values, ensure_ascii=False)
+    return {
+        "sheet": sheet,
+        "row_number": number,
+        "destination": destination,
+        "subdistrict": code,
+        "routed_row": number if destination == ROUTED else None,
+        "reason": reason,
+        "address": address,
+        "area_district": area[0],
+        "area_town": area[1],
+        "row_values": kept,
+    }
+
+
+def _destination(address: str | None, matches: Mapping[str, HouseMatch] | None) -> tuple:
+    """(destination, subdistrict, reason[, (district, town)]) of a row with this address and these matches."""
+    if not address:
+        return QUARANTINE, None, "no address"
+    placed = [code for code, m in matches.items() if m.house_id or m.match_level in PLACED_LEVELS]
+    if not placed:  # no house, door or building anywhere: the subdistrict that holds its road
+        placed = [code for code, m in matches.items() if m.match_level == "road"]
+    if len(placed) == 1:
+        (code,) = placed
+        return ROUTED, code, f"{matches[code].match_level} of {code}'s register"
+    if placed:
+        levels = sorted({matches[code].match_level for code in placed})
+        return QUARANTINE, None, f"ambiguous: {'/'.join(levels)} in the registers of {' and '.join(placed)}"
+    if all(m.match_level == "out_of_area" for m in matches.values()):
+        first = next(iter(matches.values()))
+        return OUT_OF_AREA, None, first.match_reason, (first.district, first.town)
+    reasons = "; ".join(f"{code}: {m.match_reason}" for code, m in matches.items())
+    return QUARANTINE, None, f"no register places it: {reasons}"
+
+
+def _address_columns(spec: SourceSpec) -> dict[str, str]:
+    """Delivered header (or alias) -> address or compound, for the columns that say where a row is."""
+    return {
+        header: mapped.to
+        for name, mapped in spec.columns.items()
+        if mapped.to in ("address", "compound")
+        for header in (name, *mapped.aliases)
+    }
+
+
+def _address(values: list[str | None], where: Mapping[str, int | None]) -> str | None:
+    """The row's address as staging reads it: invisible characters out, the compound in front unless named."""
+    address, compound = (_INVISIBLE.sub("", values[i] or "").strip() if i is not None else "" for i in where.values())
+    if compound and address and compound not in address:
+        address = compound + address
+    return address or None
+
+
+def _record(ledger, routing: DeliveryRouting, file_hash, rows: list[dict], written, cursor=None) -> None:
+    """Count the delivery's rows and keep them, its routed files and the new cursor, in one transaction."""
+    kinds = Counter(row["destination"] for row in rows)
+    routing.delivered = len(rows)
+    routing.routed = Counter(row["subdistrict"] for row in rows if row["destination"] == ROUTED)
+    routing.out_of_area, routing.quarantined = kinds[OUT_OF_AREA], kinds[QUARANTINE]
+    with transaction(ledger):
+        ledger.execute(
+            "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                routing.delivery_id,
+                routing.source,
+                routing.file_name,
+                file_hash,
+                routing.delivered,
+                sum(routing.routed.values()),
+                routing.out_of_area,
+                routing.quarantined,
+                routing.status,
+                routing.note,
+            ],
+        )
+        if rows:
+            table = pa.Table.from_pylist(rows).append_column(
+                "delivery_id", pa.array([routing.delivery_id] * len(rows), pa.string())
+            )
+            ledger.register("_routes", table)
+            ledger.execute(
+                "INSERT INTO row_routes BY NAME SELECT *, ? AS source, ? AS file_name FROM _routes",
+                [routing.source, routing.file_name],
+            )
+            ledger.unregister("_routes")
+        ledger.executemany("INSERT INTO routed_files VALUES (?, ?, ?, ?)", [[routing.delivery_id, *w] for w in written])
+        if cursor is not None:
+            ledger.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", list(cursor))
+
+
+def _write_report(landing: Path, report: DistrictRouting) -> None:
+    document = {
+        "deliveries": [
+            {
+                "source": d.source,
+                "delivery_id": d.delivery_id,
+                "file_name": d.file_name,
+                "status": d.status,
+                "note": d.note,
+                "delivered": d.delivered,
+                "routed": dict(sorted(d.routed.items())),
+                "out_of_area": d.out_of_area,
+                "quarantined": d.quarantined,
+            }
+            for d in report.deliveries
+        ]
+    }
+    path = ledger_path(landing).with_name("routing.json")
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

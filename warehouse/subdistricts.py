@@ -8,9 +8,9 @@ it there is one subdistrict, the sample's 瑞金二路街道, whose landing zone
 
 District and municipal systems export the whole district (the housing bureau's rental register, 12345,
 market entities). Such a file is dropped once in the district landing zone (``district: {landing: …}``
-in the file); every subdistrict lands it, and address matching splits it: a row gets a house only in
-the subdistrict whose register holds it and is ``out_of_area`` in the others (warehouse/routing.py
-counts the rows no configured subdistrict holds).
+in the file), and a district-wide database source is named under ``district: {sources: […]}``; the district
+router (warehouse/routing.py, ``housekey district route``) reads each once and writes every subdistrict's
+rows into that subdistrict's landing zone, so a subdistrict lands only its own slice.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ class Subdistrict:
     sources: frozenset[str] | None = None
     """The sources delivered in this subdistrict; None for every source of the registry."""
     district_landing: Path | None = None
-    """The district's landing root, shared by every subdistrict: one folder per source below it."""
+    """The district's landing root: its files are routed to the subdistricts (warehouse/routing.py)."""
+    district_sources: frozenset[str] = frozenset()
+    """Database sources pulled once for the whole district and routed; the subdistrict lands its routed slices."""
 
     def delivers(self, source: str) -> bool:
         return self.sources is None or source in self.sources
@@ -73,9 +75,19 @@ def read_subdistricts(path: Path) -> dict[str, Subdistrict]:
         raise SubdistrictsError(f"{path}: expected a list under `subdistricts:` with at least one subdistrict")
     folder = path.resolve().parent
     district = document.get("district") or {}
-    if not isinstance(district, dict) or set(district) - {"landing"}:
-        raise SubdistrictsError(f"{path}: `district:` takes one key, landing (the district's landing folder)")
+    if not isinstance(district, dict) or set(district) - {"landing", "sources"}:
+        raise SubdistrictsError(
+            f"{path}: `district:` takes landing (the district's landing folder) and sources (database sources "
+            "pulled once for the district)"
+        )
     district_landing = folder / str(district["landing"]) if district.get("landing") else None
+    pulled = district.get("sources") or []
+    if not isinstance(pulled, list) or not all(isinstance(s, str) for s in pulled):
+        raise SubdistrictsError(f"{path}: district sources must be a list of database source names")
+    if pulled and district_landing is None:
+        raise SubdistrictsError(
+            f"{path}: district sources need the district's landing folder (its ledger is beside it)"
+        )
     subdistricts: dict[str, Subdistrict] = {}
     for number, entry in enumerate(entries, 1):
         where = f"{path}, subdistrict {number}"
@@ -103,6 +115,7 @@ def read_subdistricts(path: Path) -> dict[str, Subdistrict]:
             warehouse,
             None if sources is None else frozenset(sources),
             district_landing,
+            frozenset(pulled),
         )
     if len({s.warehouse.resolve() for s in subdistricts.values()}) < len(subdistricts):
         raise SubdistrictsError(f"{path}: two subdistricts share a warehouse file; each needs its own")

@@ -1,75 +1,241 @@
-"""A district's export, landed once in the district landing zone, splits across the subdistricts: each row
-gets a house only where the register holds it, and a row of no configured subdistrict is counted out of
-area, never lost. Real files (the sample's register split in two, a real 12345 export) through the real
-landing, staging and matching of each subdistrict's warehouse."""
+"""District deliveries are read once and routed: every row of a district file (or of a district-wide database
+pull) reaches exactly one subdistrict's landing zone, or is counted out of area, or quarantined with its reason
+(delivered = routed + out of area + quarantined, per delivery). The subdistricts are the sample's 瑞金二路街道 and a
+generated 淮海中路街道 (registers only, each built in its own warehouse); the district files are written here by hand,
+with rows of both, rows outside both, a row without an address, a road both registers hold, and rows no reader can
+split. The database case runs against the real local PostgreSQL server."""
 
+import csv
 import shutil
+import uuid
 from pathlib import Path
 
 import duckdb
+import psycopg
+import pytest
+from openpyxl import Workbook
 
+from connectors.readers.sql import DEFAULT_URLS
 from connectors.spec import load_registry
-from resolution.address.register import Register, build_core_houses
-from resolution.address.resolve import resolve_addresses
+from resolution.address.register import build_core_houses
 from warehouse.database import connect
 from warehouse.intake import land_source
-from warehouse.routing import district_routing
+from warehouse.routed_files import routed_spec
+from warehouse.routing import district_routing, ledger_path, route_district
 from warehouse.staging import stage
 from warehouse.subdistricts import read_subdistricts
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data_samples" / "landing"
-SPLIT_ROAD = "复兴中路"  # the sample register's 复兴中路 houses become a neighbour's, 淮海中路街道
+SAMPLE, SECOND = "310101023", "310101022"
+SHARED_ROAD = "复兴中路"  # a road of both registers: without a door it could be either subdistrict's
+FOOD = "食品经营许可_202611.csv"
+HOTLINE = "12345工单_202610.xlsx"
+FOOD_HEADER = "许可证编号,经营者名称,社会信用代码,经营场所,主体业态,经营项目,有效期至,发证日期"
+URL_ENV = "HOUSEKEY_TEST_DISTRICT_PG_URL"
 
 
-def _split_register(tmp_path: Path) -> None:
-    """Two subdistricts' registers from the sample's one: 复兴中路 for 310101022, the rest for 310101023."""
-    source = next((SAMPLE / "address_register").glob("*.csv"))
-    with duckdb.connect() as con:
-        con.execute("CREATE TABLE r AS SELECT * FROM read_csv(?, all_varchar = true)", [str(source)])
-        for code, condition, town in (
-            ("310101023", f"路名 <> '{SPLIT_ROAD}'", "瑞金二路街道"),
-            ("310101022", f"路名 = '{SPLIT_ROAD}'", "淮海中路街道"),
-        ):
-            folder = tmp_path / code / "landing" / "address_register"
-            folder.mkdir(parents=True)
-            con.execute(
-                f"COPY (SELECT * REPLACE ('{town}' AS 街道) FROM r WHERE {condition}) TO ? (HEADER)",
-                [str(folder / source.name)],
-            )
+def _houses(landing: Path, count: int) -> list[str]:
+    """``count`` standard addresses spread over a register's file."""
+    path = next((landing / "address_register").glob("*.csv"))
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return [row["标准地址"] for row in rows[:: len(rows) // count][:count]]
 
 
-def test_a_district_export_splits_by_subdistrict_and_loses_no_row(tmp_path):
-    _split_register(tmp_path)
-    exports = sorted((SAMPLE / "hotline_12345").glob("*.xlsx"))  # a year of 12345, out-of-area rows among them
-    shutil.copytree(SAMPLE / "hotline_12345", tmp_path / "district" / "hotline_12345")
-    (tmp_path / "subdistricts.yaml").write_text(
-        "district: {landing: district}\n"
-        "subdistricts:\n  - {code: '310101023', name: 瑞金二路街道}\n  - {code: '310101022', name: 淮海中路街道}\n",
+def _food_file(folder: Path, ours: list[str], theirs: list[str]) -> dict[int, str]:
+    """The district's food licences by hand; the destination expected for each line number."""
+    lines, expected = [FOOD_HEADER], {}
+
+    def add(address: str, expect: str, name: str = "某餐饮店", extra: str = "") -> None:
+        expected[sum(line.count("\n") + 1 for line in lines) + 1] = expect  # the line the row starts on
+        lines.append(f"JY{len(lines):04d},{name},,{address},餐饮服务经营者,热食类食品制售,2030/1/1,2025/1/1{extra}")
+
+    add(ours[0], SAMPLE)
+    add(theirs[0], SECOND)
+    add(ours[1], SAMPLE, '"瑞金\n咖啡馆"')  # a quoted line break: one row on two lines
+    add("上海市静安区南京西路1266号", "out_of_area")
+    add(theirs[1], SECOND)
+    add("浦东新区世纪大道100号", "out_of_area")
+    add("", "quarantine")  # no address
+    add(SHARED_ROAD, "quarantine")  # the road of both registers, no door: ambiguous
+    add("永嘉路1号", "quarantine", extra=",多余")  # 9 fields: unreadable
+    (folder / "food_licences").mkdir(parents=True)
+    (folder / "food_licences" / FOOD).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return expected
+
+
+def _hotline_file(folder: Path, ours: list[str], theirs: list[str]) -> dict[int, str]:
+    """The district's 12345 orders as an export with a title row above the header; destinations by row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "工单"
+    sheet.append(["黄浦区12345工单导出（2026年10月）"])
+    sheet.append(["工单编号", "来电时间", "来电人", "来电号码", "诉求地址", "诉求内容", "诉求分类", "承办单位"])
+    rows = [(ours[2], SAMPLE), ("徐汇区漕溪北路88号", "out_of_area"), (theirs[2], SECOND), (None, "quarantine")]
+    for number, (address, _) in enumerate(rows, 1):
+        sheet.append([f"GD{number:05d}", "2026-10-03 09:00", "张先生", None, address, "噪音扰民", "噪音", "城管"])
+    (folder / "hotline_12345").mkdir(parents=True)
+    book.save(folder / "hotline_12345" / HOTLINE)
+    return {row: expect for row, (_, expect) in enumerate(rows, 3)}
+
+
+def _build_registers(subdistricts) -> None:
+    """Each subdistrict's own run of its register: the only thing the router reads of its warehouse."""
+    spec = load_registry()["address_register"]
+    for place in subdistricts.values():
+        with connect(place.warehouse) as con:
+            land_source(con, spec, place.landing)
+            stage(con, spec)
+            build_core_houses(con)
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory, sample_world):
+    """Two subdistricts with their registers built, the district's hand-written files, and one routing."""
+    from data_samples.generator.generate import generate
+
+    root = tmp_path_factory.mktemp("district")
+    generate(root / "second_world", people=200, subdistrict=SECOND, only=["address_register"], beside=(sample_world,))
+    for code, world in ((SAMPLE, sample_world), (SECOND, root / "second_world")):
+        shutil.copytree(world / "landing" / "address_register", root / code / "landing" / "address_register")
+    (root / "subdistricts.yaml").write_text(
+        "district: {landing: district/landing}\n"
+        f"subdistricts:\n  - {{code: '{SAMPLE}', name: 瑞金二路街道}}\n  - {{code: '{SECOND}', name: 淮海中路街道}}\n",
         encoding="utf-8",
     )
-    subdistricts = read_subdistricts(tmp_path / "subdistricts.yaml")
+    subdistricts = read_subdistricts(root / "subdistricts.yaml")
+    assert route_district(subdistricts).waiting  # no register yet: nothing is called out of area too early
+    _build_registers(subdistricts)
+    ours, theirs = _houses(root / SAMPLE / "landing", 3), _houses(root / SECOND / "landing", 3)
+    expected = {
+        ("food_licences", FOOD): _food_file(root / "district" / "landing", ours, theirs),
+        ("hotline_12345", HOTLINE): _hotline_file(root / "district" / "landing", ours, theirs),
+    }
+    return subdistricts, route_district(subdistricts), expected
+
+
+def _routes(subdistricts) -> list[tuple]:
+    landing = next(iter(subdistricts.values())).district_landing
+    with duckdb.connect(str(ledger_path(landing)), read_only=True) as ledger:
+        return ledger.execute(
+            "SELECT source, file_name, row_number, destination, subdistrict, reason FROM row_routes ORDER BY ALL"
+        ).fetchall()
+
+
+def test_every_row_of_a_district_file_goes_to_exactly_one_place(district):
+    subdistricts, report, expected = district
+    assert {(d.source, d.file_name) for d in report.deliveries} == set(expected)
+    for delivery in report.deliveries:
+        assert delivery.status == "routed" and delivery.balanced, delivery
+        assert delivery.delivered == len(expected[delivery.source, delivery.file_name])
+    routes = _routes(subdistricts)
+    found = {}
+    for source, file_name, row, destination, code, reason in routes:
+        assert (source, file_name, row) not in found  # one place per row
+        found[source, file_name, row] = code if destination == "routed" else destination
+        assert reason  # every row says why it went where it went
+    assert found == {(s, f, row): where for (s, f), rows in expected.items() for row, where in rows.items()}
+    reasons = {reason for *_, destination, _, reason in routes if destination == "quarantine"}
+    assert "no address" in reasons
+    assert any(r.startswith("ambiguous: road in the registers of") for r in reasons)
+    assert any(r.startswith("unreadable row: row has 9 fields") for r in reasons)
+    assert str(district_routing(subdistricts.values())) == str(report)  # the ledger's totals say the same
+
+
+def test_each_subdistrict_lands_and_stages_only_its_routed_rows(district, tmp_path):
+    subdistricts, _, expected = district
     registry = load_registry()
-    levels = {}
-    for place in subdistricts.values():
-        assert place.district_landing == tmp_path / "district"
+    for code, place in subdistricts.items():
+        # the router never wrote the subdistrict's warehouse: its run lands the slices, here on a copy
+        warehouse = tmp_path / code / "housekey.duckdb"
+        warehouse.parent.mkdir()
+        shutil.copy(place.warehouse, warehouse)
+        with connect(warehouse) as con:
+            for source, file_name in expected:
+                landed = land_source(con, registry[source], place.landing)
+                assert [d.file_name for d in landed.deliveries] == [file_name]  # the district file's own name
+                assert landed.rows_quarantined == 0  # the district kept the rows no reader splits
+                stage(con, registry[source])
+                rows = con.execute(f"SELECT _file_name, _row_number FROM raw.{source} ORDER BY ALL").fetchall()
+                mine = sorted((file_name, row) for row, where in expected[source, file_name].items() if where == code)
+                assert rows == mine  # the district file's row numbers: record_id keeps pointing at the row
+                staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
+                assert staged == len(mine) > 0
+
+
+def test_routing_again_is_idempotent(district):
+    subdistricts, _, _ = district
+    landing = next(iter(subdistricts.values())).district_landing
+    routed = {path: path.read_bytes() for place in subdistricts.values() for path in place.landing.rglob("*.*")}
+    before = _routes(subdistricts)
+    shutil.copy(landing / "food_licences" / FOOD, landing / "food_licences" / "食品经营许可_202611_重发.csv")
+    again = route_district(subdistricts)
+    assert again.deliveries == []  # the same delivery (also under another name) is routed once
+    assert _routes(subdistricts) == before
+    assert {path: path.read_bytes() for path in routed} == routed
+    assert {path for place in subdistricts.values() for path in place.landing.rglob("*.*")} == set(routed)
+
+
+@pytest.fixture
+def district_cases(monkeypatch):
+    """A real PostgreSQL table of district-wide enforcement cases, dropped afterwards."""
+    monkeypatch.setenv(URL_ENV, DEFAULT_URLS["postgres"])
+    table = f"district_cases_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(DEFAULT_URLS["postgres"], autocommit=True) as connection:
+        connection.execute(
+            f"CREATE TABLE {table} (case_no text, shop_name text, credit_code text, address text, violation text,"
+            " description text, filed_at timestamp, status text, closed_at timestamp, updated_at timestamp)"
+        )
+        yield table, connection
+        connection.execute(f"DROP TABLE {table}")
+
+
+def test_a_district_database_source_is_pulled_once_and_routed(district, district_cases, tmp_path):
+    subdistricts, _, _ = district
+    table, connection = district_cases
+    spec = load_registry()["urban_management_cases"]
+    spec = spec.model_copy(update={"sql": spec.sql.model_copy(update={"table": table, "url_env": URL_ENV})})
+    root = tmp_path / "pulled"
+    for code, place in subdistricts.items():  # the same registers, a district of its own for the database
+        shutil.copytree(place.warehouse.parent, root / code / "warehouse")
+    (root / "subdistricts.yaml").write_text(
+        "district: {landing: district/landing, sources: [urban_management_cases]}\n"
+        f"subdistricts:\n  - {{code: '{SAMPLE}', name: 瑞金二路街道}}\n  - {{code: '{SECOND}', name: 淮海中路街道}}\n",
+        encoding="utf-8",
+    )
+    pulled = read_subdistricts(root / "subdistricts.yaml")
+    assert all(place.district_sources == {"urban_management_cases"} for place in pulled.values())
+    ours, theirs = _houses(subdistricts[SAMPLE].landing, 4)[3:], _houses(subdistricts[SECOND].landing, 4)[3:]
+    cases = [
+        ("C1", ours[0], SAMPLE),
+        ("C2", theirs[0], SECOND),
+        ("C3", "闵行区莘庄镇1号", "out_of_area"),
+        ("C4", None, "quarantine"),
+    ]
+    for number, (case, address, _) in enumerate(cases, 1):
+        connection.execute(
+            f"INSERT INTO {table} (case_no, address, violation, filed_at, updated_at)"
+            " VALUES (%s, %s, '占道经营', '2026-10-01', %s)",
+            [case, address, f"2026-10-0{number} 08:00"],
+        )
+    registry = {spec.name: spec}
+    (first,) = route_district(pulled, registry).deliveries
+    assert (first.delivered, dict(first.routed), first.out_of_area, first.quarantined) == (
+        4,
+        {SAMPLE: 1, SECOND: 1},
+        1,
+        1,
+    )
+    assert route_district(pulled, registry).deliveries == []  # nothing new since the district's cursor
+    connection.execute(
+        f"INSERT INTO {table} (case_no, address, violation, filed_at, updated_at)"
+        " VALUES ('C5', %s, '占道经营', '2026-10-09', '2026-10-09 08:00')",
+        [theirs[0]],
+    )
+    (second,) = route_district(pulled, registry).deliveries
+    assert (second.delivered, dict(second.routed)) == (1, {SECOND: 1})  # only the new row was pulled
+    for code, place in pulled.items():
         with connect(place.warehouse) as con:
-            land_source(con, registry["address_register"], place.landing)
-            stage(con, registry["address_register"])
-            build_core_houses(con)
-            landed = land_source(con, registry["hotline_12345"], place.landing, district=place.district_landing)
-            assert [d.file_name for d in landed.deliveries] == [export.name for export in exports]
-            stage(con, registry["hotline_12345"])
-            resolve_addresses(con, Register.from_warehouse(con))
-            levels[place.code] = dict(
-                con.execute(
-                    "SELECT record_id, house_id IS NOT NULL FROM core.address_matches WHERE source = 'hotline_12345'"
-                ).fetchall()
-            )
-            staged = con.execute("SELECT count(*) FROM staging.hotline_12345").fetchone()[0]
-    routing = district_routing(list(subdistricts.values()))
-    assert routing.rows == staged == len(levels["310101023"]) == len(levels["310101022"])
-    housed = {code: sum(found.values()) for code, found in levels.items()}
-    assert housed["310101022"] > 0 and housed["310101023"] > housed["310101022"]
-    assert not any(levels["310101023"][r] and levels["310101022"][r] for r in levels["310101023"])  # one house at most
-    assert routing.placed_twice == 0 and routing.out_of_area > 0  # the export's rows outside both
-    assert sum(routing.placed.values()) + routing.out_of_area + routing.unplaced == routing.rows
+            landed = land_source(con, routed_spec(spec), place.landing)  # what its raw asset does
+            cases_here = con.execute(f"SELECT case_no FROM raw.{spec.name} ORDER BY 1").fetchall()
+        assert landed.rows_quarantined == 0
+        assert [c for (c,) in cases_here] == (["C1"] if code == SAMPLE else ["C2", "C5"])

@@ -22,6 +22,8 @@ from dagster import (
     schedule,
 )
 
+from pipelines.run_tags import subdistrict_tags
+
 TIMEZONE = "Asia/Shanghai"
 RETENTION_ENV = "HOUSEKEY_RUN_RETENTION_DAYS"
 RETENTION_DAYS = 90
@@ -41,7 +43,10 @@ def nightly(context: ScheduleEvaluationContext) -> list[RunRequest]:
     from warehouse.subdistricts import load_subdistricts
 
     night = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "now"
-    return [RunRequest(run_key=f"nightly:{code}:{night}", partition_key=code) for code in load_subdistricts()]
+    return [
+        RunRequest(run_key=f"nightly:{code}:{night}", partition_key=code, tags=subdistrict_tags(code))
+        for code in load_subdistricts()
+    ]
 
 
 def retention_days() -> int:

@@ -6,8 +6,12 @@ database source polls the greatest value of the table's cursor column. Each run 
 made from the delivery itself (file names and content hashes; or the cursor values), so Dagster never
 launches two runs for one delivery even if a sensor's cursor is lost. Sensors start stopped: switch them
 on in the UI or with ``dagster sensor start``. Two more, running by default, ask a ``record_run_summary``
-run to write the summary of every finished run to the warehouse's meta layer. No sensor writes a
-warehouse: a source sensor opens it read-only, and one a run holds makes the tick ask nothing.
+run to write the summary of every finished run to the warehouse's meta layer.
+
+No sensor writes a warehouse, and none opens one a run may be writing: a database sensor leaves alone every
+subdistrict with a run queued or going, and opens the others' warehouses read-only, only when the file
+changed since it last read it (its size and time, kept in the sensor's cursor). Every run a sensor asks for
+carries its subdistrict's tags (pipelines/run_tags.py: one run per subdistrict at a time, its pod's size).
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from pathlib import Path
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterInstance,
     DagsterRunStatus,
     DefaultSensorStatus,
     Failure,
     JobDefinition,
     RetryPolicy,
     RunRequest,
+    RunsFilter,
     RunStatusSensorContext,
     SensorDefinition,
     SensorEvaluationContext,
@@ -41,6 +47,7 @@ from dagster import (
 from connectors.landing import content_hash, delivery_paths
 from connectors.spec import SourceSpec
 from pipelines.resources import WAREHOUSE_POOL
+from pipelines.run_tags import SUBDISTRICT_TAG, subdistrict_tags
 
 SETTLE_SECONDS = 5
 """A file modified more recently than this may still be being copied in: it waits for the next tick."""
@@ -92,7 +99,11 @@ def landing_sensor(spec: SourceSpec) -> SensorDefinition:
                     RunRequest(
                         run_key=run_key(spec.name, [f"{name}:{files[name]['sha256']}" for name in new], code),
                         partition_key=code,
-                        tags={"housekey/source": spec.name, "housekey/files": ", ".join(new)[:1000]},
+                        tags={
+                            **subdistrict_tags(code),
+                            "housekey/source": spec.name,
+                            "housekey/files": ", ".join(new)[:1000],
+                        },
                     )
                 )
             cursor[code] = {**known, **files}
@@ -128,7 +139,9 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
 
     The warehouse's cursor decides, not the sensor's: rows a failed run missed are asked for again with the
     next change (the run key names the table's and the warehouse's cursors, so one situation asks once; the
-    nightly run catches up too). A tick that cannot read a warehouse (a run holds it) asks nothing."""
+    nightly run catches up too). A subdistrict with a run queued or going, or whose warehouse a process outside
+    Dagster holds, is asked nothing this tick. A database that must be read (a configured URL, or
+    ``HOUSEKEY_DATABASES=required``) and cannot be reached fails the tick; the laptop's local default is skipped."""
     assert spec.sql is not None and spec.sql.cursor is not None
 
     @sensor(
@@ -145,36 +158,94 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
         try:
             latest = latest_cursor(spec)
         except SourceUnavailable as error:
+            if error.required:  # a deployment's database out of reach: a failed tick, not a quiet one
+                raise
             return SkipReason(str(error))
         if latest is None:
             return SkipReason("the table is empty")
-        behind = {}
+        known: dict[str, dict] = json.loads(context.cursor).get("warehouses", {}) if _is_json(context.cursor) else {}
+        running = subdistricts_running(context.instance)
+        read, behind, waiting = dict(known), {}, []
         for code, place in load_subdistricts().items():
             if not place.delivers(spec.name):
                 continue
+            if code in running:
+                waiting.append(f"subdistrict {code} has a run queued or going")
+                continue
             try:
-                pulled = warehouse_cursor(spec.name, place.warehouse)
+                read[code] = warehouse_cursor_since(spec.name, place.warehouse, known.get(code))
             except WarehouseBusy as busy:
-                return SkipReason(f"{busy}: its cursor is unknown until the next tick")
-            if pulled != latest:
-                behind[code] = pulled
-        if not behind:
-            return SkipReason(f"no rows after {latest}")
+                waiting.append(str(busy))
+                continue
+            if read[code]["pulled"] != latest:
+                behind[code] = read[code]["pulled"]
         requests = [
             RunRequest(
                 run_key=run_key(spec.name, [latest, pulled or ""], code),
                 partition_key=code,
-                tags={"housekey/source": spec.name, "housekey/cursor": latest},
+                tags={**subdistrict_tags(code), "housekey/source": spec.name, "housekey/cursor": latest},
             )
             for code, pulled in behind.items()
         ]
-        return SensorResult(run_requests=requests, cursor=latest)
+        if requests:
+            skip_reason = None
+        elif waiting:
+            skip_reason = f"{'; '.join(waiting)}: its cursor is unknown until the next tick"
+        else:
+            skip_reason = f"no rows after {latest}"
+        return SensorResult(
+            run_requests=requests,
+            skip_reason=skip_reason,
+            cursor=json.dumps({"latest": latest, "warehouses": read}, ensure_ascii=False),
+        )
 
     return _poll
 
 
+def _is_json(cursor: str | None) -> bool:
+    return bool(cursor) and cursor.startswith("{")  # a cursor of an older release was the latest value alone
+
+
+ACTIVE_STATUSES = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+
+
+def subdistricts_running(instance: DagsterInstance) -> set[str]:
+    """The subdistricts with a run queued or going (its partition or ``housekey/subdistrict`` tag): one
+    query to the instance, not one per subdistrict."""
+    runs = instance.get_runs(RunsFilter(statuses=ACTIVE_STATUSES))
+    return {code for run in runs for code in (run.tags.get(SUBDISTRICT_TAG), run.tags.get("dagster/partition")) if code}
+
+
 class WarehouseBusy(Exception):
     """A warehouse that exists but cannot be opened read-only now (a run is writing it)."""
+
+
+def warehouse_stat(warehouse: Path) -> str:
+    """Size and time of the warehouse file and its write-ahead log: what changes whenever a run writes."""
+    parts = []
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            parts.append("-")
+        else:
+            parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return "/".join(parts)
+
+
+def warehouse_cursor_since(source: str, warehouse: Path, known: dict | None) -> dict:
+    """``{"stat", "pulled"}``: the source's warehouse cursor, read again only when the file changed since
+    ``known`` was read (a file stat otherwise, no open). Raises WarehouseBusy when it cannot be read now."""
+    stat = warehouse_stat(warehouse)
+    if isinstance(known, dict) and known.get("stat") == stat and "pulled" in known:
+        return known
+    return {"stat": stat, "pulled": warehouse_cursor(source, warehouse)}
 
 
 def warehouse_cursor(source: str, warehouse: Path | None = None) -> str | None:
@@ -263,10 +334,11 @@ def run_summary_sensors(registry: Mapping[str, SourceSpec]) -> list[SensorDefini
             run = context.dagster_run
             if run.job_name == RUN_SUMMARY_JOB:
                 return SkipReason("a summary's own run")
+            code = run.tags.get("dagster/partition")  # its subdistrict's tags: never beside another of its runs
             return RunRequest(
                 run_key=f"summary:{run.run_id}",
                 run_config={"ops": {SUMMARY_OP: {"config": {"run_id": run.run_id}}}},
-                tags={"housekey/summarises": run.run_id},
+                tags={**(subdistrict_tags(code) if code else {}), "housekey/summarises": run.run_id},
             )
 
         return _summarise

@@ -32,6 +32,7 @@ from dagster_k8s import k8s_job_executor
 
 from pipelines import definitions as district  # the module, not its defs: one Definitions at module scope
 from pipelines.partitions import subdistrict_partitions
+from pipelines.run_tags import subdistrict_tags
 from pipelines.schedules import TIMEZONE
 from warehouse.city import CITY_PARQUET_ENV, export_analyst_copy
 from warehouse.publish import analyst_path
@@ -80,7 +81,10 @@ def nightly_city(context: ScheduleEvaluationContext) -> list[RunRequest]:
     from warehouse.subdistricts import load_subdistricts
 
     night = context.scheduled_execution_time.isoformat()
-    return [RunRequest(run_key=f"nightly_city:{code}:{night}", partition_key=code) for code in load_subdistricts()]
+    return [
+        RunRequest(run_key=f"nightly_city:{code}:{night}", partition_key=code, tags=subdistrict_tags(code))
+        for code in load_subdistricts()
+    ]
 
 
 defs = Definitions.merge(

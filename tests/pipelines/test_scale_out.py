@@ -124,8 +124,11 @@ def test_the_instance_launches_each_run_in_its_own_pod(monkeypatch):
     assert checked.success, checked.errors
     assert {"name": "city", "mount_path": "/city"} in checked.value["volume_mounts"]
     assert process_config(QueuedRunCoordinator.config_type(), config["run_coordinator"]["config"]).success
-    (per_subdistrict,) = config["concurrency"]["runs"]["tag_concurrency_limits"]
-    assert per_subdistrict == {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    per_subdistrict = {"value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    assert config["concurrency"]["runs"]["tag_concurrency_limits"] == [
+        {"key": "dagster/partition", **per_subdistrict},  # any run of a partition, one launched by hand included
+        {"key": "housekey/subdistrict", **per_subdistrict},  # sensors' and schedules' runs, run summaries included
+    ]
 
     broken = {**launcher["config"], "volume_mount": []}
     assert not process_config(K8sRunLauncher.config_type(), broken).success

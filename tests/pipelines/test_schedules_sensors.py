@@ -1,6 +1,7 @@
 """Schedules, sensors, run keys, retries and run retention, on real folders and the real databases."""
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from dagster import (
     materialize,
 )
 
+from connectors.readers.sql import SourceUnavailable
 from connectors.spec import load_registry
 from pipelines.definitions import build_definitions, source_assets, warehouse_resources
 from pipelines.retries import RETRY_DELAYS_S, land_with_retries, retry_delays
@@ -186,7 +188,9 @@ def test_a_database_sensor_requests_a_run_when_the_cursor_column_moves(database)
     server.run(f"INSERT INTO {table} VALUES (1, '张三', '2026-03-01 10:00:00'), (2, '李四', '2026-03-02 09:00:00')")
     first = tick(sensor_def)
     (request,) = first.run_requests
-    assert first.cursor == "2026-03-02 09:00:00" and request.tags["housekey/cursor"] == "2026-03-02 09:00:00"
+    assert json.loads(first.cursor)["latest"] == "2026-03-02 09:00:00"
+    assert request.tags["housekey/cursor"] == "2026-03-02 09:00:00"
+    assert request.tags["housekey/subdistrict"] == request.partition_key  # one run per subdistrict at a time
     # the warehouse has not pulled them yet (its cursor decides, not the sensor's): the same run key, no second run
     assert [r.run_key for r in tick(sensor_def, first.cursor).run_requests] == [request.run_key]
 
@@ -203,9 +207,22 @@ def test_a_database_sensor_skips_what_the_warehouse_already_pulled(database):
     assert tick(sensor_of({spec.name: spec}, "database_repairs")).run_requests == []
 
 
-def test_a_database_sensor_skips_a_server_that_is_down(database, monkeypatch):
+def test_a_database_sensor_fails_its_tick_when_a_configured_server_is_down(database, monkeypatch):
+    """A URL is configured (as a deployment's Secret sets it): out of reach is a failed tick, never a quiet skip."""
     spec, _, _ = database
     monkeypatch.setenv("HOUSEKEY_TEST_DB_URL", URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
+    with pytest.raises(SourceUnavailable, match=f"cannot reach {spec.format} at 127.0.0.1:1/test"):
+        tick(sensor_of({spec.name: spec}, "database_repairs"))
+
+
+def test_a_database_sensor_skips_the_laptops_absent_default_server(database, monkeypatch):
+    from connectors.readers import sql
+
+    spec, _, _ = database
+    monkeypatch.delenv("HOUSEKEY_TEST_DB_URL")  # no URL configured: the local default server, not running
+    monkeypatch.delenv("HOUSEKEY_ENV", raising=False)
+    monkeypatch.delenv("HOUSEKEY_DATABASES", raising=False)
+    monkeypatch.setitem(sql.DEFAULT_URLS, spec.format, URLS[spec.format].replace(":5432", ":1").replace(":3306", ":1"))
     result = tick(sensor_of({spec.name: spec}, "database_repairs"))
     assert result.run_requests == [] and "cannot reach" in result.skip_message
 

@@ -277,6 +277,46 @@ def mask_phone(value: str | None) -> str | None:
     return "*" * max(len(digits) - 2, 0) + digits[-2:]
 
 
+# Printable ASCII: there Python's strip() and upper() agree with SQL's trim(x, ' ') and upper(), and _READABLE
+# changes nothing, so the SQL forms below give what the Python functions give; other values go to the Python one.
+_PLAIN = "'[ -~]*'"
+
+
+def plain_sql(expression: str, sql: str, python: str) -> str:
+    """``sql`` for a value of printable ASCII (NULL and '' as they are), else the Python UDF named ``python``: the
+    mask in SQL for the values almost every column holds, the Python function only for the rest."""
+    return (
+        f"CASE WHEN {expression} IS NULL OR {expression} = '' THEN {expression} "
+        f"WHEN regexp_full_match({expression}, {_PLAIN}) THEN {sql} ELSE {python}({expression}) END"
+    )
+
+
+def id_number_sql(expression: str) -> str:
+    """``mask_id_number`` in SQL for printable ASCII (``plain_sql``)."""
+    value = f"trim({expression}, ' ')"
+    return (
+        f"CASE WHEN regexp_full_match(left({value}, 6), '[0-9]{{6}}') THEN left({value}, 6) || '************' "
+        f"ELSE repeat('*', length({value})) END"
+    )
+
+
+def _phone_digits_sql(expression: str) -> str:
+    digits = f"regexp_replace({expression}, '[^0-9]', '', 'g')"
+    return (
+        f"CASE WHEN length({digits}) >= 11 THEN substr({digits}, length({digits}) - 10, 3) || '****' || right({digits}, 4) "
+        f"ELSE repeat('*', greatest(length({digits}) - 2, 0)) || right({digits}, 2) END"
+    )
+
+
+def phone_sql(expression: str) -> str:
+    """``mask_phone`` in SQL for printable ASCII (``plain_sql``): each phone of a cell on its own."""
+    parts = f"list_filter(string_split({expression}, '{STAGED_PHONES}'), lambda p: p <> '')"
+    return (
+        f"CASE WHEN len({parts}) > 1 THEN array_to_string(list_transform({parts}, lambda p: {_phone_digits_sql('p')}), "
+        f"'{STAGED_PHONES}') ELSE {_phone_digits_sql(expression)} END"
+    )
+
+
 def name_sql(expression: str) -> str:
     """``mask_name`` in SQL (publishing masks every name without a Python call)."""
     return f"CASE WHEN trim({expression}) = '' THEN {expression} ELSE left(trim({expression}), 1) || '*' END"
@@ -396,6 +436,31 @@ def token_key(warehouse: Path) -> TokenKey:
 
 
 _LETTERS_ONLY = str.maketrans("234567", "abcdef")
+
+
+_TOKEN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"  # base32's alphabet with 2-7 as token() writes them
+_HMAC_BLOCK = 64  # SHA-256's block, in bytes (RFC 2104)
+
+
+def token_pads(key: TokenKey) -> dict[str, bytes]:
+    """The parameters ``token_sql`` reads: the key padded to a block and XOR-ed with HMAC's inner and outer pads,
+    passed as parameters so the secret is never written into a statement."""
+    secret = key.secret if len(key.secret) <= _HMAC_BLOCK else hashlib.sha256(key.secret).digest()
+    secret = secret.ljust(_HMAC_BLOCK, b"\0")
+    return {"token_inner": bytes(b ^ 0x36 for b in secret), "token_outer": bytes(b ^ 0x5C for b in secret)}
+
+
+def token_sql(key: TokenKey, expression: str) -> str:
+    """``token`` in SQL for a value of printable ASCII (``plain_sql``), with DuckDB's built-in sha256 (no extension):
+    HMAC-SHA256 over the pads ``$token_inner`` and ``$token_outer`` (``token_pads``), then the first 100 bits
+    of the digest as 20 letters, 4 for every 5 hex digits."""
+    digest = f"sha256($token_outer || unhex(sha256($token_inner || encode(upper(trim({expression}, ' '))))))"
+    letters = []
+    for start in range(1, 26, 5):
+        bits = f"('0x' || substr({digest}, {start}, 5))::INTEGER"
+        letters += [f"substr('{_TOKEN_LETTERS}', 1 + (({bits} >> {shift}) & 31), 1)" for shift in (15, 10, 5, 0)]
+    prefix = "k" + key.id.replace("'", "''")
+    return f"'{prefix}' || " + " || ".join(letters)
 
 
 def token(key: TokenKey, value: str) -> str:

@@ -11,11 +11,22 @@ names) stay private. The copy keeps the warehouse's views (recreated over its ow
 can only show what the copy holds), every table and column comment (with what the copy did to the column), and
 ``meta.analyst_copy``: the run day it describes and the token key's id. The new file replaces the old one with
 one rename, so a reader sees the old copy or the new, never half.
+
+Publishing costs what changed: each table's fingerprint (its rows, columns, comments, the masking code and the
+token key, keyed so it tells nothing about the rows) is kept beside the copy (``analyst.published.json``, naming
+the copy file it describes). The next copy starts as a file copy of the last one, and only the tables whose
+fingerprint changed are masked again; views, comments and ``meta.analyst_copy`` are made afresh every time.
+Masks and tokens run in DuckDB (privacy.py's SQL forms) for the printable-ASCII values nearly every column
+holds; Python masks the rest, each distinct value of a batch once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from resolution.address.records import BACKBONE_TABLES
+from schemas import identifiers
 from schemas.clock import run_day
 from warehouse import catalogue, privacy
 from warehouse.database import quote_literal, quote_name
@@ -38,6 +50,7 @@ from warehouse.privacy import (
 )
 
 ANALYST_FILE = "analyst.duckdb"
+PUBLISHED_FILE = "analyst.published.json"  # each table's fingerprint, and which copy file they describe
 
 _FUNCTIONS: dict[str, Callable[[str | None], str | None]] = {
     "privacy_text": privacy.mask_text,
@@ -55,7 +68,10 @@ def _vectorised(function: Callable[[str | None], str | None]):
     """A Python function as a DuckDB UDF over Arrow batches: one Python call per vector, not per value."""
 
     def udf(values: pa.Array) -> pa.Array:
-        return pa.array([function(v) for v in values.to_pylist()], pa.string())
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        encoded = values.dictionary_encode()  # a value repeated in the batch is masked once
+        return pa.array([function(v) for v in encoded.dictionary.to_pylist()], pa.string()).take(encoded.indices)
 
     return udf
 
@@ -70,17 +86,12 @@ def _text(expression: str, column: str, rejected: bool = False) -> str:
     """A text value under the rule its column (or struct field) name gives."""
     if column in NAME_COLUMNS:
         return privacy.name_sql(expression)
-    function = (
-        "privacy_rejected"
-        if rejected
-        else "privacy_id_number"
-        if column in ID_NUMBER_COLUMNS
-        else "privacy_phone"
-        if column in PHONE_COLUMNS
-        else None
-    )
-    if function:
-        return f"{function}({expression})"
+    if rejected:
+        return f"privacy_rejected({expression})"
+    if column in ID_NUMBER_COLUMNS:
+        return privacy.plain_sql(expression, privacy.id_number_sql(expression), "privacy_id_number")
+    if column in PHONE_COLUMNS:
+        return privacy.plain_sql(expression, privacy.phone_sql(expression), "privacy_phone")
     # most text holds no identifier's shape (the RE2 pre-test): it skips the Python call
     pattern = quote_literal(privacy.MAY_HOLD_IDENTIFIERS)
     return f"CASE WHEN regexp_matches({expression}, {pattern}) THEN privacy_text({expression}) ELSE {expression} END"
@@ -143,10 +154,11 @@ def _noted(comment: str | None, note: str) -> str | None:
 
 
 def _select_list(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, comments: dict[str, str]
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, comments: dict[str, str], key: privacy.TokenKey
 ) -> list[tuple[str, str, str | None]]:
     """The protected columns of one table, each (expression, name, comment) with the name masked too; ``comments``
-    are the private columns' comments, which the copy's columns get with what was done to them."""
+    are the private columns' comments, which the copy's columns get with what was done to them. Token columns
+    read the parameters of ``privacy.token_pads``."""
     relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
     select, taken = [], set()
     for column, kind in zip(relation.columns, relation.types, strict=False):
@@ -171,7 +183,8 @@ def _select_list(
                 f"Keyed token of {column} (docs/privacy.md): equal values give equal tokens, so it joins and counts "
                 "people without showing them; `housekey token` prints the token of a value you hold."
             )
-            select.append((f"person_token({quoted})", _unique(f"{column}_token", taken), token_comment))
+            token = privacy.plain_sql(quoted, privacy.token_sql(key, quoted), "person_token")
+            select.append((token, _unique(f"{column}_token", taken), token_comment))
     return select
 
 
@@ -246,13 +259,87 @@ def _describe_copy(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey) -> Non
     _comment_on(con, "TABLE", "meta", "analyst_copy", ("This analyst copy: the day it describes, one row.", comments))
 
 
-def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
-    """Write the protected analyst copy next to the warehouse and swap it in; returns its path. Raises
-    ``privacy.MissingTokenKey`` in production without a token key."""
-    target = analyst_path(warehouse)
-    fresh = target.with_suffix(".duckdb.new")
-    fresh.unlink(missing_ok=True)
-    key = privacy.token_key(warehouse)
+def _rules() -> bytes:
+    """What the masking code is: a change to it (or to DuckDB) masks every table again."""
+    code = hashlib.sha256(duckdb.__version__.encode())
+    for module in (privacy, identifiers):
+        code.update(Path(module.__file__).read_bytes())
+    code.update(Path(__file__).read_bytes())
+    return code.digest()
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey, rules: bytes, schema: str, table: str) -> str:
+    """What the copy of ``schema.table`` is made from: its rows (count and sum of row hashes), columns, types and
+    comments, the masking code and the token key, as an HMAC under the token key (it tells nothing about a row)."""
+    rows, digest = con.execute(
+        f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {quote_name(schema)}.{quote_name(table)}"
+    ).fetchone()
+    columns = con.execute(
+        "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, table],
+    ).fetchall()
+    made_of = json.dumps([schema, table, rows, str(digest), columns, _comments(con, schema, table)[0]])
+    return hmac.new(key.secret, rules + made_of.encode(), hashlib.sha256).hexdigest()
+
+
+def _file_identity(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+
+
+def _published(target: Path) -> dict[tuple[str, str], str]:
+    """The fingerprints of the copy at ``target``, (schema, copied name) -> fingerprint; none when the record names
+    another file (a copy swapped in by something else, a run killed between the record and the swap)."""
+    try:
+        record = json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))
+        if record["copy"] != _file_identity(target):
+            return {}
+        return {(schema, name): fingerprint for schema, name, fingerprint in record["tables"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _record(target: Path, fresh: Path, fingerprints: dict[tuple[str, str], str]) -> None:
+    """Write the fingerprints of ``fresh`` before it becomes ``target`` (a rename keeps the file's identity)."""
+    record = {"copy": _file_identity(fresh), "tables": [[*name, fp] for name, fp in sorted(fingerprints.items())]}
+    written = target.with_name(PUBLISHED_FILE + ".new")
+    written.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(written, target.with_name(PUBLISHED_FILE))
+
+
+def _copied_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(schema, name in the copy) -> name in the warehouse, of every table the copy holds."""
+    return {
+        (schema, privacy.mask_text(table)): table
+        for schema, table in catalogue.base_tables(con)
+        # the record backbone is plumbing: its rows reach analysts as tags.*_records, with their keys
+        if schema not in PRIVATE_SCHEMAS and f"{schema}.{table}" not in BACKBONE_TABLES
+    }
+
+
+def _clear(con: duckdb.DuckDBPyConnection, kept: set[tuple[str, str]]) -> None:
+    """Drop from the attached copy every view, and every table but ``kept``."""
+    for kind, name in (("VIEW", "view_name"), ("TABLE", "table_name")):
+        for schema, table in con.execute(
+            f"SELECT schema_name, {name} FROM duckdb_{kind.lower()}s() WHERE database_name = 'analyst' AND NOT internal"
+        ).fetchall():
+            if (schema, table) not in kept or kind == "VIEW":
+                con.execute(f"DROP {kind} analyst.{quote_name(schema)}.{quote_name(table)}")
+
+
+def _drop_empty_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """A schema whose last table went goes too, so an updated copy has the schemas a new one would."""
+    for (schema,) in con.execute(
+        "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() AND NOT internal "
+        "AND schema_name NOT IN (SELECT schema_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT schema_name FROM duckdb_views() WHERE database_name = current_database())"
+    ).fetchall():
+        con.execute(f"DROP SCHEMA {quote_name(schema)}")
+
+
+def _register_masks(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey) -> list[str]:
+    """The Python masks as DuckDB UDFs over Arrow batches, for the values the SQL forms leave to them; their names."""
     udfs = {**_FUNCTIONS, "person_token": lambda value: None if value is None else privacy.token(key, value)}
     for name, function in udfs.items():
         con.create_function(
@@ -261,28 +348,66 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     con.create_function(
         "privacy_quarantined", _quarantined, [str] * 3, str, type="arrow", null_handling="special", side_effects=False
     )
+    return [*udfs, "privacy_quarantined"]
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey, full: bool
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """The tables of the next copy (copied name -> warehouse name), their fingerprints, and those the copy at the
+    analyst path already holds as they are now (none when ``full``)."""
+    copied, rules, target = _copied_tables(con), _rules(), analyst_path(warehouse)
+    fingerprints = {name: _fingerprint(con, key, rules, name[0], table) for name, table in copied.items()}
+    previous = {} if full or not target.exists() else _published(target)
+    return (
+        copied,
+        fingerprints,
+        {name for name, fingerprint in fingerprints.items() if previous.get(name) == fingerprint},
+    )
+
+
+def stale_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[tuple[str, str]]:
+    """The tables (schema, name in the copy) the next ``publish`` masks again: new, changed, or all of them when
+    the copy is missing or was not written by publishing."""
+    copied, _, unchanged = _plan(con, warehouse, privacy.token_key(warehouse), full=False)
+    return sorted(set(copied) - unchanged)
+
+
+def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False) -> Path:
+    """Write the protected analyst copy next to the warehouse and swap it in; returns its path. Only the tables
+    changed since the last copy are masked again, unless ``full``. Raises ``privacy.MissingTokenKey`` in production
+    without a token key."""
+    target = analyst_path(warehouse)
+    fresh = target.with_suffix(".duckdb.new")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    key = privacy.token_key(warehouse)
+    copied, fingerprints, unchanged = _plan(con, warehouse, key, full)
+    if unchanged:
+        shutil.copyfile(target, fresh)  # the last copy, then what changed: far less than masking every table
+    udfs = _register_masks(con, key)
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
-    tables = {}  # (schema, copied name) -> (table comment, {copied column: comment})
+    tables = {}  # (schema, copied name) -> (table comment, {copied column: comment}), of the tables masked now
     try:
-        for schema, table in catalogue.base_tables(con):
-            # the record backbone is plumbing: its rows reach analysts as tags.*_records, with their keys
-            if schema in PRIVATE_SCHEMAS or f"{schema}.{table}" in BACKBONE_TABLES:
+        _clear(con, unchanged)
+        for (schema, name), table in copied.items():
+            if (schema, name) in unchanged:
                 continue
             table_comment, column_comments = _comments(con, schema, table)
-            select = _select_list(con, schema, table, column_comments)
-            name = privacy.mask_text(table)
+            select = _select_list(con, schema, table, column_comments, key)
+            columns = ", ".join(f"{expression} AS {quote_name(column)}" for expression, column, _ in select)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")
             con.execute(
                 f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(name)} AS "
-                f"SELECT {', '.join(f'{expression} AS {quote_name(column)}' for expression, column, _ in select)} "
-                f"FROM {quote_name(schema)}.{quote_name(table)}"
+                f"SELECT {columns} FROM {quote_name(schema)}.{quote_name(table)}",
+                privacy.token_pads(key) if "$token_inner" in columns else None,
             )
             tables[schema, name] = (table_comment, {column: comment for _, column, comment in select if comment})
         views = _views(con)
         view_comments = {(schema, view): _comments(con, schema, view) for schema, view, _ in views}
     finally:
         con.execute("DETACH analyst")
-        for name in [*udfs, "privacy_quarantined"]:
+        for name in udfs:
             con.remove_function(name)
     with duckdb.connect(str(fresh)) as copy:  # the copy alone: its views can read nothing else
         copy.execute("BEGIN")  # some 900 comments in one commit, not one each
@@ -291,5 +416,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
         copy.execute("COMMIT")
         _recreate_views(copy, views, view_comments)
         _describe_copy(copy, key)
+        _drop_empty_schemas(copy)
+    _record(target, fresh, fingerprints)
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one
     return target

@@ -5,7 +5,9 @@ A file delivery's slice keeps the original file name and every row where it was:
 row's ``_file_name`` and ``_row_number`` (and so the row part of its ``record_id``) are those of the district file.
 Text files (CSV, JSON lines, fixed width) keep their lines and encoding; an xlsx/xlsm keeps its title rows,
 merged headers and hidden sheets (the data rows of others cleared); an xls or ods becomes an xlsx of the sheets the
-reader read, each cell where it was. A database pull's slice is a UTF-8 CSV read with ``routed_spec``.
+reader read, each cell where it was. Two slices renumber their rows, and the district's ledger maps each row to its
+number there: a JSON document's (its records are numbered by position, and only the kept ones are in it) and a
+database pull's (a UTF-8 CSV read with ``routed_spec``).
 
 Each file is written beside its target and renamed into place, so a run never reads half of one.
 """
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import reduce
 from pathlib import Path
 
 from connectors.readers import Delivered
@@ -36,20 +40,25 @@ def delivered_rows(delivered: Delivered) -> list[RowKey]:
     ]
 
 
-def is_routable(spec: SourceSpec, path: Path) -> bool:
-    """Whether a file of this source can be sliced keeping its rows in place (a JSON document cannot yet)."""
-    return spec.format in LINE_FORMATS or spec.format == "excel"
+def is_routable(spec: SourceSpec) -> bool:
+    """Whether the source's files can be sliced (a JSON document whose records explode into rows cannot yet)."""
+    return not (spec.format == "json" and spec.json_options is not None and spec.json_options.explode)
 
 
-def write_file_slice(spec: SourceSpec, path: Path, delivered: Delivered, keep: set[RowKey], folder: Path) -> Path:
+def write_file_slice(
+    spec: SourceSpec, path: Path, delivered: Delivered, keep: set[RowKey], folder: Path
+) -> tuple[Path, dict[int, int]]:
     """Write the rows ``keep`` of the delivered file ``path`` into ``folder`` (the source's folder of a subdistrict's
-    landing zone) under the file's own name; the path written."""
+    landing zone) under the file's own name; the path written, and each row number the slice changed (a JSON
+    document's records are numbered by position: its slice holds only the kept records) -> its number there."""
     others = [row for row in delivered_rows(delivered) if row not in keep]
     if spec.format in LINE_FORMATS:
-        return _line_slice(spec, path, delivered, others, folder / path.name)
+        return _line_slice(spec, path, delivered, others, folder / path.name), {}
+    if spec.format == "json":
+        return _document_slice(spec, path, keep, folder / path.name)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _workbook_slice(path, others, folder / path.name)
-    return _grid_slice(path, {p.sheet for p in delivered.parts}, others, folder / f"{path.stem}.xlsx")
+        return _workbook_slice(path, others, folder / path.name), {}
+    return _grid_slice(path, {p.sheet for p in delivered.parts}, others, folder / f"{path.stem}.xlsx"), {}
 
 
 def write_pull_slice(delivered: Delivered, keep: set[RowKey], target: Path) -> dict[int, int]:
@@ -95,6 +104,26 @@ def _line_slice(spec: SourceSpec, path: Path, delivered: Delivered, others: list
             lines[i] = lines[i][len(lines[i].rstrip("\r\n")) :]  # the line's end only: numbering kept
     _replace(target, "".join(lines).encode(decoded.encoding))
     return target
+
+
+def _document_slice(spec: SourceSpec, path: Path, keep: set[RowKey], target: Path) -> tuple[Path, dict[int, int]]:
+    """The document with only the kept records in its list (numbers as their literal text: the reader reads the
+    same values), the rest of it (an API's envelope) as it was."""
+    decoded = decode_file(path, spec.encoding)
+    document = json.loads(decoded.text, parse_int=str, parse_float=str, parse_constant=str)
+    steps = spec.json_options.records_path.split(".") if spec.json_options and spec.json_options.records_path else []
+    holder, key = (
+        (document, None) if not steps else (reduce(lambda found, step: found[step], steps[:-1], document), steps[-1])
+    )
+    records = holder if key is None else holder[key]
+    kept = [number for number in range(1, len(records) + 1) if (None, number) in keep]
+    sliced = [records[number - 1] for number in kept]
+    if key is None:
+        document = sliced
+    else:
+        holder[key] = sliced
+    _replace(target, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+    return target, {number: position for position, number in enumerate(kept, start=1)}
 
 
 def _workbook_slice(path: Path, others: list[RowKey], target: Path) -> Path:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from connectors.landing import survey
 from connectors.readers import INVISIBLE, Delivered, ReadError, read_delivery
 from connectors.spec import SourceSpec, load_registry
 from resolution.address.batch import match_addresses
+from resolution.address.free_text import opening_address
 from resolution.address.match import HouseMatch
 from resolution.address.register import Register
 from warehouse import catalogue
@@ -46,6 +48,8 @@ from warehouse.routed_files import RowKey, is_routable, write_file_slice, write_
 from warehouse.subdistricts import Subdistrict
 
 ROUTED, OUT_OF_AREA, QUARANTINE = "routed", "out_of_area", "quarantine"
+NO_ADDRESS = (QUARANTINE, None, "no address")
+WHERE = ("address", "compound", "description")  # the columns that say where a row is
 PLACED_LEVELS = ("room", "door", "building")
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
@@ -157,9 +161,7 @@ def route_district(
     ledger_path(landing).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(ledger_path(landing))) as ledger:
         ledger.execute(LEDGER_SQL)
-        for spec in registry.values():
-            if not spec.is_database:
-                report.deliveries += _route_files(ledger, spec, landing, subdistricts, registers)
+        report.deliveries += _route_files(ledger, registry, landing, subdistricts, registers)
         for name in pulled:
             if (routed := _route_pull(ledger, registry[name], subdistricts, registers)) is not None:
                 report.deliveries.append(routed)
@@ -202,31 +204,36 @@ def _register(warehouse: Path) -> Register | None:
         return Register.from_warehouse(con)
 
 
-def _route_files(ledger, spec: SourceSpec, landing: Path, subdistricts, registers) -> list[DeliveryRouting]:
+def _route_files(ledger, registry, landing: Path, subdistricts, registers) -> list[DeliveryRouting]:
+    """Route every new file of the district landing zone: all read first, so each register matches the distinct
+    addresses of all of them in one go."""
     recorded = set(ledger.execute("SELECT file_name, file_hash FROM deliveries WHERE status = 'routed'").fetchall())
-    results = []
     routed = {row[0] for row in ledger.execute("SELECT delivery_id FROM deliveries WHERE status = 'routed'").fetchall()}
-    for file in survey(spec, recorded, landing).pending:
-        delivery_id = file_delivery_id(spec.name, file.file_hash)
-        if delivery_id in routed:  # the same content again under another name: its rows went already
-            continue
-        routing = DeliveryRouting(spec.name, delivery_id, file.file_name)
-        try:
-            if file.refused:
-                raise ReadError(file.refused)
-            if not is_routable(spec, file.path):
-                raise ReadError(f"a {spec.format} document cannot be split in place yet: deliver it to a subdistrict")
-            delivered = read_delivery(file.path, spec)
-        except ReadError as error:
-            routing.status, routing.note = "failed", str(error)
-            _record(ledger, routing, file.file_hash, [], [])
-            results.append(routing)
-            continue
-        rows = _routes(spec, delivered, registers)
-        written = []
+    results, read = [], []
+    for spec in registry.values():
+        for file in survey(spec, recorded, landing).pending if not spec.is_database else ():
+            routing = DeliveryRouting(spec.name, file_delivery_id(spec.name, file.file_hash), file.file_name)
+            if routing.delivery_id in routed:  # the same content again under another name: its rows went already
+                continue
+            try:
+                if file.refused:
+                    raise ReadError(file.refused)
+                if not is_routable(spec):
+                    raise ReadError(f"a {spec.format} document whose records explode cannot be split yet")
+                delivered = read_delivery(file.path, spec)
+            except ReadError as error:  # offered again next time, as a subdistrict's landing does
+                routing.status, routing.note = "failed", str(error)
+                _record(ledger, routing, file.file_hash, [], [])
+                results.append(routing)
+                continue
+            read.append((spec, file, routing, delivered, _located(spec, delivered)))
+    matches = _matches([located for *_, located in read], registers)
+    for spec, file, routing, delivered, located in read:
+        rows, written = _routes(located, delivered, matches), []
         for code, keep in _slices(rows).items():
-            target = write_file_slice(spec, file.path, delivered, keep, subdistricts[code].landing / spec.name)
+            target, numbers = write_file_slice(spec, file.path, delivered, keep, subdistricts[code].landing / spec.name)
             write_marker(spec, target)
+            rows = _renumbered(rows, code, numbers)
             written.append((code, str(target), len(keep)))
         _record(ledger, routing, file.file_hash, rows, written)
         results.append(routing)
@@ -258,20 +265,22 @@ def _route_pull(ledger, spec: SourceSpec, subdistricts, registers) -> DeliveryRo
     if not delivered.row_count or known.fetchone():
         return None
     routing = DeliveryRouting(spec.name, delivery_id, file_name)
-    rows = _routes(spec, delivered, registers)
+    located = _located(spec, delivered)
+    rows = _routes(located, delivered, _matches([located], registers))
     written = []
     for code, keep in _slices(rows).items():
         target = subdistricts[code].landing / spec.name / f"{spec.name}_{rows_hash[:12]}.csv"
-        lines = write_pull_slice(delivered, keep, target)
-        rows = [
-            {**row, "routed_row": lines.get(row["row_number"], row["routed_row"])}
-            if row["subdistrict"] == code
-            else row
-            for row in rows
-        ]
+        rows = _renumbered(rows, code, write_pull_slice(delivered, keep, target))
         written.append((code, str(target), len(keep)))
     _record(ledger, routing, rows_hash, rows, written, (spec.name, new_cursor))
     return routing
+
+
+def _renumbered(rows: list[dict], code: str, numbers: Mapping[int, int]) -> list[dict]:
+    """The rows with the numbers the subdistrict's slice gave its rows (a JSON document's, a pull's)."""
+    if not numbers:
+        return rows
+    return [{**row, "routed_row": numbers[row["row_number"]]} if row["subdistrict"] == code else row for row in rows]
 
 
 def _slices(rows: list[dict]) -> dict[str, set[RowKey]]:
@@ -282,31 +291,42 @@ def _slices(rows: list[dict]) -> dict[str, set[RowKey]]:
     return slices
 
 
-def _routes(spec: SourceSpec, delivered: Delivered, registers: Mapping[str, Register]) -> list[dict]:
-    """Where each delivered row goes, as rows of ``row_routes`` (without the delivery's columns)."""
-    found = []  # (sheet, row number, address, values)
-    columns = _address_columns(spec)
+Located = list[tuple[str | None, int, str | None, str | None, dict]]
+"""A delivery's readable rows: sheet, row number, address, the address its free text opens with, values."""
+
+
+def _located(spec: SourceSpec, delivered: Delivered) -> Located:
+    located, columns = [], _address_columns(spec)
     for part in delivered.parts:
-        where = {
-            to: next((i for i, h in enumerate(part.header) if columns.get(h) == to), None)
-            for to in ("address", "compound")
-        }
+        where = {to: next((i for i, h in enumerate(part.header) if columns.get(h) == to), None) for to in WHERE}
         for values, number in zip(part.rows, part.row_numbers, strict=True):
-            found.append((part.sheet, number, _address(values, where), dict(zip(part.header, values, strict=False))))
-    texts = sorted({address for *_, address, _ in found if address})
-    matches = {
+            located.append((part.sheet, number, *_address(values, where), dict(zip(part.header, values, strict=False))))
+    return located
+
+
+def _matches(deliveries: list[Located], registers: Mapping[str, Register]) -> dict[str, dict[str, HouseMatch]]:
+    """Each register's match of every distinct address of the deliveries, by subdistrict code."""
+    texts = sorted(
+        {text for located in deliveries for _, _, address, opening, _ in located if (text := address or opening)}
+    )
+    return {
         code: dict(zip(texts, match_addresses(texts, register), strict=True)) for code, register in registers.items()
     }
-    rows = [
-        _row(
-            sheet,
-            number,
-            address,
-            values,
-            *_destination(address, {c: m[address] for c, m in matches.items()} if address else None),
-        )
-        for sheet, number, address, values in found
-    ]
+
+
+def _routes(located: Located, delivered: Delivered, matches: Mapping[str, Mapping[str, HouseMatch]]) -> list[dict]:
+    """Where each delivered row goes, as rows of ``row_routes`` (without the delivery's columns)."""
+    rows = []
+    for sheet, number, address, opening, values in located:
+        text = address or opening
+        route = _destination(text, {c: m[text] for c, m in matches.items()} if text else None)
+        if not address and opening:  # only a place the free text names: a house there, or outside every register
+            placed = route[0] == ROUTED and matches[route[1]][opening].match_level in PLACED_LEVELS
+            if placed or route[0] == OUT_OF_AREA:
+                route = (*route[:2], f"from the free text: {route[2]}", *route[3:])
+            else:
+                route = NO_ADDRESS
+        rows.append(_row(sheet, number, text, values, *route))
     rows += [
         _row(r.sheet, r.row_number, None, r.raw, QUARANTINE, None, f"unreadable row: {r.reason}")
         for r in delivered.unreadable
@@ -333,7 +353,7 @@ def _row(sheet, number, address, values, destination, code, reason, area=(None, 
 def _destination(address: str | None, matches: Mapping[str, HouseMatch] | None) -> tuple:
     """(destination, subdistrict, reason[, (district, town)]) of a row with this address and these matches."""
     if not address:
-        return QUARANTINE, None, "no address"
+        return NO_ADDRESS
     placed = [code for code, m in matches.items() if m.house_id or m.match_level in PLACED_LEVELS]
     if not placed:  # no house, door or building anywhere: the subdistrict that holds its road
         placed = [code for code, m in matches.items() if m.match_level == "road"]
@@ -351,21 +371,25 @@ def _destination(address: str | None, matches: Mapping[str, HouseMatch] | None) 
 
 
 def _address_columns(spec: SourceSpec) -> dict[str, str]:
-    """Delivered header (or alias) -> address or compound, for the columns that say where a row is."""
+    """Delivered header (or alias) -> address, compound or description, for the columns that say where a row is."""
     return {
         header: mapped.to
         for name, mapped in spec.columns.items()
-        if mapped.to in ("address", "compound")
+        if mapped.to in WHERE
         for header in (name, *mapped.aliases)
     }
 
 
-def _address(values: list[str | None], where: Mapping[str, int | None]) -> str | None:
-    """The row's address as staging reads it: invisible characters out, the compound in front unless named."""
-    address, compound = (_INVISIBLE.sub("", values[i] or "").strip() if i is not None else "" for i in where.values())
+def _address(values: list[str | None], where: Mapping[str, int | None]) -> tuple[str | None, str | None]:
+    """The row's address as staging reads it (invisible characters out, the compound in front unless named), and
+    without one the address its free text opens with, as address resolution reads it."""
+    address, compound, description = (
+        _INVISIBLE.sub("", values[i] or "").strip() if i is not None else "" for i in where.values()
+    )
     if compound and address and compound not in address:
         address = compound + address
-    return address or None
+    opening = opening_address(unicodedata.normalize("NFKC", description)).strip() if description and not address else ""
+    return address or None, opening or None
 
 
 def _record(ledger, routing: DeliveryRouting, file_hash, rows: list[dict], written, cursor=None) -> None:

@@ -24,6 +24,7 @@ COMMANDS = (
     "export",
     "identity",
     "city",
+    "district",
 )
 
 

@@ -14,7 +14,9 @@ import duckdb
 import psycopg
 import pytest
 from openpyxl import Workbook
+from typer.testing import CliRunner
 
+from commands.housekey import app
 from connectors.readers.sql import DEFAULT_URLS
 from connectors.spec import load_registry
 from resolution.address.register import build_core_houses
@@ -168,8 +170,11 @@ def test_routing_again_is_idempotent(district):
     routed = {path: path.read_bytes() for place in subdistricts.values() for path in place.landing.rglob("*.*")}
     before = _routes(subdistricts)
     shutil.copy(landing / "food_licences" / FOOD, landing / "food_licences" / "食品经营许可_202611_重发.csv")
-    again = route_district(subdistricts)
-    assert again.deliveries == []  # the same delivery (also under another name) is routed once
+    with pytest.MonkeyPatch.context() as env:  # the command an operator (or cron) runs
+        env.setenv("HOUSEKEY_SUBDISTRICTS", str(landing.parent.parent / "subdistricts.yaml"))
+        result = CliRunner().invoke(app, ["district", "route"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("nothing new")  # the same delivery (also under another name) is routed once
     assert _routes(subdistricts) == before
     assert {path: path.read_bytes() for path in routed} == routed
     assert {path for place in subdistricts.values() for path in place.landing.rglob("*.*")} == set(routed)

@@ -159,8 +159,10 @@ class _DistrictDeliveries(Deliveries):
         for table, rows in zip(tables, numbers, strict=True):
             at = [table.header.index(k) for k in keys]
             for row, row_number, truth in zip(table.rows, rows, table.truth, strict=True):
-                # a key cell Excel turned into a number is no key the pipeline compares (it reads it as nothing)
-                key = None if any(isinstance(row[i], float) for i in at) else tuple(str(row[i]) for i in at)
+                # a key with a blank cell, or one Excel turned into a number, is no key the pipeline compares
+                key = (
+                    None if any(isinstance(row[i], float) or not row[i] for i in at) else tuple(str(row[i]) for i in at)
+                )
                 route = truth.get(NAMES) if truth.get(NAMES) in (QUARANTINE, OUT_OF_AREA) else None
                 route = QUARANTINE if key in seen else route or truth["house_id"][:9]
                 if key is not None:

@@ -1,20 +1,23 @@
 """People who move from one subdistrict of the district to another, as households, on a move day.
 
 A moving household lives in subdistrict A until its move day, then in a free home of subdistrict B that its
-head bought. A's world keeps them as people who left (no home, ``previous_home`` the old one, ``moved_out``
-the day, flag ``moved_away``): A's sources know them before the move (the events they were part of, all
-earlier than the move day; the October snapshot if they left in October; the 户籍 register, since 户籍 stays
-behind). B's world gets them as new people of its own (new person ids, flag ``moved``, ``moved_in`` the day):
-same name, sex and birth date, sometimes a new phone, and sometimes no ID number at all, as B's systems
-never saw it. Only facts that do not depend on where one lives go with them (a disability, service).
+head bought, or that it rents from an owner of B if it rented in A. A's world keeps them as people who left
+(no home, ``previous_home`` the old one, ``moved_out`` the day, flag ``moved_away``): A's sources know them
+before the move (the events they were part of, all earlier than the move day; the October snapshot if they
+left in October; the 户籍 register, since 户籍 stays behind; their lease, registered before the move). B's
+world gets them as new people of its own (new person ids, flags ``moved`` and ``arrived``, ``moved_in`` the
+day): same name, sex and birth date, sometimes a new phone, and sometimes no ID number at all, as B's systems
+never saw it; some call 12345 about the new home after the move. Only facts that do not depend on where one
+lives go with them (a disability, service).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from data_samples.generator.events import HOUSE_COMPLAINTS, Event
 from data_samples.generator.geography import House
 from data_samples.generator.identifiers import mobile
 from data_samples.generator.population import AS_OF, Person
@@ -22,6 +25,7 @@ from data_samples.generator.world import World
 
 NEW_PHONE_SHARE = 0.3  # movers who took a new number with the new home
 NO_ID_SHARE = 0.25  # movers the new subdistrict's systems hold without an ID number
+CALL_SHARE = 0.25  # moved households who call 12345 about their new home after the move
 _KEPT_FLAGS = frozenset({"disabled", "veteran", "elderly_alone", "talent"})  # facts that move with the person
 
 
@@ -49,9 +53,10 @@ def _last_seen(world: World) -> dict[str, date]:
     """The day of each person's latest event in the world: a move comes after it."""
     seen: dict[str, date] = {}
     for event in world.events:
-        if event.person is not None:
-            day = event.occurred.date()
-            seen[event.person.person_id] = max(seen.get(event.person.person_id, day), day)
+        for person in (event.person, *event.participants):
+            if person is not None:
+                day = event.occurred.date()
+                seen[person.person_id] = max(seen.get(person.person_id, day), day)
     return seen
 
 
@@ -103,8 +108,11 @@ def move_people(rng: random.Random, worlds: list[World], share: float) -> list[M
 def _move(
     rng: random.Random, origin: World, destination: World, members: list[Person], day: date, house: House, counts
 ) -> list[Move]:
+    """Move one household: a tenant household rents again from an owner of B, any other buys."""
     prefix = destination.subdistrict.id_prefix
     household_id = f"HH{prefix}{counts[destination.subdistrict.code]:06d}"
+    renting = any(p.rents is not None for p in members)
+    landlord = rng.choice([p for p in destination.people if p.owns]) if renting else None
     moves = []
     for person in members:
         arrived = Person(
@@ -118,14 +126,35 @@ def _move(
             person.relation,
             home=house,
             moved_in=day,
-            flags=(person.flags & _KEPT_FLAGS) | {"moved"},
+            flags=(person.flags & _KEPT_FLAGS) | {"moved", "arrived"},
         )
-        if not moves:
+        if landlord is None and not moves:
             arrived.owns.append(house)  # the head bought the new home
+        elif landlord is not None and person.rents is not None:  # the adults sign the new lease
+            arrived.rents, arrived.landlord = house, landlord
+            arrived.flags.add("tenant")
         destination.people.append(arrived)
         old = person.home
+        # A keeps the lease they had (registered before the move) and the 户籍 they left behind
         person.home, person.previous_home, person.moved_in, person.moved_out = None, old, None, day
-        person.rents, person.landlord = None, None
-        person.flags = (person.flags - {"tenant", "moved"}) | {"moved_away"}
+        person.flags = (person.flags - {"moved"}) | {"moved_away"}
         moves.append(Move(person, arrived, origin.subdistrict.code, destination.subdistrict.code, day, old, house))
+    if landlord is not None:
+        landlord.owns.append(house)
+    if rng.random() < CALL_SHARE and (AS_OF - day).days > 1:
+        _call(rng, destination, moves[0].arrived, day)
     return moves
+
+
+def _call(rng: random.Random, world: World, caller: Person, day: date) -> None:
+    """A 12345 call about the new home, some days after the move and within the hotline's year of exports."""
+    first = max(day + timedelta(days=1), AS_OF - timedelta(days=364))
+    category, text = rng.choice(sorted(HOUSE_COMPLAINTS.items()))
+    occurred = datetime(first.year, first.month, first.day, 8) + timedelta(
+        days=rng.randrange(0, (AS_OF - first).days), minutes=rng.randrange(0, 12 * 60)
+    )
+    event_id = f"E{world.subdistrict.id_prefix}{len(world.events) + 1:07d}"
+    closed = occurred + timedelta(hours=rng.randrange(12, 212))
+    world.events.append(
+        Event(event_id, "complaint", category, caller.home, occurred, text, person=caller, closed=closed)
+    )

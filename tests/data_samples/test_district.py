@@ -112,43 +112,61 @@ def _records(district: Path, code: str) -> list[dict]:
     return _csv(district / code / "truth" / "records.csv")
 
 
+def _month(sheet: str) -> str:
+    """2026年4月 -> 2026-04"""
+    year, month = sheet.rstrip("月").split("年")
+    return f"{year}-{int(month):02d}"
+
+
 def test_the_sources_date_the_move_consistently(district):
     moves = _csv(district / "truth" / "moves.csv")
     records = {code: _records(district, code) for code in DEFAULT_SUBDISTRICTS}
     events = {code: _csv(district / code / "truth" / "events.csv") for code in DEFAULT_SUBDISTRICTS}
-    hotline = _csv(district / "district" / "truth" / "records.csv")
-    before = after = 0
+    by_person = defaultdict(list)  # the district files' rows by the person they are about
+    for row in _csv(district / "district" / "truth" / "records.csv"):
+        by_person[row["person_id"]].append(row)
+    seen = Counter()
     for move in moves:
-        day = move["moved_on"]
-        # every event of the person in A, and every 12345 order they called in, came before the move
-        assert all(
-            e["occurred_at"][:10] < day
-            for e in events[move["from_subdistrict"]]
-            if e["person_id"] == move["from_person_id"]
-        )
-        for row in hotline:
-            if row["person_id"] == move["from_person_id"]:
+        day, left, arrived = move["moved_on"], move["from_person_id"], move["to_person_id"]
+        # every event of the person in A, every 12345 order they called in and their lease came before the move
+        assert all(e["occurred_at"][:10] < day for e in events[move["from_subdistrict"]] if e["person_id"] == left)
+        for row in by_person[left]:
+            assert row["house_id"].startswith(move["from_subdistrict"])
+            if row["source"] == "hotline_12345":
                 assert json.loads(row["facts"])["occurred_at"][:10] < day
-                before += 1
+            elif row["source"] == "rental_registration":
+                assert _month(row["sheet"]) <= day[:7] and json.loads(row["facts"])["valid_from"] < day
+            seen["before", row["source"]] += 1
+        # and B's after it, at the new home
+        for row in by_person[arrived]:
+            assert row["house_id"] == move["to_house_id"]
+            if row["source"] == "hotline_12345":
+                assert json.loads(row["facts"])["occurred_at"][:10] > day
+            elif row["source"] == "rental_registration":
+                assert _month(row["sheet"]) >= day[:7]
+            seen["after", row["source"]] += 1
         # A's residents' snapshots list them only in October, and only if they left after October 1
         snapshots = {
             r["file"]
             for r in records[move["from_subdistrict"]]
-            if r["source"] == "actual_residents" and r["person_id"] == move["from_person_id"]
+            if r["source"] == "actual_residents" and r["person_id"] == left
         }
         assert snapshots == ({"实有人口_202610.csv"} if day >= "2026-10-01" else set())
         # B's snapshots register them at the new home on the move day, not before it
         theirs = [
             r
             for r in records[move["to_subdistrict"]]
-            if r["source"] == "actual_residents" and r["person_id"] == move["to_person_id"]
+            if r["source"] == "actual_residents" and r["person_id"] == arrived
         ]
         assert {r["file"] for r in theirs} == (
             {"实有人口_202611.csv"} if day >= "2026-10-01" else {"实有人口_202610.csv", "实有人口_202611.csv"}
         )
         assert all(r["house_id"] == move["to_house_id"] and json.loads(r["facts"])["valid_from"] == day for r in theirs)
-        after += len(theirs)
-    assert before > 0 and after > 0
+        seen["after", "actual_residents"] += len(theirs)
+    assert all(
+        seen[when, source] > 0 for when in ("before", "after") for source in ("hotline_12345", "rental_registration")
+    )
+    assert seen["after", "actual_residents"] > 0
 
 
 def test_no_id_number_belongs_to_two_humans(people):

@@ -5,7 +5,7 @@ One row per adult tenant, so a group rental (群租) shows 5-8 tenants under one
 address. IDs went through Excel: a few are 3.10101E+17 number cells; some contracts are keyed twice.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from data_samples.generator.english import english_address, writable
 from data_samples.generator.formats import Table
@@ -41,10 +41,12 @@ def export(world, deliveries):
         if person.rents is not None:
             contracts.setdefault(person.rents.house_id, []).append(person)
     # registered within the last year; numbered 黄租备<year><seq> in registration order
-    dated = sorted(
-        ((AS_OF - timedelta(days=rng.randrange(1, 366)), tenants) for tenants in contracts.values()),
-        key=lambda d: (d[0], d[1][0].person_id),
-    )
+    dated = []
+    for tenants in contracts.values():
+        registered = _during_stay(AS_OF - timedelta(days=rng.randrange(1, 366)), tenants[0])
+        if registered is not None:  # the lease of someone who left before the year began is in no sheet
+            dated.append((registered, tenants))
+    dated.sort(key=lambda d: (d[0], d[1][0].person_id))
     dated = _with_outside(dated, OutsideWorld(rng, world, district_first=True), rng)
     months, seq = {}, {}
     for registered, tenants in dated:
@@ -110,6 +112,21 @@ def export(world, deliveries):
         for (year, month), (rows, truth) in sorted(months.items())
     ]
     deliveries.xlsx(f"房屋租赁登记_{world.subdistrict.name}_2026.xlsx", tables)
+
+
+def _during_stay(day: date, tenant) -> date | None:
+    """The registration day moved into the tenant's stay in the subdistrict within the last year, if they moved
+    between subdistricts: before they left (moved_out) or after they came (flag arrived); None if they left
+    before the year began; any other tenant's day as drawn."""
+    if tenant.moved_out is not None:
+        start, end = AS_OF - timedelta(days=365), tenant.moved_out
+    elif "arrived" in tenant.flags:
+        start, end = tenant.moved_in, AS_OF
+    else:
+        return day
+    if end <= start:
+        return None
+    return start + timedelta(days=(day - start).days % (end - start).days)
 
 
 def _with_outside(dated: list, outside: OutsideWorld, rng) -> list:

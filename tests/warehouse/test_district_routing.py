@@ -180,6 +180,19 @@ def test_routing_again_is_idempotent(district):
     assert {path for place in subdistricts.values() for path in place.landing.rglob("*.*")} == set(routed)
 
 
+def _district_beside(subdistricts, root: Path, district: str = "") -> Path:
+    """A district of its own under ``root`` with copies of the subdistricts' warehouses (their registers); its
+    subdistricts file."""
+    for code, place in subdistricts.items():
+        shutil.copytree(place.warehouse.parent, root / code / "warehouse")
+    (root / "subdistricts.yaml").write_text(
+        f"district: {{landing: district/landing, {district}}}\n"
+        f"subdistricts:\n  - {{code: '{SAMPLE}', name: 瑞金二路街道}}\n  - {{code: '{SECOND}', name: 淮海中路街道}}\n",
+        encoding="utf-8",
+    )
+    return root / "subdistricts.yaml"
+
+
 @pytest.fixture
 def district_cases(monkeypatch):
     """A real PostgreSQL table of district-wide enforcement cases, dropped afterwards."""
@@ -199,15 +212,7 @@ def test_a_district_database_source_is_pulled_once_and_routed(district, district
     table, connection = district_cases
     spec = load_registry()["urban_management_cases"]
     spec = spec.model_copy(update={"sql": spec.sql.model_copy(update={"table": table, "url_env": URL_ENV})})
-    root = tmp_path / "pulled"
-    for code, place in subdistricts.items():  # the same registers, a district of its own for the database
-        shutil.copytree(place.warehouse.parent, root / code / "warehouse")
-    (root / "subdistricts.yaml").write_text(
-        "district: {landing: district/landing, sources: [urban_management_cases]}\n"
-        f"subdistricts:\n  - {{code: '{SAMPLE}', name: 瑞金二路街道}}\n  - {{code: '{SECOND}', name: 淮海中路街道}}\n",
-        encoding="utf-8",
-    )
-    pulled = read_subdistricts(root / "subdistricts.yaml")
+    pulled = read_subdistricts(_district_beside(subdistricts, tmp_path, "sources: [urban_management_cases]"))
     assert all(place.district_sources == {"urban_management_cases"} for place in pulled.values())
     ours, theirs = _houses(subdistricts[SAMPLE].landing, 4)[3:], _houses(subdistricts[SECOND].landing, 4)[3:]
     cases = [
@@ -285,3 +290,26 @@ def test_the_generated_district_routes_as_its_truth_says(tmp_path):
             [code],
         ).fetchall()
     assert landed == mapped and len(landed) > 0
+
+
+def test_the_dagster_district_job_routes_once_for_every_subdistrict(district, tmp_path, monkeypatch):
+    from dagster import DagsterInstance
+
+    from pipelines.district import district_routing_job
+
+    subdistricts, _, _ = district
+    monkeypatch.setenv("HOUSEKEY_SUBDISTRICTS", str(_district_beside(subdistricts, tmp_path)))
+    ours, theirs = _houses(subdistricts[SAMPLE].landing, 3), _houses(subdistricts[SECOND].landing, 3)
+    expected = _food_file(tmp_path / "district" / "landing", ours, theirs)
+    result = district_routing_job.execute_in_process(instance=DagsterInstance.ephemeral())
+    assert result.success
+    (delivery,) = district_routing(read_subdistricts(tmp_path / "subdistricts.yaml").values()).deliveries
+    assert delivery.balanced and delivery.delivered == len(expected)
+    assert dict(delivery.routed) == {code: list(expected.values()).count(code) for code in (SAMPLE, SECOND)}
+    (tmp_path / SAMPLE / "warehouse" / "housekey.duckdb").unlink()  # a subdistrict without its register
+    shutil.copy(
+        tmp_path / "district" / "landing" / "food_licences" / FOOD,
+        tmp_path / "district" / "landing" / "food_licences" / "食品经营许可_202612.csv",
+    )
+    waiting = district_routing_job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not waiting.success  # it waits (and says why) rather than call the subdistrict's rows out of area

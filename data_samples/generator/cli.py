@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 
 def generate(
     out: Path = typer.Option(..., "--out", help="Folder to write landing/, databases/, truth/ and manifest.json into."),
-    people: int = typer.Option(3000, "--people", min=1, help="About how many residents the world has."),
+    people: int = typer.Option(
+        3000, "--people", min=1, help="About how many residents the world has (with --district: each subdistrict)."
+    ),
     seed: int = typer.Option(20261101, "--seed", help="Same seed, same world, same bytes."),
     subdistrict: str = typer.Option(
         "310101023",

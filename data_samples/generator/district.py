@@ -110,6 +110,7 @@ def _district_world(worlds: list[World], seed: int) -> World:
         [b for w in worlds for b in w.businesses],
         [e for w in worlds for e in w.events],
         district,
+        {w.subdistrict.code: w.subdistrict.name for w in worlds},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from data_samples.generator.businesses import Business, build_businesses
 from data_samples.generator.events import Event, Volumes, build_events
@@ -21,10 +21,16 @@ class World:
     businesses: list[Business]
     events: list[Event]
     subdistrict: Subdistrict
+    subdistricts: dict[str, str] = field(default_factory=dict)
+    """A district's world: the name of each subdistrict it holds, by code."""
 
     @property
     def residents(self) -> list[Person]:
         return [p for p in self.people if p.home is not None]
+
+    def subdistrict_of(self, house: House) -> str:
+        """The name of the subdistrict a house is in (a district's 12345 dispatches the order to it)."""
+        return self.subdistricts.get(house.house_id[:9], self.subdistrict.name)
 
 
 def world_seed(seed: int, subdistrict: str = SAMPLE_SUBDISTRICT) -> int:

@@ -216,6 +216,19 @@ def test_district_files_span_every_subdistrict_and_routing_adds_up(district):
     }
 
 
+def test_12345_dispatches_each_order_to_its_subdistrict(district):
+    names = {s.code: s.name for s in read_subdistricts(district / "subdistricts.yaml").values()}
+    routing = _csv(district / "district" / "truth" / "routing.csv")
+    records = _csv(district / "district" / "truth" / "records.csv")
+    offices = Counter()
+    for route, record in zip(routing, records, strict=True):
+        office = json.loads(record["facts"]).get("status", "")
+        if route["source"] == "hotline_12345" and route["subdistrict"] in names and "街道" in office:
+            assert office.startswith(names[route["subdistrict"]]), (office, route)
+            offices[route["subdistrict"]] += 1
+    assert set(offices) == set(names)
+
+
 def test_same_seed_same_bytes(district, tmp_path):
     generate_district(tmp_path, PEOPLE, SEED)
     ours, again = _files(district), _files(tmp_path)

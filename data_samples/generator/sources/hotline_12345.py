@@ -2,7 +2,8 @@
 
 诉求地址 is sometimes empty or only road and number; the place is in the free text 诉求内容, as the
 caller said it: an address, the shop sign (with or without its branch), or both. Callers are often
-only "张先生"; orders still open have no 办结时间 and no 处理结果.
+only "张先生"; orders still open have no 办结时间 and no 处理结果. A district's export (generate --district)
+holds the orders of all its subdistricts, each dispatched (承办单位) to the office of its own 街道.
 """
 
 import re
@@ -83,6 +84,7 @@ def export(world, deliveries):
         address, names = _address(noise, rng, house)
         closed = event.closed if event.closed <= _NOW else None
         rows, truth = months.setdefault(f"{event.occurred:%Y%m}", ([], []))
+        office = _OFFICE[event.category].format(subdistrict=world.subdistrict_of(house))
         rows.append(
             [
                 f"{event.occurred:%y%m%d}{len(rows) + 1:05d}",
@@ -92,7 +94,7 @@ def export(world, deliveries):
                 address,
                 event.description.format(where=_where(noise, rng, event)),
                 event.category,
-                _OFFICE[event.category].format(subdistrict=world.subdistrict.name),
+                office,
                 closed,
                 rng.choice(_OUTCOMES) if closed else None,
             ]
@@ -100,7 +102,7 @@ def export(world, deliveries):
         facts = {
             "occurred_at": event.occurred,
             "category": event.category,
-            "status": _OFFICE[event.category].format(subdistrict=world.subdistrict.name),
+            "status": office,
             "closed_at": closed,
             "result": rows[-1][9],
         }

@@ -12,7 +12,8 @@ from pipelines.resources import warehouse_asset
 
 
 def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, SourceSpec]) -> AssetsDefinition:
-    """``publish/analyst_copy`` after every ``upstream`` asset, since it copies all their tables. A held
+    """``publish/analyst_copy`` after every ``upstream`` asset, since it copies all their tables (masking again
+    only those changed since the last copy: ``tables_masked`` in its metadata). A held
     delivery holds its own source only (none of its rows staged): the copy still refreshes, and
     ``meta.held_sources`` in it names every source held and why."""
 
@@ -22,14 +23,17 @@ def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, Sourc
         "The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.",
     )
     def analyst_copy(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        from warehouse.publish import publish
+        from warehouse.publish import masked_last, publish
 
         with warehouse.get_connection() as con:
             held = record_held_sources(con, registry)
             path = publish(con, Path(warehouse.database))
         for _source, reason in held:
             context.log.warning(f"held, not refreshed: {reason}")
-        return MaterializeResult(metadata={"path": str(path), "held_sources": len({source for source, _ in held})})
+        held_count = len({source for source, _ in held})
+        return MaterializeResult(
+            metadata={"path": str(path), "held_sources": held_count, "tables_masked": masked_last(path)}
+        )
 
     return analyst_copy
 

@@ -22,6 +22,7 @@ holds; Python masks the rest, each distinct value of a batch once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -259,8 +260,9 @@ def _describe_copy(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey) -> Non
     _comment_on(con, "TABLE", "meta", "analyst_copy", ("This analyst copy: the day it describes, one row.", comments))
 
 
+@functools.cache
 def _rules() -> bytes:
-    """What the masking code is: a change to it (or to DuckDB) masks every table again."""
+    """What the masking code is, as this process loaded it: a change to it (or to DuckDB) masks every table again."""
     code = hashlib.sha256(duckdb.__version__.encode())
     for module in (privacy, identifiers):
         code.update(Path(module.__file__).read_bytes())
@@ -300,12 +302,22 @@ def _published(target: Path) -> dict[tuple[str, str], str]:
         return {}
 
 
-def _record(target: Path, fresh: Path, fingerprints: dict[tuple[str, str], str]) -> None:
-    """Write the fingerprints of ``fresh`` before it becomes ``target`` (a rename keeps the file's identity)."""
-    record = {"copy": _file_identity(fresh), "tables": [[*name, fp] for name, fp in sorted(fingerprints.items())]}
+def _record(target: Path, fresh: Path, fingerprints: dict[tuple[str, str], str], masked: list) -> None:
+    """Write the fingerprints of ``fresh`` before it becomes ``target`` (a rename keeps the file's identity), and
+    which tables this publishing masked."""
+    record = {
+        "copy": _file_identity(fresh),
+        "tables": [[*name, fp] for name, fp in sorted(fingerprints.items())],
+        "masked": sorted(masked),
+    }
     written = target.with_name(PUBLISHED_FILE + ".new")
     written.write_text(json.dumps(record), encoding="utf-8")
     os.replace(written, target.with_name(PUBLISHED_FILE))
+
+
+def masked_last(target: Path) -> int:
+    """How many tables the last publishing masked (the others came unchanged from the copy before)."""
+    return len(json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))["masked"])
 
 
 def _copied_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
@@ -417,6 +429,6 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False)
         _recreate_views(copy, views, view_comments)
         _describe_copy(copy, key)
         _drop_empty_schemas(copy)
-    _record(target, fresh, fingerprints)
+    _record(target, fresh, fingerprints, list(tables))
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one
     return target

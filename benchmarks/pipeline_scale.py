@@ -4,7 +4,9 @@ the ratio to the floor (only reading every file into DuckDB), measured side by s
     .venv/bin/python -m benchmarks.pipeline_scale --people 200000      # about 2.2 million records
 
 Database sources are left out (a generated world has no server behind it); every file source runs.
-The floor and the pipeline each run in a fresh process, so each peak memory is its own.
+The floor and the pipeline each run in a fresh process, so each peak memory is its own. CPU seconds (user
+and system, every thread and worker process) are printed beside wall seconds: on a machine shared with other
+work they move less than wall seconds.
 """
 
 from __future__ import annotations
@@ -124,6 +126,9 @@ def measure(world: Path) -> dict:
         "pipeline_seconds": full["seconds"],
         "pipeline_peak_rss_mb": full["peak_rss_mb"],
         "ratio_to_floor": round(full["seconds"] / max(read_only["seconds"], 0.1), 2),
+        "floor_cpu_seconds": read_only["cpu_seconds"],
+        "pipeline_cpu_seconds": full["cpu_seconds"],
+        "cpu_ratio_to_floor": round(full["cpu_seconds"] / max(read_only["cpu_seconds"], 0.1), 2),
         "records_per_second": round(manifest["records"] / max(full["seconds"], 0.1)),
         "stage_seconds": full["stages"],
     }
@@ -138,7 +143,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.stage:  # one measured stage in this fresh process: one JSON line out
         figures = (floor if args.stage == "floor" else pipeline)(args.world, args.warehouse)
-        figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process, DuckDB's included
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # and the worker processes it waited for
+        figures["peak_rss_mb"] = round(usage.ru_maxrss / 1024)
+        figures["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime + workers.ru_utime + workers.ru_stime, 1)
         print(json.dumps(figures))
         return
     with tempfile.TemporaryDirectory(prefix="housekey-world-") as tmp:

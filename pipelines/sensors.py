@@ -167,7 +167,7 @@ def database_sensor(spec: SourceSpec) -> SensorDefinition:
         running = subdistricts_running(context.instance)
         read, behind, waiting = dict(known), {}, []
         for code, place in load_subdistricts().items():
-            if not place.delivers(spec.name):
+            if not place.delivers(spec.name) or spec.name in place.district_sources:  # the district pulls that one
                 continue
             if code in running:
                 waiting.append(f"subdistrict {code} has a run queued or going")

@@ -13,16 +13,19 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
+from dagster import DagsterInstance, materialize
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from commands.housekey import app
 from connectors.readers.sql import DEFAULT_URLS
 from connectors.spec import load_registry
+from pipelines.partitions import partitioned, subdistrict_partitions
+from pipelines.resources import warehouse_resources
+from pipelines.sources import raw_asset
 from resolution.address.register import build_core_houses
 from warehouse.database import connect
 from warehouse.intake import land_source
-from warehouse.routed_files import routed_spec
 from warehouse.routing import district_routing, ledger_path, route_district
 from warehouse.staging import stage
 from warehouse.subdistricts import read_subdistricts
@@ -207,7 +210,7 @@ def district_cases(monkeypatch):
         connection.execute(f"DROP TABLE {table}")
 
 
-def test_a_district_database_source_is_pulled_once_and_routed(district, district_cases, tmp_path):
+def test_a_district_database_source_is_pulled_once_and_routed(district, district_cases, tmp_path, monkeypatch):
     subdistricts, _, _ = district
     table, connection = district_cases
     spec = load_registry()["urban_management_cases"]
@@ -243,12 +246,18 @@ def test_a_district_database_source_is_pulled_once_and_routed(district, district
     )
     (second,) = route_district(pulled, registry).deliveries
     assert (second.delivered, dict(second.routed)) == (1, {SECOND: 1})  # only the new row was pulled
-    for code, place in pulled.items():
-        with connect(place.warehouse) as con:
-            landed = land_source(con, routed_spec(spec), place.landing)  # what its raw asset does
-            cases_here = con.execute(f"SELECT case_no FROM raw.{spec.name} ORDER BY 1").fetchall()
-        assert landed.rows_quarantined == 0
-        assert [c for (c,) in cases_here] == (["C1"] if code == SAMPLE else ["C2", "C5"])
+    monkeypatch.setenv("HOUSEKEY_SUBDISTRICTS", str(tmp_path / "subdistricts.yaml"))
+    assets = [partitioned(raw_asset(load_registry()["urban_management_cases"]), subdistrict_partitions())]
+    for code, place in pulled.items():  # each subdistrict's raw asset lands its routed slices, pulling nothing
+        result = materialize(
+            assets, resources=warehouse_resources(), partition_key=code, instance=DagsterInstance.ephemeral()
+        )
+        assert result.success
+        with duckdb.connect(str(place.warehouse), read_only=True) as con:
+            cases_here = con.execute(f"SELECT case_no, _file_name FROM raw.{spec.name} ORDER BY 1").fetchall()
+            cursors = con.execute("SELECT count(*) FROM meta.cursors").fetchone()[0]
+        assert [c for c, _ in cases_here] == (["C1"] if code == SAMPLE else ["C2", "C5"])
+        assert all(name.startswith("urban_management_cases_") for _, name in cases_here) and cursors == 0
 
 
 def test_the_generated_district_routes_as_its_truth_says(tmp_path):
@@ -293,8 +302,6 @@ def test_the_generated_district_routes_as_its_truth_says(tmp_path):
 
 
 def test_the_dagster_district_job_routes_once_for_every_subdistrict(district, tmp_path, monkeypatch):
-    from dagster import DagsterInstance
-
     from pipelines.district import district_routing_job
 
     subdistricts, _, _ = district

@@ -40,8 +40,9 @@ def people_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
 
         with warehouse.get_connection() as con:
             counts = resolve_people(con, getattr(warehouse, "subdistrict", "") or None)  # its partition
+        kept = "" if counts["linked_again"] else " (kept: nothing new for people since the latest linking)"
         context.log.info(
-            f"{counts['person_records']} person records -> {counts['people']} people; "
+            f"{counts['person_records']} person records -> {counts['people']} people{kept}; "
             f"{counts['person_review']} wait for review"
         )
         tables = {key.path[-1] for key in PEOPLE_TABLES}  # their rows are each table's dagster/row_count

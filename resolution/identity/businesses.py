@@ -26,9 +26,10 @@ import duckdb
 import pyarrow as pa
 
 from resolution.address.records import KINDS, records_table
-from resolution.identity.business_decisions import business_decisions
+from resolution.identity.business_decisions import DECISIONS_SQL, business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
 from resolution.identity.city_ids import business_prefix, subdistrict_code
+from resolution.identity.link_basis import linking_basis, record_basis, why_link_again
 from schemas import record_kind_columns
 from schemas.identifiers import valid_credit_code
 from warehouse import catalogue
@@ -246,10 +247,17 @@ def _keep_ids(con: duckdb.DuckDBPyConnection, code: str) -> None:
 
 def resolve_businesses(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:
     """Rebuild core.business_records, core.businesses and quality.business_review, new ids minted for
-    ``subdistrict`` (default: the warehouse's own); returns counts."""
+    ``subdistrict`` (default: the warehouse's own); returns counts. When the records, the reviewers' decisions and
+    the code are as the latest linking left them (core.identity_basis), the tables stand as they are."""
     con.execute(TABLES_SQL)
     code = subdistrict_code(con, subdistrict)
     _stage_records(con)
+    con.execute(DECISIONS_SQL)
+    basis = linking_basis(con, "SELECT * FROM _business_records", "business_decisions")
+    why = why_link_again(con, "business", basis, OUTPUTS)
+    if why is None:  # nothing new for businesses
+        record_basis(con, "business", basis, why)
+        return _counts(con)
     signatures = con.execute(
         "SELECT DISTINCT credit_code, legal_name, shop_name, phone, house_id FROM _business_records ORDER BY ALL"
     ).fetchall()
@@ -298,17 +306,19 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection, subdistrict: str | None =
         WHERE l.doubtful OR (l.credit_code IS NOT NULL AND l.match_rule <> 'credit_code')
         GROUP BY ALL ORDER BY records DESC, name
     """)
-    return dict(
-        zip(
-            ("records", "businesses", "review"),
-            (
-                con.execute("SELECT count(*) FROM core.business_records").fetchone()[0],
-                con.execute("SELECT count(*) FROM core.businesses").fetchone()[0],
-                con.execute("SELECT count(*) FROM quality.business_review").fetchone()[0],
-            ),
-            strict=False,
-        )
-    )
+    record_basis(con, "business", basis, why)  # once the tables stand on it
+    return _counts(con)
+
+
+OUTPUTS = ("core.business_records", "core.businesses", "quality.business_review")
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    figures = ("records", "businesses", "review")
+    return {
+        figure: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for figure, t in zip(figures, OUTPUTS, strict=True)
+    }
 
 
 def _write_businesses(con: duckdb.DuckDBPyConnection) -> None:

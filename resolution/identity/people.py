@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from resolution.address.records import KINDS, records_table
 from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phones
+from resolution.identity.link_basis import linking_basis, record_basis, why_link_again
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
 from schemas import record_kind_columns
 from warehouse import catalogue
@@ -80,11 +81,8 @@ def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
     none does or on a tie), so blocking and comparing on phone use every number. A birth date staged as a
     month or a year (``_date_precision``) is no day to compare: linking takes the ID number's birth date in
     its place, as for a record without one; only a birth date outside that month or year contradicts it."""
-    precise = "NULL"
-    if "_date_precision" in catalogue.columns(con, "core", "person_rows"):
-        precise = "b._date_precision['birth_date']"
     rows = con.execute(f"""
-        SELECT r.name, r.id_number, r.phone, r.sex, r.birth_date, r.house_id, {precise}
+        SELECT r.name, r.id_number, r.phone, r.sex, r.birth_date, r.house_id, {_birth_precision(con)}
         FROM (SELECT row_number() OVER () AS position, * FROM _person_rows) r
         LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id
         ORDER BY r.position""").fetchall()
@@ -116,6 +114,21 @@ def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
         columns["id_problem"].append(idn.problem if idn else None)
         columns["cross_check"].append(_cross_check(sex, written_birth, usable, precision))
     return pa.table({k: pa.array(v, pa.date32() if "birth_date" in k else None) for k, v in columns.items()})
+
+
+def _birth_precision(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL for a subject's birth date precision (``b``: its core.person_rows row), NULL where staging kept none."""
+    if "_date_precision" in catalogue.columns(con, "core", "person_rows"):
+        return "b._date_precision['birth_date']"
+    return "NULL"
+
+
+def _linked_records_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """Everything linking reads of the records of ``_person_rows``: the basis of a linking (link_basis.py)."""
+    return (
+        f"SELECT r.*, {_birth_precision(con)} AS birth_precision FROM _person_rows r "
+        "LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id"
+    )
 
 
 def _cross_check(sex: str | None, birth_date, id_number, precision: str | None = None) -> str | None:
@@ -269,10 +282,17 @@ def cluster(
 def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:
     """Rebuild core.person_records (subjects), core.person_counterparts (the other parties and reporters, by
     ``party``), core.people and quality.person_review with ids kept from the last run, new ones minted for
-    ``subdistrict`` (default: the warehouse's own); returns counts."""
+    ``subdistrict`` (default: the warehouse's own); returns counts. When the records, the reviewers' decisions and
+    the code are as the latest linking left them (core.identity_basis), the tables stand and ``linked_again`` is 0."""
     from resolution.identity.person_ids import assign_person_ids
 
     stage_records(con)
+    con.execute(DECISIONS_SQL)  # digested as it will stand after linking, an empty table from the first run on
+    basis = linking_basis(con, _linked_records_sql(con), "person_decisions")
+    why = why_link_again(con, "person", basis, OUTPUTS)
+    if why is None:  # nothing new for people: linking again would give the tables they have
+        record_basis(con, "person", basis, why)
+        return {**_counts(con), "minted": 0, "merges": 0, "splits": 0, "linked_again": 0}
     features = _features(con)
     pairs = score_pairs(features)
     keys = [r[0] for r in con.execute(f"SELECT {RECORD_KEY_SQL} FROM _person_rows").fetchall()]
@@ -317,11 +337,15 @@ def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = Non
         )
     _write_people(con)
     _write_review(con, review)
-    counts = {
-        t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-        for t in ("core.person_records", "core.person_counterparts", "core.people", "quality.person_review")
-    }
-    return {**{t.split(".")[1]: n for t, n in counts.items()}, **changes}
+    record_basis(con, "person", basis, why)  # once the tables stand on it
+    return {**_counts(con), **changes, "linked_again": 1}
+
+
+OUTPUTS = ("core.person_records", "core.person_counterparts", "core.people", "quality.person_review")
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t.split(".")[1]: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in OUTPUTS}
 
 
 _PERSON_FACTS = ["name", "sex", "birth_date", "id18", "phone", "house_id", "cross_check"]

@@ -2,7 +2,9 @@
 ``housekey run`` three times, side by side: the full run of a new warehouse, the run after it with nothing new
 (a no-op: no pipeline started, every core, tags and marts table and the analyst copy unchanged, checked), and the
 run after one small new delivery (grid patrols), which is a full run except that address matching parses and
-matches only the addresses never seen (core.address_match_basis).
+matches only the addresses never seen (core.address_match_basis) and identity keeps the people it linked when the
+delivery names nobody (core.identity_basis). Then a fourth run, of a new warehouse over the same deliveries at
+once, and every core, tags and marts table of the two compared (benchmarks/equality.py): incremental equals full.
 
     .venv/bin/python -m benchmarks.incremental [--records 200]
 
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 from benchmarks.delivery_latency import RUN_DAY, SOURCE, write_patrol_delivery
+from benchmarks.equality import compare_warehouses
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_LANDING = REPO_ROOT / "data_samples" / "landing"
@@ -81,6 +84,15 @@ def _matching(warehouse: Path) -> dict:
     return {"addresses_reused": reused, "addresses_matched": matched, "rematched_because": why}
 
 
+def _identity(warehouse: Path) -> dict:
+    """Per entity, whether the run linked again and why (NULL: it kept the latest linking)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT entity, relinked_because FROM core.identity_basis ORDER BY entity").fetchall()
+    return {entity: why or "kept" for entity, why in rows}
+
+
 def measure(records: int = 200) -> dict:
     """Seconds of the full, no-op and after-a-delivery runs, and what each did."""
     with tempfile.TemporaryDirectory(prefix="housekey-incremental-") as tmp:
@@ -108,6 +120,10 @@ def measure(records: int = 200) -> dict:
         delivery = write_patrol_delivery(root, records)
         os.replace(delivery, root / "landing" / SOURCE / delivery.name)
         after, _ = _run(env, code)
+        # the same deliveries in one run of a new warehouse: what the two runs above must have built
+        once = root / "once" / "housekey.duckdb"
+        _run({**env, "HOUSEKEY_WAREHOUSE": str(once)}, code)
+        comparison = compare_warehouses(once, warehouse)
         return {
             "full_run_s": round(full, 1),
             "noop_run_s": round(noop, 1),
@@ -115,6 +131,9 @@ def measure(records: int = 200) -> dict:
             "noop_left_tables_and_analyst_copy_unchanged": unchanged,
             f"run_after_{records}_new_records_s": round(after, 1),
             "matching_after_the_delivery": _matching(warehouse),
+            "identity_after_the_delivery": _identity(warehouse),
+            "incremental_equals_full": comparison.equal,
+            "incremental_against_full": comparison.summary(),
         }
 
 

@@ -212,13 +212,15 @@ def _evaluate(con, tag: TagDefinition, run_id: str, at: datetime) -> TagResult:
 
 
 def _close(con, tag: TagDefinition, run_id: str, at: datetime, members: list[str]) -> TagResult:
-    """Bring the tag's open history rows in line with its members."""
+    """Bring the tag's open history rows in line with its members. A membership opened on the same business day
+    it is lost held on no day: its row is removed, not closed (an earlier run of the day saw a batch of deliveries
+    that a later one completed), so runs on one day leave the history one run over all of it leaves."""
     table, key = f"tags.{tag.entity}_tags", tag.key
     con.execute("CREATE OR REPLACE TEMP TABLE _members AS SELECT unnest(?::VARCHAR[]) AS member", [members])
-    removed = con.execute(
-        f"UPDATE {table} SET valid_to = ?, closed_by_run = ? WHERE tag_code = ? AND valid_to IS NULL "
-        f"AND {key} NOT IN (SELECT member FROM _members)",
-        [at, run_id, tag.code],
+    lost = f"tag_code = ? AND valid_to IS NULL AND {key} NOT IN (SELECT member FROM _members)"
+    removed = con.execute(f"DELETE FROM {table} WHERE {lost} AND valid_from = ?", [tag.code, at]).fetchone()[0]
+    removed += con.execute(
+        f"UPDATE {table} SET valid_to = ?, closed_by_run = ? WHERE {lost}", [at, run_id, tag.code]
     ).fetchone()[0]
     added = con.execute(
         f"INSERT INTO {table} SELECT ?, member, ?, NULL, ?, NULL FROM _members WHERE member NOT IN "

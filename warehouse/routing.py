@@ -16,9 +16,9 @@ its own run) and sends the row to one of:
   both place (or both hold the road of), or one no register places and not every one calls outside: kept in
   the ledger with the reason, for review.
 
-The ledger (``routing.duckdb`` beside the district landing zone) keeps every delivered row with where it went,
-each delivery's counts (delivered = routed + out of area + quarantined), the routed files and the database
-cursors; a delivery routed once is never routed again, and ``routing.json`` beside it reports the last routing.
+Every row is counted in the district's ledger (warehouse/routing_ledger.py: delivered = routed + out of area +
+quarantined per delivery); a delivery routed once is never routed again. Nothing is routed while a subdistrict has
+no register yet or its run holds its warehouse: a row is out of area only when every register was asked.
 """
 
 from __future__ import annotations
@@ -26,13 +26,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from connectors.landing import survey
 from connectors.readers import INVISIBLE, Delivered, ReadError, read_delivery
@@ -42,102 +39,28 @@ from resolution.address.free_text import opening_address
 from resolution.address.match import HouseMatch
 from resolution.address.register import Register
 from warehouse import catalogue
-from warehouse.database import transaction
 from warehouse.raw import file_delivery_id
 from warehouse.routed_files import RowKey, is_routable, write_file_slice, write_marker, write_pull_slice
+from warehouse.routing_ledger import (
+    LEDGER_SQL,
+    OUT_OF_AREA,
+    QUARANTINE,
+    ROUTED,
+    DeliveryRouting,
+    DistrictRouting,
+    district_landing,
+    district_routing,
+    ledger_path,
+    record_delivery,
+    write_report,
+)
 from warehouse.subdistricts import Subdistrict
 
-ROUTED, OUT_OF_AREA, QUARANTINE = "routed", "out_of_area", "quarantine"
+__all__ = ["DeliveryRouting", "DistrictRouting", "district_routing", "ledger_path", "route_district"]
 NO_ADDRESS = (QUARANTINE, None, "no address")
 WHERE = ("address", "compound", "description")  # the columns that say where a row is
 PLACED_LEVELS = ("room", "door", "building")
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
-
-LEDGER_SQL = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    delivery_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, file_name VARCHAR NOT NULL, file_hash VARCHAR,
-    rows_delivered BIGINT, rows_routed BIGINT, rows_out_of_area BIGINT, rows_quarantined BIGINT,
-    status VARCHAR NOT NULL,  -- routed, or failed (the file could not be read: offered again)
-    note VARCHAR
-);
-CREATE TABLE IF NOT EXISTS row_routes (
-    delivery_id VARCHAR NOT NULL, source VARCHAR NOT NULL, file_name VARCHAR NOT NULL, sheet VARCHAR,
-    row_number BIGINT NOT NULL,
-    destination VARCHAR NOT NULL,  -- routed, out_of_area or quarantine
-    subdistrict VARCHAR,           -- the subdistrict a routed row went to
-    routed_row BIGINT,             -- its row number in the routed file (the same but in a database pull's slice)
-    reason VARCHAR, address VARCHAR, area_district VARCHAR, area_town VARCHAR,
-    row_values VARCHAR             -- the row as delivered (JSON), kept for rows that reach no subdistrict
-);
-CREATE TABLE IF NOT EXISTS routed_files (
-    delivery_id VARCHAR NOT NULL, subdistrict VARCHAR NOT NULL, path VARCHAR NOT NULL, rows BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cursors (source VARCHAR PRIMARY KEY, cursor_value VARCHAR);
-"""
-
-
-@dataclass
-class DeliveryRouting:
-    """Where one district delivery's rows went."""
-
-    source: str
-    delivery_id: str
-    file_name: str
-    delivered: int = 0
-    routed: Counter = field(default_factory=Counter)
-    """Rows per subdistrict code."""
-    out_of_area: int = 0
-    quarantined: int = 0
-    status: str = ROUTED
-    note: str | None = None
-
-    @property
-    def balanced(self) -> bool:
-        return self.delivered == sum(self.routed.values()) + self.out_of_area + self.quarantined
-
-    def __str__(self) -> str:
-        if self.status != ROUTED:
-            return f"{self.source} {self.file_name}: {self.status}: {self.note}"
-        routed = ", ".join(f"{code} {n:,}" for code, n in sorted(self.routed.items())) or "none"
-        return (
-            f"{self.source} {self.file_name}: {self.delivered:,} rows = routed {sum(self.routed.values()):,} "
-            f"({routed}) + out of area {self.out_of_area:,} + quarantined {self.quarantined:,}"
-        )
-
-
-@dataclass
-class DistrictRouting:
-    """What one routing did, or the ledger's totals over every delivery routed so far."""
-
-    deliveries: list[DeliveryRouting] = field(default_factory=list)
-    waiting: str | None = None
-    """Why nothing was routed (a subdistrict without a house register yet)."""
-
-    @property
-    def rows(self) -> int:
-        return sum(d.delivered for d in self.deliveries)
-
-    def __str__(self) -> str:
-        if self.waiting:
-            return f"district deliveries: waiting: {self.waiting}"
-        routed = Counter()
-        for delivery in self.deliveries:
-            routed.update(delivery.routed)
-        places = ", ".join(f"{code} {n:,}" for code, n in sorted(routed.items())) or "no subdistrict"
-        return (
-            f"district deliveries: {len(self.deliveries):,} deliveries, {self.rows:,} rows; routed to {places}; "
-            f"out of area {sum(d.out_of_area for d in self.deliveries):,}; "
-            f"quarantined {sum(d.quarantined for d in self.deliveries):,}"
-        )
-
-
-def district_landing(subdistricts: Iterable[Subdistrict]) -> Path | None:
-    return next((s.district_landing for s in subdistricts if s.district_landing), None)
-
-
-def ledger_path(landing: Path) -> Path:
-    """The district's routing ledger: ``routing.duckdb`` beside its landing zone."""
-    return landing.parent / "routing.duckdb"
 
 
 def route_district(
@@ -150,11 +73,12 @@ def route_district(
         return None
     registers, missing = {}, []
     for code, place in subdistricts.items():
-        if (register := _register(place.warehouse)) is None:
-            missing.append(code)
+        register = _register(place.warehouse)
+        if isinstance(register, str):
+            missing.append(f"{code} {register}")
         registers[code] = register
     if missing:  # a row is out of area only when every register has been asked
-        return DistrictRouting(waiting=f"no house register yet in {', '.join(missing)}: run the subdistrict first")
+        return DistrictRouting(waiting="; ".join(missing))
     registry = load_registry() if registry is None else registry
     pulled = sorted(set().union(*(place.district_sources for place in subdistricts.values())))
     report = DistrictRouting()
@@ -165,43 +89,21 @@ def route_district(
         for name in pulled:
             if (routed := _route_pull(ledger, registry[name], subdistricts, registers)) is not None:
                 report.deliveries.append(routed)
-    _write_report(landing, report)
+    write_report(landing, report)
     return report
 
 
-def district_routing(subdistricts: Iterable[Subdistrict]) -> DistrictRouting | None:
-    """The ledger's totals over every district delivery routed so far; None without a district or a ledger."""
-    landing = district_landing(subdistricts)
-    if landing is None or not ledger_path(landing).exists():
-        return None
-    with duckdb.connect(str(ledger_path(landing)), read_only=True) as ledger:
-        return DistrictRouting(_recorded(ledger))
-
-
-def _recorded(ledger: duckdb.DuckDBPyConnection) -> list[DeliveryRouting]:
-    deliveries = {
-        row[0]: DeliveryRouting(row[1], row[0], row[2], row[3], Counter(), row[4], row[5])
-        for row in ledger.execute(
-            "SELECT delivery_id, source, file_name, rows_delivered, rows_out_of_area, rows_quarantined"
-            " FROM deliveries WHERE status = 'routed' ORDER BY source, file_name"
-        ).fetchall()
-    }
-    for delivery_id, code, rows in ledger.execute(
-        "SELECT delivery_id, subdistrict, count(*) FROM row_routes WHERE destination = 'routed' GROUP BY ALL"
-    ).fetchall():
-        if delivery_id in deliveries:
-            deliveries[delivery_id].routed[code] = rows
-    return list(deliveries.values())
-
-
-def _register(warehouse: Path) -> Register | None:
-    """The subdistrict's house register, read-only; None before its first run built one."""
+def _register(warehouse: Path) -> Register | str:
+    """The subdistrict's house register, read-only; else why it cannot be read now."""
     if not warehouse.exists():
-        return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not catalogue.table_exists(con, "core", "houses"):
-            return None
-        return Register.from_warehouse(con)
+        return "has no warehouse yet: run the subdistrict first"
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            if not catalogue.table_exists(con, "core", "houses"):
+                return "has no house register yet: run the subdistrict first"
+            return Register.from_warehouse(con)
+    except (duckdb.IOException, duckdb.ConnectionException) as error:  # its run holds the file: route after it
+        return f"warehouse busy ({str(error).splitlines()[0]}): route again after its run"
 
 
 def _route_files(ledger, registry, landing: Path, subdistricts, registers) -> list[DeliveryRouting]:
@@ -223,7 +125,7 @@ def _route_files(ledger, registry, landing: Path, subdistricts, registers) -> li
                 delivered = read_delivery(file.path, spec)
             except ReadError as error:  # offered again next time, as a subdistrict's landing does
                 routing.status, routing.note = "failed", str(error)
-                _record(ledger, routing, file.file_hash, [], [])
+                record_delivery(ledger, routing, file.file_hash, [], [])
                 results.append(routing)
                 continue
             read.append((spec, file, routing, delivered, _located(spec, delivered)))
@@ -235,7 +137,7 @@ def _route_files(ledger, registry, landing: Path, subdistricts, registers) -> li
             write_marker(spec, target)
             rows = _renumbered(rows, code, numbers)
             written.append((code, str(target), len(keep)))
-        _record(ledger, routing, file.file_hash, rows, written)
+        record_delivery(ledger, routing, file.file_hash, rows, written)
         results.append(routing)
     return results
 
@@ -272,7 +174,7 @@ def _route_pull(ledger, spec: SourceSpec, subdistricts, registers) -> DeliveryRo
         target = subdistricts[code].landing / spec.name / f"{spec.name}_{rows_hash[:12]}.csv"
         rows = _renumbered(rows, code, write_pull_slice(delivered, keep, target))
         written.append((code, str(target), len(keep)))
-    _record(ledger, routing, rows_hash, rows, written, (spec.name, new_cursor))
+    record_delivery(ledger, routing, rows_hash, rows, written, (spec.name, new_cursor))
     return routing
 
 
@@ -390,61 +292,3 @@ def _address(values: list[str | None], where: Mapping[str, int | None]) -> tuple
         address = compound + address
     opening = opening_address(unicodedata.normalize("NFKC", description)).strip() if description and not address else ""
     return address or None, opening or None
-
-
-def _record(ledger, routing: DeliveryRouting, file_hash, rows: list[dict], written, cursor=None) -> None:
-    """Count the delivery's rows and keep them, its routed files and the new cursor, in one transaction."""
-    kinds = Counter(row["destination"] for row in rows)
-    routing.delivered = len(rows)
-    routing.routed = Counter(row["subdistrict"] for row in rows if row["destination"] == ROUTED)
-    routing.out_of_area, routing.quarantined = kinds[OUT_OF_AREA], kinds[QUARANTINE]
-    with transaction(ledger):
-        ledger.execute(
-            "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                routing.delivery_id,
-                routing.source,
-                routing.file_name,
-                file_hash,
-                routing.delivered,
-                sum(routing.routed.values()),
-                routing.out_of_area,
-                routing.quarantined,
-                routing.status,
-                routing.note,
-            ],
-        )
-        if rows:
-            table = pa.Table.from_pylist(rows).append_column(
-                "delivery_id", pa.array([routing.delivery_id] * len(rows), pa.string())
-            )
-            ledger.register("_routes", table)
-            ledger.execute(
-                "INSERT INTO row_routes BY NAME SELECT *, ? AS source, ? AS file_name FROM _routes",
-                [routing.source, routing.file_name],
-            )
-            ledger.unregister("_routes")
-        ledger.executemany("INSERT INTO routed_files VALUES (?, ?, ?, ?)", [[routing.delivery_id, *w] for w in written])
-        if cursor is not None:
-            ledger.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", list(cursor))
-
-
-def _write_report(landing: Path, report: DistrictRouting) -> None:
-    document = {
-        "deliveries": [
-            {
-                "source": d.source,
-                "delivery_id": d.delivery_id,
-                "file_name": d.file_name,
-                "status": d.status,
-                "note": d.note,
-                "delivered": d.delivered,
-                "routed": dict(sorted(d.routed.items())),
-                "out_of_area": d.out_of_area,
-                "quarantined": d.quarantined,
-            }
-            for d in report.deliveries
-        ]
-    }
-    path = ledger_path(landing).with_name("routing.json")
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -313,6 +313,9 @@ def test_the_dagster_district_job_routes_once_for_every_subdistrict(district, tm
     (delivery,) = district_routing(read_subdistricts(tmp_path / "subdistricts.yaml").values()).deliveries
     assert delivery.balanced and delivery.delivered == len(expected)
     assert dict(delivery.routed) == {code: list(expected.values()).count(code) for code in (SAMPLE, SECOND)}
+    with connect(tmp_path / SECOND / "warehouse" / "housekey.duckdb"):  # its run writing: the router waits
+        busy = route_district(read_subdistricts(tmp_path / "subdistricts.yaml"))
+    assert busy.waiting.startswith(f"{SECOND} warehouse busy") and busy.deliveries == []
     (tmp_path / SAMPLE / "warehouse" / "housekey.duckdb").unlink()  # a subdistrict without its register
     shutil.copy(
         tmp_path / "district" / "landing" / "food_licences" / FOOD,

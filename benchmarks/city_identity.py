@@ -1,15 +1,20 @@
-"""City identity on a generated district: persons of three subdistricts, some of whom moved between them,
-linked on DuckDB and on Spark (local mode); pairwise precision and recall across subdistricts, and seconds.
+"""City identity across subdistricts, some of whose people moved between them, linked on DuckDB and on Spark
+(local mode): pairwise precision and recall across subdistricts, and seconds.
 
     .venv/bin/python -m benchmarks.city_identity                # 3 subdistricts of 2,000 persons, 10% movers
     .venv/bin/python -m benchmarks.city_identity --people 500 --movers 0.2
+    .venv/bin/python -m benchmarks.city_identity --district DIR  # a district of `housekey generate --district`
 
-The district is made from the generator's names, ID numbers and phones. A mover is one person in two
-subdistricts' ``core.people``, at a different house; the second subdistrict may not know the ID number
-(``--no-id``), and then may also have another phone. Pairwise: of the pairs of persons of two subdistricts
-given one city id, the share truly one person (precision); of the pairs truly one person, the share given
-one city id (recall). A pair the model doubts (under 0.99) is not joined but held in ``city.person_review``
-(``held_for_review``): a mover with a new house, a new phone and no ID number in one subdistrict is such a pair.
+Without ``--district`` the district is made here from the generator's names, ID numbers and phones, straight
+into each subdistrict's ``core.people``: a mover is one person in two subdistricts, at a different house; the
+second subdistrict may not know the ID number (``--no-id``), and then may also have another phone. With
+``--district`` each subdistrict's own landing zone runs through the pipeline (file sources; the district's
+deliveries and the database sources are left out), and each warehouse person stands for the true person most of
+its records are (the world's record truth), a human of ``DIR/truth/city_people.csv``.
+
+Pairwise: of the pairs of persons of two subdistricts given one city id, the share truly one person (precision);
+of the pairs truly one person, the share given one city id (recall). A pair the model doubts (under 0.99) is
+not joined but held in ``city.person_review`` (``held_for_review``).
 """
 
 from __future__ import annotations
@@ -18,16 +23,16 @@ import argparse
 import json
 import random
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.city_scoring import link_both
 from data_samples.generator.identifiers import id_number, mobile
 from data_samples.generator.population import AS_OF, DIVISIONS, GIVEN, SURNAMES
 
-SUBDISTRICTS = ("310101002", "310101013", "310101023")  # 南京东路, 淮海中路, 瑞金二路
+SUBDISTRICTS = ("310101002", "310101013", "310101023")  # 南京东路, 外滩, 瑞金二路
 PEOPLE_SQL = """
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE OR REPLACE TABLE core.people (person_id VARCHAR, name VARCHAR, sex VARCHAR, birth_date DATE,
@@ -35,7 +40,7 @@ CREATE OR REPLACE TABLE core.people (person_id VARCHAR, name VARCHAR, sex VARCHA
 """
 
 
-def _person(rng: random.Random, used: set[str]) -> dict:
+def random_person(rng: random.Random, used: set[str]) -> dict:
     sex, age = rng.choice("MF"), rng.randrange(1, 95)
     birth = AS_OF - timedelta(days=age * 365 + rng.randrange(365))
     division = rng.choices([d for d, _ in DIVISIONS], [w for _, w in DIVISIONS])[0]
@@ -77,7 +82,7 @@ def build_district(
     for code in SUBDISTRICTS:
         for _ in range(people):
             truth = f"T{len(used):07d}"
-            person = _person(rng, used)
+            person = random_person(rng, used)
             if rng.random() < 0.1:  # known by name, birth date and phone only
                 person["id_number"] = None
             add(code, truth, person)
@@ -104,56 +109,17 @@ def write_district(rows: dict[str, list[tuple]], folder: Path) -> dict[str, Path
     return warehouses
 
 
-PAIRS_SQL = """
-WITH persons AS (SELECT * FROM city.person_ids JOIN _truth USING (subdistrict, person_id)),
-pairs AS (SELECT a.city_person_id = b.city_person_id AS predicted, a.truth = b.truth AS actual
-          FROM persons a JOIN persons b ON a.subdistrict < b.subdistrict
-           AND (a.city_person_id = b.city_person_id OR a.truth = b.truth))
-SELECT count(*) FILTER (WHERE predicted AND actual), count(*) FILTER (WHERE predicted),
-       count(*) FILTER (WHERE actual) FROM pairs
-"""
-
-
-def score(city_file: Path, rows: dict[str, list[tuple]]) -> dict[str, float]:
-    """Pairwise precision and recall of the city ids over pairs of persons of two subdistricts."""
-    truth = [(code, r[0], r[7]) for code, people in rows.items() for r in people]
-    with duckdb.connect(str(city_file), read_only=True) as con:
-        con.execute("CREATE TEMP TABLE _truth (subdistrict VARCHAR, person_id VARCHAR, truth VARCHAR)")
-        con.executemany("INSERT INTO _truth VALUES (?, ?, ?)", truth)
-        right, predicted, actual = con.execute(PAIRS_SQL).fetchall()[0]
-    return {
-        "pairs_true": actual,
-        "pairs_predicted": predicted,
-        "precision": round(right / max(predicted, 1), 4),
-        "recall": round(right / max(actual, 1), 4),
-    }
+def truth_of(rows: dict[str, list[tuple]]) -> list[tuple]:
+    """(subdistrict, person_id, true person) of a district built by ``build_district``."""
+    return [(code, r[0], r[7]) for code, people in rows.items() for r in people]
 
 
 def measure(people: int = 2000, movers: float = 0.1, no_id: float = 0.3) -> dict[str, object]:
-    """Export, link on DuckDB, link on Spark, each in a fresh city root; figures of both."""
-    from resolution.city.link import CITY_FILE, link_city
-    from resolution.city.records import export_person_records
-    from resolution.city.spark import local_spark
-
+    """The district built here, linked on both engines; figures of both."""
     rows = build_district(people, movers, no_id)
-    figures: dict[str, object] = {"persons": sum(len(r) for r in rows.values())}
     with tempfile.TemporaryDirectory(prefix="housekey-city-") as tmp:
         warehouses = write_district(rows, Path(tmp) / "subdistricts")
-        started = time.perf_counter()
-        spark = local_spark()
-        figures["spark_start_seconds"] = round(time.perf_counter() - started, 2)
-        for engine in ("duckdb", "spark"):
-            root = Path(tmp) / engine
-            for code, warehouse in warehouses.items():
-                export_person_records(warehouse, code, root)
-            started = time.perf_counter()
-            run = link_city(root, engine, spark)
-            figures[f"{engine}_seconds"] = round(time.perf_counter() - started, 2)
-            figures[engine] = score(root / CITY_FILE, rows) | {
-                k: run[k] for k in ("city_persons", "pairs", "held_for_review")
-            }
-        spark.stop()
-    return figures
+        return {"persons": sum(len(r) for r in rows.values())} | link_both(warehouses, truth_of(rows), Path(tmp))
 
 
 def report(figures: dict[str, object]) -> None:
@@ -166,8 +132,14 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000, help="persons per subdistrict (before movers)")
     parser.add_argument("--movers", type=float, default=0.1)
     parser.add_argument("--no-id", type=float, default=0.3, help="share of movers whose new ledgers lack the ID number")
+    parser.add_argument("--district", type=Path, help="a district of `housekey generate --district` instead")
     args = parser.parse_args()
-    print(json.dumps(measure(args.people, args.movers, args.no_id), indent=2))
+    if args.district:
+        from benchmarks.city_district import measure_district
+
+        report(measure_district(args.district))
+    else:
+        report(measure(args.people, args.movers, args.no_id))
 
 
 if __name__ == "__main__":

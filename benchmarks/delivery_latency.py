@@ -111,7 +111,7 @@ def _dagster(env: dict, *args: str) -> None:
 
 
 @contextmanager
-def _environment(values: dict):
+def environment(values: dict):
     """This process's environment with ``values`` set (None: unset), as it was afterwards."""
     before = {key: os.environ.get(key) for key in values}
     try:
@@ -236,7 +236,7 @@ def measure(records: int = 10_000, keep: Path | None = None) -> dict:
             "HOUSEKEY_SUBDISTRICTS": None,
             "HOUSEKEY_AS_OF": RUN_DAY,
         }
-        with _environment(values):
+        with environment(values):
             return _measure(records, root, landing, warehouse)
 
 

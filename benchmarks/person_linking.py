@@ -23,15 +23,17 @@ import duckdb
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 
-SCORE_SQL = """
-WITH scored AS (
-    SELECT p.person_id, t.person_id AS true_person
-    FROM core.person_records p JOIN _record_keys k ON k._source = p._source AND k._delivery_id = p._delivery_id
-     AND k._row_number = p._row_number AND k._sheet IS NOT DISTINCT FROM p._sheet
-    JOIN _truth t ON t.source = p._source AND t.file = k._file_name AND coalesce(t.sheet, '') = coalesce(p._sheet, '')
-     AND coalesce(nullif(t.row_number, ''), t.record_key) = k.row_key
-    WHERE t.person_id <> ''
-), cells AS (SELECT person_id, true_person, count(*) AS n FROM scored GROUP BY ALL),
+# each person record's person id beside the true person of its delivered row (tables of ``load_truth``)
+RECORD_TRUTH_SQL = """
+SELECT p.person_id, t.person_id AS true_person
+FROM core.person_records p JOIN _record_keys k ON k._source = p._source AND k._delivery_id = p._delivery_id
+ AND k._row_number = p._row_number AND k._sheet IS NOT DISTINCT FROM p._sheet
+JOIN _truth t ON t.source = p._source AND t.file = k._file_name AND coalesce(t.sheet, '') = coalesce(p._sheet, '')
+ AND coalesce(nullif(t.row_number, ''), t.record_key) = k.row_key
+WHERE t.person_id <> ''
+"""
+SCORE_SQL = f"""
+WITH scored AS ({RECORD_TRUTH_SQL}), cells AS (SELECT person_id, true_person, count(*) AS n FROM scored GROUP BY ALL),
 predicted AS (SELECT person_id, sum(n) AS n FROM cells GROUP BY 1),
 actual AS (SELECT true_person, sum(n) AS n FROM cells GROUP BY 1)
 SELECT (SELECT sum(n * (n - 1) / 2) FROM cells) AS pairs_right,
@@ -45,10 +47,10 @@ SELECT (SELECT sum(n * (n - 1) / 2) FROM cells) AS pairs_right,
 """
 
 
-def _record_keys(con: duckdb.DuckDBPyConnection) -> None:
+def _record_keys(con: duckdb.DuckDBPyConnection, registry=None) -> None:
     """``_record_keys``: each raw row's file and the key truth knows it by (row number, or a database row's key)."""
     parts = []
-    for name, spec in load_registry().items():
+    for name, spec in (registry or load_registry()).items():
         key = f'"{spec.record_key[0]}"::VARCHAR' if spec.is_database else "_row_number::VARCHAR"
         parts.append(
             f'SELECT _source, _delivery_id, _sheet, _row_number, _file_name, {key} AS row_key FROM raw."{name}"'
@@ -56,13 +58,19 @@ def _record_keys(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _record_keys AS " + " UNION ALL ".join(parts))
 
 
-def score(con: duckdb.DuckDBPyConnection, samples: Path = SAMPLES) -> dict:
-    """Pairwise and B-cubed figures of core.person_records against the sample's truth."""
+def load_truth(con: duckdb.DuckDBPyConnection, samples: Path = SAMPLES, registry=None) -> None:
+    """The world's record truth and the warehouse's raw record keys (of ``registry``'s sources, default every one),
+    as the temp tables ``RECORD_TRUTH_SQL`` reads."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _truth AS SELECT * FROM read_csv(?, all_varchar = true)",
         [str(samples / "truth" / "records.csv")],
     )
-    _record_keys(con)
+    _record_keys(con, registry)
+
+
+def score(con: duckdb.DuckDBPyConnection, samples: Path = SAMPLES) -> dict:
+    """Pairwise and B-cubed figures of core.person_records against the sample's truth."""
+    load_truth(con, samples)
     right, predicted, true, b3p, b3r, records, persons, persons_true = con.execute(SCORE_SQL).fetchall()[0]
     precision, recall = right / max(predicted, 1), right / max(true, 1)
     return {

@@ -1,14 +1,16 @@
 """City identity on a small generated district of three subdistricts with movers: DuckDB and Spark (local
 mode) give the same clusters, movers keep one city id, ids survive a re-run, splits and merges are recorded."""
 
+import random
 import shutil
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from benchmarks.city_identity import build_district, write_district
+from benchmarks.city_identity import build_district, random_person, write_district
 from resolution.city.link import CITY_FILE, city_ids_of, link_city
 from resolution.city.records import export_person_records
 
@@ -133,3 +135,39 @@ def test_housekey_city_link_exports_every_subdistrict_and_links_them(district, t
     assert "minted" in result.output
     for code, people in rows.items():
         assert sorted(city_ids_of(tmp_path / "city", code)) == sorted(row[0] for row in people)
+
+
+def test_a_common_name_on_one_birthday_is_held_for_review_where_a_rare_one_is_followed(tmp_path):
+    """Two people both called 张伟 (a name 24 persons of the district write), one sex, one birth date, in two
+    subdistricts, one without an ID number and another phone: likelier two people than one mover, so held for review,
+    not joined; a mover of a rare name with the same evidence (no ID number there, a new phone, a new house) is
+    followed. Neither pair shares a house, as no pair of two subdistricts does."""
+    rows = build_district(people=400, movers=0.05, no_id=0.5, seed=7)  # movers few among random pairs, as in a city
+    here, there = list(rows)[:2]
+    rng, used = random.Random(3), set()
+
+    def add(code: str, truth: str, name: str, **fixed) -> str:
+        person = random_person(rng, used) | {"name": name} | fixed
+        person_id = f"PSN9{len(rows[code]):09d}"
+        house = f"H{code}9{len(rows[code]):05d}"
+        rows[code].append(
+            (person_id, name, person["sex"], person["birth_date"], person["id_number"], person["phone"], house, truth)
+        )
+        return person_id
+
+    for n in range(22):  # 张伟 is common here: 22 more of them, born on other days
+        add(list(rows)[n % 3], f"Z{n}", "张伟")
+    same = {"sex": "M", "birth_date": date(1980, 5, 5)}
+    homonyms = (add(here, "Z-a", "张伟", **same), add(there, "Z-b", "张伟", **same, id_number=None))
+    mover = (add(here, "R", "欧阳子轩", **same), add(there, "R", "欧阳子轩", **same, id_number=None))
+    root = tmp_path / "city"
+    for code, warehouse in write_district(rows, tmp_path / "subdistricts").items():
+        export_person_records(warehouse, code, root)
+    link_city(root)
+    ids = {code: city_ids_of(root, code) for code in (here, there)}
+    assert ids[here][mover[0]] == ids[there][mover[1]]
+    assert ids[here][homonyms[0]] != ids[there][homonyms[1]]
+    with duckdb.connect(str(root / CITY_FILE), read_only=True) as con:
+        held = con.execute("SELECT member, other_member, reason FROM city.person_review").fetchall()
+    members = {f"{here}/{homonyms[0]}", f"{there}/{homonyms[1]}"}
+    assert [reason for left, right, reason in held if {left, right} == members] == ["doubtful match"]

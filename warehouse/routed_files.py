@@ -51,14 +51,21 @@ def write_file_slice(
     """Write the rows ``keep`` of the delivered file ``path`` into ``folder`` (the source's folder of a subdistrict's
     landing zone) under the file's own name; the path written, and each row number the slice changed (a JSON
     document's records are numbered by position: its slice holds only the kept records) -> its number there."""
-    others = [row for row in delivered_rows(delivered) if row not in keep]
+    others, target = [row for row in delivered_rows(delivered) if row not in keep], slice_path(spec, path, folder)
     if spec.format in LINE_FORMATS:
-        return _line_slice(spec, path, delivered, others, folder / path.name), {}
+        return _line_slice(spec, path, delivered, others, target), {}
     if spec.format == "json":
-        return _document_slice(spec, path, keep, folder / path.name)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _workbook_slice(path, others, folder / path.name), {}
-    return _grid_slice(path, {p.sheet for p in delivered.parts}, others, folder / f"{path.stem}.xlsx"), {}
+        return _document_slice(spec, path, keep, target)
+    if target.suffix == path.suffix:
+        return _workbook_slice(path, others, target), {}
+    return _grid_slice(path, {p.sheet for p in delivered.parts}, others, target), {}
+
+
+def slice_path(spec: SourceSpec, path: Path, folder: Path) -> Path:
+    """Where the slice of the district file ``path`` goes in ``folder``: its own name (an xls or ods as xlsx)."""
+    if spec.format == "excel" and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return folder / f"{path.stem}.xlsx"
+    return folder / path.name
 
 
 def write_pull_slice(delivered: Delivered, keep: set[RowKey], target: Path) -> dict[int, int]:

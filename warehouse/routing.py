@@ -39,8 +39,9 @@ from resolution.address.free_text import opening_address
 from resolution.address.match import HouseMatch
 from resolution.address.register import Register
 from warehouse import catalogue
+from warehouse.database import keep_private
 from warehouse.raw import file_delivery_id
-from warehouse.routed_files import RowKey, is_routable, write_file_slice, write_marker, write_pull_slice
+from warehouse.routed_files import RowKey, is_routable, slice_path, write_file_slice, write_marker, write_pull_slice
 from warehouse.routing_ledger import (
     LEDGER_SQL,
     OUT_OF_AREA,
@@ -84,6 +85,7 @@ def route_district(
     report = DistrictRouting()
     ledger_path(landing).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(ledger_path(landing))) as ledger:
+        keep_private(ledger_path(landing))  # it keeps the rows no subdistrict took, personal data among them
         ledger.execute(LEDGER_SQL)
         report.deliveries += _route_files(ledger, registry, landing, subdistricts, registers)
         for name in pulled:
@@ -130,9 +132,18 @@ def _route_files(ledger, registry, landing: Path, subdistricts, registers) -> li
                 continue
             read.append((spec, file, routing, delivered, _located(spec, delivered)))
     matches = _matches([located for *_, located in read], registers)
+    ours = {row[0] for row in ledger.execute("SELECT path FROM routed_files").fetchall()}
     for spec, file, routing, delivered, located in read:
         rows, written = _routes(located, delivered, matches), []
-        for code, keep in _slices(rows).items():
+        slices = _slices(rows)
+        targets = [slice_path(spec, file.path, subdistricts[code].landing / spec.name) for code in slices]
+        if taken := [str(t) for t in targets if t.exists() and str(t) not in ours]:  # never overwrite a delivery
+            routing.status = "failed"
+            routing.note = f"{', '.join(taken)}: a file the district did not route has that name; rename one"
+            record_delivery(ledger, routing, file.file_hash, [], [])
+            results.append(routing)
+            continue
+        for code, keep in slices.items():
             target, numbers = write_file_slice(spec, file.path, delivered, keep, subdistricts[code].landing / spec.name)
             write_marker(spec, target)
             rows = _renumbered(rows, code, numbers)

@@ -163,7 +163,10 @@ def record_delivery(ledger, routing: DeliveryRouting, file_hash, rows: list[dict
                 [routing.source, routing.file_name],
             )
             ledger.unregister("_routes")
-        ledger.executemany("INSERT INTO routed_files VALUES (?, ?, ?, ?)", [[routing.delivery_id, *w] for w in written])
+        if written:
+            ledger.executemany(
+                "INSERT INTO routed_files VALUES (?, ?, ?, ?)", [[routing.delivery_id, *w] for w in written]
+            )
         if cursor is not None:
             ledger.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", list(cursor))
 

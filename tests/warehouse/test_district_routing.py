@@ -323,3 +323,17 @@ def test_the_dagster_district_job_routes_once_for_every_subdistrict(district, tm
     )
     waiting = district_routing_job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
     assert not waiting.success  # it waits (and says why) rather than call the subdistrict's rows out of area
+
+
+def test_a_subdistricts_own_file_of_the_same_name_is_never_overwritten(district, tmp_path):
+    subdistricts, _, _ = district
+    place = read_subdistricts(_district_beside(subdistricts, tmp_path))
+    ours, theirs = _houses(subdistricts[SAMPLE].landing, 3), _houses(subdistricts[SECOND].landing, 3)
+    _food_file(tmp_path / "district" / "landing", ours, theirs)
+    own = place[SAMPLE].landing / "food_licences" / FOOD
+    own.parent.mkdir(parents=True)
+    own.write_text(FOOD_HEADER + "\n", encoding="utf-8")  # the subdistrict's own delivery, by chance the same name
+    (delivery,) = route_district(place).deliveries
+    assert delivery.status == "failed" and str(own) in delivery.note
+    assert own.read_text(encoding="utf-8") == FOOD_HEADER + "\n"
+    assert not (place[SECOND].landing / "food_licences").exists()  # nothing routed while one slice cannot be

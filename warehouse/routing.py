@@ -82,6 +82,8 @@ def route_district(
         return DistrictRouting(waiting="; ".join(missing))
     registry = load_registry() if registry is None else registry
     pulled = sorted(set().union(*(place.district_sources for place in subdistricts.values())))
+    if unknown := [name for name in pulled if name not in registry or not registry[name].is_database]:
+        raise ValueError(f"district sources {', '.join(unknown)}: not database sources of the registry")
     report = DistrictRouting()
     ledger_path(landing).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(ledger_path(landing))) as ledger:

@@ -31,15 +31,18 @@ SELECT DISTINCT ON (person_id) person_id, true_person FROM cells ORDER BY person
 """
 
 
-def file_sources():
+def file_sources(only: tuple[str, ...] | None = None):
+    """The registry's file sources (``only`` these, if given)."""
     from connectors.spec import load_registry
 
-    return {name: spec for name, spec in load_registry().items() if not spec.is_database}
+    return {
+        name: spec for name, spec in load_registry().items() if not spec.is_database and (only is None or name in only)
+    }
 
 
-def run_subdistricts(district: Path, folder: Path) -> dict[str, Path]:
-    """Every subdistrict of ``district`` through the pipeline as a partition, its warehouse under ``folder``; the
-    warehouses by code. The environment is set for the runs and put back after."""
+def run_subdistricts(district: Path, folder: Path, sources: tuple[str, ...] | None = None) -> dict[str, Path]:
+    """Every subdistrict of ``district`` through the pipeline as a partition (its file sources, ``sources`` only if
+    given), its warehouse under ``folder``; the warehouses by code. The environment is put back after."""
     from dagster import DagsterInstance, materialize
 
     from pipelines.definitions import pipeline_assets, source_checks, subdistrict_partitions, warehouse_resources
@@ -51,7 +54,7 @@ def run_subdistricts(district: Path, folder: Path) -> dict[str, Path]:
         for code, place in places.items()
     )
     (folder / "subdistricts.yaml").write_text(f"subdistricts:\n{entries}", encoding="utf-8")
-    registry = file_sources()
+    registry = file_sources(sources)
     env = {
         "HOUSEKEY_SUBDISTRICTS": str(folder / "subdistricts.yaml"),
         "HOUSEKEY_AS_OF": AS_OF.isoformat(),
@@ -93,8 +96,10 @@ def city_truth(district: Path, warehouses: dict[str, Path]) -> list[tuple]:
     return truth
 
 
-def measure_district(district: Path) -> dict[str, object]:
-    """Run, link on both engines and score a generated district; the figures."""
+def measure_district(
+    district: Path, sources: tuple[str, ...] | None = None, engines: tuple[str, ...] = ("duckdb", "spark")
+) -> dict[str, object]:
+    """Run (``sources`` only, if given), link on ``engines`` and score a generated district; the figures."""
     with (district / "truth" / "moves.csv").open(encoding="utf-8") as f:
         moves = list(csv.DictReader(f))
     figures: dict[str, object] = {
@@ -104,9 +109,19 @@ def measure_district(district: Path) -> dict[str, object]:
     }
     with tempfile.TemporaryDirectory(prefix="housekey-city-district-") as tmp:
         started = time.perf_counter()
-        warehouses = run_subdistricts(district, Path(tmp))
+        warehouses = run_subdistricts(district, Path(tmp), sources)
         figures["pipeline_seconds"] = round(time.perf_counter() - started, 1)
         truth = city_truth(district, warehouses)
         figures["persons_with_truth"] = len(truth)
         figures["humans_a_subdistrict_holds_twice"] = len(truth) - len({(code, who) for code, _, who in truth})
-        return figures | link_both(warehouses, truth, Path(tmp), per_person=True)
+        return figures | link_both(warehouses, truth, Path(tmp), per_person=True, engines=engines)
+
+
+def measure_generated(people: int = 1000, seed: int = 20261101) -> dict[str, object]:
+    """``housekey generate --district`` (four subdistricts of ``people``, a tenth moving) in a temporary folder,
+    measured by ``measure_district``."""
+    from data_samples.generator.district import generate_district
+
+    with tempfile.TemporaryDirectory(prefix="housekey-district-") as tmp:
+        generate_district(Path(tmp), people, seed)
+        return {"people_per_subdistrict": people} | measure_district(Path(tmp))

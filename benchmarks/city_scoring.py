@@ -43,18 +43,26 @@ def score(city_file: Path, truth: list[tuple], per: str = "human") -> dict[str, 
     }
 
 
-def link_both(warehouses: dict[str, Path], truth: list[tuple], folder: Path, per_person: bool = False) -> dict:
-    """Export every warehouse's people, link on DuckDB, then on Spark, each in a fresh city root under ``folder``;
-    the figures of both against ``truth``, per human (and per person: ``<engine>_per_person``)."""
+def link_both(
+    warehouses: dict[str, Path],
+    truth: list[tuple],
+    folder: Path,
+    per_person: bool = False,
+    engines: tuple[str, ...] = ("duckdb", "spark"),
+) -> dict:
+    """Export every warehouse's people, link on each engine (DuckDB, then Spark), each in a fresh city root under
+    ``folder``; the figures of each against ``truth``, per human (and per person: ``<engine>_per_person``)."""
     from resolution.city.link import CITY_FILE, link_city
     from resolution.city.records import export_person_records
     from resolution.city.spark import local_spark
 
     figures: dict[str, object] = {}
-    started = time.perf_counter()
-    spark = local_spark()
-    figures["spark_start_seconds"] = round(time.perf_counter() - started, 2)
-    for engine in ("duckdb", "spark"):
+    spark = None
+    if "spark" in engines:
+        started = time.perf_counter()
+        spark = local_spark()
+        figures["spark_start_seconds"] = round(time.perf_counter() - started, 2)
+    for engine in engines:
         root = folder / engine
         for code, warehouse in warehouses.items():
             export_person_records(warehouse, code, root)
@@ -66,5 +74,6 @@ def link_both(warehouses: dict[str, Path], truth: list[tuple], folder: Path, per
         }
         if per_person:
             figures[f"{engine}_per_person"] = score(root / CITY_FILE, truth, "person")
-    spark.stop()
+    if spark is not None:
+        spark.stop()
     return figures

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from benchmarks import (
     address_evaluation,
+    city_district,
     city_identity,
     delivery_latency,
     generator_speed,
@@ -43,6 +44,8 @@ def main() -> None:
     ledger_pdf.main([])
     print("== city identity: 3 generated subdistricts of 2,000 persons, 10% movers, on DuckDB beside Spark ==")
     city_identity.report(city_identity.measure())
+    print("== city identity on a generated district: 4 subdistricts of 1,000 people, a tenth moving, each run whole ==")
+    city_identity.report(city_district.measure_generated(1000))
 
 
 if __name__ == "__main__":

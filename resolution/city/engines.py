@@ -53,7 +53,7 @@ def _pairs(db_api, people_table: str, one_subdistrict: str, prior: float) -> pa.
     teacher.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=6, num_chunks=1)
     counted = teacher.misc.query_sql(f"SELECT count(*) AS n FROM {one_subdistrict}", output_type="splink_df")
     persons = counted.as_record_list()[0]["n"]
-    compared = min(U_PAIRS, persons * (persons - 1) / 2)
+    compared = max(min(U_PAIRS, persons * (persons - 1) / 2), 1)
     settings = with_u(city_settings(prior), teacher.misc.save_model_to_json(), compared)
     frame = db_api.register(people_table, dataset_display_name="city_people")
     linker = Linker(frame, settings, log_level=logging.WARNING)

@@ -18,6 +18,8 @@ from dagster import AssetKey, DagsterInstance, materialize
 from benchmarks.equality import compare_warehouses
 from connectors.spec import load_registry
 from pipelines.definitions import pipeline_assets, warehouse_resources
+from resolution.identity.people import resolve_people
+from resolution.identity.person_decisions import RECORD_KEY_SQL, record_person_decision
 from tests.conftest import WORLD_AS_OF
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,3 +114,24 @@ def test_incremental_equals_full(warehouses):
     comparison = compare_warehouses(*warehouses)
     assert comparison.tables > 30
     assert comparison.equal, comparison.summary()
+
+
+def test_identity_links_again_when_a_decision_changes_and_says_why(warehouses, tmp_path):
+    """People kept as they were are what linking them again gives; a reviewer's decision makes the next
+    linking link every record again, and core.identity_basis says why."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouses[1], copy)
+    with duckdb.connect(str(copy)) as con:
+        people = con.execute("SELECT * FROM core.people ORDER BY person_id").fetchall()
+        assert resolve_people(con)["linked_again"] == 0
+        records = (
+            f"SELECT {RECORD_KEY_SQL} AS k, person_id FROM (SELECT *, 'subject' AS party FROM core.person_records)"
+        )
+        first, person = con.execute(f"{records} ORDER BY k LIMIT 1").fetchone()
+        (second,) = con.execute(f"SELECT min(k) FROM ({records}) WHERE person_id <> ?", [person]).fetchone()
+        record_person_decision(con, first, second, "different", "test reviewer")  # two people already
+        counts = resolve_people(con)
+        why = con.execute("SELECT relinked_because FROM core.identity_basis WHERE entity = 'person'").fetchone()[0]
+        again = con.execute("SELECT * FROM core.people ORDER BY person_id").fetchall()
+    assert counts["linked_again"] == 1 and why == "the reviewers' decisions changed since the latest linking"
+    assert again == people

@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS core.identity_basis (
 LINKING_CODE = (
     Path(__file__).resolve().parent,
     REPO_ROOT / "resolution" / "address" / "records.py",
-    REPO_ROOT / "schemas",
+    *(
+        REPO_ROOT / "schemas" / name
+        for name in ("__init__.py", "record_kinds.py", "record_kinds.yaml", "identifiers.py")
+    ),
 )
 """What a link is made by besides its records and decisions."""
 LABELS = {"records": "the records", "decisions": "the reviewers' decisions", "code": "the code"}

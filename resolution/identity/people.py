@@ -25,6 +25,7 @@ from resolution.identity.identifiers import name_sound, read_id_number, read_nam
 from resolution.identity.link_basis import linking_basis, record_basis, why_link_again
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
 from schemas import record_kind_columns
+from schemas.clock import run_day
 from warehouse import catalogue
 
 MATCH_PROBABILITY = 0.99
@@ -124,10 +125,13 @@ def _birth_precision(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _linked_records_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """Everything linking reads of the records of ``_person_rows``: the basis of a linking (link_basis.py)."""
+    """Everything linking reads of the records of ``_person_rows``: the basis of a linking (link_basis.py). An ID
+    number is checked against the run day (no birth after it): whether its birth digits are after the run day is
+    part of the basis, so the day such a number becomes valid links again."""
     return (
-        f"SELECT r.*, {_birth_precision(con)} AS birth_precision FROM _person_rows r "
-        "LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id"
+        f"SELECT r.*, {_birth_precision(con)} AS birth_precision, "
+        f"regexp_extract(r.id_number, '^[0-9]{{6}}([0-9]{{8}})', 1) > '{run_day():%Y%m%d}' AS born_after_run_day "
+        "FROM _person_rows r LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id"
     )
 
 

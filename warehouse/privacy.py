@@ -301,10 +301,10 @@ def id_number_sql(expression: str) -> str:
 
 
 def _phone_digits_sql(expression: str) -> str:
-    digits = f"regexp_replace({expression}, '[^0-9]', '', 'g')"
+    digits = f"regexp_replace({expression}, '[^0-9]', '', 'g')"  # bound once (see token_sql)
     return (
-        f"CASE WHEN length({digits}) >= 11 THEN substr({digits}, length({digits}) - 10, 3) || '****' || right({digits}, 4) "
-        f"ELSE repeat('*', greatest(length({digits}) - 2, 0)) || right({digits}, 2) END"
+        f"list_transform([{digits}], lambda d: CASE WHEN length(d) >= 11 THEN substr(d, length(d) - 10, 3) || '****' "
+        "|| right(d, 4) ELSE repeat('*', greatest(length(d) - 2, 0)) || right(d, 2) END)[1]"
     )
 
 
@@ -452,15 +452,15 @@ def token_pads(key: TokenKey) -> dict[str, bytes]:
 
 def token_sql(key: TokenKey, expression: str) -> str:
     """``token`` in SQL for a value of printable ASCII (``plain_sql``), with DuckDB's built-in sha256 (no extension):
-    HMAC-SHA256 over the pads ``$token_inner`` and ``$token_outer`` (``token_pads``), then the first 100 bits
-    of the digest as 20 letters, 4 for every 5 hex digits."""
+    HMAC-SHA256 over the pads ``$token_inner`` and ``$token_outer`` (``token_pads``), then the digest's first 100
+    bits (25 hex digits) as 20 letters of 5 bits. The digest is bound once through a lambda: DuckDB does not share
+    an expression repeated inside CASE, and hashing five times cost five times as much."""
     digest = f"sha256($token_outer || unhex(sha256($token_inner || encode(upper(trim({expression}, ' '))))))"
-    letters = []
-    for start in range(1, 26, 5):
-        bits = f"('0x' || substr({digest}, {start}, 5))::INTEGER"
-        letters += [f"substr('{_TOKEN_LETTERS}', 1 + (({bits} >> {shift}) & 31), 1)" for shift in (15, 10, 5, 0)]
+    letters = [f"substr('{_TOKEN_LETTERS}', 1 + ((bits >> {95 - 5 * i}) & 31)::INTEGER, 1)" for i in range(20)]
     prefix = "k" + key.id.replace("'", "''")
-    return f"'{prefix}' || " + " || ".join(letters)
+    return (
+        f"'{prefix}' || list_transform([('0x' || left({digest}, 25))::HUGEINT], lambda bits: {' || '.join(letters)})[1]"
+    )
 
 
 def token(key: TokenKey, value: str) -> str:

@@ -311,6 +311,8 @@ def _record(target: Path, fresh: Path, fingerprints: dict[tuple[str, str], str],
         "masked": sorted(masked),
     }
     written = target.with_name(PUBLISHED_FILE + ".new")
+    written.unlink(missing_ok=True)
+    written.touch(mode=0o600)  # owner-only whatever the umask, like the copy's other neighbours
     written.write_text(json.dumps(record), encoding="utf-8")
     os.replace(written, target.with_name(PUBLISHED_FILE))
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from warehouse import privacy
-from warehouse.publish import _vectorised, masked_last, publish, stale_tables
+from warehouse.publish import PUBLISHED_FILE, _vectorised, masked_last, publish, stale_tables
 
 KEYS = [
     privacy.TokenKey("7", b"test-key-for-publish-tests"),
@@ -141,6 +141,7 @@ def test_an_updated_copy_masks_only_what_changed_and_equals_a_copy_made_whole(wa
         assert stale_tables(con, warehouse) == [("core", "people"), ("marts", "counts"), ("marts", "new")]
         publish(con, warehouse)
         assert masked_last(copy) == 3
+        assert oct(copy.with_name(PUBLISHED_FILE).stat().st_mode & 0o777) == "0o600"
         updated = snapshot(copy)
         publish(con, warehouse, full=True)
         whole = snapshot(copy)

@@ -28,6 +28,8 @@ from dagster import (
 from connectors.spec import SourceSpec, load_registry
 from pipelines.address import address_assets
 from pipelines.businesses import business_assets
+from pipelines.city import city_assets
+from pipelines.district import district_jobs
 from pipelines.marts import mart_assets
 from pipelines.partitions import partitioned, subdistrict_partitions
 from pipelines.people import people_assets
@@ -73,11 +75,12 @@ def pipeline_assets(
     """The whole pipeline: every source's assets, address resolution, identity, tags and marts, then publishing
     and the report site;
     every asset partitioned by ``partitions`` when given (``subdistrict_partitions()``)."""
-    marts = mart_assets(registry)
+    marts, people = mart_assets(registry), people_assets(registry)
     upstream = [
         *source_assets(registry, on_landed),
         *address_assets(registry),
-        *people_assets(registry),
+        *people,
+        *city_assets(people),
         *business_assets(registry),
         *tag_assets(registry),
         *marts,
@@ -97,14 +100,15 @@ def run_selection(assets: list[AssetsDefinition], sources: Collection[str], down
 def build_definitions(
     registry: Mapping[str, SourceSpec] | None = None, on_landed: OnLanded | None = None
 ) -> Definitions:
-    """Definitions for a registry (default: connectors/sources/), with the ``subdistrict`` job."""
+    """Definitions for a registry (default: connectors/sources/), with the ``subdistrict`` job and the district's
+    routing job."""
     registry = load_registry() if registry is None else registry
     # a subdistrict's steps share one DuckDB file: one at a time, in the run's process
     return Definitions(
         assets=pipeline_assets(registry, on_landed, subdistrict_partitions()),
         asset_checks=source_checks(registry),
         resources=warehouse_resources(),
-        jobs=[subdistrict_asset_job()],
+        jobs=[subdistrict_asset_job(), *district_jobs()],
         schedules=schedules,
         sensors=automation_sensors(registry),
         executor=in_process_executor,

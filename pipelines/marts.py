@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from connectors.spec import SourceSpec
 from pipelines.address import ADDRESS_MATCHES, HOUSES, has_houses
 from pipelines.businesses import BUSINESSES, EVENT_ATTRIBUTIONS, LINKS
+from pipelines.city import CITY_PERSON_IDS
 from pipelines.people import PEOPLE
 from pipelines.resources import warehouse_asset
 from pipelines.sources import staged
@@ -137,7 +138,7 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         ["person_profiles"],
         "一人一档: one row per person with their home, registration, houses owned and rented, "
         "tags, sources and events.",
-        [TAGS, PEOPLE, LINKS, HOUSES],
+        [TAGS, PEOPLE, CITY_PERSON_IDS, LINKS, HOUSES],
     )
     def person_profiles(warehouse: DuckDBResource) -> None:
         from warehouse.marts.person_profile import build_person_profiles

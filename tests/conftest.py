@@ -5,6 +5,7 @@ tests read it; tests that write take a copy (``warehouse_copy``)."""
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ WORLD_AS_OF = "2026-11-01"  # the sample world's "today" (data_samples/generator
 os.environ.setdefault("HOUSEKEY_AS_OF", WORLD_AS_OF)
 # the analyst copy's token key, set explicitly as a deployment would (warehouse/privacy.py has none built in)
 os.environ.setdefault("HOUSEKEY_TOKEN_KEY_1", "housekey-test-key-not-secret")
+# no city link has run for the session's subdistrict, whatever var/city_identity holds on this machine
+os.environ.setdefault("HOUSEKEY_CITY_IDENTITY", tempfile.mkdtemp(prefix="housekey-no-city-"))
 SEEDING_NOTES = "seeding_notes.json"  # beside the session's warehouse: what seeding the database servers said
 
 

@@ -1,7 +1,7 @@
 """marts.person_profiles, 一人一档: everything known about one person, one row per person of core.people.
 
 Identity from core.people (name, sex, birth date, ID number and phone, which the analyst copy masks
-and tokenises like every id_number and phone column); where the person lives now (the latest 实有人口
+and tokenises like every id_number and phone column) and the city person id (core.city_person_ids); where the person lives now (the latest 实有人口
 snapshot, tags.residents, else the open ``living`` link of core.links), where they are registered,
 the houses they own and rent (open links on the day), the tags they hold now, the sources and
 deliveries they were seen in, and the events that name them, in any role: the person concerned, the
@@ -64,7 +64,7 @@ events AS (
     JOIN (SELECT *, party = 'subject' AS is_about FROM parties) USING (record_id)
     GROUP BY person_id
 )
-SELECT p.person_id, p.name, p.sex, p.birth_date,
+SELECT p.person_id, cp.city_person_id, p.name, p.sex, p.birth_date,
        date_diff('year', p.birth_date, $as_of) - (strftime($as_of, '%m%d') < strftime(p.birth_date, '%m%d'))::INT AS age,
        p.id_number, p.phone,
        hh.house_id AS home_house_id, hh.canonical_address AS home_address, hh.committee_code, hh.committee_name,
@@ -78,6 +78,7 @@ SELECT p.person_id, p.name, p.sex, p.birth_date,
        coalesce(e.events_as_counterpart, 0) AS events_as_counterpart,
        coalesce(e.events_as_reporter, 0) AS events_as_reporter, e.last_event_at
 FROM core.people p
+LEFT JOIN core.city_person_ids cp USING (person_id)
 LEFT JOIN tags.residents res USING (person_id)
 LEFT JOIN living lv USING (person_id)
 LEFT JOIN core.houses hh ON hh.house_id = coalesce(res.house_id, lv.house_id)

@@ -204,3 +204,17 @@ def test_a_reader_sees_the_old_copy_or_the_new_never_half(warehouse, tmp_path):
         seen, _ = opening.communicate(timeout=60)
     assert held_after == "[2, 2]\n"  # the connection held through publishing still reads the old copy, whole
     assert json.loads(seen) == ["(2, 2)", "(3, 3)"]  # every other opening read the old copy or the new, never half
+
+
+def test_on_the_sample_world_an_updated_copy_equals_a_copy_made_whole(warehouse_copy):
+    with duckdb.connect(str(warehouse_copy)) as con:
+        copy = publish(con, warehouse_copy)  # the copy beside it has no record of this warehouse: made whole
+        con.execute("DELETE FROM core.people WHERE person_id = (SELECT min(person_id) FROM core.people)")
+        assert stale_tables(con, warehouse_copy) == [("core", "people")]
+        publish(con, warehouse_copy)
+        updated = snapshot(copy)
+        publish(con, warehouse_copy, full=True)
+        whole = snapshot(copy)
+    assert masked_last(copy) > 50
+    assert updated == whole
+    assert len([c for c in updated["columns"] if c[-1]]) > 700 and len(updated["views"]) > 1

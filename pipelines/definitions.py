@@ -29,7 +29,7 @@ from connectors.spec import SourceSpec, load_registry
 from pipelines.address import address_assets
 from pipelines.businesses import business_assets
 from pipelines.city import city_assets
-from pipelines.district import district_jobs
+from pipelines.district import district_jobs, district_sensor
 from pipelines.marts import mart_assets
 from pipelines.partitions import partitioned, subdistrict_partitions
 from pipelines.people import people_assets
@@ -110,7 +110,7 @@ def build_definitions(
         resources=warehouse_resources(),
         jobs=[subdistrict_asset_job(), *district_jobs()],
         schedules=schedules,
-        sensors=automation_sensors(registry),
+        sensors=[*automation_sensors(registry), district_sensor(registry)],
         executor=in_process_executor,
     )
 

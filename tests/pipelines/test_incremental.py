@@ -34,9 +34,8 @@ BATCHES = (
     (("grid_patrols", WEEKS[4]),),  # re-sent whole: only the lines it adds land
     (("grid_patrols", WEEKS[5]),),
 )
-NOT_COMPARED = {AssetKey(["meta", "dictionary"]), AssetKey(["core", "city_person_ids"])}
-"""Left out with publishing (the analyst copy and the site, its own tests'): the dictionary, and the city's ids,
-which link warehouses, not batches."""
+NOT_COMPARED = {AssetKey(["meta", "dictionary"])}
+"""Left out with publishing (the analyst copy and the site, its own tests'): the dictionary's comments."""
 SETTLED = 1_700_000_000  # every delivered file's mtime: long at rest, whatever a spec's settle_seconds
 
 

@@ -110,3 +110,19 @@ def test_routing_waits_for_a_subdistrict_that_never_ran(routed_district, tmp_pat
     waiting = _tick(sensor, instance)
     assert waiting.run_requests == [] and waiting.skip_message.startswith(f"subdistricts {SAMPLE} never ran")
     assert not ledger_path(landing).exists()  # nothing routed, nothing called out of area too early
+
+
+def test_a_file_the_router_could_not_route_is_not_asked_again_until_it_changes(routed_district, tmp_path, monkeypatch):
+    landing = _district(routed_district, tmp_path, monkeypatch)
+    _rested(landing / "food_licences" / FOOD)
+    own = tmp_path / SAMPLE / "landing" / "food_licences" / FOOD  # the subdistrict's own file of the same name
+    own.parent.mkdir(parents=True)
+    own.write_text("许可证编号\n", encoding="utf-8")
+    sensor, instance = district_sensor(load_registry()), DagsterInstance.ephemeral()
+    first = _tick(sensor, instance)
+    assert len(first.run_requests) == 1
+    assert not district_routing_job.execute_in_process(instance=instance, raise_on_error=False).success
+    after = _tick(sensor, instance, first.cursor)
+    assert after.run_requests == []  # the ledger says why: the operator renames one, then routes by hand
+    assert after.skip_message.startswith(f"no new district deliveries; food_licences/{FOOD}: not routed (")
+    assert "rename one" in after.skip_message

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from connectors.spec import SourceSpec
 from schemas.clock import run_day, wall_clock
@@ -55,7 +56,7 @@ def since_last_run(
             return Verdict(False, "no earlier run recorded its inputs")
         if last.outcome == "running":
             return Verdict(False, f"run {last.run_id[:8]} did not finish", last)
-        inputs = input_digests(con, registry)
+        inputs = input_digests(con, registry, _city_ids(place))
         changed = changed_inputs(last.inputs, inputs)
         delivering = {  # a district-wide database source comes as routed files
             name: routed_spec(spec) if name in place.district_sources else spec
@@ -91,4 +92,14 @@ def finish_full_run(
 ) -> None:
     """The whole pipeline ran: its ``running`` row becomes ``full``, with the inputs as the run left them."""
     with connect(place.warehouse) as con:
-        finish_run_inputs(con, run_id, place.code, input_digests(con, registry), why, succeeded, seconds)
+        finish_run_inputs(
+            con, run_id, place.code, input_digests(con, registry, _city_ids(place)), why, succeeded, seconds
+        )
+
+
+def _city_ids(place: Subdistrict) -> Path:
+    """The city person ids ``core/city_person_ids`` reads back for ``place`` (pipelines/city.py)."""
+    from resolution.city.link import city_ids_file
+    from resolution.city.records import city_identity_root
+
+    return city_ids_file(city_identity_root(), place.code)

@@ -108,12 +108,16 @@ LONGEST_FIRST = (
     "tests/pipelines/test_partitions.py",  # 270 s, two runs at once
     "tests/test_end_to_end.py",  # 210 s with the session warehouse
     "tests/warehouse/test_kill_mid_load.py",  # 256 s
+    "tests/pipelines/test_incremental.py",  # about 160 s (67 CPU s, quiet), five batches and a full run
     "tests/pipelines/test_noop.py",  # 140 s alone, three full runs of three sources (was 270 s in two tests)
+    "tests/resolution/city/test_city_district.py",  # about 120 s: two generated subdistricts run, then linked
     "tests/data_samples/test_subdistricts.py",  # 110 s
     "tests/pipelines/test_delivery_latency.py",  # 106 s
     "tests/bad_inputs/test_corpus.py",  # 90 s
+    "tests/warehouse/test_district_routing.py",  # about 80 s (measured alone, loaded)
     "tests/pipelines/test_run_one_source.py",  # 83 s
     "tests/warehouse/test_business_time.py",  # 75 s
+    "tests/pipelines/test_city_read_back.py",  # about 60 s: matching to publishing on a copy of the session warehouse
     "tests/security/test_injection.py",  # 69 s
     "tests/resolution/identity/test_event_parties.py",  # 58 s
     "tests/connectors/test_readers_bounds.py",  # 54 s

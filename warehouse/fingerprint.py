@@ -5,10 +5,10 @@ The inputs, each digested on its own so a run can say which one changed: the del
 ``meta.deliveries`` (and the database cursors), the house register's deliveries apart, the source specs, the
 reviewers' decisions (``core.*_decisions``), the tag catalogue (``schemas/tags/``), the code and rules (every
 source file of the packages that build the warehouse, and the package's version: no git needed), the run
-day, and the analyst copy's token keys (digested, never stored). Each run's digests are kept in
-``meta.run_inputs`` (warehouse/database.py, migration 0007), one row per run: ``full`` once a whole run succeeded, ``no-op`` when
-a run found nothing new and left everything as it was, ``running`` while a full run has not finished (so a
-run killed half-way is never taken for a finished one).
+day, the analyst copy's token keys (digested, never stored) and the city person ids the subdistrict reads
+back. Each run's digests are kept in ``meta.run_inputs`` (warehouse/database.py, migration 0007), one row per
+run: ``full`` once a whole run succeeded, ``no-op`` when a run found nothing new and left everything as it was,
+``running`` while a full run has not finished (so a run killed half-way is never taken for a finished one).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ LABELS = {
     "code": "the code and rules",
     "as_of": "the run day",
     "token_keys": "the token keys",
+    "city_ids": "the city person ids",
 }
 """How a run names an input that changed."""
 
@@ -122,8 +123,11 @@ def layer_checksums(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = (
     }
 
 
-def input_digests(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> dict[str, str]:
-    """Every input's digest as the warehouse and the code stand now."""
+def input_digests(
+    con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec], city_ids: Path | None = None
+) -> dict[str, str]:
+    """Every input's digest as the warehouse and the code stand now; ``city_ids`` is the file of city person ids
+    the subdistrict reads back (a new city link is news to it)."""
     register = register_source(registry)
     deliveries = con.execute(
         "SELECT source, delivery_id, file_name, file_hash, status FROM meta.deliveries ORDER BY ALL"
@@ -144,6 +148,7 @@ def input_digests(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceS
         "token_keys": _digest(
             [(number, hmac.new(value.encode(), b"housekey run inputs", "sha256").hexdigest()) for number, value in keys]
         ),
+        "city_ids": hashlib.sha256(city_ids.read_bytes()).hexdigest() if city_ids and city_ids.is_file() else "none",
     }
 
 

@@ -111,9 +111,14 @@ def _export(con: duckdb.DuckDBPyConnection, root: Path) -> None:
         stale.unlink()
 
 
+def city_ids_file(root: Path, subdistrict: str) -> Path:
+    """The partition of the city ids a subdistrict reads back: its persons' person_id and city_person_id."""
+    return root / IDS_TABLE / f"{PARTITION}={subdistrict}" / "part.parquet"
+
+
 def city_ids_of(root: Path, subdistrict: str) -> dict[str, str]:
     """A subdistrict's persons' city ids, read back from its partition: person_id -> city_person_id."""
-    path = root / IDS_TABLE / f"{PARTITION}={subdistrict}" / "part.parquet"
+    path = city_ids_file(root, subdistrict)
     if not path.exists():
         return {}
     table = pq.read_table(path)

@@ -1,6 +1,6 @@
 """A run with nothing new is a no-op (issue 18, point 2): it starts no pipeline run, leaves every core, tags and
 marts table and the analyst copy as they were, records a no-op row in meta.run_inputs and says so in one line;
-a changed spec, run day or reviewer's decision, a run that did not finish, or a new delivery makes the next run
+a changed spec, run day, reviewer's decision or city person ids, a run that did not finish, or a new delivery makes the next run
 a full one, which says why."""
 
 import hashlib
@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterInstance
 from typer.testing import CliRunner
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 from commands.housekey import app
 from connectors.spec import load_registry
 from pipelines.noop import since_last_run
+from resolution.city.link import city_ids_file
 from warehouse.fingerprint import layer_checksums
 from warehouse.subdistricts import load_subdistricts
 
@@ -103,6 +106,13 @@ def test_nothing_new_is_a_no_op_and_a_new_delivery_a_full_run(place, monkeypatch
     assert _verdict().why == "the reviewers' decisions changed"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("DELETE FROM core.address_decisions")
+    assert _verdict().nothing_new
+    monkeypatch.setenv("HOUSEKEY_CITY_IDENTITY", str(place / "city"))  # a city link gave its people city ids
+    city_ids = city_ids_file(place / "city", next(iter(load_subdistricts())))
+    city_ids.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"person_id": ["PSN3101010230000001"], "city_person_id": ["CPN0000000001"]}), city_ids)
+    assert _verdict().why == "the city person ids changed"
+    city_ids.unlink()
     assert _verdict().nothing_new
 
     (week,) = place.glob("patrol_*.jsonl")

@@ -40,7 +40,7 @@ def city_assets(people: list[AssetsDefinition]) -> list[AssetsDefinition]:
                 """
                 CREATE OR REPLACE TABLE core.city_person_ids AS
                 SELECT p.person_id, l.city_person_id FROM core.people p
-                JOIN (SELECT unnest($person_ids) AS person_id, unnest($city_person_ids) AS city_person_id) l
+                JOIN (SELECT unnest($person_ids::VARCHAR[]) AS person_id, unnest($city_person_ids::VARCHAR[]) AS city_person_id) l
                 USING (person_id) ORDER BY p.person_id""",
                 {"person_ids": list(ids), "city_person_ids": list(ids.values())},
             )

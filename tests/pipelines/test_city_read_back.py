@@ -88,3 +88,5 @@ def test_without_a_city_link_no_one_has_a_city_id(full_warehouse):
         assert con.execute("SELECT count(*) FROM core.city_person_ids").fetchone()[0] == 0
         assert con.execute("SELECT count(city_person_id) FROM marts.person_profiles").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM marts.person_profiles").fetchone()[0] > 0
+        types = con.execute("SELECT DISTINCT data_type FROM duckdb_columns() WHERE column_name = 'city_person_id'")
+        assert types.fetchall() == [("VARCHAR",)]  # typed even when no id was read back

@@ -81,7 +81,7 @@ _NUMERAL = re.compile(f"(?<![\\d假])[{NUMERAL_CHARS}]+(?=[甲乙丙丁]?(?:{NUM
 _DOOR_FORM = re.compile(
     r"(?<![\d\-])(?P<door>\d+)号(?:(?P<stem>[甲乙丙丁])"
     r"|之(?P<sub>\d{1,2}|[一二三四五六七八九])|-(?P<dash>\d{1,2})(?![\d\-室号弄楼层])|(?P<annex>附)|-(?P<to>\d+)号(?!楼))"
-    r"|附(?P<annexed>\d+)号(?!楼)"
+    r"|(?<!\d)附(?P<annexed>\d+)号(?!楼)"  # 12附3号 is no 附3号: never 123附号
 )
 # 瑞金二璐, 陕西南陆: a road's 路 typed as a homophone, right before its number.
 _ROAD_TYPO = re.compile(r"(?<=[\u4e00-\u9fff])[璐陆潞](?=\d)")

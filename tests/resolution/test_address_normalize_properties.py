@@ -64,3 +64,9 @@ def test_written_forms_of_one_lane_address_agree(lane, building, room, chinese):
         f"長樂路{number(lane)}弄{number(building)}號{room}房",
     ):
         assert normalize(written) == canonical, written
+
+
+def test_an_annex_after_a_number_never_joins_two_numbers():
+    # found by test_numbers_keep_their_values: 12附3号 became 123附号, another house's number
+    assert normalize("瑞金二路12附3号") == "瑞金二路12附3号"
+    assert normalize("瑞金二路附51号") == "瑞金二路51附号"

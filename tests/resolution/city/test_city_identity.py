@@ -171,3 +171,51 @@ def test_a_common_name_on_one_birthday_is_held_for_review_where_a_rare_one_is_fo
         held = con.execute("SELECT member, other_member, reason FROM city.person_review").fetchall()
     members = {f"{here}/{homonyms[0]}", f"{there}/{homonyms[1]}"}
     assert [reason for left, right, reason in held if {left, right} == members] == ["doubtful match"]
+
+
+def test_records_written_masked_reach_the_city_as_masks():
+    """A person whose records write a phone or an ID number only masked keeps the mask (the one written most) for
+    the city; a whole number of core.people stands before any mask."""
+    from resolution.city.records import person_features, written_masks
+
+    masks = written_masks(
+        [
+            ("PSN1", "163****6259", None),
+            ("PSN1", "163****6259", "310104********6479"),
+            ("PSN1", "139****0000", None),
+            ("PSN2", "13512345678", None),  # whole: core.people has it
+        ]
+    )
+    assert masks == {"PSN1": ("163****6259", "310104********6479")}
+    people = [
+        ("PSN1", "冯福德", None, None, None, None, None),
+        ("PSN3", "冯福德", "M", None, None, "16357716259", None),
+    ]
+    features = person_features("310101013", people, masks | {"PSN3": ("139****0000", None)}).to_pylist()
+    assert (features[0]["phone"], features[0]["phone_head"], features[0]["phone_tail"]) == (None, "163", "6259")
+    assert (features[0]["id18"], features[0]["id_tail"], features[0]["id_division"]) == (None, "6479", "310104")
+    assert features[1]["phone"] == "16357716259"
+
+
+def test_a_mover_known_by_name_and_a_masked_phone_where_they_left_is_followed(tmp_path):
+    """The subdistrict a person left holds one repair call of theirs: name and phone masked (163****6259), nothing
+    else; the subdistrict they moved to knows the whole phone, the birth date and the ID number. The mask that fits
+    links them; the name alone does not."""
+    import pyarrow.parquet as pq
+
+    from resolution.city.records import partition_file, person_features
+
+    rows = build_district(people=400, movers=0.05, no_id=0.5, seed=7)
+    here, there = list(rows)[:2]
+    rows[here].append(("PSN9000000001", "冯福德", "M", date(1987, 4, 19), "310104198704196479", "16357716259", "H1"))
+    rows[there].append(("PSN9000000001", "冯福德", None, None, None, None, None))
+    followed = {}
+    for case, masks in (("mask", {there: {"PSN9000000001": ("163****6259", None)}}), ("name alone", {})):
+        root = tmp_path / case
+        for code, people in rows.items():
+            target = partition_file(root, code)
+            target.parent.mkdir(parents=True)
+            pq.write_table(person_features(code, [r[:7] for r in people], masks.get(code)), target)
+        link_city(root)
+        followed[case] = city_ids_of(root, here)["PSN9000000001"] == city_ids_of(root, there)["PSN9000000001"]
+    assert followed == {"mask": True, "name alone": False}

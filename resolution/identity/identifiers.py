@@ -14,11 +14,16 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from schemas.identifiers import (
+    FULL,
+    LANDLINE,
+    MOBILE,
+    NO_BIRTH_DATE,
     NOT_AN_ID_NUMBER,
+    WRONG_CHECK,
     birth_date,
     check_character,
     id_number_problem,
@@ -52,9 +57,13 @@ class IdNumber:
 
     @property
     def birth_date(self) -> dt.date | None:
+        return self.born()
+
+    def born(self, as_of: dt.date | None = None) -> dt.date | None:
+        """The birth date when visible, a real day up to ``as_of`` (default: the run day)."""
         if not self.pattern or MASK in self.pattern[6:14]:
             return None
-        return birth_date(self.pattern[6:14])
+        return _birth_date(self.pattern[6:14], as_of)
 
     @property
     def birth_year(self) -> int | None:
@@ -79,6 +88,14 @@ class IdNumber:
         return all(a == b or MASK in (a, b) for a, b in zip(self.pattern, other.pattern, strict=False))
 
 
+_BIRTH_DATES = lru_cache(maxsize=1 << 16)(birth_date)
+
+
+def _birth_date(yyyymmdd: str, as_of: dt.date | None) -> dt.date | None:
+    """``birth_date``, remembered for a given ``as_of`` (ID numbers share birth days); read afresh without one."""
+    return birth_date(yyyymmdd) if as_of is None else _BIRTH_DATES(yyyymmdd, as_of)
+
+
 @cache
 def _shanghai_divisions() -> frozenset[str]:
     with DIVISIONS.open(encoding="utf-8") as f:
@@ -97,32 +114,48 @@ def is_division(code: str) -> bool:
     return "county" in found
 
 
-def read_id_number(written: str | None) -> IdNumber | None:
-    """Read an ID number as a ledger holds it; None for an empty value."""
+_CLEAN_ID = re.compile(FULL)
+"""17 digits and a check character and nothing else, as staging keeps an ID number: the value reads as itself."""
+
+
+def read_id_number(written: str | None, as_of: dt.date | None = None) -> IdNumber | None:
+    """Read an ID number as a ledger holds it, births up to ``as_of`` (default: the run day); None for an empty
+    value."""
     if written is None or not str(written).strip():
         return None
     text = str(written).strip()
-    value = id_number_text(text)
-    if problem := id_number_problem(value):
+    if _CLEAN_ID.fullmatch(text):  # id_number_problem's rules for this one shape, without cleaning the text
+        value = text
+        problem = (
+            WRONG_CHECK
+            if check_character(text[:17]) != text[17]
+            else None
+            if _birth_date(text[6:14], as_of)
+            else NO_BIRTH_DATE
+        )
+    else:
+        value = id_number_text(text)
+        problem = id_number_problem(value, as_of)
+    if problem:
         if problem == NOT_AN_ID_NUMBER and re.fullmatch("[0-9]{17}", value):
             hint = " (a trailing X lost?)" if check_character(value) == "X" else ""
             return IdNumber(text, problem=f"17 characters{hint}")
         return IdNumber(text, problem=problem)
     if MASK in value:
-        return _read_masked(text, value)
+        return _read_masked(text, value, as_of)
     number = upgrade_15(value) if len(value) == 15 else value
     if not is_division(number[:6]):
         return IdNumber(text, problem=f"no division {number[:6]}")
     return IdNumber(text, number=number, pattern=number)
 
 
-def _read_masked(text: str, value: str) -> IdNumber:
+def _read_masked(text: str, value: str, as_of: dt.date | None = None) -> IdNumber:
     """A masked number: visible head and tail placed on 18 positions, the rest unknown."""
     head, tail = re.fullmatch(r"([0-9]*)\*+([0-9]*X?)", value).groups()
     pattern = head + MASK * (18 - len(head) - len(tail)) + tail
     if len(head) >= 6 and not is_division(head[:6]):
         return IdNumber(text, problem=f"no division {head[:6]}")
-    if len(head) >= 14 and birth_date(head[6:14]) is None:
+    if len(head) >= 14 and _birth_date(head[6:14], as_of) is None:
         return IdNumber(text, problem="no real birth date")
     return IdNumber(text, pattern=pattern)
 
@@ -155,10 +188,19 @@ def read_phone(written: str | None) -> Phone | None:
     return Phone(text, number=number, kind=kind, head=number[:3], tail=number[-4:])
 
 
+_CLEAN_PHONE = re.compile(f"{MOBILE}|{LANDLINE}")
+"""One complete phone, digits only, as staging keeps most cells: it reads as itself unless it starts with the
+country code 0086."""
+
+
 def read_phones(written: str | None) -> list[Phone]:
     """Every phone of a cell (staging keeps them all, joined by ``;``), in the order written, each once."""
     if written is None:
         return []
+    text = str(written)
+    if _CLEAN_PHONE.fullmatch(text) and not text.startswith("0086"):  # what read_phone gives, read at once
+        kind = "mobile" if text.startswith("1") else "landline"
+        return [Phone(text, number=text, kind=kind, head=text[:3], tail=text[-4:])]
     phones = [read_phone(part) for part in phone_parts(str(written))]
     return list({(p.number or p.written): p for p in phones if p}.values())
 

@@ -76,45 +76,136 @@ def stage_records(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _features(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """One row per person record with what linking compares; distinct written values read once.
+    """One row per person record with what linking compares; ``_person_numbered`` is ``_person_rows`` with each
+    row's ``record_id`` (its position). Each distinct written name, ID number and phone is read once in Python
+    (they repeat across records); DuckDB puts the rows together.
 
     A cell of several phones gives linking the one that other records also hold (the first written when
     none does or on a tie), so blocking and comparing on phone use every number. A birth date staged as a
     month or a year (``_date_precision``) is no day to compare: linking takes the ID number's birth date in
     its place, as for a record without one; only a birth date outside that month or year contradicts it."""
-    rows = con.execute(f"""
-        SELECT r.name, r.id_number, r.phone, r.sex, r.birth_date, r.house_id, {_birth_precision(con)}
-        FROM (SELECT row_number() OVER () AS position, * FROM _person_rows) r
-        LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id
-        ORDER BY r.position""").fetchall()
-    ids = {v: read_id_number(v) for v in {r[1] for r in rows}}
-    phones = {v: read_phones(v) for v in {r[2] for r in rows}}
-    shared = Counter(n for r in rows for n in {p.number for p in phones[r[2]] if p.number})
-    names = {v: read_name(v) for v in {r[0] for r in rows}}
-    sounds = {full: name_sound(full) for full, _, _ in names.values()}
-    columns: dict[str, list] = defaultdict(list)
-    for record_id, (name, id_number, phone, sex, written_birth, house_id, precision) in enumerate(rows):
-        full, surname, honorific_sex = names[name]
-        idn = ids[id_number]
-        ph = max(phones[phone], key=lambda p: shared[p.number] if p.number else 0, default=None)
-        usable = idn if idn and idn.pattern else None
-        birth_date = written_birth if precision is None else None  # a month is no day: the ID number's, if any
-        columns["record_id"].append(record_id)
-        columns["name"].append(full)
-        columns["name_sound"].append(sounds[full])
-        columns["surname"].append(surname)
-        columns["sex"].append(sex if sex in ("M", "F") else (usable.sex if usable else None) or honorific_sex)
-        columns["birth_date"].append(birth_date or (usable.birth_date if usable else None))
-        columns["phone"].append(ph.number if ph else None)
-        columns["phone_head"].append(ph.head if ph else None)
-        columns["phone_tail"].append(ph.tail if ph else None)
-        columns["house_id"].append(house_id)
-        columns["id18"].append(usable.number if usable else None)
-        columns["id_tail"].append(usable.tail if usable else None)
-        columns["id_division"].append(usable.division if usable else None)
-        columns["id_problem"].append(idn.problem if idn else None)
-        columns["cross_check"].append(_cross_check(sex, written_birth, usable, precision))
-    return pa.table({k: pa.array(v, pa.date32() if "birth_date" in k else None) for k, v in columns.items()})
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _person_numbered AS SELECT row_number() OVER () - 1 AS record_id, * FROM _person_rows"
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _person_read AS
+        SELECT r.record_id, r.name, r.id_number, r.phone, r.sex, r.birth_date, r.house_id,
+               {_birth_precision(con)} AS precision
+        FROM _person_numbered r LEFT JOIN core.person_rows b ON r.party = 'subject' AND b.record_id = r._record_id""")
+    names, ids, phones, checks = _read_values(con)
+    con.register("_person_names", names)
+    con.register("_person_ids_read", ids)
+    con.register("_person_phones", phones)
+    con.register("_person_checks", checks)
+    features = con.sql("""
+        SELECT r.record_id, n.name, n.name_sound, n.surname,
+               CASE WHEN r.sex IN ('M', 'F') THEN r.sex ELSE coalesce(i.sex, n.honorific_sex) END AS sex,
+               coalesce(CASE WHEN r.precision IS NULL THEN r.birth_date END, i.birth_date) AS birth_date,
+               p.phone, p.phone_head, p.phone_tail, r.house_id, i.id18, i.id_tail, i.id_division, i.id_problem,
+               c.cross_check
+        FROM _person_read r
+        LEFT JOIN _person_names n ON n.written = r.name
+        LEFT JOIN _person_ids_read i ON i.written = r.id_number
+        LEFT JOIN _person_phones p ON p.written = r.phone
+        LEFT JOIN _person_checks c ON c.id_number = r.id_number AND c.sex IS NOT DISTINCT FROM r.sex
+             AND c.birth_date IS NOT DISTINCT FROM r.birth_date AND c.precision IS NOT DISTINCT FROM r.precision
+        ORDER BY r.record_id""").to_arrow_table()
+    for name in ("_person_names", "_person_ids_read", "_person_phones", "_person_checks"):
+        con.unregister(name)
+    con.execute("DROP TABLE _person_read")
+    return features
+
+
+def _read_values(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """What each distinct written value of ``_person_read`` gives linking: names (full, surname, the sex an
+    honorific implies, sound), ID numbers (checked number, visible parts, the sex and birth date it gives, or the
+    problem), phones (the number of the cell linking uses) and the ledgers an ID number contradicts."""
+    written = {
+        column: [
+            v
+            for (v,) in con.execute(f"SELECT DISTINCT {column} FROM _person_read WHERE {column} IS NOT NULL").fetchall()
+        ]
+        for column in ("name", "id_number")
+    }
+    read = {v: read_name(v) for v in written["name"]}
+    sounds = {full: name_sound(full) for full, _, _ in read.values()}
+    names = pa.table(
+        {
+            "written": pa.array(written["name"], pa.string()),
+            "name": pa.array([read[v][0] for v in written["name"]], pa.string()),
+            "surname": pa.array([read[v][1] for v in written["name"]], pa.string()),
+            "honorific_sex": pa.array([read[v][2] for v in written["name"]], pa.string()),
+            "name_sound": pa.array([sounds[read[v][0]] for v in written["name"]], pa.string()),
+        }
+    )
+    as_of = run_day()
+    numbers = {v: read_id_number(v, as_of) for v in written["id_number"]}
+    usable = {v: n if n and n.pattern else None for v, n in numbers.items()}
+    ids = pa.table(
+        {
+            "written": pa.array(written["id_number"], pa.string()),
+            **{
+                column: pa.array([getattr(n, fact) if n else None for n in usable.values()], pa.string())
+                for column, fact in (
+                    ("id18", "number"),
+                    ("id_tail", "tail"),
+                    ("id_division", "division"),
+                    ("sex", "sex"),
+                )
+            },
+            "birth_date": pa.array([n.born(as_of) if n else None for n in usable.values()], pa.date32()),
+            "id_problem": pa.array([n.problem if n else None for n in numbers.values()], pa.string()),
+        }
+    )
+    cells = {
+        v: (read_phones(v), n)
+        for v, n in con.execute(
+            "SELECT phone, count(*) FROM _person_read WHERE phone IS NOT NULL GROUP BY phone"
+        ).fetchall()
+    }
+    shared = Counter()
+    for phones, n in cells.values():
+        for number in {p.number for p in phones if p.number}:
+            shared[number] += n
+    chosen = {
+        v: max(phones, key=lambda p: shared[p.number] if p.number else 0, default=None)
+        for v, (phones, _) in cells.items()
+    }
+    phones = pa.table(
+        {
+            "written": pa.array(list(chosen), pa.string()),
+            **{
+                column: pa.array([getattr(p, part) if p else None for p in chosen.values()], pa.string())
+                for column, part in (("phone", "number"), ("phone_head", "head"), ("phone_tail", "tail"))
+            },
+        }
+    )
+    return names, ids, phones, _read_cross_checks(con, ids, usable)
+
+
+def _read_cross_checks(con: duckdb.DuckDBPyConnection, ids: pa.Table, usable: dict) -> pa.Table:
+    """(sex, birth date, precision, ID number) as a ledger wrote them, and what the ledger says against its ID number
+    (``_cross_check``); read for the distinct combinations whose sex or birth day differs from the ID number's."""
+    con.register("_id_facts", ids)
+    candidates = con.execute("""
+        SELECT DISTINCT r.sex, r.birth_date, r.precision, r.id_number
+        FROM _person_read r JOIN _id_facts i ON i.written = r.id_number
+        WHERE (r.sex IN ('M', 'F') AND r.sex <> i.sex) OR r.birth_date <> i.birth_date""").fetchall()
+    con.unregister("_id_facts")
+    checks = [(*c, _cross_check(c[0], c[1], usable[c[3]], c[2])) for c in candidates]
+    checks = [c for c in checks if c[4] is not None]
+    columns = list(zip(*checks, strict=True)) if checks else [[]] * 5
+    return pa.table(
+        {
+            name: pa.array(list(values), kind)
+            for name, values, kind in zip(
+                ("sex", "birth_date", "precision", "id_number", "cross_check"),
+                columns,
+                (pa.string(), pa.date32(), pa.string(), pa.string(), pa.string()),
+                strict=True,
+            )
+        }
+    )
 
 
 def _birth_precision(con: duckdb.DuckDBPyConnection) -> str:
@@ -183,6 +274,10 @@ def score_pairs(features: pa.Table) -> pa.Table:
         FROM {predictions.physical_name} ORDER BY match_weight DESC, record_id_l, record_id_r""").to_arrow_table()
 
 
+_WEIGHTS = ("name", "birth_date", "sex", "phone", "house", "id_number")
+_PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_weight", "match_probability", *(f"mw_{w}" for w in _WEIGHTS))
+
+
 def cluster(
     features: pa.Table, pairs: pa.Table, decisions: dict[frozenset[int], str] | None = None
 ) -> tuple[list[int], list[dict], list[tuple]]:
@@ -230,56 +325,47 @@ def cluster(
         for n in id18
     ]
     review = []
-    decided = {"record_id_l": [], "record_id_r": [], "match_probability": [], "match_weight": []}
-    for pair, decision in decisions.items():
-        if decision == "same":
-            left, right = sorted(pair)
-            decided["record_id_l"].append(left), decided["record_id_r"].append(right)
-            decided["match_probability"].append(1.0), decided["match_weight"].append(None)
-    weights = ("name", "birth_date", "sex", "phone", "house", "id_number")
-    for row in [
-        *(
-            {**dict(zip(decided, values, strict=False)), "reviewer": True}
-            for values in zip(*decided.values(), strict=False)
-        ),
-        *pairs.to_pylist(),
-    ]:
-        left, right = row["record_id_l"], row["record_id_r"]
-        if decisions.get(frozenset((left, right))) == "different" or (
-            not row.get("reviewer") and decisions.get(frozenset((left, right))) == "same"
-        ):
+    decided = [sorted(pair) for pair, decision in decisions.items() if decision == "same"]
+    for left, right in decided:
+        a, b = root(left), root(right)
+        if a != b and a in numbers and b in numbers:
+            review.append((left, right, "decided same, but two different ID numbers", None, "reviewer"))
+            continue
+        if a != b and kept_apart(a, b):
+            review.append((left, right, "decided same, but joins records decided different", None, "reviewer"))
+            continue
+        if a != b:
+            join(a, b)
+        for i in (left, right):
+            if id18[i] is None:
+                best[i] = {"rule": "reviewer", "weight": None, "evidence": "decided the same person by a reviewer"}
+    n = pairs.num_rows
+    column = {c: pairs.column(c).to_pylist() if c in pairs.column_names else [None] * n for c in _PAIR_COLUMNS}
+    parts = [(w, column["mw_" + w]) for w in _WEIGHTS]
+
+    def evidence(k: int) -> str:  # written only for the pairs that show it
+        return ", ".join(f"{w} {values[k]:+.1f}" for w, values in parts if values[k])
+
+    lefts, rights, weight, probability = (column[c] for c in _PAIR_COLUMNS[:4])
+    for k in range(n):
+        left, right = lefts[k], rights[k]
+        if decisions and decisions.get(frozenset((left, right))) in ("different", "same"):
             continue  # a reviewer's answer stands; a decided pair is not scored again
         a, b = root(left), root(right)
-        if row.get("reviewer"):
-            if a != b and a in numbers and b in numbers:
-                review.append((left, right, "decided same, but two different ID numbers", None, "reviewer"))
+        if a != b:
+            if probability[k] < MATCH_PROBABILITY:
+                review.append((left, right, "doubtful match", weight[k], evidence(k)))
                 continue
-            if a != b and kept_apart(a, b):
-                review.append((left, right, "decided same, but joins records decided different", None, "reviewer"))
-                continue
-            if a != b:
-                join(a, b)
-            for i in (left, right):
-                if id18[i] is None:
-                    best[i] = {"rule": "reviewer", "weight": None, "evidence": "decided the same person by a reviewer"}
-            continue
-        evidence = ", ".join(f"{w} {row['mw_' + w]:+.1f}" for w in weights if row["mw_" + w])
-        if a != b and row["match_probability"] >= MATCH_PROBABILITY:
             if a in numbers and b in numbers:
-                review.append((left, right, "two different ID numbers", row["match_weight"], evidence))
+                review.append((left, right, "two different ID numbers", weight[k], evidence(k)))
                 continue
-            if kept_apart(a, b):
-                review.append(
-                    (left, right, "would join records a reviewer decided different", row["match_weight"], evidence)
-                )
+            if apart and kept_apart(a, b):
+                review.append((left, right, "would join records a reviewer decided different", weight[k], evidence(k)))
                 continue
             join(a, b)
-        elif a != b:
-            review.append((left, right, "doubtful match", row["match_weight"], evidence))
-            continue
         for i in (left, right):
-            if id18[i] is None and (best[i]["weight"] is None or row["match_weight"] > best[i]["weight"]):
-                best[i] = {"rule": "splink", "weight": row["match_weight"], "evidence": evidence}
+            if id18[i] is None and (best[i]["weight"] is None or weight[k] > best[i]["weight"]):
+                best[i] = {"rule": "splink", "weight": weight[k], "evidence": evidence(k)}
     return [root(i) for i in range(features.num_rows)], best, review
 
 
@@ -299,8 +385,7 @@ def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = Non
         return {**_counts(con), "minted": 0, "merges": 0, "splits": 0, "linked_again": 0}
     features = _features(con)
     pairs = score_pairs(features)
-    keys = [r[0] for r in con.execute(f"SELECT {RECORD_KEY_SQL} FROM _person_rows").fetchall()]
-    roots, best, review = cluster(features, pairs, decisions_by_record(con, keys))
+    roots, best, review = cluster(features, pairs, decisions_by_record(con, "_person_numbered"))
     first = {}
     for i, r in enumerate(roots):
         first.setdefault(r, i)  # a cluster is named by its first record, so fresh runs number alike
@@ -324,7 +409,7 @@ def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = Non
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _person_links AS
         SELECT r.* EXCLUDE (name, id_number, phone, sex, birth_date, house_id), l.*
-        FROM (SELECT row_number() OVER () - 1 AS record_id, * FROM _person_rows) r JOIN _links l USING (record_id)""")
+        FROM _person_numbered r JOIN _links l USING (record_id)""")
     con.unregister("_links")
     changes = assign_person_ids(con, subdistrict)
     provenance = "_record_id AS record_id, _source, _delivery_id, _row_number, _sheet"

@@ -39,14 +39,16 @@ def record_person_decision(
     )
 
 
-def decisions_by_record(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[frozenset[int], str]:
-    """The recorded decisions between records of this run, by their record ids (positions in ``keys``)."""
+def decisions_by_record(con: duckdb.DuckDBPyConnection, records: str) -> dict[frozenset[int], str]:
+    """The recorded decisions between records of this run, by their ``record_id``s in table ``records`` (which has
+    the columns ``RECORD_KEY_SQL`` reads); a key two records share names the later one."""
     con.execute(DECISIONS_SQL)
-    position = {key: i for i, key in enumerate(keys)}
     return {
-        frozenset((position[a], position[b])): decision
-        for a, b, decision in con.execute(
-            "SELECT record_key, other_record_key, decision FROM core.person_decisions"
-        ).fetchall()
-        if a in position and b in position
+        frozenset((a, b)): decision
+        for a, b, decision in con.execute(f"""
+            WITH keyed AS (SELECT {RECORD_KEY_SQL} AS record_key, max(record_id) AS record_id FROM {records} GROUP BY 1)
+            SELECT a.record_id, b.record_id, d.decision
+            FROM (SELECT row_number() OVER () AS position, * FROM core.person_decisions) d
+            JOIN keyed a ON a.record_key = d.record_key JOIN keyed b ON b.record_key = d.other_record_key
+            ORDER BY d.position""").fetchall()  # in the table's order, as the reviewers decided
     }

@@ -133,7 +133,7 @@ def run(
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
     results = [_run_subdistrict(instance, registry, selected, configured[code], len(codes) > 1, full) for code in codes]
-    from warehouse.routing import district_routing
+    from warehouse.routing_ledger import district_routing
 
     if routing := district_routing(list(configured.values())):
         console.print(Text(str(routing)))  # where the district's exports went, every row counted once
@@ -144,14 +144,7 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool, full: b
     """Materialise one subdistrict's partition in-process and print its summary; whether it succeeded. With
     nothing new since its last finished run (and not ``full``), only say so: a no-op."""
     from pipelines.noop import begin_full_run, finish_full_run, record_noop, since_last_run
-    from pipelines.partitions import subdistrict_partitions
     from pipelines.recovery import live_runs_of, run_tags
-    from pipelines.sources import source_checks
-    from quality.gate import held_sources
-    from warehouse.accounting import row_accounts
-    from warehouse.database import connect
-    from warehouse.runs import record_run, summarise_run
-    from warehouse.site import site_path
 
     if heading:
         console.rule(Text(f"{place.code} {place.name}", style="bold"))
@@ -170,7 +163,15 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool, full: b
         record_noop(place, verdict, str(uuid.uuid4()), time.perf_counter() - started)
         console.print(_noop_line(verdict, time.perf_counter() - started), soft_wrap=True)  # one line, never wrapped
         return bool(verdict.last.succeeded)
+    # what a full run needs, imported after the no-op answered: Great Expectations, pandas, altair take seconds
     from pipelines.definitions import pipeline_assets, run_in_process, run_selection  # builds the definitions: 2 s
+    from pipelines.partitions import subdistrict_partitions
+    from pipelines.sources import source_checks
+    from quality.gate import held_sources
+    from warehouse.accounting import row_accounts
+    from warehouse.database import connect
+    from warehouse.runs import record_run, summarise_run
+    from warehouse.site import site_path
 
     why = "--full" if full else verdict.why
     console.print(Text(f"full run: {why}", style="dim"))

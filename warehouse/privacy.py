@@ -29,6 +29,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from stdnum import luhn
@@ -64,21 +65,30 @@ REJECTED_VALUES = {("quality", "quarantine", "reason")}  # a reason quotes the r
 # What the patterns read: full-width digits, signs and spaces as ASCII, every space as " ", invisible format
 # characters (zero-width spaces and joiners, BOM, direction marks: Unicode category Cf) dropped.
 # Other numerals (①, ¹, Arabic-Indic digits) are not read as digits.
-_READABLE = str.maketrans(
-    {
-        **{chr(0xFF10 + d): str(d) for d in range(10)},
-        "＊": "*",
-        "－": "-",
-        "．": ".",
-        "／": "/",
-        "＿": "_",
-        "＋": "+",
-        "（": "(",
-        "）": ")",
-        **{chr(c): " " for c in range(0x110000) if unicodedata.category(chr(c)) == "Zs"},
-        **{chr(c): None for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"},
+_FULL_WIDTH = {
+    **{chr(0xFF10 + d): str(d) for d in range(10)},
+    "＊": "*",
+    "－": "-",
+    "．": ".",
+    "／": "/",
+    "＿": "_",
+    "＋": "+",
+    "（": "(",
+    "）": ")",
+}
+_UNICODE_READING = {"Zs": " ", "Cf": None}  # spaces and format characters, by Unicode category
+
+
+@cache
+def _readable() -> dict[int, str | None]:
+    """The translation table, built on first use: naming the spaces and format characters takes one pass over every
+    code point (a second of CPU a run that publishes nothing, such as a no-op, never spends)."""
+    categories = {
+        chr(c): _UNICODE_READING[k] for c in range(0x110000) if (k := unicodedata.category(chr(c))) in _UNICODE_READING
     }
-)
+    return str.maketrans(_FULL_WIDTH | categories)
+
+
 # One optional separator between the groups of a number: 310101-19850615-7779, 138.1234.5670, 138 1234 5670.
 _SEP = r"[ .\-_/]?"
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"  # the first character of a plate
@@ -205,7 +215,7 @@ def identifiers_in(text: str | None) -> list[str]:
     landline, bank_card, birth_date, passport, hk_macau_permit, taiwan_permit, document, individual_credit_code,
     plate_number."""
     found = []
-    for match in _IDENTIFIER.finditer((text or "").translate(_READABLE)):
+    for match in _IDENTIFIER.finditer((text or "").translate(_readable())):
         groups = {name: value for name, value in match.groupdict().items() if value}
         if _masked(match) == match.group(0):
             continue  # a card failing Luhn, an ID number masked already: nothing to hide
@@ -236,7 +246,7 @@ def mask_text(text: str | None) -> str | None:
     is returned as the patterns read it (full-width digits as ASCII, invisible characters dropped), masked."""
     if not text:
         return text
-    readable = text.translate(_READABLE)
+    readable = text.translate(_readable())
     masked = _IDENTIFIER.sub(_masked, readable)
     return text if masked == readable else masked
 
@@ -246,7 +256,7 @@ def mask_rejected(text: str | None) -> str | None:
     phone) keeps its first three and last two digits."""
     if not text:
         return text
-    readable = text.translate(_READABLE)
+    readable = text.translate(_readable())
     masked = _LONG_DIGITS.sub(_masked_digits, _IDENTIFIER.sub(_masked, readable))
     return text if masked == readable else masked
 
@@ -260,7 +270,7 @@ def mask_id_number(value: str | None) -> str | None:
     """An ID number column's value: its region only (``310101************``)."""
     if not value:
         return value
-    readable = value.translate(_READABLE).strip()
+    readable = value.translate(_readable()).strip()
     return readable[:6] + "*" * 12 if re.fullmatch("[0-9]{6}", readable[:6]) else "*" * len(readable)
 
 
@@ -271,13 +281,13 @@ def mask_phone(value: str | None) -> str | None:
         return value
     if len(parts := phones(value)) > 1:
         return STAGED_PHONES.join(map(mask_phone, parts))
-    digits = re.sub("[^0-9]", "", value.translate(_READABLE))
+    digits = re.sub("[^0-9]", "", value.translate(_readable()))
     if len(digits) >= 11:
         return digits[-11:-8] + "****" + digits[-4:]
     return "*" * max(len(digits) - 2, 0) + digits[-2:]
 
 
-# Printable ASCII: there Python's strip() and upper() agree with SQL's trim(x, ' ') and upper(), and _READABLE
+# Printable ASCII: there Python's strip() and upper() agree with SQL's trim(x, ' ') and upper(), and _readable()
 # changes nothing, so the SQL forms below give what the Python functions give; other values go to the Python one.
 _PLAIN = "'[ -~]*'"
 

@@ -4,13 +4,16 @@
     .venv/bin/python -m benchmarks.city_identity                # 3 subdistricts of 2,000 persons, 10% movers
     .venv/bin/python -m benchmarks.city_identity --people 500 --movers 0.2
     .venv/bin/python -m benchmarks.city_identity --district DIR  # a district of `housekey generate --district`
+    .venv/bin/python -m benchmarks.city_identity --district DIR --routed  # its district deliveries routed too
 
 Without ``--district`` the district is made here from the generator's names, ID numbers and phones, straight
 into each subdistrict's ``core.people``: a mover is one person in two subdistricts, at a different house; the
 second subdistrict may not know the ID number (``--no-id``), and then may also have another phone. With
 ``--district`` each subdistrict's own landing zone runs through the pipeline (file sources; the district's
 deliveries and the database sources are left out), and each warehouse person stands for the true person most of
-its records are (the world's record truth), a human of ``DIR/truth/city_people.csv``.
+its records are (the world's record truth), a human of ``DIR/truth/city_people.csv``. With ``--routed`` the
+district's deliveries (12345, market entities, the rental register) are routed into copies of the landing zones
+first, as production routes them, and run with each subdistrict's own.
 
 Pairwise: of the pairs of persons of two subdistricts given one city id, the share truly one person (precision);
 of the pairs truly one person, the share given one city id (recall). A pair the model doubts (under 0.99) is
@@ -133,11 +136,12 @@ def main() -> None:
     parser.add_argument("--movers", type=float, default=0.1)
     parser.add_argument("--no-id", type=float, default=0.3, help="share of movers whose new ledgers lack the ID number")
     parser.add_argument("--district", type=Path, help="a district of `housekey generate --district` instead")
+    parser.add_argument("--routed", action="store_true", help="with --district: route the district's deliveries too")
     args = parser.parse_args()
     if args.district:
         from benchmarks.city_district import measure_district
 
-        report(measure_district(args.district))
+        report(measure_district(args.district, routed=args.routed))
     else:
         report(measure(args.people, args.movers, args.no_id))
 

@@ -34,20 +34,30 @@ class _Number(str):
 
 
 def _loads(text: str) -> Any:
+    if text.startswith("\ufeff"):  # as json.loads says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     try:
-        return json.loads(
-            text, parse_int=_Number, parse_float=_Number, parse_constant=_Number, object_pairs_hook=_unique_keys
-        )
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("arrays or objects nested too deeply") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
+    record = dict(pairs)
+    if len(record) == len(pairs):  # no key repeated: nearly every object
+        return record
+    record = {}
     next_suffix: dict[str, int] = {}
     for key, value in pairs:
         record[unused_name(key, record, next_suffix)] = value
     return record
+
+
+# made once: json.loads and json.dumps with options build a decoder or an encoder per call
+_DECODER = json.JSONDecoder(
+    parse_int=_Number, parse_float=_Number, parse_constant=_Number, object_pairs_hook=_unique_keys
+)
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def read(path: Path, spec: SourceSpec) -> Delivered:
@@ -70,7 +80,7 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 f"file {path} record {number}: the records have more than {spec.limits.max_columns:,} "
                 "distinct keys (max_columns in the spec's limits); not read"
             )
-    rows = [[_text(record[key]) if key in record else None for key in header] for record in records]
+    rows = [[_text(record.get(key)) for key in header] for record in records]
     return Delivered([Part(list(header), rows, numbers)], unreadable, [], decoded.encoding)
 
 
@@ -162,9 +172,11 @@ def _exploded(
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # a string as written (nearly every value)
+        return value or None
     if value is None or value == "":
         return None
-    if isinstance(value, str):  # strings and _Number literals
+    if isinstance(value, str):  # _Number literals
         return str(value)
     return _dump(value)
 
@@ -174,7 +186,7 @@ def _dump(value: Any) -> str:
     if isinstance(value, _Number):
         return str(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_dump(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_ENCODER.encode(k)}:{_dump(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ",".join(_dump(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)

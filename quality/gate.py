@@ -33,6 +33,7 @@ from warehouse.database import quote_name
 
 RULE_PREFIX = "suite:"
 HELD_RULE = RULE_PREFIX + "delivery_held"
+_LINEAGE = ("_source", "_delivery_id", "_file_name", "_sheet", "_row_number", "_record_id")
 THRESHOLD_RULE = "delivery_threshold"
 
 
@@ -108,35 +109,28 @@ def _text(value: object) -> str | None:
 def _quarantine_rows(
     frame: pd.DataFrame, outcomes: list[RuleOutcome], spec: SourceSpec, whole_row: set[str]
 ) -> pd.DataFrame:
+    """One quarantine row per failing row of each rule, its columns read from the frame a rule at a time."""
     rows = []
     for outcome in outcomes:
+        if not outcome.failing:
+            continue
         rule, columns = outcome.rule, outcome.rule.columns
         alone = costs_the_value(rule, whole_row)
         # a value quarantined alone is named by its delivered column, as staging's own cells are
         column = _delivered(spec, columns[0]) if alone else columns[0]
-        first = _first_rows(frame, columns) if rule.expect == RECORD_KEY and outcome.failing else None
-        for index in outcome.failing:
-            row = frame.loc[index]
-            values = [_text(row[c]) for c in columns]
+        failing = frame.loc[outcome.failing]
+        lineage = zip(*(failing[c].tolist() for c in _LINEAGE), strict=True)
+        texts = zip(*([_text(v) for v in failing[c].tolist()] for c in columns), strict=True)
+        if rule.expect == RECORD_KEY:
+            reasons = (f"{rule.reason} ({where})" for where in _first_rows(frame, columns).loc[outcome.failing])
+        else:
+            reasons = (rule.reason for _ in outcome.failing)
+        rule_name = f"{RULE_PREFIX}{rule.suite}.{rule.name}"
+        for provenance, values, reason in zip(lineage, texts, reasons, strict=True):
             value = (
                 values[0] if len(columns) == 1 else ", ".join(f"{c}={v}" for c, v in zip(columns, values, strict=False))
             )
-            reason = rule.reason if first is None else f"{rule.reason} ({first[index]})"
-            rows.append(
-                (
-                    row["_source"],
-                    row["_delivery_id"],
-                    row["_file_name"],
-                    row["_sheet"],
-                    row["_row_number"],
-                    row["_record_id"],
-                    column,
-                    f"{RULE_PREFIX}{rule.suite}.{rule.name}",
-                    value,
-                    reason,
-                    alone,
-                )
-            )
+            rows.append((*provenance, column, rule_name, value, reason, alone))
     return pd.DataFrame(rows, columns=_QUARANTINE).astype(
         {"row_number": "int64", "sheet": "object", "is_row_kept": "bool"}
     )

@@ -34,7 +34,7 @@ from schemas import record_kind_columns
 from schemas.identifiers import identifier_macros
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name, transaction
-from warehouse.transforms import date_precision_sql, transform_sql
+from warehouse.transforms import cleaned_sql, date_precision_sql, transform_sql
 
 LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number", "_record_id")
 STAGING_RULE = "transform_"
@@ -70,28 +70,38 @@ class Check:
     """The value alone is lost (the row is staged): the column is neither in the record key nor required."""
 
 
-def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Check]]:
-    """SQL selecting typed canonical columns, one reason column per check of a transformed source column
-    and, for a date column, one ``_precision_<n>`` column (month or year, NULL for a day)."""
+def staging_select(spec: SourceSpec, present: list[str], raw: str) -> tuple[str, list[Check]]:
+    """SQL selecting, from the table ``raw``, typed canonical columns, one reason column per check of a
+    transformed source column and, for a date column, one ``_precision_<n>`` column (month or year, NULL for
+    a day). Each delivered column is cleaned (``cleaned_sql``) once, in a subquery, for every expression
+    that reads it."""
     canonical = record_kind_columns(spec.record_kind)
     whole_row = row_columns(spec, load_suite(spec))
     by_target: dict[str, list[str]] = {}
     for column, mapped in spec.columns.items():
         delivered = [name for name in (column, *mapped.aliases) if name in present]
         by_target.setdefault(mapped.to, []).extend(delivered)
+    taken = {name.lower() for name in present}
+    cells: dict[str, str] = {}  # delivered column -> the name of its cleaned value, unlike any raw column's
+    for name in (name for names in by_target.values() for name in names):
+        cell, n = f"_cell_{len(cells)}", 0
+        while cell.lower() in taken:
+            cell, n = f"_cell_{len(cells)}_{n}", n + 1
+        taken.add(cell.lower())
+        cells[name] = cell
     values, checks = [], []
     for target, delivered in by_target.items():
         transform = next(m.transform for m in spec.columns.values() if m.to == target) or canonical[target]["type"]
         exprs = []
         for name in delivered:
-            value, reason, lost = transform_sql(transform, _mapped_value(spec, name), target)
+            value, reason, lost = transform_sql(transform, quote_name(cells[name]), target, cleaned=True)
             exprs.append(value)
             kept = target not in whole_row
             checks += [Check(name, transform, why, k) for why, k in ((reason, kept), (lost, True)) if why != "NULL"]
         values.append(f"{('coalesce(' + ', '.join(exprs) + ')') if exprs else 'NULL'} AS {quote_name(target)}")
         if transform == "date" and delivered:
-            precision = "coalesce(" + ", ".join(date_precision_sql(_mapped_value(spec, n)) for n in delivered) + ")"
-            values.append(f"{precision} AS {quote_name(f'_precision_{target}')}")
+            precision = ", ".join(date_precision_sql(quote_name(cells[n]), cleaned=True) for n in delivered)
+            values.append(f"coalesce({precision}) AS {quote_name(f'_precision_{target}')}")
     known = spec.known_headers  # mapped, ignored and dropped: none of them spills into _extra
     extra = [c for c in present if c not in known and c not in LINEAGE]
     extra_sql = (
@@ -101,7 +111,12 @@ def staging_select(spec: SourceSpec, present: list[str]) -> tuple[str, list[Chec
     )
     reasons = [f"{check.reason} AS {quote_name('_why_' + str(i))}" for i, check in enumerate(checks)]
     select = ", ".join([*(quote_name(c) for c in LINEAGE), *values, f"{extra_sql} AS _extra", *reasons])
-    return select, checks
+    read = [
+        *(quote_name(c) for c in LINEAGE),
+        *(quote_name(c) for c in extra),
+        *(f"{cleaned_sql(_mapped_value(spec, name))} AS {quote_name(cell)}" for name, cell in cells.items()),
+    ]
+    return f"{select} FROM (SELECT {', '.join(read)} FROM {raw})", checks
 
 
 def _excluded(columns: list[str]) -> str:
@@ -132,9 +147,9 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     if not present:
         return StagingResult(spec.name, 0, 0, 0)
-    select, checks = staging_select(spec, present)
-    con.execute(identifier_macros())  # the ID number transform reads the rules' macros
     table, raw = f"staging.{quote_name(spec.name)}", f"raw.{quote_name(spec.name)}"
+    select, checks = staging_select(spec, present, raw)
+    con.execute(identifier_macros())  # the ID number transform reads the rules' macros
     failing = (
         " OR ".join(
             f"{quote_name('_why_' + str(i))} IS NOT NULL" for i, check in enumerate(checks) if not check.is_row_kept
@@ -142,7 +157,7 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
         or "false"
     )
     with transaction(con):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select} FROM {raw}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select}")
         columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
         con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
         for i, check in enumerate(checks):

@@ -63,8 +63,10 @@ _EXCEL_ERRORS = (
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 
-def _clean(column: str) -> str:
-    """Text without invisible characters nor what a clerk's system put around it (clerk_text), NULL when empty."""
+def cleaned_sql(column: str) -> str:
+    """Text without invisible characters nor what a clerk's system put around it (clerk_text), NULL when empty:
+    the value every transform reads. Staging computes it once per delivered column and passes it on as
+    ``cleaned`` (``transform_sql``, ``date_precision_sql``)."""
     visible = f"regexp_replace({column}, '{_INVISIBLE}', '', 'g')"
     return f"nullif({clerk_text_sql(visible)}, '')"
 
@@ -94,13 +96,16 @@ def _partial_date(v: str) -> str:
     )
 
 
-def date_precision_sql(column: str) -> str:
-    """'month' or 'year' when a quoted raw column read as a date names a month or a year only, else NULL."""
-    v = _clean(column)
+def date_precision_sql(column: str, cleaned: bool = False) -> str:
+    """'month' or 'year' when a quoted raw column read as a date names a month or a year only, else NULL
+    (``cleaned``: the column is already ``cleaned_sql``)."""
+    v = column if cleaned else cleaned_sql(column)
     return f"CASE WHEN regexp_full_match({v}, '{_MONTH}') THEN 'month' WHEN regexp_full_match({v}, '{_YEAR}') THEN 'year' END"
 
 
-def transform_sql(transform: str, column: str, target: str | None = None) -> tuple[str, str, str]:
+def transform_sql(
+    transform: str, column: str, target: str | None = None, cleaned: bool = False
+) -> tuple[str, str, str]:
     """(value, reason, lost) expressions for a quoted raw column: why the value could not be read (staging
     decides whether that costs the row or the value), and why it is lost whatever the column. The value is
     NULL when either is set.
@@ -108,8 +113,9 @@ def transform_sql(transform: str, column: str, target: str | None = None) -> tup
     ``target`` is the canonical column the value fills. Whatever the transform, an Excel error value
     (#N/A, #REF!...) is lost with its text, and so is a boolean (TRUE, FALSE) where a name is expected
     (a column named *name, or legal_person): a spreadsheet's flag is not a person's or a business's name.
+    ``cleaned``: the column is already ``cleaned_sql`` (a column staging computed once), read as it is.
     """
-    v = "cell"  # the cleaned value, computed once per expression below
+    v = column if cleaned else "cell"  # the cleaned value, else computed once per expression below
     value, reason, lost = _typed(transform, v)
     why = f"CASE WHEN {v} IN ({', '.join(map(_literal, _EXCEL_ERRORS))}) THEN 'Excel error value ' || {v} || ': the cell''s value is lost' "
     if target is not None and (target.endswith("name") or target == "legal_person"):
@@ -118,7 +124,7 @@ def transform_sql(transform: str, column: str, target: str | None = None) -> tup
     kept_reason = "NULL" if reason == "NULL" else f"CASE WHEN ({why}) IS NULL THEN {reason} END"
     kept_value = f"CASE WHEN ({why}) IS NULL THEN {value} END"
     return tuple(
-        expression if expression == "NULL" else once(_clean(column), v, expression)
+        expression if expression == "NULL" or cleaned else once(cleaned_sql(column), v, expression)
         for expression in (kept_value, kept_reason, f"coalesce({why}, {lost})")
     )
 

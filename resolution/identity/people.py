@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from resolution.address.records import KINDS, records_table
 from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phones
@@ -339,6 +340,7 @@ def cluster(
         for i in (left, right):
             if id18[i] is None:
                 best[i] = {"rule": "reviewer", "weight": None, "evidence": "decided the same person by a reviewer"}
+    pairs = _between_clusters(features, pairs)
     n = pairs.num_rows
     column = {c: pairs.column(c).to_pylist() if c in pairs.column_names else [None] * n for c in _PAIR_COLUMNS}
     parts = [(w, column["mw_" + w]) for w in _WEIGHTS]
@@ -367,6 +369,16 @@ def cluster(
             if id18[i] is None and (best[i]["weight"] is None or weight[k] > best[i]["weight"]):
                 best[i] = {"rule": "splink", "weight": weight[k], "evidence": evidence(k)}
     return [root(i) for i in range(features.num_rows)], best, review
+
+
+def _between_clusters(features: pa.Table, pairs: pa.Table) -> pa.Table:
+    """``pairs`` without those of two records with one checked ID number: one cluster from the start, a pair of them
+    changes nothing (most pairs Splink scores; the best link is kept for records without a checked number)."""
+    if pairs.num_rows == 0:
+        return pairs
+    id18 = features.column("id18")
+    same = pc.equal(pc.take(id18, pairs.column("record_id_l")), pc.take(id18, pairs.column("record_id_r")))
+    return pairs.filter(pc.invert(pc.fill_null(same, False)))
 
 
 def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:

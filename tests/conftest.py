@@ -101,32 +101,41 @@ def warehouse_copy(full_warehouse, tmp_path) -> Path:
 
 # How `make test` spreads the suite over its two workers (--dist loadfile --no-loadscope-reorder): a module stays on
 # one worker, so a module-scoped pipeline run is made once, not once per worker (loadgroup would allow finer groups,
-# but xdist 3.8 loses them under pytest 9: pytest-dev/pytest-xdist#1386). These modules start first, longest first
-# (seconds under --durations of `bash .ci/run` on 2026-12-03, two workers, a loaded machine: setup and calls), so
-# both workers finish together; the end-to-end module comes early: it builds the session warehouse later tests read.
+# but xdist 3.8 loses them under pytest 9: pytest-dev/pytest-xdist#1386). These modules start first, longest first,
+# so both workers finish together and the last modules either worker takes are short; the end-to-end module comes
+# second: it builds the session warehouse the kill, one-source and delivery tests read. Seconds: setup and calls
+# under --durations of a full run on 2026-12-03 12:28 at load 12-15 from other jobs (70 min 38 s in all, about 7.3
+# times the quiet run's 9 min 37 s; /tmp/h2/before.txt of that day); what a module costs quiet is about a seventh.
 LONGEST_FIRST = (
-    "tests/pipelines/test_partitions.py",  # 270 s, two runs at once
-    "tests/test_end_to_end.py",  # 210 s with the session warehouse
-    "tests/warehouse/test_kill_mid_load.py",  # 256 s
-    "tests/pipelines/test_incremental.py",  # about 160 s (67 CPU s, quiet), five batches and a full run
-    "tests/pipelines/test_noop.py",  # 140 s alone, three full runs of three sources (was 270 s in two tests)
-    "tests/resolution/city/test_city_district.py",  # about 120 s: two generated subdistricts run, then linked
-    "tests/data_samples/test_subdistricts.py",  # 110 s
-    "tests/pipelines/test_delivery_latency.py",  # 106 s
-    "tests/bad_inputs/test_corpus.py",  # 90 s
-    "tests/warehouse/test_district_routing.py",  # about 80 s (measured alone, loaded)
-    "tests/pipelines/test_run_one_source.py",  # 83 s
-    "tests/warehouse/test_business_time.py",  # 75 s
-    "tests/pipelines/test_city_read_back.py",  # about 60 s: matching to publishing on a copy of the session warehouse
-    "tests/security/test_injection.py",  # 69 s
-    "tests/resolution/identity/test_event_parties.py",  # 58 s
-    "tests/connectors/test_readers_bounds.py",  # 54 s
-    "tests/resolution/city/test_city_identity.py",  # 52 s, Spark in local mode
-    "tests/pipelines/test_asset_catalogue.py",  # 51 s
-    "tests/security/test_analyst_copy_scan.py",  # 50 s
-    "tests/pipelines/test_few_sources.py",  # 46 s
-    "tests/pipelines/test_ui.py",  # 35 s
-    "tests/pipelines/test_schedules_sensors.py",  # 32 s
+    "tests/pipelines/test_partitions.py",  # 859 s: two subdistricts side by side, each step a process, then in turn
+    "tests/test_end_to_end.py",  # 605 s, 489 of them the session warehouse
+    "tests/pipelines/test_incremental.py",  # 634 s: five batches and a full run
+    "tests/warehouse/test_kill_mid_load.py",  # 616 s: two killed runs and two runs after them, in processes
+    "tests/data_samples/test_subdistricts.py",  # 478 s: a generated 淮海中路 world through every file source
+    "tests/pipelines/test_noop.py",  # about 300 s: three full runs of three sources
+    "tests/bad_inputs/test_corpus.py",  # 275 s
+    "tests/warehouse/test_business_time.py",  # 273 s
+    "tests/resolution/city/test_city_district.py",  # 265 s: two generated subdistricts run, then linked
+    "tests/pipelines/test_run_one_source.py",  # 262 s
+    "tests/pipelines/test_delivery_latency.py",  # 224 s
+    "tests/resolution/identity/test_event_parties.py",  # 194 s
+    "tests/connectors/test_readers_bounds.py",  # 185 s
+    "tests/security/test_injection.py",  # 182 s
+    "tests/resolution/identity/test_people.py",  # about 160 s
+    "tests/pipelines/test_city_read_back.py",  # 139 s: matching to publishing on a copy of the session warehouse
+    "tests/resolution/city/test_city_identity.py",  # 138 s, Spark in local mode
+    "tests/pipelines/test_ui.py",  # 119 s
+    "tests/pipelines/test_schedules_sensors.py",  # 115 s
+    "tests/connectors/test_new_exports.py",  # 110 s
+    "tests/security/test_analyst_copy_scan.py",  # 104 s
+    "tests/warehouse/test_publish_incremental.py",  # 95 s
+    "tests/warehouse/test_city_ids.py",  # 89 s
+    "tests/security/test_masks.py",  # 80 s
+    "tests/warehouse/test_migrate.py",  # 80 s
+    "tests/pipelines/test_asset_catalogue.py",  # about 65 s: one run of three sources (the few-sources test's too)
+    "tests/warehouse/test_district_routing.py",  # 57 s
+    "tests/warehouse/test_history.py",  # 50 s
+    "tests/warehouse/test_source_roles.py",  # 46 s
 )
 
 

@@ -7,6 +7,7 @@ that people read over a shoulder; ``housekey house`` on the private warehouse sh
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from html import escape
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from warehouse.house_file import TIE_NAMES, HouseFile, house_files
 from warehouse.privacy import mask_name, mask_text
 from warehouse.site.html import page, table
 
+_status = functools.lru_cache(maxsize=65536)(mask_text)
+"""An event's status as the site shows it, each distinct text masked once (16 of them over 281,755 events at 50,000 people)."""
 BATCH = 5000
 """Houses whose files are read at once: each part of a house file is one query per batch (a scan of its table)."""
 HOUSE_FIELDS = (
@@ -57,7 +60,7 @@ def house_page(record: HouseFile) -> str:
     events = table(
         ("时间 when", "来源 source", "类别 category", "状态 status", "严重程度 severity", "办结 closed"),
         [
-            (e["occurred_at"], e["source"], e["category"], mask_text(e["status"]), e["severity"], e["closed_at"])
+            (e["occurred_at"], e["source"], e["category"], _status(e["status"]), e["severity"], e["closed_at"])
             for e in record.events
         ],
     )

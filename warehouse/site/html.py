@@ -68,6 +68,19 @@ def _cell(value: object, link: str | None) -> str:
     return f"<td>{'' if value is None else _escaped(str(value))}</td>"
 
 
+def _number(value: float) -> str:
+    return f'<td class="n">{value:,}</td>'
+
+
+_PLAIN_CELLS = {  # what _cell gives a value of exactly these types, without its chain of isinstance tests
+    bool: lambda value: "<td>是</td>" if value else "<td></td>",
+    int: _number,
+    float: _number,
+    dt.datetime: lambda value: f"<td>{value:%Y-%m-%d %H:%M}</td>",
+    dt.date: lambda value: f"<td>{value.isoformat()}</td>",
+}
+
+
 @functools.lru_cache(maxsize=64)
 def _head(headings: tuple[str, ...]) -> str:
     return "".join(f"<th>{escape(h)}</th>" for h in headings)
@@ -87,6 +100,8 @@ def table(headings: Iterable[str], rows: Iterable[Sequence], links: dict[int, st
                 cells.append(f"<td>{_escaped(value)}</td>")
             elif value is None:
                 cells.append("<td></td>")
+            elif (plain := _PLAIN_CELLS.get(type(value))) is not None and i not in links:
+                cells.append(plain(value))
             else:
                 cells.append(_cell(value, links.get(i)))
         body.append(f"<tr>{''.join(cells)}</tr>")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas import RECORD_KINDS, record_kind_columns
 from schemas.tag_sources import tag_sources
+from schemas.yaml_text import load_yaml
 
 SOURCES_DIR = Path(__file__).with_name("sources")
 
@@ -272,7 +273,7 @@ class SourceSpec(_Strict):
 def load_spec(path: Path) -> SourceSpec:
     """Read and validate one spec file; errors name the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

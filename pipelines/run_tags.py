@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from schemas.yaml_text import load_yaml
+
 POD_SIZES_ENV = "HOUSEKEY_POD_SIZES"
 SUBDISTRICT_TAG, SIZE_TAG, K8S_CONFIG_TAG = "housekey/subdistrict", "housekey/size", "dagster-k8s/config"
 
@@ -26,7 +28,7 @@ class PodSizesError(ValueError):
 def read_pod_sizes(path: Path) -> tuple[dict[str, dict], dict[str, str], str]:
     """The classes (name to Kubernetes ``resources``), each listed subdistrict's class, and the default class."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise PodSizesError(f"{path}: cannot read the pod sizes file: {error}") from error
     classes = document.get("classes") if isinstance(document, dict) else None

@@ -3,7 +3,7 @@
 from functools import cache
 from pathlib import Path
 
-import yaml
+from schemas.yaml_text import load_yaml
 
 _FILE = Path(__file__).with_name("record_kinds.yaml")
 
@@ -14,7 +14,7 @@ COLUMN_TYPES = ("text", "date", "datetime", "integer", "number", "id_number", "c
 def load_record_kinds(path: Path = _FILE) -> dict[str, dict]:
     """The record kinds of ``path``; a column with another key than type and description is refused, as an
     unquoted comma in a flow mapping (``{type: text, description: a, b}``) silently cuts its description."""
-    kinds = yaml.safe_load(path.read_text(encoding="utf-8"))
+    kinds = load_yaml(path.read_text(encoding="utf-8"))
     for kind, declared in kinds.items():
         for name, column in declared["columns"].items():
             if set(column) != {"type", "description"} or column["type"] not in COLUMN_TYPES:

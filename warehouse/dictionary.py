@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from resolution.address.records import KINDS, records_table
 from schemas import record_kind_columns
+from schemas.yaml_text import load_yaml
 from warehouse.database import quote_literal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ class Column:
 
 
 def load_dictionary() -> dict:
-    return yaml.safe_load(DICTIONARY_FILE.read_text(encoding="utf-8"))
+    return load_yaml(DICTIONARY_FILE.read_text(encoding="utf-8"))
 
 
 def catalogue(con: duckdb.DuckDBPyConnection) -> list[Column]:

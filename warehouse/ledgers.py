@@ -19,11 +19,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import yaml
 from rich.cells import cell_len
 
 from connectors.spec import sources_with
 from schemas.clock import run_day
+from schemas.yaml_text import load_yaml
 from warehouse.marts.roles import event_sources
 
 LEDGERS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ledger_fields.yaml"
@@ -49,7 +49,7 @@ class FilledLedger:
 
 
 def load_ledgers() -> dict:
-    return yaml.safe_load(LEDGERS_FILE.read_text(encoding="utf-8"))
+    return load_yaml(LEDGERS_FILE.read_text(encoding="utf-8"))
 
 
 def ledger_for(template: Path, ledgers: dict) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from connectors.landing import landing_root
+from schemas.yaml_text import load_yaml
 from warehouse.database import LAYER_SCHEMAS, warehouse_path
 
 SUBDISTRICTS_ENV = "HOUSEKEY_SUBDISTRICTS"
@@ -67,7 +68,7 @@ def read_subdistricts(path: Path) -> dict[str, Subdistrict]:
     ``<folder>/<code>/warehouse/housekey.duckdb``.
     """
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise SubdistrictsError(f"{path}: cannot read the subdistricts file: {error}") from error
     entries = document.get("subdistricts") if isinstance(document, dict) else None

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.clock import run_day, wall_clock
+from schemas.yaml_text import load_yaml
 from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "schemas" / "tags"
@@ -90,7 +91,7 @@ def load_catalogue(directory: Path = CATALOGUE_DIR, known_sources: set[str] | No
     tags: dict[str, TagDefinition] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            document = CatalogueFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            document = CatalogueFile.model_validate(load_yaml(path.read_text(encoding="utf-8")))
         except (yaml.YAMLError, ValidationError) as error:
             raise CatalogueError(f"{path.name}: {_explain(error, path)}") from None
         for tag in document.tags:
@@ -106,7 +107,7 @@ def load_catalogue(directory: Path = CATALOGUE_DIR, known_sources: set[str] | No
 def _explain(error: Exception, path: Path) -> str:
     if not isinstance(error, ValidationError):
         return str(error)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     lines = []
     for problem in error.errors():
         where = problem["loc"]

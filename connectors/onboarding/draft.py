@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from connectors.onboarding.learned import KEPT_OUT, Learned, learned_headers
 from connectors.onboarding.profile import ColumnProfile, Profile
 from schemas import RECORD_KINDS, record_kind_columns
+from schemas.yaml_text import load_yaml
 
 SYNONYMS = Path(__file__).with_name("synonyms.yaml")
 BY_SHAPE = {
@@ -48,7 +47,7 @@ LEVELS = (
 @cache
 def vocabulary() -> dict:
     """synonyms.yaml: {columns: {canonical: [words]}, values: {canonical: {delivered: canonical}}, kind_hints}."""
-    return yaml.safe_load(SYNONYMS.read_text(encoding="utf-8"))
+    return load_yaml(SYNONYMS.read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from connectors.spec import sources_with
 from resolution.identity.attribution import OUT_OF_AREA
+from schemas.yaml_text import load_yaml
 from warehouse.catalogue import table_exists
 from warehouse.database import quote_literal
 
@@ -67,7 +67,7 @@ def severity_sql(rules: list[dict]) -> str:
 def build_events(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build marts.events, one row per event (its current version), and marts.event_versions, every
     version delivered with ``valid_from``/``valid_to`` (delivery times) and ``is_current``; returns the events."""
-    declared = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))
+    declared = load_yaml(SEVERITY_FILE.read_text(encoding="utf-8"))
     closed = ", ".join(quote_literal(s) for s in declared["closed_statuses"])
     attributed = FROM_ATTRIBUTIONS.format(out_of_area=quote_literal(OUT_OF_AREA))
     base = attributed if table_exists(con, "core", "event_attributions") else FROM_RECORDS

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import yaml
 
+from schemas.yaml_text import load_yaml
 from warehouse.marts.events import SEVERITY_FILE
 
 HOTSPOTS_SQL = """
@@ -62,6 +62,6 @@ ORDER BY hotspot_rank, c.target_id
 
 def build_hotspots(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """(Re)build marts.hotspots from marts.events as of a day; returns the number of targets."""
-    warning = yaml.safe_load(SEVERITY_FILE.read_text(encoding="utf-8"))["early_warning"]
+    warning = load_yaml(SEVERITY_FILE.read_text(encoding="utf-8"))["early_warning"]
     con.execute(HOTSPOTS_SQL, {"as_of": as_of, "window": warning["window_days"], "threshold": warning["minor_events"]})
     return con.execute("SELECT count(*) FROM marts.hotspots").fetchone()[0]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from schemas.yaml_text import load_yaml
 
 LISTS_FILE = Path(__file__).resolve().parents[2] / "schemas" / "community_lists.yaml"
 
@@ -34,7 +35,7 @@ HOLDERS = """
 
 def load_lists() -> dict[str, list[str]]:
     """List name (problem, need, service) -> the tag codes that put a member on it."""
-    return yaml.safe_load(LISTS_FILE.read_text(encoding="utf-8"))
+    return load_yaml(LISTS_FILE.read_text(encoding="utf-8"))
 
 
 def build_lists(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

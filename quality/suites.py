@@ -13,10 +13,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from connectors.spec import SourceSpec
 from schemas.clock import run_day
+from schemas.yaml_text import load_yaml
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -70,7 +69,7 @@ class Suite:
 def _read(path: Path) -> dict:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise SuiteError(f"{path}: a suite file must be a mapping (held_above, required, rules)")
     return data

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
+
+import numpy as np
 
 from schemas.clock import run_day
 
@@ -24,6 +27,7 @@ CHECK_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 CHECK_CHARACTERS = "10X98765432"  # the check character for each weighted sum mod 11
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 FULL = "[0-9]{17}[0-9X]"
+_FULL = re.compile(FULL)
 OLD = "[0-9]{15}"
 MASKED = "[0-9]*\\*+[0-9]*X?"
 MASKED_VISIBLE = (4, 17)  # a mask leaving fewer characters names nobody
@@ -79,13 +83,19 @@ def check_character(body: str) -> str:
     return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(body, CHECK_WEIGHTS, strict=True)) % 11]
 
 
-def birth_date(yyyymmdd: str, as_of: dt.date | None = None) -> dt.date | None:
-    """The birth date 8 digits give when it is a real day between 1900 and the run day, else None."""
+@lru_cache(maxsize=1 << 16)
+def _real_day(yyyymmdd: str) -> dt.date | None:
+    """The day 8 digits write, or None (remembered: ID numbers share birth days, and strptime is slow)."""
     try:
-        born = dt.datetime.strptime(yyyymmdd, "%Y%m%d").date()
+        return dt.datetime.strptime(yyyymmdd, "%Y%m%d").date() if len(yyyymmdd) == 8 else None
     except ValueError:
         return None
-    return born if len(yyyymmdd) == 8 and EARLIEST_BIRTH <= born <= (as_of or run_day()) else None
+
+
+def birth_date(yyyymmdd: str, as_of: dt.date | None = None) -> dt.date | None:
+    """The birth date 8 digits give when it is a real day between 1900 and the run day, else None."""
+    born = _real_day(yyyymmdd)
+    return born if born and EARLIEST_BIRTH <= born <= (as_of or run_day()) else None
 
 
 def upgrade_15(number: str) -> str:
@@ -110,7 +120,7 @@ def id_number_shape_problem(written: str) -> str | None:
 
 def id_number_problem(written: str, as_of: dt.date | None = None) -> str | None:
     """Why the written value is no usable ID number, or None when it is one (a masked one included)."""
-    n = id_number_text(written)
+    n = written if _FULL.fullmatch(written) else id_number_text(written)  # a clean number reads as itself
     if (problem := id_number_shape_problem(n)) or "*" in n:
         return problem
     if len(n) == 15:
@@ -118,6 +128,39 @@ def id_number_problem(written: str, as_of: dt.date | None = None) -> str | None:
     if n[17] != check_character(n[:17]):
         return WRONG_CHECK
     return None if birth_date(n[6:14], as_of) else NO_BIRTH_DATE
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def usable_id_numbers(values: np.ndarray, as_of: dt.date | None = None) -> np.ndarray:
+    """``id_number_problem(v) is None`` for every value of an object array, in bulk: a value already written as 17
+    digits and a check character (nearly every staged one) has its check character and birth date checked at once
+    with the rules above; any other value goes to ``id_number_problem`` itself."""
+    plain = np.fromiter((isinstance(v, str) and bool(_FULL.fullmatch(v)) for v in values), bool, len(values))
+    usable = np.zeros(len(values), bool)
+    if plain.any():
+        digits = np.frombuffer(values[plain].astype("S18").tobytes(), np.uint8).reshape(-1, 18).astype(np.int64)
+        digits -= ord("0")
+        check = np.frombuffer(CHECK_CHARACTERS.encode(), np.uint8)[digits[:, :17] @ np.array(CHECK_WEIGHTS) % 11]
+        year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
+        month, day = digits[:, 10:12] @ np.array([10, 1]), digits[:, 12:14] @ np.array([10, 1])
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+        born = year * 10_000 + month * 100 + day  # a real day (what strptime %Y%m%d accepts), then in range
+        latest = as_of or run_day()
+        usable[plain] = (
+            (check == digits[:, 17] + ord("0"))
+            & (month >= 1)
+            & (month <= 12)
+            & (day >= 1)
+            & (day <= days)
+            & (born >= int(EARLIEST_BIRTH.strftime("%Y%m%d")))
+            & (born <= int(latest.strftime("%Y%m%d")))
+        )
+    others = np.flatnonzero(~plain)
+    usable[others] = [id_number_problem(values[i], as_of) is None for i in others]
+    return usable
 
 
 def id18(written: str, as_of: dt.date | None = None) -> str | None:

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from stdnum.cn import ric
@@ -22,6 +23,7 @@ from schemas.identifiers import (
     phone_problem,
     phone_text,
     phones,
+    usable_id_numbers,
 )
 from warehouse.privacy import mask_phone
 from warehouse.transforms import transform_sql
@@ -95,6 +97,21 @@ def test_a_birth_date_ends_on_the_run_day_given():
     born_today = _with_check("31010120261101123")
     assert id_number_problem(born_today, dt.date(2026, 11, 1)) is None
     assert id_number_problem(born_today, dt.date(2026, 10, 31)) == "no real birth date"
+
+
+def test_the_bulk_check_gives_each_numbers_verdict():
+    leap_days = [_with_check(f"310101{day}123") for day in ("20000229", "19000229", "20240229", "19990229")]
+    edges = [_with_check(f"310101{day}123") for day in ("19900001", "19900100", "19001231", "19000101", "20261101")]
+    values = np.array([*HARD_CASES, *leap_days, *edges], dtype=object)
+    for as_of in (dt.date(2026, 11, 1), dt.date(2026, 10, 31)):
+        expected = [id_number_problem(v, as_of) is None for v in values]
+        assert usable_id_numbers(values, as_of).tolist() == expected
+    assert usable_id_numbers(np.array(leap_days, dtype=object), dt.date(2026, 11, 1)).tolist() == [
+        True,
+        False,
+        True,
+        False,
+    ]
 
 
 PHONES = {  # written: (the phone as the rules read it, usable)

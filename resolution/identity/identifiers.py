@@ -14,16 +14,14 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from schemas.identifiers import (
     FULL,
     LANDLINE,
     MOBILE,
-    NO_BIRTH_DATE,
     NOT_AN_ID_NUMBER,
-    WRONG_CHECK,
     birth_date,
     check_character,
     id_number_problem,
@@ -63,7 +61,7 @@ class IdNumber:
         """The birth date when visible, a real day up to ``as_of`` (default: the run day)."""
         if not self.pattern or MASK in self.pattern[6:14]:
             return None
-        return _birth_date(self.pattern[6:14], as_of)
+        return birth_date(self.pattern[6:14], as_of)
 
     @property
     def birth_year(self) -> int | None:
@@ -86,14 +84,6 @@ class IdNumber:
         if not self.pattern or not other.pattern:
             return True
         return all(a == b or MASK in (a, b) for a, b in zip(self.pattern, other.pattern, strict=False))
-
-
-_BIRTH_DATES = lru_cache(maxsize=1 << 16)(birth_date)
-
-
-def _birth_date(yyyymmdd: str, as_of: dt.date | None) -> dt.date | None:
-    """``birth_date``, remembered for a given ``as_of`` (ID numbers share birth days); read afresh without one."""
-    return birth_date(yyyymmdd) if as_of is None else _BIRTH_DATES(yyyymmdd, as_of)
 
 
 @cache
@@ -124,19 +114,8 @@ def read_id_number(written: str | None, as_of: dt.date | None = None) -> IdNumbe
     if written is None or not str(written).strip():
         return None
     text = str(written).strip()
-    if _CLEAN_ID.fullmatch(text):  # id_number_problem's rules for this one shape, without cleaning the text
-        value = text
-        problem = (
-            WRONG_CHECK
-            if check_character(text[:17]) != text[17]
-            else None
-            if _birth_date(text[6:14], as_of)
-            else NO_BIRTH_DATE
-        )
-    else:
-        value = id_number_text(text)
-        problem = id_number_problem(value, as_of)
-    if problem:
+    value = text if _CLEAN_ID.fullmatch(text) else id_number_text(text)  # a clean number reads as itself
+    if problem := id_number_problem(value, as_of):
         if problem == NOT_AN_ID_NUMBER and re.fullmatch("[0-9]{17}", value):
             hint = " (a trailing X lost?)" if check_character(value) == "X" else ""
             return IdNumber(text, problem=f"17 characters{hint}")
@@ -155,7 +134,7 @@ def _read_masked(text: str, value: str, as_of: dt.date | None = None) -> IdNumbe
     pattern = head + MASK * (18 - len(head) - len(tail)) + tail
     if len(head) >= 6 and not is_division(head[:6]):
         return IdNumber(text, problem=f"no division {head[:6]}")
-    if len(head) >= 14 and _birth_date(head[6:14], as_of) is None:
+    if len(head) >= 14 and birth_date(head[6:14], as_of) is None:
         return IdNumber(text, problem="no real birth date")
     return IdNumber(text, pattern=pattern)
 

@@ -65,29 +65,14 @@ def analyst_path(warehouse: Path) -> Path:
     return warehouse.with_name(ANALYST_FILE)
 
 
-_REMEMBERED = 2_000_000
-"""Masks one publishing keeps per function before it starts afresh (a bound on memory; about 0.5 GB)."""
-
-
 def _vectorised(function: Callable[[str | None], str | None]):
-    """A Python function as a DuckDB UDF over Arrow batches: one Python call per vector, not per value, and one per
-    distinct value in the whole publishing: the same addresses, file names and references recur in staging, tags
-    and marts tables, and the mask of a value is the same in each."""
-    known: dict[str, str | None] = {}
+    """A Python function as a DuckDB UDF over Arrow batches: one Python call per vector, not per value."""
 
     def udf(values: pa.Array) -> pa.Array:
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         encoded = values.dictionary_encode()  # a value repeated in the batch is masked once
-        if len(known) > _REMEMBERED:
-            known.clear()
-        masked = []
-        for value in encoded.dictionary.to_pylist():
-            if value in known:
-                masked.append(known[value])
-            else:
-                masked.append(known.setdefault(value, function(value)))
-        return pa.array(masked, pa.string()).take(encoded.indices)
+        return pa.array([function(v) for v in encoded.dictionary.to_pylist()], pa.string()).take(encoded.indices)
 
     return udf
 

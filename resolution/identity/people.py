@@ -9,7 +9,9 @@ alone is the inspector who wrote it). The subject is placed at the record's hous
 1. records with the same checked ID number are one person (15-digit numbers upgraded first);
 2. the Splink model (``person_model``) scores pairs blocked on name, phone, birth date, house and ID
    tail; pairs above ``MATCH_PROBABILITY`` join, strongest first, unless the join would give one
-   person two different ID numbers or two sexes: those pairs go to ``quality.person_review``.
+   person two different ID numbers or two sexes: those pairs go to ``quality.person_review``;
+3. a person known only by name at a house (no ID number, no birth date: ``name_at_house``) joins the one
+   person of that name with other records at that house; two such persons, or another sex, go to review.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import pyarrow.compute as pc
 from resolution.address.records import KINDS, records_table
 from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phones
 from resolution.identity.link_basis import linking_basis, record_basis, why_link_again
+from resolution.identity.name_at_house import EVIDENCE as NAME_AT_HOUSE_EVIDENCE
+from resolution.identity.name_at_house import RULE as NAME_AT_HOUSE
+from resolution.identity.name_at_house import join_names_at_houses
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
 from schemas import record_kind_columns
 from schemas.clock import run_day
@@ -249,6 +254,16 @@ def _within(written, precision: str | None, day) -> bool:
     return written == day
 
 
+def _bare(con: duckdb.DuckDBPyConnection) -> list[bool]:
+    """Per record of ``_person_numbered``: whether it was written without an ID number and without a birth date."""
+    return [
+        b
+        for (b,) in con.execute(
+            "SELECT id_number IS NULL AND birth_date IS NULL FROM _person_numbered ORDER BY record_id"
+        ).fetchall()
+    ]
+
+
 def _prior(id18: list[str | None]) -> float:
     """Probability two random records are one person, read off the records whose ID numbers say so."""
     counts = Counter(v for v in id18 if v)
@@ -397,7 +412,12 @@ def resolve_people(con: duckdb.DuckDBPyConnection, subdistrict: str | None = Non
         return {**_counts(con), "minted": 0, "merges": 0, "splits": 0, "linked_again": 0}
     features = _features(con)
     pairs = score_pairs(features)
-    roots, best, review = cluster(features, pairs, decisions_by_record(con, "_person_numbered"))
+    decisions = decisions_by_record(con, "_person_numbered")
+    roots, best, review = cluster(features, pairs, decisions)
+    roots, named, held = join_names_at_houses(features, roots, _bare(con), decisions)
+    for i in named:
+        best[i] = {"rule": NAME_AT_HOUSE, "weight": None, "evidence": NAME_AT_HOUSE_EVIDENCE}
+    review.extend(held)
     first = {}
     for i, r in enumerate(roots):
         first.setdefault(r, i)  # a cluster is named by its first record, so fresh runs number alike

@@ -29,6 +29,14 @@ _DATE_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
 )
+_OFFSET = "(Z|[+-][0-9]{2}:?[0-9]{2})"  # offsets are all +08:00: the local time is read
+# common shapes, each with an example of its length
+_COMMON_SHAPES = {
+    "%Y-%m-%d": ("[0-9]{4}-[0-9]{2}-[0-9]{2}", "2026-11-01"),
+    "%Y%m%d": ("[0-9]{8}", "20261101"),
+    "%Y-%m-%d %H:%M:%S": ("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", "2026-11-01 08:30:00"),
+    "%Y-%m-%dT%H:%M:%S": ("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}", "2026-11-01T08:30:00"),
+}
 # a date written to the month or the year only (1950.01, 1950年1月, 195001, 1950-1, 1950年)
 _MONTH = "[12][0-9]{3}(年(0?[1-9]|1[0-2])月|[-./](0?[1-9]|1[0-2])|0[1-9]|1[0-2])"
 _YEAR = "[12][0-9]{3}年?"
@@ -87,6 +95,18 @@ def _timestamp(v: str, formats: tuple[str, ...]) -> str:
     return _finite(f"coalesce({tries}, {serial})")
 
 
+def _common_shape(v: str, formats: tuple[str, ...]) -> str:
+    """The value of a date in a common shape (offset or not) read by its format alone, else NULL: no format
+    before it in ``formats``, nor a partial date, reads that shape, so the result is the same, and most values
+    skip the tries that fail and the offset's removal."""
+    shaped = " ".join(
+        f"WHEN regexp_full_match({v}, '{shape}{_OFFSET}?') THEN try_strptime(left({v}, {len(shape_of)}), '{f}')"
+        for f, (shape, shape_of) in _COMMON_SHAPES.items()
+        if f in formats
+    )
+    return f"CASE {shaped} END"
+
+
 def _partial_date(v: str) -> str:
     """The first day of the month or year a partial date names, NULL for any other text."""
     month = f"CAST(regexp_extract({v}, '^[0-9]{{4}}[^0-9]*([0-9]{{1,2}})', 1) AS INTEGER)"
@@ -133,10 +153,10 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
     if transform in ("text", "address", "code"):
         return v, "NULL", "NULL"
     if transform in ("date", "datetime"):
-        local = f"regexp_replace({v}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"  # offsets are all +08:00: keep local time
-        value = _timestamp(local, _DATE_FORMATS if transform == "date" else _TIME_FORMATS)
-        if transform == "date":
-            value = f"coalesce({_partial_date(v)}, {value})"
+        formats = _DATE_FORMATS if transform == "date" else _TIME_FORMATS
+        local = f"regexp_replace({v}, '{_OFFSET}$', '')"
+        partial = [_partial_date(v)] if transform == "date" else []
+        value = f"coalesce({', '.join([_common_shape(v, formats), *partial, _timestamp(local, formats)])})"
         typed = f"CAST({value} AS DATE)" if transform == "date" else value
         leap = f"WHEN starts_with({v}, '1900-02-29') THEN 'not a {transform}: ' || {v} || ' (Excel''s serial day 60, a day that never was)' "
         return (

@@ -49,7 +49,7 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
     try:
         for fields in reader:
             start, end = end + 1, reader.line_num
-            if not any(f.strip() for f in fields):
+            if not "".join(fields).strip():  # blank, or only empty fields
                 continue
             if header is None:
                 if len(fields) > spec.limits.max_columns:
@@ -59,16 +59,17 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                     )
                 header = fields
                 continue
-            raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
             fields = _without_empty_tail(fields, len(header))
-            if end == len(lines) and _ends_inside_quotes(raw, reader.dialect):
-                unreadable.append(Unreadable(start, "unterminated quote runs to the end of the file", raw))
-            elif decoded.replaced and REPLACEMENT in raw:
-                unreadable.append(Unreadable(start, decoded.replacement_reason, raw))
-            elif len(fields) != len(header):
-                unreadable.append(Unreadable(start, f"row has {len(fields)} fields, header has {len(header)}", raw))
+            # only the last record, a file with undecodable bytes or a ragged row can be unreadable
+            last = end == len(lines)
+            if (last or decoded.replaced or len(fields) != len(header)) and (
+                problem := _unreadable(
+                    lines[start - 1 : end], start, last, len(fields), len(header), decoded, reader.dialect
+                )
+            ):
+                unreadable.append(problem)
             else:
-                rows.append([value if value != "" else None for value in fields])
+                rows.append([value or None for value in fields])
                 row_numbers.append(start)
     except csv.Error as exc:
         raise ReadError(f"file {path} line {end + 1}: not readable as CSV: {exc}") from exc
@@ -78,6 +79,21 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
         notes.append(f"{decoded.replaced} undecodable byte sequences for {decoded.encoding}")
     unreadable.sort(key=lambda row: row.row_number)
     return Delivered([Part(header, rows, row_numbers)], unreadable, notes, decoded.encoding)
+
+
+def _unreadable(
+    record: list[str], start: int, last: bool, fields: int, width: int, decoded: DecodedText, dialect: csv.Dialect
+) -> Unreadable | None:
+    """Why the record of ``fields`` fields on the ``record`` lines from line ``start`` (the file's ``last``
+    record or not) cannot be read under a header ``width`` wide; None when it can."""
+    raw = "".join(record).rstrip("\r\n")
+    if last and _ends_inside_quotes(raw, dialect):
+        return Unreadable(start, "unterminated quote runs to the end of the file", raw)
+    if decoded.replaced and REPLACEMENT in raw:
+        return Unreadable(start, decoded.replacement_reason, raw)
+    if fields != width:
+        return Unreadable(start, f"row has {fields} fields, header has {width}", raw)
+    return None
 
 
 def _overlong_lines(lines: list[str], limit: int, path: Path) -> list[Unreadable]:

@@ -126,7 +126,9 @@ def _detect_and_decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         utf8 = data.decode("utf-8", errors="replace")
-    if len(_CJK.findall(utf8)) >= 10 * utf8.count(REPLACEMENT):
+    replaced = utf8.count(REPLACEMENT)
+    # a GBK file read as UTF-8 is mostly U+FFFD: too few other characters to count the Chinese ones
+    if len(utf8) - replaced >= 10 * replaced and len(_CJK.findall(utf8)) >= 10 * replaced:
         return utf8, "utf-8"
     for name in ("gbk", "gb18030"):
         try:

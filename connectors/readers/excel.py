@@ -77,8 +77,11 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                 if name not in visible:
                     notes.append(f"sheet {name!r} is hidden; read because the spec names it")
         hidden_cols = hidden_columns(path)
-        uncomputed = formulas_without_values(path)
         scans = scan_sheets(path, spec.limits.max_columns)
+        # the scan rules out formulas in most sheets, sparing each a second reading; without a scan, look in all
+        uncomputed = formulas_without_values(
+            path, {n for n, s in scans.items() if s.may_hold_formulas} if scans else None
+        )
         parts = []
         for name in names:
             scan = scans.get(name, SheetScan())
@@ -103,7 +106,7 @@ def read(path: Path, spec: SourceSpec) -> Delivered:
                         f"the limit of {spec.limits.max_columns:,} columns or {spec.limits.max_cells:,} "
                         "cells (max_columns, max_cells in the spec's limits); not read"
                     )
-                grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+                grid = [list(map(cell_text, row)) for row in sheet.to_python(skip_empty_area=False)]
                 merges = sheet.merged_cell_ranges or []
             except (CalamineError, ValueError) as exc:
                 raise ReadError(f"file {path} sheet {name!r} is not readable: {exc}") from exc
@@ -311,9 +314,15 @@ def _put_formulas(grid: Grid, formulas: dict[tuple[int, int], str]) -> None:
 
 
 def _filled(row: list[str | None]) -> bool:
-    return any(c and c.strip() for c in row)
+    return bool("".join(filter(None, row)).strip())  # a cell with more than spaces, found in C
 
 
 def _column_span(rows: list[list[str | None]]) -> tuple[int, int]:
-    filled = [i for row in rows for i, c in enumerate(row) if c and c.strip()]
-    return min(filled), max(filled)
+    """The first and last column with a filled cell; ``rows`` start with the header, which names most columns
+    at once, so a column is seldom looked at past its first row."""
+
+    def filled(column: int) -> bool:
+        return any(column < len(row) and (c := row[column]) and c.strip() for row in rows)
+
+    columns = range(max(map(len, rows)))
+    return next(c for c in columns if filled(c)), next(c for c in reversed(columns) if filled(c))

@@ -10,6 +10,7 @@ import math
 import re
 import zipfile
 import zlib
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -21,6 +22,8 @@ def cell_text(value: object) -> str | None:
     already lost and are not invented back), dates "2026-03-05", datetimes "2026-03-05 14:30:00",
     times "14:30:00", durations "26:00:00", booleans "TRUE"/"FALSE". A 15-digit whole number (an
     old-style ID number typed as a number) keeps its digits, which a double holds exactly."""
+    if type(value) is str:  # most cells
+        return value or None
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -49,6 +52,8 @@ def general_number(value: float) -> str:
     number does not fit. Follows the SheetJS SSF port of Excel's rules."""
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
+    if value.is_integer() and abs(value) < 1e11:  # a whole number of up to 11 digits shows as its digits
+        return str(int(value))
     width = 12 if value < 0 else 11
     exponent = math.floor(math.log10(abs(value)))
     if -4 <= exponent <= -1:
@@ -94,16 +99,16 @@ def hidden_columns(path: Path) -> dict[str, list[tuple[int, int]]]:
         return {}
 
 
-def formulas_without_values(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Per sheet name, the formula text ("=1+1") of each cell (0-based row, column) that holds a
-    formula but no value computed by Excel, as programs that write workbooks leave them; calamine
-    reads such a cell as empty. {} for xls or an unreadable package."""
+def formulas_without_values(path: Path, sheets: Container[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet name (of ``sheets``, default all), the formula text ("=1+1") of each cell (0-based row,
+    column) that holds a formula but no value computed by Excel, as programs that write workbooks leave
+    them; calamine reads such a cell as empty. {} for xls or an unreadable package."""
     try:
         with zipfile.ZipFile(path) as package:
             return {
                 name: found
                 for name, part in _sheet_parts(package).items()
-                if (found := _unvalued_formulas(package.read(part)))
+                if (sheets is None or name in sheets) and (found := _unvalued_formulas(package.read(part)))
             }
     except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError):
         return {}
@@ -127,6 +132,8 @@ class SheetScan:
     """Cells (0-based row, column) holding an error value, with its text ("#N/A")."""
     serial_60: set[tuple[int, int]] = field(default_factory=set)
     """Cells holding the number 60: as a date, Excel's phantom 1900-02-29."""
+    may_hold_formulas: bool = False
+    """Whether "<f" or ":f" occurs, as in every formula element: False rules formulas out."""
 
 
 _CHUNK = 4 * 2**20
@@ -156,7 +163,7 @@ def scan_sheets(path: Path, max_columns: int) -> dict[str, SheetScan]:
 
 
 def _scan(package: zipfile.ZipFile, part: str, columns: re.Pattern, max_columns: int) -> SheetScan:
-    scan, carry = SheetScan(last_column=25), b""
+    scan, carry, last_byte = SheetScan(last_column=25), b"", b""
     with package.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             buffer = carry + chunk
@@ -164,6 +171,8 @@ def _scan(package: zipfile.ZipFile, part: str, columns: re.Pattern, max_columns:
             if cut < 6 or len(buffer) - cut > _CHUNK:  # no row ends here: scan it all rather than grow
                 cut = len(buffer)
             block, carry = buffer[:cut], buffer[cut:]
+            if not scan.may_hold_formulas and block:
+                scan.may_hold_formulas, last_byte = _formula_like(last_byte, block), block[-1:]
             if rows := _ROW.findall(block[-_CHUNK // 4 :]) or _ROW.findall(block):
                 scan.last_row = max(scan.last_row, int(rows[-1]))
             if found := {_column_index(c.decode()) for c in set(columns.findall(block))}:
@@ -177,7 +186,13 @@ def _scan(package: zipfile.ZipFile, part: str, columns: re.Pattern, max_columns:
             for match in _VALUE_60.finditer(block):
                 if (cell := _cell_at(block, match.start())) and cell[1] in (None, "n"):
                     scan.serial_60.add(cell[0])
+    scan.may_hold_formulas = scan.may_hold_formulas or _formula_like(last_byte, carry)
     return scan
+
+
+def _formula_like(before: bytes, block: bytes) -> bool:
+    """Whether ``block``, after the byte ``before``, holds "<f" or ":f", as every formula element does."""
+    return any(tag in block or tag == before + block[:1] for tag in (b"<f", b":f"))
 
 
 def _cell_at(block: bytes, position: int) -> tuple[tuple[int, int], str | None, str | None] | None:

@@ -226,16 +226,21 @@ _LATER_STEPS = (
 
 _ALL_STEPS = _STEPS + _RARE_STEPS + _LATER_STEPS
 _COMMON_STEPS = _STEPS + _LATER_STEPS
+# Cheap first tests for the costly patterns, each a necessary condition (what every match holds): most
+# addresses have no remark, space, dash or bare room number.
+_NOISE_HINT = re.compile(r"[\s()\[\]【】近对旁附沿门电提N]|^20\d{4}")
+_HINTS = {_DASH_ROOM: re.compile("[-/]"), _BARE_ROOM: re.compile(r"\d$")}
 
 
 def normalize_with_offsets(text: str) -> Normalized:
     """Normalise ``text`` and keep, per normalised character, the input span it came from."""
     translated = text.translate(_TABLE)
     norm = Normalized(translated, list(range(len(text))), list(range(1, len(text) + 1)))
-    while _NOISE.search(norm.text):  # until none is left: dropping one remark can expose another
+    while _NOISE_HINT.search(norm.text) and _NOISE.search(norm.text):  # dropping one remark can expose another
         norm = _rewrite(norm, _NOISE, _drop)
     for pattern, replace in _ALL_STEPS if _RARE.search(norm.text) else _COMMON_STEPS:
-        if pattern.search(norm.text):
+        hint = _HINTS.get(pattern)
+        if (hint is None or hint.search(norm.text)) and pattern.search(norm.text):
             norm = _rewrite(norm, pattern, replace)
     return norm
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import sub
+from typing import NamedTuple
 
 from resolution.address.gazetteer import Gazetteer
 from resolution.address.labels import State, label_name, label_number, label_numbered_road
@@ -132,9 +134,63 @@ def _parse(text: str, gazetteer: Gazetteer, with_elements: bool = True) -> Parse
     return ParsedAddress(text, parsed.normalized, parsed.elements, {**parsed.components, "rewritten": rewrite})
 
 
+class Reading(NamedTuple):
+    """What an address's components depend on: its normalised text, the characters normalisation added to it and
+    the place it is written relative to (对面, 旁), looked for in the input as given. Addresses written apart only
+    in ways normalisation undoes (５号, 五号; 3幢, 3号楼; a space) read alike, and one parse serves them all. An
+    address in English or pinyin is read whole (``inserted`` None)."""
+
+    text: str
+    inserted: tuple[int, ...] | None
+    relative: str | None
+
+
+def read_address(text: str, gazetteer: Gazetteer) -> Reading:
+    """The reading of one address (cheap: normalisation and a look for relative places, no parse)."""
+    if gazetteer.romanized(text) is not None:
+        return Reading(text, None, None)
+    norm = normalize_with_offsets(text)
+    return Reading(norm.text, _inserted(norm), _relative(text))
+
+
+def components_of(reading: Reading, gazetteer: Gazetteer) -> dict[str, str]:
+    """The components of every address with this reading, as ``parse(text, gazetteer).components`` gives them."""
+    if reading.inserted is None:
+        return _parse(reading.text, gazetteer, with_elements=False).components
+    return _with_relative(_read(reading.text, reading.inserted, gazetteer)[1], reading.relative)
+
+
 def _parse_chinese(text: str, gazetteer: Gazetteer, with_elements: bool = True) -> ParsedAddress:
     norm = normalize_with_offsets(text)
-    t = norm.text
+    found, components = _read(norm.text, _inserted(norm), gazetteer)
+    elements = _elements(text, norm, found) if with_elements else []
+    return ParsedAddress(text, norm.text, tuple(elements), _with_relative(components, _relative(text)))
+
+
+def _inserted(norm: Normalized) -> tuple[int, ...]:
+    """The normalised characters no input character was written for (号 in 28-602 -> 28号602室)."""
+    widths = list(map(sub, norm.ends, norm.starts))
+    if min(widths, default=1) > 0:  # the common case, checked without a loop in Python
+        return ()
+    return tuple(k for k, width in enumerate(widths) if width <= 0)
+
+
+def _relative(text: str) -> str | None:
+    """The place the input is written relative to (对面, 地铁站), or None."""
+    relative = _RELATIVE.search(text) if _RELATIVE_HINT.search(text) else None
+    return relative.group() if relative else None
+
+
+def _with_relative(components: dict[str, str], relative: str | None) -> dict[str, str]:
+    """The components with the doubt a relative place gives, which goes before every doubt _read finds."""
+    if relative is None:
+        return components
+    return {**components, "doubt": f"written relative to a place ({relative})"}  # doubt is the last key
+
+
+def _read(t: str, inserted: tuple[int, ...], gazetteer: Gazetteer) -> tuple[tuple, dict[str, str]]:
+    """The labelled spans and the components of normalised text ``t`` (``inserted``: its characters normalisation
+    added), without the doubt a relative place gives (_with_relative)."""
     state = State()
     tokens = list(_TOKEN.finditer(t))
     kinds = [m.lastgroup for m in tokens]  # num, des (a num with its designator), numroad, word, sep
@@ -146,7 +202,7 @@ def _parse_chinese(text: str, gazetteer: Gazetteer, with_elements: bool = True) 
             numbers_left -= 1
             label_number(state, t, m.start(), m.end(), m.group("des"), numbers_left > 0)
         elif kind == "word":
-            road_may_follow = not state.road and not state.poi and _door_follows(norm, tokens, k)
+            road_may_follow = not state.road and not state.poi and _door_follows(inserted, tokens, k)
             for start, end, label, canonical in segment_words(
                 t, m.start(), m.end(), state.rank, gazetteer, road_may_follow
             ):
@@ -157,15 +213,14 @@ def _parse_chinese(text: str, gazetteer: Gazetteer, with_elements: bool = True) 
             state.emit("roomno", m.start(), m.end(), "room_no", canonical_room(m.group()))
         elif kind == "phone":
             state.emit("otherinfo", m.start(), m.end())
-    elements = _elements(text, norm, state.found) if with_elements else []
     found = state.components
-    doubt = _doubt(text, t, state.found, rooms, phone)
+    doubt = _doubt(t, state.found, rooms, phone)
     if doubt:
         found["doubt"] = doubt
     written = next((t[s:e] for label, s, e in state.found if label == "road"), None)
     if written is not None and written != found.get("road", written):
         found["road_written"] = written  # 近贤路 read as the register's 进贤路: the matcher says so
-    return ParsedAddress(text, t, tuple(elements), {key: found[key] for key in COMPONENT_KEYS if key in found})
+    return tuple(state.found), {key: found[key] for key in COMPONENT_KEYS if key in found}
 
 
 def _elements(text: str, norm: Normalized, found: list[tuple[str, int, int]]) -> list[Element]:
@@ -189,11 +244,9 @@ def canonical_room(name: str) -> str:
     return ROOM_ALIASES.get(name, name)
 
 
-def _doubt(text: str, normalized: str, found: list[tuple[str, int, int]], rooms: int, phone: bool) -> str | None:
-    """Why the address may not name one house, or None (``rooms``: room names read; ``phone``: a phone read)."""
-    relative = _RELATIVE.search(text) if _RELATIVE_HINT.search(text) else None
-    if relative:
-        return f"written relative to a place ({relative.group()})"
+def _doubt(normalized: str, found: list[tuple[str, int, int]], rooms: int, phone: bool) -> str | None:
+    """Why the address may not name one house, or None (``rooms``: room names read; ``phone``: a phone read);
+    a place it is written relative to is looked for in the input as given (_with_relative), before these."""
     if "近" in normalized and any(label != "road" and normalized[s:e] == "近" for label, s, e in found):
         return "written relative to a place (近)"
     if phone:
@@ -205,12 +258,11 @@ def _doubt(text: str, normalized: str, found: list[tuple[str, int, int]], rooms:
     return None
 
 
-def _door_follows(norm: Normalized, tokens: list[re.Match], k: int) -> bool:
+def _door_follows(inserted: tuple[int, ...], tokens: list[re.Match], k: int) -> bool:
     """Whether token ``k`` is followed by a number written with 号 or 弄 (not one normalisation added: 28-602)."""
     if k + 1 == len(tokens) or tokens[k + 1].lastgroup != "des" or tokens[k + 1].group("des") not in ("号", "弄"):
         return False
-    at = tokens[k + 1].start("des")
-    return norm.ends[at] > norm.starts[at]
+    return tokens[k + 1].start("des") not in inserted
 
 
 def _dropped(text: str, elements: list[Element]) -> list[Element]:
@@ -248,14 +300,6 @@ def parse(text: str, gazetteer: Gazetteer | None = None) -> ParsedAddress:
     return _parse_cached(text, gazetteer if gazetteer is not None else default_gazetteer())
 
 
-@lru_cache(maxsize=500_000)
-def parse_components(text: str, gazetteer: Gazetteer) -> dict[str, str]:
-    """Only the components of ``parse(text, gazetteer)``: what matching needs, without the labelled elements
-    (a third less work per address)."""
-    return _parse(text, gazetteer, with_elements=False).components
-
-
 def clear_cache() -> None:
     """Forget cached parses (after the register's names change, or to time cold parsing)."""
     _parse_cached.cache_clear()
-    parse_components.cache_clear()

@@ -24,6 +24,7 @@ import pyarrow as pa
 from resolution.address.batch import match_addresses
 from resolution.address.free_text import opening_address
 from resolution.address.gazetteer import DIVISIONS, KNOWN_ROADS
+from resolution.address.match import HouseMatch
 from resolution.address.register import Register
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name
@@ -181,11 +182,13 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register, reuse:
             EXCEPT SELECT address FROM _known
         """).fetchall()
     ]
-    results = match_addresses(unseen, register)
-    con.register("_new", _matches_table(unseen, results))
+    addresses, answers = _matches_tables(unseen, match_addresses(unseen, register))
+    con.register("_new", addresses)
+    con.register("_answers", answers)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _matched AS
-        SELECT * FROM _new UNION ALL BY NAME SELECT * FROM _known WHERE address IN (SELECT address FROM _addresses)
+        SELECT n.address, a.* EXCLUDE (answer) FROM _new n JOIN _answers a USING (answer)
+        UNION ALL BY NAME SELECT * FROM _known WHERE address IN (SELECT address FROM _addresses)
     """)
     reused = con.execute("SELECT count(*) FROM _matched").fetchone()[0] - len(unseen)
     con.execute("""
@@ -212,6 +215,7 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register, reuse:
         FROM core.address_matches WHERE needs_review GROUP BY address ORDER BY records DESC, address
     """)
     con.unregister("_new")
+    con.unregister("_answers")
     con.unregister("_outside_text")
     con.execute("DROP TABLE _matched; DROP TABLE _known")
     con.execute("DELETE FROM core.address_match_basis")
@@ -223,18 +227,23 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register, reuse:
     return dict(con.execute("SELECT match_level, count(*) FROM core.address_matches GROUP BY 1").fetchall())
 
 
-def _matches_table(addresses: list[str], results: list) -> pa.Table:
-    """The matcher's answers for ``addresses``, in the columns core.address_matches keeps."""
+def _matches_tables(addresses: list[str], results: list[HouseMatch]) -> tuple[pa.Table, pa.Table]:
+    """The matcher's answers for ``addresses``: each address with the number of its answer, and each answer once
+    (addresses read alike share one) with that number, in the columns core.address_matches keeps."""
+    distinct = {id(match): match for match in results}
+    number = {key: n for n, key in enumerate(distinct)}
+    answers = list(distinct.values())
     values = {
-        "address": addresses,
-        "house_id": [m.house_id for m in results],
-        "match_level": [m.match_level for m in results],
-        "score": [m.score for m in results],
-        "margin": [m.margin for m in results],
-        "match_reason": [m.match_reason for m in results],
-        "needs_review": [m.needs_review for m in results],
-        "candidates": [list(m.candidates) for m in results],
-        "area_district": [m.district for m in results],
-        "area_town": [m.town for m in results],
+        "house_id": [m.house_id for m in answers],
+        "match_level": [m.match_level for m in answers],
+        "score": [m.score for m in answers],
+        "margin": [m.margin for m in answers],
+        "match_reason": [m.match_reason for m in answers],
+        "needs_review": [m.needs_review for m in answers],
+        "candidates": [list(m.candidates) for m in answers],
+        "area_district": [m.district for m in answers],
+        "area_town": [m.town for m in answers],
     }
-    return pa.table({name: pa.array(values[name], kind) for name, kind in MATCH_COLUMNS.items()})
+    columns = {name: pa.array(values[name], kind) for name, kind in list(MATCH_COLUMNS.items())[1:]}
+    numbered = pa.table({"address": pa.array(addresses, pa.string()), "answer": [number[id(m)] for m in results]})
+    return numbered, pa.table({"answer": pa.array(range(len(answers)), pa.int64()), **columns})

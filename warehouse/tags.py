@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.clock import run_day, wall_clock
 from schemas.yaml_text import load_yaml
+from warehouse.database import quote_literal
 from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "schemas" / "tags"
@@ -173,62 +174,71 @@ def evaluate_tags(
         "CREATE OR REPLACE TEMP MACRO years_old(birth) AS date_part('year', age(as_of()::TIMESTAMP, birth::TIMESTAMP))"
     )
     write_catalogue(con, catalogue)
-    results = []
+    con.execute("CREATE OR REPLACE TEMP TABLE _members (tag_code VARCHAR, member VARCHAR)")
+    errors, seconds = {}, {}
     for tag in catalogue:
         started = time.perf_counter()
-        if tag.validity.covers(as_of):
-            result = _evaluate(con, tag, run_id, business_at)
-        else:
-            result = _close(con, tag, run_id, business_at, [])
-        con.execute(
-            "INSERT INTO tags.evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                evaluated_at,
-                as_of,
-                tag.code,
-                tag.entity,
-                result.members,
-                result.added,
-                result.removed,
-                time.perf_counter() - started,
-                result.error,
-            ],
-        )
-        results.append(result)
+        if tag.validity.covers(as_of):  # out of force: no members, its open memberships close
+            errors[tag.code] = _members(con, tag)
+        seconds[tag.code] = time.perf_counter() - started
+    counts = {}  # history is brought in line with the members of every tag evaluated at once, per entity
+    for entity in ENTITY_KEYS:
+        held = [t.code for t in catalogue if t.entity == entity and errors.get(t.code) is None]
+        counts |= _update_history(con, entity, held, run_id, business_at)
+    results = [TagResult(tag.code, *counts.get(tag.code, (0, 0, 0)), errors.get(tag.code)) for tag in catalogue]
+    _insert(
+        con,
+        "tags.evaluations",
+        [
+            [run_id, evaluated_at, as_of, t.code, t.entity, r.members, r.added, r.removed, seconds[t.code], r.error]
+            for t, r in zip(catalogue, results, strict=True)
+        ],
+    )
     _close_removed(con, {tag.code for tag in catalogue}, run_id, business_at)
     return results
 
 
-def _evaluate(con, tag: TagDefinition, run_id: str, at: datetime) -> TagResult:
+def _members(con, tag: TagDefinition) -> str | None:
+    """Add the tag's members to _members; the rule's error, if it fails (then nothing is added)."""
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _members AS SELECT DISTINCT CAST({tag.key} AS VARCHAR) AS member "
+            f"INSERT INTO _members SELECT DISTINCT {quote_literal(tag.code)}, CAST({tag.key} AS VARCHAR) "
             f"FROM ({tag.rule}) WHERE {tag.key} IS NOT NULL"
         )
     except duckdb.Error as error:
-        return TagResult(tag.code, 0, 0, 0, f"{type(error).__name__}: {error}".splitlines()[0])
-    members = [m for (m,) in con.execute("SELECT member FROM _members").fetchall()]
-    return _close(con, tag, run_id, at, members)
+        return f"{type(error).__name__}: {error}".splitlines()[0]
+    return None
 
 
-def _close(con, tag: TagDefinition, run_id: str, at: datetime, members: list[str]) -> TagResult:
-    """Bring the tag's open history rows in line with its members. A membership opened on the same business day
-    it is lost held on no day: its row is removed, not closed (an earlier run of the day saw a batch of deliveries
-    that a later one completed), so runs on one day leave the history one run over all of it leaves."""
-    table, key = f"tags.{tag.entity}_tags", tag.key
-    con.execute("CREATE OR REPLACE TEMP TABLE _members AS SELECT unnest(?::VARCHAR[]) AS member", [members])
-    lost = f"tag_code = ? AND valid_to IS NULL AND {key} NOT IN (SELECT member FROM _members)"
-    removed = con.execute(f"DELETE FROM {table} WHERE {lost} AND valid_from = ?", [tag.code, at]).fetchone()[0]
-    removed += con.execute(
-        f"UPDATE {table} SET valid_to = ?, closed_by_run = ? WHERE {lost}", [at, run_id, tag.code]
-    ).fetchone()[0]
-    added = con.execute(
-        f"INSERT INTO {table} SELECT ?, member, ?, NULL, ?, NULL FROM _members WHERE member NOT IN "
-        f"(SELECT {key} FROM {table} WHERE tag_code = ? AND valid_to IS NULL)",
-        [tag.code, at, run_id, tag.code],
-    ).fetchone()[0]
-    return TagResult(tag.code, len(members), added, removed)
+def _update_history(con, entity: str, codes: list[str], run_id: str, at: datetime) -> dict[str, tuple[int, int, int]]:
+    """Bring the open history rows of the tags ``codes`` in line with their members: (members, added, removed)
+    per tag. A membership opened on the same business day it is lost held on no day: its row is removed, not
+    closed (an earlier run of the day saw a batch of deliveries that a later one completed), so runs on one day
+    leave the history one run over all of it leaves."""
+    table, key = f"tags.{entity}_tags", ENTITY_KEYS[entity]
+    con.execute("CREATE OR REPLACE TEMP TABLE _evaluated AS SELECT unnest(?::VARCHAR[]) AS tag_code", [codes])
+    lost = (
+        f"tag_code IN (SELECT tag_code FROM _evaluated) AND valid_to IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM _members m WHERE m.tag_code = h.tag_code AND m.member = h.{key})"
+    )
+    new = (
+        f"FROM _members m SEMI JOIN _evaluated USING (tag_code) WHERE NOT EXISTS (SELECT 1 FROM {table} h "
+        f"WHERE h.tag_code = m.tag_code AND h.valid_to IS NULL AND h.{key} = m.member)"
+    )
+    counts = {code: [0, 0, 0] for code in codes}
+    for column, query in enumerate(
+        (
+            "SELECT tag_code, count(*) FROM _members SEMI JOIN _evaluated USING (tag_code) GROUP BY tag_code",
+            f"SELECT tag_code, count(*) {new} GROUP BY tag_code",
+            f"SELECT tag_code, count(*) FROM {table} h WHERE {lost} GROUP BY tag_code",
+        )
+    ):
+        for code, n in con.execute(query).fetchall():
+            counts[code][column] = n
+    con.execute(f"DELETE FROM {table} h WHERE {lost} AND valid_from = ?", [at])
+    con.execute(f"UPDATE {table} h SET valid_to = ?, closed_by_run = ? WHERE {lost}", [at, run_id])
+    con.execute(f"INSERT INTO {table} SELECT m.tag_code, m.member, ?, NULL, ?, NULL {new} ORDER BY ALL", [at, run_id])
+    return {code: tuple(n) for code, n in counts.items()}
 
 
 def _close_removed(con, codes: set[str], run_id: str, at: datetime) -> None:
@@ -247,8 +257,9 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinitio
     con.execute("""CREATE OR REPLACE TABLE tags.catalogue (
         tag_code VARCHAR PRIMARY KEY, name_zh VARCHAR, name_en VARCHAR, entity VARCHAR, department VARCHAR,
         sources VARCHAR[], valid_from DATE, valid_until DATE, description VARCHAR, rule VARCHAR)""")
-    con.executemany(
-        "INSERT INTO tags.catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    _insert(
+        con,
+        "tags.catalogue",
         [
             [
                 t.code,
@@ -265,3 +276,10 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinitio
             for t in catalogue
         ],
     )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
+    """The rows in one statement (executemany runs one per row: seconds for the catalogue's 218)."""
+    if rows:
+        row = "(" + ", ".join("?" * len(rows[0])) + ")"
+        con.execute(f"INSERT INTO {table} VALUES {', '.join([row] * len(rows))}", [v for r in rows for v in r])

@@ -17,7 +17,7 @@ import duckdb
 from resolution.address.records import KINDS, records_table
 from schemas import record_kind_columns
 from schemas.yaml_text import load_yaml
-from warehouse.database import quote_literal
+from warehouse.database import quote_literal, transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 DICTIONARY_FILE = ROOT / "schemas" / "warehouse_dictionary.yaml"
@@ -73,9 +73,12 @@ def undescribed(con: duckdb.DuckDBPyConnection) -> list[str]:
 def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
     """COMMENT ON every described table and column; returns how many comments were set."""
     entries = [c for c in catalogue(con) if c.description]
-    for c in entries:
-        target = f'TABLE {c.schema}."{c.table}"' if c.column is None else f'COLUMN {c.schema}."{c.table}"."{c.column}"'
-        con.execute(f"COMMENT ON {target} IS {quote_literal(c.description)}")
+    with transaction(con):  # one commit, not one per comment: about a thousand of them, 1 CPU ms each alone
+        for c in entries:
+            target = (
+                f'TABLE {c.schema}."{c.table}"' if c.column is None else f'COLUMN {c.schema}."{c.table}"."{c.column}"'
+            )
+            con.execute(f"COMMENT ON {target} IS {quote_literal(c.description)}")
     return len(entries)
 
 

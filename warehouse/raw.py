@@ -199,6 +199,8 @@ def empty_column_warnings(spec: SourceSpec, delivered: Delivered, file_name: str
 
 def _clear_dropped(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:
     """Drop from ``raw.<source>`` the columns the spec now drops, which deliveries before it landed."""
+    if not spec.drop:  # most specs: spare the catalogue query
+        return []
     stored = {name.lower(): name for name in catalogue.columns(con, "raw", spec.name)}
     notes = []
     for column in spec.drop:

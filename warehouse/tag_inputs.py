@@ -56,31 +56,37 @@ def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: d
     for kind in KINDS:
         sources = [name for name, spec in registry.items() if spec.record_kind == kind]
         con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(kind)}", [sources])
+    # each written ID number checked and lifted once, however many records carry it
+    con.execute("""CREATE OR REPLACE TEMP TABLE _id18 AS SELECT written, id18(written) AS id18 FROM (
+        SELECT id_number AS written FROM _person UNION SELECT id_number FROM _link
+        UNION SELECT counterpart_id_number FROM _link UNION SELECT id_number FROM _event) WHERE written IS NOT NULL""")
     person = lambda alias: (
         f"""LEFT JOIN core.person_records pr ON pr.record_id = {alias}.record_id
-        LEFT JOIN core.people pp ON pp.person_id = pr.person_id"""
+        LEFT JOIN core.people pp ON pp.person_id = pr.person_id
+        LEFT JOIN _id18 n ON n.written = {alias}.id_number"""
     )
     con.execute(f"""CREATE OR REPLACE TABLE tags.person_records AS
         SELECT p.* EXCLUDE (birth_date, id_number), pr.person_id,
-               coalesce(id18(p.id_number), pp.id_number) AS id_number,
+               coalesce(n.id18, pp.id_number) AS id_number,
                coalesce(p.birth_date, pp.birth_date,
-                        try_strptime(substr(coalesce(id18(p.id_number), pp.id_number), 7, 8), '%Y%m%d')::DATE) AS birth_date
+                        try_strptime(substr(coalesce(n.id18, pp.id_number), 7, 8), '%Y%m%d')::DATE) AS birth_date
         FROM _person p {person("p")}""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.link_records AS
         SELECT l.* EXCLUDE (id_number, counterpart_id_number), pr.person_id,
-               coalesce(id18(l.id_number), pp.id_number) AS id_number,
+               coalesce(n.id18, pp.id_number) AS id_number,
                coalesce(c.person_id, pc.person_id) AS counterpart_person_id,
-               id18(l.counterpart_id_number) AS counterpart_id_number
+               cn.id18 AS counterpart_id_number
         FROM _link l {person("l")}
+        LEFT JOIN _id18 cn ON cn.written = l.counterpart_id_number
         LEFT JOIN (SELECT id_number, any_value(person_id) AS person_id FROM core.people
                    WHERE id_number IS NOT NULL GROUP BY id_number HAVING count(*) = 1) c
-               ON c.id_number = id18(l.counterpart_id_number)
+               ON c.id_number = cn.id18
         -- a masked ID number (340104********2899) keys nobody: identity resolution still placed the landlord
         LEFT JOIN core.person_counterparts pc ON pc.record_id = l.record_id""")
     con.execute("""CREATE OR REPLACE TABLE tags.business_records AS
         SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON br.record_id = b.record_id""")
     con.execute(f"""CREATE OR REPLACE TABLE tags.event_records AS
-        SELECT e.* EXCLUDE (id_number, house_id), pr.person_id, coalesce(id18(e.id_number), pp.id_number) AS id_number,
+        SELECT e.* EXCLUDE (id_number, house_id), pr.person_id, coalesce(n.id18, pp.id_number) AS id_number,
                a.business_id,
                -- attribution also reads the free text ("来电人称雁荡路39号油烟直排") where the address names no house
                CASE WHEN e.is_building_wide THEN e.house_id ELSE coalesce(a.house_id, e.house_id) END AS house_id

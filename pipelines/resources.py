@@ -5,24 +5,18 @@ A partition's steps read its landing zone and write its own DuckDB file, one ste
 runs, so how many subdistricts run side by side.
 """
 
-import os
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 from dagster import AssetKey, InitResourceContext, asset
 from dagster_duckdb import DuckDBResource
-from pydantic import PrivateAttr
 
 from warehouse.database import create_bookkeeping, keep_private, warehouse_path
 from warehouse.subdistricts import subdistrict
 
 WAREHOUSE_POOL = "warehouse"
-# "1": a run keeps its warehouse open from its first connection to its end (the tests' small worlds): opening a DuckDB
-# file costs 30-50 CPU ms, about 110 times a run; off by default, because DuckDB then keeps the blocks it read cached
-# across steps, so a large world's run holds more memory, and readers wait for the run's end, not for a step's
-HOLD_WAREHOUSE_ENV = "HOUSEKEY_HOLD_WAREHOUSE"
 
 
 def warehouse_asset(key: AssetKey, deps: Sequence[AssetKey], description: str, group: str | None = None):
@@ -50,11 +44,6 @@ class SubdistrictWarehouse(DuckDBResource):
     sources: list[str] | None = None
     """The sources delivered in this subdistrict; None for all."""
 
-    held_open: bool = False
-    """Keep the warehouse open during a run (``HOLD_WAREHOUSE_ENV``): each connection then joins the open database."""
-    _held: ExitStack | None = PrivateAttr(default=None)
-    _in_run: bool = PrivateAttr(default=False)
-
     def delivers(self, source: str) -> bool:
         return self.sources is None or source in self.sources
 
@@ -63,26 +52,12 @@ class SubdistrictWarehouse(DuckDBResource):
         # DuckDBResource leaves the connection open when the step fails, and a later connect() in this
         # process (the run's summary) is then refused for a different configuration
         keep_private(Path(self.database))  # owner-only files (WAL too) whichever step opens the warehouse first
-        if self.held_open and self._in_run and self._held is None:
-            self._held = ExitStack()  # a connection of the same configuration, closed when the run ends
-            self._held.enter_context(super().get_connection())
         with super().get_connection() as connection:
             try:
                 create_bookkeeping(connection)  # a new warehouse made at the latest version, an older one refused
                 yield connection
             finally:
                 connection.close()
-
-    @contextmanager
-    def yield_for_execution(self, context: InitResourceContext) -> Iterator["SubdistrictWarehouse"]:
-        with super().yield_for_execution(context) as warehouse:
-            warehouse._in_run = True
-            try:
-                yield warehouse
-            finally:
-                if warehouse._held is not None:
-                    warehouse._held.close()
-                    warehouse._held = None
 
     def create_resource(self, context: InitResourceContext) -> "SubdistrictWarehouse":
         code = context.run.tags.get("dagster/partition") if context.run else None
@@ -96,12 +71,10 @@ class SubdistrictWarehouse(DuckDBResource):
             subdistrict=code,
             sources=None if chosen.sources is None else sorted(chosen.sources),
             connection_config=self.connection_config,
-            held_open=self.held_open,
         )
 
 
 def warehouse_resources() -> dict[str, DuckDBResource]:
     """The resources the assets need: the warehouse of the run's subdistrict partition, or for an unpartitioned
-    run the file ``$HOUSEKEY_WAREHOUSE`` (both read now, as is ``$HOUSEKEY_HOLD_WAREHOUSE``)."""
-    held_open = os.environ.get(HOLD_WAREHOUSE_ENV) == "1"
-    return {"warehouse": SubdistrictWarehouse(database=str(warehouse_path()), held_open=held_open)}
+    run the file ``$HOUSEKEY_WAREHOUSE`` (read now)."""
+    return {"warehouse": SubdistrictWarehouse(database=str(warehouse_path()))}

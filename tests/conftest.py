@@ -18,8 +18,6 @@ os.environ.setdefault("HOUSEKEY_AS_OF", WORLD_AS_OF)
 os.environ.setdefault("HOUSEKEY_TOKEN_KEY_1", "housekey-test-key-not-secret")
 # no city link has run for the session's subdistrict, whatever var/city_identity holds on this machine
 os.environ.setdefault("HOUSEKEY_CITY_IDENTITY", tempfile.mkdtemp(prefix="housekey-no-city-"))
-# a run keeps its warehouse open between steps (pipelines/resources.py): the tests' small worlds skip ~110 DuckDB opens
-os.environ.setdefault("HOUSEKEY_HOLD_WAREHOUSE", "1")
 SEEDING_NOTES = "seeding_notes.json"  # beside the session's warehouse: what seeding the database servers said
 
 

@@ -82,9 +82,9 @@ def train_gazetteer(train: list[Gold]) -> Gazetteer:
     with a city or district (义乌市国际商贸城 is 义乌市 + 国际商贸城)."""
     votes: dict[str, Counter] = defaultdict(Counter)
     for text, elements in train:
-        for label, start, end in elements:
+        for label, start, end in sorted(elements, key=lambda e: (e[1], e[2], e[0])):  # a set: its order is the hash's
             votes[text[start:end]][label] += 1
-    names = {name: counter.most_common(1)[0][0] for name, counter in votes.items()}
+    names = {name: counter.most_common(1)[0][0] for name, counter in votes.items()}  # a tie: the label first in order
     areas = tuple(name for name, label in names.items() if label in ("prov", "city", "district") and len(name) >= 2)
     gazetteer = Gazetteer.shanghai()
     for name, label in names.items():

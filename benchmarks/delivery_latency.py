@@ -3,8 +3,10 @@ landing folder to seeing them in the published analyst copy, with the daemon and
 sensor running, as in a deployment.
 
     .venv/bin/python -m benchmarks.delivery_latency [--records 10000] [--keep DIR]
+    .venv/bin/python -m benchmarks.delivery_latency --world DIR   # a world of `housekey generate --people N`
 
-In a temporary copy of the sample world (landing, warehouse, DAGSTER_HOME): ``housekey run`` once, then
+In a temporary copy of the sample world, or of a generated one (``--world``: its file sources only, its own houses
+and people for the delivery), with a new warehouse and DAGSTER_HOME: ``housekey run`` once, then
 ``dagster-daemon run`` with ``landing_grid_patrols`` switched on (its cursor set to the files already
 there, as after weeks of running), then the drop (one rename into the folder) and polling of
 ``analyst.duckdb``, read-only, until the delivery's rows are all there (staged or quarantined). The time
@@ -217,15 +219,16 @@ def breakdown(instance, run_id: str, dropped: float, visible: float) -> dict:
     }
 
 
-def measure(records: int = 10_000, keep: Path | None = None) -> dict:
-    """Set up a copy of the sample world, run it once, start the daemon and the sensor, drop one delivery of
-    ``records`` grid-patrol findings and time it to the analyst copy."""
+def measure(records: int = 10_000, keep: Path | None = None, world: Path | None = None) -> dict:
+    """Set up a copy of the sample world (or of ``world``), run it once, start the daemon and the sensor, drop one
+    delivery of ``records`` grid-patrol findings and time it to the analyst copy."""
     if keep is not None and keep.exists() and any(keep.iterdir()):
         raise FileExistsError(f"--keep {keep}: the folder must be new or empty")
     with tempfile.TemporaryDirectory(prefix="housekey-latency-") as tmp:
         root = keep or Path(tmp)
         landing, warehouse, home = root / "landing", root / "warehouse" / "housekey.duckdb", root / "dagster"
-        shutil.copytree(REPO_ROOT / "data_samples" / "landing", landing)
+        shutil.copytree((world or REPO_ROOT / "data_samples") / "landing", landing)
+        manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8")) if world else {}
         home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
         # the one sample subdistrict, in this copy
@@ -236,11 +239,13 @@ def measure(records: int = 10_000, keep: Path | None = None) -> dict:
             "HOUSEKEY_SUBDISTRICTS": None,
             "HOUSEKEY_AS_OF": RUN_DAY,
         }
+        if world:  # a generated world has no database servers behind it
+            values["HOUSEKEY_DATABASES"] = "off"
         with environment(values):
-            return _measure(records, root, landing, warehouse)
+            return _measure(records, root, landing, warehouse, manifest.get("people", 3000), manifest.get("seed"))
 
 
-def _measure(records: int, root: Path, landing: Path, warehouse: Path) -> dict:
+def _measure(records: int, root: Path, landing: Path, warehouse: Path, people: int, seed: int | None) -> dict:
     from dagster import DagsterInstance, RunsFilter
 
     env = dict(os.environ)
@@ -266,12 +271,12 @@ def _measure(records: int, root: Path, landing: Path, warehouse: Path) -> dict:
             120,
             f"the daemon did not tick {SENSOR}",
         )
-        delivery = write_patrol_delivery(incoming, records)
+        delivery = write_patrol_delivery(incoming, records, people, *([seed] if seed is not None else []))
         dropped = time.time()
         os.replace(delivery, landing / SOURCE / delivery.name)
         _wait(
             lambda: visible_records(analyst, delivery.name) >= records,
-            600,
+            600 + people // 100,  # a full run of a large world takes minutes
             f"the {records} records did not reach the analyst copy",
         )
         visible = time.time()
@@ -292,8 +297,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (daemon.log, warehouse, instance)")
+    parser.add_argument("--world", type=Path, help="a world of `housekey generate` instead of the sample")
     args = parser.parse_args()
-    for key, value in measure(args.records, args.keep).items():
+    for key, value in measure(args.records, args.keep, args.world).items():
         print(f"{key:>24}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")
 
 

@@ -211,7 +211,7 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection, register: Register, reuse:
     con.execute("""
         CREATE OR REPLACE TABLE quality.address_review AS
         SELECT address, any_value(match_level) AS match_level, any_value(match_reason) AS match_reason,
-               any_value(candidates) AS candidates, count(*) AS records, list(DISTINCT source) AS sources
+               any_value(candidates) AS candidates, count(*) AS records, list(DISTINCT source ORDER BY source) AS sources
         FROM core.address_matches WHERE needs_review GROUP BY address ORDER BY records DESC, address
     """)
     con.unregister("_new")

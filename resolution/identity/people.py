@@ -17,14 +17,23 @@ alone is the inspector who wrote it). The subject is placed at the record's hous
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, defaultdict
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from resolution.address.records import KINDS, records_table
-from resolution.identity.identifiers import name_sound, read_id_number, read_name, read_phones
+from resolution.identity.identifiers import (
+    IdNumber,
+    is_division,
+    name_sound,
+    read_id_number,
+    read_name,
+    read_phones,
+)
 from resolution.identity.link_basis import linking_basis, record_basis, why_link_again
 from resolution.identity.name_at_house import EVIDENCE as NAME_AT_HOUSE_EVIDENCE
 from resolution.identity.name_at_house import RULE as NAME_AT_HOUSE
@@ -32,6 +41,7 @@ from resolution.identity.name_at_house import join_names_at_houses
 from resolution.identity.person_decisions import DECISIONS_SQL, RECORD_KEY_SQL, decisions_by_record
 from schemas import record_kind_columns
 from schemas.clock import run_day
+from schemas.identifiers import FULL, usable_id_numbers
 from warehouse import catalogue
 
 MATCH_PROBABILITY = 0.99
@@ -145,7 +155,7 @@ def _read_values(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa
         }
     )
     as_of = run_day()
-    numbers = {v: read_id_number(v, as_of) for v in written["id_number"]}
+    numbers = _read_id_numbers(written["id_number"], as_of)
     usable = {v: n if n and n.pattern else None for v, n in numbers.items()}
     ids = pa.table(
         {
@@ -187,6 +197,19 @@ def _read_values(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa
         }
     )
     return names, ids, phones, _read_cross_checks(con, ids, usable)
+
+
+def _read_id_numbers(written: list[str], as_of) -> dict[str, IdNumber | None]:
+    """``read_id_number`` of each written ID number. Nearly all are written as a usable 18-character number: those
+    are checked in bulk (``usable_id_numbers``) and, in a real division, read as themselves; the rest one by one."""
+    clean = np.array([v for v in written if _CLEAN_ID_NUMBER.fullmatch(v)], dtype=object)
+    itself = {
+        v for v, usable in zip(clean, usable_id_numbers(clean, as_of), strict=True) if usable and is_division(v[:6])
+    }
+    return {v: IdNumber(v, number=v, pattern=v) if v in itself else read_id_number(v, as_of) for v in written}
+
+
+_CLEAN_ID_NUMBER = re.compile(FULL)
 
 
 def _read_cross_checks(con: duckdb.DuckDBPyConnection, ids: pa.Table, usable: dict) -> pa.Table:
@@ -388,7 +411,8 @@ def cluster(
 
 def _between_clusters(features: pa.Table, pairs: pa.Table) -> pa.Table:
     """``pairs`` without those of two records with one checked ID number: one cluster from the start, a pair of them
-    changes nothing (most pairs Splink scores; the best link is kept for records without a checked number)."""
+    changes nothing (the best link is kept for records without a checked number). The person model leaves them
+    unscored (``person_model.ANOTHER_ID_NUMBER``); the city's pairs may hold them."""
     if pairs.num_rows == 0:
         return pairs
     id18 = features.column("id18")

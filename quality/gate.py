@@ -122,7 +122,7 @@ def _quarantine_rows(
         lineage = zip(*(failing[c].tolist() for c in _LINEAGE), strict=True)
         texts = zip(*([_text(v) for v in failing[c].tolist()] for c in columns), strict=True)
         if rule.expect == RECORD_KEY:
-            reasons = (f"{rule.reason} ({where})" for where in _first_rows(frame, columns).loc[outcome.failing])
+            reasons = (f"{rule.reason} ({where})" for where in _first_rows(frame, columns, outcome.failing))
         else:
             reasons = (rule.reason for _ in outcome.failing)
         rule_name = f"{RULE_PREFIX}{rule.suite}.{rule.name}"
@@ -158,13 +158,16 @@ def _blank_values(
             )
 
 
-def _first_rows(frame: pd.DataFrame, key: list[str]) -> pd.Series:
-    """For every row, where its record key first appears in its delivery: "row 7" or "sheet 雁荡, row 7"."""
-    where = frame["_row_number"].map(lambda row: f"row {row}")
+def _first_rows(frame: pd.DataFrame, key: list[str], rows: list[int]) -> pd.Series:
+    """For each of ``rows``, where its record key first appears in its delivery: "row 7" or "sheet 雁荡, row 7"."""
+    group = ["_delivery_id", *key]
+    # only keys that repeat can have a first row elsewhere: the rest of the frame is not read
+    repeated = frame[frame.duplicated(group, keep=False)]
+    where = repeated["_row_number"].map(lambda row: f"row {row}")
     if frame["_sheet"].notna().any():
-        where = "sheet " + frame["_sheet"].fillna("") + ", " + where
-    ordered = frame.assign(_where=where).sort_values(["_sheet", "_row_number"])
-    return ordered.groupby(["_delivery_id", *key], dropna=False)["_where"].transform("first").reindex(frame.index)
+        where = "sheet " + repeated["_sheet"].fillna("") + ", " + where
+    ordered = repeated.assign(_where=where).sort_values(["_sheet", "_row_number"])
+    return ordered.groupby(group, dropna=False)["_where"].transform("first").reindex(repeated.index).loc[rows]
 
 
 def _record(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, outcomes: list[RuleOutcome], source: str) -> None:
@@ -194,11 +197,12 @@ def _record(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, outcomes: list[
 
 
 def _insert_validations(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    if rows:
-        con.executemany(
+    if rows:  # one statement: executemany costs a statement per row
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        con.execute(
             "INSERT INTO meta.validations (source, delivery_id, suite, rule, expectation, column_name, "
-            "success, element_count, unexpected_count, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            f"success, element_count, unexpected_count, note) VALUES {values}",
+            [value for row in rows for value in row],
         )
 
 
@@ -304,6 +308,14 @@ def _broken(columns: list[tuple[str, int]], delivered: int) -> str | None:
     )
 
 
+def _rule_frame(con: duckdb.DuckDBPyConnection, candidates: str, suite: Suite) -> pd.DataFrame:
+    """The candidates' lineage and the columns the suite's rules read (a frame of every column costs seconds)."""
+    ruled = {c for rule in suite.rules for c in rule.columns}
+    present = [d[0] for d in con.execute(f"SELECT * FROM {candidates} LIMIT 0").description]
+    read = ", ".join(quote_name(c) for c in present if c in _LINEAGE or c in ruled)
+    return con.execute(f"SELECT {read} FROM {candidates} ORDER BY _delivery_id, _sheet, _row_number").df()
+
+
 def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> list[HeldDelivery]:
     """Validate the rows of ``candidates`` (typed, not yet quarantined) against the source's suite,
     quarantine failing values (set NULL in ``candidates``) and rows, hold deliveries above the threshold,
@@ -314,7 +326,7 @@ def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> l
     held_above = suite.held_above if spec.evidence.held_above is None else spec.evidence.held_above
     con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{RULE_PREFIX}%'", [spec.name])
     con.execute("DELETE FROM meta.validations WHERE source = ?", [spec.name])
-    frame = con.execute(f"SELECT * EXCLUDE (_extra) FROM {candidates} ORDER BY _delivery_id, _sheet, _row_number").df()
+    frame = _rule_frame(con, candidates, suite)
     outcomes = validate(frame, suite)
     whole_row = row_columns(spec, suite)
     failing = _quarantine_rows(frame, outcomes, spec, whole_row)

@@ -50,6 +50,19 @@ def _later_occurrences(frame: pd.DataFrame, rows: list[int], columns: list[str])
     return sorted(duplicated[duplicated.duplicated(["_delivery_id", *columns], keep="first")].index)
 
 
+def _in_nanoseconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its datetime columns in nanoseconds: GX compares those vectorised, and other units (DuckDB
+    gives microseconds) one value at a time. A column with a date outside nanoseconds' range (1677-2262) stays."""
+    converted = {}
+    for name, column in frame.items():
+        if pd.api.types.is_datetime64_dtype(column.dtype) and not pd.api.types.is_datetime64_ns_dtype(column.dtype):
+            try:
+                converted[name] = column.astype("datetime64[ns]")
+            except (OverflowError, pd.errors.OutOfBoundsDatetime):
+                pass  # compared one value at a time, as before
+    return frame.assign(**converted) if converted else frame
+
+
 def validate(frame: pd.DataFrame, suite: Suite, today: date | None = None) -> list[RuleOutcome]:
     """Run the suite over the frame (lineage columns _delivery_id, _sheet, _row_number included)."""
     present = {c for c in frame.columns if not c.startswith("_")}
@@ -58,7 +71,9 @@ def validate(frame: pd.DataFrame, suite: Suite, today: date | None = None) -> li
         return [RuleOutcome(r, r.expect, True) for r in rules.values()]
     # GX reads (and hashes, to name the batch) only the columns the rules read: the record key's with _delivery_id
     read = {"_delivery_id", *(c for r in rules.values() for c in r.columns)}
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[[c for c in frame if c in read]]})
+    batch = _batch_definition().get_batch(
+        batch_parameters={"dataframe": _in_nanoseconds(frame[[c for c in frame if c in read]])}
+    )
     result = batch.validate(gx_suite(suite, present, today), result_format={"result_format": "COMPLETE"})
     outcomes = []
     for check in result.results:

@@ -34,7 +34,7 @@ from schemas import record_kind_columns
 from schemas.identifiers import identifier_macros
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name, transaction
-from warehouse.transforms import cleaned_sql, date_precision_sql, transform_sql
+from warehouse.transforms import cleaned_sql, date_precision_sql, parsed_sql, transform_sql
 
 LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number", "_record_id")
 STAGING_RULE = "transform_"
@@ -82,19 +82,33 @@ def staging_select(spec: SourceSpec, present: list[str], raw: str) -> tuple[str,
         delivered = [name for name in (column, *mapped.aliases) if name in present]
         by_target.setdefault(mapped.to, []).extend(delivered)
     taken = {name.lower() for name in present}
-    cells: dict[str, str] = {}  # delivered column -> the name of its cleaned value, unlike any raw column's
-    for name in (name for names in by_target.values() for name in names):
-        cell, n = f"_cell_{len(cells)}", 0
-        while cell.lower() in taken:
-            cell, n = f"_cell_{len(cells)}_{n}", n + 1
-        taken.add(cell.lower())
-        cells[name] = cell
+
+    def fresh(stem: str) -> str:
+        """A column name unlike any raw column's nor any name given before."""
+        name, n = stem, 0
+        while name.lower() in taken:
+            name, n = f"{stem}_{n}", n + 1
+        taken.add(name.lower())
+        return name
+
+    # delivered column -> the name of its cleaned value
+    cells = {name: fresh(f"_cell_{i}") for i, name in enumerate(n for names in by_target.values() for n in names)}
+    transforms = {
+        target: next(m.transform for m in spec.columns.values() if m.to == target) or canonical[target]["type"]
+        for target in by_target
+    }
+    parsed: dict[str, tuple[str, str]] = {}  # delivered column -> (name, expression) of its parsed_sql
+    for target, delivered in by_target.items():
+        for name in delivered:
+            if expression := parsed_sql(transforms[target], quote_name(cells[name])):
+                parsed[name] = (fresh(f"_parsed_{len(parsed)}"), expression)
     values, checks = [], []
     for target, delivered in by_target.items():
-        transform = next(m.transform for m in spec.columns.values() if m.to == target) or canonical[target]["type"]
+        transform = transforms[target]
         exprs = []
         for name in delivered:
-            value, reason, lost = transform_sql(transform, quote_name(cells[name]), target, cleaned=True)
+            reads = quote_name(parsed[name][0]) if name in parsed else None
+            value, reason, lost = transform_sql(transform, quote_name(cells[name]), target, cleaned=True, parsed=reads)
             exprs.append(value)
             kept = target not in whole_row
             checks += [Check(name, transform, why, k) for why, k in ((reason, kept), (lost, True)) if why != "NULL"]
@@ -116,7 +130,10 @@ def staging_select(spec: SourceSpec, present: list[str], raw: str) -> tuple[str,
         *(quote_name(c) for c in extra),
         *(f"{cleaned_sql(_mapped_value(spec, name))} AS {quote_name(cell)}" for name, cell in cells.items()),
     ]
-    return f"{select} FROM (SELECT {', '.join(read)} FROM {raw})", checks
+    rows = f"SELECT {', '.join(read)} FROM {raw}"
+    if parsed:  # one more subquery: the value and the reason of a date (an ID number) read its parse computed once
+        rows = f"SELECT *, {', '.join(f'{e} AS {quote_name(n)}' for n, e in parsed.values())} FROM ({rows})"
+    return f"{select} FROM ({rows})", checks
 
 
 def _excluded(columns: list[str]) -> str:

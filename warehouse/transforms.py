@@ -123,8 +123,19 @@ def date_precision_sql(column: str, cleaned: bool = False) -> str:
     return f"CASE WHEN regexp_full_match({v}, '{_MONTH}') THEN 'month' WHEN regexp_full_match({v}, '{_YEAR}') THEN 'year' END"
 
 
+def parsed_sql(transform: str, cleaned: str) -> str | None:
+    """What a transform's value and reason both read and is costly (a date read against every format, an ID
+    number's shape problem), for a ``cleaned_sql`` column; None when the transform has nothing such. Staging
+    computes it once per delivered column and passes its column to ``transform_sql`` as ``parsed``."""
+    if transform in ("date", "datetime"):
+        return _date_value(transform, cleaned)
+    if transform == "id_number":
+        return f"id_number_shape_problem({cleaned})"
+    return None
+
+
 def transform_sql(
-    transform: str, column: str, target: str | None = None, cleaned: bool = False
+    transform: str, column: str, target: str | None = None, cleaned: bool = False, parsed: str | None = None
 ) -> tuple[str, str, str]:
     """(value, reason, lost) expressions for a quoted raw column: why the value could not be read (staging
     decides whether that costs the row or the value), and why it is lost whatever the column. The value is
@@ -133,10 +144,11 @@ def transform_sql(
     ``target`` is the canonical column the value fills. Whatever the transform, an Excel error value
     (#N/A, #REF!...) is lost with its text, and so is a boolean (TRUE, FALSE) where a name is expected
     (a column named *name, or legal_person): a spreadsheet's flag is not a person's or a business's name.
-    ``cleaned``: the column is already ``cleaned_sql`` (a column staging computed once), read as it is.
+    ``cleaned``: the column is already ``cleaned_sql`` (a column staging computed once), read as it is; with it,
+    ``parsed`` may name a column holding the cleaned column's ``parsed_sql``, read instead of computing it again.
     """
     v = column if cleaned else "cell"  # the cleaned value, else computed once per expression below
-    value, reason, lost = _typed(transform, v)
+    value, reason, lost = _typed(transform, v, parsed if cleaned else None)
     why = f"CASE WHEN {v} IN ({', '.join(map(_literal, _EXCEL_ERRORS))}) THEN 'Excel error value ' || {v} || ': the cell''s value is lost' "
     if target is not None and (target.endswith("name") or target == "legal_person"):
         why += f"WHEN upper({v}) IN ('TRUE', 'FALSE') THEN 'a boolean (' || {v} || ') is not a name' "
@@ -149,14 +161,19 @@ def transform_sql(
     )
 
 
-def _typed(transform: str, v: str) -> tuple[str, str, str]:
+def _date_value(transform: str, v: str) -> str:
+    """A date or datetime read as a timestamp: its common shape, a partial date, then every format."""
+    formats = _DATE_FORMATS if transform == "date" else _TIME_FORMATS
+    local = f"regexp_replace({v}, '{_OFFSET}$', '')"
+    partial = [_partial_date(v)] if transform == "date" else []
+    return f"coalesce({', '.join([_common_shape(v, formats), *partial, _timestamp(local, formats)])})"
+
+
+def _typed(transform: str, v: str, parsed: str | None = None) -> tuple[str, str, str]:
     if transform in ("text", "address", "code"):
         return v, "NULL", "NULL"
     if transform in ("date", "datetime"):
-        formats = _DATE_FORMATS if transform == "date" else _TIME_FORMATS
-        local = f"regexp_replace({v}, '{_OFFSET}$', '')"
-        partial = [_partial_date(v)] if transform == "date" else []
-        value = f"coalesce({', '.join([_common_shape(v, formats), *partial, _timestamp(local, formats)])})"
+        value = parsed or _date_value(transform, v)
         typed = f"CAST({value} AS DATE)" if transform == "date" else value
         leap = f"WHEN starts_with({v}, '1900-02-29') THEN 'not a {transform}: ' || {v} || ' (Excel''s serial day 60, a day that never was)' "
         return (
@@ -179,7 +196,7 @@ def _typed(transform: str, v: str) -> tuple[str, str, str]:
         )
         return typed, f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN 'not a number: ' || {v} END", "NULL"
     if transform == "id_number":  # the shape here; the check character and birth date are the gate's
-        problem = f"id_number_shape_problem({v})"
+        problem = parsed or f"id_number_shape_problem({v})"
         # the digits are gone, yet the row's name, birth date and address still place the person
         mangled = f"{problem} = {_literal(identifiers.MANGLED_PROBLEM)}"
         lost = f"CASE WHEN {mangled} THEN 'ID number mangled by Excel (' || {v} || '): the digits are lost' END"

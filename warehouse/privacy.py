@@ -121,9 +121,10 @@ _FORMS = (
         rf"<B>(?P<id18>[1-8][0-9]{{5}}){_SEP}(?:19|20)[0-9]{{2}}{_SEP}[01][0-9]{_SEP}[0-3][0-9]{_SEP}[0-9]{{3}}[0-9Xx]",
         None,
     ),
-    # 15 digits (the first generation) with a real month and day: document numbers such as XC202605060002312 stay
+    # 15 digits (the first generation) with a real month and day and a region no year starts (no region code starts
+    # 19 or 20): document numbers such as XC202605060002312 and patrol ids such as XC202610290207504 stay
     (
-        rf"<B>(?P<id15>[1-8][0-9]{{5}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}<E>",
+        rf"<B>(?P<id15>(?:1[0-8]|2[1-9]|[3-8][0-9])[0-9]{{4}}){_SEP}[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_SEP}[0-9]{{3}}<E>",
         None,
     ),
     (

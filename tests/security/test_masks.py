@@ -118,6 +118,7 @@ def test_no_written_identifier_survives_and_the_pre_test_sees_it(text):
     [
         "310101023001000046",
         "grid_patrols:XC202605070003495",
+        "grid_patrols:XC202610290207504",  # a patrol id whose date reads as a month and day
         "hotline_12345:25110300001",
         "a870a7688dde69df138016dc847d50f8ae3dbac1391816f07",
         "2026-09-24 16:58:00",

@@ -21,6 +21,10 @@ KEY = privacy.TokenKey("7", b"test-key-for-publish-tests")
         ("联系 138 5729 1234 或 021-64752518", "联系 138****1234 或 021****2518"),
         ("13812345678,13912345678", "138****5678,139****5678"),  # one right after the other
         ("巡查编号XC202605060002312", "巡查编号XC202605060002312"),  # a document number, not an ID
+        ("grid_patrols:XC202610290207504", "grid_patrols:XC202610290207504"),  # a patrol id: a date, not a region
+        ("oss://wgh-patrol/XC202610290207504_1.jpg", "oss://wgh-patrol/XC202610290207504_1.jpg"),
+        ("sfz310101570726723", "sfz310101************"),  # a 15-digit ID number after letters still masked
+        ("备注320102570726723。", "备注320102************。"),
         ("陕西南路8弄1号101室", "陕西南路8弄1号101室"),
         ("2026-09-24 16:58", "2026-09-24 16:58"),
         ("房屋 310101023001000046", "房屋 310101023001000046"),  # a house id

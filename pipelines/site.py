@@ -32,7 +32,9 @@ def site_assets(marts: list[AssetsDefinition], registry: Mapping[str, SourceSpec
 
         with warehouse.get_connection() as con:
             quality = render(con, registry)
-            built = build_site(con, site_path(Path(warehouse.database)), run_day(), {REPORT_FILE: quality})
+        # closed first: the site's pages are read by processes of their own, which a writing connection locks out
+        database = Path(warehouse.database)
+        built = build_site(database, site_path(database), run_day(), {REPORT_FILE: quality})
         return MaterializeResult(
             metadata={
                 "path": MetadataValue.path(str(built.path / "index.html")),

@@ -16,10 +16,6 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.site.charts import write_vega_bundle
-from warehouse.site.houses import write_house_pages
-from warehouse.site.subdistrict import freshness_page, lists_page, overview, pareto_page
-
 SITE_FOLDER = "site"
 
 
@@ -37,11 +33,16 @@ def site_path(warehouse: Path) -> Path:
     return warehouse.with_name(SITE_FOLDER)
 
 
-def build_site(
-    con: duckdb.DuckDBPyConnection, folder: Path, on: dt.date, other_pages: Mapping[str, str] | None = None
-) -> Site:
-    """Write the whole site into ``folder`` as of ``on``, with ``other_pages`` (name -> HTML: the quality report,
-    which quality/report.py renders), replacing the site there only once it is complete."""
+def build_site(warehouse: Path, folder: Path, on: dt.date, other_pages: Mapping[str, str] | None = None) -> Site:
+    """Write the whole site of the ``warehouse`` file into ``folder`` as of ``on``, with ``other_pages`` (name ->
+    HTML: the quality report, which quality/report.py renders), replacing the site there only once it is complete.
+    The site is read in more than one process (warehouse/site/houses.py): no connection may hold the file open for
+    writing meanwhile, in this process or another."""
+    # imported here: the house pages' writer processes import this package, and need none of altair and pandas
+    from warehouse.site.charts import write_vega_bundle
+    from warehouse.site.houses import write_house_pages
+    from warehouse.site.subdistrict import freshness_page, lists_page, overview, pareto_page
+
     building = folder.with_name(folder.name + ".new")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(mode=0o700, parents=True)
@@ -52,11 +53,12 @@ def build_site(
         "pareto.html": pareto_page,
         "freshness.html": freshness_page,
     }
-    for name, render in pages.items():
-        (building / name).write_text(render(con), encoding="utf-8")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for name, render in pages.items():
+            (building / name).write_text(render(con), encoding="utf-8")
     for name, html in (other_pages or {}).items():
         (building / name).write_text(html, encoding="utf-8")
-    houses = write_house_pages(con, building / "houses", on)
+    houses = write_house_pages(warehouse, building / "houses", on)
     for path in building.rglob("*"):  # owner-only whatever the umask: names and addresses
         path.chmod(0o700 if path.is_dir() else 0o600)
     shutil.rmtree(folder, ignore_errors=True)

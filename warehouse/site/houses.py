@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -21,6 +24,8 @@ _status = functools.lru_cache(maxsize=65536)(mask_text)
 """An event's status as the site shows it, each distinct text masked once (16 of them over 281,755 events at 50,000 people)."""
 BATCH = 5000
 """Houses whose files are read at once: each part of a house file is one query per batch (a scan of its table)."""
+WRITERS = min(2, os.cpu_count() or 1)
+"""Processes that read, render and write batches of house pages side by side, each on its own read-only connection."""
 HOUSE_FIELDS = (
     ("canonical_address", "标准地址 address"),
     ("committee_name", "居委会 committee"),
@@ -76,15 +81,41 @@ def house_page(record: HouseFile) -> str:
     return page(f"一房一档 {house['canonical_address']}", body, depth=1)
 
 
-def write_house_pages(con: duckdb.DuckDBPyConnection, folder: Path, on: dt.date) -> int:
-    """houses/<house_id>.html for every house and houses/index.html by committee and grid; how many houses."""
+def write_house_pages(warehouse: Path, folder: Path, on: dt.date, writers: int = WRITERS) -> int:
+    """houses/<house_id>.html for every house and houses/index.html by committee and grid, read from the
+    ``warehouse`` file (which no connection may hold open for writing) by ``writers`` processes (one: this one
+    alone); how many houses."""
     folder.mkdir(parents=True, exist_ok=True)
-    houses = con.execute("""SELECT house_id, canonical_address, committee_name, grid_code FROM core.houses
-                            ORDER BY committee_code, grid_code, canonical_address""").fetchall()
-
-    for start in range(0, len(houses), BATCH):
-        for house_id, record in house_files(con, [h for h, *_ in houses[start : start + BATCH]], on).items():
-            (folder / f"{house_id}.html").write_text(house_page(record), encoding="utf-8")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        houses = con.execute("""SELECT house_id, canonical_address, committee_name, grid_code FROM core.houses
+                                ORDER BY committee_code, grid_code, canonical_address""").fetchall()
+    if len(houses) <= BATCH:  # starting processes (a second or more each) pays off from two batches on
+        writers = 1
+    batches = _batches([h for h, *_ in houses], writers)
+    write = functools.partial(write_batch, warehouse, folder, on)
+    if writers < 2:
+        for batch in batches:
+            write(batch)
+    else:  # spawned, not forked: a fork would inherit the caller's DuckDB threads and connections
+        with ProcessPoolExecutor(writers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in pool.map(write, batches):
+                pass
     index = table(("房屋 house", "标准地址 address", "居委会 committee", "网格 grid"), houses, {0: "{}.html"})
     (folder / "index.html").write_text(page("一房一档 House files", index, depth=1), encoding="utf-8")
     return len(houses)
+
+
+def _batches(house_ids: list[str], writers: int) -> list[list[str]]:
+    """``house_ids`` in batches of at most BATCH, as many for each writer and all of a size: no writer is left
+    alone with a last batch."""
+    count = -(-len(house_ids) // BATCH)
+    count += -count % writers
+    size = max(-(-len(house_ids) // max(count, 1)), 1)
+    return [house_ids[start : start + size] for start in range(0, len(house_ids), size)]
+
+
+def write_batch(warehouse: Path, folder: Path, on: dt.date, house_ids: list[str]) -> None:
+    """The pages of ``house_ids``, read on a connection of their own."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for house_id, record in house_files(con, house_ids, on).items():
+            (folder / f"{house_id}.html").write_text(house_page(record), encoding="utf-8")

@@ -8,8 +8,10 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-import altair as alt
+if TYPE_CHECKING:  # the house pages' writer processes start without altair (and pandas): a second saved each
+    import altair as alt
 
 VEGA_SCRIPT = "vega/vega-embed.js"
 """The Vega, Vega-Lite and vega-embed bundle, written once into the site (no network on a government desk)."""

@@ -4,6 +4,12 @@ sensor running, as in a deployment.
 
     .venv/bin/python -m benchmarks.delivery_latency [--records 10000] [--keep DIR]
     .venv/bin/python -m benchmarks.delivery_latency --world DIR   # a world of `housekey generate --people N`
+    .venv/bin/python -m benchmarks.delivery_latency --world DIR --keep K --load-only   # then, later:
+    .venv/bin/python -m benchmarks.delivery_latency --world DIR --keep K --resume
+
+``--load-only`` stops after the first run; ``--resume`` starts from there (a large world's first run takes many
+minutes and need not happen on a quiet machine; the delivery is timed when ``--resume`` runs). The code must not
+change in between: a code change makes the next run a full one.
 
 In a temporary copy of the sample world, or of a generated one (``--world``: its file sources only, its own houses
 and people for the delivery), with a new warehouse and DAGSTER_HOME: ``housekey run`` once, then
@@ -38,6 +44,7 @@ SENSOR = f"landing_{SOURCE}"
 DELIVERY_WEEK = datetime(2026, 11, 2, 8)  # the Monday after the sample world's AS_OF: every record key is new
 RUN_DAY = "2026-11-09"  # the runs describe the day after that week, so its records are not in the future
 REPO_ROOT = Path(__file__).resolve().parent.parent
+FIRST_RUN_LOG = "first_run.log"
 
 
 def write_patrol_delivery(folder: Path, records: int, people: int = 3000, seed: int = 20261101) -> Path:
@@ -219,18 +226,23 @@ def breakdown(instance, run_id: str, dropped: float, visible: float) -> dict:
     }
 
 
-def measure(records: int = 10_000, keep: Path | None = None, world: Path | None = None) -> dict:
+def measure(records: int = 10_000, keep: Path | None = None, world: Path | None = None, phase: str = "all") -> dict:
     """Set up a copy of the sample world (or of ``world``), run it once, start the daemon and the sensor, drop one
-    delivery of ``records`` grid-patrol findings and time it to the analyst copy."""
-    if keep is not None and keep.exists() and any(keep.iterdir()):
+    delivery of ``records`` grid-patrol findings and time it to the analyst copy. ``phase``: "load" stops after
+    the first run, "resume" starts after it (in ``keep``), "all" does both."""
+    loaded = keep is not None and (keep / FIRST_RUN_LOG).exists()
+    if phase == "resume" and not loaded:
+        raise FileNotFoundError(f"--resume {keep}: no first run there (run with --load-only first)")
+    if phase != "resume" and keep is not None and keep.exists() and any(keep.iterdir()):
         raise FileExistsError(f"--keep {keep}: the folder must be new or empty")
     with tempfile.TemporaryDirectory(prefix="housekey-latency-") as tmp:
         root = keep or Path(tmp)
         landing, warehouse, home = root / "landing", root / "warehouse" / "housekey.duckdb", root / "dagster"
-        shutil.copytree((world or REPO_ROOT / "data_samples") / "landing", landing)
         manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8")) if world else {}
-        home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        if phase != "resume":
+            shutil.copytree((world or REPO_ROOT / "data_samples") / "landing", landing)
+            home.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
         # the one sample subdistrict, in this copy
         values = {
             "HOUSEKEY_LANDING": str(landing),
@@ -242,24 +254,37 @@ def measure(records: int = 10_000, keep: Path | None = None, world: Path | None 
         if world:  # a generated world has no database servers behind it
             values["HOUSEKEY_DATABASES"] = "off"
         with environment(values):
-            return _measure(records, root, landing, warehouse, manifest.get("people", 3000), manifest.get("seed"))
+            first_run = None if phase == "resume" else _first_run(root, warehouse)
+            if phase == "load":
+                return {"first_full_run_s": first_run, "kept": str(root)}
+            figures = _measure(records, root, landing, warehouse, manifest.get("people", 3000), manifest.get("seed"))
+            return {"records": records, "first_full_run_s": first_run, **figures}
+
+
+def _first_run(root: Path, warehouse: Path) -> float:
+    """``housekey run`` on the copied landing zone; its seconds (its output in first_run.log)."""
+    started = time.perf_counter()
+    first = subprocess.run(
+        [str(Path(sys.executable).with_name("housekey")), "run"],
+        env=dict(os.environ),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    seconds = round(time.perf_counter() - started, 1)
+    if first.returncode or not warehouse.with_name("analyst.duckdb").exists():
+        raise RuntimeError(
+            f"housekey run failed (exit {first.returncode}):\n{first.stdout[-3000:]}{first.stderr[-3000:]}"
+        )
+    (root / FIRST_RUN_LOG).write_text(first.stdout + first.stderr, encoding="utf-8")  # written last: loaded
+    return seconds
 
 
 def _measure(records: int, root: Path, landing: Path, warehouse: Path, people: int, seed: int | None) -> dict:
     from dagster import DagsterInstance, RunsFilter
 
     env = dict(os.environ)
-    started = time.perf_counter()
-    first = subprocess.run(
-        [str(Path(sys.executable).with_name("housekey")), "run"], env=env, cwd=REPO_ROOT, capture_output=True, text=True
-    )
-    first_run = time.perf_counter() - started
-    (root / "first_run.log").write_text(first.stdout + first.stderr, encoding="utf-8")
     analyst = warehouse.with_name("analyst.duckdb")
-    if first.returncode or not analyst.exists():
-        raise RuntimeError(
-            f"housekey run failed (exit {first.returncode}):\n{first.stdout[-3000:]}{first.stderr[-3000:]}"
-        )
 
     _dagster(env, "sensor", "start", SENSOR)
     _dagster(env, "sensor", "cursor", SENSOR, "--set", current_cursor())
@@ -284,13 +309,7 @@ def _measure(records: int, root: Path, landing: Path, warehouse: Path, people: i
         _wait(lambda: instance.get_run_by_id(run.run_id).is_finished, 120, "the run did not finish")
         figures = breakdown(instance, run.run_id, dropped, visible)
         status = instance.get_run_by_id(run.run_id).status.value
-    return {
-        "records": records,
-        "file": delivery.name,
-        "first_full_run_s": round(first_run, 1),
-        "sensor_run_status": status,
-        **figures,
-    }
+    return {"file": delivery.name, "sensor_run_status": status, **figures}
 
 
 def main() -> None:
@@ -298,8 +317,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (daemon.log, warehouse, instance)")
     parser.add_argument("--world", type=Path, help="a world of `housekey generate` instead of the sample")
+    phase = parser.add_mutually_exclusive_group()
+    phase.add_argument("--load-only", action="store_true", help="set up and run once in --keep, then stop")
+    phase.add_argument("--resume", action="store_true", help="drop the delivery into --keep, loaded before")
     args = parser.parse_args()
-    for key, value in measure(args.records, args.keep, args.world).items():
+    if (args.load_only or args.resume) and args.keep is None:
+        parser.error("--load-only and --resume need --keep")
+    phase = "load" if args.load_only else "resume" if args.resume else "all"
+    for key, value in measure(args.records, args.keep, args.world, phase).items():
         print(f"{key:>24}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +39,30 @@ def build_site(warehouse: Path, folder: Path, on: dt.date, other_pages: Mapping[
     HTML: the quality report, which quality/report.py renders), replacing the site there only once it is complete.
     The site is read in more than one process (warehouse/site/houses.py): no connection may hold the file open for
     writing meanwhile, in this process or another."""
-    # imported here: the house pages' writer processes import this package, and need none of altair and pandas
-    from warehouse.site.charts import write_vega_bundle
     from warehouse.site.houses import write_house_pages
-    from warehouse.site.subdistrict import freshness_page, lists_page, overview, pareto_page
 
     building = folder.with_name(folder.name + ".new")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(mode=0o700, parents=True)
-    write_vega_bundle(building, previous=folder)
+    with ThreadPoolExecutor(1) as beside:  # while this thread only waits for the house pages' processes
+        written = beside.submit(_write_pages, warehouse, building, folder, other_pages or {})
+        houses = write_house_pages(warehouse, building / "houses", on)
+        written.result()
+    for path in building.rglob("*"):  # owner-only whatever the umask: names and addresses
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    shutil.rmtree(folder, ignore_errors=True)
+    building.rename(folder)
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    return Site(folder, sum(1 for f in files if f.suffix == ".html"), houses, sum(f.stat().st_size for f in files))
+
+
+def _write_pages(warehouse: Path, building: Path, previous: Path, other_pages: Mapping[str, str]) -> None:
+    """Every page but the houses', and the Vega bundle (taken from the ``previous`` site when it is current)."""
+    # imported here: the house pages' writer processes import this package, and need none of altair and pandas
+    from warehouse.site.charts import write_vega_bundle
+    from warehouse.site.subdistrict import freshness_page, lists_page, overview, pareto_page
+
+    write_vega_bundle(building, previous=previous)
     pages = {
         "index.html": overview,
         "lists.html": lists_page,
@@ -56,12 +72,5 @@ def build_site(warehouse: Path, folder: Path, on: dt.date, other_pages: Mapping[
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name, render in pages.items():
             (building / name).write_text(render(con), encoding="utf-8")
-    for name, html in (other_pages or {}).items():
+    for name, html in other_pages.items():
         (building / name).write_text(html, encoding="utf-8")
-    houses = write_house_pages(warehouse, building / "houses", on)
-    for path in building.rglob("*"):  # owner-only whatever the umask: names and addresses
-        path.chmod(0o700 if path.is_dir() else 0o600)
-    shutil.rmtree(folder, ignore_errors=True)
-    building.rename(folder)
-    files = [f for f in folder.rglob("*") if f.is_file()]
-    return Site(folder, sum(1 for f in files if f.suffix == ".html"), houses, sum(f.stat().st_size for f in files))

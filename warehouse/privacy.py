@@ -189,6 +189,13 @@ MAY_HOLD_IDENTIFIERS = (
 )
 
 
+def full_width_sql(expression: str) -> str:
+    """``expression`` with the full-width digits and signs read as ASCII, as ``mask_text`` reads them: text whose
+    only unusual characters these are (addresses such as 长乐路１６２弄) passes the pre-test after this, or not."""
+    full_width, ascii_ = "".join(_FULL_WIDTH), "".join(_FULL_WIDTH.values())
+    return f"translate({expression}, '{full_width}', '{ascii_}')"
+
+
 def _masked(match: re.Match) -> str:
     groups = match.groupdict()
     if region := groups["half"] or groups["id18"] or groups["id15"]:

@@ -93,9 +93,14 @@ def _text(expression: str, column: str, rejected: bool = False) -> str:
         return privacy.plain_sql(expression, privacy.id_number_sql(expression), "privacy_id_number")
     if column in PHONE_COLUMNS:
         return privacy.plain_sql(expression, privacy.phone_sql(expression), "privacy_phone")
-    # most text holds no identifier's shape (the RE2 pre-test): it skips the Python call
+    # most text holds no identifier's shape (the RE2 pre-test): it skips the Python call; so does text that fails
+    # the pre-test once its full-width digits read as ASCII (the second test runs only on what passed the first)
     pattern = quote_literal(privacy.MAY_HOLD_IDENTIFIERS)
-    return f"CASE WHEN regexp_matches({expression}, {pattern}) THEN privacy_text({expression}) ELSE {expression} END"
+    return (
+        f"CASE WHEN NOT regexp_matches({expression}, {pattern}) THEN {expression} "
+        f"WHEN regexp_matches({privacy.full_width_sql(expression)}, {pattern}) THEN privacy_text({expression}) "
+        f"ELSE {expression} END"
+    )
 
 
 def _protected(

@@ -49,6 +49,26 @@ def test_tokens_are_keyed_versioned_and_equal_per_value():
     assert privacy.token(privacy.TokenKey("7", b"another-key-entirely"), "310101195707267232") != tokens[0]
 
 
+def test_full_width_text_is_published_as_the_python_mask_gives_it(tmp_path, keyed):
+    """Full-width digits skip the Python mask when they hold no identifier, and are masked when they do."""
+    texts = [
+        "长乐路１６２弄6号",
+        "３１０１０１１９５７０７２６７２３２",
+        "手机１３８－１２３４－５６７０",
+        "１\u200b号",
+        "（０２１）６４７５２５１８",
+    ]
+    warehouse = tmp_path / "housekey.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA staging; CREATE TABLE staging.notes (note VARCHAR)")
+        con.executemany("INSERT INTO staging.notes VALUES (?)", [[text] for text in texts])
+        copy = publish(con, warehouse)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        published = [note for (note,) in con.execute("SELECT note FROM staging.notes").fetchall()]
+    assert published == [privacy.mask_text(text) for text in texts]
+    assert published[0] == texts[0] and published[1] == "310101************"
+
+
 @pytest.fixture
 def keyed(monkeypatch):
     monkeypatch.setenv("HOUSEKEY_TOKEN_KEY_3", "third-key-for-publish-tests")

@@ -19,9 +19,12 @@ from warehouse.subdistricts import subdistrict
 WAREHOUSE_POOL = "warehouse"
 
 
-def warehouse_asset(key: AssetKey, deps: Sequence[AssetKey], description: str, group: str | None = None):
+def warehouse_asset(
+    key: AssetKey, deps: Sequence[AssetKey], description: str, group: str | None = None, priority: int = 0
+):
     """The decorator of an asset that a stage builds inside the warehouse: a DuckDB step in the warehouse pool,
-    in the group of its layer (the key's first part) unless ``group`` says otherwise."""
+    in the group of its layer (the key's first part) unless ``group`` says otherwise. Of the steps ready at
+    once, a run takes the one of highest ``priority`` first (its steps go one at a time)."""
     return asset(
         key=key,
         deps=deps,
@@ -29,6 +32,7 @@ def warehouse_asset(key: AssetKey, deps: Sequence[AssetKey], description: str, g
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
         description=description,
+        op_tags={"dagster/priority": str(priority)} if priority else None,
     )
 
 

@@ -25,6 +25,7 @@ def site_assets(marts: list[AssetsDefinition], registry: Mapping[str, SourceSpec
         "The report site (site/index.html next to the warehouse): the subdistrict overview, the three lists, "
         "hotspots and Heinrich's pyramid, the complaint Pareto per committee and grid, source freshness, the "
         "quality report and one page per house; works offline, owner-only.",
+        priority=-1,  # after the analyst copy when both are ready: a delivery reaches analysts first
     )
     def site(warehouse: DuckDBResource) -> MaterializeResult:
         from quality.report import REPORT_FILE, render

@@ -63,6 +63,18 @@ def test_every_asset_writes_through_the_warehouse_pool(registry):
     assert {asset.op.pool for asset in source_assets(registry)} == {"warehouse"}
 
 
+def test_a_run_takes_the_analyst_copy_before_the_report_site():
+    """Both wait for the marts, and a run's steps go one at a time: of two ready steps Dagster takes the one of
+    higher ``dagster/priority`` first, so the site (minutes on a large subdistrict) never delays a delivery's
+    analyst copy."""
+    ops = {key.to_user_string(): a.op for a in build_definitions().assets for key in a.keys}
+
+    def priority(key: str) -> int:
+        return int(ops[key].tags.get("dagster/priority", 0))
+
+    assert priority("publish/site") < priority("publish/analyst_copy")
+
+
 def test_materialize_in_process_lands_every_source(registry, tmp_path):
     landed = []
     result = materialize(

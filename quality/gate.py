@@ -29,7 +29,7 @@ from connectors.spec import SourceSpec
 from quality.suites import RECORD_KEY, Rule, Suite, load_suite
 from quality.validate import RuleOutcome, validate
 from schemas.clock import run_day
-from warehouse.database import quote_name
+from warehouse.database import insert_rows, quote_name
 
 RULE_PREFIX = "suite:"
 HELD_RULE = RULE_PREFIX + "delivery_held"
@@ -197,13 +197,12 @@ def _record(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, outcomes: list[
 
 
 def _insert_validations(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    if rows:  # one statement: executemany costs a statement per row
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
-        con.execute(
-            "INSERT INTO meta.validations (source, delivery_id, suite, rule, expectation, column_name, "
-            f"success, element_count, unexpected_count, note) VALUES {values}",
-            [value for row in rows for value in row],
-        )
+    insert_rows(
+        con,
+        "meta.validations (source, delivery_id, suite, rule, expectation, column_name, success, element_count, "
+        "unexpected_count, note)",
+        rows,
+    )
 
 
 def _hold(

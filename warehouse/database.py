@@ -234,3 +234,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, target: str, rows: list) -> None:
+    """Insert ``rows`` (sequences of values) into ``target`` (a table, or a table with its columns) in one
+    statement: executemany runs one statement per row, seconds for a few hundred."""
+    if rows:
+        row = "(" + ", ".join("?" * len(rows[0])) + ")"
+        con.execute(f"INSERT INTO {target} VALUES {', '.join([row] * len(rows))}", [v for r in rows for v in r])

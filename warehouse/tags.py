@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.clock import run_day, wall_clock
 from schemas.yaml_text import load_yaml
-from warehouse.database import quote_literal
+from warehouse.database import insert_rows, quote_literal
 from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "schemas" / "tags"
@@ -186,7 +186,7 @@ def evaluate_tags(
         held = [t.code for t in catalogue if t.entity == entity and errors.get(t.code) is None]
         counts |= _update_history(con, entity, held, run_id, business_at)
     results = [TagResult(tag.code, *counts.get(tag.code, (0, 0, 0)), errors.get(tag.code)) for tag in catalogue]
-    _insert(
+    insert_rows(
         con,
         "tags.evaluations",
         [
@@ -257,7 +257,7 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinitio
     con.execute("""CREATE OR REPLACE TABLE tags.catalogue (
         tag_code VARCHAR PRIMARY KEY, name_zh VARCHAR, name_en VARCHAR, entity VARCHAR, department VARCHAR,
         sources VARCHAR[], valid_from DATE, valid_until DATE, description VARCHAR, rule VARCHAR)""")
-    _insert(
+    insert_rows(
         con,
         "tags.catalogue",
         [
@@ -276,10 +276,3 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: list[TagDefinitio
             for t in catalogue
         ],
     )
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
-    """The rows in one statement (executemany runs one per row: seconds for the catalogue's 218)."""
-    if rows:
-        row = "(" + ", ".join("?" * len(rows[0])) + ")"
-        con.execute(f"INSERT INTO {table} VALUES {', '.join([row] * len(rows))}", [v for r in rows for v in r])

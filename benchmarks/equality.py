@@ -32,6 +32,8 @@ LOGS = {
     "core.business_id_history",
     "core.address_match_basis",
     "core.identity_basis",
+    "core.attribution_inputs",
+    "core.backbone_basis",
 }
 """Tables that record the way there (ids minted and changed, matches reused): they may differ, and the difference
 is named."""

@@ -12,11 +12,19 @@ A row whose address lies outside the subdistrict (``match_level = 'out_of_area'`
 another subdistrict, a 12345 order dispatched here by mistake) is another subdistrict's record: it is left out
 of the backbone, so it makes no person, business, event or tag here, and stays in staging and
 ``core.address_matches``, counted.
+
+A kind's table is rebuilt only when what it is made of changed: ``core.backbone_basis`` keeps, per kind, a digest
+of its sources' staging tables, their address matches and blanked values, the specs' column mapping and the code.
+A delivery of patrols rebuilds ``core.event_rows`` and leaves the people's, businesses' and houses' rows as they
+are (a rebuild would give the same rows).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -25,6 +33,7 @@ from connectors.spec import SourceSpec
 from schemas import record_kind_columns, sql_type
 from warehouse import catalogue
 from warehouse.database import quote_name
+from warehouse.fingerprint import REPO_ROOT, code_digest
 
 KINDS = ("person", "link", "business", "event", "house")
 _PROVENANCE = {
@@ -45,13 +54,28 @@ def records_table(kind: str) -> str:
 BACKBONE_TABLES = frozenset(records_table(kind) for kind in KINDS)
 
 
+BASIS_SQL = """
+CREATE TABLE IF NOT EXISTS core.backbone_basis (
+    kind     VARCHAR PRIMARY KEY,  -- person, link, business, event, house
+    inputs   VARCHAR NOT NULL,     -- digest of what the kind's table was built from
+    rows     BIGINT                -- rows the table holds
+)"""
+_CODE = (Path(__file__), REPO_ROOT / "schemas")  # this build and the canonical columns of schemas/record_kinds.yaml
+
+
 def build_records(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> dict[str, int]:
-    """Rebuild every kind's backbone table from staging, core.address_matches and the quarantine; returns
-    rows per kind."""
+    """Rebuild every kind's backbone table whose inputs changed from staging, core.address_matches and the
+    quarantine; returns rows per kind."""
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
+    con.execute(BASIS_SQL)
     _blanked(con, registry)
+    code = code_digest(_CODE)
     for kind in KINDS:
         sources = [n for n, s in sorted(registry.items()) if s.record_kind == kind]
+        inputs = _inputs(con, {name: registry[name] for name in sources}, code)
+        built = con.execute("SELECT inputs FROM core.backbone_basis WHERE kind = ?", [kind]).fetchall()
+        if built == [(inputs,)] and catalogue.table_exists(con, "core", f"{kind}_rows"):
+            continue
         con.execute(f"""
             CREATE OR REPLACE TABLE {records_table(kind)} AS
             SELECT {", ".join(f"r.{old} AS {new}" for old, new in _PROVENANCE.items())},
@@ -68,8 +92,26 @@ def build_records(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceS
                 con.execute(
                     f"ALTER TABLE {records_table(kind)} ADD COLUMN {quote_name(name)} {sql_type(column['type'])}"
                 )
+        rows = con.execute(f"SELECT count(*) FROM {records_table(kind)}").fetchone()[0]
+        con.execute("INSERT OR REPLACE INTO core.backbone_basis VALUES (?, ?, ?)", [kind, inputs, rows])
     con.execute("DROP TABLE _blanked")
     return {kind: con.execute(f"SELECT count(*) FROM {records_table(kind)}").fetchone()[0] for kind in KINDS}
+
+
+def _inputs(con: duckdb.DuckDBPyConnection, specs: Mapping[str, SourceSpec], code: str) -> str:
+    """A digest of what a kind's backbone table is made of: its sources' staged rows, their address matches and
+    blanked values (each row's hash summed, in no order), the specs' column mapping and the code."""
+    staged = [name for name in specs if catalogue.table_exists(con, "staging", name)]
+    parts: list[object] = [code, staged, [(name, spec.columns) for name, spec in specs.items()]]
+    for name in staged:
+        parts.append(con.execute(f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM staging.{quote_name(name)}").fetchone())
+    parts += con.execute(
+        """SELECT (SELECT sum(hash(record_id, house_id, match_level, candidates)) FROM core.address_matches
+                   WHERE list_contains($sources, source)),
+                  (SELECT sum(hash(record_id, blanked)) FROM _blanked WHERE list_contains($sources, source))""",
+        {"sources": staged},
+    ).fetchone()
+    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
 def _staged(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
@@ -86,7 +128,7 @@ def _staged(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str:
 
 
 def _blanked(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec]) -> None:
-    """``_blanked(record_id, blanked)``: the canonical columns of each row whose value staging quarantined alone."""
+    """``_blanked(record_id, source, blanked)``: the canonical columns of each row whose value staging quarantined alone."""
     delivered = [
         (source, name, column.to)
         for source, spec in registry.items()
@@ -97,9 +139,9 @@ def _blanked(con: duckdb.DuckDBPyConnection, registry: Mapping[str, SourceSpec])
     con.register("_targets", pa.table({"source": source, "column_name": name, "target": target}, schema=_TARGETS))
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _blanked AS
-        SELECT q.record_id, list(DISTINCT t.target ORDER BY t.target) AS blanked
+        SELECT q.record_id, q.source, list(DISTINCT t.target ORDER BY t.target) AS blanked
         FROM quality.quarantine q JOIN _targets t USING (source, column_name)
-        WHERE q.is_row_kept AND q.record_id IS NOT NULL GROUP BY q.record_id""")
+        WHERE q.is_row_kept AND q.record_id IS NOT NULL GROUP BY q.record_id, q.source""")
     con.unregister("_targets")
 
 

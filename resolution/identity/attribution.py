@@ -7,10 +7,16 @@ linked in ``core.business_records``); a shop named in the free text ("木子便�
 饰", "楼下面馆"), resolved among known businesses by branch and house; else the one business at the
 event's house. ``core.attributed_sources`` groups each source's events by what they are attributed
 to: five unrelated-looking 12345 complaints about one noodle stall are one row with five events.
+
+An event is attributed once: ``core.attribution_inputs`` keeps, per record, a hash of everything its attribution
+read (its own columns, the business index, the register and the code). A later run copies the attribution of every
+record whose hash is unchanged and attributes only the others, so a delivery costs its own events, not all of them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,7 +30,9 @@ from resolution.address.free_text import opening_address
 from resolution.address.records import records_table
 from resolution.address.register import Register
 from resolution.identity.business_names import SIGN_WORDS, branch, brand, normalize_name
+from warehouse.catalogue import table_exists
 from warehouse.database import quote_literal
+from warehouse.fingerprint import REPO_ROOT, code_digest
 
 _MENTION = re.compile(f"({'|'.join(SIGN_WORDS)})(?:店)?(?:\\(([^()]{{1,12}}?)店\\))?")
 _RELATIVE = ("楼下", "隔壁", "对面", "旁边", "楼下的", "隔壁的", "对面的", "门口的")
@@ -182,20 +190,58 @@ def _address_part(text: str) -> str:
     return opening_address(normalize_name(text))
 
 
-def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> dict[str, int]:
-    """Rebuild core.event_attributions and the core.attributed_sources view from the staged rows of
-    these event sources (those in the warehouse); returns counts per attribution rule."""
-    _stage_events(con, specs)
+_ATTRIBUTED = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("house_id", pa.string()),
+        ("house_rule", pa.string()),
+        ("business_id", pa.string()),
+        ("attribution_rule", pa.string()),
+        ("score", pa.float64()),
+        ("evidence", pa.string()),
+    ]
+)
+INPUTS = "core.attribution_inputs"
+_CODE = (REPO_ROOT / "resolution", REPO_ROOT / "schemas")  # the address matcher and its gazetteer included
+
+
+def _context(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of what attributing any event reads besides its own row: the business index (names, houses,
+    credit codes), the register (doors, and the houses free text is matched to) and the code."""
+    index = con.execute("""
+        SELECT (SELECT sum(hash(business_id, name)) FROM (SELECT DISTINCT business_id, name FROM (
+                    SELECT business_id, shop_name AS name FROM core.business_records
+                    UNION ALL SELECT business_id, legal_name FROM core.business_records) WHERE name IS NOT NULL)),
+               (SELECT sum(hash(business_id, house_id, credit_code, is_deregistered)) FROM core.businesses),
+               (SELECT sum(hash(*COLUMNS(*))) FROM core.houses)""").fetchone()
+    return hashlib.sha256(json.dumps([str(part) for part in index] + [code_digest(_CODE)]).encode()).hexdigest()
+
+
+def _reuse(con: duckdb.DuckDBPyConnection) -> None:
+    """``_reused``: the earlier attribution of every event whose inputs (``_inputs``) are as they were then."""
+    # registered first: table_exists leaves its fetched result open, and a connection refuses to register then
+    con.register("_no_attribution", _ATTRIBUTED.empty_table())
+    if table_exists(con, "core", "attribution_inputs") and table_exists(con, "core", "event_attributions"):
+        columns = ", ".join(f"a.{name}" for name in _ATTRIBUTED.names)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _reused AS SELECT {columns}
+            FROM core.event_attributions a JOIN {INPUTS} p USING (record_id) JOIN _inputs i USING (record_id)
+            WHERE p.inputs = i.inputs""")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _reused AS SELECT * FROM _no_attribution")
+    con.unregister("_no_attribution")
+
+
+def _attribute(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> pa.Table:
+    """The attribution of each (record_id, credit_code, description, address_house, match_level, linked)."""
+    if not rows:
+        return _ATTRIBUTED.empty_table()
+    out = defaultdict(list)
     index = BusinessIndex.from_warehouse(con)
     by_code = dict(
         con.execute("SELECT credit_code, business_id FROM core.businesses WHERE credit_code IS NOT NULL").fetchall()
     )
-    rows = con.execute(
-        "SELECT record_id, credit_code, description, address_house, match_level, linked FROM _events"
-    ).fetchall()
     texts = sorted({d for *_, d, house, level, _ in rows if d and (house is None or level not in _LEVELS)})
     from_text = _house_from_text(con, texts)
-    out = defaultdict(list)
     for record_id, code, text, house, level, linked in rows:
         house_rule = f"address ({level})" if level in _LEVELS and house else None
         outside = level == "out_of_area"
@@ -223,35 +269,42 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
         )
         if house is None and not outside and found.business_id and found.business_id in index.house:
             house, house_rule = index.house[found.business_id], "the business's house"
-        for key, value in (
-            ("record_id", record_id),
-            ("house_id", house),
-            ("house_rule", house_rule or "none"),
-            ("business_id", found.business_id),
-            ("attribution_rule", found.rule),
-            ("score", found.score),
-            ("evidence", found.evidence),
+        for key, value in zip(
+            _ATTRIBUTED.names,
+            (record_id, house, house_rule or "none", found.business_id, found.rule, found.score, found.evidence),
+            strict=True,
         ):
             out[key].append(value)
-    schema = pa.schema(
-        [
-            ("record_id", pa.string()),
-            ("house_id", pa.string()),
-            ("house_rule", pa.string()),
-            ("business_id", pa.string()),
-            ("attribution_rule", pa.string()),
-            ("score", pa.float64()),
-            ("evidence", pa.string()),
-        ]
+    return pa.table(out, schema=_ATTRIBUTED)
+
+
+def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) -> dict[str, int]:
+    """Rebuild core.event_attributions and the core.attributed_sources view from the staged rows of
+    these event sources (those in the warehouse), attributing only the events whose inputs changed; returns
+    counts per attribution rule."""
+    _stage_events(con, specs)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _inputs AS SELECT record_id, "
+        "hash(record_id, credit_code, description, address_house, match_level, linked, ?::VARCHAR) AS inputs "
+        "FROM _events",
+        [_context(con)],
     )
-    con.register("_attributed", pa.table(out, schema=schema))  # typed, so no events at all is an empty table
+    _reuse(con)
+    rows = con.execute(
+        "SELECT record_id, credit_code, description, address_house, match_level, linked FROM _events e "
+        "WHERE NOT EXISTS (SELECT 1 FROM _reused r WHERE r.record_id = e.record_id) "
+        "ORDER BY _source, _delivery_id, _sheet, _row_number"
+    ).fetchall()
+    con.register("_attributed", _attribute(con, rows))
     con.execute("""
         CREATE OR REPLACE TABLE core.event_attributions AS
         SELECT e.event_id, e.record_id, e._source, e._delivery_id, e._row_number, e._sheet, e.category, e.occurred_at,
                e.closed_at, a.house_id, a.house_rule, a.business_id, a.attribution_rule, a.score, a.evidence
-        FROM _events e JOIN _attributed a USING (record_id)
+        FROM _events e JOIN (SELECT * FROM _attributed UNION ALL SELECT * FROM _reused) a USING (record_id)
         ORDER BY e._source, e._delivery_id, e._sheet, e._row_number""")
     con.unregister("_attributed")
+    con.execute(f"CREATE OR REPLACE TABLE {INPUTS} AS SELECT * FROM _inputs")
+    con.execute("DROP TABLE _reused; DROP TABLE _inputs")
     con.execute(ATTRIBUTED_SOURCES_SQL)
     return dict(con.execute("SELECT attribution_rule, count(*) FROM core.event_attributions GROUP BY 1").fetchall())
 

@@ -118,3 +118,50 @@ def test_a_work_order_about_another_subdistrict_gets_no_house_and_no_shop_of_our
     assert len(rows) >= 5
     assert all(level == "out_of_area" and not attributed for _, level, _, attributed in rows), rows
     assert any(address is None and reason.startswith("from the free text") for address, _, reason, _ in rows), rows
+
+
+def _differ(con: duckdb.DuckDBPyConnection, one: str, other: str) -> int:
+    return con.execute(
+        f"SELECT (SELECT count(*) FROM (FROM {one} EXCEPT ALL FROM {other})) "
+        f"+ (SELECT count(*) FROM (FROM {other} EXCEPT ALL FROM {one}))"
+    ).fetchone()[0]
+
+
+def test_a_run_attributes_only_the_events_whose_inputs_changed_and_equals_attributing_all(warehouse_copy):
+    """An event whose row, business index, register and code are as they were keeps its earlier attribution
+    (an evidence text written over it stays); a changed or new one is attributed again; the result is what
+    attributing every event gives."""
+    from connectors.spec import load_registry
+    from resolution.identity.attribution import attribute_events
+
+    events = [spec for spec in load_registry().values() if spec.record_kind == "event"]
+    with duckdb.connect(str(warehouse_copy)) as con:
+        kept, changed = con.execute(
+            "SELECT min(record_id), max(record_id) FROM core.event_attributions WHERE _source = 'hotline_12345'"
+        ).fetchone()
+        con.execute(
+            "UPDATE core.event_attributions SET evidence = 'written over' WHERE record_id IN (?, ?)", [kept, changed]
+        )
+        # a text changed (the event's inputs) and events gone: as a new delivery of the source would change them
+        con.execute(
+            "UPDATE core.event_rows SET description = '市民反映楼下面馆油烟很大' WHERE record_id = ?", [changed]
+        )
+        con.execute(
+            "DELETE FROM core.event_rows WHERE hash(record_id) % 20 = 3 AND record_id NOT IN (?, ?)", [kept, changed]
+        )
+        attribute_events(con, events)
+        evidence = dict(
+            con.execute(
+                "SELECT record_id, evidence FROM core.event_attributions WHERE record_id IN (?, ?)", [kept, changed]
+            ).fetchall()
+        )
+        assert evidence[kept] == "written over" and evidence[changed] != "written over"
+        con.execute("CREATE TABLE incremental AS FROM core.event_attributions WHERE record_id <> ?", [kept])
+        con.execute("DROP TABLE core.attribution_inputs")  # no earlier inputs: every event is attributed
+        attribute_events(con, events)
+        con.execute("CREATE TABLE everything AS FROM core.event_attributions WHERE record_id <> ?", [kept])
+        assert _differ(con, "incremental", "everything") == 0
+        assert (
+            con.execute("SELECT count(*) FROM core.event_attributions").fetchone()[0]
+            == con.execute("SELECT count(*) FROM core.event_rows").fetchone()[0]
+        )

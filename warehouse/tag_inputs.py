@@ -16,6 +16,9 @@ delivery of a changes source; warehouse/business_time.py). They are read from th
 
 An event or house record whose address names only a building is repeated for every house of it
 (``is_building_wide``): a waste-sorting check of 1号楼 is about all of 1号楼's households.
+
+Each run writes only the rows of the records (for tags.residents, the people) whose rows changed
+(warehouse/changed_rows.py): a delivery costs the rows it brings, not every row the tables hold.
 """
 
 from __future__ import annotations
@@ -29,84 +32,100 @@ from connectors.spec import sources_with
 from resolution.address.records import KINDS, records_table
 from schemas.identifiers import identifier_macros
 from warehouse.business_time import mark_current
+from warehouse.changed_rows import replace_changed
 
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
 
 
-def _matched(kind: str) -> str:
-    """The kind's records (core.<kind>_rows) of the sources given as parameter, with their currency and house;
-    an event or house record matched to a building only is one row per house of it."""
+def _matched(kind: str, only: str | None = None) -> str:
+    """The kind's records (core.<kind>_rows) of the sources ``$sources``, with their currency and house; an event
+    or house record matched to a building only is one row per house of it. ``only``: just the records that
+    table names."""
     houses = "[r.house_id]"
     if kind in ("event", "house"):
         houses = "CASE WHEN r.match_level = 'building' THEN r.candidates ELSE [r.house_id] END"
+    named = f"AND r.record_id IN (SELECT record_id FROM {only})" if only else ""
     return f"""
         SELECT r.* EXCLUDE (house_id, match_level, candidates, blanked),
                r.delivery_id IN (SELECT delivery_id FROM current_deliveries) AS is_current,
                unnest(CASE WHEN len({houses}) = 0 THEN [NULL] ELSE {houses} END) AS house_id,
                r.match_level, r.match_level = 'building' AS is_building_wide
-        FROM {records_table(kind)} r WHERE list_contains(?::VARCHAR[], r.source)"""
+        FROM {records_table(kind)} r WHERE list_contains($sources::VARCHAR[], r.source) {named}"""
 
 
-def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: date | None = None) -> None:
-    """(Re)build the tags.*_records tables from the record backbone and identity resolution;
-    ``is_current`` as of ``as_of`` (default the run day)."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS tags")
-    con.execute(identifier_macros(as_of))  # id18: the row's ID number checked and lifted to 18 characters
-    mark_current(con, registry, as_of)
-    for kind in KINDS:
-        sources = [name for name, spec in registry.items() if spec.record_kind == kind]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind} AS {_matched(kind)}", [sources])
-    # each written ID number checked and lifted once, however many records carry it
-    con.execute("""CREATE OR REPLACE TEMP TABLE _id18 AS SELECT written, id18(written) AS id18 FROM (
-        SELECT id_number AS written FROM _person UNION SELECT id_number FROM _link
-        UNION SELECT counterpart_id_number FROM _link UNION SELECT id_number FROM _event) WHERE written IS NOT NULL""")
-    person = lambda alias: (
-        f"""LEFT JOIN core.person_records pr ON pr.record_id = {alias}.record_id
+def _person(alias: str) -> str:
+    """The record's person, that person's ID number and birth date, and its own ID number checked and lifted."""
+    return f"""LEFT JOIN core.person_records pr ON pr.record_id = {alias}.record_id
         LEFT JOIN core.people pp ON pp.person_id = pr.person_id
         LEFT JOIN _id18 n ON n.written = {alias}.id_number"""
-    )
-    con.execute(f"""CREATE OR REPLACE TABLE tags.person_records AS
+
+
+# each kind's rows from its matched records (``m``) and identity resolution's keys
+_ROWS = {
+    "person": f"""
         SELECT p.* EXCLUDE (birth_date, id_number), pr.person_id,
                coalesce(n.id18, pp.id_number) AS id_number,
                coalesce(p.birth_date, pp.birth_date,
                         try_strptime(substr(coalesce(n.id18, pp.id_number), 7, 8), '%Y%m%d')::DATE) AS birth_date
-        FROM _person p {person("p")}""")
-    con.execute(f"""CREATE OR REPLACE TABLE tags.link_records AS
+        FROM m p {_person("p")}""",
+    "link": f"""
         SELECT l.* EXCLUDE (id_number, counterpart_id_number), pr.person_id,
                coalesce(n.id18, pp.id_number) AS id_number,
                coalesce(c.person_id, pc.person_id) AS counterpart_person_id,
                cn.id18 AS counterpart_id_number
-        FROM _link l {person("l")}
+        FROM m l {_person("l")}
         LEFT JOIN _id18 cn ON cn.written = l.counterpart_id_number
         LEFT JOIN (SELECT id_number, any_value(person_id) AS person_id FROM core.people
                    WHERE id_number IS NOT NULL GROUP BY id_number HAVING count(*) = 1) c
                ON c.id_number = cn.id18
         -- a masked ID number (340104********2899) keys nobody: identity resolution still placed the landlord
-        LEFT JOIN core.person_counterparts pc ON pc.record_id = l.record_id""")
-    con.execute("""CREATE OR REPLACE TABLE tags.business_records AS
-        SELECT b.*, br.business_id FROM _business b LEFT JOIN core.business_records br ON br.record_id = b.record_id""")
-    con.execute(f"""CREATE OR REPLACE TABLE tags.event_records AS
+        LEFT JOIN core.person_counterparts pc ON pc.record_id = l.record_id""",
+    "business": "SELECT b.*, br.business_id FROM m b LEFT JOIN core.business_records br ON br.record_id = b.record_id",
+    "event": f"""
         SELECT e.* EXCLUDE (id_number, house_id), pr.person_id, coalesce(n.id18, pp.id_number) AS id_number,
                a.business_id,
                -- attribution also reads the free text ("来电人称雁荡路39号油烟直排") where the address names no house
                CASE WHEN e.is_building_wide THEN e.house_id ELSE coalesce(a.house_id, e.house_id) END AS house_id
-        FROM _event e {person("e")}
-        LEFT JOIN core.event_attributions a ON a.record_id = e.record_id""")
-    con.execute("CREATE OR REPLACE TABLE tags.house_records AS SELECT * FROM _house")
+        FROM m e {_person("e")}
+        LEFT JOIN core.event_attributions a ON a.record_id = e.record_id""",
+    "house": "SELECT * FROM m",
+}
+
+
+def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: date | None = None) -> None:
+    """Bring the tags.*_records tables in line with the record backbone and identity resolution;
+    ``is_current`` as of ``as_of`` (default the run day)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS tags")
+    con.execute(identifier_macros(as_of))  # id18: the row's ID number checked and lifted to 18 characters
+    mark_current(con, registry, as_of)
+    sources = {kind: [name for name, spec in registry.items() if spec.record_kind == kind] for kind in KINDS}
+    # each written ID number checked and lifted once, however many records carry it
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _id18 AS SELECT written, id18(written) AS id18 FROM (
+        SELECT id_number AS written FROM core.person_rows WHERE list_contains($person::VARCHAR[], source)
+        UNION SELECT id_number FROM core.link_rows WHERE list_contains($link::VARCHAR[], source)
+        UNION SELECT counterpart_id_number FROM core.link_rows WHERE list_contains($link::VARCHAR[], source)
+        UNION SELECT id_number FROM core.event_rows WHERE list_contains($event::VARCHAR[], source))
+        WHERE written IS NOT NULL""",
+        {kind: sources[kind] for kind in ("person", "link", "event")},
+    )
+    for kind in KINDS:
+        rows = lambda only, kind=kind: f"WITH m AS ({_matched(kind, only)}) {_ROWS[kind]}"
+        replace_changed(con, f"tags.{kind}_records", rows, "record_id", {"sources": sources[kind]})
     build_residents(con, registry)
 
 
 def build_residents(con: duckdb.DuckDBPyConnection, registry: Mapping | None = None) -> None:
     """tags.residents: who lives where now, from the current snapshot of the residents list (实有人口, the
     source with the ``residents`` role), one row per person."""
-    con.execute(
-        """CREATE OR REPLACE TABLE tags.residents AS
+    rows = lambda only: (
+        f"""
         SELECT person_id, mode(house_id ORDER BY house_id) AS house_id, min(birth_date) AS birth_date,
                mode(sex ORDER BY sex) AS sex, mode(status ORDER BY status) AS residence_reason,
                mode(name ORDER BY name) AS name, mode(id_number ORDER BY id_number) AS id_number
         FROM tags.person_records
         WHERE list_contains($residents::VARCHAR[], source) AND is_current AND person_id IS NOT NULL
-          AND house_id IS NOT NULL
-        GROUP BY person_id""",
-        {"residents": sources_with(registry, residents=True)},
+          AND house_id IS NOT NULL {f"AND person_id IN (SELECT person_id FROM {only})" if only else ""}
+        GROUP BY person_id"""
     )
+    replace_changed(con, "tags.residents", rows, "person_id", {"residents": sources_with(registry, residents=True)})

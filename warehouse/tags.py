@@ -155,7 +155,7 @@ def evaluate_tags(
     evaluated_at: datetime | None = None,
     build_inputs=build_tag_inputs,
 ) -> list[TagResult]:
-    """Rebuild the tag inputs, evaluate every tag in force on as_of (default the run day) and update history.
+    """Bring the tag inputs up to date, evaluate every tag in force on as_of (default the run day) and update history.
 
     History is kept in business time: a membership opens and closes on ``as_of`` (its midnight), with the
     run that saw it; ``evaluated_at`` (default the wall clock) only says when, in tags.evaluations.
@@ -217,27 +217,29 @@ def _update_history(con, entity: str, codes: list[str], run_id: str, at: datetim
     leave the history one run over all of it leaves."""
     table, key = f"tags.{entity}_tags", ENTITY_KEYS[entity]
     con.execute("CREATE OR REPLACE TEMP TABLE _evaluated AS SELECT unnest(?::VARCHAR[]) AS tag_code", [codes])
-    lost = (
-        f"tag_code IN (SELECT tag_code FROM _evaluated) AND valid_to IS NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM _members m WHERE m.tag_code = h.tag_code AND m.member = h.{key})"
-    )
-    new = (
-        f"FROM _members m SEMI JOIN _evaluated USING (tag_code) WHERE NOT EXISTS (SELECT 1 FROM {table} h "
-        f"WHERE h.tag_code = m.tag_code AND h.valid_to IS NULL AND h.{key} = m.member)"
-    )
+    # the history is read once: the open memberships the members lost and the members no open one holds
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _open AS SELECT h.tag_code, h.{key} AS member
+        FROM {table} h SEMI JOIN _evaluated USING (tag_code) WHERE h.valid_to IS NULL""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _lost AS
+        SELECT * FROM _open o WHERE NOT EXISTS (SELECT 1 FROM _members m WHERE m.tag_code = o.tag_code AND m.member = o.member)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _new AS SELECT m.* FROM _members m SEMI JOIN _evaluated USING (tag_code)
+        WHERE NOT EXISTS (SELECT 1 FROM _open o WHERE o.tag_code = m.tag_code AND o.member = m.member)""")
     counts = {code: [0, 0, 0] for code in codes}
-    for column, query in enumerate(
-        (
-            "SELECT tag_code, count(*) FROM _members SEMI JOIN _evaluated USING (tag_code) GROUP BY tag_code",
-            f"SELECT tag_code, count(*) {new} GROUP BY tag_code",
-            f"SELECT tag_code, count(*) FROM {table} h WHERE {lost} GROUP BY tag_code",
+    for code, column, n in con.execute(
+        """SELECT tag_code, 0, count(*) FROM _members SEMI JOIN _evaluated USING (tag_code) GROUP BY tag_code
+        UNION ALL SELECT tag_code, 1, count(*) FROM _new GROUP BY tag_code
+        UNION ALL SELECT tag_code, 2, count(*) FROM _lost GROUP BY tag_code"""
+    ).fetchall():
+        counts[code][column] = n
+    if any(n[2] for n in counts.values()):
+        lost = f"h.valid_to IS NULL AND EXISTS (SELECT 1 FROM _lost l WHERE l.tag_code = h.tag_code AND l.member = h.{key})"
+        con.execute(f"DELETE FROM {table} h WHERE {lost} AND h.valid_from = ?", [at])
+        con.execute(f"UPDATE {table} h SET valid_to = ?, closed_by_run = ? WHERE {lost}", [at, run_id])
+    if any(n[1] for n in counts.values()):
+        con.execute(
+            f"INSERT INTO {table} SELECT tag_code, member, ?, NULL, ?, NULL FROM _new ORDER BY ALL", [at, run_id]
         )
-    ):
-        for code, n in con.execute(query).fetchall():
-            counts[code][column] = n
-    con.execute(f"DELETE FROM {table} h WHERE {lost} AND valid_from = ?", [at])
-    con.execute(f"UPDATE {table} h SET valid_to = ?, closed_by_run = ? WHERE {lost}", [at, run_id])
-    con.execute(f"INSERT INTO {table} SELECT m.tag_code, m.member, ?, NULL, ?, NULL {new} ORDER BY ALL", [at, run_id])
+    con.execute("DROP TABLE _open; DROP TABLE _lost; DROP TABLE _new")
     return {code: tuple(n) for code, n in counts.items()}
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
-from warehouse.tags import CatalogueError, evaluate_tags, load_catalogue
+from warehouse.tag_inputs import build_tag_inputs
+from warehouse.tags import CatalogueError, TagDefinition, evaluate_tags, load_catalogue
 
 AS_OF = pd.Timestamp("2026-11-01")
 TRUTH = SAMPLES / "truth"
@@ -297,3 +298,70 @@ def test_unchanged_tags_keep_their_history_row(tmp_path, tagged_warehouse):
             ).fetchone()[0]
             == recent.removed
         )
+
+
+INPUTS = ("person_records", "link_records", "business_records", "event_records", "house_records", "residents")
+
+
+def test_tag_inputs_brought_in_line_equal_inputs_built_whole(warehouse_copy):
+    """After a change to the records, their houses, identity and the day, only the records whose rows changed
+    are written again, and the tag inputs equal those built from nothing."""
+    registry = load_registry()
+    whole = warehouse_copy.with_name("whole.duckdb")
+    with duckdb.connect(str(warehouse_copy)) as con:
+        before = {t: con.execute(f"SELECT count(*) FROM tags.{t}").fetchone()[0] for t in INPUTS}
+        con.execute("DELETE FROM core.event_rows WHERE hash(record_id) % 7 = 0")
+        con.execute("UPDATE core.event_rows SET house_id = NULL, match_level = NULL WHERE hash(record_id) % 7 = 1")
+        con.execute("UPDATE core.person_records SET person_id = NULL WHERE hash(record_id) % 7 = 2")
+        con.execute("UPDATE core.people SET birth_date = NULL WHERE hash(person_id) % 7 = 3")
+        con.execute("DELETE FROM core.house_rows WHERE hash(record_id) % 7 = 4")
+    whole.write_bytes(warehouse_copy.read_bytes())
+    with duckdb.connect(str(whole)) as con:
+        for table in INPUTS:
+            con.execute(f"DROP TABLE tags.{table}")
+        build_tag_inputs(con, registry, date(2026, 10, 15))  # the October 实有人口 is current that day
+    with duckdb.connect(str(warehouse_copy)) as con:
+        build_tag_inputs(con, registry, date(2026, 10, 15))
+        con.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
+        for table in INPUTS:
+            patched, built = f"tags.{table}", f"whole.tags.{table}"
+            assert con.execute(f"DESCRIBE {patched}").fetchall() == con.execute(f"DESCRIBE {built}").fetchall()
+            for one, other in ((patched, built), (built, patched)):
+                assert con.execute(f"SELECT count(*) FROM (FROM {one} EXCEPT ALL FROM {other})").fetchone()[0] == 0
+        after = {t: con.execute(f"SELECT count(*) FROM tags.{t}").fetchone()[0] for t in INPUTS}
+        assert after["event_records"] < before["event_records"] and after["house_records"] < before["house_records"]
+        assert after["residents"] != before["residents"]
+
+
+def test_history_opens_closes_and_forgets_a_membership_held_on_no_day():
+    """Two runs on one day leave what one run over all of it leaves; a later day closes with its run."""
+    tag = TagDefinition(
+        code="listed", name_zh="列", name_en="Listed", entity="house", sources=["s"], rule="SELECT house_id FROM listed"
+    )
+    runs = [
+        ("a", date(2026, 11, 1), ["h1", "h2"]),
+        ("b", date(2026, 11, 1), ["h1", "h3"]),
+        ("c", date(2026, 11, 2), ["h3"]),
+    ]
+    with duckdb.connect() as con:
+        for run_id, day, houses in runs:
+            con.execute("CREATE OR REPLACE TABLE listed AS SELECT unnest(?::VARCHAR[]) AS house_id", [houses])
+            (result,) = evaluate_tags(
+                con,
+                [tag],
+                {},
+                as_of=day,
+                run_id=run_id,
+                evaluated_at=datetime(2026, 11, 3),
+                build_inputs=lambda *_: None,
+            )
+            assert (result.members, result.error) == (len(houses), None)
+        assert (result.added, result.removed) == (0, 1)
+        history = con.execute(
+            "SELECT house_id, valid_from::DATE, valid_to::DATE, opened_by_run, closed_by_run "
+            "FROM tags.house_tags ORDER BY ALL"
+        ).fetchall()
+    assert history == [
+        ("h1", date(2026, 11, 1), date(2026, 11, 2), "a", "c"),
+        ("h3", date(2026, 11, 1), None, "b", None),  # h2, opened and lost on 2026-11-01, held on no day
+    ]

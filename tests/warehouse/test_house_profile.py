@@ -51,3 +51,20 @@ def test_complaints_are_counted_at_their_house(con):
     profile = dict(con.execute("SELECT house_id, complaints FROM marts.house_profiles WHERE complaints > 0").fetchall())
     assert all(profile[h] <= truth.get(h, 0) for h in profile)  # never more than happened there
     assert sum(profile.values()) >= 0.7 * truth.sum()  # 12345 addresses are the noisiest of all sources
+
+
+def test_every_list_of_a_profile_is_in_order_and_its_names_follow_their_codes(con):
+    """Tags by code with their names beside them, history by when it opened, sources, people and businesses
+    by id: whatever builds the lists, a reader can rely on their order."""
+    names = dict(con.execute("SELECT tag_code, name_zh FROM tags.catalogue").fetchall())
+    rows = con.execute("""SELECT tag_codes, tag_names, tag_history, map_keys(records_by_source),
+                                 map_values(records_by_source), records, people, businesses
+                          FROM marts.house_profiles""").fetchall()
+    for codes, tag_names, history, sources, counts, records, people, businesses in rows:
+        assert codes == sorted(codes) and tag_names == [names[code] for code in codes]
+        assert history == sorted(history, key=lambda h: (h["valid_from"], h["tag_code"]))
+        assert (sources or []) == sorted(sources or []) and sum(counts or []) == records
+        assert [p["person_id"] for p in people] == sorted({p["person_id"] for p in people})
+        assert [b["business_id"] for b in businesses] == sorted(b["business_id"] for b in businesses)
+    held = "SELECT count(*) FROM tags.house_tags WHERE house_id IN (SELECT house_id FROM core.houses)"
+    assert sum(len(row[2]) for row in rows) == con.execute(held).fetchone()[0]

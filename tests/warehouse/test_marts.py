@@ -170,3 +170,20 @@ def test_every_mart_says_the_run_day_it_describes(con):
     assert len(marts) >= 10
     days = {name: con.execute(f'SELECT DISTINCT as_of::VARCHAR FROM marts."{name}"').fetchall() for (name,) in marts}
     assert {name: rows for name, rows in days.items() if rows not in ([("2026-11-01",)], [])} == {}
+
+
+def test_each_list_holds_every_current_holder_of_its_tags_once_in_order(con):
+    for name, codes in load_lists().items():
+        held = con.execute(
+            """SELECT tag_code, count(*) FROM (SELECT tag_code FROM tags.house_tags WHERE valid_to IS NULL
+                   UNION ALL SELECT tag_code FROM tags.person_tags WHERE valid_to IS NULL
+                   UNION ALL SELECT tag_code FROM tags.business_tags WHERE valid_to IS NULL)
+               WHERE list_contains(?, tag_code) GROUP BY 1""",
+            [codes],
+        ).fetchall()
+        listed = con.execute(f"SELECT tag_code, count(*) FROM marts.{name}_list GROUP BY 1").fetchall()
+        assert sorted(listed) == sorted(held), name
+        keys = con.execute(
+            f"SELECT committee_code, tag_code, member_id FROM marts.{name}_list ORDER BY rowid"
+        ).fetchall()
+        assert keys == sorted(keys, key=lambda k: (k[0] is None, k[0] or "", k[1], k[2])), name

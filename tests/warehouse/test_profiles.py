@@ -118,3 +118,24 @@ def test_licences_are_in_force_on_the_day(con):
     tagged = con.execute("""SELECT count(*) FILTER (tag_code = 'food_licensed'), count(*) FILTER (tag_code = 'outdoor_seating')
                             FROM tags.business_tags WHERE valid_to IS NULL""").fetchone()
     assert licensed == tagged
+
+
+def test_a_person_counts_each_event_naming_them_once_in_every_role(con):
+    """However many houses a building-wide row covers and however many roles the person plays in it."""
+    counted = """
+        WITH parties AS (SELECT record_id, person_id, 'subject' AS party FROM core.person_records
+                         UNION ALL SELECT record_id, person_id, party FROM core.person_counterparts)
+        SELECT p.person_id, count(DISTINCT e.record_id),
+               count(DISTINCT e.record_id) FILTER (p.party = 'subject' AND e.source = 'hotline_12345'),
+               count(DISTINCT e.record_id) FILTER (p.party = 'counterpart'),
+               count(DISTINCT e.record_id) FILTER (p.party = 'reporter'), max(e.occurred_at)
+        FROM tags.event_records e JOIN parties p USING (record_id)
+        WHERE p.person_id IN (SELECT person_id FROM core.people) GROUP BY 1"""
+    truth = {row[0]: row[1:] for row in con.execute(counted).fetchall()}
+    profiles = con.execute("""SELECT person_id, events, complaints, events_as_counterpart, events_as_reporter,
+                                     last_event_at FROM marts.person_profiles WHERE events > 0""").fetchall()
+    assert {row[0]: row[1:] for row in profiles} == truth
+    assert sum(row[2] for row in profiles) > 0  # complaints about the person
+    names = dict(con.execute("SELECT tag_code, name_zh FROM tags.catalogue").fetchall())
+    for codes, tag_names in con.execute("SELECT tag_codes, tag_names FROM marts.person_profiles").fetchall():
+        assert codes == sorted(codes) and tag_names == [names[code] for code in codes]

@@ -40,18 +40,26 @@ def load_lists() -> dict[str, list[str]]:
 
 def build_lists(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build marts.<list>_list for every declared list; returns their row counts."""
+    lists = load_lists()
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    # the holders of every listed tag, found once: their homes and names cost most, and the lists share them
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE listed_members AS
+        SELECT m.entity, m.member_id, m.person_id, m.business_id, m.house_id, m.name, h.canonical_address AS address,
+               h.committee_code, h.committee_name, h.grid_code, m.tag_code, c.name_zh AS item,
+               c.department, m.valid_from::DATE AS listed_since
+        FROM ({HOLDERS}) m JOIN tags.catalogue c USING (tag_code) LEFT JOIN core.houses h USING (house_id)
+        WHERE m.tag_code IN (SELECT unnest(?::VARCHAR[]))""",
+        [sorted({code for codes in lists.values() for code in codes})],
+    )
     counts = {}
-    for name, codes in load_lists().items():
+    for name, codes in lists.items():
         con.execute(
             f"""CREATE OR REPLACE TABLE marts.{name}_list AS
-            SELECT m.entity, m.member_id, m.person_id, m.business_id, m.house_id, m.name, h.canonical_address AS address,
-                   h.committee_code, h.committee_name, h.grid_code, m.tag_code, c.name_zh AS item,
-                   c.department, m.valid_from::DATE AS listed_since
-            FROM ({HOLDERS}) m JOIN tags.catalogue c USING (tag_code) LEFT JOIN core.houses h USING (house_id)
-            WHERE m.tag_code IN (SELECT unnest(?::VARCHAR[]))
-            ORDER BY h.committee_code, m.tag_code, m.member_id""",
+            SELECT * FROM listed_members WHERE tag_code IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY committee_code, tag_code, member_id""",
             [codes],
         )
         counts[f"{name}_list"] = con.execute(f"SELECT count(*) FROM marts.{name}_list").fetchone()[0]
+    con.execute("DROP TABLE listed_members")
     return counts

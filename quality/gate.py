@@ -15,6 +15,11 @@ smaller than the current snapshot (a file cut short or still being written), is 
 current (warehouse/business_time.py) and the snapshot before it stays; a later complete snapshot replaces it.
 An operator releases a held delivery on purpose by naming its id in the spec's ``evidence.released``. Every
 rule's outcome and every delivery's decision (rule ``delivery_threshold``, the reason in its note) are kept in ``meta.validations``.
+
+Given the deliveries validated before (``Earlier``), the gate validates the candidates of the new deliveries only
+and adds their results to the earlier ones, equal to validating every delivery again: the record key is unique
+within a delivery, every other rule reads one row, and deliveries are decided in load order, so an earlier
+delivery's outcome never depends on a later one. A table-wide rule failing then raises ``RevalidateAll``.
 """
 
 from __future__ import annotations
@@ -63,6 +68,19 @@ _QUARANTINE = [
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """The deliveries of the source validated before; the candidates hold only rows of later deliveries."""
+
+    deliveries: frozenset[str]
+    names_sheets: bool
+    """A candidate row of an earlier delivery names its sheet (a repeated key's first row is then told by sheet)."""
+
+
+class RevalidateAll(Exception):
+    """A table-wide rule failed on the new deliveries: its outcome holds every delivery, the earlier ones too."""
+
+
+@dataclass(frozen=True)
 class HeldDelivery:
     source: str
     delivery_id: str
@@ -107,7 +125,7 @@ def _text(value: object) -> str | None:
 
 
 def _quarantine_rows(
-    frame: pd.DataFrame, outcomes: list[RuleOutcome], spec: SourceSpec, whole_row: set[str]
+    frame: pd.DataFrame, outcomes: list[RuleOutcome], spec: SourceSpec, whole_row: set[str], sheets: bool
 ) -> pd.DataFrame:
     """One quarantine row per failing row of each rule, its columns read from the frame a rule at a time."""
     rows = []
@@ -122,7 +140,7 @@ def _quarantine_rows(
         lineage = zip(*(failing[c].tolist() for c in _LINEAGE), strict=True)
         texts = zip(*([_text(v) for v in failing[c].tolist()] for c in columns), strict=True)
         if rule.expect == RECORD_KEY:
-            reasons = (f"{rule.reason} ({where})" for where in _first_rows(frame, columns, outcome.failing))
+            reasons = (f"{rule.reason} ({where})" for where in _first_rows(frame, columns, outcome.failing, sheets))
         else:
             reasons = (rule.reason for _ in outcome.failing)
         rule_name = f"{RULE_PREFIX}{rule.suite}.{rule.name}"
@@ -158,13 +176,14 @@ def _blank_values(
             )
 
 
-def _first_rows(frame: pd.DataFrame, key: list[str], rows: list[int]) -> pd.Series:
-    """For each of ``rows``, where its record key first appears in its delivery: "row 7" or "sheet 雁荡, row 7"."""
+def _first_rows(frame: pd.DataFrame, key: list[str], rows: list[int], sheets: bool) -> pd.Series:
+    """For each of ``rows``, where its record key first appears in its delivery: "row 7", or "sheet 雁荡, row 7"
+    when some candidate row (``sheets``) names a sheet."""
     group = ["_delivery_id", *key]
     # only keys that repeat can have a first row elsewhere: the rest of the frame is not read
     repeated = frame[frame.duplicated(group, keep=False)]
     where = repeated["_row_number"].map(lambda row: f"row {row}")
-    if frame["_sheet"].notna().any():
+    if sheets:
         where = "sheet " + repeated["_sheet"].fillna("") + ", " + where
     ordered = repeated.assign(_where=where).sort_values(["_sheet", "_row_number"])
     return ordered.groupby(group, dropna=False)["_where"].transform("first").reindex(repeated.index).loc[rows]
@@ -206,23 +225,33 @@ def _insert_validations(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> No
 
 
 def _hold(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, held_above: float, table_notes: list[str]
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    candidates: str,
+    held_above: float,
+    table_notes: list[str],
+    decided: frozenset[str] = frozenset(),
 ) -> list[HeldDelivery]:
-    """Decide every loaded delivery of the source, in load order, and record each decision. One is held when
+    """Decide every loaded delivery of the source, in load order, and record each decision but those of
+    ``decided`` (recorded before, with their held rows); return every held delivery. One is held when
     a table-wide rule failed, when more than ``held_above`` of its rows failed or, for a snapshot, when it
     is empty or keeps fewer rows than ``evidence.min_share_of_current`` of the current snapshot (the latest
     observed snapshot accepted before it); unless the spec's ``evidence.released`` names it."""
     deliveries = con.execute(
         """
+        -- quality.quarantined_rows, but for a held delivery's rows: none of them at a full validation
         WITH failing AS (
-            SELECT delivery_id, count(*) AS failing FROM quality.quarantined_rows WHERE source = ? GROUP BY delivery_id)
+            SELECT delivery_id, count(*) AS failing FROM (
+                SELECT DISTINCT delivery_id, sheet, row_number FROM quality.quarantine
+                WHERE source = ? AND row_number IS NOT NULL AND NOT is_row_kept AND rule <> ?)
+            GROUP BY delivery_id)
         -- a changes file re-sent under its name is judged as sent: with the rows an earlier delivery loaded
         SELECT d.delivery_id, d.file_name, coalesce(f.failing, 0), d.rows_delivered + coalesce(d.rows_resent, 0),
                coalesce(d.observed_on, d.loaded_at::DATE)
         FROM meta.deliveries d LEFT JOIN failing f USING (delivery_id)
         WHERE d.source = ? AND d.status = 'loaded'
         ORDER BY d.loaded_at, d.file_name""",
-        [spec.name, spec.name],
+        [spec.name, HELD_RULE, spec.name],
     ).fetchall()
     snapshot, minimum = spec.delivery == "snapshot", spec.evidence.min_share_of_current
     expectation = f"failing share <= {held_above:g}; no column failing in >= {BROKEN_COLUMN.share:g} of rows" + (
@@ -252,6 +281,8 @@ def _hold(
             held.append(delivery)
         elif snapshot:
             accepted.append((observed_on, order, kept, file_name))
+        if delivery_id in decided:
+            continue
         rows.append(
             (
                 spec.name,
@@ -267,7 +298,7 @@ def _hold(
             )
         )
     _insert_validations(con, rows)
-    for delivery in held:
+    for delivery in (h for h in held if h.delivery_id not in decided):
         con.execute(
             f"""
             INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, record_id, rule, reason)
@@ -315,26 +346,33 @@ def _rule_frame(con: duckdb.DuckDBPyConnection, candidates: str, suite: Suite) -
     return con.execute(f"SELECT {read} FROM {candidates} ORDER BY _delivery_id, _sheet, _row_number").df()
 
 
-def gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str) -> list[HeldDelivery]:
+def gate(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, candidates: str, earlier: Earlier | None = None
+) -> list[HeldDelivery]:
     """Validate the rows of ``candidates`` (typed, not yet quarantined) against the source's suite,
     quarantine failing values (set NULL in ``candidates``) and rows, hold deliveries above the threshold,
-    and record the outcomes. Replaces
-    the source's earlier gate results, so a run repeated on the same deliveries changes nothing.
-    Returns the held deliveries."""
+    and record the outcomes. Replaces the source's earlier gate results, so a run repeated on the same
+    deliveries changes nothing; or, given the ``earlier`` deliveries (not in ``candidates``), adds to them.
+    Returns the held deliveries, earlier ones included."""
     suite = load_suite(spec)
     held_above = suite.held_above if spec.evidence.held_above is None else spec.evidence.held_above
-    con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{RULE_PREFIX}%'", [spec.name])
-    con.execute("DELETE FROM meta.validations WHERE source = ?", [spec.name])
+    if earlier is None:
+        con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{RULE_PREFIX}%'", [spec.name])
+        con.execute("DELETE FROM meta.validations WHERE source = ?", [spec.name])
     frame = _rule_frame(con, candidates, suite)
     outcomes = validate(frame, suite)
+    if earlier is not None and any(o.whole_table for o in outcomes):
+        raise RevalidateAll(spec.name)
     whole_row = row_columns(spec, suite)
-    failing = _quarantine_rows(frame, outcomes, spec, whole_row)
+    sheets = bool(frame["_sheet"].notna().any()) or (earlier is not None and earlier.names_sheets)
+    failing = _quarantine_rows(frame, outcomes, spec, whole_row, sheets)
     if len(failing):
         con.execute("INSERT INTO quality.quarantine BY NAME SELECT * FROM failing")
     _blank_values(con, candidates, frame, outcomes, whole_row)
     _record(con, frame, outcomes, spec.name)
     notes = [f"{o.rule.name}: {o.note}" for o in outcomes if o.whole_table]
-    return _hold(con, spec, candidates, held_above, notes)
+    decided = earlier.deliveries if earlier is not None else frozenset()
+    return _hold(con, spec, candidates, held_above, notes, decided)
 
 
 def stopped_deliveries(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[str]:

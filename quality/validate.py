@@ -1,7 +1,8 @@
 """Validate staged rows against a source's suite with Great Expectations, called directly.
 
-One GX validation per source and run: the frame holds every delivery's candidate rows, and each
-rule's failing rows come back by index (``result_format="COMPLETE"``), to be split per delivery.
+One GX validation per source and run: the frame holds the candidate rows of every delivery (or of the
+deliveries new since the last staging, quality/gate.py), and each rule's failing rows come back by index
+(``result_format="COMPLETE"``), to be split per delivery.
 """
 
 from __future__ import annotations

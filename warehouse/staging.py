@@ -1,6 +1,8 @@
 """The staging layer: each source's raw rows mapped to canonical columns, typed and normalised.
 
-``staging.<source>`` is rebuilt from ``raw.<source>`` on every run (so it is idempotent). A value that
+``staging.<source>`` is rebuilt from ``raw.<source>`` (so it is idempotent), or, when nothing but new deliveries
+came since the last staging (warehouse/staged_deliveries.py), the new deliveries' rows alone are typed, validated
+and added, with the rows, quarantine and validations a rebuild would give. A value that
 cannot be read (a date that is no date, a grid code ``WG37`` the suite refuses) costs the value alone:
 it goes to ``quality.quarantine`` with column, value, rule and reason as a cell (``is_row_kept``) and
 its row is staged with the value NULL. The row goes to quarantine whole only when what identifies it
@@ -28,12 +30,13 @@ from dataclasses import dataclass
 import duckdb
 
 from connectors.spec import SourceSpec
-from quality.gate import HeldDelivery, gate, row_columns
+from quality.gate import HeldDelivery, RevalidateAll, gate, row_columns
 from quality.suites import load_suite
 from schemas import record_kind_columns
 from schemas.identifiers import identifier_macros
 from warehouse import catalogue
 from warehouse.database import quote_literal, quote_name, transaction
+from warehouse.staged_deliveries import delivery_digests, earlier, record_coverage, staging_basis
 from warehouse.transforms import cleaned_sql, date_precision_sql, parsed_sql, transform_sql
 
 LINEAGE = ("_source", "_delivery_id", "_file_name", "_file_hash", "_sheet", "_row_number", "_record_id")
@@ -48,6 +51,8 @@ class StagingResult:
     rows_quarantined: int
     held: tuple[HeldDelivery, ...] = ()
     """Deliveries the quality gate stopped: none of their rows is staged."""
+    incremental: bool = False
+    """Only the deliveries after the last staging were staged (warehouse/staged_deliveries.py); else all were."""
 
 
 def _mapped_value(spec: SourceSpec, column: str) -> str:
@@ -158,32 +163,77 @@ def spec_column(spec: SourceSpec, name: str) -> str:
     return next((c for c, m in spec.columns.items() if name == c or name in m.aliases), name)
 
 
+def _write_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, adding: bool) -> None:
+    """Write the ``staged`` rows to ``table`` in the order of their lineage or, ``adding`` them to the rows there, in
+    the order a full staging writes: appended when they all come after those, else the table is written anew."""
+    order = "ORDER BY _delivery_id, _sheet, _row_number"
+    if not adding:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({staged}) {order}")
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {staged}")
+    after = con.execute(
+        f"SELECT (SELECT min(_delivery_id) FROM _staged) > coalesce((SELECT max(_delivery_id) FROM {table}), '')"
+    ).fetchone()[0]
+    if after:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged {order}")
+    elif after is not None:  # NULL: nothing new is staged
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM "
+            f"(SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM _staged) {order}"
+        )
+    con.execute("DROP TABLE _staged")
+
+
 def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
-    """Rebuild staging.<source> and its quarantine rows in one transaction."""
+    """Stage the source's new deliveries, or rebuild staging.<source> and its quarantine rows, in one transaction."""
     present = catalogue.columns(con, "raw", spec.name)
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     if not present:
         return StagingResult(spec.name, 0, 0, 0)
-    table, raw = f"staging.{quote_name(spec.name)}", f"raw.{quote_name(spec.name)}"
-    select, checks = staging_select(spec, present, raw)
+    raw = f"raw.{quote_name(spec.name)}"
     con.execute(identifier_macros())  # the ID number transform reads the rules' macros
-    failing = (
-        " OR ".join(
-            f"{quote_name('_why_' + str(i))} IS NOT NULL" for i, check in enumerate(checks) if not check.is_row_kept
-        )
-        or "false"
-    )
+    basis = staging_basis(spec, staging_select(spec, present, raw)[0])
+    try:
+        return _stage(con, spec, present, basis, incremental=True)
+    except RevalidateAll:  # rolled back: a table-wide rule failed, so every delivery is decided again
+        return _stage(con, spec, present, basis, incremental=False)
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, present: list[str], basis: str, incremental: bool
+) -> StagingResult:
+    """Stage the raw rows of the deliveries after those staged before (``incremental``, when nothing else changed
+    since: warehouse/staged_deliveries.py), or of every delivery."""
+    table, raw = f"staging.{quote_name(spec.name)}", f"raw.{quote_name(spec.name)}"
     with transaction(con):
+        digests = delivery_digests(con, spec.name)  # in the transaction: what it stages is what it records
+        since = earlier(con, spec.name, basis, digests) if incremental else None
+        read = raw
+        if since is not None:  # only the new deliveries' raw rows are typed, validated and staged
+            read = "_new_raw"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _new_raw AS SELECT * FROM {raw} "
+                "WHERE _delivery_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted(since.deliveries)],
+            )
+        select, checks = staging_select(spec, present, read)
+        failing = (
+            " OR ".join(
+                f"{quote_name('_why_' + str(i))} IS NOT NULL" for i, check in enumerate(checks) if not check.is_row_kept
+            )
+            or "false"
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {select}")
         columns = [r[0] for r in con.execute("DESCRIBE _typed").fetchall() if not r[0].startswith("_why_")]
-        con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
+        if since is None:
+            con.execute(f"DELETE FROM quality.quarantine WHERE source = ? AND rule LIKE '{STAGING_RULE}%'", [spec.name])
         for i, check in enumerate(checks):
             why = quote_name("_why_" + str(i))
             con.execute(
                 f"INSERT INTO quality.quarantine (source, delivery_id, file_name, sheet, row_number, record_id, "
                 f"column_name, rule, value, reason, is_row_kept) "
                 f"SELECT t._source, t._delivery_id, t._file_name, t._sheet, t._row_number, t._record_id, ?, ?, "
-                f"r.{quote_name(check.column)}, t.{why}, ? FROM _typed t JOIN {raw} r USING (_record_id) "
+                f"r.{quote_name(check.column)}, t.{why}, ? FROM _typed t JOIN {read} r USING (_record_id) "
                 f"WHERE t.{why} IS NOT NULL",
                 [check.column, STAGING_RULE + check.transform, check.is_row_kept],
             )
@@ -191,16 +241,22 @@ def stage(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagingResult:
             f"CREATE OR REPLACE TEMP TABLE _candidates AS SELECT {', '.join(map(quote_name, columns))} "
             f"FROM _typed WHERE NOT ({failing})"
         )
-        held = gate(con, spec, "_candidates")
+        sheets = {
+            d
+            for (d,) in con.execute("SELECT DISTINCT _delivery_id FROM _candidates WHERE _sheet IS NOT NULL").fetchall()
+        }
+        held = gate(con, spec, "_candidates", since)
         precisions = [c for c in columns if c.startswith("_precision_")]
         # staged: the candidates neither the suite nor a held delivery sent to quarantine
-        con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT *{_excluded(precisions)}, {_precision_map(precisions)} "
-            f"AS _date_precision FROM _candidates c WHERE NOT EXISTS ("
-            f"SELECT 1 FROM quality.quarantine q WHERE q.record_id = c._record_id AND NOT q.is_row_kept) "
-            f"ORDER BY _delivery_id, _sheet, _row_number"
+        staged = (
+            f"SELECT *{_excluded(precisions)}, {_precision_map(precisions)} AS _date_precision FROM _candidates c "
+            "WHERE NOT EXISTS (SELECT 1 FROM quality.quarantine q WHERE q.record_id = c._record_id AND NOT q.is_row_kept)"
         )
+        _write_staged(con, table, staged, since is not None)
         rows_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
         rows_staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        record_coverage(con, spec.name, basis, digests, sheets, since)
         con.execute("DROP TABLE _typed; DROP TABLE _candidates")
-    return StagingResult(spec.name, rows_raw, rows_staged, rows_raw - rows_staged, tuple(held))
+        if since is not None:
+            con.execute("DROP TABLE _new_raw")
+    return StagingResult(spec.name, rows_raw, rows_staged, rows_raw - rows_staged, tuple(held), since is not None)

@@ -70,4 +70,4 @@ def test_the_first_row_of_a_repeated_key_is_found_among_the_repeated_keys():
             "ref": ["a", "b", "a", "a", "b"],
         }
     )
-    assert _first_rows(frame, ["ref"], [4, 2]).tolist() == ["sheet , row 2", "sheet 雁荡, row 3"]
+    assert _first_rows(frame, ["ref"], [4, 2], sheets=True).tolist() == ["sheet , row 2", "sheet 雁荡, row 3"]

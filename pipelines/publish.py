@@ -13,7 +13,8 @@ from pipelines.resources import warehouse_asset
 
 def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, SourceSpec]) -> AssetsDefinition:
     """``publish/analyst_copy`` after every ``upstream`` asset, since it copies all their tables (masking again
-    only those changed since the last copy: ``tables_masked`` in its metadata). A held
+    only those changed since the last copy: ``tables_masked`` whole, ``tables_updated_by_rows`` big ones whose
+    rows alone changed, only the rows of the keys that changed, in its metadata). A held
     delivery holds its own source only (none of its rows staged): the copy still refreshes, and
     ``meta.held_sources`` in it names every source held and why."""
 
@@ -23,7 +24,7 @@ def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, Sourc
         "The analyst copy: ID numbers and phones masked everywhere, keyed tokens for joins.",
     )
     def analyst_copy(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        from warehouse.publish import masked_last, publish
+        from warehouse.publish import masked_last, publish, updated_last
 
         with warehouse.get_connection() as con:
             held = record_held_sources(con, registry)
@@ -32,7 +33,12 @@ def publish_asset(upstream: list[AssetsDefinition], registry: Mapping[str, Sourc
             context.log.warning(f"held, not refreshed: {reason}")
         held_count = len({source for source, _ in held})
         return MaterializeResult(
-            metadata={"path": str(path), "held_sources": held_count, "tables_masked": masked_last(path)}
+            metadata={
+                "path": str(path),
+                "held_sources": held_count,
+                "tables_masked": masked_last(path),
+                "tables_updated_by_rows": updated_last(path),
+            }
         )
 
     return analyst_copy

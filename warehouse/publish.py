@@ -12,10 +12,13 @@ can only show what the copy holds), every table and column comment (with what th
 ``meta.analyst_copy``: the run day it describes and the token key's id. The new file replaces the old one with
 one rename, so a reader sees the old copy or the new, never half.
 
-Publishing costs what changed: each table's fingerprint (its rows, columns, comments, the masking code and the
-token key, keyed so it tells nothing about the rows) is kept beside the copy (``analyst.published.json``, naming
-the copy file it describes). The next copy starts as a file copy of the last one, and only the tables whose
-fingerprint changed are masked again; views, comments and ``meta.analyst_copy`` are made afresh every time.
+Publishing costs what changed: each table's fingerprint, its shape (columns, types, comments, key column, the
+masking code and the token key) and its rows (count and sum of row hashes), keyed so it tells nothing about the
+rows, is kept beside the copy (``analyst.published.json``, naming the copy file it describes, and which tables the
+last publishing masked whole or updated by rows). The next copy starts as a file copy of the last one; a table
+whose shape changed, or a small one, is masked again whole; a big one whose rows alone changed loses and gets
+only the rows of the keys that changed (warehouse/published_rows.py), falling back to whole when many did. Views,
+comments and ``meta.analyst_copy`` are made afresh every time; ``full`` masks every table whole.
 Masks and tokens run in DuckDB (privacy.py's SQL forms) for the printable-ASCII values nearly every column
 holds; Python masks the rest, each distinct value of a batch once.
 """
@@ -30,6 +33,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -37,7 +41,7 @@ import pyarrow as pa
 from resolution.address.records import BACKBONE_TABLES
 from schemas import identifiers
 from schemas.clock import run_day
-from warehouse import catalogue, privacy
+from warehouse import catalogue, privacy, published_rows
 from warehouse.database import quote_literal, quote_name
 from warehouse.privacy import (
     BIRTH_DATE_COLUMNS,
@@ -159,12 +163,22 @@ def _noted(comment: str | None, note: str) -> str | None:
     return None if comment is None else f"{comment} {note}"
 
 
+class Selected(NamedTuple):
+    """One column of a table's copy: the ``expression`` making it from the warehouse column ``source``, its
+    (masked) ``name`` and its ``comment``."""
+
+    expression: str
+    name: str
+    comment: str | None
+    source: str
+
+
 def _select_list(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, comments: dict[str, str], key: privacy.TokenKey
-) -> list[tuple[str, str, str | None]]:
-    """The protected columns of one table, each (expression, name, comment) with the name masked too; ``comments``
-    are the private columns' comments, which the copy's columns get with what was done to them. Token columns
-    read the parameters of ``privacy.token_pads``."""
+) -> list[Selected]:
+    """The protected columns of one table, with their names masked too; ``comments`` are the private columns'
+    comments, which the copy's columns get with what was done to them. Token columns read the parameters of
+    ``privacy.token_pads``."""
     relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
     select, taken = [], set()
     for column, kind in zip(relation.columns, relation.types, strict=False):
@@ -173,24 +187,25 @@ def _select_list(
         quoted, comment = quote_name(column), comments.get(column)
         if column in BIRTH_DATE_COLUMNS:
             note = f"Analyst copy: the year only, as birth_year (of {column})."
-            select.append((privacy.birth_year_sql(quoted), _unique("birth_year", taken), _noted(comment, note)))
+            select.append(
+                Selected(privacy.birth_year_sql(quoted), _unique("birth_year", taken), _noted(comment, note), column)
+            )
             continue
         if (schema, table, column) == QUARANTINED_VALUE:  # masked under the rule of the column it came from
             expression = f"privacy_quarantined(rule, column_name, {quoted})"
-            select.append((expression, _unique(column, taken), comment))
+            select.append(Selected(expression, _unique(column, taken), comment, column))
             continue
         rejected = (schema, table, column) in REJECTED_VALUES
         comment = _noted(comment, _MASKED_NOTE[column]) if column in _MASKED_NOTE else comment
-        select.append(
-            (_protected(quoted, column, kind, rejected=rejected), _unique(privacy.mask_text(column), taken), comment)
-        )
+        protected = _protected(quoted, column, kind, rejected=rejected)
+        select.append(Selected(protected, _unique(privacy.mask_text(column), taken), comment, column))
         if kind.id == "varchar" and column in ID_NUMBER_COLUMNS | PHONE_COLUMNS:
             token_comment = (
                 f"Keyed token of {column} (docs/privacy.md): equal values give equal tokens, so it joins and counts "
                 "people without showing them; `housekey token` prints the token of a value you hold."
             )
             token = privacy.plain_sql(quoted, privacy.token_sql(key, quoted), "person_token")
-            select.append((token, _unique(f"{column}_token", taken), token_comment))
+            select.append(Selected(token, _unique(f"{column}_token", taken), token_comment, column))
     return select
 
 
@@ -276,17 +291,25 @@ def _describe_copy(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey) -> Non
 def _rules() -> bytes:
     """What the masking code is, as this process loaded it: a change to it (or to DuckDB) masks every table again."""
     code = hashlib.sha256(duckdb.__version__.encode())
-    for module in (privacy, identifiers):
+    for module in (privacy, identifiers, published_rows):
         code.update(Path(module.__file__).read_bytes())
     code.update(Path(__file__).read_bytes())
     return code.digest()
 
 
+class Fingerprint(NamedTuple):
+    """What the copy of a table is made from, as HMACs under the token key (they tell nothing about a row)."""
+
+    shape: str  # its columns, types and comments, its key column, the masking code and the token key
+    rows: str  # its rows: count and sum of row hashes
+    count: int  # how many rows (never recorded)
+    key: str | None  # its key column (published_rows.key_column), by which its rows can be updated
+
+
 def _fingerprint(
     con: duckdb.DuckDBPyConnection, key: privacy.TokenKey, rules: bytes, comments: Comments, schema: str, table: str
-) -> str:
-    """What the copy of ``schema.table`` is made from: its rows (count and sum of row hashes), columns, types and
-    comments, the masking code and the token key, as an HMAC under the token key (it tells nothing about a row)."""
+) -> Fingerprint:
+    """The fingerprint of ``schema.table``."""
     rows, digest = con.execute(
         f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {quote_name(schema)}.{quote_name(table)}"
     ).fetchone()
@@ -295,8 +318,15 @@ def _fingerprint(
         "AND schema_name = ? AND table_name = ? ORDER BY column_index",
         [schema, table],
     ).fetchall()
-    made_of = json.dumps([schema, table, rows, str(digest), columns, comments[schema, table][0]])
-    return hmac.new(key.secret, rules + made_of.encode(), hashlib.sha256).hexdigest()
+    row_key = published_rows.key_column([(column, kind) for column, kind, _ in columns])
+    shape = json.dumps([schema, table, columns, comments[schema, table][0], row_key])
+    made_of = json.dumps([schema, table, rows, str(digest)])
+    return Fingerprint(
+        hmac.new(key.secret, rules + shape.encode(), hashlib.sha256).hexdigest(),
+        hmac.new(key.secret, made_of.encode(), hashlib.sha256).hexdigest(),
+        rows,
+        row_key,
+    )
 
 
 def _file_identity(path: Path) -> list[int]:
@@ -304,25 +334,28 @@ def _file_identity(path: Path) -> list[int]:
     return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
 
-def _published(target: Path) -> dict[tuple[str, str], str]:
-    """The fingerprints of the copy at ``target``, (schema, copied name) -> fingerprint; none when the record names
-    another file (a copy swapped in by something else, a run killed between the record and the swap)."""
+def _published(target: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """The fingerprints of the copy at ``target``, (schema, copied name) -> (shape, rows); none when the record
+    names another file (a copy swapped in by something else, a run killed between the record and the swap)."""
     try:
         record = json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))
         if record["copy"] != _file_identity(target):
             return {}
-        return {(schema, name): fingerprint for schema, name, fingerprint in record["tables"]}
+        return {(schema, name): (shape, rows) for schema, name, shape, rows in record["tables"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
 
-def _record(target: Path, fresh: Path, fingerprints: dict[tuple[str, str], str], masked: list) -> None:
+def _record(
+    target: Path, fresh: Path, fingerprints: dict[tuple[str, str], Fingerprint], masked: list, updated: list
+) -> None:
     """Write the fingerprints of ``fresh`` before it becomes ``target`` (a rename keeps the file's identity), and
-    which tables this publishing masked."""
+    which tables this publishing masked whole and which it updated by rows."""
     record = {
         "copy": _file_identity(fresh),
-        "tables": [[*name, fp] for name, fp in sorted(fingerprints.items())],
+        "tables": [[*name, fp.shape, fp.rows] for name, fp in sorted(fingerprints.items())],
         "masked": sorted(masked),
+        "updated": sorted(updated),
     }
     written = target.with_name(PUBLISHED_FILE + ".new")
     written.unlink(missing_ok=True)
@@ -332,8 +365,13 @@ def _record(target: Path, fresh: Path, fingerprints: dict[tuple[str, str], str],
 
 
 def masked_last(target: Path) -> int:
-    """How many tables the last publishing masked (the others came unchanged from the copy before)."""
+    """How many tables the last publishing masked whole (the others came from the copy before, some updated)."""
     return len(json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))["masked"])
+
+
+def updated_last(target: Path) -> int:
+    """How many tables the last publishing updated by rows: only the rows of the keys that changed masked again."""
+    return len(json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))["updated"])
 
 
 def _copied_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
@@ -379,63 +417,100 @@ def _register_masks(con: duckdb.DuckDBPyConnection, key: privacy.TokenKey) -> li
     return [*udfs, "privacy_quarantined"]
 
 
-def _plan(
-    con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey, full: bool
-) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str], set[tuple[str, str]]]:
-    """The tables of the next copy (copied name -> warehouse name), their fingerprints, and those the copy at the
-    analyst path already holds as they are now (none when ``full``)."""
+class Plan(NamedTuple):
+    """The next copy: its tables (copied name -> warehouse name) and their fingerprints, those the copy at the
+    analyst path holds as they are now, and those whose rows alone changed, which it can update by rows."""
+
+    copied: dict[tuple[str, str], str]
+    fingerprints: dict[tuple[str, str], Fingerprint]
+    unchanged: set[tuple[str, str]]
+    by_rows: set[tuple[str, str]]
+    rows_held: set[tuple[str, str]]  # the tables whose rows the rows file beside the copy holds
+
+
+def _plan(con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey, full: bool) -> Plan:
+    """What the next copy keeps and updates of the copy at the analyst path (nothing when ``full``)."""
     copied, rules, target, comments = _copied_tables(con), _rules(), analyst_path(warehouse), _comments(con)
     fingerprints = {name: _fingerprint(con, key, rules, comments, name[0], table) for name, table in copied.items()}
     previous = {} if full or not target.exists() else _published(target)
-    return (
-        copied,
-        fingerprints,
-        {name for name, fingerprint in fingerprints.items() if previous.get(name) == fingerprint},
-    )
+    unchanged = {name for name, fp in fingerprints.items() if previous.get(name) == (fp.shape, fp.rows)}
+    rows_held = published_rows.held(target, _file_identity(target)) if previous else set()
+    by_rows = {
+        name
+        for name, fp in fingerprints.items()
+        if name not in unchanged
+        and name in rows_held
+        and previous[name][0] == fp.shape
+        # a table that grew small is masked whole: its rows are no longer kept
+        and fp.count >= published_rows.MIN_ROWS
+    }
+    return Plan(copied, fingerprints, unchanged, by_rows, rows_held)
 
 
 def stale_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[tuple[str, str]]:
-    """The tables (schema, name in the copy) the next ``publish`` masks again: new, changed, or all of them when
-    the copy is missing or was not written by publishing."""
-    copied, _, unchanged = _plan(con, warehouse, privacy.token_key(warehouse), full=False)
-    return sorted(set(copied) - unchanged)
+    """The tables (schema, name in the copy) the next ``publish`` masks again, whole or by rows: new, changed, or
+    all of them when the copy is missing or was not written by publishing."""
+    plan = _plan(con, warehouse, privacy.token_key(warehouse), full=False)
+    return sorted(set(plan.copied) - plan.unchanged)
+
+
+def _row_key(select: list[Selected], column: str) -> published_rows.Key:
+    """The key ``column`` as the copy shows it: the first column made from it (the masked value, before a token)."""
+    shown = next(selected for selected in select if selected.source == column)
+    return published_rows.Key(quote_name(column), shown.expression, shown.name)
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False) -> Path:
     """Write the protected analyst copy next to the warehouse and swap it in; returns its path. Only the tables
-    changed since the last copy are masked again, unless ``full``. Raises ``privacy.MissingTokenKey`` in production
-    without a token key."""
+    changed since the last copy are masked again (a big one whose shape did not change, only the rows of the keys
+    that changed), unless ``full``. Raises ``privacy.MissingTokenKey`` in production without a token key."""
     target = analyst_path(warehouse)
     fresh = target.with_suffix(".duckdb.new")
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)
     key = privacy.token_key(warehouse)
-    copied, fingerprints, unchanged = _plan(con, warehouse, key, full)
-    if unchanged:
+    plan = _plan(con, warehouse, key, full)
+    kept = plan.unchanged | plan.by_rows
+    if kept:
         shutil.copyfile(target, fresh)  # the last copy, then what changed: far less than masking every table
     udfs = _register_masks(con, key)
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
-    tables = {}  # (schema, copied name) -> (table comment, {copied column: comment}), of the tables masked now
+    tables = {}  # (schema, copied name) -> (table comment, {copied column: comment}), of the tables masked whole
+    updated, rows_kept = [], set(plan.unchanged)  # the rows file keeps the rows of the tables unchanged it holds
     comments = _comments(con)
     try:
-        _clear(con, unchanged)
-        for (schema, name), table in copied.items():
-            if (schema, name) in unchanged:
+        published_rows.start(con, target, reuse=bool(kept and plan.rows_held))
+        _clear(con, kept)
+        for (schema, name), table in plan.copied.items():
+            if (schema, name) in plan.unchanged:
                 continue
             table_comment, column_comments = comments[schema, table]
             select = _select_list(con, schema, table, column_comments, key)
-            columns = ", ".join(f"{expression} AS {quote_name(column)}" for expression, column, _ in select)
+            columns = ", ".join(f"{s.expression} AS {quote_name(s.name)}" for s in select)
+            params = privacy.token_pads(key) if "$token_inner" in columns else None
+            source, fingerprint = f"{quote_name(schema)}.{quote_name(table)}", plan.fingerprints[schema, name]
+            row_key = _row_key(select, fingerprint.key) if fingerprint.key else None
+            if (schema, name) in plan.by_rows:
+                if published_rows.update(con, (schema, name), source, row_key, columns, params):
+                    updated.append((schema, name))
+                    rows_kept.add((schema, name))
+                    continue
+                con.execute(f"DROP TABLE analyst.{quote_name(schema)}.{quote_name(name)}")  # too much changed
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")
             con.execute(
-                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(name)} AS "
-                f"SELECT {columns} FROM {quote_name(schema)}.{quote_name(table)}",
-                privacy.token_pads(key) if "$token_inner" in columns else None,
+                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(name)} AS SELECT {columns} FROM {source}",
+                params,
             )
-            tables[schema, name] = (table_comment, {column: comment for _, column, comment in select if comment})
+            tables[schema, name] = (table_comment, {s.name: s.comment for s in select if s.comment})
+            if row_key and fingerprint.count >= published_rows.MIN_ROWS:
+                published_rows.remember(con, (schema, name), source, row_key)
+                rows_kept.add((schema, name))
+        published_rows.keep_only(con, rows_kept)
         views = _views(con)
         view_comments = {(schema, view): comments[schema, view] for schema, view, _ in views}
     finally:
         con.execute("DETACH analyst")
+        con.execute(f"DETACH DATABASE IF EXISTS {published_rows.ATTACHED}")
         for name in udfs:
             con.remove_function(name)
     with duckdb.connect(str(fresh)) as copy:  # the copy alone: its views can read nothing else
@@ -446,6 +521,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False)
         _recreate_views(copy, views, view_comments)
         _describe_copy(copy, key)
         _drop_empty_schemas(copy)
-    _record(target, fresh, fingerprints, list(tables))
+    published_rows.seal(target, _file_identity(fresh))  # before the record: a run killed between leaves it unused
+    _record(target, fresh, plan.fingerprints, list(tables), updated)
     os.replace(fresh, target)  # atomic on one filesystem: readers see the old copy or the new one
     return target

@@ -93,9 +93,10 @@ def start(con: duckdb.DuckDBPyConnection, target: Path, reuse: bool) -> None:
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)
     if reuse:
+        fresh.touch(mode=0o600)  # copyfile keeps the mode of a file that exists
         shutil.copyfile(sidecar(target), fresh)
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS {ATTACHED}")
-    fresh.chmod(0o600)  # still empty: owner-only before it holds a row
+    fresh.chmod(0o600)  # a new one before it holds a row (the folder keeps it from others in any case)
 
 
 def update(con: duckdb.DuckDBPyConnection, table: tuple[str, str], source: str, key: Key, select: str, params) -> bool:

@@ -374,13 +374,17 @@ def updated_last(target: Path) -> int:
     return len(json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))["updated"])
 
 
+PLUMBING = BACKBONE_TABLES | {"core.attribution_inputs"}
+"""Tables the copy leaves out: the record backbone's rows reach analysts as tags.*_records, with their keys, and
+attribution's per-event hashes of its inputs tell an analyst nothing."""
+
+
 def _copied_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """(schema, name in the copy) -> name in the warehouse, of every table the copy holds."""
     return {
         (schema, privacy.mask_text(table)): table
         for schema, table in catalogue.base_tables(con)
-        # the record backbone is plumbing: its rows reach analysts as tags.*_records, with their keys
-        if schema not in PRIVATE_SCHEMAS and f"{schema}.{table}" not in BACKBONE_TABLES
+        if schema not in PRIVATE_SCHEMAS and f"{schema}.{table}" not in PLUMBING
     }
 
 

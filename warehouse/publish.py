@@ -310,15 +310,17 @@ def _fingerprint(
     con: duckdb.DuckDBPyConnection, key: privacy.TokenKey, rules: bytes, comments: Comments, schema: str, table: str
 ) -> Fingerprint:
     """The fingerprint of ``schema.table``."""
-    rows, digest = con.execute(
-        f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {quote_name(schema)}.{quote_name(table)}"
-    ).fetchone()
     columns = con.execute(
         "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = ? ORDER BY column_index",
         [schema, table],
     ).fetchall()
-    row_key = published_rows.key_column([(column, kind) for column, kind, _ in columns])
+    candidates = published_rows.key_columns([(column, kind) for column, kind, _ in columns])
+    rows, digest, *filled = con.execute(
+        f"SELECT count(*), sum(hash(*COLUMNS(*))){''.join(f', count({quote_name(c)})' for c in candidates)} "
+        f"FROM {quote_name(schema)}.{quote_name(table)}"
+    ).fetchall()[0]  # fetched whole: a result left open stops the next registration on the connection
+    row_key = published_rows.key_column(candidates, {c for c, n in zip(candidates, filled, strict=True) if n == rows})
     shape = json.dumps([schema, table, columns, comments[schema, table][0], row_key])
     made_of = json.dumps([schema, table, rows, str(digest)])
     return Fingerprint(

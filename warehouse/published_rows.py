@@ -45,10 +45,17 @@ class Key(NamedTuple):
     copied: str
 
 
-def key_column(columns: list[tuple[str, str]]) -> str | None:
-    """The key of a table of (column, type): ``record_id``, else the first column named ``*_id``, of a plain type."""
-    keys = [name for name, kind in columns if name.endswith("_id") and kind in _KEY_TYPES]
-    return "record_id" if "record_id" in keys else next(iter(keys), None)
+def key_columns(columns: list[tuple[str, str]]) -> list[str]:
+    """The columns of a table of (column, type) that may key it: those named ``*_id``, of a plain type."""
+    return [name for name, kind in columns if name.endswith("_id") and kind in _KEY_TYPES]
+
+
+def key_column(candidates: list[str], filled: set[str]) -> str | None:
+    """The key among ``candidates``: ``record_id``, else the first one ``filled`` (never NULL), else the first: the
+    rows of a NULL key are rewritten together (core.links' person_id is NULL in most of its rows)."""
+    if "record_id" in candidates:
+        return "record_id"
+    return next((name for name in candidates if name in filled), next(iter(candidates), None))
 
 
 def sidecar(target: Path) -> Path:

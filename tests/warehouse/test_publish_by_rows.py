@@ -179,3 +179,14 @@ def test_on_the_sample_world_a_copy_updated_by_rows_equals_a_copy_made_whole(war
         shutil.copyfile(copy, warehouse_copy.with_name("updated.duckdb"))
         publish(con, warehouse_copy, full=True)
     assert _differences(warehouse_copy.with_name("updated.duckdb"), copy) == {}
+
+
+def test_the_key_is_the_record_id_else_an_id_never_null_else_the_first_id():
+    links = published_rows.key_columns(
+        [("link_kind", "VARCHAR"), ("person_id", "VARCHAR"), ("event_id", "VARCHAR"), ("house_id", "VARCHAR")]
+    )
+    assert links == ["person_id", "event_id", "house_id"]
+    assert published_rows.key_column(links, {"house_id"}) == "house_id"  # person_id is NULL in most links
+    assert published_rows.key_column(links, set()) == "person_id"
+    assert published_rows.key_column(["event_id", "record_id"], set()) == "record_id"
+    assert published_rows.key_column([], set()) is None

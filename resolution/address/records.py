@@ -105,12 +105,13 @@ def _inputs(con: duckdb.DuckDBPyConnection, specs: Mapping[str, SourceSpec], cod
     parts: list[object] = [code, staged, [(name, spec.columns) for name, spec in specs.items()]]
     for name in staged:
         parts.append(con.execute(f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM staging.{quote_name(name)}").fetchone())
-    parts += con.execute(
-        """SELECT (SELECT sum(hash(record_id, house_id, match_level, candidates)) FROM core.address_matches
-                   WHERE list_contains($sources, source)),
-                  (SELECT sum(hash(record_id, blanked)) FROM _blanked WHERE list_contains($sources, source))""",
-        {"sources": staged},
-    ).fetchone()
+    if staged:  # their matches and blanked values (nothing staged makes an empty table, whatever matches hold)
+        parts += con.execute(
+            """SELECT (SELECT sum(hash(record_id, house_id, match_level, candidates)) FROM core.address_matches
+                       WHERE list_contains($sources, source)),
+                      (SELECT sum(hash(record_id, blanked)) FROM _blanked WHERE list_contains($sources, source))""",
+            {"sources": staged},
+        ).fetchone()
     return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
 
 

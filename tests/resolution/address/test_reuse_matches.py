@@ -10,6 +10,7 @@ from connectors.spec import load_registry
 from resolution.address import resolve
 from resolution.address.register import Register, build_core_houses
 from resolution.address.resolve import record_decision, resolve_addresses
+from tests.resolution.address.tables import differ
 from warehouse.database import connect
 from warehouse.intake import land_source
 from warehouse.staging import stage
@@ -95,3 +96,36 @@ def test_a_changed_register_rematches_every_address(matched):
     houses = Register.from_warehouse(con).houses
     resolve_addresses(con, Register(houses[1:]))
     assert _basis(con)[0] == 0 and _basis(con)[2] == "the register changed since the earlier matches"
+
+
+def test_only_the_records_not_held_as_staged_are_written_as_a_full_rematch_would(matched):
+    con, sent = matched
+    resolve_addresses(con, Register.from_warehouse(con))
+    first, second = (
+        r[0]
+        for r in con.execute(
+            "SELECT record_id FROM core.address_matches WHERE source = 'household_registration' AND house_id IS NOT NULL"
+            " ORDER BY record_id LIMIT 2"
+        ).fetchall()
+    )
+    # a mark on a held match: it stays only if the record is not written again
+    con.execute("UPDATE core.address_matches SET match_reason = 'kept as written' WHERE record_id = ?", [first])
+    changed = con.execute(  # a record's address changes, another record is gone, a row loses its address
+        "SELECT min(_record_id) FROM staging.hotline_12345 WHERE address IS NOT NULL"
+    ).fetchone()[0]
+    con.execute(
+        "UPDATE staging.hotline_12345 SET address = '瑞金二路街道某路999弄99号' WHERE _record_id = ?", [changed]
+    )
+    con.execute("DELETE FROM staging.household_registration WHERE _record_id = ?", [second])
+    texts = con.execute(
+        "SELECT count(*) FROM staging.hotline_12345 WHERE address IS NULL AND description IS NOT NULL"
+    ).fetchone()[0]
+    resolve_addresses(con, Register.from_warehouse(con))
+    assert sent[-1] == ["瑞金二路街道某路999弄99号"] and len(sent[-2]) <= texts  # free texts: the rows without address
+    assert con.execute("SELECT count(*) FROM core.address_matches WHERE match_reason = 'kept as written'").fetchone()[0]
+    assert not con.execute("SELECT count(*) FROM core.address_matches WHERE record_id = ?", [second]).fetchone()[0]
+    for table in TABLES:
+        con.execute(f"CREATE TABLE kept_{table.split('.')[1]} AS FROM {table}")
+    resolve_addresses(con, Register.from_warehouse(con), reuse=False)
+    assert differ(con, "kept_address_matches", "core.address_matches") == 2  # the mark, both ways
+    assert differ(con, "kept_address_review", "quality.address_review") == 0

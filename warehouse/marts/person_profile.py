@@ -14,15 +14,16 @@ from datetime import date
 
 import duckdb
 
+from warehouse.marts.changed_keys import Scope, rebuild, write_rows
 from warehouse.marts.roles import event_sources
 
+# The rows of the people that {only[column]} keeps (every person, or those whose inputs changed).
 PROFILE_SQL = """
-CREATE OR REPLACE TABLE marts.person_profiles AS
 WITH
 -- links in force on the day: opened by then and not closed before it
 links AS (
     SELECT * FROM core.links
-    WHERE person_id IS NOT NULL AND coalesce(valid_from, DATE '1900-01-01') <= $as_of
+    WHERE person_id IS NOT NULL AND {only[person_id]} AND coalesce(valid_from, DATE '1900-01-01') <= $as_of
       AND (valid_to IS NULL OR valid_to >= $as_of)
 ),
 living AS (SELECT person_id, arg_max(house_id, coalesce(valid_from, DATE '1900-01-01')) AS house_id
@@ -36,14 +37,16 @@ tenure AS (
 ),
 -- list_sort orders structs by their fields in turn, at 60% of the CPU of an aggregate's ORDER BY
 current_tags AS (
-    SELECT t.person_id, list_sort(list({'tag_code': t.tag_code, 'tag_name': c.name_zh})) AS held
+    SELECT t.person_id, list_sort(list({{'tag_code': t.tag_code, 'tag_name': c.name_zh}})) AS held
     FROM tags.person_tags t JOIN tags.catalogue c USING (tag_code)
-    WHERE t.valid_to IS NULL GROUP BY t.person_id
+    WHERE t.valid_to IS NULL AND {only[t.person_id]} GROUP BY t.person_id
 ),
 -- each party a record names: its subject (tags.event_records.person_id), the other party, the reporter
 parties AS (
     SELECT record_id, _source, _delivery_id, person_id, 'subject' AS party FROM core.person_records
+    WHERE {only[person_id]}
     UNION ALL SELECT record_id, _source, _delivery_id, person_id, party FROM core.person_counterparts
+    WHERE {only[person_id]}
 ),
 -- the deliveries the person's records came in, in any role (a landlord named only on a lease)
 seen AS (
@@ -97,12 +100,34 @@ LEFT JOIN tenure tn USING (person_id)
 LEFT JOIN current_tags ct USING (person_id)
 LEFT JOIN seen s USING (person_id)
 LEFT JOIN events e USING (person_id)
-ORDER BY p.person_id
+WHERE {only[p.person_id]}
+"""
+# Every input row a person's profile reads, hashed (the register and the tag catalogue are the basis): the record
+# naming them in each role, with its delivery's landing and its event's columns.
+INPUTS_SQL = """
+SELECT person_id AS key, hash(name, sex, birth_date, id_number, phone) AS h FROM core.people
+UNION ALL SELECT person_id, hash(city_person_id) FROM core.city_person_ids
+UNION ALL SELECT person_id, hash(house_id, residence_reason) FROM tags.residents
+UNION ALL SELECT person_id, hash(link_kind, house_id, valid_from, valid_to) FROM core.links WHERE person_id IS NOT NULL
+UNION ALL SELECT person_id, hash(tag_code) FROM tags.person_tags WHERE valid_to IS NULL
+UNION ALL
+SELECT p.person_id, hash(p.record_id, p._source, p._delivery_id, p.party, d.loaded_at, e.source, e.occurred_at)
+FROM (SELECT record_id, _source, _delivery_id, person_id, 'subject' AS party FROM core.person_records
+      UNION ALL SELECT record_id, _source, _delivery_id, person_id, party FROM core.person_counterparts) p
+LEFT JOIN meta.deliveries d ON d.delivery_id = p._delivery_id LEFT JOIN tags.event_records e USING (record_id)
+WHERE p.person_id IS NOT NULL
 """
 
 
 def build_person_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
-    """Rebuild marts.person_profiles for the day ``as_of`` (ages, links in force); returns the number of people."""
+    """Bring marts.person_profiles up to date for the day ``as_of`` (ages, links in force), rebuilding the people
+    whose inputs changed (warehouse/marts/changed_keys.py); returns the number of people."""
+    params = {"as_of": as_of, **event_sources("complaints", "care_visits", "repairs")}
+
+    def write(whole: bool) -> None:
+        rows = PROFILE_SQL.format(only=Scope(whole))
+        write_rows(con, "person_profiles", "person_id", rows, params, whole, order="person_id")
+
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(PROFILE_SQL, {"as_of": as_of, **event_sources("complaints", "care_visits", "repairs")})
+    rebuild(con, "person_profiles", ["person_profiles"], INPUTS_SQL, params, write)
     return con.execute("SELECT count(*) FROM marts.person_profiles").fetchone()[0]

@@ -39,7 +39,7 @@ def business_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition
             counts = resolve_businesses(con, getattr(warehouse, "subdistrict", "") or None)  # its partition
         context.log.info(
             f"{counts['records']} business records -> {counts['businesses']} businesses; "
-            f"{counts['review']} pairs wait for review"
+            f"{counts['review']} pairs wait for review; {counts['signatures_linked']} signatures linked"
         )
 
     @table_assets(

@@ -26,10 +26,19 @@ import duckdb
 import pyarrow as pa
 
 from resolution.address.records import KINDS, records_table
+from resolution.identity import business_signatures as signature_table
 from resolution.identity.business_decisions import DECISIONS_SQL, business_decisions
 from resolution.identity.business_names import branch, brand, names_agree, sign_word
+from resolution.identity.business_signatures import LINK, SIGNATURE
 from resolution.identity.city_ids import business_prefix, subdistrict_code
-from resolution.identity.link_basis import linking_basis, record_basis, why_link_again
+from resolution.identity.link_basis import (
+    LABELS,
+    linked_records,
+    linking_basis,
+    record_basis,
+    records_digest,
+    why_link_again,
+)
 from schemas import record_kind_columns
 from schemas.identifiers import valid_credit_code
 from warehouse import catalogue
@@ -175,14 +184,10 @@ def link_signatures(signatures: list[tuple], decisions: dict[tuple[str, str], st
 def _link_without_house(names: list[str], phone: str | None, known: list[_Business]) -> _Link:
     """A record without a house: the one business whose name and branch agree, or whose phone does."""
 
-    def branch_fits(b: _Business) -> bool:
-        roads = {branch(n) for n in names} - {None}
-        return not roads or any(branch(n) in roads for n in b.names)
-
-    named = [b for b in known if b.name_score(names) >= NAME_AGREES and branch_fits(b)]
+    named = _named(names, known)
     if len(named) == 1:
         return _Link(named[0], "name", 0.85, "name and branch agree; no house")
-    by_phone = [b for b in known if phone and phone in b.phones]
+    by_phone = _phoned(phone, known)
     if len(by_phone) == 1:
         return _Link(by_phone[0], "phone", 0.85, "phone agrees; no house")
     anchor = f"name:{brand(names[0]) if names else ''}:{phone or ''}"
@@ -195,41 +200,62 @@ def _link_without_house(names: list[str], phone: str | None, known: list[_Busine
     )
 
 
+def _named(names: list[str], known: list[_Business]) -> list[_Business]:
+    """The businesses whose name and branch agree with ``names``."""
+    roads = {branch(n) for n in names} - {None}
+    return [
+        b
+        for b in known
+        if b.name_score(names) >= NAME_AGREES and (not roads or any(branch(n) in roads for n in b.names))
+    ]
+
+
+def _phoned(phone: str | None, known: list[_Business]) -> list[_Business]:
+    """The businesses that gave ``phone``."""
+    return [b for b in known if phone and phone in b.phones]
+
+
 def _minted_id(anchor: str, code: str) -> str:
     """A fresh business's id in subdistrict ``code``, from what makes it unique (its credit code, else house and
     brand): unique in the city (resolution/identity/city_ids.py)."""
     return business_prefix(code) + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:10].upper()
 
 
-def _keep_ids(con: duckdb.DuckDBPyConnection, code: str) -> None:
-    """``_business_ids`` (anchor -> business_id): each cluster keeps the id most of its records had
-    before; a second cluster claiming the same id is a split and gets a new one (minted for subdistrict
-    ``code``); ids a cluster absorbed are merges. Changes are appended to core.business_id_history."""
-    had_ids = catalogue.table_exists(con, "core", "business_records")
-    votes = (
-        con.execute("""
-        SELECT l.anchor, r.business_id, count(*) AS records FROM _business_links l JOIN core.business_records r
-          USING (record_id)
-        GROUP BY ALL""").fetchall()
-        if had_ids
-        else []
-    )
-    sizes = dict(con.execute("SELECT anchor, count(*) FROM _business_links GROUP BY 1").fetchall())
+def _claims(con: duckdb.DuckDBPyConnection) -> dict[str, Counter]:
+    """anchor -> earlier business_id -> records of the anchor that had it (in core.business_records)."""
     claims: dict[str, Counter] = defaultdict(Counter)
-    for anchor, business_id, records in votes:
-        claims[anchor][business_id] += records
+    if catalogue.table_exists(con, "core", "business_records"):
+        votes = con.execute("""
+            SELECT l.anchor, r.business_id, count(*) AS records FROM _business_links l JOIN core.business_records r
+              USING (record_id)
+            GROUP BY ALL ORDER BY ALL""").fetchall()  # ordered: equal claims are ranked the same every run
+        for anchor, business_id, records in votes:
+            claims[anchor][business_id] += records
+    return claims
+
+
+def _keep_ids(sizes: dict[str, int], claims: dict[str, Counter], code: str) -> tuple[dict[str, str], list[tuple]]:
+    """business_id -> anchor for clusters of ``sizes`` records: each keeps the id most of its records had
+    before (``claims``); a second cluster claiming the same id is a split and gets a new one (minted for subdistrict
+    ``code``); ids a cluster absorbed are merges. Changes are appended to core.business_id_history."""
     taken: dict[str, str] = {}
     history = []
     for anchor in sorted(sizes, key=lambda a: (-sizes[a], a)):
-        ranked = [b for b, _ in claims[anchor].most_common() if b not in taken]
+        claimed = claims.get(anchor, Counter())
+        ranked = [b for b, _ in claimed.most_common() if b not in taken]
         business_id = ranked[0] if ranked else _minted_id(anchor, code)
-        if not ranked and claims[anchor]:
-            history.append(("split", business_id, claims[anchor].most_common(1)[0][0], sizes[anchor]))
-        history += [("merge", business_id, other, claims[anchor][other]) for other in ranked[1:]]
+        if not ranked and claimed:
+            history.append(("split", business_id, claimed.most_common(1)[0][0], sizes[anchor]))
+        history += [("merge", business_id, other, claimed[other]) for other in ranked[1:]]
         while business_id in taken:  # a minted id already held (a split from a business with that anchor)
             business_id = _minted_id(business_id + anchor, code)
         taken[business_id] = anchor
-    con.register("_ids", pa.table({"anchor": list(taken.values()), "business_id": list(taken)}))
+    return taken, history
+
+
+def _write_ids(con: duckdb.DuckDBPyConnection, taken: dict[str, str], history: list[tuple]) -> None:
+    """``_business_ids`` (anchor -> business_id) and the id changes appended to core.business_id_history."""
+    con.register("_ids", pa.table({"anchor": list(taken.values()), "business_id": list(taken)}, schema=_IDS))
     con.execute("CREATE OR REPLACE TEMP TABLE _business_ids AS SELECT * FROM _ids")
     con.unregister("_ids")
     if history:
@@ -245,10 +271,14 @@ def _keep_ids(con: duckdb.DuckDBPyConnection, code: str) -> None:
         con.unregister("_history")
 
 
+_IDS = pa.schema([("anchor", pa.string()), ("business_id", pa.string())])
+
+
 def resolve_businesses(con: duckdb.DuckDBPyConnection, subdistrict: str | None = None) -> dict[str, int]:
     """Rebuild core.business_records, core.businesses and quality.business_review, new ids minted for
     ``subdistrict`` (default: the warehouse's own); returns counts. When the records, the reviewers' decisions and
-    the code are as the latest linking left them (core.identity_basis), the tables stand as they are."""
+    the code are as the latest linking left them (core.identity_basis), the tables stand as they are; when only new
+    records came, they are linked alone if that is provably what linking all gives (business_signatures.py)."""
     con.execute(TABLES_SQL)
     code = subdistrict_code(con, subdistrict)
     _stage_records(con)
@@ -257,57 +287,184 @@ def resolve_businesses(con: duckdb.DuckDBPyConnection, subdistrict: str | None =
     why = why_link_again(con, "business", basis, OUTPUTS)
     if why is None:  # nothing new for businesses
         record_basis(con, "business", basis, why)
-        return _counts(con)
-    signatures = con.execute(
-        "SELECT DISTINCT credit_code, legal_name, shop_name, phone, house_id FROM _business_records ORDER BY ALL"
-    ).fetchall()
-    links = link_signatures(signatures, business_decisions(con))
-    con.register(
-        "_links",
-        pa.table(
-            {
-                "credit_code": [s[0] for s in signatures],
-                "legal_name": [s[1] for s in signatures],
-                "shop_name": [s[2] for s in signatures],
-                "phone": [s[3] for s in signatures],
-                "house_id": [s[4] for s in signatures],
-                "anchor": [link.business.anchor for link in links],
-                "match_rule": [link.rule for link in links],
-                "match_weight": pa.array([link.weight for link in links], pa.float64()),
-                "evidence": [link.evidence for link in links],
-                "doubtful": [link.doubtful for link in links],
-                "candidate_houses": [sorted(link.business.houses) for link in links],
-            }
-        ),
-    )
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _business_links AS
-        SELECT r.*, l.anchor, l.match_rule, l.match_weight, l.evidence, l.doubtful
-        FROM _business_records r JOIN _links l
-          ON l.credit_code IS NOT DISTINCT FROM r.credit_code AND l.legal_name IS NOT DISTINCT FROM r.legal_name
-         AND l.shop_name IS NOT DISTINCT FROM r.shop_name AND l.phone IS NOT DISTINCT FROM r.phone
-         AND l.house_id IS NOT DISTINCT FROM r.house_id""")
-    con.unregister("_links")
-    _keep_ids(con, code)
-    con.execute("""
-        CREATE OR REPLACE TABLE core.business_records AS
-        SELECT l.record_id, l._source, l._delivery_id, l._row_number, l._sheet, i.business_id, l.match_rule,
-               l.match_weight,
-               l.evidence, l.legal_name, l.shop_name, l.house_id, l.valid_from, l.valid_to, l.status
-        FROM _business_links l JOIN _business_ids i USING (anchor)
-        ORDER BY i.business_id, l._source, l._row_number
-    """)
-    _write_businesses(con)
-    con.execute("""
-        CREATE OR REPLACE TABLE quality.business_review AS
-        SELECT i.business_id, l.match_rule, l.evidence, coalesce(l.shop_name, l.legal_name) AS name, l.house_id,
-               b.legal_name, b.sign_name, count(*) AS records, list(DISTINCT l._source ORDER BY l._source) AS sources
-        FROM _business_links l JOIN _business_ids i USING (anchor) JOIN core.businesses b USING (business_id)
-        WHERE l.doubtful OR (l.credit_code IS NOT NULL AND l.match_rule <> 'credit_code')
-        GROUP BY ALL ORDER BY records DESC, name
-    """)
+        return _counts(con) | {"signatures_linked": 0}
+    linked = _link_new_records(con, code) if why == RECORDS_CHANGED else None
+    if linked is None:
+        linked = _link_all(con, code)
     record_basis(con, "business", basis, why)  # once the tables stand on it
-    return _counts(con)
+    return _counts(con) | {"signatures_linked": linked}
+
+
+def _link_all(con: duckdb.DuckDBPyConnection, code: str) -> int:
+    """Link every record: the cascade over all signatures, ids kept, every table written whole; returns the
+    signatures linked."""
+    counted = con.execute(
+        f"SELECT {', '.join(SIGNATURE)}, count(*) FROM _business_records GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    signatures = [row[:5] for row in counted]
+    links = link_signatures(signatures, business_decisions(con))
+    _register_links(con, {s: _link_row(link) for s, link in zip(signatures, links, strict=True)})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _business_links AS SELECT r.*, {_LINK_COLUMNS} {_RECORDS_JOIN}")
+    con.unregister("_links")
+    claims = _claims(con)  # before a query: table_exists leaves its result open, and register refuses then
+    sizes = dict(con.execute("SELECT anchor, count(*) FROM _business_links GROUP BY 1").fetchall())
+    taken, history = _keep_ids(sizes, claims, code)
+    _write_ids(con, taken, history)
+    con.execute(f"CREATE OR REPLACE TABLE core.business_records AS {_RECORDS_SQL.format(where='')}")
+    _write_businesses(con)
+    con.execute(f"CREATE OR REPLACE TABLE quality.business_review AS {_REVIEW_SQL}")
+    ids = {anchor: business_id for business_id, anchor in taken.items()}
+    signature_table.write(
+        con,
+        {
+            s: (*_link_row(link), ids[link.business.anchor], row[5])
+            for s, link, row in zip(signatures, links, counted, strict=True)
+        },
+    )
+    return len(signatures)
+
+
+def _link_row(link: _Link) -> tuple:
+    return link.business.anchor, link.rule, link.weight, link.evidence, link.doubtful
+
+
+def _register_links(
+    con: duckdb.DuckDBPyConnection, links: dict[tuple, tuple], changed: set[tuple] = frozenset()
+) -> None:
+    """``_links``: each signature's (anchor, rule, weight, evidence, doubtful) and whether it ``changed``, to be
+    joined to its records."""
+    columns = defaultdict(list)
+    for signature, link in links.items():
+        for name, value in zip(
+            (*SIGNATURE, *LINK, "changed"), (*signature, *link[:5], signature in changed), strict=True
+        ):
+            columns[name].append(value)
+    con.register("_links", pa.table(columns, schema=_LINKS) if links else _LINKS.empty_table())
+
+
+_LINKS = pa.schema([*(signature_table.SCHEMA.field(name) for name in (*SIGNATURE, *LINK)), ("changed", pa.bool_())])
+
+
+_LINK_COLUMNS = "l.anchor, l.match_rule, l.match_weight, l.evidence, l.doubtful"
+_RECORDS_JOIN = "FROM _business_records r JOIN _links l ON " + " AND ".join(
+    f"l.{c} IS NOT DISTINCT FROM r.{c}" for c in SIGNATURE
+)
+_RECORDS_SQL = """
+    SELECT l.record_id, l._source, l._delivery_id, l._row_number, l._sheet, i.business_id, l.match_rule,
+           l.match_weight, l.evidence, l.legal_name, l.shop_name, l.house_id, l.valid_from, l.valid_to, l.status
+    FROM _business_links l JOIN _business_ids i USING (anchor) {where}
+    ORDER BY i.business_id, l._source, l._row_number"""
+_REVIEW_SQL = """
+    SELECT i.business_id, l.match_rule, l.evidence, coalesce(l.shop_name, l.legal_name) AS name, l.house_id,
+           b.legal_name, b.sign_name, count(*) AS records, list(DISTINCT l._source ORDER BY l._source) AS sources
+    FROM _business_links l JOIN _business_ids i USING (anchor) JOIN core.businesses b USING (business_id)
+    WHERE l.doubtful OR (l.credit_code IS NOT NULL AND l.match_rule <> 'credit_code')
+    GROUP BY ALL ORDER BY records DESC, name"""
+
+
+RECORDS_CHANGED = f"{LABELS['records']} changed since the latest linking"
+
+
+def _link_new_records(con: duckdb.DuckDBPyConnection, code: str) -> int | None:
+    """Link only what records new since the latest linking change, when that is provably what linking every
+    record gives (business_signatures.py); returns the signatures linked, None (nothing written) when it is not."""
+    if not catalogue.table_exists(con, "core", "business_signatures"):
+        return None
+    stored = signature_table.read(con)
+    arrived = {
+        row[:5]: row[5]
+        for row in con.execute(f"""SELECT {", ".join(SIGNATURE)}, count(*) FROM _business_records
+            WHERE record_id NOT IN (SELECT record_id FROM core.business_records) GROUP BY ALL""").fetchall()
+    }
+    new = {s for s in arrived if s not in stored}
+    codes = signature_table.valid_codes(stored, new)
+    if any(signature_table.houseless(s, codes[s]) for s in new):
+        return None  # it would be compared with every business
+    group = _in_order(con, signature_table.reached(codes, new))
+    if 2 * len(group) > len(stored) + len(new):
+        return None  # most signatures are reached: linking them all costs less than linking them twice
+    earlier = "SELECT * FROM _business_records WHERE record_id IN (SELECT record_id FROM core.business_records)"
+    linked = linked_records(con, "business")
+    if records_digest(con, earlier) != linked or sum(row[6] for row in stored.values()) != linked[0]:
+        return None  # a record linked before changed or went, or the signatures are not those of that linking
+    decisions = business_decisions(con)
+    known = [s for s in group if s in stored]
+    before = link_signatures(known, decisions)
+    if any(_link_row(link) != stored[s][:5] for s, link in zip(known, before, strict=True)):
+        return None  # the earlier linking is not what the cascade gives on the group
+    after = dict(zip(group, link_signatures(group, decisions), strict=True))
+    if not _houseless_stand(
+        [s for s in stored if signature_table.houseless(s, codes[s])], before, list(after.values())
+    ):
+        return None
+    links = {s: row[:5] for s, row in stored.items()} | {s: _link_row(link) for s, link in after.items()}
+    records = {s: (stored[s][6] if s in stored else 0) + arrived.get(s, 0) for s in links}
+    sizes: Counter = Counter()
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for s, link in links.items():
+        sizes[link[0]] += records[s]
+        if s in stored:
+            votes[link[0]][stored[s][5]] += stored[s][6]
+    claims = {anchor: Counter(dict(sorted(ids.items()))) for anchor, ids in votes.items()}  # as _claims orders
+    taken, history = _keep_ids(dict(sizes), claims, code)
+    ids = {anchor: business_id for business_id, anchor in taken.items()}
+    final = {s: (*link, ids[link[0]], records[s]) for s, link in links.items()}
+    changed = {s for s in stored if final[s][:6] != stored[s][:6]}
+    affected = {final[s][5] for s in (*changed, *arrived)} | {stored[s][5] for s in changed}
+    _write_ids(con, taken, history)
+    _update_tables(con, {s: final[s] for s in final if final[s][5] in affected}, changed, affected)
+    signature_table.write(con, final)
+    return len(group)
+
+
+def _in_order(con: duckdb.DuckDBPyConnection, signatures: set[tuple]) -> list[tuple]:
+    """``signatures`` in the order linking every record takes them (ORDER BY ALL)."""
+    columns = {name: [s[i] for s in signatures] for i, name in enumerate(SIGNATURE)}
+    con.register("_group", pa.table(columns, schema=pa.schema([signature_table.SCHEMA.field(n) for n in SIGNATURE])))
+    ordered = con.execute("SELECT * FROM _group ORDER BY ALL").fetchall()
+    con.unregister("_group")
+    return ordered
+
+
+def _houseless_stand(signatures: list[tuple], before: list[_Link], after: list[_Link]) -> bool:
+    """Whether each houseless signature's names and phone point at the same businesses of the group before and after
+    (the others are as they were): then its link in the cascade's last pass is what it was."""
+    if not signatures:
+        return True
+    known_before = list({link.business.anchor: link.business for link in before}.values())
+    known_after = list({link.business.anchor: link.business for link in after}.values())
+    for _code, legal, shop, phone, _house in signatures:
+        names = [n for n in (legal, shop) if n]
+        if {b.anchor for b in _named(names, known_before)} != {b.anchor for b in _named(names, known_after)}:
+            return False
+        if {b.anchor for b in _phoned(phone, known_before)} != {b.anchor for b in _phoned(phone, known_after)}:
+            return False
+    return True
+
+
+def _update_tables(
+    con: duckdb.DuckDBPyConnection, touched: dict[tuple, tuple], changed: set[tuple], affected: set[str]
+) -> None:
+    """The rows of the ``affected`` businesses, from the records of their ``touched`` signatures: a record is written
+    again when new or when its signature's link ``changed``."""
+    _register_links(con, touched, changed)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _business_links AS
+        SELECT r.*, {_LINK_COLUMNS}, l.changed, l.changed OR r.record_id NOT IN (SELECT record_id FROM core.business_records) AS _write
+        {_RECORDS_JOIN}""")
+    con.unregister("_links")
+    con.register(
+        "_affected_ids", pa.table({"business_id": sorted(affected)}, schema=pa.schema([("business_id", pa.string())]))
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _affected AS SELECT * FROM _affected_ids")
+    con.unregister("_affected_ids")
+    con.execute(
+        "DELETE FROM core.business_records WHERE record_id IN (SELECT record_id FROM _business_links WHERE changed)"
+    )
+    con.execute(f"INSERT INTO core.business_records BY NAME {_RECORDS_SQL.format(where='WHERE l._write')}")
+    con.execute("DELETE FROM core.businesses WHERE business_id IN (SELECT business_id FROM _affected)")
+    _write_businesses(con, whole=False)
+    con.execute("DELETE FROM quality.business_review WHERE business_id IN (SELECT business_id FROM _affected)")
+    con.execute(f"INSERT INTO quality.business_review BY NAME {_REVIEW_SQL}")
 
 
 OUTPUTS = ("core.business_records", "core.businesses", "quality.business_review")
@@ -321,8 +478,9 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def _write_businesses(con: duckdb.DuckDBPyConnection) -> None:
-    """One row per business: its most-written legal and sign names, its credit code, house and trade."""
+def _write_businesses(con: duckdb.DuckDBPyConnection, *, whole: bool = True) -> None:
+    """One row per business of ``_business_links``: its most-written legal and sign names, its credit code, house
+    and trade; the table written ``whole``, else those rows added to it."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _businesses AS
         SELECT i.business_id,
@@ -346,9 +504,11 @@ def _write_businesses(con: duckdb.DuckDBPyConnection) -> None:
             }
         ),
     )
-    con.execute("""
-        CREATE OR REPLACE TABLE core.businesses AS
+    con.execute(
+        ("CREATE OR REPLACE TABLE core.businesses AS" if whole else "INSERT INTO core.businesses BY NAME")
+        + """
         SELECT b.business_id, b.legal_name, b.sign_name, b.credit_code, b.house_id, t.category, b.sources,
                b.registered_on, b.is_deregistered, b.records
-        FROM _businesses b JOIN _trades t USING (business_id) ORDER BY b.business_id""")
+        FROM _businesses b JOIN _trades t USING (business_id) ORDER BY b.business_id"""
+    )
     con.unregister("_trades")

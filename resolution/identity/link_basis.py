@@ -45,17 +45,31 @@ LABELS = {"records": "the records", "decisions": "the reviewers' decisions", "co
 
 def linking_basis(con: duckdb.DuckDBPyConnection, records_sql: str, decisions: str) -> dict[str, str | int]:
     """The basis of a linking of the rows ``records_sql`` selects under the decisions of table ``core.<decisions>``."""
-    # each row's hash summed, in no order: a million records digest in a fraction of a second, where sorting their
-    # text took seconds on every run (a changed row changes the sum but for a chance of one in 2^64)
-    count, digest = con.execute(
-        f"SELECT count(*), sha256(coalesce(sum(hash(*COLUMNS(*)))::VARCHAR, '')) FROM ({records_sql})"
-    ).fetchone()
+    count, digest = records_digest(con, records_sql)
     return {
         "records": digest,
         "decisions": table_digest(con, "core", decisions),
         "code": code_digest(LINKING_CODE),
         "records_linked": count,
     }
+
+
+def records_digest(con: duckdb.DuckDBPyConnection, records_sql: str) -> tuple[int, str]:
+    """(rows, digest) of the rows ``records_sql`` selects."""
+    # each row's hash summed, in no order: a million records digest in a fraction of a second, where sorting their
+    # text took seconds on every run (a changed row changes the sum but for a chance of one in 2^64)
+    return con.execute(
+        f"SELECT count(*), sha256(coalesce(sum(hash(*COLUMNS(*)))::VARCHAR, '')) FROM ({records_sql})"
+    ).fetchone()
+
+
+def linked_records(con: duckdb.DuckDBPyConnection, entity: str) -> tuple[int, str] | None:
+    """(rows, digest) of the records the ``entity``'s latest linking read (None: none recorded)."""
+    con.execute(BASIS_SQL)
+    earlier = con.execute(
+        "SELECT records_linked, records FROM core.identity_basis WHERE entity = ?", [entity]
+    ).fetchone()
+    return tuple(earlier) if earlier else None
 
 
 def why_link_again(

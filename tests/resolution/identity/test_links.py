@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from resolution.identity.links import build_links
+from tests.resolution.identity.test_attribution import _differ
 from warehouse.raw import record_id_sql
 
 PROVENANCE = "_source VARCHAR, _delivery_id VARCHAR, _row_number BIGINT, _sheet VARCHAR"
@@ -135,3 +136,27 @@ def test_a_late_old_snapshot_fills_history_and_one_after_the_run_day_waits(con):
         ("P2", "H4", "2025-08-10", "2026-11-19"),
         ("P2", "H5", "2026-11-20", None),
     ]
+
+
+def test_links_updated_by_rows_equal_links_built_whole(warehouse_copy):
+    """Events gone, moved to another house or business, a person's records gone and one more day of history: the
+    links a run updates (only the differing rows; the person ties again only when what they are made of changed)
+    are those built whole."""
+    with duckdb.connect(str(warehouse_copy)) as con:
+        build_links(con)
+        con.execute("DELETE FROM core.event_attributions WHERE hash(record_id) % 10 = 0")
+        con.execute("UPDATE core.event_attributions SET house_id = NULL WHERE hash(record_id) % 10 = 1")
+        con.execute("UPDATE core.event_attributions SET business_id = NULL WHERE hash(record_id) % 10 = 2")
+        con.execute("DELETE FROM core.business_records WHERE hash(record_id) % 10 = 3")
+        build_links(con)  # the person ties kept: nothing they read changed
+        kept = con.execute("SELECT count(*) FROM meta.links_basis").fetchone()[0]
+        con.execute("CREATE TABLE main.updated AS FROM core.links")
+        con.execute("DROP TABLE core.links")
+        build_links(con)
+        assert kept == 1 and _differ(con, "main.updated", "core.links") == 0
+        con.execute("DELETE FROM core.person_records WHERE hash(record_id) % 10 = 4")
+        build_links(con, as_of=date(2026, 12, 1))
+        con.execute("CREATE OR REPLACE TABLE main.updated AS FROM core.links")
+        con.execute("DROP TABLE core.links")
+        build_links(con, as_of=date(2026, 12, 1))
+        assert _differ(con, "main.updated", "core.links") == 0

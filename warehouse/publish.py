@@ -300,27 +300,34 @@ def _rules() -> bytes:
 class Fingerprint(NamedTuple):
     """What the copy of a table is made from, as HMACs under the token key (they tell nothing about a row)."""
 
-    shape: str  # its columns, types and comments, its key column, the masking code and the token key
+    shape: str  # its columns, types and comments, its key columns, the masking code and the token key
     rows: str  # its rows: count and sum of row hashes
     count: int  # how many rows (never recorded)
-    key: str | None  # its key column (published_rows.key_column), by which its rows can be updated
+    key: list[str]  # its key columns (published_rows.key_columns), by which its rows can be updated
 
 
 def _fingerprint(
-    con: duckdb.DuckDBPyConnection, key: privacy.TokenKey, rules: bytes, comments: Comments, schema: str, table: str
+    con: duckdb.DuckDBPyConnection,
+    key: privacy.TokenKey,
+    rules: bytes,
+    comments: Comments,
+    schema: str,
+    table: str,
+    held: tuple[str, str] | None,
 ) -> Fingerprint:
-    """The fingerprint of ``schema.table``."""
+    """The fingerprint of ``schema.table``; its row hashes kept for an update by rows when the rows file ``held``
+    its rows (copied name)."""
     columns = con.execute(
         "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = ? ORDER BY column_index",
         [schema, table],
     ).fetchall()
-    candidates = published_rows.key_columns([(column, kind) for column, kind, _ in columns])
-    rows, digest, *filled = con.execute(
-        f"SELECT count(*), sum(hash(*COLUMNS(*))){''.join(f', count({quote_name(c)})' for c in candidates)} "
-        f"FROM {quote_name(schema)}.{quote_name(table)}"
-    ).fetchall()[0]  # fetched whole: a result left open stops the next registration on the connection
-    row_key = published_rows.key_column(candidates, {c for c, n in zip(candidates, filled, strict=True) if n == rows})
+    row_key = published_rows.key_columns([(column, kind) for column, kind, _ in columns])
+    source = f"{quote_name(schema)}.{quote_name(table)}"
+    if held:
+        rows, digest = published_rows.hash_rows(con, held, source)
+    else:  # fetched whole: a result left open stops the next registration on the connection
+        rows, digest = con.execute(f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {source}").fetchall()[0]
     shape = json.dumps([schema, table, columns, comments[schema, table][0], row_key])
     made_of = json.dumps([schema, table, rows, str(digest)])
     return Fingerprint(
@@ -437,10 +444,13 @@ class Plan(NamedTuple):
 def _plan(con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey, full: bool) -> Plan:
     """What the next copy keeps and updates of the copy at the analyst path (nothing when ``full``)."""
     copied, rules, target, comments = _copied_tables(con), _rules(), analyst_path(warehouse), _comments(con)
-    fingerprints = {name: _fingerprint(con, key, rules, comments, name[0], table) for name, table in copied.items()}
     previous = {} if full or not target.exists() else _published(target)
-    unchanged = {name for name, fp in fingerprints.items() if previous.get(name) == (fp.shape, fp.rows)}
     rows_held = published_rows.held(target, _file_identity(target)) if previous else set()
+    fingerprints = {
+        name: _fingerprint(con, key, rules, comments, name[0], table, name if name in rows_held else None)
+        for name, table in copied.items()
+    }
+    unchanged = {name for name, fp in fingerprints.items() if previous.get(name) == (fp.shape, fp.rows)}
     by_rows = {
         name
         for name, fp in fingerprints.items()
@@ -450,6 +460,7 @@ def _plan(con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey
         # a table that grew small is masked whole: its rows are no longer kept
         and fp.count >= published_rows.MIN_ROWS
     }
+    published_rows.forget_hashes(con, rows_held - by_rows)
     return Plan(copied, fingerprints, unchanged, by_rows, rows_held)
 
 
@@ -457,13 +468,17 @@ def stale_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[tuple[
     """The tables (schema, name in the copy) the next ``publish`` masks again, whole or by rows: new, changed, or
     all of them when the copy is missing or was not written by publishing."""
     plan = _plan(con, warehouse, privacy.token_key(warehouse), full=False)
+    published_rows.forget_hashes(con, plan.by_rows)
     return sorted(set(plan.copied) - plan.unchanged)
 
 
-def _row_key(select: list[Selected], column: str) -> published_rows.Key:
-    """The key ``column`` as the copy shows it: the first column made from it (the masked value, before a token)."""
-    shown = next(selected for selected in select if selected.source == column)
-    return published_rows.Key(quote_name(column), shown.expression, shown.name)
+def _row_key(select: list[Selected], columns: list[str]) -> published_rows.Key:
+    """The key of ``columns`` as the copy shows them: a hash of the first column made from each (the masked value,
+    before a token), from the warehouse's row and from the copy's."""
+    shown = [next(selected for selected in select if selected.source == column) for column in columns]
+    return published_rows.Key(
+        f"hash({', '.join(s.expression for s in shown)})", f"hash({', '.join(quote_name(s.name) for s in shown)})"
+    )
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False) -> Path:
@@ -515,6 +530,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False)
         views = _views(con)
         view_comments = {(schema, view): comments[schema, view] for schema, view, _ in views}
     finally:
+        published_rows.forget_hashes(con, plan.by_rows)  # those of the updates that did not run
         con.execute("DETACH analyst")
         con.execute(f"DETACH DATABASE IF EXISTS {published_rows.ATTACHED}")
         for name in udfs:

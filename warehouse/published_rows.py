@@ -1,14 +1,14 @@
 """The rows of the analyst copy's big tables as last published, so publishing rewrites only the rows that changed.
 
-For each copied table of at least ``MIN_ROWS`` rows with a key column (``record_id``, else its first ``*_id``
-column), a private file beside the copy holds one (masked key, row hash) per row the copy holds: the key as the
-copy shows it (masked by the same expression), the hash of the warehouse row it was made from (DuckDB's ``hash`` of
-all its columns). When such a table changes but its shape does not, the changed keys are those of the rows that
-went or came (a (masked key, row hash) held a different number of times before and now); the copy loses every row
-of those keys and gets the masked rows the warehouse has for them now, and the file the same. A copy updated so
-equals one masked whole, even where two keys mask alike or rows repeat: whole keys are rewritten, never single
-rows. When more than ``MAX_SHARE`` of the rows would be rewritten, the table is masked whole instead (``update``
-says no).
+For each copied table of at least ``MIN_ROWS`` rows with key columns (its ``*_id`` columns), a private file beside
+the copy holds one (masked key, row hash) per row the copy holds: the masked key a hash of the key columns as the
+copy shows them (masked by the same expressions), the row hash DuckDB's ``hash`` of all the warehouse row's columns.
+When such a table changes but its shape does not, the rows that went or came are found by their hashes alone (a
+row hash held a different number of times before and now), so only those rows' keys are masked; the changed keys
+are theirs, the copy loses every row of those keys and gets the masked rows the warehouse has for them now, and the
+file the same. A copy updated so equals one masked whole, even where two keys mask alike or rows repeat: whole
+keys are rewritten, never single rows. When more than ``MAX_SHARE`` of the rows would be rewritten, the table is
+masked whole instead (``update`` says no).
 
 The file (``analyst.published.rows/rows.duckdb``) sits in an owner-only folder, so its row hashes of private rows
 and its WAL are never readable by analysts, and it names the copy file it describes (inode, size, modification
@@ -31,31 +31,23 @@ from warehouse.database import quote_literal, quote_name
 FOLDER = "analyst.published.rows"  # owner-only: hashes of private rows
 FILE = "rows.duckdb"
 ATTACHED = "analyst_rows"  # its name while publishing has it attached
-MIN_ROWS = 50_000  # smaller tables are masked whole: cheap, and no rows to keep
+MIN_ROWS = 10_000  # smaller tables are masked whole: cheap, and no rows to keep (a wide one of 26,059 rows took 0.7 s)
 MAX_SHARE = 0.3  # rewriting more of a table's rows than this costs about what masking it whole does
 _KEY_TYPES = {"VARCHAR", "BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "UINTEGER", "DATE", "TIMESTAMP", "UUID"}
 
 
 class Key(NamedTuple):
-    """A table's key column: ``raw`` in the warehouse (quoted), ``expression`` giving it as the copy shows it (a
-    mask, never a token: no parameters), and its ``copied`` name there."""
+    """A table's key: ``expression`` giving it from the warehouse row as the copy shows it (a hash of masks, never of
+    tokens: no parameters), and ``copied`` giving it from the copy's row."""
 
-    raw: str
     expression: str
     copied: str
 
 
 def key_columns(columns: list[tuple[str, str]]) -> list[str]:
-    """The columns of a table of (column, type) that may key it: those named ``*_id``, of a plain type."""
+    """The columns of a table of (column, type) that key it together: those named ``*_id``, of a plain type (all of
+    them: the finer the key, the fewer rows a change rewrites; core.links changes few rows of many houses)."""
     return [name for name, kind in columns if name.endswith("_id") and kind in _KEY_TYPES]
-
-
-def key_column(candidates: list[str], filled: set[str]) -> str | None:
-    """The key among ``candidates``: ``record_id``, else the first one ``filled`` (never NULL), else the first: the
-    rows of a NULL key are rewritten together (core.links' person_id is NULL in most of its rows)."""
-    if "record_id" in candidates:
-        return "record_id"
-    return next((name for name in candidates if name in filled), next(iter(candidates), None))
 
 
 def sidecar(target: Path) -> Path:
@@ -106,51 +98,71 @@ def start(con: duckdb.DuckDBPyConnection, target: Path, reuse: bool) -> None:
     fresh.chmod(0o600)  # a new one before it holds a row (the folder keeps it from others in any case)
 
 
+def _hashes(table: tuple[str, str]) -> str:
+    """The temporary table of the warehouse's rows of ``table`` by hash (rowid, row hash), from its fingerprint."""
+    return f"temp.main.{quote_name('published_hashes ' + json.dumps(table))}"
+
+
+def hash_rows(con: duckdb.DuckDBPyConnection, table: tuple[str, str], source: str) -> tuple[int, int | None]:
+    """Hash the rows of ``source`` once, for the fingerprint of ``table`` and its update by rows: their count and
+    the sum of their hashes (``forget_hashes`` drops them)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_hashes(table)} AS SELECT rowid AS row, hash(*COLUMNS(*)) AS row_hash "
+        f"FROM {source}"
+    )
+    return con.execute(f"SELECT count(*), sum(row_hash) FROM {_hashes(table)}").fetchall()[0]
+
+
+def forget_hashes(con: duckdb.DuckDBPyConnection, tables: set[tuple[str, str]]) -> None:
+    for table in tables:
+        con.execute(f"DROP TABLE IF EXISTS {_hashes(table)}")
+
+
 def update(con: duckdb.DuckDBPyConnection, table: tuple[str, str], source: str, key: Key, select: str, params) -> bool:
     """Bring the copy's ``table`` (attached as ``analyst``) and its rows here up to the warehouse's ``source``,
-    whose rows the copy shows as ``select`` (``params``: its token pads); False, with nothing changed, when too
-    many rows would be rewritten."""
-    entry, copied = _entry(table), f"analyst.{quote_name(table[0])}.{quote_name(table[1])}"
-    changed = _among("masked_key", "published_changed")
+    whose rows the copy shows as ``select`` (``params``: its token pads) and ``hash_rows`` hashed; False, with
+    nothing changed, when too many rows would be rewritten."""
+    entry, copied, now = _entry(table), f"analyst.{quote_name(table[0])}.{quote_name(table[1])}", _hashes(table)
+    keys = "SELECT masked_key FROM published_keys"
     try:
+        # a row hash held a different number of times before and now: a row that went or came (one GROUP BY)
         con.execute(
-            f"CREATE TEMP TABLE published_now AS SELECT {key.expression} AS masked_key, {key.raw} AS raw_key, "
-            f"hash(*COLUMNS(*)) AS row_hash FROM {source}"
+            "CREATE TEMP TABLE published_changed AS SELECT row_hash FROM ("
+            f"SELECT row_hash, 1 AS side FROM {entry} UNION ALL SELECT row_hash, -1 FROM {now}"
+            ") GROUP BY row_hash HAVING sum(side) <> 0"
         )
-        # a (masked key, row hash) held a different number of times before and now: one GROUP BY, some 6 times
-        # cheaper than EXCEPT ALL both ways, and the same keys
+        changed = "row_hash IN (SELECT row_hash FROM published_changed)"
+        # their keys: those the file holds for the rows that went, and those of the rows that came, masked alone
         con.execute(
-            "CREATE TEMP TABLE published_changed AS SELECT DISTINCT masked_key FROM ("
-            f"SELECT masked_key, row_hash, 1 AS side FROM {entry} "
-            "UNION ALL SELECT masked_key, row_hash, -1 FROM published_now"
-            ") GROUP BY masked_key, row_hash HAVING sum(side) <> 0"
+            f"CREATE TEMP TABLE published_keys AS SELECT masked_key FROM {entry} WHERE {changed} UNION "
+            f"SELECT {key.expression} FROM {source} WHERE rowid IN (SELECT row FROM {now} WHERE {changed})"
         )
-        now, rewritten = con.execute(f"SELECT count(*), count(*) FILTER ({changed}) FROM published_now").fetchone()
-        (dropped,) = con.execute(f"SELECT count(*) FILTER ({changed}) FROM {entry}").fetchone()
-        if max(rewritten, dropped) > MAX_SHARE * now:
+        # the warehouse rows of a changed key: a row that came, or one the file holds under a changed key (its hash)
+        con.execute(
+            f"CREATE TEMP TABLE published_rewritten AS SELECT * FROM (SELECT rowid AS row, {key.expression} AS "
+            f"masked_key FROM {source} WHERE rowid IN (SELECT row FROM {now} WHERE {changed} OR row_hash IN "
+            f"(SELECT row_hash FROM {entry} WHERE masked_key IN ({keys})))) WHERE masked_key IN ({keys})"
+        )
+        (rows,) = con.execute(f"SELECT count(*) FROM {now}").fetchone()
+        (rewritten,) = con.execute("SELECT count(*) FROM published_rewritten").fetchone()
+        (dropped,) = con.execute(f"SELECT count(*) FROM {entry} WHERE masked_key IN ({keys})").fetchone()
+        if max(rewritten, dropped) > MAX_SHARE * rows:
             return False
-        # the warehouse rows of a changed key: those whose raw key masks to one (the mask reads that column alone)
-        con.execute(f"CREATE TEMP TABLE published_raw AS SELECT DISTINCT raw_key FROM published_now WHERE {changed}")
-        con.execute(f"DELETE FROM {copied} WHERE {_among(quote_name(key.copied), 'published_changed')}")
+        con.execute(f"DELETE FROM {copied} WHERE {key.copied} IN ({keys})")
         con.execute(
             f"INSERT INTO {copied} BY NAME SELECT {select} FROM {source} "
-            f"WHERE {_among(key.raw, 'published_raw', 'raw_key')}",
+            "WHERE rowid IN (SELECT row FROM published_rewritten)",
             params,
         )
-        con.execute(f"DELETE FROM {entry} WHERE {changed}")
-        con.execute(f"INSERT INTO {entry} SELECT masked_key, row_hash FROM published_now WHERE {changed}")
+        con.execute(f"DELETE FROM {entry} WHERE masked_key IN ({keys})")
+        con.execute(
+            f"INSERT INTO {entry} SELECT r.masked_key, n.row_hash FROM published_rewritten r JOIN {now} n USING (row)"
+        )
         return True
     finally:
-        for temporary in ("published_now", "published_changed", "published_raw"):
+        for temporary in ("published_changed", "published_keys", "published_rewritten"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{temporary}")
-
-
-def _among(value: str, keys: str, column: str = "masked_key") -> str:
-    """``value`` is one of the ``column`` values of ``keys``, NULL included (IN never finds a NULL)."""
-    return (
-        f"({value} IN (SELECT {column} FROM {keys}) "
-        f"OR ({value} IS NULL AND EXISTS (SELECT 1 FROM {keys} WHERE {column} IS NULL)))"
-    )
+        forget_hashes(con, {table})
 
 
 def remember(con: duckdb.DuckDBPyConnection, table: tuple[str, str], source: str, key: Key) -> None:

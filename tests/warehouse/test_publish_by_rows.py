@@ -18,7 +18,7 @@ ROWS = 60  # above the test's threshold of 20
 
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch) -> Path:
-    """``core.visits``, big enough to be updated by rows (key ``record_id``), and ``core.notes``, too small."""
+    """``core.visits``, big enough to be updated by rows (keyed by its ``*_id`` columns), and ``core.notes``, too small."""
     monkeypatch.setenv("HOUSEKEY_TOKEN_KEY_6", "sixth-key-for-publishing-by-rows")
     monkeypatch.setattr(published_rows, "MIN_ROWS", 20)
     path = tmp_path / "housekey.duckdb"
@@ -181,12 +181,32 @@ def test_on_the_sample_world_a_copy_updated_by_rows_equals_a_copy_made_whole(war
     assert _differences(warehouse_copy.with_name("updated.duckdb"), copy) == {}
 
 
-def test_the_key_is_the_record_id_else_an_id_never_null_else_the_first_id():
+def test_links_of_few_houses_are_updated_by_rows_of_all_their_ids(tmp_path, monkeypatch):
+    """A table whose ids are each NULL or shared by many rows (core.links: most links name no person, a house many
+    events): a few new links rewrite their own rows, keyed by all the ids together, not every link of their house."""
+    monkeypatch.setenv("HOUSEKEY_TOKEN_KEY_6", "sixth-key-for-publishing-by-rows")
+    monkeypatch.setattr(published_rows, "MIN_ROWS", 20)
+    warehouse = tmp_path / "housekey.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "CREATE SCHEMA core; CREATE TABLE core.links AS SELECT 'event' AS link_kind, "
+            "CASE WHEN i % 4 = 0 THEN 'PSN' || i END AS person_id, 'EVT' || i AS event_id, "
+            "'H' || (i % 3) AS house_id, '1380000' || lpad(i::VARCHAR, 4, '0') AS note FROM range(90) t(i)"
+        )
+        publish(con, warehouse)
+        con.execute(
+            "INSERT INTO core.links VALUES ('event', NULL, 'EVT90', 'H0', 'new'), ('event', NULL, NULL, 'H1', 'none');"
+            "DELETE FROM core.links WHERE event_id = 'EVT7'; UPDATE core.links SET note = 'x' WHERE event_id = 'EVT8'"
+        )
+        assert _updated_and_whole(con, warehouse) == (0, 1, {})
+
+
+def test_the_key_is_every_id_column_of_a_plain_type():
     links = published_rows.key_columns(
         [("link_kind", "VARCHAR"), ("person_id", "VARCHAR"), ("event_id", "VARCHAR"), ("house_id", "VARCHAR")]
     )
-    assert links == ["person_id", "event_id", "house_id"]
-    assert published_rows.key_column(links, {"house_id"}) == "house_id"  # person_id is NULL in most links
-    assert published_rows.key_column(links, set()) == "person_id"
-    assert published_rows.key_column(["event_id", "record_id"], set()) == "record_id"
-    assert published_rows.key_column([], set()) is None
+    assert links == ["person_id", "event_id", "house_id"]  # person_id is NULL in most links: the others tell them apart
+    assert published_rows.key_columns([("record_id", "VARCHAR"), ("seen_id", "VARCHAR[]"), ("note", "VARCHAR")]) == [
+        "record_id"
+    ]
+    assert published_rows.key_columns([("note", "VARCHAR")]) == []

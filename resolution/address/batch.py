@@ -29,8 +29,15 @@ _worker: tuple[Register, Gazetteer, dict] | None = None
 _HOUSE = attrgetter(*(f.name for f in fields(RegisteredHouse)))
 
 
+_built: tuple[Register, Gazetteer] | None = None
+"""The last register's gazetteer: a resolution matches twice with one register (free texts, then addresses)."""
+
+
 def _gazetteer(register: Register) -> Gazetteer:
-    return Gazetteer.shanghai(register.roads, register.compounds)  # the register's own names
+    global _built
+    if _built is None or _built[0] is not register:
+        _built = (register, Gazetteer.shanghai(register.roads, register.compounds))  # the register's own names
+    return _built[1]
 
 
 def _start(houses: str) -> None:

@@ -383,9 +383,16 @@ def updated_last(target: Path) -> int:
     return len(json.loads(target.with_name(PUBLISHED_FILE).read_text(encoding="utf-8"))["updated"])
 
 
-PLUMBING = BACKBONE_TABLES | {"core.attribution_inputs"}
-"""Tables the copy leaves out: the record backbone's rows reach analysts as tags.*_records, with their keys, and
-attribution's per-event hashes of its inputs tell an analyst nothing."""
+PLUMBING = BACKBONE_TABLES | {
+    "core.attribution_inputs",
+    "core.business_signatures",
+    "meta.links_basis",
+    "meta.mart_basis",
+    "meta.mart_inputs",
+}
+"""Tables the copy leaves out: the record backbone's rows reach analysts as tags.*_records, with their keys; what
+later runs reuse (attribution's and the marts' hashes of their inputs, business linking per signature, the links'
+basis) tells an analyst nothing, and the copy would mask it again after every delivery."""
 
 
 def _copied_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

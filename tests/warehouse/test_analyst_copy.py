@@ -150,7 +150,10 @@ def test_a_view_the_copy_cannot_make_stops_publishing_and_the_old_copy_stays(sma
 def test_the_copy_leaves_out_the_plumbing_and_keeps_every_other_analyst_table(private, copy):
     from warehouse.publish import PLUMBING
 
-    tables = "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN ('core', 'tags')"
+    tables = (
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN ('core', 'tags', 'meta')"
+    )
     theirs, ours = {r[0] for r in private.execute(tables).fetchall()}, {r[0] for r in copy.execute(tables).fetchall()}
-    assert {"core.person_rows", "core.event_rows", "core.attribution_inputs"} <= PLUMBING & theirs
-    assert ours == theirs - PLUMBING
+    reused = {"core.attribution_inputs", "core.business_signatures", "meta.links_basis", "meta.mart_inputs"}
+    assert {"core.person_rows", "core.event_rows", *reused} <= PLUMBING & theirs
+    assert ours - {"meta.analyst_copy"} == theirs - PLUMBING

@@ -52,9 +52,11 @@ from pipelines.run_tags import SUBDISTRICT_TAG, subdistrict_tags
 SETTLE_SECONDS = 5
 """A file modified more recently than this may still be being copied in: it waits for the next tick."""
 INTERVAL_SECONDS = 15
-LANDING_INTERVAL_SECONDS = 5
-"""A folder listing is cheap: landing sensors tick as often as the daemon loops (5 s), so a delivery is in the
-analyst copy within a minute (benchmarks/delivery_latency.py); database sensors query a server, every 15 s."""
+LANDING_INTERVAL_SECONDS = 1
+"""A folder listing is cheap: landing sensors tick as often as the daemon loops (every 5 s). The interval must be
+below the loop's: at 5 s a tick that started a moment after the loop did is 4.9 s old at the next loop, so the
+sensor ticked every other loop, every 10 s (benchmarks/delivery_latency.py). Database sensors query a server,
+every 15 s."""
 
 
 def source_selection(spec: SourceSpec) -> AssetSelection:

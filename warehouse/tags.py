@@ -4,10 +4,15 @@ Each tag is a SELECT over the warehouse returning the ids of its members. Every 
 tag in force and keeps history: a membership the run confirms keeps its row, a new one opens a row
 (valid_from, opened_by_run), a lost one is closed (valid_to, closed_by_run). A rule that fails is
 reported in tags.evaluations and its history is left as it was: unknown is not "no longer a member".
+
+A tag whose rule, the tables it reads, the run day and this code are as at its last evaluation keeps its
+memberships unevaluated (meta.tags_basis): the same query over the same rows gives the same members.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -22,10 +27,35 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.clock import run_day, wall_clock
 from schemas.yaml_text import load_yaml
-from warehouse.database import insert_rows, quote_literal
+from warehouse.database import insert_rows, quote_literal, transaction
 from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "schemas" / "tags"
+BASIS = "meta.tags_basis"  # meta: what each tag's memberships were last evaluated from
+BASIS_SQL = f"CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS {BASIS} (tag_code VARCHAR PRIMARY KEY, inputs VARCHAR NOT NULL)"
+# the code a rule's result depends on besides its tables: this module's macros and the identifier macros
+CODE = hashlib.sha256(
+    b"".join(path.read_bytes() for path in (Path(__file__), CATALOGUE_DIR.parent / "identifiers.py"))
+).hexdigest()
+# functions whose value is not fixed by the tables and the run day: a rule calling one is evaluated every run
+VOLATILE = {
+    "random",
+    "setseed",
+    "uuid",
+    "gen_random_uuid",
+    "nextval",
+    "currval",
+    "now",
+    "today",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "get_current_time",
+    "get_current_timestamp",
+    "transaction_timestamp",
+    "current_setting",
+    "txid_current",
+}
 Entity = Literal["house", "person", "business"]
 
 
@@ -175,15 +205,21 @@ def evaluate_tags(
     )
     write_catalogue(con, catalogue)
     con.execute("CREATE OR REPLACE TEMP TABLE _members (tag_code VARCHAR, member VARCHAR)")
+    con.execute(BASIS_SQL)
+    bases = _bases(con, catalogue, as_of)
+    earlier = dict(con.execute(f"SELECT tag_code, inputs FROM {BASIS}").fetchall())
+    kept = {code for code, basis in bases.items() if basis is not None and earlier.get(code) == basis}
+    # until the history stands on the new inputs, only the kept tags' basis holds
+    con.execute(f"DELETE FROM {BASIS} WHERE tag_code NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(kept)])
     errors, seconds = {}, {}
     for tag in catalogue:
         started = time.perf_counter()
-        if tag.validity.covers(as_of):  # out of force: no members, its open memberships close
+        if tag.validity.covers(as_of) and tag.code not in kept:  # out of force: no members, they close
             errors[tag.code] = _members(con, tag)
         seconds[tag.code] = time.perf_counter() - started
-    counts = {}  # history is brought in line with the members of every tag evaluated at once, per entity
-    for entity in ENTITY_KEYS:
-        held = [t.code for t in catalogue if t.entity == entity and errors.get(t.code) is None]
+    counts = _open_counts(con, catalogue, kept)
+    for entity in ENTITY_KEYS:  # history is brought in line with the members of every tag evaluated, per entity
+        held = [t.code for t in catalogue if t.entity == entity and errors.get(t.code) is None and t.code not in kept]
         counts |= _update_history(con, entity, held, run_id, business_at)
     results = [TagResult(tag.code, *counts.get(tag.code, (0, 0, 0)), errors.get(tag.code)) for tag in catalogue]
     insert_rows(
@@ -195,7 +231,96 @@ def evaluate_tags(
         ],
     )
     _close_removed(con, {tag.code for tag in catalogue}, run_id, business_at)
+    held = [[code, basis] for code, basis in bases.items() if basis is not None and errors.get(code) is None]
+    with transaction(con):
+        con.execute(f"DELETE FROM {BASIS}")
+        insert_rows(con, BASIS, held)
     return results
+
+
+def _bases(con, catalogue: list[TagDefinition], as_of: date) -> dict[str, str | None]:
+    """Per tag, a digest of its definition, the run day, this code and every row of the tables its rule reads;
+    None when the rule reads what cannot be digested (a table function, a volatile function, a rule that
+    does not parse): such a tag is evaluated every run."""
+    reads = {tag.code: _reads(con, tag.rule) for tag in catalogue}
+    tables = sorted({table for read in reads.values() if read for table in read})
+    digests = {table: _digest(con, table) for table in tables}
+    bases = {}
+    for tag in catalogue:
+        read = reads[tag.code]
+        if read is None or any(digests[table] is None for table in read):
+            bases[tag.code] = None
+            continue
+        inputs = [CODE, as_of.isoformat(), tag.model_dump_json(), *(f"{t}={digests[t]}" for t in sorted(read))]
+        bases[tag.code] = hashlib.sha256("\n".join(inputs).encode()).hexdigest()
+    return bases
+
+
+def _reads(con, rule: str) -> set[str] | None:
+    """The tables (schema.table) the rule reads, from DuckDB's parse of it; None if it reads anything else."""
+    (tree,) = con.execute("SELECT json_serialize_sql(?)", [rule]).fetchone()
+    tree = json.loads(tree)
+    if tree.get("error"):
+        return None
+    tables, ctes, unknown = set(), set(), []
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            called = [
+                node.get("function_name", ""),
+                *(node.get("column_names") or [])[-1:],
+            ]  # current_date parses as a column
+            if node.get("type") == "TABLE_FUNCTION" or any(str(name).lower() in VOLATILE for name in called):
+                unknown.append(node)
+            if node.get("type") == "BASE_TABLE":
+                if node.get("catalog_name") or not node.get("schema_name"):
+                    unknown.append(node["table_name"])
+                else:
+                    tables.add(f"{node['schema_name']}.{node['table_name']}")
+            for entry in (node.get("cte_map") or {}).get("map", []):
+                ctes.add(entry["key"])
+            for value in node.values():
+                walk(value)
+
+    walk(tree["statements"])
+    if any(not isinstance(name, str) or name not in ctes for name in unknown):
+        return None
+    return tables
+
+
+def _digest(con, table: str) -> str | None:
+    """The table's columns, row count and rows' hashes summed (None if it cannot be read)."""
+    schema, name = table.split(".")
+    try:
+        shape = con.execute(
+            "SELECT list(column_name || ' ' || data_type ORDER BY column_index)::VARCHAR FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+        rows = con.execute(f"SELECT (count(*), sum(hash(t)))::VARCHAR FROM {table} t").fetchone()[0]
+    except duckdb.Error:
+        return None
+    return f"{shape} {rows}" if shape else None
+
+
+def _open_counts(con, catalogue: list[TagDefinition], kept: set[str]) -> dict[str, tuple[int, int, int]]:
+    """(members, 0, 0) of the kept tags: their open memberships, as they were."""
+    counts = {}
+    for entity in ENTITY_KEYS:
+        codes = sorted(t.code for t in catalogue if t.entity == entity and t.code in kept)
+        if codes:
+            counts |= {
+                code: (n, 0, 0)
+                for code, n in con.execute(
+                    f"SELECT tag_code, count(*) FROM tags.{entity}_tags WHERE valid_to IS NULL "
+                    "AND tag_code IN (SELECT unnest(?::VARCHAR[])) GROUP BY tag_code",
+                    [codes],
+                ).fetchall()
+            }
+    return counts
 
 
 def _members(con, tag: TagDefinition) -> str | None:

@@ -211,9 +211,9 @@ def _stage(
         read = raw
         if since is not None:  # only the new deliveries' raw rows are typed, validated and staged
             read = "_new_raw"
-            con.execute(
+            con.execute(  # a filter in the scan, not an anti join: raw's other columns are read for new rows only
                 f"CREATE OR REPLACE TEMP TABLE _new_raw AS SELECT * FROM {raw} "
-                "WHERE _delivery_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                "WHERE NOT list_contains(?::VARCHAR[], _delivery_id)",
                 [sorted(since.deliveries)],
             )
         select, checks = staging_select(spec, present, read)

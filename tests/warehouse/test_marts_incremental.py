@@ -12,11 +12,14 @@ import pytest
 from schemas.clock import run_day
 from warehouse.marts import stamp_run_day
 from warehouse.marts.events import build_events
+from warehouse.marts.hotspots import build_hotspots
 from warehouse.marts.house_profile import build_house_profiles
+from warehouse.marts.lists import build_lists, load_lists
 from warehouse.marts.person_profile import build_person_profiles
 
-TABLES = ("house_profiles", "person_profiles", "events", "event_versions")
-MARTS = ("house_profiles", "person_profiles", "events")
+LISTS = tuple(f"{name}_list" for name in load_lists())
+TABLES = ("house_profiles", "person_profiles", "events", "event_versions", "hotspots", *LISTS)
+MARTS = ("house_profiles", "person_profiles", "events", "hotspots", "lists")
 
 CHANGES = """
 -- an event moved to another house and business, another's status, a third gone, a fourth delivered again
@@ -40,13 +43,23 @@ WHERE (house_id, tag_code) = (SELECT (house_id, tag_code) FROM tags.house_tags W
 DELETE FROM tags.residents WHERE person_id = (SELECT max(person_id) FROM tags.residents);
 INSERT INTO core.links (link_kind, person_id, house_id, valid_from)
 SELECT 'tenant', max(person_id), min(house_id), DATE '2026-01-01' FROM core.links;
+-- a graded event moved to another business (two hotspots' rows and every rank below), a listed tag closed
+UPDATE core.event_attributions SET business_id = (SELECT max(business_id) FROM core.businesses)
+WHERE record_id = (SELECT min(record_id) FROM core.event_attributions
+                   WHERE event_id LIKE 'hotline_12345:%' AND business_id IS NULL AND house_id IS NOT NULL);
+UPDATE tags.person_tags SET valid_to = DATE '2026-10-31'
+WHERE (person_id, tag_code) = (SELECT (person_id, tag_code) FROM tags.person_tags
+                               WHERE valid_to IS NULL AND tag_code IN (SELECT unnest($listed::VARCHAR[]))
+                               ORDER BY person_id, tag_code LIMIT 1);
 """
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
-    """The three marts, as their assets build them (each stamped with its run day)."""
+    """The marts rebuilt by keys, as their assets build them (each stamped with its run day)."""
     build_house_profiles(con)
     build_events(con)
+    build_hotspots(con, run_day())
+    build_lists(con)
     build_person_profiles(con, run_day())
     stamp_run_day(con, run_day())
 
@@ -68,7 +81,7 @@ def warehouses(full_warehouse: Path, tmp_path_factory) -> tuple[Path, Path, dict
         build(con)  # whole, unless the run that made the warehouse kept its inputs
         build(con)
         assert {mart: n for mart, (_, n, _) in rebuilt(con).items()} == dict.fromkeys(MARTS, 0)  # nothing new
-        con.execute(CHANGES)
+        con.execute(CHANGES, {"listed": sorted({code for codes in load_lists().values() for code in codes})})
     shutil.copy(incremental, whole)
     with duckdb.connect(str(incremental)) as con:
         build(con)

@@ -24,9 +24,17 @@ from warehouse.catalogue import columns, table_exists
 from warehouse.database import transaction
 from warehouse.fingerprint import REPO_ROOT, code_digest
 
-CODE = (REPO_ROOT / "warehouse" / "marts", REPO_ROOT / "schemas", REPO_ROOT / "connectors")
-"""The marts' code and rules (severity, lists), and the specs' roles they read; code elsewhere reaches them only
-through the tables, whose rows each key's inputs hold."""
+CODE = (
+    REPO_ROOT / "warehouse" / "marts",
+    *(
+        REPO_ROOT / "schemas" / name
+        for name in ("event_severity.yaml", "community_lists.yaml", "clock.py", "yaml_text.py")
+    ),
+    REPO_ROOT / "connectors",
+)
+"""The marts' code and rules (severity, lists) and the code reading the specs' roles (the roles themselves are
+parameters); code elsewhere reaches them only through the tables, whose rows each key's inputs hold, and an edit
+of the data dictionary or the tag catalogue's files rebuilds no mart."""
 CHANGED = "_mart_changed_keys"
 """The temporary table (key) of the keys whose inputs changed, while their rows are rebuilt."""
 

@@ -12,15 +12,15 @@ masked whole instead (``update`` says no).
 
 The file (``analyst.published.rows/rows.duckdb``) sits in an owner-only folder, so its row hashes of private rows
 and its WAL are never readable by analysts, and it names the copy file it describes (inode, size, modification
-time): a file naming another copy is never used. A new one is written beside it (``rows.duckdb.new``) and renamed
-into place before the copy is, so a run killed midway leaves a file naming a copy that never came, ignored.
+time): a file naming another copy, or none, is never used. It is updated in place, not copied (it grows with the
+warehouse, and only the rows of the changed keys change): first it stops naming any copy (one commit), last it
+names the new copy, before that copy is swapped in. A run killed or failed midway leaves a file naming no copy, or
+a copy that never came: ignored, and the next publishing masks the tables it held whole and keeps their rows anew.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import NamedTuple
 
@@ -54,10 +54,6 @@ def sidecar(target: Path) -> Path:
     return target.with_name(FOLDER) / FILE
 
 
-def _fresh(target: Path) -> Path:
-    return sidecar(target).with_name(FILE + ".new")
-
-
 def _entry(table: tuple[str, str]) -> str:
     """Where the rows of ``table`` are kept: a table named by the JSON of (schema, copied name), as no name splits."""
     return f"{ATTACHED}.main.{quote_name(json.dumps(table))}"
@@ -83,19 +79,18 @@ def held(target: Path, copy: list[int]) -> set[tuple[str, str]]:
 
 
 def start(con: duckdb.DuckDBPyConnection, target: Path, reuse: bool) -> None:
-    """Attach the next file, a copy of the last one when ``reuse`` (it describes the copy the next one starts
-    from), else a new one."""
+    """Attach the file to update in place, naming no copy until ``seal``: the last one when ``reuse`` (it describes
+    the copy the next one starts from), else a new one."""
     folder = target.with_name(FOLDER)
     folder.mkdir(mode=0o700, exist_ok=True)
     folder.chmod(0o700)  # whatever made it, and whatever the umask
-    fresh = _fresh(target)
-    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    if reuse:
-        fresh.touch(mode=0o600)  # copyfile keeps the mode of a file that exists
-        shutil.copyfile(sidecar(target), fresh)
-    con.execute(f"ATTACH {quote_literal(str(fresh))} AS {ATTACHED}")
-    fresh.chmod(0o600)  # a new one before it holds a row (the folder keeps it from others in any case)
+    kept = sidecar(target)
+    if not reuse:
+        for leftover in (kept, kept.with_name(FILE + ".wal")):
+            leftover.unlink(missing_ok=True)
+    con.execute(f"ATTACH {quote_literal(str(kept))} AS {ATTACHED}")
+    kept.chmod(0o600)  # a new one before it holds a row (the folder keeps it from others in any case)
+    con.execute(f"CREATE OR REPLACE TABLE {ATTACHED}.main.copy (inode UBIGINT, size UBIGINT, modified_ns UBIGINT)")
 
 
 def _hashes(table: tuple[str, str]) -> str:
@@ -180,10 +175,6 @@ def keep_only(con: duckdb.DuckDBPyConnection, tables: set[tuple[str, str]]) -> N
 
 
 def seal(target: Path, copy: list[int]) -> None:
-    """Name the copy file the next file describes (its identity, once written whole) and put it in place."""
-    fresh = _fresh(target)
-    with duckdb.connect(str(fresh)) as con:
-        con.execute("CREATE OR REPLACE TABLE copy (inode UBIGINT, size UBIGINT, modified_ns UBIGINT)")
+    """Name the copy file the rows now describe (its identity, once written whole)."""
+    with duckdb.connect(str(sidecar(target))) as con:
         con.execute("INSERT INTO copy VALUES (?, ?, ?)", copy)
-    fresh.chmod(0o600)
-    os.replace(fresh, sidecar(target))

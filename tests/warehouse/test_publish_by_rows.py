@@ -152,6 +152,30 @@ def test_a_rows_file_naming_another_copy_is_never_used(warehouse):
         assert updated_last(copy) == 1
 
 
+def test_a_run_failed_after_updating_rows_leaves_the_old_copy_and_a_rows_file_never_used(warehouse, monkeypatch):
+    """The rows file is updated in place: as a run killed midway leaves it, it names no copy until the new copy is
+    written whole, so the next publishing masks whole and keeps the rows anew."""
+    from warehouse import publish as publishing
+
+    with duckdb.connect(str(warehouse)) as con:
+        copy = publish(con, warehouse)
+        before = _identity(copy)
+        _change_rows(con)
+
+        def killed(*_):
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patched:
+            patched.setattr(publishing, "_recreate_views", killed)  # after every table, before the rows file names it
+            with pytest.raises(KeyboardInterrupt):
+                publish(con, warehouse)
+        assert _identity(copy) == before and published_rows.held(copy, list(before)) == set()
+        assert _updated_and_whole(con, warehouse) == (1, 0, {})
+        _change_rows(con)  # and the whole copy's own rows file is used again
+        publish(con, warehouse)
+        assert updated_last(copy) == 1
+
+
 def _relations(copy: Path) -> set[tuple[str, str]]:
     with duckdb.connect(str(copy), read_only=True) as con:
         return set(con.execute("SELECT DISTINCT schema_name, table_name FROM duckdb_columns()").fetchall())

@@ -397,10 +397,11 @@ PLUMBING = BACKBONE_TABLES | {
     "meta.links_basis",
     "meta.mart_basis",
     "meta.mart_inputs",
+    "meta.tags_basis",
 }
 """Tables the copy leaves out: the record backbone's rows reach analysts as tags.*_records, with their keys; what
 later runs reuse (attribution's and the marts' hashes of their inputs, business linking per signature, the links'
-basis) tells an analyst nothing, and the copy would mask it again after every delivery."""
+and the tags' bases) tells an analyst nothing, and the copy would mask it again after every delivery."""
 
 
 def _copied_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

@@ -41,7 +41,7 @@ CHANGED = "_mart_changed_keys"
 BOOKKEEPING_SQL = """
 CREATE SCHEMA IF NOT EXISTS meta;
 CREATE TABLE IF NOT EXISTS meta.mart_basis (
-    mart            VARCHAR PRIMARY KEY,  -- the mart's main table (house_profiles, person_profiles, events)
+    mart            VARCHAR PRIMARY KEY,  -- the mart's main table (house_profiles, hotspots ...), lists for the lists
     basis           VARCHAR NOT NULL,     -- digest of what applies to every key: code, run day, register ...
     keys            BIGINT,               -- keys whose inputs the mart holds
     keys_rebuilt    BIGINT,               -- keys whose rows the latest build asked for again

@@ -25,6 +25,21 @@ def _shape(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str
     return [(name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {relation}").fetchall()]
 
 
+def rows_digest(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The table's (schema.table) columns, row count and rows' hashes summed (None if it cannot be read)."""
+    schema, name = table.split(".")
+    try:
+        shape = con.execute(
+            "SELECT list(column_name || ' ' || data_type ORDER BY column_index)::VARCHAR FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+        rows = con.execute(f"SELECT (count(*), sum(hash(t)))::VARCHAR FROM {table} t").fetchone()[0]
+    except duckdb.Error:
+        return None
+    return f"{shape} {rows}" if shape else None
+
+
 def replace_changed(
     con: duckdb.DuckDBPyConnection, table: str, rows: Callable[[str | None], str], key: str, params: dict
 ) -> int:

@@ -23,16 +23,24 @@ Each run writes only the rows of the records (for tags.residents, the people) wh
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
 from connectors.spec import sources_with
+from resolution.address import records
 from resolution.address.records import KINDS, records_table
+from schemas import identifiers
+from schemas.clock import run_day
 from schemas.identifiers import identifier_macros
+from warehouse import business_time, changed_rows
 from warehouse.business_time import mark_current
-from warehouse.changed_rows import replace_changed
+from warehouse.catalogue import table_exists
+from warehouse.changed_rows import replace_changed, rows_digest
 
 ENTITY_KEYS = {"house": "house_id", "person": "person_id", "business": "business_id"}
 
@@ -94,25 +102,102 @@ _ROWS = {
 
 def build_tag_inputs(con: duckdb.DuckDBPyConnection, registry: Mapping, as_of: date | None = None) -> None:
     """Bring the tags.*_records tables in line with the record backbone and identity resolution;
-    ``is_current`` as of ``as_of`` (default the run day)."""
+    ``is_current`` as of ``as_of`` (default the run day). A kind whose inputs are as at its last build is left
+    as it is (meta.tag_inputs_basis)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS tags")
+    con.execute(BASIS_SQL)
     con.execute(identifier_macros(as_of))  # id18: the row's ID number checked and lifted to 18 characters
     mark_current(con, registry, as_of)
     sources = {kind: [name for name, spec in registry.items() if spec.record_kind == kind] for kind in KINDS}
-    # each written ID number checked and lifted once, however many records carry it
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _id18 AS SELECT written, id18(written) AS id18 FROM (
-        SELECT id_number AS written FROM core.person_rows WHERE list_contains($person::VARCHAR[], source)
-        UNION SELECT id_number FROM core.link_rows WHERE list_contains($link::VARCHAR[], source)
-        UNION SELECT counterpart_id_number FROM core.link_rows WHERE list_contains($link::VARCHAR[], source)
-        UNION SELECT id_number FROM core.event_rows WHERE list_contains($event::VARCHAR[], source))
-        WHERE written IS NOT NULL""",
-        {kind: sources[kind] for kind in ("person", "link", "event")},
-    )
+    residents = sources_with(registry, residents=True)
+    bases = _bases(con, sources, residents, as_of)
+    earlier = {kind: (inputs, n) for kind, inputs, n in con.execute(f"SELECT * FROM {BASIS}").fetchall()}
+    stale = [kind for kind in bases if earlier.get(kind) != (bases[kind], _count(con, kind))]
+    # until a kind's table is brought in line, its basis no longer holds
+    con.execute(f"DELETE FROM {BASIS} WHERE kind IN (SELECT unnest(?::VARCHAR[]))", [stale])
+    # each written ID number checked and lifted once, however many records carry it; only the kinds built read it
+    written = {
+        "person": ["SELECT id_number FROM core.person_rows WHERE list_contains($person::VARCHAR[], source)"],
+        "link": [
+            "SELECT id_number FROM core.link_rows WHERE list_contains($link::VARCHAR[], source)",
+            "SELECT counterpart_id_number FROM core.link_rows WHERE list_contains($link::VARCHAR[], source)",
+        ],
+        "event": ["SELECT id_number FROM core.event_rows WHERE list_contains($event::VARCHAR[], source)"],
+    }
+    built = [kind for kind in written if kind in stale]
+    if built:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _id18 AS SELECT written, id18(written) AS id18 FROM (
+            SELECT DISTINCT written FROM ({" UNION ".join(q for kind in built for q in written[kind])}) t(written)
+            WHERE written IS NOT NULL)""",
+            {kind: sources[kind] for kind in built},
+        )
     for kind in KINDS:
-        rows = lambda only, kind=kind: f"WITH m AS ({_matched(kind, only)}) {_ROWS[kind]}"
-        replace_changed(con, f"tags.{kind}_records", rows, "record_id", {"sources": sources[kind]})
-    build_residents(con, registry)
+        if kind in stale:
+            rows = lambda only, kind=kind: f"WITH m AS ({_matched(kind, only)}) {_ROWS[kind]}"
+            replace_changed(con, f"tags.{kind}_records", rows, "record_id", {"sources": sources[kind]})
+            _held(con, kind, bases[kind])
+    if "residents" in stale:
+        build_residents(con, registry)
+        _held(con, "residents", bases["residents"])
+
+
+# the code a kind's rows depend on besides its tables: this module, how rows are replaced, currency, ID numbers
+CODE = hashlib.sha256(
+    b"".join(
+        Path(path).read_bytes()
+        for path in (__file__, changed_rows.__file__, business_time.__file__, identifiers.__file__, records.__file__)
+    )
+).hexdigest()
+BASIS = "meta.tag_inputs_basis"  # meta: what each tags.*_records table (and tags.residents) was last built from
+BASIS_SQL = f"CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS {BASIS} (kind VARCHAR PRIMARY KEY, inputs VARCHAR NOT NULL, row_count BIGINT NOT NULL)"
+# the identity tables each kind's query reads besides core.<kind>_rows (_ROWS)
+READS = {
+    "person": ("core.person_records", "core.people"),
+    "link": ("core.person_records", "core.people", "core.person_counterparts"),
+    "business": ("core.business_records",),
+    "event": ("core.person_records", "core.people", "core.event_attributions"),
+    "house": (),
+}
+
+
+def _bases(con, sources: dict[str, list[str]], residents: list[str], as_of: date | None) -> dict[str, str | None]:
+    """Per kind, a digest of everything its query reads: the code, the run day, its sources, the current
+    deliveries and the rows of the tables it reads; tags.residents reads tags.person_records, so the person
+    kind's digest and its own sources."""
+    tables = {table for kind in KINDS for table in (records_table(kind), *READS[kind])}
+    digests = {table: rows_digest(con, table) for table in sorted(tables)}
+    (current,) = con.execute("SELECT (count(*), sum(hash(c)))::VARCHAR FROM current_deliveries c").fetchone()
+    common = [CODE, str(as_of or run_day()), current]
+
+    def basis(kind: str, *inputs: object) -> str | None:  # None: a table cannot be read, the kind is built
+        if None in inputs:
+            return None
+        return hashlib.sha256(json.dumps([*common, kind, *inputs], default=str).encode()).hexdigest()
+
+    bases = {
+        kind: basis(kind, sources[kind], *(digests[t] for t in (records_table(kind), *READS[kind]))) for kind in KINDS
+    }
+    bases["residents"] = basis("residents", residents, bases["person"])
+    return bases
+
+
+def _table(kind: str) -> str:
+    return "tags.residents" if kind == "residents" else f"tags.{kind}_records"
+
+
+def _count(con, kind: str) -> int | None:
+    """The kind's table's rows now (None if it is missing): a table changed since its build is built again."""
+    schema, name = _table(kind).split(".")
+    return (
+        con.execute(f"SELECT count(*) FROM {_table(kind)}").fetchone()[0] if table_exists(con, schema, name) else None
+    )
+
+
+def _held(con, kind: str, basis: str | None) -> None:
+    """Record the basis a kind's table now stands on, with its row count as written."""
+    if basis is not None:
+        con.execute(f"INSERT OR REPLACE INTO {BASIS} VALUES (?, ?, ?)", [kind, basis, _count(con, kind)])
 
 
 def build_residents(con: duckdb.DuckDBPyConnection, registry: Mapping | None = None) -> None:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.clock import run_day, wall_clock
 from schemas.yaml_text import load_yaml
+from warehouse.changed_rows import rows_digest
 from warehouse.database import insert_rows, quote_literal, transaction
 from warehouse.tag_inputs import ENTITY_KEYS, build_tag_inputs
 
@@ -244,7 +245,7 @@ def _bases(con, catalogue: list[TagDefinition], as_of: date) -> dict[str, str | 
     does not parse): such a tag is evaluated every run."""
     reads = {tag.code: _reads(con, tag.rule) for tag in catalogue}
     tables = sorted({table for read in reads.values() if read for table in read})
-    digests = {table: _digest(con, table) for table in tables}
+    digests = {table: rows_digest(con, table) for table in tables}
     bases = {}
     for tag in catalogue:
         read = reads[tag.code]
@@ -289,21 +290,6 @@ def _reads(con, rule: str) -> set[str] | None:
     if any(not isinstance(name, str) or name not in ctes for name in unknown):
         return None
     return tables
-
-
-def _digest(con, table: str) -> str | None:
-    """The table's columns, row count and rows' hashes summed (None if it cannot be read)."""
-    schema, name = table.split(".")
-    try:
-        shape = con.execute(
-            "SELECT list(column_name || ' ' || data_type ORDER BY column_index)::VARCHAR FROM duckdb_columns() "
-            "WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-        rows = con.execute(f"SELECT (count(*), sum(hash(t)))::VARCHAR FROM {table} t").fetchone()[0]
-    except duckdb.Error:
-        return None
-    return f"{shape} {rows}" if shape else None
 
 
 def _open_counts(con, catalogue: list[TagDefinition], kept: set[str]) -> dict[str, tuple[int, int, int]]:

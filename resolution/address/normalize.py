@@ -224,8 +224,6 @@ _LATER_STEPS = (
 )
 
 
-_ALL_STEPS = _STEPS + _RARE_STEPS + _LATER_STEPS
-_COMMON_STEPS = _STEPS + _LATER_STEPS
 # Cheap first tests for the costly patterns, each a necessary condition (what every match holds): most
 # addresses have no remark, space, dash or bare room number.
 _NOISE_HINT = re.compile(r"[\s()\[\]【】近对旁附沿门电提N]|^20\d{4}")
@@ -238,10 +236,21 @@ def normalize_with_offsets(text: str) -> Normalized:
     norm = Normalized(translated, list(range(len(text))), list(range(1, len(text) + 1)))
     while _NOISE_HINT.search(norm.text) and _NOISE.search(norm.text):  # dropping one remark can expose another
         norm = _rewrite(norm, _NOISE, _drop)
-    for pattern, replace in _ALL_STEPS if _RARE.search(norm.text) else _COMMON_STEPS:
-        hint = _HINTS.get(pattern)
-        if (hint is None or hint.search(norm.text)) and pattern.search(norm.text):
-            norm = _rewrite(norm, pattern, replace)
+    rare = _RARE.search(norm.text)
+    for pattern, replace in _STEPS:
+        norm = _step(norm, pattern, replace)
+    # numerals in words become digits first: 附三百七十二号 is a rare form once it reads 附372号
+    for pattern, replace in _RARE_STEPS if rare or _RARE.search(norm.text) else ():
+        norm = _step(norm, pattern, replace)
+    for pattern, replace in _LATER_STEPS:
+        norm = _step(norm, pattern, replace)
+    return norm
+
+
+def _step(norm: Normalized, pattern: re.Pattern, replace: Callable[[re.Match], list[Piece] | None]) -> Normalized:
+    hint = _HINTS.get(pattern)
+    if (hint is None or hint.search(norm.text)) and pattern.search(norm.text):
+        return _rewrite(norm, pattern, replace)
     return norm
 
 

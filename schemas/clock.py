@@ -37,3 +37,14 @@ def run_day_start() -> dt.datetime:
 def wall_clock() -> dt.datetime:
     """Now, in local time without a zone, for bookkeeping; results never depend on it."""
     return dt.datetime.now()
+
+
+VOLATILE_SQL = frozenset(
+    {
+        *("now", "today", "current_date", "current_time", "current_timestamp", "transaction_timestamp"),
+        *("get_current_time", "get_current_timestamp", "current_setting", "txid_current"),
+        *("random", "setseed", "uuid", "gen_random_uuid", "nextval", "currval"),
+    }
+)
+"""SQL functions whose value neither the tables nor the run day fix (the wall clock, settings, chance, sequences):
+a rule that calls one gives another answer on another run whatever it reads."""

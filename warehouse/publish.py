@@ -397,6 +397,7 @@ PLUMBING = BACKBONE_TABLES | {
     "meta.links_basis",
     "meta.mart_basis",
     "meta.mart_inputs",
+    "meta.tag_inputs_basis",
     "meta.tags_basis",
 }
 """Tables the copy leaves out: the record backbone's rows reach analysts as tags.*_records, with their keys; what

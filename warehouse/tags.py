@@ -25,7 +25,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from schemas.clock import run_day, wall_clock
+from schemas.clock import VOLATILE_SQL, run_day, wall_clock
 from schemas.yaml_text import load_yaml
 from warehouse.changed_rows import rows_digest
 from warehouse.database import insert_rows, quote_literal, transaction
@@ -38,25 +38,6 @@ BASIS_SQL = f"CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS {BASI
 CODE = hashlib.sha256(
     b"".join(path.read_bytes() for path in (Path(__file__), CATALOGUE_DIR.parent / "identifiers.py"))
 ).hexdigest()
-# functions whose value is not fixed by the tables and the run day: a rule calling one is evaluated every run
-VOLATILE = {
-    "random",
-    "setseed",
-    "uuid",
-    "gen_random_uuid",
-    "nextval",
-    "currval",
-    "now",
-    "today",
-    "current_date",
-    "current_time",
-    "current_timestamp",
-    "get_current_time",
-    "get_current_timestamp",
-    "transaction_timestamp",
-    "current_setting",
-    "txid_current",
-}
 Entity = Literal["house", "person", "business"]
 
 
@@ -273,8 +254,8 @@ def _reads(con, rule: str) -> set[str] | None:
             called = [
                 node.get("function_name", ""),
                 *(node.get("column_names") or [])[-1:],
-            ]  # current_date parses as a column
-            if node.get("type") == "TABLE_FUNCTION" or any(str(name).lower() in VOLATILE for name in called):
+            ]  # a function named without parentheses parses as a column
+            if node.get("type") == "TABLE_FUNCTION" or any(str(name).lower() in VOLATILE_SQL for name in called):
                 unknown.append(node)
             if node.get("type") == "BASE_TABLE":
                 if node.get("catalog_name") or not node.get("schema_name"):

@@ -64,22 +64,23 @@ class LastRun:
     follows: str  # the run whose warehouse a no-op left as it was (itself for a full run)
 
 
-def _digest(*parts: object) -> str:
+def digest(*parts: object) -> str:
+    """sha256 of the parts as JSON (anything else as its text): the digest every basis of a run is made of."""
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def files_digest(folders: tuple[Path, ...], skip: tuple[Path, ...] = ()) -> str:
     """sha256 over the names and bytes of the source files below ``folders`` (or a file named among them; caches
     and ``skip`` left out)."""
-    digest = hashlib.sha256()
+    hashed = hashlib.sha256()
     for folder in folders:
         for path in [folder] if folder.is_file() else sorted(folder.rglob("*")):
             if path.suffix not in CODE_SUFFIXES or "__pycache__" in path.parts or not path.is_file():
                 continue
             if any(path.is_relative_to(other) for other in skip):
                 continue
-            digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+            hashed.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return hashed.hexdigest()
 
 
 def code_digest(folders: tuple[Path, ...] | None = None) -> str:
@@ -93,18 +94,18 @@ def code_digest(folders: tuple[Path, ...] | None = None) -> str:
     if folders is None:
         folders = tuple(REPO_ROOT / name for name in CODE_PACKAGES)
     locked = files_digest((REPO_ROOT / "requirements.lock",))
-    return _digest(version, locked, files_digest(folders, skip=(TAG_CATALOGUE, SOURCES_FOLDER)))
+    return digest(version, locked, files_digest(folders, skip=(TAG_CATALOGUE, SOURCES_FOLDER)))
 
 
 def table_digest(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: str | None = None) -> str:
     """sha256 of a table's rows (or of these ``columns``) in a stable order; the same for a missing table."""
     if not table_exists(con, schema, table):
-        return _digest(None)
+        return digest(None)
     row = f"row({columns})" if columns else "t"
     rows = con.execute(  # the names are this module's constants, never a source's
         f"SELECT CAST({row} AS VARCHAR) AS r FROM {quote_name(schema)}.{quote_name(table)} t ORDER BY r"
     ).fetchall()
-    return _digest([r[0] for r in rows])
+    return digest([r[0] for r in rows])
 
 
 def layer_checksums(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("core", "tags", "marts")) -> dict:
@@ -134,18 +135,18 @@ def input_digests(
     ).fetchall()
     keys = sorted(configured_keys().items())  # the keys publishing reads, by number
     return {
-        "deliveries": _digest(
+        "deliveries": digest(
             [row for row in deliveries if row[0] != register],
             table_digest(con, "meta", "cursors", "source, cursor_value"),
         ),
-        "register": _digest([row for row in deliveries if row[0] == register]),
-        "specs": _digest({name: spec.model_dump(mode="json") for name, spec in sorted(registry.items())}),
-        "decisions": _digest([table_digest(con, "core", table) for table in DECISIONS]),
+        "register": digest([row for row in deliveries if row[0] == register]),
+        "specs": digest({name: spec.model_dump(mode="json") for name, spec in sorted(registry.items())}),
+        "decisions": digest([table_digest(con, "core", table) for table in DECISIONS]),
         "tag_catalogue": files_digest((TAG_CATALOGUE,)),
         "code": code_digest(),
         "as_of": run_day().isoformat(),
         # each key only as a MAC it makes, as a token is: no digest a guessed key could be checked against offline
-        "token_keys": _digest(
+        "token_keys": digest(
             [(number, hmac.new(value.encode(), b"housekey run inputs", "sha256").hexdigest()) for number, value in keys]
         ),
         "city_ids": hashlib.sha256(city_ids.read_bytes()).hexdigest() if city_ids and city_ids.is_file() else "none",

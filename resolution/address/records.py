@@ -24,8 +24,6 @@ costs its own rows, not the kind's.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from connectors.spec import SourceSpec
 from schemas import record_kind_columns, sql_type
 from warehouse import catalogue
 from warehouse.database import quote_name, transaction
-from warehouse.fingerprint import REPO_ROOT, code_digest
+from warehouse.fingerprint import REPO_ROOT, code_digest, digest
 
 KINDS = ("person", "link", "business", "event", "house")
 _PROVENANCE = {
@@ -158,7 +156,7 @@ def _structure(specs: Mapping[str, SourceSpec], staged: list[str], code: str) ->
     """A digest of how a kind's backbone table is made: the code, its staged sources and the specs' column
     mapping. While it holds, a change of the rows is written by delivery; otherwise the table is built whole."""
     parts = [code, staged, [(name, spec.columns) for name, spec in specs.items()]]
-    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
+    return digest(*parts)
 
 
 def _contents(con: duckdb.DuckDBPyConnection, staged: list[str]) -> str:
@@ -174,7 +172,7 @@ def _contents(con: duckdb.DuckDBPyConnection, staged: list[str]) -> str:
                       (SELECT sum(hash(record_id, blanked)) FROM _blanked WHERE list_contains($sources, source))""",
             {"sources": staged},
         ).fetchone()
-    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
+    return digest(*parts)
 
 
 def _staged(sources: list[str]) -> str:

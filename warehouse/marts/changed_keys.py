@@ -13,8 +13,6 @@ have, so a build that fails half-way makes the next one whole.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 
 import duckdb
@@ -22,7 +20,7 @@ import duckdb
 from schemas.clock import run_day
 from warehouse.catalogue import columns, table_exists
 from warehouse.database import transaction
-from warehouse.fingerprint import REPO_ROOT, code_digest
+from warehouse.fingerprint import REPO_ROOT, code_digest, digest
 
 CODE = (
     REPO_ROOT / "warehouse" / "marts",
@@ -151,4 +149,4 @@ def _basis(con: duckdb.DuckDBPyConnection, params: dict) -> str:
         if table_exists(con, schema, table)
     ]
     parts = [code_digest(CODE), run_day(), shared, sorted(params.items())]
-    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
+    return digest(*parts)

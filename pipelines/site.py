@@ -5,10 +5,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
-from dagster_duckdb import DuckDBResource
 
 from connectors.spec import SourceSpec
-from pipelines.resources import warehouse_asset
+from pipelines.resources import SubdistrictWarehouse, warehouse_asset
 from schemas.clock import run_day
 
 SITE = AssetKey(["publish", "site"])
@@ -27,13 +26,15 @@ def site_assets(marts: list[AssetsDefinition], registry: Mapping[str, SourceSpec
         "quality report and one page per house; works offline, owner-only.",
         priority=-1,  # after the analyst copy when both are ready: a delivery reaches analysts first
     )
-    def site(warehouse: DuckDBResource) -> MaterializeResult:
+    def site(warehouse: SubdistrictWarehouse) -> MaterializeResult:
         from quality.report import REPORT_FILE, render
         from warehouse.site import build_site, site_path
 
         with warehouse.get_connection() as con:
             quality = render(con, registry)
-        # closed first: the site's pages are read by processes of their own, which a writing connection locks out
+        # closed first, the run's hold too: the site's pages are read by processes of their own, which a writing
+        # connection locks out
+        warehouse.release()
         database = Path(warehouse.database)
         built = build_site(database, site_path(database), run_day(), {REPORT_FILE: quality})
         return MaterializeResult(

@@ -1,0 +1,40 @@
+"""A run holds its warehouse open: every step's connection joins the one open database (its catalogue is not read
+again, nothing is checkpointed per step), and the run lets it go when it ends, failed or not, so that the file is
+free for readers."""
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, asset, materialize
+
+from pipelines.resources import SubdistrictWarehouse
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["succeeded", "failed"])
+def test_the_steps_of_a_run_share_the_open_warehouse_and_the_run_releases_it(tmp_path, fails):
+    path = tmp_path / "housekey.duckdb"
+
+    @asset
+    def first(warehouse: SubdistrictWarehouse) -> None:
+        with warehouse.get_connection() as con:
+            con.execute("CREATE TABLE meta.probe AS SELECT 'first' AS step")
+
+    @asset(deps=[first])
+    def second(warehouse: SubdistrictWarehouse) -> None:
+        # between steps the database stayed open for writing: a reader with other settings is refused in-process
+        with pytest.raises(duckdb.ConnectionException, match="different configuration"):
+            duckdb.connect(str(path), read_only=True)
+        with warehouse.get_connection() as con:
+            assert con.execute("SELECT step FROM meta.probe").fetchall() == [("first",)]
+        if fails:
+            raise RuntimeError("a step that fails")
+
+    result = materialize(
+        [first, second],
+        resources={"warehouse": SubdistrictWarehouse(database=str(path))},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert result.success is not fails
+    assert not [e for e in result.all_events if e.is_step_failure and e.step_key == "first"]
+    with duckdb.connect(str(path), read_only=True) as con:  # let go when the run ended
+        assert con.execute("SELECT step FROM meta.probe").fetchall() == [("first",)]

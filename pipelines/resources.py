@@ -17,9 +17,10 @@ from warehouse.database import create_bookkeeping, keep_private, warehouse_path
 from warehouse.subdistricts import subdistrict
 
 WAREHOUSE_POOL = "warehouse"
-# The warehouse each run holds open, by file: a step's connection joins the open database instead of loading its
-# catalogue again and checkpointing when it closes (some 35 ms a connection, a few hundred connections a run)
-_held: dict[str, duckdb.DuckDBPyConnection] = {}
+# The warehouse each run in this process holds open from its first connection on (None until then), by file: a
+# step's connection joins the open database instead of loading its catalogue again and checkpointing when it closes
+# (some 35 ms a connection, a few hundred connections a run)
+_held: dict[str, duckdb.DuckDBPyConnection | None] = {}
 
 
 def warehouse_asset(
@@ -57,21 +58,15 @@ class SubdistrictWarehouse(DuckDBResource):
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["SubdistrictWarehouse"]:
         chosen = self.create_resource(context)
-        chosen.hold()
+        _held.setdefault(chosen.database, None)
         try:
             yield chosen
         finally:
-            chosen.release()
-
-    def hold(self) -> None:
-        """Keep the warehouse open until ``release``: the run's steps (one at a time in this process, or one in
-        each process of its own) then share one open database."""
-        keep_private(Path(self.database))
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        _held.setdefault(self.database, duckdb.connect(self.database, config=self._config()))
+            chosen.release()  # the run's end, failed or not
 
     def release(self) -> None:
-        """Close the held warehouse: before processes of their own read the file, and when the run ends."""
+        """Close the warehouse the run holds open: before processes of their own read the file, and when the run
+        ends."""
         if (held := _held.pop(self.database, None)) is not None:
             held.close()
 
@@ -83,6 +78,8 @@ class SubdistrictWarehouse(DuckDBResource):
         # DuckDBResource leaves the connection open when the step fails, and a later connect() in this
         # process (the run's summary) is then refused for a different configuration
         keep_private(Path(self.database))  # owner-only files (WAL too) whichever step opens the warehouse first
+        if self.database in _held and _held[self.database] is None:  # in a run: held until it ends
+            _held[self.database] = duckdb.connect(self.database, config=self._config())
         with super().get_connection() as connection:
             try:
                 create_bookkeeping(connection)  # a new warehouse made at the latest version, an older one refused

@@ -38,3 +38,11 @@ def test_the_steps_of_a_run_share_the_open_warehouse_and_the_run_releases_it(tmp
     assert not [e for e in result.all_events if e.is_step_failure and e.step_key == "first"]
     with duckdb.connect(str(path), read_only=True) as con:  # let go when the run ended
         assert con.execute("SELECT step FROM meta.probe").fetchall() == [("first",)]
+
+
+def test_a_connection_outside_a_run_holds_nothing(tmp_path):
+    path = tmp_path / "housekey.duckdb"
+    with SubdistrictWarehouse(database=str(path)).get_connection() as con:
+        con.execute("CREATE TABLE meta.probe AS SELECT 'alone' AS step")
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT step FROM meta.probe").fetchall() == [("alone",)]

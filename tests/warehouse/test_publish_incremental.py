@@ -3,7 +3,9 @@ a copy updated with one changed table equals a copy made whole (every table, vie
 the copy sees one version, the old or the new, while publishing runs."""
 
 import json
+import os
 import random
+import shutil
 import string
 import subprocess
 import sys
@@ -12,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import privacy
-from warehouse.publish import PUBLISHED_FILE, _vectorised, masked_last, publish, stale_tables
+from warehouse import privacy, published_rows
+from warehouse.publish import PUBLISHED_FILE, _vectorised, analyst_path, masked_last, publish, stale_tables
 
 KEYS = [
     privacy.TokenKey("7", b"test-key-for-publish-tests"),
@@ -206,9 +208,21 @@ def test_a_reader_sees_the_old_copy_or_the_new_never_half(warehouse, tmp_path):
     assert json.loads(seen) == ["(2, 2)", "(3, 3)"]  # every other opening read the old copy or the new, never half
 
 
-def test_on_the_sample_world_an_updated_copy_equals_a_copy_made_whole(warehouse_copy):
+def published_beside(warehouse: Path, published: Path) -> Path:
+    """The analyst copy of ``published`` (the session's, published whole by its run) beside ``warehouse``, a copy of
+    it, as publishing left it: the same file, linked (its identity is what the record names; publishing never writes
+    a copy in place, it swaps a new one in), with a copy of its record and of its rows file (updated in place)."""
+    target = analyst_path(warehouse)
+    target.unlink(missing_ok=True)
+    os.link(analyst_path(published), target)
+    shutil.copyfile(published.with_name(PUBLISHED_FILE), target.with_name(PUBLISHED_FILE))
+    shutil.copytree(published.with_name(published_rows.FOLDER), target.with_name(published_rows.FOLDER))
+    return target
+
+
+def test_on_the_sample_world_an_updated_copy_equals_a_copy_made_whole(warehouse_copy, full_warehouse):
+    copy = published_beside(warehouse_copy, full_warehouse)  # what the session's run published: every table whole
     with duckdb.connect(str(warehouse_copy)) as con:
-        copy = publish(con, warehouse_copy)  # the copy beside it has no record of this warehouse: made whole
         con.execute("DELETE FROM core.people WHERE person_id = (SELECT min(person_id) FROM core.people)")
         assert stale_tables(con, warehouse_copy) == [("core", "people")]
         publish(con, warehouse_copy)

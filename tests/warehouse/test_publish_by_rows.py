@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.warehouse.test_publish_incremental import published_beside
 from warehouse import published_rows
 from warehouse.publish import masked_last, publish, updated_last
 
@@ -59,7 +60,7 @@ def _change_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 def _differences(a: Path, b: Path) -> dict:
     """What tells two copies apart: columns and comments, and per table or view the rows one holds and the other
-    does not (EXCEPT ALL both ways)."""
+    does not (EXCEPT ALL both ways: b's is counted from a's and the two counts, one pass less)."""
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{a}' AS a (READ_ONLY); ATTACH '{b}' AS b (READ_ONLY)")
         described = {
@@ -76,10 +77,11 @@ def _differences(a: Path, b: Path) -> dict:
         relations = {(schema, table) for schema, table, *_ in described["a"]} - {("meta", "analyst_copy")}
         for schema, table in sorted(relations):
             a_rows, b_rows = f'a."{schema}"."{table}"', f'b."{schema}"."{table}"'
-            only = con.execute(
-                f"SELECT (SELECT count(*) FROM (FROM {a_rows} EXCEPT ALL FROM {b_rows})), "
-                f"(SELECT count(*) FROM (FROM {b_rows} EXCEPT ALL FROM {a_rows}))"
+            a_count, b_count, a_only = con.execute(
+                f"SELECT (SELECT count(*) FROM {a_rows}), (SELECT count(*) FROM {b_rows}), "
+                f"(SELECT count(*) FROM (FROM {a_rows} EXCEPT ALL FROM {b_rows}))"
             ).fetchone()
+            only = a_only, b_count - (a_count - a_only)  # b EXCEPT ALL a: b's rows but the a_count - a_only both hold
             if only != (0, 0):
                 found[schema, table] = only
     return found
@@ -186,10 +188,18 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def test_on_the_sample_world_a_copy_updated_by_rows_equals_a_copy_made_whole(warehouse_copy, monkeypatch):
+def test_on_the_sample_world_a_copy_updated_by_rows_equals_a_copy_made_whole(
+    warehouse_copy, full_warehouse, monkeypatch
+):
     monkeypatch.setattr(published_rows, "MIN_ROWS", 100)
+    copy = published_beside(warehouse_copy, full_warehouse)  # its rows file holds the tables of 10,000 rows or more
     with duckdb.connect(str(warehouse_copy)) as con:
-        copy = publish(con, warehouse_copy)
+        # a change published first: core.people (some 3,200 rows) masked whole, and its rows kept
+        con.execute(
+            "UPDATE core.people SET phone = '13800000000' WHERE person_id = (SELECT max(person_id) FROM core.people)"
+        )
+        publish(con, warehouse_copy)
+        assert masked_last(copy) == 1 and ("core", "people") in published_rows.held(copy, list(_identity(copy)))
         con.execute(
             "DELETE FROM core.people WHERE person_id IN (SELECT person_id FROM core.people ORDER BY 1 LIMIT 3);"
             "UPDATE core.people SET phone = '13912345678' WHERE person_id = (SELECT max(person_id) FROM core.people);"

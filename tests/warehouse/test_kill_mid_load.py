@@ -1,9 +1,11 @@
 """A run killed mid-load leaves the warehouse and the analyst copy consistent, and the next run completes."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import duckdb
@@ -14,10 +16,62 @@ from warehouse.accounting import row_accounts
 # a few small sources of several shapes (a CSV, twelve workbooks, JSON): the runs are short, a kill still lands
 # in the middle of landing them
 SOURCES = ("address_register", "hotline_12345", "market_entities", "minimum_income")
-RUN = [sys.executable, "-c", "from commands.housekey import app; app()", "run"]
-RUN += [arg for source in SOURCES for arg in ("--source", source)]
+RUN = ["run", *(arg for source in SOURCES for arg in ("--source", source))]
 RUN_TIMEOUT = 300  # a run that waits for a dead run's slot would hang: fail instead
 pytestmark = pytest.mark.system
+
+# Every run is a process of its own, forked by one process that has imported the command line and every module a
+# run imports (seconds of CPU that each new process would pay again): SIGKILL ends a run as it ends a `housekey run`,
+# and the run after it starts from what the killed one left on disk, not from its memory. One run at a time: the
+# run writes its process id, then its progress, to the forking process's stdout; that process then writes its exit
+# code.
+STARTED, EXITED = "\0started ", "\0exited "
+FORKING = f"""
+import gc, importlib, json, os, pkgutil, sys
+for package in ("commands", "connectors", "pipelines", "warehouse", "quality", "resolution", "schemas"):
+    for module in pkgutil.walk_packages(importlib.import_module(package).__path__, package + "."):
+        importlib.import_module(module.name)
+for module in ("pypinyin", "splink", "alembic", "pygments", "fsspec", "upath"):  # imported inside functions
+    importlib.import_module(module)
+from resolution.address.parse import default_gazetteer
+from warehouse.privacy import _readable
+default_gazetteer(), _readable()  # built alike by every run from the repository's files, once per process
+from commands.housekey import app
+gc.freeze()  # what is loaded now stays shared with the runs, and their collections pass it over
+for line in sys.stdin:
+    if (pid := os.fork()) == 0:
+        os.environ.clear()
+        os.environ.update(json.loads(line))
+        print({STARTED!r} + str(os.getpid()), flush=True)
+        app({RUN!r}, prog_name="housekey")  # exits, with the run's exit code
+    print({EXITED!r} + str(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])), flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Start runs of the sources with ``runs(env)``: each yields its lines of progress, then returns its exit code."""
+    forking = subprocess.Popen(
+        [sys.executable, "-c", FORKING], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+    def run(env):
+        forking.stdin.write(json.dumps(env) + "\n")
+        forking.stdin.flush()
+        started = forking.stdout.readline()
+        assert started.startswith(STARTED), started
+        return int(started.removeprefix(STARTED)), _progress(forking.stdout)
+
+    yield run
+    forking.stdin.close()  # it exits
+    forking.stdout.close()
+    forking.wait(RUN_TIMEOUT)  # waited for, so the runs' CPU is counted with the tests'
+
+
+def _progress(stdout):
+    while (line := stdout.readline()) and not line.startswith(EXITED):
+        yield line
+    return int(line.removeprefix(EXITED)) if line else None
 
 
 def _env(tmp_path, name, world):
@@ -46,16 +100,36 @@ def _consistent(path) -> dict[str, int]:
     return landed
 
 
-def _kill_after(env, lines: int, delay: float) -> None:
+def _finish(progress) -> tuple[int | None, str]:
+    """Read a run to its end: its exit code and its output."""
+    output = []
+    while True:
+        try:
+            output.append(next(progress))
+        except StopIteration as end:
+            return end.value, "".join(output)
+
+
+def _kill_after(runs, env, lines: int, delay: float) -> None:
     """Start a run, SIGKILL it ``delay`` seconds after its ``lines``-th line of progress."""
-    run = subprocess.Popen(RUN, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    pid, progress = runs(env)
     for _ in range(lines):
-        if not run.stdout.readline():
+        if next(progress, None) is None:
             break
     time.sleep(delay)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-    run.stdout.close()
+    os.kill(pid, signal.SIGKILL)
+    _finish(progress)
+
+
+def _run(runs, env) -> tuple[int | None, str]:
+    """A run to its end, killed after RUN_TIMEOUT seconds: its exit code and its output."""
+    pid, progress = runs(env)
+    timeout = threading.Timer(RUN_TIMEOUT, os.kill, (pid, signal.SIGKILL))
+    timeout.start()
+    try:
+        return _finish(progress)
+    finally:
+        timeout.cancel()
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +141,11 @@ def clean_run(full_warehouse) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("lines, delay", [(1, 0.0), (len(SOURCES), 1.5)], ids=["while landing", "after landing"])
-def test_killed_run_leaves_consistent_state_and_the_next_run_completes(tmp_path, sample_world, clean_run, lines, delay):
+def test_killed_run_leaves_consistent_state_and_the_next_run_completes(
+    tmp_path, sample_world, clean_run, runs, lines, delay
+):
     env = _env(tmp_path, "killed", sample_world)
-    _kill_after(env, lines, delay)
+    _kill_after(runs, env, lines, delay)
     warehouse = tmp_path / "killed" / "housekey.duckdb"
     if warehouse.exists():
         _consistent(warehouse)
@@ -77,8 +153,8 @@ def test_killed_run_leaves_consistent_state_and_the_next_run_completes(tmp_path,
     if analyst.exists():  # swapped in whole or not at all
         duckdb.connect(str(analyst), read_only=True).execute("SELECT count(*) FROM meta.deliveries").fetchone()
 
-    rerun = subprocess.run(RUN, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert rerun.returncode == 0, rerun.stdout[-2000:]
+    returncode, output = _run(runs, env)
+    assert returncode == 0, output[-2000:]
     after_kill = _consistent(warehouse)
     assert sorted(after_kill.values()) == sorted(clean_run.values())
     assert {d.split(":")[0] for d in after_kill} == set(SOURCES)

@@ -97,14 +97,28 @@ def _text(expression: str, column: str, rejected: bool = False) -> str:
         return privacy.plain_sql(expression, privacy.id_number_sql(expression), "privacy_id_number")
     if column in PHONE_COLUMNS:
         return privacy.plain_sql(expression, privacy.phone_sql(expression), "privacy_phone")
-    # most text holds no identifier's shape (the RE2 pre-test): it skips the Python call; so does text that fails
-    # the pre-test once its full-width digits read as ASCII (the second test runs only on what passed the first)
+    return f"CASE WHEN {_may_hold(expression)} THEN privacy_text({expression}) ELSE {expression} END"
+
+
+def _may_hold(expression: str) -> str:
+    """Whether a text may hold an identifier: most text fails the RE2 pre-test and skips the Python call; so does
+    text that fails it once its full-width digits read as ASCII (the second test runs only on what passed the first).
+    """
     pattern = quote_literal(privacy.MAY_HOLD_IDENTIFIERS)
     return (
-        f"CASE WHEN NOT regexp_matches({expression}, {pattern}) THEN {expression} "
-        f"WHEN regexp_matches({privacy.full_width_sql(expression)}, {pattern}) THEN privacy_text({expression}) "
-        f"ELSE {expression} END"
+        f"CASE WHEN regexp_matches({expression}, {pattern}) "
+        f"THEN regexp_matches({privacy.full_width_sql(expression)}, {pattern}) ELSE false END"
     )
+
+
+SCREEN = '"may hold identifiers"'
+"""The column of a table's pre-test results (no spec names a column with spaces): one list per row, one boolean per
+plain text column. DuckDB compiles the pre-test's pattern for every expression it binds, and one expression for all
+of a table's text columns (a lambda over the list of them) halves what publishing a small warehouse costs."""
+
+
+def _screen(columns: list[str]) -> str:
+    return f"list_transform([{', '.join(columns)}], lambda v: {_may_hold('v')})"
 
 
 def _protected(
@@ -164,49 +178,80 @@ def _noted(comment: str | None, note: str) -> str | None:
 
 
 class Selected(NamedTuple):
-    """One column of a table's copy: the ``expression`` making it from the warehouse column ``source``, its
-    (masked) ``name`` and its ``comment``."""
+    """One column of a table's copy: the ``expression`` making it from the warehouse column ``source`` (over
+    ``Masking.rows``), its (masked) ``name`` and its ``comment``; ``alone``, the same over the warehouse table."""
 
     expression: str
     name: str
     comment: str | None
     source: str
+    alone: str
+
+
+class Masking(NamedTuple):
+    """How a table's copy is made: its columns, and its plain text columns, which one pre-test screens."""
+
+    select: list[Selected]
+    screened: list[str]
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(f"{s.expression} AS {quote_name(s.name)}" for s in self.select)
+
+    def rows(self, source: str, where: str = "true") -> str:
+        """The SELECT giving the copy's rows of the warehouse table ``source`` that ``where`` keeps (its rowid
+        included)."""
+        if not self.screened:
+            return f"SELECT {self.columns} FROM {source} WHERE {where}"
+        screened = f"SELECT *, {_screen(self.screened)} AS {SCREEN} FROM {source} WHERE {where}"
+        return f"SELECT {self.columns} FROM ({screened})"
+
+
+def _plain_text(column: str, kind: duckdb.typing.DuckDBPyType, rejected: bool) -> bool:
+    """Whether a column is text under no rule of its own, which only the pre-test and ``mask_text`` protect."""
+    return kind.id == "varchar" and not rejected and column not in NAME_COLUMNS | ID_NUMBER_COLUMNS | PHONE_COLUMNS
 
 
 def _select_list(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, comments: dict[str, str], key: privacy.TokenKey
-) -> list[Selected]:
+) -> Masking:
     """The protected columns of one table, with their names masked too; ``comments`` are the private columns'
     comments, which the copy's columns get with what was done to them. Token columns read the parameters of
     ``privacy.token_pads``."""
     relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
-    select, taken = [], set()
+    select, screened, taken = [], [], set()
+
+    def add(expression: str, name: str, comment: str | None, column: str, alone: str | None = None) -> None:
+        select.append(Selected(expression, _unique(name, taken), comment, column, alone or expression))
+
     for column, kind in zip(relation.columns, relation.types, strict=False):
         if column in PRIVATE_COLUMNS:
             continue
         quoted, comment = quote_name(column), comments.get(column)
         if column in BIRTH_DATE_COLUMNS:
             note = f"Analyst copy: the year only, as birth_year (of {column})."
-            select.append(
-                Selected(privacy.birth_year_sql(quoted), _unique("birth_year", taken), _noted(comment, note), column)
-            )
+            add(privacy.birth_year_sql(quoted), "birth_year", _noted(comment, note), column)
             continue
         if (schema, table, column) == QUARANTINED_VALUE:  # masked under the rule of the column it came from
-            expression = f"privacy_quarantined(rule, column_name, {quoted})"
-            select.append(Selected(expression, _unique(column, taken), comment, column))
+            add(f"privacy_quarantined(rule, column_name, {quoted})", column, comment, column)
             continue
         rejected = (schema, table, column) in REJECTED_VALUES
         comment = _noted(comment, _MASKED_NOTE[column]) if column in _MASKED_NOTE else comment
         protected = _protected(quoted, column, kind, rejected=rejected)
-        select.append(Selected(protected, _unique(privacy.mask_text(column), taken), comment, column))
+        if _plain_text(column, kind, rejected):
+            screened.append(quoted)
+            shown = f"CASE WHEN {SCREEN}[{len(screened)}] THEN privacy_text({quoted}) ELSE {quoted} END"
+            add(shown, privacy.mask_text(column), comment, column, alone=protected)
+        else:
+            add(protected, privacy.mask_text(column), comment, column)
         if kind.id == "varchar" and column in ID_NUMBER_COLUMNS | PHONE_COLUMNS:
             token_comment = (
                 f"Keyed token of {column} (docs/privacy.md): equal values give equal tokens, so it joins and counts "
                 "people without showing them; `housekey token` prints the token of a value you hold."
             )
             token = privacy.plain_sql(quoted, privacy.token_sql(key, quoted), "person_token")
-            select.append(Selected(token, _unique(f"{column}_token", taken), token_comment, column))
-    return select
+            add(token, f"{column}_token", token_comment, column)
+    return Masking(select, screened)
 
 
 Comments = dict[tuple[str, str], tuple[str | None, dict[str, str]]]
@@ -492,12 +537,12 @@ def stale_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[tuple[
     return sorted(set(plan.copied) - plan.unchanged)
 
 
-def _row_key(select: list[Selected], columns: list[str]) -> published_rows.Key:
+def _row_key(masking: Masking, columns: list[str]) -> published_rows.Key:
     """The key of ``columns`` as the copy shows them: a hash of the first column made from each (the masked value,
     before a token), from the warehouse's row and from the copy's."""
-    shown = [next(selected for selected in select if selected.source == column) for column in columns]
+    shown = [next(selected for selected in masking.select if selected.source == column) for column in columns]
     return published_rows.Key(
-        f"hash({', '.join(s.expression for s in shown)})", f"hash({', '.join(quote_name(s.name) for s in shown)})"
+        f"hash({', '.join(s.alone for s in shown)})", f"hash({', '.join(quote_name(s.name) for s in shown)})"
     )
 
 
@@ -526,23 +571,21 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False)
             if (schema, name) in plan.unchanged:
                 continue
             table_comment, column_comments = comments[schema, table]
-            select = _select_list(con, schema, table, column_comments, key)
-            columns = ", ".join(f"{s.expression} AS {quote_name(s.name)}" for s in select)
-            params = privacy.token_pads(key) if "$token_inner" in columns else None
+            masking = _select_list(con, schema, table, column_comments, key)
+            params = privacy.token_pads(key) if "$token_inner" in masking.columns else None
             source, fingerprint = f"{quote_name(schema)}.{quote_name(table)}", plan.fingerprints[schema, name]
-            row_key = _row_key(select, fingerprint.key) if fingerprint.key else None
+            row_key = _row_key(masking, fingerprint.key) if fingerprint.key else None
             if (schema, name) in plan.by_rows:
-                if published_rows.update(con, (schema, name), source, row_key, columns, params):
+                if published_rows.update(con, (schema, name), source, row_key, masking.rows, params):
                     updated.append((schema, name))
                     rows_kept.add((schema, name))
                     continue
                 con.execute(f"DROP TABLE analyst.{quote_name(schema)}.{quote_name(name)}")  # too much changed
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{quote_name(schema)}")
             con.execute(
-                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(name)} AS SELECT {columns} FROM {source}",
-                params,
+                f"CREATE TABLE analyst.{quote_name(schema)}.{quote_name(name)} AS {masking.rows(source)}", params
             )
-            tables[schema, name] = (table_comment, {s.name: s.comment for s in select if s.comment})
+            tables[schema, name] = (table_comment, {s.name: s.comment for s in masking.select if s.comment})
             if row_key and fingerprint.count >= published_rows.MIN_ROWS:
                 published_rows.remember(con, (schema, name), source, row_key)
                 rows_kept.add((schema, name))

@@ -21,6 +21,7 @@ a copy that never came: ignored, and the next publishing masks the tables it hel
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -113,10 +114,17 @@ def forget_hashes(con: duckdb.DuckDBPyConnection, tables: set[tuple[str, str]]) 
         con.execute(f"DROP TABLE IF EXISTS {_hashes(table)}")
 
 
-def update(con: duckdb.DuckDBPyConnection, table: tuple[str, str], source: str, key: Key, select: str, params) -> bool:
+def update(
+    con: duckdb.DuckDBPyConnection,
+    table: tuple[str, str],
+    source: str,
+    key: Key,
+    masked: Callable[[str, str], str],
+    params,
+) -> bool:
     """Bring the copy's ``table`` (attached as ``analyst``) and its rows here up to the warehouse's ``source``,
-    whose rows the copy shows as ``select`` (``params``: its token pads) and ``hash_rows`` hashed; False, with
-    nothing changed, when too many rows would be rewritten."""
+    whose rows ``hash_rows`` hashed and the copy shows as ``masked(source, where)`` gives them (``params``: its token
+    pads); False, with nothing changed, when too many rows would be rewritten."""
     entry, copied, now = _entry(table), f"analyst.{quote_name(table[0])}.{quote_name(table[1])}", _hashes(table)
     keys = "SELECT masked_key FROM published_keys"
     try:
@@ -145,9 +153,7 @@ def update(con: duckdb.DuckDBPyConnection, table: tuple[str, str], source: str, 
             return False
         con.execute(f"DELETE FROM {copied} WHERE {key.copied} IN ({keys})")
         con.execute(
-            f"INSERT INTO {copied} BY NAME SELECT {select} FROM {source} "
-            "WHERE rowid IN (SELECT row FROM published_rewritten)",
-            params,
+            f"INSERT INTO {copied} BY NAME {masked(source, 'rowid IN (SELECT row FROM published_rewritten)')}", params
         )
         con.execute(f"DELETE FROM {entry} WHERE masked_key IN ({keys})")
         con.execute(

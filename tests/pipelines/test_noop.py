@@ -17,21 +17,29 @@ from typer.testing import CliRunner
 
 from commands.housekey import app
 from connectors.spec import load_registry
+from data_samples.generator.generate import generate
 from pipelines.noop import since_last_run
 from resolution.city.link import city_ids_file
 from warehouse.fingerprint import layer_checksums
 from warehouse.subdistricts import load_subdistricts
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "data_samples" / "landing"
 SOURCES = ("address_register", "household_registration", "grid_patrols")
+PEOPLE = 300  # a small generated world: what the test checks does not depend on its size
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    """The landing zone of a generated world's three sources."""
+    root = tmp_path_factory.mktemp("noop_world")
+    generate(root, people=PEOPLE, only=list(SOURCES))
+    return root / "landing"
 
 
 @pytest.fixture
-def place(tmp_path, monkeypatch):
-    """Three sources of the sample's landing zone, six patrol weeks of them, the sixth held back."""
+def place(world, tmp_path, monkeypatch):
+    """Three sources of a generated world's landing zone, six patrol weeks of them, the sixth held back."""
     for name in SOURCES:
-        shutil.copytree(SAMPLE / name, tmp_path / "landing" / name)
+        shutil.copytree(world / name, tmp_path / "landing" / name)
     weeks = sorted((tmp_path / "landing" / "grid_patrols").glob("patrol_*.jsonl"))
     for week in weeks[6:]:
         week.unlink()

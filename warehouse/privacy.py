@@ -104,7 +104,7 @@ _PLATE = (
 # The forms, written once for Python (which masks) and RE2 (DuckDB's pre-test): <B> no digit before, <E> no digit
 # after, <BA> and <EA> no letter or digit, <RP> a closing parenthesis. Earlier forms win where two could start.
 # Beside each form, a looser pre-test when the form itself would make the RE2 pattern long: DuckDB compiles the
-# pattern once for every text column it publishes (725 on the sample), and the time goes with its length.
+# pattern once for every table it publishes (and for every key column), and the time goes with its length.
 _FORMS = (
     # a document named in words: 护照号码：E12345678, 台胞证 12345678 (the code alone could be anything)
     (

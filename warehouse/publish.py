@@ -113,8 +113,8 @@ def _may_hold(expression: str) -> str:
 
 SCREEN = '"may hold identifiers"'
 """The column of a table's pre-test results (no spec names a column with spaces): one list per row, one boolean per
-plain text column. DuckDB compiles the pre-test's pattern for every expression it binds, and one expression for all
-of a table's text columns (a lambda over the list of them) halves what publishing a small warehouse costs."""
+plain text column. DuckDB compiles the pre-test's pattern for every expression it binds: one expression for all of a
+table's text columns (a lambda over the list of them) took full publishing of the sample from 4.3 to 3.3 s."""
 
 
 def _screen(columns: list[str]) -> str:

@@ -112,7 +112,8 @@ def _may_hold(expression: str) -> str:
 
 
 SCREEN = '"may hold identifiers"'
-"""The column of a table's pre-test results (no spec names a column with spaces): one list per row, one boolean per
+"""The column of a table's pre-test results (warehouse columns are the record kinds' snake_case names, never
+spaced; a clash would fail loudly as an ambiguous name): one list per row, one boolean per
 plain text column. DuckDB compiles the pre-test's pattern for every expression it binds: one expression for all of a
 table's text columns (a lambda over the list of them) took full publishing of the sample from 4.3 to 3.3 s."""
 
@@ -199,8 +200,8 @@ class Masking(NamedTuple):
         return ", ".join(f"{s.expression} AS {quote_name(s.name)}" for s in self.select)
 
     def rows(self, source: str, where: str = "true") -> str:
-        """The SELECT giving the copy's rows of the warehouse table ``source`` that ``where`` keeps (its rowid
-        included)."""
+        """The SELECT giving the copy's rows of the warehouse table ``source`` that ``where`` keeps (``where`` is
+        applied to the table itself, so it may name its rowid)."""
         if not self.screened:
             return f"SELECT {self.columns} FROM {source} WHERE {where}"
         screened = f"SELECT *, {_screen(self.screened)} AS {SCREEN} FROM {source} WHERE {where}"

@@ -8,6 +8,7 @@ runs under that job. Every asset is partitioned by subdistrict (pipelines/partit
 warehouse resource (pipelines/resources.py), one step at a time per subdistrict (docs/decisions/0004).
 """
 
+import functools
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -51,6 +52,7 @@ STEP_PRELOAD = (
     "great_expectations",
     "quality.custom_expectations",
     "splink",
+    "pypinyin",
     "dagster._core.storage.base_storage",
     "dagster._core.storage.runs.sqlite",
     "dagster._core.storage.event_log.sqlite",
@@ -125,6 +127,7 @@ def subdistrict_asset_job() -> JobDefinition:
     return define_asset_job(SUBDISTRICT_JOB, selection=AssetSelection.all(), executor_def=executor)
 
 
+@functools.cache  # a step's process builds its job twice (to plan and to run the step): 0.25 s each
 def subdistrict_job(sources: str | None = None) -> JobDefinition:
     """The ``subdistrict`` job for ``execute_job`` (``build_reconstructable_job("pipelines.definitions",
     "subdistrict_job")``); ``sources`` is a registry folder (default connectors/sources/)."""

@@ -3,7 +3,10 @@ freshness by the data's own date, and events per committee; and the Vega bundle 
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import altair as alt
@@ -14,8 +17,8 @@ from warehouse.site.html import VEGA_SCRIPT
 
 def write_vega_bundle(site: Path, previous: Path | None = None) -> Path:
     """Vega, Vega-Lite (the version altair writes) and vega-embed in one script in the site, from vl-convert's
-    bundle: pages load it relatively and never reach for a CDN. Bundling takes 10 s, so the ``previous`` site's
-    copy is taken when it was made by the same versions (its first line names them)."""
+    bundle: pages load it relatively and never reach for a CDN. Bundling takes 10 s, so a copy made by the same
+    versions (its first line names them) is taken instead: the ``previous`` site's, or this machine's cache's."""
     import vl_convert
     from altair.utils._importers import vl_version_for_vl_convert
 
@@ -23,14 +26,27 @@ def write_vega_bundle(site: Path, previous: Path | None = None) -> Path:
     versions += f"vega-embed {vl_convert.get_vega_embed_version()} (vl-convert {vl_convert.__version__})\n"
     path = site / VEGA_SCRIPT
     path.parent.mkdir(parents=True, exist_ok=True)
-    old = previous / VEGA_SCRIPT if previous else None
-    if old and old.is_file():
-        with old.open(encoding="utf-8") as script:
-            if script.readline() == versions:
-                shutil.copyfile(old, path)
-                return path
+    cached = _cache() / f"vega-embed-{hashlib.sha256(versions.encode()).hexdigest()[:16]}.js"
+    for old in (previous / VEGA_SCRIPT if previous else None, cached):
+        if old and old.is_file():
+            with old.open(encoding="utf-8") as script:
+                if script.readline() == versions:
+                    shutil.copyfile(old, path)
+                    return path
     path.write_text(versions + vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert()), encoding="utf-8")
+    try:  # kept for the next new warehouse on this machine; a cache that cannot be written only costs the 10 s again
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as keeping:
+            shutil.copyfile(path, keeping.name)
+        os.replace(keeping.name, cached)  # whole or absent: another process may read it meanwhile
+    except OSError:
+        pass
     return path
+
+
+def _cache() -> Path:
+    """This machine's cache of housekey's derived files: ``$XDG_CACHE_HOME/housekey`` (``~/.cache/housekey``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "housekey"
 
 
 def heinrich_pyramid(serious: int, minor: int) -> alt.LayerChart:

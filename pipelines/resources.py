@@ -79,10 +79,17 @@ class SubdistrictWarehouse(DuckDBResource):
         # process (the run's summary) is then refused for a different configuration
         keep_private(Path(self.database))  # owner-only files (WAL too) whichever step opens the warehouse first
         if self.database in _held and _held[self.database] is None:  # in a run: held until it ends
-            _held[self.database] = duckdb.connect(self.database, config=self._config())
+            opened = duckdb.connect(self.database, config=self._config())
+            try:  # checked once a run, when opened: its version cannot change while the run holds it
+                create_bookkeeping(opened)
+            except BaseException:
+                opened.close()
+                raise
+            _held[self.database] = opened
         with super().get_connection() as connection:
             try:
-                create_bookkeeping(connection)  # a new warehouse made at the latest version, an older one refused
+                if self.database not in _held:  # outside a run, every connection is checked
+                    create_bookkeeping(connection)  # a new warehouse made at the latest version, an older one refused
                 yield connection
             finally:
                 connection.close()

@@ -152,24 +152,18 @@ class Gazetteer:
     def shanghai(cls, roads: Iterable[str] = (), compounds: Iterable[str] = ()) -> Gazetteer:
         """Provinces, the four municipalities, Shanghai's divisions (legacy names included), the real
         roads of schemas/roads.csv, and the roads and compounds of the caller's register."""
-        gazetteer = cls()
-        gazetteer.add("prov", PROVINCES, abbreviate=True)
-        gazetteer.add("city", MUNICIPALITIES, abbreviate=True)
-        labels = {"city": "city", "district": "district", "street": "town", "community": "community"}
-        with DIVISIONS.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        for row in rows:
-            label, name = labels[row["level"]], row["name"]
-            gazetteer.add(label, [name], abbreviate=label in ("city", "district"))
-            if label == "community" and name.endswith("居委会"):
-                stem = name[:-3]  # 延中居委会 is also written 延中居委 and 延中社区
-                gazetteer.add(label, [stem + "居委", stem + "社区"], canonical=name)
-        for legacy, today in LEGACY_DISTRICTS.items():
-            gazetteer.add("district", [legacy], canonical=today)
-        gazetteer.add("road", known_roads(), register=False)
+        gazetteer = _shanghai().copy()  # the reference names are read once a process (0.25 s), the register's added
         gazetteer.add("road", roads)
         gazetteer.add("poi", compounds)
         return gazetteer
+
+    def copy(self) -> Gazetteer:
+        """A gazetteer that knows what this one knows; names added to it are not added to this one."""
+        other = Gazetteer()
+        other._entries, other._lengths = dict(self._entries), dict(self._lengths)
+        other._roads, other._known_roads = set(self._roads), set(self._known_roads)
+        other._road_variants = dict(self._road_variants)
+        return other
 
     def add(
         self,
@@ -274,3 +268,24 @@ class Gazetteer:
             if road is not None and not distinct_roads(name, road):
                 return road
         return None
+
+
+@cache
+def _shanghai() -> Gazetteer:
+    """The names every Shanghai gazetteer knows, whatever the register (``Gazetteer.shanghai``); never changed."""
+    gazetteer = Gazetteer()
+    gazetteer.add("prov", PROVINCES, abbreviate=True)
+    gazetteer.add("city", MUNICIPALITIES, abbreviate=True)
+    labels = {"city": "city", "district": "district", "street": "town", "community": "community"}
+    with DIVISIONS.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        label, name = labels[row["level"]], row["name"]
+        gazetteer.add(label, [name], abbreviate=label in ("city", "district"))
+        if label == "community" and name.endswith("居委会"):
+            stem = name[:-3]  # 延中居委会 is also written 延中居委 and 延中社区
+            gazetteer.add(label, [stem + "居委", stem + "社区"], canonical=name)
+    for legacy, today in LEGACY_DISTRICTS.items():
+        gazetteer.add("district", [legacy], canonical=today)
+    gazetteer.add("road", known_roads(), register=False)
+    return gazetteer

@@ -7,6 +7,8 @@ import pytest
 from dagster import DagsterInstance, asset, materialize
 
 from pipelines.resources import SubdistrictWarehouse
+from warehouse.database import connect
+from warehouse.versions import latest_version
 
 
 @pytest.mark.parametrize("fails", [False, True], ids=["succeeded", "failed"])
@@ -46,3 +48,32 @@ def test_a_connection_outside_a_run_holds_nothing(tmp_path):
         con.execute("CREATE TABLE meta.probe AS SELECT 'alone' AS step")
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT step FROM meta.probe").fetchall() == [("alone",)]
+
+
+def test_a_run_checks_the_warehouses_version_once_and_every_step_is_refused_an_out_of_date_one(tmp_path):
+    path = tmp_path / "housekey.duckdb"
+    with connect(path) as con:  # a warehouse a release after this one made
+        con.execute(
+            "INSERT INTO meta.schema_migrations VALUES (?, 'later', TIMESTAMP '2027-06-01')", [latest_version() + 1]
+        )
+    opened = []
+
+    @asset
+    def first(warehouse: SubdistrictWarehouse) -> None:
+        with warehouse.get_connection():
+            opened.append("first")
+
+    @asset
+    def second(warehouse: SubdistrictWarehouse) -> None:  # independent of first: it runs though first failed
+        with warehouse.get_connection():
+            opened.append("second")
+
+    result = materialize(
+        [first, second],
+        resources={"warehouse": SubdistrictWarehouse(database=str(path))},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert opened == [] and sorted(e.step_key for e in failures) == ["first", "second"]
+    assert all("newer than this housekey" in str(e.event_specific_data.error) for e in failures), failures

@@ -21,6 +21,7 @@ from dagster import (
 
 from pipelines.resources import WAREHOUSE_POOL
 from schemas import record_kind_columns
+from warehouse.catalogue import column_types
 from warehouse.database import quote_name
 
 
@@ -59,11 +60,7 @@ def table_metadata(
     """``dagster/table_name``, ``dagster/row_count`` and ``dagster/column_schema`` of ``schema.table`` as the
     warehouse holds it now; columns described by ``descriptions`` (default: ``column_descriptions(table)``)."""
     schema, name = table.split(".", 1)
-    columns = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, name],
-    ).fetchall()
+    columns = column_types(con, schema, name)
     if not columns:  # not built in this warehouse (a stage with nothing to read)
         return {"dagster/table_name": table}
     described = column_descriptions(table) if descriptions is None else descriptions

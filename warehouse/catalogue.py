@@ -37,14 +37,17 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     """The columns of ``schema.table`` in their order; none when there is no such table."""
-    return [
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, table],
-        ).fetchall()
-    ]
+    return [name for name, _ in column_types(con, schema, table)]
+
+
+def column_types(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of ``schema.table`` in their order; none when there is no such table."""
+    # duckdb_columns() answers as information_schema.columns does, in 0.8 ms instead of 2 (a run asks ~150 times)
+    return con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, table],
+    ).fetchall()
 
 
 def tables_with_column(con: duckdb.DuckDBPyConnection, schema: str, names: Iterable[str]) -> list[str]:
@@ -52,8 +55,8 @@ def tables_with_column(con: duckdb.DuckDBPyConnection, schema: str, names: Itera
     return [
         name
         for (name,) in con.execute(
-            "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_catalog = current_database() "
-            "AND table_schema = ? AND column_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name",
+            "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = ? AND column_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name",
             [schema, list(names)],
         ).fetchall()
     ]

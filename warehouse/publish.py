@@ -111,15 +111,12 @@ def _may_hold(expression: str) -> str:
     )
 
 
-SCREEN = '"may hold identifiers"'
-"""The column of a table's pre-test results (warehouse columns are the record kinds' snake_case names, never
-spaced; a clash would fail loudly as an ambiguous name): one list per row, one boolean per
-plain text column. DuckDB compiles the pre-test's pattern for every expression it binds: one expression for all of a
-table's text columns (a lambda over the list of them) took full publishing of the sample from 4.3 to 3.3 s."""
-
-
-def _screen(columns: list[str]) -> str:
-    return f"list_transform([{', '.join(columns)}], lambda v: {_may_hold('v')})"
+FLAGGED = '"may hold identifiers"'
+"""The distinct values of a table's plain text columns that pass the pre-test (a CTE of ``Masking.rows``;
+warehouse tables are the record kinds' snake_case names, never spaced). The pre-test runs once per distinct value,
+not once per value: 6.5 million distinct values against 49 million on the 50,000-person world, publishing 6.1 s
+of pre-tests down to 2.0 s; and it is bound once per table, not once per column (DuckDB compiles its pattern for
+every expression it binds, about 1 ms each)."""
 
 
 def _protected(
@@ -204,8 +201,9 @@ class Masking(NamedTuple):
         applied to the table itself, so it may name its rowid)."""
         if not self.screened:
             return f"SELECT {self.columns} FROM {source} WHERE {where}"
-        screened = f"SELECT *, {_screen(self.screened)} AS {SCREEN} FROM {source} WHERE {where}"
-        return f"SELECT {self.columns} FROM ({screened})"
+        values = " UNION ".join(f"SELECT {column} AS v FROM {source} WHERE {where}" for column in self.screened)
+        flagged = f"{FLAGGED} AS MATERIALIZED (SELECT v FROM ({values}) WHERE {_may_hold('v')})"
+        return f"WITH {flagged} SELECT {self.columns} FROM {source} WHERE {where}"
 
 
 def _plain_text(column: str, kind: duckdb.typing.DuckDBPyType, rejected: bool) -> bool:
@@ -241,7 +239,7 @@ def _select_list(
         protected = _protected(quoted, column, kind, rejected=rejected)
         if _plain_text(column, kind, rejected):
             screened.append(quoted)
-            shown = f"CASE WHEN {SCREEN}[{len(screened)}] THEN privacy_text({quoted}) ELSE {quoted} END"
+            shown = f"CASE WHEN {quoted} IN (FROM {FLAGGED}) THEN privacy_text({quoted}) ELSE {quoted} END"
             add(shown, privacy.mask_text(column), comment, column, alone=protected)
         else:
             add(protected, privacy.mask_text(column), comment, column)

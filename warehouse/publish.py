@@ -187,10 +187,12 @@ class Selected(NamedTuple):
 
 
 class Masking(NamedTuple):
-    """How a table's copy is made: its columns, and its plain text columns, which one pre-test screens."""
+    """How a table's copy is made: its columns, its plain text columns, which one pre-test screens, and the columns
+    whose tokens are made once per distinct value (column, the token over ``TOKENED_VALUE``)."""
 
     select: list[Selected]
     screened: list[str]
+    tokened: list[tuple[str, str]]
 
     @property
     def columns(self) -> str:
@@ -199,11 +201,29 @@ class Masking(NamedTuple):
     def rows(self, source: str, where: str = "true") -> str:
         """The SELECT giving the copy's rows of the warehouse table ``source`` that ``where`` keeps (``where`` is
         applied to the table itself, so it may name its rowid)."""
-        if not self.screened:
-            return f"SELECT {self.columns} FROM {source} WHERE {where}"
-        values = " UNION ".join(f"SELECT {column} AS v FROM {source} WHERE {where}" for column in self.screened)
-        flagged = f"{FLAGGED} AS MATERIALIZED (SELECT v FROM ({values}) WHERE {_may_hold('v')})"
-        return f"WITH {flagged} SELECT {self.columns} FROM {source} WHERE {where}"
+        ctes, joins = [], []
+        if self.screened:
+            values = " UNION ".join(f"SELECT {column} AS v FROM {source} WHERE {where}" for column in self.screened)
+            ctes.append(f"{FLAGGED} AS MATERIALIZED (SELECT v FROM ({values}) WHERE {_may_hold('v')})")
+        for i, (column, token) in enumerate(self.tokened):
+            tokens = _tokens(i)
+            ctes.append(
+                f"{tokens} AS MATERIALIZED (SELECT {TOKENED_VALUE}, {token} AS {TOKEN} "
+                f"FROM (SELECT DISTINCT {column} AS {TOKENED_VALUE} FROM {source} WHERE {where}))"
+            )
+            joins.append(f" LEFT JOIN {tokens} ON {source}.{column} = {tokens}.{TOKENED_VALUE}")
+        with_ = f"WITH {', '.join(ctes)} " if ctes else ""
+        return f"{with_}SELECT {self.columns} FROM {source}{''.join(joins)} WHERE {where}"
+
+
+TOKENED_VALUE, TOKEN = '"tokened value"', '"token"'
+"""The columns of a table's look-up of tokens (``_tokens``). A token (HMAC-SHA256 in SQL) is made once per distinct
+value and joined: on the 50,000-person world's tags.person_records (200,689 rows, 49,999 ID numbers) 0.23 s instead
+of 0.80 for the ID numbers' tokens. NULL finds no row and stays NULL, as the token of NULL is."""
+
+
+def _tokens(i: int) -> str:
+    return f'"tokens {i}"'
 
 
 def _plain_text(column: str, kind: duckdb.typing.DuckDBPyType, rejected: bool) -> bool:
@@ -218,7 +238,7 @@ def _select_list(
     comments, which the copy's columns get with what was done to them. Token columns read the parameters of
     ``privacy.token_pads``."""
     relation = con.table(f"{quote_name(schema)}.{quote_name(table)}")
-    select, screened, taken = [], [], set()
+    select, screened, tokened, taken = [], [], [], set()
 
     def add(expression: str, name: str, comment: str | None, column: str, alone: str | None = None) -> None:
         select.append(Selected(expression, _unique(name, taken), comment, column, alone or expression))
@@ -248,9 +268,12 @@ def _select_list(
                 f"Keyed token of {column} (docs/privacy.md): equal values give equal tokens, so it joins and counts "
                 "people without showing them; `housekey token` prints the token of a value you hold."
             )
+            tokened.append(
+                (quoted, privacy.plain_sql(TOKENED_VALUE, privacy.token_sql(key, TOKENED_VALUE), "person_token"))
+            )
             token = privacy.plain_sql(quoted, privacy.token_sql(key, quoted), "person_token")
-            add(token, f"{column}_token", token_comment, column)
-    return Masking(select, screened)
+            add(f"{_tokens(len(tokened) - 1)}.{TOKEN}", f"{column}_token", token_comment, column, alone=token)
+    return Masking(select, screened, tokened)
 
 
 Comments = dict[tuple[str, str], tuple[str | None, dict[str, str]]]
@@ -571,8 +594,8 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False)
                 continue
             table_comment, column_comments = comments[schema, table]
             masking = _select_list(con, schema, table, column_comments, key)
-            params = privacy.token_pads(key) if "$token_inner" in masking.columns else None
             source, fingerprint = f"{quote_name(schema)}.{quote_name(table)}", plan.fingerprints[schema, name]
+            params = privacy.token_pads(key) if "$token_inner" in masking.rows(source) else None
             row_key = _row_key(masking, fingerprint.key) if fingerprint.key else None
             if (schema, name) in plan.by_rows:
                 if published_rows.update(con, (schema, name), source, row_key, masking.rows, params):

@@ -216,8 +216,8 @@ class Masking(NamedTuple):
         return f"{with_}SELECT {self.columns} FROM {source}{''.join(joins)} WHERE {where}"
 
 
-TOKENED_VALUE, TOKEN = '"tokened value"', '"token"'
-"""The columns of a table's look-up of tokens (``_tokens``). A token (HMAC-SHA256 in SQL) is made once per distinct
+TOKENED_VALUE, TOKEN = '"tokened value"', '"its token"'
+"""The columns of a table's look-up of tokens (``_tokens``), spaced so as never to be a warehouse column. A token (HMAC-SHA256 in SQL) is made once per distinct
 value and joined: on the 50,000-person world's tags.person_records (200,689 rows, 49,999 ID numbers) 0.23 s instead
 of 0.80 for the ID numbers' tokens. NULL finds no row and stays NULL, as the token of NULL is."""
 

@@ -188,11 +188,12 @@ class Selected(NamedTuple):
 
 class Masking(NamedTuple):
     """How a table's copy is made: its columns, its plain text columns, which one pre-test screens, and the columns
-    whose tokens are made once per distinct value (column, the token over ``TOKENED_VALUE``)."""
+    whose tokens are made once per distinct value, by ``token`` (over ``TOKENED_VALUE``)."""
 
     select: list[Selected]
     screened: list[str]
-    tokened: list[tuple[str, str]]
+    tokened: list[str]
+    token: str
 
     @property
     def columns(self) -> str:
@@ -205,10 +206,10 @@ class Masking(NamedTuple):
         if self.screened:
             values = " UNION ".join(f"SELECT {column} AS v FROM {source} WHERE {where}" for column in self.screened)
             ctes.append(f"{FLAGGED} AS MATERIALIZED (SELECT v FROM ({values}) WHERE {_may_hold('v')})")
-        for i, (column, token) in enumerate(self.tokened):
+        for i, column in enumerate(self.tokened):
             tokens = _tokens(i)
             ctes.append(
-                f"{tokens} AS MATERIALIZED (SELECT {TOKENED_VALUE}, {token} AS {TOKEN} "
+                f"{tokens} AS MATERIALIZED (SELECT {TOKENED_VALUE}, {self.token} AS {TOKEN} "
                 f"FROM (SELECT DISTINCT {column} AS {TOKENED_VALUE} FROM {source} WHERE {where}))"
             )
             joins.append(f" LEFT JOIN {tokens} ON {source}.{column} = {tokens}.{TOKENED_VALUE}")
@@ -268,12 +269,19 @@ def _select_list(
                 f"Keyed token of {column} (docs/privacy.md): equal values give equal tokens, so it joins and counts "
                 "people without showing them; `housekey token` prints the token of a value you hold."
             )
-            tokened.append(
-                (quoted, privacy.plain_sql(TOKENED_VALUE, privacy.token_sql(key, TOKENED_VALUE), "person_token"))
+            tokened.append(quoted)
+            add(
+                f"{_tokens(len(tokened) - 1)}.{TOKEN}",
+                f"{column}_token",
+                token_comment,
+                column,
+                alone=_token(key, quoted),
             )
-            token = privacy.plain_sql(quoted, privacy.token_sql(key, quoted), "person_token")
-            add(f"{_tokens(len(tokened) - 1)}.{TOKEN}", f"{column}_token", token_comment, column, alone=token)
-    return Masking(select, screened, tokened)
+    return Masking(select, screened, tokened, _token(key, TOKENED_VALUE))
+
+
+def _token(key: privacy.TokenKey, expression: str) -> str:
+    return privacy.plain_sql(expression, privacy.token_sql(key, expression), "person_token")
 
 
 Comments = dict[tuple[str, str], tuple[str | None, dict[str, str]]]

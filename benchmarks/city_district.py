@@ -84,7 +84,7 @@ def run_subdistricts(
     under ``folder``; the warehouses by code. The environment is put back after."""
     from dagster import DagsterInstance, materialize
 
-    from pipelines.definitions import pipeline_assets, source_checks, subdistrict_partitions, warehouse_resources
+    from pipelines.definitions import pipeline_assets, subdistrict_partitions, warehouse_resources
 
     places = read_subdistricts(district / "subdistricts.yaml")
     landings, header = {code: place.landing for code, place in places.items()}, ""
@@ -105,7 +105,7 @@ def run_subdistricts(
         "HOUSEKEY_CITY_IDENTITY": str(folder / "no_city_yet"),  # no city ids to read back yet
     }
     with environment(env):
-        assets = [*pipeline_assets(registry, partitions=subdistrict_partitions()), *source_checks(registry)]
+        assets = pipeline_assets(registry, partitions=subdistrict_partitions())
         for code in places:
             result = materialize(
                 assets,

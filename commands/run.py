@@ -166,7 +166,6 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool, full: b
     # what a full run needs, imported after the no-op answered: Great Expectations, pandas, altair take seconds
     from pipelines.definitions import pipeline_assets, run_in_process, run_selection  # builds the definitions: 2 s
     from pipelines.partitions import subdistrict_partitions
-    from pipelines.sources import source_checks
     from quality.gate import held_sources
     from warehouse.accounting import row_accounts
     from warehouse.database import connect
@@ -200,7 +199,6 @@ def _run_subdistrict(instance, registry, selected, place, heading: bool, full: b
         instance.add_event_listener(run_id, _stage_reporter(assets, progress, task, started))
         result = run_in_process(  # the subdistrict job, as the UI on this instance knows it
             assets,
-            source_checks(selected),
             None if selected == registry else run_selection(assets, selected, downstream=not stops_at_staging),
             instance=instance,
             run_config=QUIET_RUN,

@@ -13,7 +13,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from dagster import (
-    AssetChecksDefinition,
     AssetKey,
     AssetsDefinition,
     AssetSelection,
@@ -39,7 +38,7 @@ from pipelines.resources import warehouse_resources
 from pipelines.schedules import schedules
 from pipelines.sensors import automation_sensors
 from pipelines.site import site_assets
-from pipelines.sources import OnLanded, source_assets, source_checks
+from pipelines.sources import OnLanded, source_assets
 from pipelines.tags import tag_assets
 from warehouse.runs import SOURCE_LAYERS
 
@@ -108,7 +107,6 @@ def build_definitions(
     # a subdistrict's steps share one DuckDB file: one at a time, in the run's process
     return Definitions(
         assets=pipeline_assets(registry, on_landed, subdistrict_partitions()),
-        asset_checks=source_checks(registry),
         resources=warehouse_resources(),
         jobs=[subdistrict_asset_job(), *district_jobs()],
         schedules=schedules,
@@ -134,23 +132,19 @@ def subdistrict_job(sources: str | None = None) -> JobDefinition:
     registry = load_registry(Path(sources)) if sources else load_registry()
     return Definitions(
         assets=pipeline_assets(registry, partitions=subdistrict_partitions()),
-        asset_checks=source_checks(registry),
         resources=warehouse_resources(),
         jobs=[subdistrict_asset_job()],
     ).resolve_job_def(SUBDISTRICT_JOB)
 
 
 def run_in_process(
-    assets: list[AssetsDefinition],
-    checks: list[AssetChecksDefinition],
-    selection: list[AssetKey] | None = None,
-    **execute,
+    assets: list[AssetsDefinition], selection: list[AssetKey] | None = None, **execute
 ) -> ExecuteInProcessResult:
-    """Run ``assets`` (or the ``selection`` of them) and their ``checks`` in this process as ``materialize`` does,
+    """Run ``assets`` (or the ``selection`` of them) in this process as ``materialize`` does,
     but as the ``subdistrict`` job (``execute`` as ``execute_in_process`` takes it): the UI lists the run under
     the job ``defs`` holds, not as an ad-hoc materialisation."""
     definitions = Definitions(
-        assets=[*assets, *checks],
+        assets=assets,
         resources=warehouse_resources(),
         jobs=[define_asset_job(SUBDISTRICT_JOB, selection=selection)],
     )

@@ -1,5 +1,5 @@
 """Every source's assets, built from its spec: ``raw/<source>`` lands its deliveries, ``staging/<source>`` types
-them; two checks on each staging asset: rows add up, and the quality gate holds no delivery. Both assets are owned
+them, with two checks run in its step: rows add up, and the quality gate holds no delivery. Both assets are owned
 by the spec's department and grouped by its record kind (``sources_person``…), so 29 sources stay readable.
 
 Onboarding a source (a new YAML file in connectors/sources/) adds its assets without Python.
@@ -8,15 +8,15 @@ Onboarding a source (a new YAML file in connectors/sources/) adds its assets wit
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import duckdb
 from dagster import (
     AssetCheckResult,
-    AssetChecksDefinition,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     MaterializeResult,
     asset,
-    asset_check,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -24,6 +24,8 @@ from connectors.spec import SourceSpec
 from pipelines.resources import WAREHOUSE_POOL, SubdistrictWarehouse
 from pipelines.retries import land_with_retries, retry_delays
 from pipelines.tables import column_descriptions, table_metadata
+from quality.gate import stopped_deliveries
+from warehouse.accounting import row_accounts
 from warehouse.database import create_bookkeeping
 from warehouse.intake import land_source
 from warehouse.pull import not_read
@@ -116,11 +118,13 @@ def landing_metadata(landing: SourceLanding) -> dict[str, int | str]:
 
 def staging_asset(spec: SourceSpec) -> AssetsDefinition:
     """The asset ``staging/<source>``: canonical, typed columns; unreadable values to quarantine. Only the rows of
-    deliveries new since the last staging are typed and validated when nothing else changed."""
+    deliveries new since the last staging are typed and validated when nothing else changed. Its two checks (rows
+    add up, the quality gate) run in its own step: a step is a process, or a pod, of its own (decision 4)."""
     staging_table = f"staging.{spec.name}"
+    key = AssetKey(["staging", spec.name])
 
     @asset(
-        key=["staging", spec.name],
+        key=key,
         deps=[AssetKey(["raw", spec.name])],
         group_name=source_group(spec),
         owners=owners(spec),
@@ -128,19 +132,74 @@ def staging_asset(spec: SourceSpec) -> AssetsDefinition:
         metadata={"record_kind": spec.record_kind, "dagster/table_name": staging_table},
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
+        check_specs=[
+            AssetCheckSpec(
+                ROWS_ADD_UP,
+                asset=key,
+                blocking=True,
+                description="Every delivered row is either staged or quarantined with a reason: none lost.",
+            ),
+            AssetCheckSpec(
+                PASSES_QUALITY_GATE,
+                asset=key,
+                blocking=False,
+                description="No delivery held by the expectation suite; failing rows per rule in the metadata.",
+            ),
+        ],
     )
     def _stage(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         with warehouse.get_connection() as con:
             create_bookkeeping(con)
             result = stage(con, spec)
             table = table_metadata(con, staging_table, column_descriptions(staging_table, spec.record_kind))
+            checks = [rows_add_up(con, spec), passes_quality_gate(con, spec)]
         how = "the new deliveries' rows added" if result.incremental else "every delivery restaged"
         context.log.info(f"{result.rows_staged} rows staged, {result.rows_quarantined} quarantined ({how})")
         return MaterializeResult(
-            metadata={**table, "rows_raw": result.rows_raw, "rows_quarantined": result.rows_quarantined}
+            metadata={**table, "rows_raw": result.rows_raw, "rows_quarantined": result.rows_quarantined},
+            check_results=checks,
         )
 
     return _stage
+
+
+ROWS_ADD_UP, PASSES_QUALITY_GATE = "rows_add_up", "passes_quality_gate"
+
+
+def rows_add_up(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> AssetCheckResult:
+    """A blocking check on ``staging/<source>``: rows delivered = rows staged + rows quarantined. A failure fails
+    the staging step after its table is written, so nothing downstream runs on rows that do not add up."""
+    (account,) = row_accounts(con, [spec.name])
+    # right after staging nothing may be pending
+    return AssetCheckResult(
+        check_name=ROWS_ADD_UP,
+        passed=account.balanced and not account.pending,
+        metadata={
+            "delivered": account.delivered,
+            "staged": account.staged,
+            "quarantined": account.quarantined,
+            "held": account.held,
+            "pending": account.pending,
+        },
+    )
+
+
+def passes_quality_gate(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> AssetCheckResult:
+    """A check on ``staging/<source>``: no delivery of the source is held by its expectation suite
+    (quality/expectations/). Rows that broke a rule are quarantined and do not fail it; a held delivery
+    does. It does not block: a held delivery's rows are not staged, so it holds its own source and the
+    rest of the pipeline (and the analyst copy, which lists it in meta.held_sources) goes on."""
+    stopped = stopped_deliveries(con, spec)
+    failing = con.execute(
+        "SELECT rule, sum(unexpected_count) FROM meta.validations WHERE source = ? GROUP BY rule ORDER BY rule",
+        [spec.name],
+    ).fetchall()
+    return AssetCheckResult(
+        check_name=PASSES_QUALITY_GATE,
+        passed=not stopped,
+        description="; ".join(stopped) or None,
+        metadata={"held_deliveries": len(stopped), **{f"failing_{r}": int(n) for r, n in failing}},
+    )
 
 
 def staged(registry: Mapping[str, SourceSpec]) -> list[AssetKey]:
@@ -156,67 +215,3 @@ def raw_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = 
 def source_assets(registry: Mapping[str, SourceSpec], on_landed: OnLanded | None = None) -> list[AssetsDefinition]:
     """Every asset of every source: raw, then staging."""
     return [*raw_assets(registry, on_landed), *(staging_asset(spec) for spec in registry.values())]
-
-
-def row_accounting_check(spec: SourceSpec) -> AssetChecksDefinition:
-    """A blocking check on ``staging/<source>``: rows delivered = rows staged + rows quarantined."""
-
-    @asset_check(
-        asset=AssetKey(["staging", spec.name]),
-        name="rows_add_up",
-        blocking=True,
-        description="Every delivered row is either staged or quarantined with a reason: none lost.",
-    )
-    def rows_add_up(warehouse: DuckDBResource) -> AssetCheckResult:
-        from warehouse.accounting import row_accounts
-
-        with warehouse.get_connection() as con:
-            (account,) = row_accounts(con, [spec.name])
-        # right after staging nothing may be pending
-        return AssetCheckResult(
-            passed=account.balanced and not account.pending,
-            metadata={
-                "delivered": account.delivered,
-                "staged": account.staged,
-                "quarantined": account.quarantined,
-                "held": account.held,
-                "pending": account.pending,
-            },
-        )
-
-    return rows_add_up
-
-
-def quality_gate_check(spec: SourceSpec) -> AssetChecksDefinition:
-    """A check on ``staging/<source>``: no delivery of the source is held by its expectation suite
-    (quality/expectations/). Rows that broke a rule are quarantined and do not fail it; a held delivery
-    does. It does not block: a held delivery's rows are not staged, so it holds its own source and the
-    rest of the pipeline (and the analyst copy, which lists it in meta.held_sources) goes on."""
-
-    @asset_check(
-        asset=AssetKey(["staging", spec.name]),
-        name="passes_quality_gate",
-        blocking=False,
-        description="No delivery held by the expectation suite; failing rows per rule in the metadata.",
-    )
-    def passes_quality_gate(warehouse: DuckDBResource) -> AssetCheckResult:
-        from quality.gate import stopped_deliveries
-
-        with warehouse.get_connection() as con:
-            stopped = stopped_deliveries(con, spec)
-            failing = con.execute(
-                "SELECT rule, sum(unexpected_count) FROM meta.validations WHERE source = ? GROUP BY rule ORDER BY rule",
-                [spec.name],
-            ).fetchall()
-        return AssetCheckResult(
-            passed=not stopped,
-            description="; ".join(stopped) or None,
-            metadata={"held_deliveries": len(stopped), **{f"failing_{r}": int(n) for r, n in failing}},
-        )
-
-    return passes_quality_gate
-
-
-def source_checks(registry: Mapping[str, SourceSpec]) -> list[AssetChecksDefinition]:
-    """The checks every source's staging asset must pass: rows add up, and the quality gate."""
-    return [check for spec in registry.values() for check in (row_accounting_check(spec), quality_gate_check(spec))]

@@ -1,10 +1,11 @@
 """Dagster definitions built from a source registry: a raw and a staging asset per source, materialised in-process."""
 
+import dataclasses
 import textwrap
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, asset, materialize
 
 from connectors.spec import load_registry
 from pipelines.definitions import build_definitions, source_assets, warehouse_resources
@@ -130,23 +131,56 @@ def test_every_committed_source_spec_produces_its_assets():
 
 
 def test_row_accounting_is_a_blocking_check_on_every_staging_asset(registry):
-    from pipelines.definitions import source_checks
-
     result = materialize(
-        [*source_assets(registry), *source_checks(registry)],
+        source_assets(registry),
         resources=warehouse_resources(),
         instance=DagsterInstance.ephemeral(),
     )
-    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    evaluations = {
+        e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == "rows_add_up"
+    }
     assert set(evaluations) == {"elderly", "low_income"}
-    assert all(e.passed for e in evaluations.values())
+    assert all(e.passed and e.blocking for e in evaluations.values())
     assert evaluations["low_income"].metadata["delivered"].value == 2
+    # both checks run in the staging step: no step of their own (a process, or a pod, each)
+    assert {event.step_key for event in result.all_events if event.step_key} == {
+        f"{layer}__{name}" for layer in ("raw", "staging") for name in registry
+    }
+
+
+def test_rows_that_do_not_add_up_fail_the_staging_step_after_its_table_is_written(registry, monkeypatch):
+    """The blocking check stops what depends on staging: the step fails, naming the check, and nothing after it
+    runs (here, a stand-in for row accounting that finds a row pending)."""
+    from pipelines import sources
+    from warehouse import accounting
+
+    def pending(con, names):
+        return [dataclasses.replace(account, pending=1) for account in accounting.row_accounts(con, names)]
+
+    monkeypatch.setattr(sources, "row_accounts", pending)
+    downstream = AssetKey(["core", "reads_elderly"])
+
+    @asset(key=downstream, deps=[AssetKey(["staging", "elderly"])])
+    def reads_elderly() -> None:
+        return None
+
+    result = materialize(
+        [*source_assets(registry), reads_elderly],
+        resources=warehouse_resources(),
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    failed = [event for event in result.all_events if event.is_step_failure]
+    assert [event.step_key for event in failed] == ["staging__elderly", "staging__low_income"]
+    assert all("rows_add_up" in event.step_failure_data.error.message for event in failed)
+    materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert ("staging", "elderly") in materialized and tuple(downstream.path) not in materialized
 
 
 def test_a_held_delivery_holds_its_source_and_the_analyst_copy_says_so(registry, tmp_path):
     """elderly's second delivery fails the gate (most of its rows have no name): held, not staged; the analyst
     copy is still published, with low_income's new rows, and meta.held_sources names elderly and why."""
-    from pipelines.definitions import publish_asset, source_checks
+    from pipelines.definitions import publish_asset
 
     (tmp_path / "landing" / "elderly" / "2026-04.jsonl").write_text(
         '{"姓名": null}\n' * 4 + '{"姓名": "赵六"}\n', encoding="utf-8"
@@ -154,7 +188,7 @@ def test_a_held_delivery_holds_its_source_and_the_analyst_copy_says_so(registry,
     (tmp_path / "landing" / "low_income" / "2026-04.csv").write_text("姓名\n钱七\n", encoding="utf-8")
     upstream = source_assets(registry)
     result = materialize(
-        [*upstream, publish_asset(upstream, registry), *source_checks(registry)],
+        [*upstream, publish_asset(upstream, registry)],
         resources=warehouse_resources(),
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,

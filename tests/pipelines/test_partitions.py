@@ -98,12 +98,12 @@ def run_in_process(district: Path, code: str) -> None:
     from dagster import materialize
 
     from connectors.spec import load_registry
-    from pipelines.definitions import pipeline_assets, source_checks, warehouse_resources
+    from pipelines.definitions import pipeline_assets, warehouse_resources
 
     registry = load_registry(district / "sources")
     assets = pipeline_assets(registry, partitions=subdistrict_partitions())
     result = materialize(
-        [*assets, *source_checks(registry)],
+        assets,
         resources=warehouse_resources(),
         partition_key=code,
         instance=DagsterInstance.ephemeral(),
@@ -242,7 +242,7 @@ def test_a_partition_lands_only_its_subdistricts_files_in_its_own_warehouse(tmp_
     from dagster import materialize
 
     from connectors.spec import load_registry
-    from pipelines.definitions import build_definitions, pipeline_assets, source_checks, warehouse_resources
+    from pipelines.definitions import build_definitions, pipeline_assets, warehouse_resources
 
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -272,7 +272,7 @@ def test_a_partition_lands_only_its_subdistricts_files_in_its_own_warehouse(tmp_
     rows = {}
     for code in WORLDS:
         result = materialize(
-            [*assets, *source_checks(registry)],
+            assets,
             resources=warehouse_resources(),
             partition_key=code,
             instance=DagsterInstance.ephemeral(),

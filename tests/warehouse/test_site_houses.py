@@ -34,3 +34,34 @@ def test_the_writer_processes_start_without_the_charts_libraries():
         cwd=Path(__file__).parents[2],
     )
     assert imported.stdout.strip() == "False"
+
+
+def test_a_house_whose_rows_changed_gets_a_new_page_and_the_others_keep_theirs(warehouse_copy, tmp_path):
+    """A delivery writes the pages of the houses it touched (issue 18): the others are the previous pages' files,
+    and the pages equal those a whole build writes; another day writes every page again."""
+    import datetime as dt
+
+    import duckdb
+
+    day = run_day()
+    first, second, whole, next_day = (tmp_path / name for name in ("first", "second", "whole", "next_day"))
+    houses.write_house_pages(warehouse_copy, first, day, writers=1)
+    with duckdb.connect(str(warehouse_copy)) as con:
+        house, event = con.execute(
+            "SELECT house_id, event_id FROM marts.events WHERE house_id IS NOT NULL AND occurred_at < ? "
+            "ORDER BY event_id LIMIT 1",
+            [day],
+        ).fetchone()
+        con.execute("UPDATE marts.events SET status = '已改 changed by the test' WHERE event_id = ?", [event])
+
+    count = houses.write_house_pages(warehouse_copy, second, day, writers=1, previous=first)
+    assert houses.write_house_pages(warehouse_copy, whole, day, writers=1) == count
+    pages = sorted(p.name for p in whole.iterdir())
+    assert sorted(p.name for p in second.iterdir()) == pages and len(pages) == count + 1
+    assert all((second / name).read_bytes() == (whole / name).read_bytes() for name in pages)
+    assert "已改 changed by the test" in (second / f"{house}.html").read_text(encoding="utf-8")
+    rewritten = {name for name in pages if not (second / name).samefile(first / name)}
+    assert rewritten == {f"{house}.html", "index.html"}
+
+    houses.write_house_pages(warehouse_copy, next_day, day + dt.timedelta(days=1), writers=1, previous=second)
+    assert not any((next_day / name).samefile(second / name) for name in pages)

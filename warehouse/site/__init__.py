@@ -46,7 +46,7 @@ def build_site(warehouse: Path, folder: Path, on: dt.date, other_pages: Mapping[
     building.mkdir(mode=0o700, parents=True)
     with ThreadPoolExecutor(1) as beside:  # while this thread only waits for the house pages' processes
         written = beside.submit(_write_pages, warehouse, building, folder, other_pages or {})
-        houses = write_house_pages(warehouse, building / "houses", on)
+        houses = write_house_pages(warehouse, building / "houses", on, previous=folder / "houses")
         written.result()
     for path in building.rglob("*"):  # owner-only whatever the umask: names and addresses
         path.chmod(0o700 if path.is_dir() else 0o600)

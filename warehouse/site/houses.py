@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import multiprocessing
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
 import duckdb
 
-from warehouse.house_file import TIE_NAMES, HouseFile, house_files
+from warehouse.fingerprint import REPO_ROOT, code_digest, digest
+from warehouse.house_file import TIE_NAMES, HouseFile, house_file_inputs, house_files
 from warehouse.privacy import mask_name, mask_text
 from warehouse.site.html import page, table
 
@@ -81,17 +84,34 @@ def house_page(record: HouseFile) -> str:
     return page(f"一房一档 {house['canonical_address']}", body, depth=1)
 
 
-def write_house_pages(warehouse: Path, folder: Path, on: dt.date, writers: int = WRITERS) -> int:
+PAGE_CODE = (
+    REPO_ROOT / "warehouse" / "site",
+    REPO_ROOT / "warehouse" / "house_file.py",
+    REPO_ROOT / "warehouse" / "privacy.py",
+)
+"""What makes a page from its house's rows: a change of it, or of the day, writes every page again."""
+
+
+def write_house_pages(
+    warehouse: Path, folder: Path, on: dt.date, writers: int = WRITERS, previous: Path | None = None
+) -> int:
     """houses/<house_id>.html for every house and houses/index.html by committee and grid, read from the
     ``warehouse`` file (which no connection may hold open for writing) by ``writers`` processes (one: this one
-    alone); how many houses."""
+    alone); how many houses. A house whose rows are those of its page in the ``previous`` pages' folder, on the same
+    day and code, keeps that page (a hard link): a delivery writes the pages of the houses it touched."""
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         houses = con.execute("""SELECT house_id, canonical_address, committee_name, grid_code FROM core.houses
                                 ORDER BY committee_code, grid_code, canonical_address""").fetchall()
-    if len(houses) <= BATCH:  # starting processes (a second or more each) pays off from two batches on
+        inputs = house_file_inputs(con, on)
+    basis = digest(on, code_digest(PAGE_CODE))
+    kept = _kept(previous, basis, inputs)
+    for house_id in kept:
+        _keep(previous / f"{house_id}.html", folder / f"{house_id}.html")
+    changed = [h for h, *_ in houses if h not in kept]
+    if len(changed) <= BATCH:  # starting processes (a second or more each) pays off from two batches on
         writers = 1
-    batches = _batches([h for h, *_ in houses], writers)
+    batches = _batches(changed, writers)
     write = functools.partial(write_batch, warehouse, folder, on)
     if writers < 2:
         for batch in batches:
@@ -102,7 +122,35 @@ def write_house_pages(warehouse: Path, folder: Path, on: dt.date, writers: int =
                 pass
     index = table(("房屋 house", "标准地址 address", "居委会 committee", "网格 grid"), houses, {0: "{}.html"})
     (folder / "index.html").write_text(page("一房一档 House files", index, depth=1), encoding="utf-8")
+    inputs_path(folder).write_text(json.dumps({"basis": basis, "houses": inputs}), encoding="utf-8")
     return len(houses)
+
+
+def inputs_path(folder: Path) -> Path:
+    """Beside the house pages' folder: the day and code they were made by, and per house the hash of its rows."""
+    return folder.with_name(folder.name + ".inputs.json")
+
+
+def _kept(previous: Path | None, basis: str, inputs: dict[str, int]) -> set[str]:
+    """The houses whose page in ``previous`` was made of the rows they hold now, by the same day and code."""
+    if previous is None or not inputs_path(previous).is_file():
+        return set()
+    try:
+        made = json.loads(inputs_path(previous).read_text(encoding="utf-8"))
+    except ValueError:  # unreadable: every page is written again
+        return set()
+    if made.get("basis") != basis:
+        return set()
+    before = made.get("houses") or {}
+    return {h for h, rows in inputs.items() if before.get(h) == rows and (previous / f"{h}.html").is_file()}
+
+
+def _keep(page: Path, target: Path) -> None:
+    """The previous site's page in the new one: the same file, or a copy where links are refused."""
+    try:
+        os.link(page, target)
+    except OSError:
+        shutil.copyfile(page, target)
 
 
 def _batches(house_ids: list[str], writers: int) -> list[list[str]]:

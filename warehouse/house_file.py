@@ -83,9 +83,8 @@ def _parts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
                    FROM marts.events e WHERE {where} AND occurred_at < $on + INTERVAL 1 DAY
                    ORDER BY house_id, occurred_at DESC, event_id"""
     if catalogue.table_exists(con, "tags", "house_tags"):
-        parts[
-            "tags"
-        ] = """SELECT t.house_id, t.tag_code, c.name_zh, c.name_en, t.valid_from::DATE AS since, c.description
+        parts["tags"] = """SELECT t.house_id, t.tag_code, c.name_zh, c.name_en, t.valid_from::DATE AS since,
+                   c.description
                    FROM tags.house_tags t LEFT JOIN tags.catalogue c USING (tag_code)
                    WHERE {where} AND t.valid_from < $on + INTERVAL 1 DAY
                      AND (t.valid_to IS NULL OR t.valid_to >= $on + INTERVAL 1 DAY)
@@ -99,6 +98,8 @@ def _parts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 _CHOSEN = {"house": "h", "people": "l", "businesses": "b", "events": "e", "tags": "t", "sources": "m"}
 """The alias whose ``house_id`` each part keeps to the chosen houses."""
+FILE_PARTS = ("people", "businesses", "events", "tags", "sources")
+"""The parts of a house file after the house itself, in HouseFile's order."""
 
 
 def house_files(con: duckdb.DuckDBPyConnection, house_ids: list[str], on: dt.date) -> dict[str, HouseFile]:
@@ -119,10 +120,6 @@ def house_files(con: duckdb.DuckDBPyConnection, house_ids: list[str], on: dt.dat
         house_id: HouseFile(on, house, *(parts.get(name, {}).get(house_id, []) for name in FILE_PARTS))
         for house_id, house in houses.items()
     }
-
-
-FILE_PARTS = ("people", "businesses", "events", "tags", "sources")
-"""The parts of a house file after the house itself, in HouseFile's order."""
 
 
 def house_file_inputs(con: duckdb.DuckDBPyConnection, on: dt.date) -> dict[str, int]:

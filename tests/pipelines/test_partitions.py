@@ -1,6 +1,7 @@
-"""Subdistrict partitions: two subdistricts run side by side (multiprocess executor, one Dagster instance)
-give the same warehouses as the two run one after the other in-process; the run queue and the CLI keep one
-run per subdistrict at a time. Real generated worlds for 瑞金二路街道 and 淮海中路街道, real files, real runs."""
+"""Subdistrict partitions: two subdistricts run side by side on one Dagster instance, one through
+``subdistrict_job`` (every step a process of its own), the other in one process as the daemon's runs go, give the
+same warehouses as the two run one after the other in-process; the run queue and the CLI keep one run per
+subdistrict at a time. Real generated worlds for 瑞金二路街道 and 淮海中路街道, real files, real runs."""
 
 import shutil
 import subprocess
@@ -63,21 +64,32 @@ def instance_home(folder: Path) -> Path:
 
 RUNNER = """
 import sys
+from pathlib import Path
 from dagster import DagsterInstance, build_reconstructable_job, execute_job
 
-home, sources, code = sys.argv[1:]
-job = build_reconstructable_job("pipelines.definitions", "subdistrict_job", reconstructable_kwargs={"sources": sources})
-result = execute_job(job, DagsterInstance.from_config(home), tags={"dagster/partition": code},
-                     run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+home, sources, code, executor = sys.argv[1:]
+instance = DagsterInstance.from_config(home)
+quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+if executor == "step_processes":
+    job = build_reconstructable_job("pipelines.definitions", "subdistrict_job", reconstructable_kwargs={"sources": sources})
+    result = execute_job(job, instance, tags={"dagster/partition": code}, run_config=quiet)
+else:
+    from connectors.spec import load_registry
+    from pipelines.definitions import pipeline_assets, run_in_process, subdistrict_partitions
+    assets = pipeline_assets(load_registry(Path(sources)), partitions=subdistrict_partitions())
+    result = run_in_process(assets, instance=instance, partition_key=code, run_config=quiet, raise_on_error=False)
 print(result.run_id)
 sys.exit(0 if result.success else 1)
 """
+# one subdistrict's steps each in a process of their own (``subdistrict_job`` on a worker machine), the other's in
+# its run's process as the daemon launches runs: both ways side by side, and each step process costs about a second
+EXECUTORS = dict(zip(WORLDS, ("step_processes", "in_process"), strict=True))
 
 
 def launch(home: Path, district: Path, code: str) -> subprocess.Popen:
     """A run of one subdistrict's partition in a process of its own, as a worker machine would start it."""
     return subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(home), str(district / "sources"), code],
+        [sys.executable, "-c", RUNNER, str(home), str(district / "sources"), code, EXECUTORS[code]],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

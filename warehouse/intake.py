@@ -10,11 +10,12 @@ from pathlib import Path
 import duckdb
 
 from connectors.landing import survey
-from connectors.readers import ReadError, read_delivery
+from connectors.readers import ReadError
 from connectors.spec import SourceSpec
 from warehouse.business_time import fill_observed_on
 from warehouse.database import transaction
-from warehouse.raw import SourceLanding, record_failure, stopped_by_drift, without_dropped, write_delivery
+from warehouse.raw import SourceLanding, record_failure, stopped_by_drift, write_delivery
+from warehouse.read_ahead import read_in_order
 from warehouse.resent import record_resent, split_resent
 
 
@@ -55,15 +56,10 @@ def land_files(
     )
     results = []
     found = survey(spec, recorded, root, now)
-    for file in found.pending:
-        if file.refused:
-            error = ReadError(file.refused)
-            results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
-            continue
-        try:
-            delivered = without_dropped(read_delivery(file.path, spec), spec)  # before a re-sent file is compared
-        except ReadError as error:
-            results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, error))
+    # each file read without the columns the spec drops, before a re-sent file is compared
+    for file, delivered in read_in_order(found.pending, spec):
+        if isinstance(delivered, ReadError):
+            results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, delivered))
             continue
         if held := stopped_by_drift(delivered, spec):
             results.append(record_failure(con, spec, file.file_name, file.file_hash, file.file_bytes, held))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from dagster import (
@@ -50,7 +50,9 @@ from pipelines.resources import WAREHOUSE_POOL
 from pipelines.run_tags import SUBDISTRICT_TAG, subdistrict_tags
 
 SETTLE_SECONDS = 5
-"""A file modified more recently than this may still be being copied in: it waits for the next tick."""
+"""A file modified more recently than this may still be being copied in. The tick that sees such a file waits
+until it would have rested that long and looks again (a file still changing waits for the next tick): a delivery is
+taken 5 s after it lands, not 5 s and the rest of a daemon loop."""
 INTERVAL_SECONDS = 15
 LANDING_INTERVAL_SECONDS = 1
 """A folder listing is cheap: landing sensors tick as often as the daemon loops (every 5 s). The interval must be
@@ -89,13 +91,16 @@ def landing_sensor(spec: SourceSpec) -> SensorDefinition:
         from warehouse.subdistricts import load_subdistricts
 
         seen: dict[str, dict] = json.loads(context.cursor) if context.cursor else {}
-        now = time.time()
+        landing = {
+            code: delivery_paths(spec, place.landing)
+            for code, place in load_subdistricts().items()
+            if place.delivers(spec.name)
+        }
+        now = _rested(path for paths in landing.values() for path in paths)
         requests, cursor = [], dict(seen)
-        for code, place in load_subdistricts().items():
-            if not place.delivers(spec.name):
-                continue
+        for code, paths in landing.items():
             known = seen.get(code) if isinstance(seen.get(code), dict) else {}
-            files, new = _fingerprints(delivery_paths(spec, place.landing), known, now)
+            files, new = _fingerprints(paths, known, now)
             if new:
                 requests.append(
                     RunRequest(
@@ -117,6 +122,17 @@ def landing_sensor(spec: SourceSpec) -> SensorDefinition:
         )
 
     return _watch
+
+
+def _rested(paths: Iterable[Path]) -> float:
+    """The clock to settle files against: now, or, when a file changed less than ``SETTLE_SECONDS`` ago, once the
+    youngest would have rested that long (at most ``SETTLE_SECONDS`` from now)."""
+    now = time.time()
+    youngest = max((path.stat().st_mtime for path in paths), default=0.0)
+    if now - youngest < SETTLE_SECONDS:
+        time.sleep(min(SETTLE_SECONDS, SETTLE_SECONDS - (now - youngest)))
+        now = time.time()
+    return now
 
 
 def _fingerprints(paths: list[Path], known: dict, now: float) -> tuple[dict[str, dict], list[str]]:

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,12 +24,14 @@ from dagster import (
     materialize,
 )
 
+from connectors.landing import content_hash
 from connectors.readers.sql import SourceUnavailable
 from connectors.spec import load_registry
+from pipelines import sensors
 from pipelines.definitions import build_definitions, source_assets, warehouse_resources
 from pipelines.retries import RETRY_DELAYS_S, land_with_retries, retry_delays
 from pipelines.schedules import prune_runs
-from pipelines.sensors import SETTLE_SECONDS, run_summary_job, run_summary_sensors, source_sensors
+from pipelines.sensors import run_key, run_summary_job, run_summary_sensors, source_sensors
 from pipelines.sources import raw_asset
 from warehouse.database import connect
 from warehouse.raw import SourceLanding
@@ -141,13 +144,21 @@ def test_a_new_file_requests_one_run_and_a_second_tick_nothing(registry):
     assert later.tags["housekey/files"] == "2026-04.csv" and later.run_key != request.run_key
 
 
-def test_a_file_still_being_copied_waits_for_the_next_tick(registry):
+def test_a_file_still_being_copied_waits_and_a_file_at_rest_is_taken_by_the_tick_that_saw_it_land(
+    registry, monkeypatch
+):
+    monkeypatch.setattr(sensors, "SETTLE_SECONDS", 1.0)  # the rule at a second's scale
     sensor_def = sensor_of(registry, "landing_low_income")
     path = deliver("low_income", "2026-03.csv", "姓名\n张", age_s=0)
+    copying = threading.Timer(0.5, path.write_text, ("姓名\n张三\n",), {"encoding": "utf-8"})
+    copying.start()  # the copy goes on while the tick waits for the file to rest
     assert tick(sensor_def).run_requests == []
-    path.write_text("姓名\n张三\n", encoding="utf-8")
-    os.utime(path, (time.time() - SETTLE_SECONDS - 1,) * 2)
-    assert len(tick(sensor_def).run_requests) == 1
+    copying.join()
+    waited = time.monotonic()
+    (request,) = tick(sensor_def).run_requests  # no change since: taken once it has rested its second
+    assert time.monotonic() - waited >= 0.4 and time.time() - path.stat().st_mtime >= 1.0
+    whole = run_key("low_income", [f"2026-03.csv:{content_hash(path)}"])  # the run asks for the whole file
+    assert request.run_key.split(":")[-1] == whole.split(":")[-1]
 
 
 def test_a_changed_file_under_the_same_name_is_a_new_delivery(registry):

@@ -171,6 +171,22 @@ def running_daemon(env: dict, log: Path):
             except subprocess.TimeoutExpired:
                 os.killpg(daemon.pid, signal.SIGKILL)
                 daemon.wait()
+            # its run (the site after the copy) may outlive it: the folder is removed once the whole group is gone
+            if not _gone(daemon.pid, 30):
+                os.killpg(daemon.pid, signal.SIGKILL)
+                _gone(daemon.pid, 30)
+
+
+def _gone(group: int, seconds: float) -> bool:
+    """Whether every process of the group has ended within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _wait(condition, timeout: float, what: str, every: float = 0.25):

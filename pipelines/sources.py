@@ -25,6 +25,7 @@ from pipelines.resources import WAREHOUSE_POOL, SubdistrictWarehouse
 from pipelines.retries import land_with_retries, retry_delays
 from pipelines.tables import column_descriptions, table_metadata
 from quality.gate import stopped_deliveries
+from quality.validate import warm_up
 from warehouse.accounting import row_accounts
 from warehouse.database import create_bookkeeping
 from warehouse.intake import land_source
@@ -51,6 +52,7 @@ def raw_asset(spec: SourceSpec, on_landed: OnLanded | None = None) -> AssetsDefi
         pool=WAREHOUSE_POOL,
     )
     def _land(context: AssetExecutionContext, warehouse: SubdistrictWarehouse) -> MaterializeResult:
+        warm_up()  # staging, next in this process as a run goes, validates with GX: its import runs beside the landing
         Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
 
         def land_once() -> SourceLanding:

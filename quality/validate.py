@@ -7,6 +7,7 @@ deliveries new since the last staging, quality/gate.py), and each rule's failing
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -32,9 +33,23 @@ class RuleOutcome:
         return not self.success and not self.failing
 
 
-@cache
+_making = threading.Lock()  # one batch definition per process, even while ``warm_up``'s thread makes it
+
+
+def warm_up() -> None:
+    """Make the batch definition on a thread of its own, so that this process's first validation does not wait
+    for Great Expectations' import (about 2 s): called where other work, mostly DuckDB's, goes on meanwhile."""
+    threading.Thread(target=_batch_definition, name="gx-warm-up", daemon=True).start()
+
+
 def _batch_definition():
     """A pandas batch definition in an ephemeral GX context, made once per process."""
+    with _making:
+        return _made()
+
+
+@cache
+def _made():
     import great_expectations as gx
 
     import quality.custom_expectations  # noqa: F401  (registers the custom expectations)

@@ -1,13 +1,18 @@
 """The shortcuts that make staging and its gate fast give what the long way gave: a date or ID number parsed once
 reads as one parsed in each expression, a between rule on datetimes in nanoseconds fails the rows it fails one
-value at a time, and the first row of a repeated record key is found among the repeated keys alone."""
+value at a time, the first row of a repeated record key is found among the repeated keys alone, and GX's
+batch definition made ahead on a thread (while a run lands) is the one the first validation takes."""
 
 import datetime as dt
+import functools
+import threading
+import time
 
 import duckdb
 import pandas as pd
 import pytest
 
+from quality import validate as validation
 from quality.gate import _first_rows
 from quality.suites import Rule, Suite
 from quality.validate import _in_nanoseconds, validate
@@ -71,3 +76,21 @@ def test_the_first_row_of_a_repeated_key_is_found_among_the_repeated_keys():
         }
     )
     assert _first_rows(frame, ["ref"], [4, 2], sheets=True).tolist() == ["sheet , row 2", "sheet 雁荡, row 3"]
+
+
+def test_the_batch_definition_warmed_up_on_a_thread_is_made_once_and_taken_by_the_validation_waiting_for_it(
+    monkeypatch,
+):
+    makers = []
+
+    def slow_to_make():  # as GX's import is
+        makers.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return object()
+
+    monkeypatch.setattr(validation, "_made", functools.cache(slow_to_make))
+    validation.warm_up()
+    time.sleep(0.05)  # the thread has started making it
+    first = validation._batch_definition()  # waits for the thread's, does not make a second
+    assert validation._batch_definition() is first
+    assert makers == ["gx-warm-up"]

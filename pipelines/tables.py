@@ -21,7 +21,7 @@ from dagster import (
 
 from pipelines.resources import WAREHOUSE_POOL
 from schemas import record_kind_columns
-from warehouse.catalogue import column_types
+from warehouse.catalogue import column_types, is_view
 from warehouse.database import quote_name
 
 
@@ -57,21 +57,23 @@ def column_descriptions(table: str, kind: str | None = None) -> dict[str, str]:
 def table_metadata(
     con: duckdb.DuckDBPyConnection, table: str, descriptions: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """``dagster/table_name``, ``dagster/row_count`` and ``dagster/column_schema`` of ``schema.table`` as the
-    warehouse holds it now; columns described by ``descriptions`` (default: ``column_descriptions(table)``)."""
+    """``dagster/table_name``, ``dagster/row_count`` (of a table, not of a view) and ``dagster/column_schema`` of
+    ``schema.table`` as the warehouse holds it now; columns described by ``descriptions`` (default:
+    ``column_descriptions(table)``)."""
     schema, name = table.split(".", 1)
     columns = column_types(con, schema, name)
     if not columns:  # not built in this warehouse (a stage with nothing to read)
         return {"dagster/table_name": table}
     described = column_descriptions(table) if descriptions is None else descriptions
-    (rows,) = con.execute(f"SELECT count(*) FROM {quote_name(schema)}.{quote_name(name)}").fetchone()
-    return {
-        "dagster/table_name": table,
-        "dagster/row_count": rows,
-        "dagster/column_schema": TableSchema(
-            columns=[TableColumn(column, data_type, description=described.get(column)) for column, data_type in columns]
-        ),
-    }
+    metadata: dict[str, Any] = {"dagster/table_name": table}
+    if not is_view(con, schema, name):  # a view's rows are counted by running it: 0.8 s at 200,000 people
+        (metadata["dagster/row_count"],) = con.execute(
+            f"SELECT count(*) FROM {quote_name(schema)}.{quote_name(name)}"
+        ).fetchone()
+    metadata["dagster/column_schema"] = TableSchema(
+        columns=[TableColumn(column, data_type, description=described.get(column)) for column, data_type in columns]
+    )
+    return metadata
 
 
 def table_assets(tables: Sequence[AssetKey], deps: Sequence[AssetKey], description: str, group: str):

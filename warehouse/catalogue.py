@@ -35,6 +35,18 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     )
 
 
+def is_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether ``schema.name`` is a view of the open database."""
+    return (
+        con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ? "
+            "AND view_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+        > 0
+    )
+
+
 def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     """The columns of ``schema.table`` in their order; none when there is no such table."""
     return [name for name, _ in column_types(con, schema, table)]

@@ -15,6 +15,7 @@ from dagster import AssetKey, DagsterInstance
 from connectors.spec import load_registry
 from data_samples.generator.generate import SAMPLES
 from pipelines.definitions import SUBDISTRICT_JOB, defs, pipeline_assets, run_in_process
+from warehouse.catalogue import is_view
 from warehouse.tags import load_catalogue
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,14 +69,19 @@ def test_every_table_asset_materialises_its_name_rows_and_described_columns(thre
     materialized = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
     assert set(materialized) == {key for a in assets for key in a.keys}
 
+    views = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for key, metadata in materialized.items():
             if key.path[0] in NOT_TABLES:
                 continue
             schema, table = key.path
             assert metadata["dagster/table_name"].value == f"{schema}.{table}"
-            (rows,) = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()
-            assert metadata["dagster/row_count"].value == rows, key
+            if is_view(con, schema, table):  # counting a view's rows would run it at every materialisation
+                assert "dagster/row_count" not in metadata, key
+                views.append(key)
+            else:
+                (rows,) = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()
+                assert metadata["dagster/row_count"].value == rows, key
             columns = con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
                 "ORDER BY ordinal_position",
@@ -84,6 +90,7 @@ def test_every_table_asset_materialises_its_name_rows_and_described_columns(thre
             schema_columns = metadata["dagster/column_schema"].value.columns
             assert [column.name for column in schema_columns] == [name for (name,) in columns], key
     assert materialized[AssetKey(["core", "houses"])]["dagster/row_count"].value > 1000
+    assert AssetKey(["core", "attributed_sources"]) in views  # a view over every attributed event
 
     def described(key: AssetKey) -> dict[str, str | None]:
         return {c.name: c.description for c in materialized[key]["dagster/column_schema"].value.columns}

@@ -163,24 +163,40 @@ def spec_column(spec: SourceSpec, name: str) -> str:
     return next((c for c, m in spec.columns.items() if name == c or name in m.aliases), name)
 
 
+# each delivery's landing time: its id is a content hash, in no order
+_LOADED = (
+    "SELECT delivery_id AS _delivery_id, min(loaded_at) AS _loaded_at FROM meta.deliveries "
+    "WHERE status = 'loaded' GROUP BY delivery_id"
+)
+
+
+def _in_landing_order(rows: str) -> str:
+    """The query ``rows`` in the order its deliveries landed, each in its lineage's order."""
+    return (
+        f"SELECT s.* FROM ({rows}) s LEFT JOIN ({_LOADED}) l USING (_delivery_id) "
+        "ORDER BY l._loaded_at, s._delivery_id, s._sheet, s._row_number"
+    )
+
+
 def _write_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, adding: bool) -> None:
-    """Write the ``staged`` rows to ``table`` in the order of their lineage or, ``adding`` them to the rows there, in
-    the order a full staging writes: appended when they all come after those, else the table is written anew."""
-    order = "ORDER BY _delivery_id, _sheet, _row_number"
+    """Write the ``staged`` rows to ``table`` in the order their deliveries landed or, ``adding`` them to the rows
+    there, in the order a full staging writes: appended when their deliveries landed after those staged already (a
+    new delivery does), else the table is written anew."""
     if not adding:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({staged}) {order}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {_in_landing_order(staged)}")
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {staged}")
-    after = con.execute(
-        f"SELECT (SELECT min(_delivery_id) FROM _staged) > coalesce((SELECT max(_delivery_id) FROM {table}), '')"
-    ).fetchone()[0]
-    if after:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged {order}")
-    elif after is not None:  # NULL: nothing new is staged
-        con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM "
-            f"(SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM _staged) {order}"
-        )
+    if con.execute("SELECT count(*) FROM _staged").fetchone()[0]:
+        later = con.execute(
+            f"SELECT (SELECT min(_loaded_at) FROM ({_LOADED}) WHERE _delivery_id IN (SELECT _delivery_id FROM _staged))"
+            f" > coalesce((SELECT max(_loaded_at) FROM ({_LOADED}) WHERE _delivery_id IN "
+            f"(SELECT _delivery_id FROM {table})), '-infinity'::TIMESTAMPTZ)"
+        ).fetchone()[0]
+        if later:
+            con.execute(f"INSERT INTO {table} BY NAME {_in_landing_order('SELECT * FROM _staged')}")
+        else:  # landed before (or with) one staged already, or when is unknown
+            whole = f"SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM _staged"
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {_in_landing_order(whole)}")
     con.execute("DROP TABLE _staged")
 
 

@@ -25,26 +25,22 @@ def tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Whether ``schema.table`` is a table or view of the open database."""
-    return (
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-        > 0
-    )
+    return _kind(con, schema, table) is not None
 
 
 def is_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     """Whether ``schema.name`` is a view of the open database."""
-    return (
-        con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ? "
-            "AND view_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-        > 0
-    )
+    return _kind(con, schema, name) == "VIEW"
+
+
+def _kind(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | None:
+    """What ``schema.name`` is in the open database: "BASE TABLE", "VIEW", or None when there is no such name."""
+    found = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return found[0] if found else None
 
 
 def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:

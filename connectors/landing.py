@@ -10,6 +10,9 @@ folder, broken, looping) is offered as a refused delivery, so it is reported, ne
 Every other entry of the folder is reported with the reason it is not read (``Unread``): ignored
 (another pattern, a folder, a lock file), or waiting (modified within the spec's ``settle_seconds``
 of the clock passed in, or without its ``ready_marker``), which is offered again on the next run.
+
+A file's content hash is read again only when its ``file_stat`` changed since it was last hashed (the caller keeps
+what was hashed, ``Survey.hashed``): a folder of weeks of exports costs a listing, not a read of every byte, per run.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,9 @@ from connectors.spec import SourceSpec
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANDING_ENV = "HOUSEKEY_LANDING"
 WORKBOOK_EXTENSIONS = ("xlsx", "xlsm", "xls", "ods")
+RACY_SECONDS = 2
+"""A file changed this recently has its hash kept for no stat: the file system's clock ticks coarsely (a jiffy), so
+a second write within the tick of the first would leave the stat as it was (git's "racy" files)."""
 """What calamine reads as a workbook (an xlsm's macros are never run: calamine reads cells only)."""
 
 
@@ -65,6 +72,8 @@ class Survey:
     """Deliveries to read (or record as refused), in name order."""
     unread: list[Unread] = field(default_factory=list)
     """Every other entry, ignored or waiting, with its reason (completion markers excepted)."""
+    hashed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """File name -> (``file_stat``, content hash) of every file read this survey whose hash was not known."""
 
 
 def landing_root() -> Path:
@@ -104,8 +113,19 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+def file_stat(stat: os.stat_result) -> str:
+    """What says a file is unchanged without reading it (git's index does the same): its device, inode, size and
+    modification and change times in ns. Any write moves the change time, which no copy tool can set back, and a
+    file replaced by another is another inode."""
+    return f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+
+
 def survey(
-    spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None, now: float | None = None
+    spec: SourceSpec,
+    recorded: set[tuple[str, str]],
+    root: Path | None = None,
+    now: float | None = None,
+    known: dict[str, tuple[str, str]] | None = None,
 ) -> Survey:
     """The source's deliveries not yet recorded, and the folder's entries not read with why.
 
@@ -114,11 +134,13 @@ def survey(
     is pending too, so the loader can record it as a re-delivery. ``now`` (seconds since the epoch)
     is the clock a file's modification time is measured against: a file changed less than
     ``spec.settle_seconds`` before it waits; without a clock no file waits for settling. A file
-    whose ``spec.ready_marker`` is missing waits too.
+    whose ``spec.ready_marker`` is missing waits too. ``known`` maps a file name to the (``file_stat``, hash)
+    it was last hashed with: a file whose stat is the same is not read again.
     """
     paths, unread = _listing(spec, root)
     folder = source_folder(spec, root).resolve()
-    pending = []
+    known = known or {}
+    pending, hashed = [], {}
     for path in paths:
         if refused := _link_out(path, folder):
             link_hash = hashlib.sha256(_target(path).encode()).hexdigest()
@@ -128,17 +150,16 @@ def survey(
         if waiting := _waiting(spec, path, now):
             unread.append(Unread(path.name, waiting, waiting=True))
             continue
-        file_hash = content_hash(path)
+        stat = path.stat()
+        stat_now = file_stat(stat)
+        stat_then, file_hash = known.get(path.name, (None, None))
+        if stat_then != stat_now:
+            file_hash = hashed_now = content_hash(path)
+            if file_stat(path.stat()) == stat_now and time.time() - stat.st_ctime > RACY_SECONDS:
+                hashed[path.name] = (stat_now, hashed_now)  # unchanged while read, and any later write shows
         if (path.name, file_hash) not in recorded:
-            pending.append(DeliveryFile(path, file_hash, path.stat().st_size))
-    return Survey(pending, sorted(unread, key=lambda entry: entry.name))
-
-
-def pending_deliveries(
-    spec: SourceSpec, recorded: set[tuple[str, str]], root: Path | None = None, now: float | None = None
-) -> list[DeliveryFile]:
-    """Delivered files not yet recorded, in name order (``survey(...).pending``)."""
-    return survey(spec, recorded, root, now).pending
+            pending.append(DeliveryFile(path, file_hash, stat.st_size))
+    return Survey(pending, sorted(unread, key=lambda entry: entry.name), hashed)
 
 
 def _listing(spec: SourceSpec, root: Path | None) -> tuple[list[Path], list[Unread]]:

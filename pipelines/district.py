@@ -31,7 +31,7 @@ from dagster import (
     sensor,
 )
 
-from connectors.landing import content_hash, delivery_paths
+from connectors.landing import content_hash, delivery_paths, file_stat
 from connectors.spec import SourceSpec
 from pipelines.sensors import ACTIVE_STATUSES, LANDING_INTERVAL_SECONDS, run_key, subdistricts_running, warehouse_stat
 
@@ -157,7 +157,7 @@ def _district_files(specs, landing: Path, known: dict, now: float) -> tuple[dict
             if now - stat.st_mtime < spec.settle_seconds or (marker and not (path.parent / marker).is_file()):
                 waiting.append(f"{key}: waiting (maybe still being written)")
                 continue
-            fingerprint, seen = f"{stat.st_size}:{stat.st_mtime_ns}", known.get(key) or {}
+            fingerprint, seen = file_stat(stat), known.get(key) or {}
             if seen.get("stat") == fingerprint:
                 files[key] = seen
             else:

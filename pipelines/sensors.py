@@ -44,7 +44,7 @@ from dagster import (
     sensor,
 )
 
-from connectors.landing import content_hash, delivery_paths
+from connectors.landing import content_hash, delivery_paths, file_stat
 from connectors.spec import SourceSpec
 from pipelines.resources import WAREHOUSE_POOL
 from pipelines.run_tags import SUBDISTRICT_TAG, subdistrict_tags
@@ -75,8 +75,8 @@ def landing_sensor(spec: SourceSpec) -> SensorDefinition:
     """``landing_<source>``: a run of the source's assets in a subdistrict's partition when files with new
     content arrive in the source's folder of that subdistrict's landing zone.
 
-    The cursor maps every subdistrict to the files seen there: their size and modification time, and the
-    sha256 of their content. A file whose size or time changed is hashed; one whose content did not
+    The cursor maps every subdistrict to the files seen there: their stat (``connectors.landing.file_stat``) and
+    the sha256 of their content. A file whose stat changed is hashed; one whose content did not
     (``touch``, a copy of the same bytes) only updates the cursor and starts no run.
     """
 
@@ -142,7 +142,7 @@ def _fingerprints(paths: list[Path], known: dict, now: float) -> tuple[dict[str,
         stat = path.stat()
         if now - stat.st_mtime < SETTLE_SECONDS:
             continue  # maybe still being copied in
-        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        fingerprint = file_stat(stat)
         before = known.get(path.name) if isinstance(known.get(path.name), dict) else {}
         digest = before.get("sha256") if before.get("stat") == fingerprint else content_hash(path)
         files[path.name] = {"stat": fingerprint, "sha256": digest}

@@ -1,7 +1,8 @@
 """Intake: take in whatever a source has newly delivered, files from the landing zone or a pull
 from its database (``warehouse.pull``), and land it in the raw layer, each delivery with the day it
 describes (``observed_on``, warehouse/business_time.py). A changes file re-sent under its name lands
-only the rows not loaded before (warehouse/resent.py)."""
+only the rows not loaded before (warehouse/resent.py). A file is hashed again only when its stat changed
+(warehouse/file_hashes.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from connectors.readers import ReadError
 from connectors.spec import SourceSpec
 from warehouse.business_time import fill_observed_on
 from warehouse.database import transaction
+from warehouse.file_hashes import known_hashes, remember_hashes
 from warehouse.raw import SourceLanding, record_failure, stopped_by_drift, write_delivery
 from warehouse.read_ahead import read_in_order
 from warehouse.resent import record_resent, split_resent
@@ -55,7 +57,8 @@ def land_files(
         ).fetchall()
     )
     results = []
-    found = survey(spec, recorded, root, now)
+    found = survey(spec, recorded, root, now, known_hashes(con, spec.name))
+    remember_hashes(con, spec.name, found.hashed)
     # each file read without the columns the spec drops, before a re-sent file is compared
     for file, delivered in read_in_order(found.pending, spec):
         if isinstance(delivered, ReadError):

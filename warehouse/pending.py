@@ -17,6 +17,7 @@ import duckdb
 from connectors.landing import survey
 from connectors.readers import ReadError
 from connectors.spec import SourceSpec
+from warehouse.file_hashes import known_hashes
 from warehouse.pull import cursor_of, loaded_delivery, pulled_rows_hash
 
 
@@ -42,7 +43,7 @@ def _new_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, root: Path | Non
     # failed files too: the same content fails the same way
     rows = con.execute("SELECT file_name, file_hash FROM meta.deliveries WHERE source = ?", [spec.name])
     recorded = {(name, file_hash) for name, file_hash in rows.fetchall() if file_hash is not None}
-    pending = survey(spec, recorded, root).pending
+    pending = survey(spec, recorded, root, known=known_hashes(con, spec.name)).pending
     return pending[0].file_name if pending else None
 
 

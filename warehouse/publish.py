@@ -469,6 +469,7 @@ def updated_last(target: Path) -> int:
 PLUMBING = BACKBONE_TABLES | {
     "core.attribution_inputs",
     "core.business_signatures",
+    "meta.file_hashes",
     "meta.links_basis",
     "meta.mart_basis",
     "meta.mart_inputs",

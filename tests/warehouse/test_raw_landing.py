@@ -125,6 +125,43 @@ def test_the_same_content_twice_loads_nothing_the_second_time(world):
     )
 
 
+def test_an_unchanged_file_is_not_read_again_to_know_it(world, monkeypatch):
+    specs, con = world
+    monkeypatch.setattr("connectors.landing.RACY_SECONDS", 0)  # as if it had been delivered a while ago
+    deliver(specs["residents"], "2026-03.csv", "姓名\n张三\n")
+    assert land_source(con, specs["residents"]).count("loaded") == 1
+    read = []
+    monkeypatch.setattr("connectors.landing.content_hash", lambda path: read.append(path.name) or "unused")
+    again = land_source(con, specs["residents"])
+    assert (again.count("loaded"), read) == (0, [])
+
+
+def test_a_file_changed_within_the_clock_tick_is_read_again_next_time(world, monkeypatch):
+    specs, con = world
+    deliver(specs["residents"], "2026-03.csv", "姓名\n张三\n")  # hashed at once: a rewrite might keep its stat
+    assert land_source(con, specs["residents"]).count("loaded") == 1
+    read = []
+    hashed = content_hash
+    monkeypatch.setattr("connectors.landing.content_hash", lambda path: read.append(path.name) or hashed(path))
+    assert land_source(con, specs["residents"]).count("loaded") == 0
+    assert read == ["2026-03.csv"]
+
+
+def test_a_file_rewritten_with_its_size_and_modification_time_kept_is_read_again(world):
+    specs, con = world
+    path = deliver(specs["residents"], "2026-03.csv", "姓名\n张三\n")
+    assert land_source(con, specs["residents"]).count("loaded") == 1
+    before = path.stat()
+    path.write_bytes("姓名\n李四\n".encode())  # same length
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` or a careless copy leaves it
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert land_source(con, specs["residents"]).count("loaded") == 1
+    assert con.execute('SELECT "姓名" FROM raw.residents ORDER BY _delivery_id').fetchall() in (
+        [("张三",), ("李四",)],
+        [("李四",), ("张三",)],
+    )
+
+
 def test_a_new_header_adds_a_column_without_losing_data(world):
     specs, con = world
     deliver(specs["residents"], "1.csv", "姓名,公民身份号码\n张三,110\n")

@@ -10,7 +10,9 @@ to: five unrelated-looking 12345 complaints about one noodle stall are one row w
 
 An event is attributed once: ``core.attribution_inputs`` keeps, per record, a hash of everything its attribution
 read (its own columns, the business index, the register and the code). A later run copies the attribution of every
-record whose hash is unchanged and attributes only the others, so a delivery costs its own events, not all of them.
+record whose hash is unchanged and attributes only the others, so a delivery costs its own events, not all of them;
+the hash covers every column of the event's row, so the rows of those records are kept where they are and only the
+others' are deleted and written (the table is written whole when no record is reused).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from resolution.address.records import records_table
 from resolution.address.register import Register
 from resolution.identity.business_names import SIGN_WORDS, branch, brand, normalize_name
 from warehouse.catalogue import table_exists
-from warehouse.database import quote_literal
+from warehouse.database import quote_literal, transaction
 from warehouse.fingerprint import REPO_ROOT, code_digest
 
 _MENTION = re.compile(f"({'|'.join(SIGN_WORDS)})(?:店)?(?:\\(([^()]{{1,12}}?)店\\))?")
@@ -284,9 +286,9 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
     counts per attribution rule."""
     _stage_events(con, specs)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _inputs AS SELECT record_id, "
-        "hash(record_id, credit_code, description, address_house, match_level, linked, ?::VARCHAR) AS inputs "
-        "FROM _events",
+        # every column of the event's row: an event whose inputs are as they were has the row it had
+        f"CREATE OR REPLACE TEMP TABLE _inputs AS SELECT record_id, hash({', '.join(_EVENT_COLUMNS)}, "
+        "credit_code, description, address_house, match_level, linked, ?::VARCHAR) AS inputs FROM _events",
         [_context(con)],
     )
     _reuse(con)
@@ -296,17 +298,45 @@ def attribute_events(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec]) ->
         "ORDER BY _source, _delivery_id, _sheet, _row_number"
     ).fetchall()
     con.register("_attributed", _attribute(con, rows))
-    con.execute("""
-        CREATE OR REPLACE TABLE core.event_attributions AS
-        SELECT e.event_id, e.record_id, e._source, e._delivery_id, e._row_number, e._sheet, e.category, e.occurred_at,
-               e.closed_at, a.house_id, a.house_rule, a.business_id, a.attribution_rule, a.score, a.evidence
-        FROM _events e JOIN (SELECT * FROM _attributed UNION ALL SELECT * FROM _reused) a USING (record_id)
-        ORDER BY e._source, e._delivery_id, e._sheet, e._row_number""")
+    (reused,) = con.execute("SELECT count(*) FROM _reused").fetchone()
+    with transaction(con):
+        if reused:  # the rows of the events attributed again, or gone, replaced; the others kept as they are
+            for table in ("core.event_attributions", INPUTS):
+                con.execute(
+                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM _reused r WHERE r.record_id = t.record_id)"
+                )
+            con.execute(f"INSERT INTO core.event_attributions {_rows('_attributed')}")
+            con.execute(
+                f"INSERT INTO {INPUTS} SELECT * FROM _inputs WHERE record_id IN (SELECT record_id FROM _attributed)"
+            )
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE core.event_attributions AS {_rows('_attributed')}")
+            con.execute(f"CREATE OR REPLACE TABLE {INPUTS} AS SELECT * FROM _inputs")
     con.unregister("_attributed")
-    con.execute(f"CREATE OR REPLACE TABLE {INPUTS} AS SELECT * FROM _inputs")
     con.execute("DROP TABLE _reused; DROP TABLE _inputs")
     con.execute(ATTRIBUTED_SOURCES_SQL)
     return dict(con.execute("SELECT attribution_rule, count(*) FROM core.event_attributions GROUP BY 1").fetchall())
+
+
+_EVENT_COLUMNS = (
+    "event_id",
+    "record_id",
+    "_source",
+    "_delivery_id",
+    "_row_number",
+    "_sheet",
+    "category",
+    "occurred_at",
+    "closed_at",
+)
+
+
+def _rows(attributed: str) -> str:
+    """core.event_attributions' rows of the events ``attributed`` attributes, in the order they were delivered."""
+    return f"""SELECT {", ".join(f"e.{c}" for c in _EVENT_COLUMNS)}, a.house_id, a.house_rule, a.business_id,
+               a.attribution_rule, a.score, a.evidence
+        FROM _events e JOIN {attributed} a USING (record_id)
+        ORDER BY e._source, e._delivery_id, e._sheet, e._row_number"""
 
 
 ATTRIBUTED_SOURCES_SQL = """

@@ -149,7 +149,15 @@ def test_a_run_attributes_only_the_events_whose_inputs_changed_and_equals_attrib
         con.execute(
             "DELETE FROM core.event_rows WHERE hash(record_id) % 20 = 3 AND record_id NOT IN (?, ?)", [kept, changed]
         )
+        # a column attribution does not read: the row still changes with it
+        (recategorised,) = con.execute(
+            "SELECT min(record_id) FROM core.event_rows WHERE record_id NOT IN (?, ?)", [kept, changed]
+        ).fetchone()
+        con.execute("UPDATE core.event_rows SET category = '另一类' WHERE record_id = ?", [recategorised])
         attribute_events(con, events)
+        assert con.execute(
+            "SELECT category FROM core.event_attributions WHERE record_id = ?", [recategorised]
+        ).fetchall() == [("另一类",)]
         evidence = dict(
             con.execute(
                 "SELECT record_id, evidence FROM core.event_attributions WHERE record_id IN (?, ?)", [kept, changed]

@@ -162,18 +162,24 @@ READS = {
 
 
 def _bases(con, sources: dict[str, list[str]], residents: list[str], as_of: date | None) -> dict[str, str | None]:
-    """Per kind, a digest of everything its query reads: the code, the run day, its sources, the current
+    """Per kind, a digest of everything its query reads: the code, the run day, its sources, their current
     deliveries and the rows of the tables it reads; tags.residents reads tags.person_records, so the person
     kind's digest and its own sources."""
     tables = {table for kind in KINDS for table in (records_table(kind), *READS[kind])}
     digests = {table: rows_digest(con, table) for table in sorted(tables)}
-    (current,) = con.execute("SELECT (count(*), sum(hash(c)))::VARCHAR FROM current_deliveries c").fetchone()
-    common = [CODE, str(as_of or run_day()), current]
+    # per source: a kind's rows are current or not by its own sources' deliveries, so another's leaves it be
+    current = dict(
+        con.execute(
+            "SELECT source, (count(*), sum(hash(c)))::VARCHAR FROM current_deliveries c GROUP BY source"
+        ).fetchall()
+    )
+    common = [CODE, str(as_of or run_day())]
 
-    def basis(kind: str, *inputs: object) -> str | None:  # None: a table cannot be read, the kind is built
+    def basis(kind: str, names: list[str], *inputs: object) -> str | None:  # None: a table cannot be read
         if None in inputs:
             return None
-        return hashlib.sha256(json.dumps([*common, kind, *inputs], default=str).encode()).hexdigest()
+        read = [kind, names, [current.get(name) for name in names], *inputs]
+        return hashlib.sha256(json.dumps([*common, *read], default=str).encode()).hexdigest()
 
     bases = {
         kind: basis(kind, sources[kind], *(digests[t] for t in (records_table(kind), *READS[kind]))) for kind in KINDS

@@ -60,6 +60,14 @@ def test_only_the_kinds_whose_inputs_changed_are_built_and_all_equal_a_whole_bui
         con.execute("DELETE FROM core.event_rows WHERE hash(record_id) % 5 = 0")
     assert _build(warehouse_copy) == ["event_records"]
     _assert_same(warehouse_copy, _whole(warehouse_copy))
+    # a delivery of an event source comes or goes: its rows' currency changes, the other kinds' does not
+    with duckdb.connect(str(warehouse_copy)) as con:
+        con.execute(
+            "DELETE FROM meta.deliveries WHERE delivery_id = "
+            "(SELECT min(delivery_id) FROM core.event_rows WHERE source = 'grid_patrols')"
+        )
+    assert _build(warehouse_copy) == ["event_records"]
+    _assert_same(warehouse_copy, _whole(warehouse_copy))
     # a person's identity changes: every kind keyed on people is built again, and residents
     with duckdb.connect(str(warehouse_copy)) as con:
         con.execute("DELETE FROM core.person_records WHERE hash(record_id) % 7 = 0")

@@ -183,14 +183,15 @@ def mart_assets(registry: Mapping[str, SourceSpec]) -> list[AssetsDefinition]:
         AssetKey(["meta", "dictionary"]),
         described,
         "The data dictionary as COMMENTs on every core and marts table and column "
-        "(schemas/warehouse_dictionary.yaml); rebuilt tables lose them, so every run sets them again.",
+        "(schemas/warehouse_dictionary.yaml); rebuilt tables lose them, so every run sets those that differ.",
         group="marts",
     )
     def dictionary(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        from warehouse.dictionary import apply_comments, undescribed
+        from warehouse.dictionary import apply_comments, catalogue, undescribed
 
         with warehouse.get_connection() as con:
-            comments, missing = apply_comments(con), undescribed(con)
+            entries = catalogue(con)
+            comments, missing = apply_comments(con, entries), undescribed(con, entries)
         if missing:
             context.log.warning(f"no description in schemas/warehouse_dictionary.yaml: {', '.join(missing)}")
         return MaterializeResult(metadata={"comments": comments, "undescribed": len(missing)})

@@ -65,14 +65,30 @@ def catalogue(con: duckdb.DuckDBPyConnection) -> list[Column]:
     return entries
 
 
-def undescribed(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """``schema.table`` and ``schema.table.column`` names that have no description."""
-    return [f"{c.schema}.{c.table}" + (f".{c.column}" if c.column else "") for c in catalogue(con) if not c.description]
+def undescribed(con: duckdb.DuckDBPyConnection, entries: list[Column] | None = None) -> list[str]:
+    """``schema.table`` and ``schema.table.column`` names that have no description (of ``entries``, default the
+    catalogue)."""
+    entries = catalogue(con) if entries is None else entries
+    return [f"{c.schema}.{c.table}" + (f".{c.column}" if c.column else "") for c in entries if not c.description]
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
-    """COMMENT ON every described table and column; returns how many comments were set."""
-    entries = [c for c in catalogue(con) if c.description]
+def apply_comments(con: duckdb.DuckDBPyConnection, entries: list[Column] | None = None) -> int:
+    """COMMENT ON every described table and column (of ``entries``, default the catalogue) whose comment is not its
+    description already: a table a run rebuilt lost its comments, the others keep theirs. Returns how many were set."""
+    held = {
+        (schema, table, column): comment
+        for schema, table, column, comment in con.execute(
+            "SELECT schema_name, table_name, NULL, comment FROM duckdb_tables() WHERE database_name = current_database() "
+            "UNION ALL SELECT schema_name, view_name, NULL, comment FROM duckdb_views() "
+            "WHERE database_name = current_database() UNION ALL SELECT schema_name, table_name, column_name, comment "
+            "FROM duckdb_columns() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    entries = [
+        c
+        for c in (catalogue(con) if entries is None else entries)
+        if c.description and held.get((c.schema, c.table, c.column)) != c.description
+    ]
     with transaction(con):  # one commit, not one per comment: about a thousand of them, 1 CPU ms each alone
         for c in entries:
             target = (

@@ -39,6 +39,9 @@ def test_a_table_nobody_described_is_reported_and_left_uncommented():
         .fetchone()[0]
         .startswith("The house")
     )
+    assert apply_comments(con) == 0  # a comment already there is not set again
+    con.execute("CREATE OR REPLACE TABLE marts.mystery (house_id VARCHAR, wobble INTEGER)")  # rebuilt: lost it
+    assert apply_comments(con) == 1
 
 
 def test_the_markdown_has_a_section_per_table_and_a_row_per_column(full_warehouse: Path, tmp_path: Path):

@@ -29,10 +29,10 @@ from connectors.spec import SourceSpec
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANDING_ENV = "HOUSEKEY_LANDING"
 WORKBOOK_EXTENSIONS = ("xlsx", "xlsm", "xls", "ods")
+"""What calamine reads as a workbook (an xlsm's macros are never run: calamine reads cells only)."""
 RACY_SECONDS = 2
 """A file changed this recently has its hash kept for no stat: the file system's clock ticks coarsely (a jiffy), so
 a second write within the tick of the first would leave the stat as it was (git's "racy" files)."""
-"""What calamine reads as a workbook (an xlsm's macros are never run: calamine reads cells only)."""
 
 
 @dataclass(frozen=True)

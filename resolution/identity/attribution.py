@@ -220,17 +220,13 @@ def _context(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _reuse(con: duckdb.DuckDBPyConnection) -> None:
-    """``_reused``: the earlier attribution of every event whose inputs (``_inputs``) are as they were then."""
-    # registered first: table_exists leaves its fetched result open, and a connection refuses to register then
-    con.register("_no_attribution", _ATTRIBUTED.empty_table())
+    """``_reused`` (record_id): the events attributed before whose inputs (``_inputs``) are as they were then."""
     if table_exists(con, "core", "attribution_inputs") and table_exists(con, "core", "event_attributions"):
-        columns = ", ".join(f"a.{name}" for name in _ATTRIBUTED.names)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _reused AS SELECT {columns}
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _reused AS SELECT a.record_id
             FROM core.event_attributions a JOIN {INPUTS} p USING (record_id) JOIN _inputs i USING (record_id)
             WHERE p.inputs = i.inputs""")
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _reused AS SELECT * FROM _no_attribution")
-    con.unregister("_no_attribution")
+        con.execute("CREATE OR REPLACE TEMP TABLE _reused (record_id VARCHAR)")
 
 
 def _attribute(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> pa.Table:

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from resolution.identity.identifiers import (
     check_character,
@@ -99,3 +101,17 @@ def test_names_typed_by_ear_share_their_sound():
 
     assert name_sound("章伟") == name_sound("张伟") == name_sound("張偉") == "zhang wei"
     assert name_sound("王伟") != name_sound("张伟") and name_sound(None) is None
+
+
+# polyphones (长 单 曾 乐 重 行 朝), characters that make words of pypinyin's phrase dictionary (长乐 重庆 银行 朝阳),
+# a dot, Latin letters and digits: read a character at a time or by pypinyin whole, the sound is pypinyin's
+@given(st.text(alphabet="张伟长单曾乐重行朝阳庆银王丽华·Ab1 〇", max_size=8))
+@example("重庆")
+@example("朝阳")
+@example("王·A")
+def test_a_names_sound_is_pypinyins(name):
+    from pypinyin import lazy_pinyin
+
+    from resolution.identity.identifiers import name_sound
+
+    assert name_sound(name) == (" ".join(lazy_pinyin(name)) if name else None)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,8 @@ class Browser:
         if endpoint is None:
             self.close()
             pytest.fail(f"{BROWSER} did not start its DevTools endpoint", pytrace=False)
-        self._socket = connect(endpoint, max_size=None, open_timeout=30)
+        self._opened = ExitStack()  # websockets 17 wants its connection entered as a context, closed on leaving
+        self._socket = self._opened.enter_context(connect(endpoint, max_size=None, open_timeout=30))
         self._ids = itertools.count(1)
         self._events: list[dict] = []
 
@@ -145,8 +147,8 @@ class Browser:
         return rendered
 
     def close(self) -> None:
-        if getattr(self, "_socket", None):
-            self._socket.close()
+        if getattr(self, "_opened", None):
+            self._opened.close()
         group = self._process.pid
         os.killpg(group, signal.SIGTERM)  # the browser and its helpers, not only the script that started them
         self._process.wait()

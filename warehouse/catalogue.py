@@ -78,3 +78,26 @@ def base_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[str] | None = 
     ).fetchall()
     wanted = None if schemas is None else set(schemas)
     return [row for row in rows if wanted is None or row[0] in wanted]
+
+
+Comments = dict[tuple[str, str], tuple[str | None, dict[str, str]]]
+"""(schema, table or view) -> its comment, and its columns' comments by column name."""
+
+
+def comments(con: duckdb.DuckDBPyConnection) -> Comments:
+    """The comments of every table and view of the open database and of their columns, read in two queries (one a
+    table and view read the catalogue some 170 times a publishing)."""
+    found: Comments = {
+        (schema, name): (comment, {})
+        for schema, name, comment in con.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
+            "UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() "
+            "WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    for schema, name, column, comment in con.execute(
+        "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND comment IS NOT NULL"
+    ).fetchall():
+        found.setdefault((schema, name), (None, {}))[1][column] = comment
+    return found

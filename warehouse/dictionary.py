@@ -17,6 +17,7 @@ import duckdb
 from resolution.address.records import KINDS, records_table
 from schemas import record_kind_columns
 from schemas.yaml_text import load_yaml
+from warehouse.catalogue import comments
 from warehouse.database import quote_literal, transaction
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,19 +76,14 @@ def undescribed(con: duckdb.DuckDBPyConnection, entries: list[Column] | None = N
 def apply_comments(con: duckdb.DuckDBPyConnection, entries: list[Column] | None = None) -> int:
     """COMMENT ON every described table and column (of ``entries``, default the catalogue) whose comment is not its
     description already: a table a run rebuilt lost its comments, the others keep theirs. Returns how many were set."""
-    held = {
-        (schema, table, column): comment
-        for schema, table, column, comment in con.execute(
-            "SELECT schema_name, table_name, NULL, comment FROM duckdb_tables() WHERE database_name = current_database() "
-            "UNION ALL SELECT schema_name, view_name, NULL, comment FROM duckdb_views() "
-            "WHERE database_name = current_database() UNION ALL SELECT schema_name, table_name, column_name, comment "
-            "FROM duckdb_columns() WHERE database_name = current_database()"
-        ).fetchall()
-    }
+    held = comments(con)
+
+    def holds(c: Column) -> str | None:
+        table_comment, column_comments = held.get((c.schema, c.table), (None, {}))
+        return table_comment if c.column is None else column_comments.get(c.column)
+
     entries = [
-        c
-        for c in (catalogue(con) if entries is None else entries)
-        if c.description and held.get((c.schema, c.table, c.column)) != c.description
+        c for c in (catalogue(con) if entries is None else entries) if c.description and holds(c) != c.description
     ]
     with transaction(con):  # one commit, not one per comment: about a thousand of them, 1 CPU ms each alone
         for c in entries:

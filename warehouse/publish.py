@@ -284,29 +284,6 @@ def _token(key: privacy.TokenKey, expression: str) -> str:
     return privacy.plain_sql(expression, privacy.token_sql(key, expression), "person_token")
 
 
-Comments = dict[tuple[str, str], tuple[str | None, dict[str, str]]]
-"""(schema, table or view) -> its comment, and its columns' comments by column name."""
-
-
-def _comments(con: duckdb.DuckDBPyConnection) -> Comments:
-    """The comments of every table and view of the open database and of their columns, read in two queries (one a
-    table and view read the catalogue some 170 times a publishing)."""
-    found: Comments = {
-        (schema, name): (comment, {})
-        for schema, name, comment in con.execute(
-            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
-            "UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() "
-            "WHERE database_name = current_database()"
-        ).fetchall()
-    }
-    for schema, name, column, comment in con.execute(
-        "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND comment IS NOT NULL"
-    ).fetchall():
-        found.setdefault((schema, name), (None, {}))[1][column] = comment
-    return found
-
-
 def _views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     """(schema, view, CREATE VIEW statement) of the open database's own views, none of a private schema."""
     rows = con.execute(
@@ -385,7 +362,7 @@ def _fingerprint(
     con: duckdb.DuckDBPyConnection,
     key: privacy.TokenKey,
     rules: bytes,
-    comments: Comments,
+    comments: catalogue.Comments,
     columns: list[tuple[str, str, str | None]],
     schema: str,
     table: str,
@@ -532,11 +509,12 @@ class Plan(NamedTuple):
     unchanged: set[tuple[str, str]]
     by_rows: set[tuple[str, str]]
     rows_held: set[tuple[str, str]]  # the tables whose rows the rows file beside the copy holds
+    comments: catalogue.Comments  # the warehouse's, which the copy's tables, columns and views get
 
 
 def _plan(con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey, full: bool) -> Plan:
     """What the next copy keeps and updates of the copy at the analyst path (nothing when ``full``)."""
-    copied, rules, target, comments = _copied_tables(con), _rules(), analyst_path(warehouse), _comments(con)
+    copied, rules, target, comments = _copied_tables(con), _rules(), analyst_path(warehouse), catalogue.comments(con)
     previous = {} if full or not target.exists() else _published(target)
     rows_held = published_rows.held(target, _file_identity(target)) if previous else set()
     columns = _columns(con)
@@ -557,7 +535,7 @@ def _plan(con: duckdb.DuckDBPyConnection, warehouse: Path, key: privacy.TokenKey
         and fp.count >= published_rows.MIN_ROWS
     }
     published_rows.forget_hashes(con, rows_held - by_rows)
-    return Plan(copied, fingerprints, unchanged, by_rows, rows_held)
+    return Plan(copied, fingerprints, unchanged, by_rows, rows_held, comments)
 
 
 def stale_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[tuple[str, str]]:
@@ -594,7 +572,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, full: bool = False)
     con.execute(f"ATTACH {quote_literal(str(fresh))} AS analyst")
     tables = {}  # (schema, copied name) -> (table comment, {copied column: comment}), of the tables masked whole
     updated, rows_kept = [], set(plan.unchanged)  # the rows file keeps the rows of the tables unchanged it holds
-    comments = _comments(con)
+    comments = plan.comments
     try:
         published_rows.start(con, target, reuse=bool(kept and plan.rows_held))
         _clear(con, kept)
